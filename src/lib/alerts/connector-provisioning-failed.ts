@@ -1,0 +1,54 @@
+import {z} from 'zod'
+
+import {stream} from '../pipeline/stream.js'
+import {md} from '../slack/mrkdwn.js'
+import {assignments} from '../tables/assignments.js'
+import {slackUsers} from '../tables/slack-users.js'
+
+const text = z.string().optional()
+
+/** A connector failed while provisioning: tell the org's account team member in a DM. */
+export default stream(
+  'connector-provisioning-failed',
+  'notifications',
+  'a connector failed during provisioning; DM the account team member of its org',
+)
+  .filter(({event}) => typeof event.oldStatus === 'string' && event.oldStatus.toLowerCase() === 'provisioning')
+  .selectKey(({record, event}) => record.key || event.orgId, 'org id (record key or value.orgId)')
+  .validate(
+    z.looseObject({
+      eventId: text,
+      connectorId: z.string({error: 'must be a non-empty string'}).min(1, 'must be a non-empty string'),
+      connectorName: text,
+      connectorType: text,
+      clusterId: text,
+      environmentId: text,
+      oldStatus: text,
+      newStatus: text,
+      errorMessage: text,
+      occurredAt: text,
+    }),
+  )
+  .join(assignments, ({key}) => key, 'assignment', 'unassigned')
+  .join(slackUsers, ({assignment}) => assignment.csdrEmail, 'slackUser', 'no-slack-user')
+  .message(({event, key, assignment, slackUser}) => {
+    const connector = event.connectorName || event.connectorId
+    const org = assignment.orgName || key
+    return {
+      recipient: slackUser.slackUserId,
+      header: `Connector failed to provision: ${connector}`,
+      text: md`Connector *${connector}* (${event.connectorId}) of *${org}* (${key}) failed while provisioning${event.newStatus ? md` and is now ${event.newStatus}` : md``}. Reaching out now may save the customer some frustration.`,
+      fields: [
+        {label: 'Organization', value: `${org} (${key})`},
+        {label: 'Connector', value: `${connector} (${event.connectorId})`},
+        {label: 'Type', value: event.connectorType},
+        {label: 'Status', value: `${event.oldStatus} → ${event.newStatus ?? 'unknown'}`},
+        {label: 'Cluster', value: event.clusterId},
+        {label: 'Environment', value: event.environmentId},
+        {label: 'Occurred at', value: event.occurredAt},
+      ],
+      detail: event.errorMessage ? {label: 'Error', value: event.errorMessage} : undefined,
+      context: [`Sent to ${assignment.csdrName || assignment.csdrEmail} as the account team member for ${org}.${event.eventId ? ` Event ${event.eventId}.` : ''}`],
+    }
+  })
+  .to('slackMessages')

@@ -1,0 +1,66 @@
+import {existsSync} from 'node:fs'
+import {readFile} from 'node:fs/promises'
+import path from 'node:path'
+
+import {parse as parseYaml, YAMLParseError} from 'yaml'
+
+import {FaError} from '../errors.js'
+import {configSchema, type Config} from './schema.js'
+
+export const CONFIG_FILES = ['fa.config.yaml', 'fa.config.yml', 'fa.config.json']
+
+export interface LoadedConfig {
+  config: Config
+  /** The file it came from, or null for built-in defaults. */
+  file: string | null
+  /** Relative module paths in the config resolve against this directory. */
+  dir: string
+}
+
+/**
+ * Loads the config named by `--config` (or FA_CONFIG), else the first of CONFIG_FILES in the
+ * working directory, else built-in defaults; then applies environment overrides.
+ */
+export async function loadConfig(explicit?: string, env: NodeJS.ProcessEnv = process.env): Promise<LoadedConfig> {
+  const named = explicit ?? env.FA_CONFIG
+  const file = named ? path.resolve(named) : CONFIG_FILES.map((name) => path.resolve(name)).find((f) => existsSync(f))
+  let raw: unknown = {}
+  if (file) {
+    let text: string
+    try {
+      text = await readFile(file, 'utf8')
+    } catch (error) {
+      throw new FaError(`cannot read config ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, {hint: 'check the --config path'})
+    }
+    try {
+      raw = parseYaml(text) ?? {}
+    } catch (error) {
+      const line = error instanceof YAMLParseError ? `:${error.linePos?.[0].line}` : ''
+      throw new FaError(`${file}${line}: not valid YAML: ${(error as Error).message.split('\n')[0]}`)
+    }
+  }
+  const parsed = configSchema.safeParse(applyEnv(raw, env))
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!
+    const where = file ?? 'environment'
+    throw new FaError(`${where}: config key "${issue.path.join('.')}": ${issue.message}`, {hint: 'see README "Configuration"'})
+  }
+  return {config: parsed.data, file: file ?? null, dir: file ? path.dirname(file) : process.cwd()}
+}
+
+/** Environment variables win over the file. */
+function applyEnv(raw: unknown, env: NodeJS.ProcessEnv): unknown {
+  const config = structuredClone((raw ?? {}) as Record<string, any>)
+  if (typeof config !== 'object' || Array.isArray(config)) return raw
+  if (env.KAFKA_BROKERS) {
+    config.kafka = {...config.kafka, brokers: env.KAFKA_BROKERS.split(',').map((b) => b.trim()).filter(Boolean)}
+  }
+  // Confluent Cloud: an API key pair means SASL_SSL PLAIN unless the file says otherwise.
+  if (env.KAFKA_API_KEY && env.KAFKA_API_SECRET && !config.kafka?.sasl) {
+    config.kafka = {...config.kafka, ssl: true, sasl: {mechanism: 'plain'}}
+  }
+  if (env.GOOGLE_CLOUD_PROJECT && !config.bigquery?.projectId) {
+    config.bigquery = {...config.bigquery, projectId: env.GOOGLE_CLOUD_PROJECT}
+  }
+  return config
+}

@@ -1,0 +1,85 @@
+import {z} from 'zod'
+
+/** Default topic names; every one can be renamed under `topics:` in the config. */
+export const defaultTopics = {
+  notifications: 'data-notifications-pipeline',
+  assignments: 'data-csdr-assignment',
+  slackUsers: 'data-slack-users',
+  onboarding: 'data-onboarding-events',
+  slackMessages: 'slack-messages',
+  slackResponses: 'slack-responses',
+  deadLetters: 'fa-dead-letters',
+  checkpoints: 'fa-checkpoints',
+}
+
+const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an environment variable name')
+
+/**
+ * The config file (fa.config.yaml). Secrets never appear here: only the names of the
+ * environment variables (or files) that hold them.
+ */
+export const configSchema = z.strictObject({
+  kafka: z
+    .strictObject({
+      brokers: z.array(z.string().min(1)).min(1).default(['127.0.0.1:9092']),
+      clientId: z.string().min(1).default('fa'),
+      ssl: z.boolean().default(false),
+      sasl: z
+        .strictObject({
+          mechanism: z.enum(['plain', 'scram-sha-256', 'scram-sha-512']).default('plain'),
+          usernameEnv: envName.default('KAFKA_API_KEY'),
+          passwordEnv: envName.default('KAFKA_API_SECRET'),
+        })
+        .optional(),
+      connectionTimeoutMs: z.number().int().positive().default(10_000),
+      partitions: z.number().int().positive().default(3),
+      replicationFactor: z.number().int().positive().default(1),
+    })
+    .prefault({}),
+  topics: z.record(z.string(), z.string().min(1)).default({}).transform((topics) => ({...defaultTopics, ...topics})),
+  enrich: z
+    .strictObject({
+      group: z.string().min(1).default('fa-enrich'),
+      transactionalIdPrefix: z.string().min(1).default('fa-enrich'),
+    })
+    .prefault({}),
+  alerts: z
+    .strictObject({
+      /** Built-in alert types to run; all by default. */
+      builtIn: z.array(z.string()).optional(),
+      /** Paths (relative to the config file) of modules whose default export is an alert type. */
+      modules: z.array(z.string().min(1)).default([]),
+    })
+    .prefault({}),
+  slack: z
+    .strictObject({
+      tokenEnv: envName.default('SLACK_BOT_TOKEN'),
+      tokenFile: z.string().optional(),
+      apiUrl: z.url().optional(),
+      group: z.string().min(1).default('fa-send'),
+      perChannelPerSecond: z.number().positive().default(1),
+      perChannelBurst: z.number().int().positive().default(3),
+      workspacePerMinute: z.number().positive().default(600),
+      maxAttempts: z.number().int().positive().default(6),
+      timeoutMs: z.number().int().positive().default(10_000),
+    })
+    .prefault({}),
+  bigquery: z
+    .strictObject({
+      projectId: z.string().optional(),
+      location: z.string().default('US'),
+      apiEndpoint: z.url().optional(),
+      /** Bytes a query may bill before BigQuery refuses it. */
+      maximumBytesBilled: z.coerce.bigint().positive().default(10_000_000_000n),
+      pricePerTiB: z.number().nonnegative().default(6.25),
+    })
+    .prefault({}),
+  producers: z
+    .strictObject({
+      modules: z.array(z.string().min(1)).default([]),
+    })
+    .prefault({}),
+})
+
+export type Config = z.infer<typeof configSchema>
+export type ConfigInput = z.input<typeof configSchema>

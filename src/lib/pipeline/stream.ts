@@ -1,0 +1,119 @@
+import {createHash} from 'node:crypto'
+import type {z} from 'zod'
+
+import type {JsonObject, TopicRecord} from '../records/record.js'
+import type {AlertContent} from '../slack/blocks.js'
+import {formatIssue, type TableSpec, type TableStore} from './table.js'
+
+/** What every step sees: the decoded event and its record, plus what earlier steps added. */
+export interface BaseContext<E = JsonObject> {
+  event: E
+  record: TopicRecord
+}
+
+/** A step's verdict on a record it does not pass on. */
+export class Stop {
+  constructor(readonly kind: 'drop' | 'dead-letter', readonly reason: string) {}
+}
+
+type Step = (ctx: any, tables: TableStore) => any | Stop
+
+/** A compiled alert type: run by the topology, built by `stream()`. */
+export interface AlertType {
+  name: string
+  description: string
+  source: string
+  sink: string
+  /** The tables this alert type joins, so a runner loads exactly those. */
+  tables: TableSpec[]
+  steps: Step[]
+  message: (ctx: any) => AlertContent
+}
+
+/**
+ * The DSL an alert type is written in, after Kafka Streams':
+ * `stream(name, source).filter(...).selectKey(...).validate(...).join(...).message(...).to(sink)`.
+ * Steps run in the order written; a step either passes a (richer) context on or stops the record.
+ */
+export class StreamBuilder<C> {
+  constructor(
+    private readonly name: string,
+    private readonly description: string,
+    private readonly source: string,
+    private readonly steps: Step[] = [],
+    private readonly tables: TableSpec[] = [],
+  ) {}
+
+  /** Keeps records the predicate accepts; the rest are dropped as `reason` (not an error). */
+  filter(predicate: (ctx: C) => boolean, reason = 'filtered'): StreamBuilder<C> {
+    const stop = new Stop('drop', reason)
+    return this.with((ctx) => (predicate(ctx) ? ctx : stop))
+  }
+
+  /** Chooses the key later steps join on; none is a dead letter saying `what` was missing. */
+  selectKey(select: (ctx: C) => unknown, what: string): StreamBuilder<C & {key: string}> {
+    return this.with((ctx) => {
+      const key = select(ctx)
+      return typeof key === 'string' && key.length > 0 ? {...ctx, key} : new Stop('dead-letter', `no ${what}`)
+    })
+  }
+
+  /** Checks the event against a schema; a failure is a dead letter naming the field. */
+  validate<E>(schema: z.ZodType<E>): StreamBuilder<Omit<C, 'event'> & {event: E}> {
+    return this.with((ctx) => {
+      const parsed = schema.safeParse(ctx.event)
+      return parsed.success ? {...ctx, event: parsed.data} : new Stop('dead-letter', formatIssue(parsed.error))
+    })
+  }
+
+  /** Joins a table row by a key taken from the context; no row drops the record as `missing`. */
+  join<V, A extends string>(
+    table: TableSpec<V>,
+    key: (ctx: C) => string | null | undefined,
+    as: A,
+    missing: string,
+  ): StreamBuilder<C & {[P in A]: V}> {
+    const stop = new Stop('drop', missing)
+    return this.with((ctx, tables) => {
+      const lookup = key(ctx)
+      const row = lookup ? tables.get(table, lookup) : undefined
+      return row === undefined ? stop : {...ctx, [as]: row}
+    }, table)
+  }
+
+  /** Ends the stream: what the alert says, and the topic it goes to. */
+  message(message: (ctx: C) => AlertContent): {to(sink: string): AlertType} {
+    return {
+      to: (sink) => ({
+        name: this.name,
+        description: this.description,
+        source: this.source,
+        sink,
+        tables: this.tables,
+        steps: this.steps,
+        message,
+      }),
+    }
+  }
+
+  private with<N>(step: (ctx: any, tables: TableStore) => N | Stop, table?: TableSpec): StreamBuilder<any> {
+    const tables = table && !this.tables.includes(table) ? [...this.tables, table] : this.tables
+    return new StreamBuilder(this.name, this.description, this.source, [...this.steps, step], tables)
+  }
+}
+
+/** Starts an alert type on a source topic (a logical name from the config's `topics`). */
+export function stream(name: string, source: string, description = ''): StreamBuilder<BaseContext> {
+  return new StreamBuilder(name, description, source)
+}
+
+/**
+ * A deterministic alert id: the same alert type and event always give the same id, so delivery
+ * can deduplicate. Events without an `eventId` are identified by their topic, key and value.
+ */
+export function alertIdFor(pipeline: string, event: JsonObject, record: TopicRecord): string {
+  const hash = createHash('sha256').update(pipeline).update('\0')
+  if (typeof event.eventId === 'string' && event.eventId !== '') hash.update('event\0').update(event.eventId)
+  else hash.update('record\0').update(record.topic).update('\0').update(record.key ?? '').update('\0').update(JSON.stringify(event))
+  return `fa-${hash.digest('hex').slice(0, 32)}`
+}

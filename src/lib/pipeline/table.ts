@@ -1,0 +1,70 @@
+import type {z} from 'zod'
+
+import {decodeJsonObject, type TopicRecord} from '../records/record.js'
+
+/**
+ * A GlobalKTable: the latest value per key of a compacted topic.
+ * `topic` is a logical name resolved through the config's `topics` map.
+ */
+export interface TableSpec<V = unknown> {
+  name: string
+  topic: string
+  description: string
+  schema: z.ZodType<V>
+  /** Applied to the record key and to every lookup key, so both sides match alike. */
+  normalizeKey?: (key: string) => string
+  /** The key when the record has none. */
+  keyOf?(value: V): string | undefined
+}
+
+export function defineTable<V>(spec: TableSpec<V>): TableSpec<V> {
+  return spec
+}
+
+export type TableChange = {ok: true; op: 'upsert' | 'delete'; key: string} | {ok: false; reason: string}
+
+/** The in-memory state of every table; the core reads it, only `apply` changes it. */
+export class TableStore {
+  private readonly rows = new Map<string, Map<string, unknown>>()
+
+  get<V>(table: TableSpec<V>, key: string): V | undefined {
+    return this.rows.get(table.name)?.get(normalize(table, key)) as V | undefined
+  }
+
+  size(table: TableSpec): number {
+    return this.rows.get(table.name)?.size ?? 0
+  }
+
+  /** Upserts or deletes (tombstone) one row from a table topic record. */
+  apply(table: TableSpec, record: TopicRecord): TableChange {
+    let rows = this.rows.get(table.name)
+    if (!rows) this.rows.set(table.name, (rows = new Map()))
+    if (record.value === null) {
+      if (!record.key) return {ok: false, reason: `tombstone on table ${table.name} has no key`}
+      const key = normalize(table, record.key)
+      rows.delete(key)
+      return {ok: true, op: 'delete', key}
+    }
+    const decoded = decodeJsonObject(record.value)
+    if (!decoded.ok) return decoded
+    const parsed = table.schema.safeParse(decoded.value)
+    if (!parsed.success) return {ok: false, reason: `table ${table.name}: ${formatIssue(parsed.error)}`}
+    const rawKey = record.key || table.keyOf?.(parsed.data)
+    if (!rawKey) return {ok: false, reason: `table ${table.name} record has no key`}
+    const key = normalize(table, rawKey)
+    rows.set(key, parsed.data)
+    return {ok: true, op: 'upsert', key}
+  }
+}
+
+function normalize(table: TableSpec, key: string): string {
+  return table.normalizeKey ? table.normalizeKey(key) : key
+}
+
+/** One line naming the field: `csdrEmail: expected string, received undefined`. */
+export function formatIssue(error: z.ZodError): string {
+  const issue = error.issues[0]
+  if (!issue) return 'invalid value'
+  const path = issue.path.join('.')
+  return path ? `${path}: ${issue.message}` : issue.message
+}

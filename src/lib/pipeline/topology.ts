@@ -1,0 +1,138 @@
+import {decodeJsonObject, type Headers, type TopicRecord} from '../records/record.js'
+import {buildSlackMessage} from '../slack/blocks.js'
+import {alertIdFor, Stop, type AlertType} from './stream.js'
+import type {TableSpec, TableStore} from './table.js'
+
+/** Logical topic names (`notifications`, `slackMessages`, ...) to real ones. */
+export type TopicMap = Record<string, string>
+
+export type Outcome =
+  | {kind: 'alert'; pipeline: string; alertId: string; output: TopicRecord}
+  | {kind: 'dropped'; pipeline: string; reason: string}
+  | {kind: 'dead-letter'; pipeline: string; reason: string; output: TopicRecord}
+  | {kind: 'table'; pipeline: string; op: 'upsert' | 'delete'}
+  | {kind: 'unrouted'; pipeline: null}
+
+export const Header = {
+  alertId: 'fa-alert-id',
+  pipeline: 'fa-pipeline',
+  error: 'fa-error',
+  sourceTopic: 'fa-source-topic',
+  sourcePartition: 'fa-source-partition',
+  sourceOffset: 'fa-source-offset',
+  sourceFile: 'fa-source-file',
+  sourceLine: 'fa-source-line',
+} as const
+
+/**
+ * The enrichment core: records in, records out, tables as inputs. Pure apart from table
+ * updates, which it applies to the store it is given. `replay --dry-run`, `enrich` and the
+ * tests all run this same code.
+ */
+export class Topology {
+  readonly alertTypes: readonly AlertType[]
+  readonly deadLetterTopic: string
+  private readonly bySource = new Map<string, AlertType[]>()
+  private readonly byTable = new Map<string, TableSpec>()
+  private readonly sinks = new Map<AlertType, string>()
+
+  constructor(alertTypes: AlertType[], private readonly topics: TopicMap) {
+    this.alertTypes = alertTypes
+    this.deadLetterTopic = this.topic('deadLetters')
+    for (const alert of alertTypes) {
+      const source = this.topic(alert.source)
+      this.bySource.set(source, [...(this.bySource.get(source) ?? []), alert])
+      this.sinks.set(alert, this.topic(alert.sink))
+      for (const table of alert.tables) this.byTable.set(this.topic(table.topic), table)
+    }
+    for (const topic of this.byTable.keys()) {
+      if (this.bySource.has(topic)) throw new Error(`topic ${topic} is both a table and an event source`)
+    }
+  }
+
+  /** Resolves a logical topic name; unknown names are taken as real topic names. */
+  topic(name: string): string {
+    return this.topics[name] ?? name
+  }
+
+  get sourceTopics(): string[] {
+    return [...this.bySource.keys()]
+  }
+
+  /** Table topics with the table each one feeds. */
+  get tableTopics(): Array<{topic: string; table: TableSpec}> {
+    return [...this.byTable].map(([topic, table]) => ({topic, table}))
+  }
+
+  isTableTopic(topic: string): boolean {
+    return this.byTable.has(topic)
+  }
+
+  process(record: TopicRecord, tables: TableStore): Outcome[] {
+    const table = this.byTable.get(record.topic)
+    if (table) {
+      const change = tables.apply(table, record)
+      if (change.ok) return [{kind: 'table', pipeline: table.name, op: change.op}]
+      return [this.deadLetter(table.name, record, change.reason)]
+    }
+    const alerts = this.bySource.get(record.topic)
+    if (!alerts) return [{kind: 'unrouted', pipeline: null}]
+    const decoded = decodeJsonObject(record.value)
+    if (!decoded.ok) return alerts.map((alert) => this.deadLetter(alert.name, record, decoded.reason))
+    return alerts.map((alert) => this.run(alert, record, decoded.value, tables))
+  }
+
+  private run(alert: AlertType, record: TopicRecord, event: Record<string, unknown>, tables: TableStore): Outcome {
+    let ctx: unknown = {event, record}
+    try {
+      for (const step of alert.steps) {
+        ctx = step(ctx, tables)
+        if (ctx instanceof Stop) {
+          return ctx.kind === 'drop'
+            ? {kind: 'dropped', pipeline: alert.name, reason: ctx.reason}
+            : this.deadLetter(alert.name, record, ctx.reason)
+        }
+      }
+      const alertId = alertIdFor(alert.name, event, record)
+      const message = buildSlackMessage(alertId, alert.name, alert.message(ctx))
+      const headers: Headers = {[Header.alertId]: alertId, [Header.pipeline]: alert.name, ...originHeaders(record)}
+      const output: TopicRecord = {
+        topic: this.sinks.get(alert)!,
+        key: alertId,
+        value: message as unknown as Record<string, unknown>,
+        headers,
+        timestamp: record.timestamp,
+        origin: {kind: 'derived'},
+      }
+      return {kind: 'alert', pipeline: alert.name, alertId, output}
+    } catch (error) {
+      // A bug in one alert type's code must not stop the others or the run.
+      return this.deadLetter(alert.name, record, `alert type ${alert.name} failed: ${(error as Error).message}`)
+    }
+  }
+
+  private deadLetter(pipeline: string, record: TopicRecord, reason: string): Outcome {
+    const output: TopicRecord = {
+      topic: this.deadLetterTopic,
+      key: record.key,
+      value: record.value,
+      headers: {...record.headers, [Header.error]: reason, [Header.pipeline]: pipeline, ...originHeaders(record)},
+      timestamp: record.timestamp,
+      origin: {kind: 'derived'},
+    }
+    return {kind: 'dead-letter', pipeline, reason, output}
+  }
+}
+
+export function originHeaders(record: TopicRecord): Headers {
+  const {origin} = record
+  const headers: Headers = {[Header.sourceTopic]: record.topic}
+  if (origin.kind === 'kafka') {
+    headers[Header.sourcePartition] = String(origin.partition)
+    headers[Header.sourceOffset] = origin.offset
+  } else if (origin.kind === 'fixture') {
+    headers[Header.sourceFile] = origin.file
+    headers[Header.sourceLine] = String(origin.line)
+  }
+  return headers
+}

@@ -1,0 +1,73 @@
+/**
+ * A topic record as every part of fa sees it, whether it came from Kafka or a fixture line.
+ *
+ * `value` keeps the form it arrived in so nothing is decoded twice and dead letters keep the
+ * original bytes: `null` is a tombstone, a string or Uint8Array is raw bytes, and any other
+ * object is JSON that a fixture already parsed (its bytes are its JSON text).
+ */
+export type Payload = null | string | Uint8Array | JsonObject | unknown[]
+export type JsonObject = {[key: string]: unknown}
+export type Headers = Record<string, string>
+
+export type Origin =
+  | {kind: 'fixture'; file: string; line: number}
+  | {kind: 'kafka'; partition: number; offset: string}
+  | {kind: 'derived'}
+
+export interface TopicRecord {
+  topic: string
+  key: string | null
+  value: Payload
+  headers: Headers
+  /** ISO-8601; absent when the source had none. */
+  timestamp?: string
+  origin: Origin
+}
+
+export function isRawPayload(value: Payload): value is string | Uint8Array {
+  return typeof value === 'string' || value instanceof Uint8Array
+}
+
+/** The record's value as bytes on the wire. */
+export function payloadBytes(value: Payload): Buffer | null {
+  if (value === null) return null
+  if (typeof value === 'string') return Buffer.from(value, 'utf8')
+  if (value instanceof Uint8Array) return Buffer.from(value.buffer, value.byteOffset, value.byteLength)
+  return Buffer.from(JSON.stringify(value), 'utf8')
+}
+
+export type Decoded = {ok: true; value: JsonObject} | {ok: false; reason: string}
+
+/** Decodes a value that must be a JSON object; says why when it is not. */
+export function decodeJsonObject(value: Payload): Decoded {
+  let parsed: unknown = value
+  if (value === null) return {ok: false, reason: 'value is a tombstone (null), expected a JSON object'}
+  if (isRawPayload(value)) {
+    const text = typeof value === 'string' ? value : Buffer.from(value).toString('utf8')
+    try {
+      parsed = JSON.parse(text)
+    } catch (error) {
+      return {ok: false, reason: `value is not valid JSON: ${(error as Error).message}`}
+    }
+  }
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+    return {ok: false, reason: `value is JSON ${describeJson(parsed)}, expected a JSON object`}
+  }
+  return {ok: true, value: parsed as JsonObject}
+}
+
+function describeJson(value: unknown): string {
+  if (value === null) return 'null'
+  if (Array.isArray(value)) return 'array'
+  return typeof value
+}
+
+/** Where a record came from, for error messages: `file:line` or `topic[partition]@offset`. */
+export function describeOrigin(record: Pick<TopicRecord, 'topic' | 'origin'>): string {
+  const {origin} = record
+  switch (origin.kind) {
+    case 'fixture': return `${origin.file}:${origin.line}`
+    case 'kafka': return `${record.topic}[${origin.partition}]@${origin.offset}`
+    case 'derived': return record.topic
+  }
+}

@@ -1,0 +1,68 @@
+import {ELLIPSIS, SlackLimits} from './limits.js'
+import {escapeMrkdwn, Mrkdwn, truncate, truncateMrkdwn} from './mrkdwn.js'
+
+/** What an alert type says; the framework escapes and fits it into Block Kit. */
+export interface AlertContent {
+  /** Slack user or channel id the alert goes to. */
+  recipient: string
+  /** Plain text (shown literally by Slack). */
+  header: string
+  /** Notification fallback and the first section; build it with `md` so values are escaped. */
+  text: Mrkdwn
+  /** Facts shown as two-column fields; values are plain text and get escaped. */
+  fields?: Array<{label: string; value: string | number | null | undefined}>
+  /** A longer detail (an error message), shown in a code block; plain text, escaped. */
+  detail?: {label: string; value: string}
+  /** Small print at the bottom: plain text, escaped. */
+  context?: string[]
+}
+
+export type Block = Record<string, unknown> & {type: string}
+
+export interface SlackMessage {
+  alertId: string
+  channel: string
+  text: string
+  blocks: Block[]
+  metadata: {event_type: string; event_payload: Record<string, string>}
+}
+
+export const METADATA_EVENT_TYPE = 'fa_alert'
+
+const mrkdwn = (text: string) => ({type: 'mrkdwn', text})
+
+/** Builds a ready chat.postMessage payload within Block Kit's limits. */
+export function buildSlackMessage(alertId: string, pipeline: string, content: AlertContent): SlackMessage {
+  const blocks: Block[] = [
+    {type: 'header', text: {type: 'plain_text', text: truncate(content.header || ' ', SlackLimits.headerText), emoji: true}},
+    {type: 'section', text: mrkdwn(truncateMrkdwn(content.text.text, SlackLimits.sectionText))},
+  ]
+  const fields = (content.fields ?? [])
+    .filter((field) => field.value !== null && field.value !== undefined && field.value !== '')
+    .slice(0, SlackLimits.fields)
+    .map((field) => {
+      const label = `*${escapeMrkdwn(field.label)}*\n`
+      return mrkdwn(label + truncateMrkdwn(escapeMrkdwn(String(field.value)), SlackLimits.fieldText - label.length))
+    })
+  if (fields.length > 0) blocks.push({type: 'section', fields})
+  if (content.detail) {
+    const label = `*${escapeMrkdwn(content.detail.label)}*\n\`\`\``
+    const room = SlackLimits.sectionText - label.length - 3
+    // Backticks would close the code block early.
+    const body = truncateMrkdwn(escapeMrkdwn(content.detail.value.replaceAll('```', "'''")), room)
+    blocks.push({type: 'section', text: mrkdwn(`${label}${body}\`\`\``)})
+  }
+  const context = (content.context ?? []).slice(0, SlackLimits.contextElements)
+  if (context.length > 0) {
+    blocks.push({type: 'context', elements: context.map((line) => mrkdwn(truncateMrkdwn(escapeMrkdwn(line), SlackLimits.contextText)))})
+  }
+  return {
+    alertId,
+    channel: content.recipient,
+    text: truncateMrkdwn(content.text.text, SlackLimits.messageText),
+    blocks: blocks.slice(0, SlackLimits.blocks),
+    metadata: {event_type: METADATA_EVENT_TYPE, event_payload: {alert_id: alertId, pipeline}},
+  }
+}
+
+export {ELLIPSIS}

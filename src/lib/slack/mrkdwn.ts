@@ -1,0 +1,40 @@
+import {ELLIPSIS} from './limits.js'
+
+/**
+ * Slack mrkdwn with its untrusted parts escaped. Only `&`, `<` and `>` are control characters
+ * (https://api.slack.com/reference/surfaces/formatting#escaping): escaping them is what stops
+ * `<!channel>` pings and smuggled `<https://evil|links>`.
+ */
+export class Mrkdwn {
+  constructor(readonly text: string) {}
+  toString(): string {
+    return this.text
+  }
+}
+
+export function escapeMrkdwn(value: string): string {
+  return value.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;')
+}
+
+/** Tagged template: `md\`*${name}* failed\`` escapes every interpolated value, not the template's own markup. */
+export function md(strings: TemplateStringsArray, ...values: unknown[]): Mrkdwn {
+  let text = strings[0]!
+  for (let i = 0; i < values.length; i++) {
+    const value = values[i]
+    text += (value instanceof Mrkdwn ? value.text : escapeMrkdwn(String(value ?? ''))) + strings[i + 1]!
+  }
+  return new Mrkdwn(text)
+}
+
+/** Cuts plain text to `max` characters, ending with a visible ellipsis. */
+export function truncate(text: string, max: number): string {
+  if (text.length <= max) return text
+  return text.slice(0, max - ELLIPSIS.length).replace(/[\uD800-\uDBFF]$/, '') + ELLIPSIS
+}
+
+/** Cuts mrkdwn without splitting an escape entity such as `&amp;`. */
+export function truncateMrkdwn(text: string, max: number): string {
+  if (text.length <= max) return text
+  const cut = truncate(text, max).slice(0, -ELLIPSIS.length)
+  return cut.replace(/&[a-z]{0,3}$/, '') + ELLIPSIS
+}
