@@ -1,0 +1,45 @@
+import {Command, Errors, Flags, type Interfaces} from '@oclif/core'
+
+import {loadConfig, type LoadedConfig} from '../config/load.js'
+import {FaError} from '../errors.js'
+import {colorFor} from '../output/color.js'
+
+export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof BaseCommand)['baseFlags'] & T['flags']>
+
+/**
+ * What every fa command shares: `--config`, `--verbose`, and errors printed as one line
+ * (what, where, what to do) with a distinct exit code; the stack only with --verbose or DEBUG.
+ */
+export abstract class BaseCommand extends Command {
+  static override baseFlags = {
+    config: Flags.string({
+      char: 'c',
+      description: 'config file (default: fa.config.yaml in the working directory, else built-in defaults)',
+      env: 'FA_CONFIG',
+      helpGroup: 'GLOBAL',
+    }),
+    verbose: Flags.boolean({description: 'show debug logs and stack traces', helpGroup: 'GLOBAL'}),
+  }
+
+  protected verbose = Boolean(process.env.DEBUG)
+
+  protected async loadConfig(file: string | undefined): Promise<LoadedConfig> {
+    return loadConfig(file)
+  }
+
+  protected get stderrColor() {
+    return colorFor(process.stderr)
+  }
+
+  protected override async catch(error: Error & {exitCode?: number; oclif?: {exit?: number}}): Promise<unknown> {
+    // oclif's own errors (bad flags, exit) already print well.
+    if (error instanceof Errors.ExitError || (error instanceof Errors.CLIError && !(error instanceof FaError))) return super.catch(error)
+    const c = this.stderrColor
+    const hint = error instanceof FaError && error.hint ? c.dim(` (${error.hint})`) : ''
+    const message = error instanceof FaError ? error.message : `unexpected error: ${error.message}`
+    process.stderr.write(`${c.red('Error:')} ${message}${hint}\n`)
+    if (this.verbose || process.argv.includes('--verbose')) process.stderr.write(`${error.stack}\n`)
+    else if (!(error instanceof FaError)) process.stderr.write(c.dim('run again with --verbose for the stack trace\n'))
+    this.exit(error instanceof FaError ? error.exitCode : 1)
+  }
+}

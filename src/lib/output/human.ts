@@ -1,0 +1,62 @@
+import type {ChalkInstance} from 'chalk'
+
+import {describeOrigin, type TopicRecord} from '../records/record.js'
+import type {PipelineCounts, Summary} from '../pipeline/summary.js'
+import type {Outcome} from '../pipeline/topology.js'
+import type {Block, SlackMessage} from '../slack/blocks.js'
+
+/** Slack shows `&lt;` as `<`; so does the terminal. */
+const unescape = (text: string) => text.replaceAll('&lt;', '<').replaceAll('&gt;', '>').replaceAll('&amp;', '&')
+
+/** An alert as a person reads it in the terminal: recipient, header, text, fields. */
+export function renderAlert(outcome: Extract<Outcome, {kind: 'alert'}>, c: ChalkInstance): string {
+  const message = outcome.output.value as unknown as SlackMessage
+  const lines = [`${c.green('▶')} ${c.bold(outcome.pipeline)} → ${c.cyan(message.channel)}  ${c.dim(outcome.alertId)}`]
+  for (const block of message.blocks) lines.push(...renderBlock(block, c))
+  return lines.join('\n') + '\n\n'
+}
+
+function renderBlock(block: Block, c: ChalkInstance): string[] {
+  const text = (block.text as {text?: string} | undefined)?.text
+  switch (block.type) {
+    case 'header': return [`  ${c.bold.underline(text ?? '')}`]
+    case 'section': {
+      const out = text ? indent(unescape(text)) : []
+      for (const field of (block.fields as Array<{text: string}> | undefined) ?? []) {
+        const [label = '', ...value] = unescape(field.text).split('\n')
+        out.push(`  ${c.dim(label.replaceAll('*', '') + ':')} ${value.join(' ')}`)
+      }
+      return out
+    }
+    case 'context': return ((block.elements as Array<{text: string}>) ?? []).map((e) => `  ${c.dim(unescape(e.text))}`)
+    default: return [`  [${block.type}]`]
+  }
+}
+
+const indent = (text: string) => text.split('\n').map((line) => `  ${line}`)
+
+/** A dead letter names the record it came from and why. */
+export function renderDeadLetter(outcome: Extract<Outcome, {kind: 'dead-letter'}>, source: TopicRecord, c: ChalkInstance): string {
+  return `${c.red('✗')} ${c.bold('dead letter')} ${c.dim(describeOrigin(source))} ${outcome.pipeline}: ${outcome.reason}\n\n`
+}
+
+/** The per-pipeline table every command prints at the end. */
+export function renderSummary(summary: Summary, c: ChalkInstance, extra: Record<string, string | number> = {}): string {
+  const reasons = [...new Set(Object.values(summary.pipelines).flatMap((p) => Object.keys(p.dropped)))].sort()
+  const columns = ['read', 'alerts', ...reasons, 'dead letters']
+  const cells = (p: PipelineCounts) => [p.read, p.alerts, ...reasons.map((r) => p.dropped[r] ?? 0), p.deadLetters].map(String)
+  const rows = Object.entries(summary.pipelines).map(([name, counts]) => [name, ...cells(counts)])
+  const header = ['pipeline', ...columns]
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)))
+  const line = (r: string[]) => r.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('  ')
+  const totals = summary.totals
+  const out = [
+    c.bold(`${summary.records} records: ${totals.alerts} alerts, ${totals.deadLetters} dead letters` +
+      Object.entries(totals.dropped).map(([r, n]) => `, ${n} ${r}`).join('') +
+      (summary.unrouted ? `, ${summary.unrouted} on topics no pipeline reads` : '')),
+    c.dim(line(header)),
+    ...rows.map(line),
+    ...Object.entries(extra).map(([k, v]) => `${k}: ${v}`),
+  ]
+  return out.join('\n') + '\n'
+}
