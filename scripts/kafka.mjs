@@ -183,7 +183,12 @@ async function waitReady(bootstrap, {pid, logFile, timeoutMs = READY_TIMEOUT_MS}
     try {
       await admin.connect();
       const {brokers} = await admin.describeCluster();
-      if (brokers.length > 0) return;
+      // Also wait for the group coordinator (this creates __consumer_offsets), so the first
+      // consumer of a test doesn't meet "coordinator not available/loading" errors.
+      if (brokers.length > 0) {
+        await admin.describeGroups(['fa-kafka-harness-ready']);
+        return;
+      }
     } catch (err) {
       lastErr = err;
     } finally {
@@ -212,7 +217,7 @@ function tail(file, lines = 40) {
 
 /**
  * Start the broker for state dir `dir` (default .kafka/), or reuse the one already running there.
- * Returns {bootstrap, stop()}.
+ * Returns {bootstrap, pid, stop()}.
  */
 export async function startBroker({dir = defaultDir(), timeoutMs} = {}) {
   dir = path.resolve(dir);
@@ -226,7 +231,7 @@ export async function startBroker({dir = defaultDir(), timeoutMs} = {}) {
     if (addr) {
       await waitReady(addr, {pid: existing, logFile: f.log, timeoutMs});
       fs.writeFileSync(f.bootstrap, `${addr}\n`);
-      return {bootstrap: addr, stop};
+      return {bootstrap: addr, pid: existing, stop};
     }
     await stopBroker(dir); // running but its config is gone: restart cleanly
   }
@@ -283,7 +288,7 @@ export async function startBroker({dir = defaultDir(), timeoutMs} = {}) {
     throw err;
   }
   fs.writeFileSync(f.bootstrap, `${bootstrap}\n`);
-  return {bootstrap, stop};
+  return {bootstrap, pid: child.pid, stop};
 }
 
 /** Stop the broker of state dir `dir`: SIGTERM its process group, SIGKILL after a timeout. */
