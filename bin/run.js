@@ -1,4 +1,8 @@
 #!/usr/bin/env node
-import {execute} from '@oclif/core'
+import module from 'node:module'
 
+// Caches compiled bytecode between runs: most of fa's start-up is compiling oclif.
+module.enableCompileCache?.()
+
+const {execute} = await import('@oclif/core/execute')
 await execute({dir: import.meta.url})

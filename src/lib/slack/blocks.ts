@@ -30,6 +30,8 @@ export interface SlackMessage {
 export const METADATA_EVENT_TYPE = 'fa_alert'
 
 const mrkdwn = (text: string) => ({type: 'mrkdwn', text})
+/** Labels are short by intent; cutting them leaves room for the value. */
+const label = (text: string) => `*${truncateMrkdwn(escapeMrkdwn(text), 100)}*`
 
 /** Builds a ready chat.postMessage payload within Block Kit's limits. */
 export function buildSlackMessage(alertId: string, pipeline: string, content: AlertContent): SlackMessage {
@@ -41,16 +43,16 @@ export function buildSlackMessage(alertId: string, pipeline: string, content: Al
     .filter((field) => field.value !== null && field.value !== undefined && field.value !== '')
     .slice(0, SlackLimits.fields)
     .map((field) => {
-      const label = `*${escapeMrkdwn(field.label)}*\n`
-      return mrkdwn(label + truncateMrkdwn(escapeMrkdwn(String(field.value)), SlackLimits.fieldText - label.length))
+      const title = `${label(field.label)}\n`
+      return mrkdwn(title + truncateMrkdwn(escapeMrkdwn(String(field.value)), SlackLimits.fieldText - title.length))
     })
   if (fields.length > 0) blocks.push({type: 'section', fields})
   if (content.detail) {
-    const label = `*${escapeMrkdwn(content.detail.label)}*\n\`\`\``
-    const room = SlackLimits.sectionText - label.length - 3
+    const title = `${label(content.detail.label)}\n\`\`\``
+    const room = SlackLimits.sectionText - title.length - 3
     // Backticks would close the code block early.
     const body = truncateMrkdwn(escapeMrkdwn(content.detail.value.replaceAll('```', "'''")), room)
-    blocks.push({type: 'section', text: mrkdwn(`${label}${body}\`\`\``)})
+    blocks.push({type: 'section', text: mrkdwn(`${title}${body}\`\`\``)})
   }
   const context = (content.context ?? []).slice(0, SlackLimits.contextElements)
   if (context.length > 0) {

@@ -1,0 +1,131 @@
+import {mkdtempSync, readFileSync, writeFileSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import path from 'node:path'
+
+import {describe, expect, it} from 'vitest'
+
+import {root, runFa} from '../support/cli.js'
+
+const fixture = path.join(root, 'fixtures/provisioning.jsonl')
+const golden = path.join(root, 'fixtures/provisioning.expected.jsonl')
+const tmp = () => mkdtempSync(path.join(tmpdir(), 'fa-replay-'))
+
+describe('fa replay --dry-run', () => {
+  it('renders alerts for people and ends with a summary', async () => {
+    const {code, stdout, stderr} = await runFa(['replay', fixture, '--dry-run'])
+    expect(stderr).toBe('')
+    expect(code).toBe(0)
+    expect(stdout).toContain('▶ connector-provisioning-failed → U01JANEDOE')
+    expect(stdout).toContain('Connector failed to provision: orders-postgres-cdc')
+    expect(stdout).toContain('Organization: Acme Logistics (org-1001)')
+    expect(stdout).toMatch(/✗ dead letter provisioning\.jsonl:13 connector-provisioning-failed: value is not valid JSON/)
+    expect(stdout).toMatch(/23 records: 5 alerts, 5 dead letters, 1 filtered, 2 unassigned, 1 no-slack-user/)
+    expect(stdout).not.toMatch(/\u001B\[/)
+  })
+
+  it('--json prints only JSON Lines envelopes on stdout, the summary on stderr', async () => {
+    const {code, stdout, stderr} = await runFa(['replay', fixture, '--dry-run', '--json'])
+    expect(code).toBe(0)
+    const records = stdout.trimEnd().split('\n').map((line) => JSON.parse(line))
+    expect(records.map((r) => r.topic)).toEqual(['slack-messages', 'slack-messages', 'fa-dead-letters', 'fa-dead-letters', 'fa-dead-letters', 'slack-messages', 'slack-messages', 'fa-dead-letters', 'slack-messages', 'fa-dead-letters'])
+    const malformed = records[2]
+    expect(malformed).toMatchObject({key: 'org-1004', value: '{oops', headers: {'fa-source-line': '13', 'fa-source-topic': 'data-notifications-pipeline'}})
+    expect(records[0].value).toMatchObject({channel: 'U01JANEDOE', alertId: records[0].key})
+    expect(stderr).toMatch(/5 alerts, 5 dead letters/)
+  })
+
+  it('--expect passes on the shipped golden file', async () => {
+    const {code, stderr} = await runFa(['replay', fixture, '--dry-run', '--expect', golden])
+    expect(stderr).toContain('10 records match')
+    expect(code).toBe(0)
+  })
+
+  it('--expect fails with a readable diff, and --update rewrites the golden file', async () => {
+    const dir = tmp()
+    const changed = path.join(dir, 'expected.jsonl')
+    writeFileSync(changed, readFileSync(golden, 'utf8').replace('"U01JANEDOE"', '"U99SOMEONE"'))
+    const failed = await runFa(['replay', fixture, '--dry-run', '--expect', changed])
+    expect(failed.code).toBe(1)
+    expect(failed.stderr).toContain('record 1:')
+    expect(failed.stderr).toMatch(/^- +"channel": "U99SOMEONE",$/m)
+    expect(failed.stderr).toMatch(/^\+ +"channel": "U01JANEDOE",$/m)
+    expect(failed.stderr).toContain('1 records differ')
+
+    const updated = await runFa(['replay', fixture, '--dry-run', '--expect', changed, '--update'])
+    expect(updated.code).toBe(0)
+    expect(readFileSync(changed, 'utf8')).toBe(readFileSync(golden, 'utf8'))
+  })
+
+  it('reports missing and unexpected records', async () => {
+    const dir = tmp()
+    const shorter = path.join(dir, 'expected.jsonl')
+    writeFileSync(shorter, readFileSync(golden, 'utf8').split('\n').slice(0, 8).join('\n'))
+    const {code, stderr} = await runFa(['replay', fixture, '--dry-run', '--expect', shorter])
+    expect(code).toBe(1)
+    expect(stderr).toContain('record 9 (not expected)')
+  })
+
+  it.each([
+    ['{"topic":"t"}\nnot json\n', 2, /not valid JSON/],
+    ['\n{"key":"k","value":{}}\n', 2, /topic/],
+    ['{"topic":"t","key":5}\n', 1, /key: /],
+  ])('fails on a bad fixture line with FILE:LINE', async (content, line, reason) => {
+    const file = path.join(tmp(), 'bad.jsonl')
+    writeFileSync(file, content)
+    const {code, stderr} = await runFa(['replay', file, '--dry-run'])
+    expect(code).toBe(3)
+    expect(stderr.split('\n')[0]).toMatch(new RegExp(`^Error: ${file.replaceAll('/', '\\/')}:${line}: `))
+    expect(stderr).toMatch(reason)
+    expect(stderr).not.toMatch(/\n\s+at /)
+  })
+
+  it('names a missing file', async () => {
+    const {code, stderr} = await runFa(['replay', 'nope.jsonl', '--dry-run'])
+    expect(code).toBe(3)
+    expect(stderr).toMatch(/^Error: nope\.jsonl: cannot read fixture \(ENOENT\)/)
+  })
+
+  it('reads several files in order, tables from the first feeding events in the second', async () => {
+    const dir = tmp()
+    const tables = path.join(dir, 'tables.jsonl')
+    const events = path.join(dir, 'events.jsonl')
+    const lines = readFileSync(fixture, 'utf8').trimEnd().split('\n')
+    writeFileSync(tables, lines.slice(0, 7).join('\n') + '\n')
+    writeFileSync(events, lines[7] + '\n')
+    const {code, stdout} = await runFa(['replay', tables, events, '--dry-run', '--json'])
+    expect(code).toBe(0)
+    expect(JSON.parse(stdout).value.channel).toBe('U01JANEDOE')
+  })
+
+  it('runs a user-defined alert type from a module named in the config', async () => {
+    const dir = tmp()
+    const config = path.join(dir, 'fa.config.yaml')
+    writeFileSync(path.join(dir, 'big-deal.mjs'), `
+import {stream, md, assignments, slackUsers} from ${JSON.stringify(path.join(root, 'dist/index.js'))}
+export default stream('big-deal', 'deals')
+  .filter(({event}) => event.amount > 100000)
+  .selectKey(({record}) => record.key, 'org id')
+  .join(assignments, ({key}) => key, 'assignment', 'unassigned')
+  .join(slackUsers, ({assignment}) => assignment.csdrEmail, 'slackUser', 'no-slack-user')
+  .message(({event, key, slackUser}) => ({recipient: slackUser.slackUserId, header: 'Big deal', text: md\`\${key} signed \${event.amount}\`}))
+  .to('slackMessages')
+`)
+    writeFileSync(config, 'alerts:\n  builtIn: []\n  modules: [./big-deal.mjs]\ntopics:\n  deals: crm-deals\n')
+    const events = path.join(dir, 'deals.jsonl')
+    const lines = readFileSync(fixture, 'utf8').trimEnd().split('\n').slice(0, 7)
+    lines.push('{"topic":"crm-deals","key":"org-1001","value":{"amount":250000}}', '{"topic":"crm-deals","key":"org-1001","value":{"amount":5}}')
+    writeFileSync(events, lines.join('\n'))
+    const {code, stdout, stderr} = await runFa(['replay', events, '--dry-run', '--json', '--config', config])
+    expect(stderr).toMatch(/big-deal\s+2\s+1\s+1/)
+    expect(code).toBe(0)
+    expect(JSON.parse(stdout).value).toMatchObject({channel: 'U01JANEDOE', text: 'org-1001 signed 250000'})
+  })
+
+  it('names the bad key of a config file', async () => {
+    const config = path.join(tmp(), 'fa.config.yaml')
+    writeFileSync(config, 'slack:\n  perChannelPerSecond: fast\n')
+    const {code, stderr} = await runFa(['replay', fixture, '--dry-run', '--config', config])
+    expect(code).toBe(2)
+    expect(stderr).toMatch(/config key "slack\.perChannelPerSecond"/)
+  })
+})
