@@ -1,0 +1,36 @@
+import type {IHeaders, KafkaMessage, Message} from 'kafkajs'
+
+import {payloadBytes, type Headers, type TopicRecord} from '../records/record.js'
+
+/** A consumed Kafka message as a record: bytes stay bytes, so dead letters keep them untouched. */
+export function fromKafka(topic: string, partition: number, message: KafkaMessage): TopicRecord {
+  return {
+    topic,
+    key: message.key === null ? null : message.key.toString('utf8'),
+    value: message.value,
+    headers: decodeHeaders(message.headers),
+    timestamp: new Date(Number(message.timestamp)).toISOString(),
+    origin: {kind: 'kafka', partition, offset: message.offset},
+  }
+}
+
+/** A record as a kafkajs message (keyed records are partitioned by murmur2, like Java clients). */
+export function toKafka(record: TopicRecord): Message {
+  return {
+    key: record.key,
+    value: payloadBytes(record.value),
+    headers: record.headers,
+    timestamp: record.timestamp === undefined ? undefined : String(Date.parse(record.timestamp)),
+  }
+}
+
+export function decodeHeaders(headers: IHeaders | undefined): Headers {
+  const out: Headers = {}
+  for (const [name, value] of Object.entries(headers ?? {})) {
+    if (value === undefined) continue
+    // A header repeated on the wire arrives as an array; the last one wins, as in Kafka Streams' lastHeader.
+    const last = Array.isArray(value) ? value.at(-1) : value
+    if (last !== undefined) out[name] = Buffer.isBuffer(last) ? last.toString('utf8') : String(last)
+  }
+  return out
+}
