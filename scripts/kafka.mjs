@@ -166,6 +166,15 @@ background.threads=2
 `;
 }
 
+/** 16 random bytes as 22-char base64url, like Kafka's Uuid; never starting with '-', which
+ * the tools would parse as an option (Kafka's own Uuid.randomUuid() skips those too). */
+function newClusterId() {
+  for (;;) {
+    const id = randomBytes(16).toString('base64url');
+    if (!id.startsWith('-')) return id;
+  }
+}
+
 /** Resolve once a kafkajs admin call answers; fail early with the log tail if the JVM exits. */
 async function waitReady(bootstrap, {pid, logFile, timeoutMs = READY_TIMEOUT_MS}) {
   const kafka = new kafkajs.Kafka({
@@ -245,18 +254,19 @@ export async function startBroker({dir = defaultDir(), timeoutMs} = {}) {
 
   const cp = path.join(libs, '*'); // Java expands the wildcard itself (no shell involved)
   // Reuse the id of already-formatted data: --ignore-formatted still fails on a different id.
-  // A new one is 16 random bytes as 22-char base64url, which is what a Kafka Uuid looks like.
   const formatted = /^cluster\.id=(\S+)/m.exec(readText(path.join(f.data, 'meta.properties')) ?? '')?.[1];
-  const clusterId = formatted ?? randomBytes(16).toString('base64url');
+  const clusterId = formatted ?? newClusterId();
   try {
     execFileSync(
       java(),
-      [...QUIET, '-cp', cp, 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', f.props, '--ignore-formatted'],
+      // --cluster-id=<id> (not -t <id>) so an id that starts with '-' is never read as an option.
+      [...QUIET, '-cp', cp, 'kafka.tools.StorageTool', 'format', `--cluster-id=${clusterId}`, '-c', f.props,
+        '--ignore-formatted'],
       {cwd: dir, stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8'},
     );
   } catch (err) {
     const out = `${err.stdout ?? ''}${err.stderr ?? ''}`.trim().split('\n').slice(-15).join('\n');
-    throw new Error(`kafka StorageTool format failed in ${dir}:\n${out}`);
+    throw new Error(`kafka StorageTool format failed in ${dir} (${err.code ?? err.status}):\n${out}`);
   }
 
   const out = fs.openSync(f.log, 'a');
@@ -278,6 +288,7 @@ export async function startBroker({dir = defaultDir(), timeoutMs} = {}) {
     {cwd: dir, detached: true, stdio: ['ignore', out, out]}, // detached: own process group, outlives us
   );
   fs.closeSync(out);
+  child.on('error', (err) => log(`cannot run java: ${err.message}`)); // waitReady then fails with the log
   child.unref();
   fs.writeFileSync(f.pid, `${child.pid}\n`);
 

@@ -22,7 +22,10 @@ export default async function setup(project: TestProject) {
 
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fa-kafka-test-'));
   const t0 = Date.now();
-  const broker = await startBroker({dir});
+  const broker = await startBroker({dir}).catch((err: unknown) => {
+    fs.rmSync(dir, {recursive: true, force: true});
+    throw err;
+  });
   console.log(`[kafka] test broker ${broker.bootstrap} ready in ${Date.now() - t0} ms (${dir})`);
   // If vitest dies without teardown, don't leave a detached JVM behind.
   const kill = () => {
