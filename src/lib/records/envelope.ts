@@ -9,7 +9,10 @@ import type {Origin, Payload, TopicRecord} from './record.js'
 export const envelopeSchema = z.object({
   topic: z.string({error: 'topic is required and must be a string'}).min(1, 'topic must not be empty'),
   key: z.string().nullable().default(null),
-  value: z.union([z.null(), z.string(), z.array(z.unknown()), z.record(z.string(), z.unknown())]).default(null),
+  // A custom check, not a union of array/record schemas: those would walk every field of every value.
+  value: z
+    .custom<Payload>((v) => v === null || typeof v === 'string' || (typeof v === 'object' && v !== undefined), 'must be a JSON object, array, string, or null')
+    .default(null),
   headers: z.record(z.string(), z.string()).default({}),
   timestamp: z.iso.datetime({offset: true, error: 'timestamp must be an ISO-8601 date-time'}).optional(),
 })
@@ -42,7 +45,7 @@ export function parseEnvelopeLine(line: string, origin: Origin): ParsedLine {
     return {ok: false, reason: field && !issue.message.startsWith(field) ? `${field}: ${issue.message}` : issue.message}
   }
   const {topic, key, value, headers, timestamp} = parsed.data
-  return {ok: true, record: {topic, key, value: value as Payload, headers, timestamp, origin}}
+  return {ok: true, record: {topic, key, value, headers, timestamp, origin}}
 }
 
 /** The envelope of a record: JSON values stay JSON, raw bytes become a UTF-8 string. */

@@ -12,8 +12,13 @@ export class Mrkdwn {
   }
 }
 
+const ESCAPES: Record<string, string> = {'&': '&amp;', '<': '&lt;', '>': '&gt;'}
+const CONTROL = /[&<>]/g
+
 export function escapeMrkdwn(value: string): string {
-  return value.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;')
+  // Most values need nothing; test before building a new string.
+  CONTROL.lastIndex = 0
+  return CONTROL.test(value) ? value.replace(CONTROL, (c) => ESCAPES[c]!) : value
 }
 
 /** Tagged template: `md\`*${name}* failed\`` escapes every interpolated value, not the template's own markup. */

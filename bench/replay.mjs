@@ -1,0 +1,67 @@
+// npm run bench: replay throughput and peak memory against a bare stream-and-parse baseline,
+// and start-up time of `fa --version` against a bare `node -e ''`.
+import {spawnSync} from 'node:child_process'
+import {createReadStream, existsSync, mkdtempSync, statSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import path from 'node:path'
+import {fileURLToPath} from 'node:url'
+
+import {generateFixture} from './generate.mjs'
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
+const events = Number(process.env.BENCH_EVENTS ?? 200_000)
+const runs = Number(process.env.BENCH_RUNS ?? 3)
+const file = path.join(mkdtempSync(path.join(tmpdir(), 'fa-bench-')), 'bench.jsonl')
+await generateFixture(file, {events})
+const lines = events + 1_090
+const mib = (statSync(file).size / 2 ** 20).toFixed(1)
+console.log(`fixture: ${lines} records, ${mib} MiB (${file})\n`)
+
+/** The floor: stream the file and JSON.parse every line, nothing else. */
+async function baseline() {
+  let rest = ''
+  let n = 0
+  for await (const chunk of createReadStream(file, {encoding: 'utf8', highWaterMark: 1 << 20})) {
+    const split = (rest + chunk).split('\n')
+    rest = split.pop()
+    for (const line of split) if (line) (JSON.parse(line), n++)
+  }
+  if (rest) (JSON.parse(rest), n++)
+  return n
+}
+
+/** Wall time and peak RSS of a command, best of `runs`. */
+function measure(args) {
+  const time = existsSync('/usr/bin/time') ? ['/usr/bin/time', '-f', '%M'] : []
+  let best = {ms: Infinity, rssKiB: NaN}
+  for (let i = 0; i < runs; i++) {
+    const started = performance.now()
+    const result = spawnSync(time[0] ?? args[0], [...time.slice(1), ...(time.length ? args : args.slice(1))], {cwd: root, stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8'})
+    const ms = performance.now() - started
+    if (result.status !== 0) throw new Error(`${args.join(' ')} failed: ${result.stderr}`)
+    const rssKiB = Number(result.stderr.trim().split('\n').at(-1))
+    if (ms < best.ms) best = {ms, rssKiB}
+  }
+  return best
+}
+
+const row = (name, ms, n, rssKiB) =>
+  console.log(`${name.padEnd(34)} ${(ms / 1000).toFixed(2).padStart(6)} s  ${Math.round(n / (ms / 1000)).toLocaleString('en').padStart(10)} records/s${Number.isFinite(rssKiB) ? `  peak RSS ${(rssKiB / 1024).toFixed(0)} MiB` : ''}`)
+
+let baseMs = Infinity
+for (let i = 0; i < runs; i++) {
+  const started = performance.now()
+  await baseline()
+  baseMs = Math.min(baseMs, performance.now() - started)
+}
+row('baseline: stream + JSON.parse', baseMs, lines)
+const node = process.execPath
+const json = measure([node, 'bin/run.js', 'replay', file, '--dry-run', '--json'])
+row('fa replay --dry-run --json', json.ms, lines, json.rssKiB)
+const human = measure([node, 'bin/run.js', 'replay', file, '--dry-run'])
+row('fa replay --dry-run (human)', human.ms, lines, human.rssKiB)
+console.log(`\nreplay --json speed: ${((baseMs / json.ms) * 100).toFixed(0)}% of the baseline (target: at least 50%)\n`)
+
+const bare = measure([node, '-e', ''])
+const version = measure([node, 'bin/run.js', '--version'])
+console.log(`start-up: node -e '' ${bare.ms.toFixed(0)} ms, fa --version ${version.ms.toFixed(0)} ms: ${(version.ms / bare.ms).toFixed(1)}x (target: at most 3x)`)
