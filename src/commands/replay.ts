@@ -1,7 +1,10 @@
+import {confirm} from '@inquirer/prompts'
 import {Args, Flags} from '@oclif/core'
 
 import {BaseCommand} from '../lib/cli/base-command.js'
+import type {Config} from '../lib/config/schema.js'
 import {FaError} from '../lib/errors.js'
+import {isLocalCluster} from '../lib/kafka/connection.js'
 import {colorFor} from '../lib/output/color.js'
 import {compareGolden, writeGolden} from '../lib/output/golden.js'
 import {renderAlert, renderDeadLetter, renderSummary} from '../lib/output/human.js'
@@ -10,12 +13,15 @@ import {BufferedWriter} from '../lib/output/writer.js'
 import {buildTopology} from '../lib/pipeline/build.js'
 import {toEnvelope} from '../lib/records/envelope.js'
 import {replayDryRun, type Produced} from '../lib/replay/dry-run.js'
+import {parseTopicMappings, planReplay, produceFixtures, type ProduceResult, type ReplayPlan} from '../lib/replay/produce.js'
 
 export default class Replay extends BaseCommand {
   static override summary = 'Pipe fixture files of topic records through the alert pipelines.'
   static override description = `Each FILE is JSON Lines, one topic record per line:
   {"topic": "data-notifications-pipeline", "key": "org-1", "value": {...}, "headers": {...}, "timestamp": "..."}
 Records apply in file order: table records (assignments, Slack users) update the tables, events run through every alert type that reads their topic.
+
+Without --dry-run the files are produced to Kafka: every file is validated first (a bad line stops the replay before anything is sent), then each record goes to its topic with its key, headers, timestamp and tombstone, in file order. --topic-prefix and --topic FROM=TO replay into a staging namespace (an explicit mapping wins over the prefix). A cluster that is not on localhost needs a confirmation on a TTY, or --yes.
 
 With --dry-run everything happens in this process (no Kafka, Slack or cloud account): alerts and dead letters are printed, or compared with a golden file (--expect) to test alert rules in CI.`
 
@@ -24,6 +30,8 @@ With --dry-run everything happens in this process (no Kafka, Slack or cloud acco
     {description: 'Every produced record as JSON Lines', command: '<%= config.bin %> <%= command.id %> fixtures/provisioning.jsonl --dry-run --json > out.jsonl'},
     {description: 'Test alert rules against a golden file (exit 1 on any difference)', command: '<%= config.bin %> <%= command.id %> fixtures/provisioning.jsonl --dry-run --expect fixtures/provisioning.expected.jsonl'},
     {description: 'Accept the current output as the new golden file', command: '<%= config.bin %> <%= command.id %> fixtures/provisioning.jsonl --dry-run --expect fixtures/provisioning.expected.jsonl --update'},
+    {description: 'Produce a fixture into staging topics (staging.data-notifications-pipeline, ...)', command: '<%= config.bin %> <%= command.id %> fixtures/provisioning.jsonl --topic-prefix staging.'},
+    {description: 'Produce into renamed topics on a remote cluster, without the confirmation prompt', command: '<%= config.bin %> <%= command.id %> fixtures/provisioning.jsonl --topic data-notifications-pipeline=test-notifications --yes'},
   ]
 
   static override strict = false
@@ -33,9 +41,12 @@ With --dry-run everything happens in this process (no Kafka, Slack or cloud acco
 
   static override flags = {
     'dry-run': Flags.boolean({description: 'run the pipelines in this process instead of producing to Kafka'}),
-    json: Flags.boolean({description: 'print every produced record as JSON Lines on stdout (summary on stderr)'}),
-    expect: Flags.string({description: 'golden JSONL file to compare the produced records with; exit 1 on any difference', helpValue: 'FILE'}),
+    json: Flags.boolean({description: 'with --dry-run: print every produced record as JSON Lines on stdout (summary on stderr); else print the summary as JSON'}),
+    expect: Flags.string({description: 'with --dry-run: golden JSONL file to compare the produced records with; exit 1 on any difference', helpValue: 'FILE', dependsOn: ['dry-run']}),
     update: Flags.boolean({description: 'with --expect: rewrite the golden file with the produced records', dependsOn: ['expect']}),
+    'topic-prefix': Flags.string({description: 'prefix every topic name (not those mapped with --topic) when producing', helpValue: 'PFX', exclusive: ['dry-run']}),
+    topic: Flags.string({description: 'produce records of topic FROM to topic TO instead (repeatable)', helpValue: 'FROM=TO', multiple: true, exclusive: ['dry-run']}),
+    yes: Flags.boolean({char: 'y', description: 'produce to a cluster that is not on localhost without asking'}),
   }
 
   async run(): Promise<void> {
@@ -43,7 +54,8 @@ With --dry-run everything happens in this process (no Kafka, Slack or cloud acco
     this.verbose ||= flags.verbose
     const files = argv as string[]
     if (!flags['dry-run']) {
-      throw new FaError('replay into Kafka is not available yet', {hint: 'use --dry-run to run the pipelines in this process'})
+      await this.produce(files, flags)
+      return
     }
     const topology = await buildTopology(await this.loadConfig(flags.config))
     const out = colorFor(process.stdout)
@@ -88,5 +100,72 @@ With --dry-run everything happens in this process (no Kafka, Slack or cloud acco
     }
     process.stderr.write(`${result.diff}\n${err.red('✗')} ${result.differences} records differ from ${flags.expect} (- expected, + produced); run with --update to accept\n`)
     this.exit(1)
+  }
+
+  /** `fa replay FILE...` without --dry-run: validate every file, confirm if remote, produce. */
+  private async produce(files: string[], flags: {config?: string; json: boolean; 'topic-prefix'?: string; topic?: string[]; yes: boolean}): Promise<void> {
+    const {config} = await this.loadConfig(flags.config)
+    const routing = {prefix: flags['topic-prefix'], map: parseTopicMappings(flags.topic)}
+
+    let bar: ReturnType<typeof progressBar>
+    const progress = (label: string) => ({bytesRead, totalBytes}: {bytesRead: number; totalBytes: number}) => {
+      if (totalBytes < 8 << 20) return
+      bar ??= progressBar(label, Math.ceil(totalBytes / 1024), 'KiB')
+      bar?.update(Math.floor(bytesRead / 1024))
+    }
+    const plan = await planReplay(files, routing, progress('validate')).finally(() => bar?.stop())
+    bar = undefined
+    if (plan.records === 0) {
+      this.report({records: 0, topics: {}, batches: 0, ms: 0}, plan, config, flags.json)
+      return
+    }
+    if (!isLocalCluster(config)) await this.confirmRemote(plan, config, flags.yes)
+    const log = this.verbose ? (line: string) => process.stderr.write(`${line}\n`) : undefined
+    const result = await produceFixtures({files, config, routing, plan, log, onProgress: progress('produce')}).finally(() => bar?.stop())
+    this.report(result, plan, config, flags.json)
+  }
+
+  private async confirmRemote(plan: ReplayPlan, config: Config, yes: boolean): Promise<void> {
+    if (yes) return
+    const brokers = config.kafka.brokers.join(',')
+    const targets = [...new Set([...plan.topics.values()].map((t) => t.target))]
+    if (!process.stdin.isTTY || !process.stderr.isTTY) {
+      throw new FaError(`${brokers} is not on localhost: producing ${plan.records} records there needs --yes when there is no terminal to confirm on`, {
+        hint: 'add --yes to confirm without a prompt',
+      })
+    }
+    let ok: boolean
+    try {
+      ok = await confirm(
+        {message: `Produce ${plan.records} records to ${targets.length} topic${targets.length === 1 ? '' : 's'} (${targets.join(', ')}) on ${brokers}?`, default: false},
+        {output: process.stderr},
+      )
+    } catch (error) {
+      if ((error as Error).name === 'ExitPromptError') ok = false
+      else throw error
+    }
+    if (!ok) throw new FaError('replay cancelled: nothing was produced')
+  }
+
+  private report(result: ProduceResult, plan: ReplayPlan, config: Config, json: boolean): void {
+    const sources = new Map<string, string[]>()
+    for (const [source, {target}] of plan.topics) sources.set(target, [...(sources.get(target) ?? []), source])
+    const topics = Object.entries(result.topics).map(([topic, records]) => ({topic, records, from: sources.get(topic) ?? []}))
+    if (json) {
+      process.stdout.write(JSON.stringify({records: result.records, brokers: config.kafka.brokers, topics, batches: result.batches, ms: result.ms}) + '\n')
+      return
+    }
+    const c = colorFor(process.stdout)
+    if (result.records === 0) {
+      this.log('nothing to replay: the files hold no records')
+      return
+    }
+    const width = Math.max(...topics.map((t) => t.topic.length))
+    const lines = topics.map(({topic, records, from}) => {
+      const renamed = from.filter((f) => f !== topic)
+      return `  ${topic.padEnd(width)}  ${String(records).padStart(String(result.records).length)}${renamed.length > 0 ? c.dim(`  (from ${renamed.join(', ')})`) : ''}`
+    })
+    this.log(c.bold(`produced ${result.records} records to ${config.kafka.brokers.join(',')} in ${result.ms} ms`))
+    this.log(lines.join('\n'))
   }
 }

@@ -1,0 +1,216 @@
+import {Kafka, logLevel, Partitioners, type LogEntry, type Message, type Producer, type TopicMessages} from 'kafkajs'
+
+import type {Config} from '../config/schema.js'
+import {FaError} from '../errors.js'
+import {readFixtures, type FixtureProgress} from '../fixtures/read.js'
+import {kafkaClientConfig, kafkaError} from '../kafka/connection.js'
+import {toKafka} from '../kafka/codec.js'
+import {silenceKafkajsTimeoutWarning} from '../kafka/node-warnings.js'
+
+/**
+ * Where fixture topics go: an explicit mapping (`--topic from=to`) wins and is taken as is;
+ * every other topic gets the prefix (`--topic-prefix`), if any.
+ */
+export interface TopicRouting {
+  prefix?: string
+  map?: Record<string, string>
+}
+
+/** Parses repeated `--topic from=to` flags; rejects malformed and conflicting entries. */
+export function parseTopicMappings(entries: readonly string[] | undefined): Record<string, string> {
+  const map: Record<string, string> = {}
+  for (const entry of entries ?? []) {
+    const eq = entry.indexOf('=')
+    const from = entry.slice(0, eq).trim()
+    const to = entry.slice(eq + 1).trim()
+    if (eq < 0 || !from || !to) {
+      throw new FaError(`--topic ${entry}: expected FROM=TO`, {hint: 'e.g. --topic data-notifications-pipeline=staging-notifications'})
+    }
+    if (map[from] !== undefined && map[from] !== to) throw new FaError(`--topic ${from} is mapped twice (${map[from]} and ${to})`)
+    map[from] = to
+  }
+  return map
+}
+
+export function routeTopic(topic: string, routing: TopicRouting): string {
+  return routing.map?.[topic] ?? `${routing.prefix ?? ''}${topic}`
+}
+
+const LEGAL_TOPIC = /^[a-zA-Z0-9._-]{1,249}$/
+
+export interface ReplayPlan {
+  records: number
+  /** Source topic → {target topic, records}, in order of first appearance. */
+  topics: Map<string, {target: string; records: number}>
+}
+
+/**
+ * The first pass: reads every file to the end, so a bad line (FixtureError FILE:LINE) or an
+ * illegal target topic name stops the replay before anything is produced. Constant memory:
+ * it keeps counts, not records.
+ */
+export async function planReplay(files: string[], routing: TopicRouting, onProgress?: (p: FixtureProgress) => void): Promise<ReplayPlan> {
+  const topics = new Map<string, {target: string; records: number}>()
+  let records = 0
+  for await (const batch of readFixtures(files, onProgress)) {
+    for (const record of batch) {
+      records++
+      const entry = topics.get(record.topic)
+      if (entry) entry.records++
+      else topics.set(record.topic, {target: routeTopic(record.topic, routing), records: 1})
+    }
+  }
+  const unused = Object.keys(routing.map ?? {}).filter((from) => !topics.has(from))
+  if (unused.length > 0) {
+    // A typo in a mapping would send the records to the unmapped (maybe production) topic.
+    throw new FaError(`--topic ${unused.join(', ')}: no record in the files has this topic`, {
+      hint: `the files' topics are ${[...topics.keys()].join(', ') || '(none)'}`,
+    })
+  }
+  for (const {target} of topics.values()) {
+    if (!LEGAL_TOPIC.test(target) || target === '.' || target === '..') {
+      throw new FaError(`"${target}" is not a legal Kafka topic name`, {hint: 'topic names use letters, digits, ".", "_" and "-", at most 249 characters'})
+    }
+  }
+  return {records, topics}
+}
+
+export interface ProduceOptions {
+  files: string[]
+  config: Config
+  routing: TopicRouting
+  plan: ReplayPlan
+  /** Records per sendBatch (default 1000). */
+  batchRecords?: number
+  /** Approximate value+key+header bytes per sendBatch (default 512 KiB). */
+  batchBytes?: number
+  onProgress?: (p: FixtureProgress & {produced: number}) => void
+  /** kafkajs warnings and errors, one line each, for --verbose (default: none). */
+  log?: (line: string) => void
+}
+
+export interface ProduceResult {
+  records: number
+  /** Target topic → records produced. */
+  topics: Record<string, number>
+  batches: number
+  ms: number
+}
+
+/**
+ * The second pass: produces every record, in file order, with its key, headers, timestamp and
+ * tombstone. One idempotent producer (acks all, one request in flight, each batch awaited
+ * before the next) keeps per-partition order; keys are partitioned by murmur2 like Java clients.
+ * Memory is one batch, whatever the size of the files.
+ */
+export async function produceFixtures(options: ProduceOptions): Promise<ProduceResult> {
+  const {config, routing, plan} = options
+  const maxRecords = options.batchRecords ?? 1000
+  const maxBytes = options.batchBytes ?? 512 << 10
+  const {log} = options
+  silenceKafkajsTimeoutWarning()
+  const kafka = new Kafka({
+    ...kafkaClientConfig(config, process.env, 'replay'),
+    // Retriable errors (e.g. the coordinator not ready yet) would be logged as errors and then
+    // succeed; a failure that stays is thrown and reported as one line anyway.
+    logLevel: log ? logLevel.WARN : logLevel.NOTHING,
+    logCreator: () => (entry: LogEntry) => {
+      // Retries are bounded on purpose: a replay that cannot get through fails rather than hangs.
+      if (entry.log.message.startsWith('Limiting retries for the idempotent producer')) return
+      log?.(kafkaLogLine(entry))
+    },
+  })
+  const targets = [...new Set([...plan.topics.values()].map((t) => t.target))]
+  const started = Date.now()
+
+  const admin = kafka.admin()
+  try {
+    await admin.connect()
+    const existing = new Set(await admin.listTopics())
+    const missing = targets.filter((t) => !existing.has(t))
+    if (missing.length > 0) {
+      throw new FaError(`topic${missing.length > 1 ? 's' : ''} ${missing.join(', ')} do${missing.length > 1 ? '' : 'es'} not exist on ${config.kafka.brokers.join(',')}; nothing was produced`, {
+        exit: 'kafka',
+        hint: 'create them first (`fa topics create`, or your usual tooling)',
+      })
+    }
+  } catch (error) {
+    throw error instanceof FaError ? error : kafkaError(error, config, 'listing topics')
+  } finally {
+    await withTimeout(admin.disconnect(), 5000)
+  }
+
+  const producer: Producer = kafka.producer({
+    createPartitioner: Partitioners.DefaultPartitioner,
+    idempotent: true,
+    maxInFlightRequests: 1,
+    allowAutoTopicCreation: false,
+  })
+  const counts: Record<string, number> = Object.fromEntries(targets.map((t) => [t, 0]))
+  let produced = 0
+  let batches = 0
+  let pending: Array<{topic: string; message: Message}> = []
+  let pendingBytes = 0
+
+  const flush = async () => {
+    if (pending.length === 0) return
+    // One entry per topic with its messages in file order: kafkajs keeps that order within each
+    // partition's record batch, and each batch is acknowledged before the next one is sent.
+    const byTopic = new Map<string, Message[]>()
+    for (const {topic, message} of pending) {
+      const messages = byTopic.get(topic)
+      if (messages) messages.push(message)
+      else byTopic.set(topic, [message])
+    }
+    const topicMessages: TopicMessages[] = [...byTopic].map(([topic, messages]) => ({topic, messages}))
+    try {
+      await producer.sendBatch({topicMessages, acks: -1})
+    } catch (error) {
+      throw kafkaError(error, config, `producing (after ${produced} of ${plan.records} records)`)
+    }
+    for (const {topic} of pending) counts[topic] = (counts[topic] ?? 0) + 1
+    produced += pending.length
+    batches++
+    pending = []
+    pendingBytes = 0
+  }
+
+  try {
+    try {
+      await producer.connect()
+    } catch (error) {
+      throw kafkaError(error, config, 'connecting the producer')
+    }
+    for await (const batch of readFixtures(options.files, (p) => options.onProgress?.({...p, produced}))) {
+      for (const record of batch) {
+        const message = toKafka(record)
+        pending.push({topic: routeTopic(record.topic, routing), message})
+        pendingBytes += messageBytes(message)
+        if (pending.length >= maxRecords || pendingBytes >= maxBytes) await flush()
+      }
+    }
+    await flush()
+  } finally {
+    await withTimeout(producer.disconnect(), 5000)
+  }
+  return {records: produced, topics: counts, batches, ms: Date.now() - started}
+}
+
+function messageBytes(message: Message): number {
+  let bytes = 64
+  if (message.value) bytes += message.value.length
+  if (message.key) bytes += Buffer.byteLength(message.key)
+  for (const [name, value] of Object.entries(message.headers ?? {})) bytes += name.length + String(value).length
+  return bytes
+}
+
+function kafkaLogLine({namespace, level, log}: LogEntry): string {
+  const name = level === logLevel.ERROR ? 'error' : level === logLevel.WARN ? 'warn' : 'info'
+  return `kafka ${name}${namespace ? ` [${namespace}]` : ''}: ${log.message}`
+}
+
+async function withTimeout(promise: Promise<unknown>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined
+  await Promise.race([promise.catch(() => {}), new Promise((resolve) => (timer = setTimeout(resolve, ms)))])
+  clearTimeout(timer)
+}
