@@ -1,0 +1,119 @@
+import {createHash} from 'node:crypto'
+import {readFile} from 'node:fs/promises'
+import {fileURLToPath} from 'node:url'
+import type {z} from 'zod'
+
+import type {BigQuery} from '@google-cloud/bigquery'
+
+import type {BigQuerySettings} from '../bigquery/client.js'
+import {NamedQuery} from '../bigquery/query.js'
+import {FaError} from '../errors.js'
+import {formatIssue} from '../pipeline/table.js'
+import type {JsonObject} from '../records/record.js'
+import type {Window} from './window.js'
+
+export const WINDOW_PARAMS = ['since', 'until'] as const
+export type WindowParam = (typeof WINDOW_PARAMS)[number]
+
+/** What `fa produce NAME` runs: a query, and how each of its rows becomes one event. */
+export interface ProducerSpec<Row = any> {
+  /** Also the job's `producer` label: lowercase letters, digits, `_` and `-`. */
+  name: string
+  description: string
+  /** The SQL, or the URL of a .sql file: `new URL('./usage.sql', import.meta.url)`. */
+  sql: string | URL
+  /** The window bounds the SQL takes, as TIMESTAMP parameters `@since` and `@until`. */
+  params: readonly WindowParam[]
+  /** A logical topic name: a key of the config's `topics` (e.g. 'onboarding'). */
+  topic: string
+  /** Set as `eventType` in every event's value. */
+  eventType: string
+  /** Every row (as plain JSON, see bigquery/convert.ts) is checked against it first. */
+  row: z.ZodType<Row>
+  /** What identifies the fact a row states (e.g. org id and start time); the event id derives from it. */
+  naturalKey(row: Row): readonly string[]
+  /** The record's key and value; fa sets `eventId` and `eventType` in the value. */
+  toEvent(row: Row, meta: {eventId: string}): {key: string; value: JsonObject}
+}
+
+export interface ProducedEvent {
+  eventId: string
+  key: string
+  value: JsonObject
+}
+
+export type EventResult = {ok: true; event: ProducedEvent} | {ok: false; reason: string}
+
+export interface Producer<Row = any> extends ProducerSpec<Row> {
+  /** One row's event, or why the row cannot be one (it fails `row`, or has no natural key). */
+  event(row: JsonObject): EventResult
+}
+
+/** Declares a producer (built-in or a user module's default export), checking the spec. */
+export function defineProducer<Row>(spec: ProducerSpec<Row>): Producer<Row> {
+  const where = `producer "${spec.name}"`
+  if (typeof spec.name !== 'string' || !/^[a-z][a-z0-9_-]{0,62}$/.test(spec.name)) {
+    throw new FaError(`${where}: the name must be 1-63 lowercase letters, digits, "_" or "-", starting with a letter`, {hint: 'it is also a BigQuery job label'})
+  }
+  const unknown = spec.params.filter((param) => !WINDOW_PARAMS.includes(param))
+  if (unknown.length > 0) throw new FaError(`${where}: unknown params ${unknown.join(', ')}`, {hint: `params may be ${WINDOW_PARAMS.join(', ')}`})
+  if (typeof spec.sql === 'string') checkSql(spec.name, spec.sql, spec.params)
+  return {
+    ...spec,
+    event(row) {
+      const parsed = spec.row.safeParse(row)
+      if (!parsed.success) return {ok: false, reason: `${where}: row ${formatIssue(parsed.error)}`}
+      const naturalKey = spec.naturalKey(parsed.data)
+      if (naturalKey.length === 0 || naturalKey.some((part) => typeof part !== 'string' || part === '')) {
+        return {ok: false, reason: `${where}: row has an empty natural key`}
+      }
+      const eventId = eventIdFor(spec.name, naturalKey)
+      const {key, value} = spec.toEvent(parsed.data, {eventId})
+      // eventId and eventType first for people reading the topic; fa's values win.
+      return {ok: true, event: {eventId, key, value: Object.assign({eventId, eventType: spec.eventType}, value, {eventId, eventType: spec.eventType})}}
+    },
+  }
+}
+
+/**
+ * The event id of a fact: the same producer and natural key always give the same id, so
+ * overlapping windows and retried runs produce duplicates that downstream recognizes.
+ */
+export function eventIdFor(producer: string, naturalKey: readonly string[]): string {
+  // JSON keeps the parts apart: ['a|b'] and ['a', 'b'] hash differently.
+  const digest = createHash('sha256').update(JSON.stringify([producer, ...naturalKey])).digest('hex')
+  return `${producer}-${digest.slice(0, 32)}`
+}
+
+/** The producer's SQL text, read from its file when it names one. */
+export async function producerSql(producer: Producer): Promise<string> {
+  if (typeof producer.sql === 'string') return producer.sql
+  const file = fileURLToPath(producer.sql)
+  let sql: string
+  try {
+    sql = await readFile(file, 'utf8')
+  } catch (error) {
+    throw new FaError(`producer "${producer.name}": cannot read its SQL file ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`)
+  }
+  checkSql(producer.name, sql, producer.params)
+  return sql
+}
+
+/** The producer's query over a window, with the window bounds it takes as parameters. */
+export async function producerQuery(
+  producer: Producer,
+  options: {client: BigQuery; settings: BigQuerySettings; window: Window; pageSize?: number},
+): Promise<NamedQuery> {
+  const params = Object.fromEntries(producer.params.map((param) => [param, options.window[param]]))
+  const sql = await producerSql(producer)
+  return new NamedQuery(options.client, options.settings, {name: producer.name, sql, params, pageSize: options.pageSize})
+}
+
+/** Declared parameters and the ones the SQL uses must match: BigQuery refuses a missing one. */
+function checkSql(name: string, sql: string, params: readonly WindowParam[]): void {
+  for (const param of WINDOW_PARAMS) {
+    const used = new RegExp(`(?<![@\\w])@${param}\\b`).test(sql)
+    if (used && !params.includes(param)) throw new FaError(`producer "${name}": the SQL uses @${param} but params does not list "${param}"`)
+    if (!used && params.includes(param)) throw new FaError(`producer "${name}": params lists "${param}" but the SQL never uses @${param}`)
+  }
+}
