@@ -1,0 +1,87 @@
+// Small helpers for tests that talk to the real test broker (test/global-setup.ts):
+// create topics, read topics back to a count, run kcat.
+import {execFile} from 'node:child_process'
+import {randomUUID} from 'node:crypto'
+
+import {Kafka, logLevel, type Admin, type KafkaMessage} from 'kafkajs'
+
+import {silenceKafkajsTimeoutWarning} from '../../src/lib/kafka/node-warnings.js'
+
+silenceKafkajsTimeoutWarning()
+
+export interface Consumed {
+  topic: string
+  partition: number
+  message: KafkaMessage
+}
+
+export function testKafka(brokers: string): Kafka {
+  return new Kafka({clientId: 'fa-test', brokers: [brokers], logLevel: logLevel.NOTHING})
+}
+
+/** A topic-name prefix unique to one test. */
+export const uniquePrefix = (what: string) => `t-${what}-${randomUUID().slice(0, 8)}.`
+
+export async function withAdmin<T>(kafka: Kafka, fn: (admin: Admin) => Promise<T>): Promise<T> {
+  const admin = kafka.admin()
+  await admin.connect()
+  try {
+    return await fn(admin)
+  } finally {
+    await admin.disconnect()
+  }
+}
+
+export async function createTopics(kafka: Kafka, topics: string[], numPartitions = 3): Promise<void> {
+  await withAdmin(kafka, (admin) =>
+    admin.createTopics({topics: topics.map((topic) => ({topic, numPartitions, replicationFactor: 1})), waitForLeaders: true}),
+  )
+}
+
+/** Sum of high watermarks: how many records the topics hold. */
+export async function recordCount(kafka: Kafka, topics: string[]): Promise<number> {
+  return withAdmin(kafka, async (admin) => {
+    let total = 0
+    for (const topic of topics) {
+      for (const {high, low} of await admin.fetchTopicOffsets(topic)) total += Number(high) - Number(low)
+    }
+    return total
+  })
+}
+
+/** Reads `count` messages of `topics` from the beginning with a throwaway group; sorted by topic, partition, offset. */
+export async function consumeAll(kafka: Kafka, topics: string[], count: number, timeoutMs = 30_000): Promise<Consumed[]> {
+  const consumer = kafka.consumer({groupId: `fa-test-${randomUUID()}`, maxWaitTimeInMs: 100})
+  const got: Consumed[] = []
+  let timer: NodeJS.Timeout | undefined
+  try {
+    await consumer.connect()
+    await consumer.subscribe({topics, fromBeginning: true})
+    await new Promise<void>((resolve, reject) => {
+      timer = setTimeout(() => reject(new Error(`got ${got.length}/${count} messages from ${topics.join(', ')}`)), timeoutMs)
+      consumer
+        .run({
+          eachMessage: async ({topic, partition, message}) => {
+            got.push({topic, partition, message})
+            if (got.length >= count) resolve()
+          },
+        })
+        .catch(reject)
+    })
+  } finally {
+    clearTimeout(timer)
+    // kafkajs' disconnect can hang; never let it hold the test.
+    await Promise.race([consumer.disconnect(), new Promise((r) => setTimeout(r, 10_000))])
+  }
+  return got.sort((a, b) => a.topic.localeCompare(b.topic) || a.partition - b.partition || Number(a.message.offset) - Number(b.message.offset))
+}
+
+/** Runs kcat against `brokers` with optional stdin; resolves with stdout. */
+export function kcat(brokers: string, args: string[], input?: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = execFile('kcat', ['-b', brokers, ...args], {timeout: 30_000}, (error, stdout, stderr) =>
+      error ? reject(new Error(`kcat ${args.join(' ')} failed: ${error.message}\n${stderr}`)) : resolve(stdout),
+    )
+    child.stdin?.end(input ?? '')
+  })
+}
