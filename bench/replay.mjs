@@ -1,7 +1,7 @@
 // npm run bench: replay throughput and peak memory against a bare stream-and-parse baseline,
 // and start-up time of `fa --version` against a bare `node -e ''`.
 import {spawnSync} from 'node:child_process'
-import {createReadStream, existsSync, mkdtempSync, statSync} from 'node:fs'
+import {createReadStream, existsSync, mkdtempSync, rmSync, statSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import path from 'node:path'
 import {fileURLToPath} from 'node:url'
@@ -11,11 +11,13 @@ import {generateFixture} from './generate.mjs'
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 const events = Number(process.env.BENCH_EVENTS ?? 200_000)
 const runs = Number(process.env.BENCH_RUNS ?? 3)
-const file = path.join(mkdtempSync(path.join(tmpdir(), 'fa-bench-')), 'bench.jsonl')
+const dir = mkdtempSync(path.join(tmpdir(), 'fa-bench-replay-'))
+process.on('exit', () => rmSync(dir, {recursive: true, force: true}))
+const file = path.join(dir, 'bench.jsonl')
 await generateFixture(file, {events})
 const lines = events + 1_090
 const mib = (statSync(file).size / 2 ** 20).toFixed(1)
-console.log(`fixture: ${lines} records, ${mib} MiB (${file})\n`)
+console.log(`fixture: ${lines} records, ${mib} MiB\n`)
 
 /** The floor: stream the file and JSON.parse every line, nothing else. */
 async function baseline() {
