@@ -1,0 +1,153 @@
+import type {Admin, ITopicConfig} from 'kafkajs'
+
+import type {Config} from '../config/schema.js'
+import type {Topology} from '../pipeline/topology.js'
+import {loadKafkaJs} from './client.js'
+
+export type TopicRole = 'source' | 'table' | 'sink' | 'dead-letters' | 'slack-responses' | 'checkpoints'
+
+/** A topic the pipelines use, and what for. Tables, responses and checkpoints are compacted. */
+export interface TopicSpec {
+  topic: string
+  roles: TopicRole[]
+  compacted: boolean
+}
+
+export interface TopicOptions {
+  /** Partitions of topics that are created (existing ones are left alone). */
+  partitions: number
+  replicationFactor: number
+  /** Only report what would be created. */
+  dryRun?: boolean
+}
+
+export interface TopicState {
+  topic: string
+  roles: TopicRole[]
+  /** What the topic is (existing) or will be (created). */
+  partitions: number
+  replicationFactor: number
+  cleanupPolicy: string
+}
+
+export interface EnsureTopicsResult {
+  created: TopicState[]
+  existing: TopicState[]
+  /** Existing topics that differ from what fa would create, e.g. a table topic that is not compacted. */
+  warnings: string[]
+}
+
+const COMPACTED: ReadonlySet<TopicRole> = new Set(['table', 'slack-responses', 'checkpoints'])
+
+/**
+ * The topics a config's pipelines use: every alert type's source and sink, every joined
+ * table, the dead letters, Slack responses and checkpoints (the last three from `topics:`).
+ */
+export function pipelineTopics(topology: Topology, config: Pick<Config, 'topics'>): TopicSpec[] {
+  const specs = new Map<string, TopicSpec>()
+  const add = (topic: string, role: TopicRole) => {
+    const spec = specs.get(topic) ?? {topic, roles: [], compacted: false}
+    if (!spec.roles.includes(role)) spec.roles.push(role)
+    spec.compacted ||= COMPACTED.has(role)
+    specs.set(topic, spec)
+  }
+  for (const topic of topology.sourceTopics) add(topic, 'source')
+  for (const {topic} of topology.tableTopics) add(topic, 'table')
+  for (const alert of topology.alertTypes) add(topology.topic(alert.sink), 'sink')
+  add(config.topics.slackMessages ?? topology.topic('slackMessages'), 'sink')
+  add(topology.deadLetterTopic, 'dead-letters')
+  add(config.topics.slackResponses ?? topology.topic('slackResponses'), 'slack-responses')
+  add(config.topics.checkpoints ?? topology.topic('checkpoints'), 'checkpoints')
+  return [...specs.values()]
+}
+
+/**
+ * Creates the topics that do not exist yet; existing ones are reported (with their partitions,
+ * replication and cleanup policy), never changed and never an error. Safe to run concurrently
+ * with another `ensureTopics`: a topic created in between counts as existing.
+ *
+ * `topics` is a list of specs, or a topology and config to take them from (`pipelineTopics`).
+ */
+export async function ensureTopics(
+  admin: Admin,
+  topics: TopicSpec[] | {topology: Topology; config: Config},
+  options: TopicOptions,
+): Promise<EnsureTopicsResult> {
+  const specs = Array.isArray(topics) ? topics : pipelineTopics(topics.topology, topics.config)
+  const before = new Set(await admin.listTopics())
+  const missing = specs.filter((spec) => !before.has(spec.topic))
+  let createdNames = new Set<string>()
+  if (missing.length > 0 && !options.dryRun) {
+    const request: ITopicConfig[] = missing.map((spec) => ({
+      topic: spec.topic,
+      numPartitions: options.partitions,
+      replicationFactor: options.replicationFactor,
+      configEntries: spec.compacted ? [{name: 'cleanup.policy', value: 'compact'}] : [],
+    }))
+    try {
+      await admin.createTopics({topics: request, waitForLeaders: true})
+    } catch (error) {
+      // Another process may have created some of them meanwhile; anything else is a real failure.
+      const now = new Set(await admin.listTopics())
+      if (missing.some((spec) => !now.has(spec.topic))) throw error
+    }
+    createdNames = new Set(missing.map((spec) => spec.topic))
+  } else if (options.dryRun) {
+    createdNames = new Set(missing.map((spec) => spec.topic))
+  }
+
+  const existingSpecs = specs.filter((spec) => before.has(spec.topic))
+  const described = await describeTopics(admin, existingSpecs.map((spec) => spec.topic))
+  const warnings: string[] = []
+  const existing = existingSpecs.map((spec): TopicState => {
+    const info = described.get(spec.topic) ?? {partitions: 0, replicationFactor: 0, cleanupPolicy: 'unknown'}
+    if (spec.compacted && !info.cleanupPolicy.split(',').includes('compact')) {
+      warnings.push(`${spec.topic} (${spec.roles.join(', ')}) has cleanup.policy=${info.cleanupPolicy}; it should be compacted, or old rows are lost after retention`)
+    }
+    return {topic: spec.topic, roles: spec.roles, ...info}
+  })
+  const created = specs
+    .filter((spec) => createdNames.has(spec.topic))
+    .map((spec): TopicState => ({
+      topic: spec.topic,
+      roles: spec.roles,
+      partitions: options.partitions,
+      replicationFactor: options.replicationFactor,
+      cleanupPolicy: spec.compacted ? 'compact' : 'delete',
+    }))
+  return {created, existing, warnings}
+}
+
+/** Topics of `names` that do not exist (for a clear error before consuming or producing). */
+export async function missingTopics(admin: Admin, names: string[]): Promise<string[]> {
+  const existing = new Set(await admin.listTopics())
+  return [...new Set(names)].filter((name) => !existing.has(name))
+}
+
+async function describeTopics(admin: Admin, names: string[]): Promise<Map<string, Omit<TopicState, 'topic' | 'roles'>>> {
+  const out = new Map<string, Omit<TopicState, 'topic' | 'roles'>>()
+  if (names.length === 0) return out
+  const {topics} = await admin.fetchTopicMetadata({topics: names})
+  const policies = new Map<string, string>()
+  try {
+    const {ConfigResourceTypes} = await loadKafkaJs()
+    const {resources} = await admin.describeConfigs({
+      includeSynonyms: false,
+      resources: names.map((name) => ({type: ConfigResourceTypes.TOPIC, name, configNames: ['cleanup.policy']})),
+    })
+    for (const resource of resources) {
+      const entry = resource.configEntries.find((e) => e.configName === 'cleanup.policy')
+      if (entry) policies.set(resource.resourceName, entry.configValue)
+    }
+  } catch {
+    // describeConfigs needs DescribeConfigs permission; without it, the policy is reported as unknown.
+  }
+  for (const topic of topics) {
+    out.set(topic.name, {
+      partitions: topic.partitions.length,
+      replicationFactor: topic.partitions[0]?.replicas.length ?? 0,
+      cleanupPolicy: policies.get(topic.name) ?? 'unknown',
+    })
+  }
+  return out
+}
