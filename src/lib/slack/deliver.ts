@@ -1,0 +1,268 @@
+import {setTimeout as sleep} from 'node:timers/promises'
+
+import type {WebClient} from '@slack/web-api'
+
+import type {Config} from '../config/schema.js'
+import {FaError} from '../errors.js'
+import {METADATA_EVENT_TYPE, type SlackMessage} from './blocks.js'
+import {slackAuthError} from './client.js'
+import {classifySlackError} from './errors.js'
+import {redactToken} from './token.js'
+
+/** What happened to one alert; recorded on slack-responses. Never the token, never the message. */
+export interface DeliveryOutcome {
+  alertId: string
+  ok: boolean
+  /** Where it was posted (a DM's D… id for a user recipient), else where it was meant to go. */
+  channel: string
+  ts: string | null
+  error: string | null
+  /** chat.postMessage calls made (0 when a history lookup found it already posted). */
+  attempts: number
+  firstAttemptAt: string | null
+  deliveredAt: string | null
+}
+
+export type DelivererOptions = Pick<Config['slack'], 'perChannelPerSecond' | 'perChannelBurst' | 'workspacePerMinute' | 'maxAttempts'> & {
+  /** Post everything to this channel instead of each message's own (`--channel`). */
+  channel?: string
+  /** Stops new work: waits end at once, in-flight calls finish (bounded by the client's timeout). */
+  signal?: AbortSignal
+  /** First backoff step for transient errors; it doubles per failure up to backoffMaxMs, with full jitter. */
+  backoffBaseMs?: number
+  backoffMaxMs?: number
+  /** How far back to search for an in-doubt alert given no `since`. */
+  lookbackMs?: number
+}
+
+export interface DeliverOptions {
+  /** It may already be in Slack (say, a restart after a crash mid-post): look it up before posting. */
+  inDoubt?: boolean
+  /** The earliest it can have been posted (e.g. the Kafka record's time); bounds that lookup. */
+  since?: Date
+}
+
+/**
+ * Raised by `deliver` when the Deliverer was aborted before the alert got a final outcome: nothing
+ * should be recorded for it. `inDoubt` means a post may have reached Slack; pass `inDoubt` next time.
+ */
+export class DeliveryAbortedError extends Error {
+  constructor(
+    readonly alertId: string,
+    readonly attempts: number,
+    readonly inDoubt: boolean,
+  ) {
+    super(`delivery of ${alertId} aborted after ${attempts} attempt(s)${inDoubt ? '; it may have been posted' : ''}`)
+    this.name = 'DeliveryAbortedError'
+  }
+}
+
+// Slack's clock stamps ts; allow for ours being behind when bounding a lookup.
+const CLOCK_SKEW_MS = 2 * 60_000
+const HISTORY_PAGE = 200
+
+/**
+ * Posts alerts: channels in parallel, each channel in order, one message at a time, within a
+ * per-channel token bucket and a workspace-wide one. A 429 holds only its channel; transient
+ * errors back off; permanent ones fail at once. After an ambiguous failure (the post may exist)
+ * the channel's history is searched for the alert id before posting again, so nothing posts twice.
+ * An auth error (revoked token, ...) stops everything: `deliver` rejects with a FaError.
+ */
+export class Deliverer {
+  /** Counters for summaries and benchmarks. */
+  readonly stats = {posted: 0, failed: 0, rateLimited: 0, retried: 0, foundInHistory: 0}
+
+  private readonly lanes = new Map<string, {bucket: TokenBucket; tail: Promise<unknown>}>()
+  private readonly workspace: TokenBucket
+  /** Recipient → the conversation a post to it lands in (a user id's DM is D…), learned from responses. */
+  private readonly conversations = new Map<string, string>()
+  private readonly halt = new AbortController()
+  private readonly signal: AbortSignal
+
+  constructor(
+    private readonly client: WebClient,
+    private readonly options: DelivererOptions,
+  ) {
+    const workspacePerSecond = options.workspacePerMinute / 60
+    this.workspace = new TokenBucket(workspacePerSecond, Math.max(1, Math.ceil(workspacePerSecond)))
+    this.signal = options.signal ? AbortSignal.any([options.signal, this.halt.signal]) : this.halt.signal
+  }
+
+  /** Resolves when the alert is delivered or has failed for good; rejects only when stopped. */
+  deliver(message: SlackMessage, options: DeliverOptions = {}): Promise<DeliveryOutcome> {
+    const channel = this.options.channel ?? message.channel
+    let lane = this.lanes.get(channel)
+    if (!lane) {
+      lane = {bucket: new TokenBucket(this.options.perChannelPerSecond, this.options.perChannelBurst), tail: Promise.resolve()}
+      this.lanes.set(channel, lane)
+    }
+    const bucket = lane.bucket
+    const run = lane.tail.then(() => this.run(message, channel, bucket, options))
+    lane.tail = run.catch(() => undefined)
+    return run
+  }
+
+  private async run(message: SlackMessage, channel: string, bucket: TokenBucket, options: DeliverOptions): Promise<DeliveryOutcome> {
+    const {maxAttempts, backoffBaseMs = 500, backoffMaxMs = 30_000, lookbackMs = 24 * 3600_000} = this.options
+    let attempts = 0
+    let firstAttemptAt: Date | undefined
+    let failures = 0
+    let lastError = ''
+    // Set while a post may exist: search history from here before posting (again).
+    let verifyFrom = options.inDoubt ? (options.since ?? new Date(Date.now() - lookbackMs)) : undefined
+
+    const outcome = (fields: Pick<DeliveryOutcome, 'ok' | 'channel' | 'ts' | 'error' | 'deliveredAt'>): DeliveryOutcome => {
+      this.stats[fields.ok ? 'posted' : 'failed']++
+      return {alertId: message.alertId, ...fields, attempts, firstAttemptAt: firstAttemptAt?.toISOString() ?? null}
+    }
+    const failed = (error: string) =>
+      outcome({ok: false, channel: this.conversations.get(channel) ?? channel, ts: null, error: redactToken(error, this.client.token), deliveredAt: null})
+
+    for (;;) {
+      if (this.signal.aborted) throw this.stopped(message.alertId, attempts, verifyFrom !== undefined)
+      let step: 'lookup' | 'wait' | 'post' = 'lookup'
+      try {
+        if (verifyFrom) {
+          const found = await this.findPosted(message.alertId, channel, verifyFrom)
+          if (found) {
+            this.stats.foundInHistory++
+            return outcome({ok: true, ...found, error: null, deliveredAt: new Date(Number(found.ts) * 1000).toISOString()})
+          }
+          verifyFrom = undefined
+          if (failures >= maxAttempts) return failed(lastError)
+        }
+        step = 'wait'
+        // Both tokens are spent at send time (a channel token taken before a workspace wait would let
+        // Slack see two posts closer than the rate); only this lane takes from its bucket, so it stays ready.
+        await bucket.ready(this.signal)
+        await this.workspace.take(this.signal)
+        await bucket.take(this.signal)
+        step = 'post'
+        attempts++
+        firstAttemptAt ??= new Date()
+        const response = await this.client.chat.postMessage({
+          channel,
+          text: message.text,
+          blocks: message.blocks,
+          metadata: message.metadata,
+          unfurl_links: false,
+          unfurl_media: false,
+        })
+        const postedTo = response.channel ?? channel
+        if (postedTo !== channel) this.conversations.set(channel, postedTo)
+        return outcome({ok: true, channel: postedTo, ts: response.ts ?? null, error: null, deliveredAt: new Date().toISOString()})
+      } catch (error) {
+        const failure = classifySlackError(error)
+        if (failure.kind === 'fatal') {
+          this.halt.abort(slackAuthError(failure.error, `${step === 'lookup' ? 'history lookup' : 'chat.postMessage'} for ${channel}`, failure.needed))
+          throw this.halt.signal.reason
+        }
+        // A lookup that cannot run leaves the alert unverifiable: fail it rather than risk a second post.
+        if (failure.kind === 'permanent') return failed(step === 'lookup' ? `unverified: history lookup failed: ${failure.error}` : failure.error)
+        if (failure.kind === 'transient' && failure.ambiguous && step === 'post') {
+          verifyFrom ??= new Date(firstAttemptAt!.getTime() - CLOCK_SKEW_MS)
+        }
+        if (this.signal.aborted) throw this.stopped(message.alertId, attempts, verifyFrom !== undefined)
+        // A 429 is not an attempt that counts against maxAttempts: Slack did nothing with it.
+        if (failure.kind === 'rate-limited') {
+          this.stats.rateLimited++
+          // Slack says how long this channel must wait; other channels are unaffected.
+          if (step === 'post') bucket.drain()
+          await sleep(failure.retryAfterMs, undefined, {signal: this.signal}).catch(() => undefined)
+          continue
+        }
+        failures++
+        if (step === 'post') lastError = failure.error
+        if (failures >= maxAttempts) {
+          if (step === 'lookup') return failed(`unverified: history lookup failed: ${failure.error}`)
+          // One last lookup decides between delivered and failed.
+          if (!verifyFrom) return failed(failure.error)
+          continue
+        }
+        this.stats.retried++
+        const delay = Math.random() * Math.min(backoffMaxMs, backoffBaseMs * 2 ** (failures - 1))
+        await sleep(delay, undefined, {signal: this.signal}).catch(() => undefined)
+      }
+    }
+  }
+
+  /** Searches the conversation the alert went to for a message carrying its id in metadata. */
+  private async findPosted(alertId: string, channel: string, since: Date): Promise<{channel: string; ts: string} | undefined> {
+    const conversation = await this.conversationOf(channel)
+    let cursor: string | undefined
+    do {
+      this.signal.throwIfAborted()
+      const page = await this.client.conversations.history({
+        channel: conversation,
+        oldest: (since.getTime() / 1000).toFixed(6),
+        include_all_metadata: true,
+        limit: HISTORY_PAGE,
+        cursor,
+      })
+      const hit = page.messages?.find(
+        (m) => m.metadata?.event_type === METADATA_EVENT_TYPE && (m.metadata.event_payload as Record<string, unknown> | undefined)?.alert_id === alertId,
+      )
+      if (hit?.ts) return {channel: conversation, ts: hit.ts}
+      cursor = page.response_metadata?.next_cursor || undefined
+    } while (cursor)
+    return undefined
+  }
+
+  /** Posting to a user id goes to our DM with them, whose history is under its own D… id. */
+  private async conversationOf(channel: string): Promise<string> {
+    const known = this.conversations.get(channel)
+    if (known || !/^[UW]/.test(channel)) return known ?? channel
+    const opened = await this.client.conversations.open({users: channel})
+    const dm = opened.channel?.id
+    if (!dm) throw new Error(`conversations.open gave no channel for ${channel}`)
+    this.conversations.set(channel, dm)
+    return dm
+  }
+
+  private stopped(alertId: string, attempts: number, inDoubt: boolean): Error {
+    const reason: unknown = this.signal.reason
+    return reason instanceof FaError ? reason : new DeliveryAbortedError(alertId, attempts, inDoubt)
+  }
+}
+
+/** A token bucket; waiters are served in arrival order. */
+class TokenBucket {
+  private tokens: number
+  private updatedAt = performance.now()
+  private queue: Promise<unknown> = Promise.resolve()
+
+  constructor(
+    private readonly perSecond: number,
+    private readonly capacity: number,
+  ) {
+    this.tokens = capacity
+  }
+
+  take(signal: AbortSignal): Promise<void> {
+    const turn = this.queue.then(async () => {
+      await this.ready(signal)
+      this.tokens -= 1
+    })
+    this.queue = turn.catch(() => undefined)
+    return turn
+  }
+
+  /** Waits until a token is there without taking it. */
+  async ready(signal: AbortSignal): Promise<void> {
+    for (this.refill(); this.tokens < 1; this.refill()) {
+      await sleep(Math.ceil(((1 - this.tokens) / this.perSecond) * 1000), undefined, {signal})
+    }
+  }
+
+  /** After a 429: Slack's count says we are out, whatever ours says. */
+  drain(): void {
+    this.refill()
+    this.tokens = Math.min(this.tokens, 0)
+  }
+
+  private refill(): void {
+    const now = performance.now()
+    this.tokens = Math.min(this.capacity, this.tokens + ((now - this.updatedAt) / 1000) * this.perSecond)
+    this.updatedAt = now
+  }
+}

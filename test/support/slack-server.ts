@@ -1,0 +1,307 @@
+import {createServer, type IncomingMessage, type ServerResponse} from 'node:http'
+import type {AddressInfo} from 'node:net'
+
+/**
+ * A Slack Web API stand-in for tests: the real WebClient pointed at `url` (its `slackApiUrl`).
+ * It speaks the wire format (form-encoded or JSON POSTs to /api/<method>, `blocks` and `metadata`
+ * as JSON strings in forms, `{ok:false, error}` with HTTP 200, 429 + Retry-After), enforces a
+ * per-channel rate on chat.postMessage, injects faults on demand and records every accepted post.
+ */
+
+export interface SlackServerOptions {
+  /** The only bot token accepted. */
+  token?: string
+  /** Sent in `x-oauth-scopes` like Slack does; the client's checkAuth reads it. */
+  scopes?: string[]
+  /** chat.postMessage limit per channel (Slack: about 1/s with short bursts); false for none. */
+  rate?: {perSecond: number; burst: number} | false
+}
+
+/**
+ * Faults hit the next `count` matching calls (default 1; Infinity for "until cleared"), matched by
+ * `method` (default chat.postMessage; '*' for any) and, if given, `channels` (as sent, or the DM id).
+ * `accept` means chat.postMessage records the post before misbehaving, so the client cannot tell.
+ * - rate-limit: 429 with `Retry-After: retryAfter` seconds (default 1)
+ * - http-error: HTTP `status` (default 500) with an HTML body
+ * - hang: never answer (the client's timeout fires)
+ * - drop: destroy the connection without an answer (accept defaults to true)
+ * - error: HTTP 200 `{ok:false, error}`
+ */
+export type SlackFault = {count?: number; method?: string; channels?: string[]} & (
+  | {kind: 'rate-limit'; retryAfter?: number}
+  | {kind: 'http-error'; status?: number; accept?: boolean}
+  | {kind: 'hang'; accept?: boolean}
+  | {kind: 'drop'; accept?: boolean}
+  | {kind: 'error'; error: string}
+)
+
+export interface RecordedPost {
+  /** The conversation it landed in (D… for a user id). */
+  channel: string
+  /** The channel argument as sent. */
+  requested: string
+  ts: string
+  text: string | undefined
+  blocks: Array<Record<string, unknown>> | undefined
+  metadata: {event_type: string; event_payload: Record<string, unknown>} | undefined
+  alertId: string | undefined
+}
+
+export interface RecordedCall {
+  method: string
+  channel: string | undefined
+  /** 'ok', Slack's error code, or 'http 429' / 'http 500' / 'hang' / 'drop'. */
+  result: string
+}
+
+export interface SlackServer {
+  /** Ends in /api/, ready for WebClient's `slackApiUrl`. */
+  url: string
+  token: string
+  posts: RecordedPost[]
+  calls: RecordedCall[]
+  inject(fault: SlackFault): void
+  clearFaults(): void
+  /** Accepted posts carrying this alert id in their metadata. */
+  postsFor(alertId: string): RecordedPost[]
+  /** 429s answered, injected or from the rate limit. */
+  readonly rateLimited: number
+  close(): Promise<void>
+}
+
+type Params = Record<string, unknown>
+type Reply = {status?: number; headers?: Record<string, string>; body: unknown}
+
+const BOT = {user: 'fa-bot', userId: 'U0FABOT', botId: 'B0FABOT', appId: 'A0FAAPP', team: 'fa-test', teamId: 'T0FATEST'}
+
+export async function startSlackServer(options: SlackServerOptions = {}): Promise<SlackServer> {
+  const token = options.token ?? 'xoxb-test-0000-fa'
+  const scopes = options.scopes ?? ['chat:write', 'channels:history', 'groups:history', 'im:history', 'im:write']
+  const rate = options.rate ?? {perSecond: 1, burst: 3}
+  const posts: RecordedPost[] = []
+  const calls: RecordedCall[] = []
+  const history = new Map<string, Array<Record<string, unknown> & {ts: string}>>()
+  const buckets = new Map<string, {tokens: number; at: number}>()
+  let faults: Array<SlackFault & {left: number}> = []
+  let rateLimited = 0
+  let lastTs = 0
+
+  const dmOf = (user: string) => `D${user.slice(1)}`
+  const conversationOf = (channel: string) => (/^[UW]/.test(channel) ? dmOf(channel) : channel)
+
+  function takeFault(method: string, channel: string | undefined): SlackFault | undefined {
+    const fault = faults.find(
+      (f) =>
+        f.left > 0 &&
+        (f.method === '*' || (f.method ?? 'chat.postMessage') === method) &&
+        (!f.channels || (channel !== undefined && (f.channels.includes(channel) || f.channels.includes(conversationOf(channel))))),
+    )
+    if (fault) fault.left--
+    return fault
+  }
+
+  /** Seconds until the channel may post again, or 0 after taking a token. */
+  function rateWait(channel: string): number {
+    if (!rate) return 0
+    const now = performance.now()
+    const bucket = buckets.get(channel) ?? {tokens: rate.burst, at: now}
+    bucket.tokens = Math.min(rate.burst, bucket.tokens + ((now - bucket.at) / 1000) * rate.perSecond)
+    bucket.at = now
+    buckets.set(channel, bucket)
+    if (bucket.tokens >= 1) {
+      bucket.tokens -= 1
+      return 0
+    }
+    return Math.max(1, Math.ceil((1 - bucket.tokens) / rate.perSecond))
+  }
+
+  /** Unique, increasing, like Slack's: epoch seconds with six decimals. */
+  function nextTs(): string {
+    lastTs = Math.max(Date.now() * 1000, lastTs + 1)
+    return `${Math.floor(lastTs / 1e6)}.${String(lastTs % 1e6).padStart(6, '0')}`
+  }
+
+  function parseJsonParam(value: unknown): {ok: true; value: unknown} | {ok: false} {
+    if (value === undefined || typeof value !== 'string') return {ok: true, value}
+    try {
+      return {ok: true, value: JSON.parse(value)}
+    } catch {
+      return {ok: false}
+    }
+  }
+
+  /** chat.postMessage's checks, then the post; returns the error code or the stored message. */
+  function post(params: Params): {error: string} | {channel: string; message: Record<string, unknown> & {ts: string}} {
+    const requested = typeof params.channel === 'string' ? params.channel : ''
+    if (!/^[CGDUW][A-Z0-9]{2,}$/.test(requested)) return {error: 'channel_not_found'}
+    const blocks = parseJsonParam(params.blocks)
+    if (!blocks.ok || (blocks.value !== undefined && !Array.isArray(blocks.value))) return {error: 'invalid_blocks_format'}
+    if (Array.isArray(blocks.value) && blocks.value.length > 50) return {error: 'invalid_blocks'}
+    const metadata = parseJsonParam(params.metadata)
+    if (!metadata.ok) return {error: 'invalid_metadata_format'}
+    const meta = metadata.value as RecordedPost['metadata']
+    if (meta !== undefined && (typeof meta !== 'object' || !meta.event_type)) return {error: 'invalid_metadata_schema'}
+    const text = typeof params.text === 'string' ? params.text : undefined
+    if (!text && !blocks.value) return {error: 'no_text'}
+    if (text && text.length > 40_000) return {error: 'msg_too_long'}
+    const channel = conversationOf(requested)
+    const ts = nextTs()
+    const message = {type: 'message', subtype: 'bot_message', text, user: BOT.userId, bot_id: BOT.botId, app_id: BOT.appId, ts, blocks: blocks.value, metadata: meta}
+    history.set(channel, [...(history.get(channel) ?? []), message])
+    const alertId = meta?.event_payload?.alert_id
+    posts.push({
+      channel,
+      requested,
+      ts,
+      text,
+      blocks: blocks.value as RecordedPost['blocks'],
+      metadata: meta,
+      alertId: typeof alertId === 'string' ? alertId : undefined,
+    })
+    return {channel, message}
+  }
+
+  function conversationsHistory(params: Params): Reply {
+    const channel = String(params.channel ?? '')
+    if (!/^[CGD][A-Z0-9]{2,}$/.test(channel)) return {body: {ok: false, error: 'channel_not_found'}}
+    const withMetadata = params.include_all_metadata === true || params.include_all_metadata === 'true' || params.include_all_metadata === '1'
+    const inclusive = params.inclusive === true || params.inclusive === 'true' || params.inclusive === '1'
+    const oldest = params.oldest === undefined ? 0 : Number(params.oldest)
+    const cursor = typeof params.cursor === 'string' && params.cursor ? Buffer.from(params.cursor, 'base64').toString() : ''
+    // A cursor carries the ts the next (older) page starts below; else `latest`, else now.
+    const latest = cursor.startsWith('next_ts:') ? Number(cursor.slice(8)) : params.latest === undefined ? Infinity : Number(params.latest)
+    const limit = Math.min(999, Math.max(1, Number(params.limit ?? 100)))
+    const inRange = (history.get(channel) ?? [])
+      .filter((m) => {
+        const ts = Number(m.ts)
+        return (inclusive ? ts >= oldest : ts > oldest) && (inclusive && !cursor ? ts <= latest : ts < latest)
+      })
+      .reverse()
+    const page = inRange.slice(0, limit).map(({metadata, ...m}) => (withMetadata && metadata ? {...m, metadata} : m))
+    const hasMore = inRange.length > limit
+    const body: Record<string, unknown> = {ok: true, messages: page, has_more: hasMore, pin_count: 0}
+    if (hasMore) body.response_metadata = {next_cursor: Buffer.from(`next_ts:${page.at(-1)!.ts}`).toString('base64')}
+    return {body}
+  }
+
+  function handle(method: string, params: Params, fault: SlackFault | undefined): Reply | 'hang' | 'drop' {
+    if (!fault) return dispatch(method, params)
+    switch (fault.kind) {
+      case 'rate-limit':
+        return {status: 429, headers: {'retry-after': String(fault.retryAfter ?? 1)}, body: {ok: false, error: 'ratelimited'}}
+      case 'error':
+        return {body: {ok: false, error: fault.error}}
+      default:
+        // The post happens; only the answer goes wrong.
+        if (method === 'chat.postMessage' && (fault.accept ?? fault.kind === 'drop')) post(params)
+        return fault.kind === 'http-error' ? {status: fault.status ?? 500, body: '<html>Internal Server Error</html>'} : fault.kind
+    }
+  }
+
+  function dispatch(method: string, params: Params): Reply {
+    switch (method) {
+      case 'auth.test':
+        return {
+          body: {ok: true, url: `https://${BOT.team}.slack.com/`, team: BOT.team, user: BOT.user, team_id: BOT.teamId, user_id: BOT.userId, bot_id: BOT.botId},
+        }
+      case 'chat.postMessage': {
+        const wait = rateWait(conversationOf(String(params.channel ?? '')))
+        if (wait > 0) return {status: 429, headers: {'retry-after': String(wait)}, body: {ok: false, error: 'ratelimited'}}
+        const result = post(params)
+        return {body: 'error' in result ? {ok: false, error: result.error} : {ok: true, channel: result.channel, ts: result.message.ts, message: result.message}}
+      }
+      case 'conversations.history':
+        return conversationsHistory(params)
+      case 'conversations.open': {
+        const users = String(params.users ?? '').split(',').filter(Boolean)
+        if (users.length === 0) return {body: {ok: false, error: 'users_list_not_supplied'}}
+        if (users.length > 1) return {body: {ok: false, error: 'not_implemented'}}
+        if (!/^[UW][A-Z0-9]{2,}$/.test(users[0]!)) return {body: {ok: false, error: 'user_not_found'}}
+        return {body: {ok: true, channel: {id: dmOf(users[0]!)}}}
+      }
+      default:
+        return {body: {ok: false, error: 'unknown_method'}}
+    }
+  }
+
+  async function onRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const method = /^\/api\/([\w.]+)$/.exec(new URL(req.url ?? '/', 'http://x').pathname)?.[1]
+    const chunks: Buffer[] = []
+    for await (const chunk of req) chunks.push(chunk as Buffer)
+    if (req.method !== 'POST' || !method) {
+      res.writeHead(404).end()
+      return
+    }
+    const raw = Buffer.concat(chunks).toString('utf8')
+    const isJson = (req.headers['content-type'] ?? '').startsWith('application/json')
+    let params: Params
+    try {
+      params = isJson ? (JSON.parse(raw || '{}') as Params) : Object.fromEntries(new URLSearchParams(raw))
+    } catch {
+      return send(res, {body: {ok: false, error: 'invalid_json'}})
+    }
+    const channel = typeof params.channel === 'string' ? params.channel : undefined
+    const record = (result: string) => calls.push({method, channel, result})
+    // Slack takes the token from the Authorization header or, for forms, a `token` parameter.
+    const bearer = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1] ?? (isJson ? undefined : (params.token as string | undefined))
+    if (!bearer || bearer !== token) {
+      const error = bearer ? 'invalid_auth' : 'not_authed'
+      record(error)
+      return send(res, {body: {ok: false, error}})
+    }
+    const reply = handle(method, params, takeFault(method, channel))
+    if (reply === 'hang') {
+      record('hang')
+      return
+    }
+    if (reply === 'drop') {
+      record('drop')
+      req.socket.destroy()
+      return
+    }
+    const body = reply.body as {ok?: boolean; error?: string}
+    if (reply.status === 429) rateLimited++
+    record(reply.status && reply.status !== 200 ? `http ${reply.status}` : body.ok ? 'ok' : (body.error ?? 'error'))
+    send(res, reply)
+  }
+
+  function send(res: ServerResponse, {status = 200, headers = {}, body}: Reply): void {
+    const isText = typeof body === 'string'
+    res.writeHead(status, {
+      'content-type': isText ? 'text/html' : 'application/json; charset=utf-8',
+      'x-oauth-scopes': scopes.join(','),
+      ...headers,
+    })
+    res.end(isText ? body : JSON.stringify(body))
+  }
+
+  const server = createServer((req, res) => {
+    onRequest(req, res).catch((error: unknown) => {
+      if (!res.headersSent) res.writeHead(500).end(String(error))
+    })
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const {port} = server.address() as AddressInfo
+
+  return {
+    url: `http://127.0.0.1:${port}/api/`,
+    token,
+    posts,
+    calls,
+    inject(fault) {
+      faults.push({...fault, left: fault.count ?? 1})
+    },
+    clearFaults() {
+      faults = []
+    },
+    postsFor: (alertId) => posts.filter((p) => p.alertId === alertId),
+    get rateLimited() {
+      return rateLimited
+    },
+    async close() {
+      // Keep-alive sockets (and hung requests) would hold close() open.
+      server.closeAllConnections()
+      await new Promise<void>((resolve, reject) => server.close((error) => (error ? reject(error) : resolve())))
+    },
+  }
+}
