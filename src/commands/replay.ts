@@ -1,4 +1,3 @@
-import {confirm} from '@inquirer/prompts'
 import {Args, Flags} from '@oclif/core'
 
 import {BaseCommand} from '../lib/cli/base-command.js'
@@ -6,6 +5,7 @@ import type {Config} from '../lib/config/schema.js'
 import {FaError} from '../lib/errors.js'
 import {isLocalCluster} from '../lib/kafka/connection.js'
 import {colorFor} from '../lib/output/color.js'
+import {createLogger} from '../lib/output/log.js'
 import {compareGolden, writeGolden} from '../lib/output/golden.js'
 import {renderAlert, renderDeadLetter, renderSummary} from '../lib/output/human.js'
 import {progressBar} from '../lib/output/progress.js'
@@ -120,7 +120,8 @@ With --dry-run everything happens in this process (no Kafka, Slack or cloud acco
       return
     }
     if (!isLocalCluster(config)) await this.confirmRemote(plan, config, flags.yes)
-    const log = this.verbose ? (line: string) => process.stderr.write(`${line}\n`) : undefined
+    // kafkajs logs retried trouble (e.g. a coordinator still loading) as errors: only with --verbose.
+    const log = createLogger({level: this.verbose ? 'debug' : 'error'})
     const result = await produceFixtures({files, config, routing, plan, log, onProgress: progress('produce')}).finally(() => bar?.stop())
     this.report(result, plan, config, flags.json)
   }
@@ -134,6 +135,7 @@ With --dry-run everything happens in this process (no Kafka, Slack or cloud acco
         hint: 'add --yes to confirm without a prompt',
       })
     }
+    const {confirm} = await import('@inquirer/prompts')
     let ok: boolean
     try {
       ok = await confirm(

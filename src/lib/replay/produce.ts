@@ -1,11 +1,13 @@
-import {Kafka, logLevel, Partitioners, type LogEntry, type Message, type Producer, type TopicMessages} from 'kafkajs'
+import type {Message, Producer, TopicMessages} from 'kafkajs'
 
 import type {Config} from '../config/schema.js'
 import {FaError} from '../errors.js'
 import {readFixtures, type FixtureProgress} from '../fixtures/read.js'
-import {kafkaClientConfig, kafkaError} from '../kafka/connection.js'
+import {connectAdmin, createKafka, createProducer, disconnectQuietly} from '../kafka/client.js'
+import {kafkaError} from '../kafka/connection.js'
 import {toKafka} from '../kafka/codec.js'
-import {silenceKafkajsTimeoutWarning} from '../kafka/node-warnings.js'
+import {missingTopics} from '../kafka/topics.js'
+import type {Logger} from '../output/log.js'
 
 /**
  * Where fixture topics go: an explicit mapping (`--topic from=to`) wins and is taken as is;
@@ -85,8 +87,8 @@ export interface ProduceOptions {
   /** Approximate value+key+header bytes per sendBatch (default 512 KiB). */
   batchBytes?: number
   onProgress?: (p: FixtureProgress & {produced: number}) => void
-  /** kafkajs warnings and errors, one line each, for --verbose (default: none). */
-  log?: (line: string) => void
+  /** Where kafkajs' warnings go (default: nowhere; a failure that stays is thrown anyway). */
+  log?: Logger
 }
 
 export interface ProduceResult {
@@ -107,27 +109,13 @@ export async function produceFixtures(options: ProduceOptions): Promise<ProduceR
   const {config, routing, plan} = options
   const maxRecords = options.batchRecords ?? 1000
   const maxBytes = options.batchBytes ?? 512 << 10
-  const {log} = options
-  silenceKafkajsTimeoutWarning()
-  const kafka = new Kafka({
-    ...kafkaClientConfig(config, process.env, 'replay'),
-    // Retriable errors (e.g. the coordinator not ready yet) would be logged as errors and then
-    // succeed; a failure that stays is thrown and reported as one line anyway.
-    logLevel: log ? logLevel.WARN : logLevel.NOTHING,
-    logCreator: () => (entry: LogEntry) => {
-      // Retries are bounded on purpose: a replay that cannot get through fails rather than hangs.
-      if (entry.log.message.startsWith('Limiting retries for the idempotent producer')) return
-      log?.(kafkaLogLine(entry))
-    },
-  })
+  const kafka = await createKafka(config, {log: options.log, clientIdSuffix: 'replay'})
   const targets = [...new Set([...plan.topics.values()].map((t) => t.target))]
   const started = Date.now()
 
-  const admin = kafka.admin()
+  const admin = await connectAdmin(kafka, config)
   try {
-    await admin.connect()
-    const existing = new Set(await admin.listTopics())
-    const missing = targets.filter((t) => !existing.has(t))
+    const missing = await missingTopics(admin, targets)
     if (missing.length > 0) {
       throw new FaError(`topic${missing.length > 1 ? 's' : ''} ${missing.join(', ')} do${missing.length > 1 ? '' : 'es'} not exist on ${config.kafka.brokers.join(',')}; nothing was produced`, {
         exit: 'kafka',
@@ -137,15 +125,11 @@ export async function produceFixtures(options: ProduceOptions): Promise<ProduceR
   } catch (error) {
     throw error instanceof FaError ? error : kafkaError(error, config, 'listing topics')
   } finally {
-    await withTimeout(admin.disconnect(), 5000)
+    await disconnectQuietly(admin)
   }
 
-  const producer: Producer = kafka.producer({
-    createPartitioner: Partitioners.DefaultPartitioner,
-    idempotent: true,
-    maxInFlightRequests: 1,
-    allowAutoTopicCreation: false,
-  })
+  // Murmur2 partitions like the Java client; never creates topics by accident.
+  const producer: Producer = await createProducer(kafka, {idempotent: true, maxInFlightRequests: 1})
   const counts: Record<string, number> = Object.fromEntries(targets.map((t) => [t, 0]))
   let produced = 0
   let batches = 0
@@ -191,7 +175,7 @@ export async function produceFixtures(options: ProduceOptions): Promise<ProduceR
     }
     await flush()
   } finally {
-    await withTimeout(producer.disconnect(), 5000)
+    await disconnectQuietly(producer)
   }
   return {records: produced, topics: counts, batches, ms: Date.now() - started}
 }
@@ -202,15 +186,4 @@ function messageBytes(message: Message): number {
   if (message.key) bytes += Buffer.byteLength(message.key)
   for (const [name, value] of Object.entries(message.headers ?? {})) bytes += name.length + String(value).length
   return bytes
-}
-
-function kafkaLogLine({namespace, level, log}: LogEntry): string {
-  const name = level === logLevel.ERROR ? 'error' : level === logLevel.WARN ? 'warn' : 'info'
-  return `kafka ${name}${namespace ? ` [${namespace}]` : ''}: ${log.message}`
-}
-
-async function withTimeout(promise: Promise<unknown>, ms: number): Promise<void> {
-  let timer: NodeJS.Timeout | undefined
-  await Promise.race([promise.catch(() => {}), new Promise((resolve) => (timer = setTimeout(resolve, ms)))])
-  clearTimeout(timer)
 }
