@@ -4,6 +4,7 @@ import {describe, expect, it} from 'vitest'
 import {buildSlackMessage, type Block} from '../../src/lib/slack/blocks.js'
 import {ELLIPSIS, SlackLimits} from '../../src/lib/slack/limits.js'
 import {escapeMrkdwn, md, truncate, truncateMrkdwn} from '../../src/lib/slack/mrkdwn.js'
+import {validateSlackMessage} from '../../src/lib/slack/validate.js'
 
 /** Every mrkdwn string a message carries, with whether it is mrkdwn (plain_text is shown literally). */
 function texts(blocks: Block[]): Array<{text: string; mrkdwn: boolean}> {
@@ -88,6 +89,9 @@ describe('Block Kit limits', () => {
           if (block.type === 'section') expect(text.length).toBeLessThanOrEqual(SlackLimits.sectionText)
           for (const field of (block.fields as Array<{text: string}>) ?? []) expect(field.text.length).toBeLessThanOrEqual(SlackLimits.fieldText)
         }
+        expect(texts(built.blocks).reduce((sum, t) => sum + t.text.length, 0)).toBeLessThanOrEqual(SlackLimits.totalBlockText)
+        // What the builder makes, delivery accepts.
+        expect(validateSlackMessage(built)).toEqual({ok: true, message: built})
       }),
       {numRuns: 200},
     )

@@ -30,6 +30,11 @@ export interface SlackMessage {
 export const METADATA_EVENT_TYPE = 'fa_alert'
 
 const mrkdwn = (text: string) => ({type: 'mrkdwn', text})
+/** Small print stays small, so the fields keep their room within the total. */
+const CONTEXT_TEXT = 300
+/** What the fields may share: the total less the header, summary, detail and context at their largest, with a margin. */
+const FIELDS_BUDGET =
+  SlackLimits.totalBlockText - 1000 - SlackLimits.headerText - 2 * SlackLimits.sectionText - SlackLimits.contextElements * CONTEXT_TEXT
 /** Labels are short by intent; cutting them leaves room for the value. */
 const label = (text: string) => `*${truncateMrkdwn(escapeMrkdwn(text), 100)}*`
 
@@ -39,13 +44,14 @@ export function buildSlackMessage(alertId: string, pipeline: string, content: Al
     {type: 'header', text: {type: 'plain_text', text: truncate(content.header || ' ', SlackLimits.headerText), emoji: true}},
     {type: 'section', text: mrkdwn(truncateMrkdwn(content.text.text, SlackLimits.sectionText))},
   ]
-  const fields = (content.fields ?? [])
+  const shown = (content.fields ?? [])
     .filter((field) => field.value !== null && field.value !== undefined && field.value !== '')
     .slice(0, SlackLimits.fields)
-    .map((field) => {
-      const title = `${label(field.label)}\n`
-      return mrkdwn(title + truncateMrkdwn(escapeMrkdwn(String(field.value)), SlackLimits.fieldText - title.length))
-    })
+  const fieldText = Math.min(SlackLimits.fieldText, Math.floor(FIELDS_BUDGET / Math.max(1, shown.length)))
+  const fields = shown.map((field) => {
+    const title = `${label(field.label)}\n`
+    return mrkdwn(title + truncateMrkdwn(escapeMrkdwn(String(field.value)), fieldText - title.length))
+  })
   if (fields.length > 0) blocks.push({type: 'section', fields})
   if (content.detail) {
     const title = `${label(content.detail.label)}\n\`\`\``
@@ -54,9 +60,9 @@ export function buildSlackMessage(alertId: string, pipeline: string, content: Al
     const body = truncateMrkdwn(escapeMrkdwn(content.detail.value.replaceAll('```', "'''")), room)
     blocks.push({type: 'section', text: mrkdwn(`${title}${body}\`\`\``)})
   }
-  const context = (content.context ?? []).slice(0, SlackLimits.contextElements)
+  const context = (content.context ?? []).filter((line) => line.trim() !== '').slice(0, SlackLimits.contextElements)
   if (context.length > 0) {
-    blocks.push({type: 'context', elements: context.map((line) => mrkdwn(truncateMrkdwn(escapeMrkdwn(line), SlackLimits.contextText)))})
+    blocks.push({type: 'context', elements: context.map((line) => mrkdwn(truncateMrkdwn(escapeMrkdwn(line), CONTEXT_TEXT)))})
   }
   return {
     alertId,

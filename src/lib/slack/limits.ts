@@ -8,6 +8,8 @@ export const SlackLimits = {
   contextElements: 10,
   contextText: 2000,
   messageText: 4000,
+  /** Undocumented: past roughly 12k characters of block text in all, Slack answers msg_blocks_too_long. */
+  totalBlockText: 12_000,
 } as const
 
 export const ELLIPSIS = '…'

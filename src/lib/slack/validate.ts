@@ -4,7 +4,6 @@ import {METADATA_EVENT_TYPE, type SlackMessage} from './blocks.js'
 import {SlackLimits} from './limits.js'
 
 /** Undocumented: Slack answers msg_blocks_too_long somewhere around this much text across all blocks. */
-export const MAX_TOTAL_BLOCK_TEXT = 12_000
 
 const str = () => z.string({error: (issue) => (issue.input === undefined ? 'missing' : 'must be a string')})
 const text = (max: number) => str().min(1, 'empty').max(max, `longer than ${max}`)
@@ -46,8 +45,8 @@ const messageSchema = z
           }
         })
         const total = textLength(blocks)
-        if (total > MAX_TOTAL_BLOCK_TEXT) {
-          ctx.addIssue({code: 'custom', message: `${total} characters of text in all, over ~${MAX_TOTAL_BLOCK_TEXT} (msg_blocks_too_long)`})
+        if (total > SlackLimits.totalBlockText) {
+          ctx.addIssue({code: 'custom', message: `${total} characters of text in all, over ~${SlackLimits.totalBlockText} (msg_blocks_too_long)`})
         }
       }),
     metadata: z.object({
