@@ -1,6 +1,4 @@
-import path from 'node:path'
-import {pathToFileURL} from 'node:url'
-
+import {assertUniqueNames, importUserModule} from '../config/modules.js'
 import {FaError} from '../errors.js'
 import onboarding from './onboarding.js'
 import {defineProducer, type Producer, type ProducerSpec} from './producer.js'
@@ -14,12 +12,8 @@ export const builtInProducers: readonly Producer[] = [onboarding]
  */
 export async function loadProducers(options: {modules: string[]; dir: string}): Promise<Producer[]> {
   const producers = [...builtInProducers]
-  for (const modulePath of options.modules) producers.push(await importProducer(path.resolve(options.dir, modulePath)))
-  const names = new Set<string>()
-  for (const producer of producers) {
-    if (names.has(producer.name)) throw new FaError(`producer "${producer.name}" is defined twice`, {hint: 'check producers.modules in the config'})
-    names.add(producer.name)
-  }
+  for (const modulePath of options.modules) producers.push(await importProducer(modulePath, options.dir))
+  assertUniqueNames(producers, 'producer', 'producers.modules')
   return producers
 }
 
@@ -31,14 +25,9 @@ export async function findProducer(name: string, options: {modules: string[]; di
   return producer
 }
 
-async function importProducer(file: string): Promise<Producer> {
-  let module: {default?: unknown}
-  try {
-    module = await import(pathToFileURL(file).href)
-  } catch (error) {
-    throw new FaError(`cannot load producer module ${file}: ${(error as Error).message}`, {hint: 'check producers.modules in the config', cause: error})
-  }
-  const spec = module.default as Partial<ProducerSpec> | undefined
+async function importProducer(modulePath: string, dir: string): Promise<Producer> {
+  const {file, value} = await importUserModule(modulePath, dir, 'producers.modules')
+  const spec = value as Partial<ProducerSpec> | undefined
   const missing = (['name', 'description', 'sql', 'params', 'topic', 'eventType', 'row', 'naturalKey', 'toEvent'] as const).filter((field) => spec?.[field] === undefined)
   if (!spec || typeof spec !== 'object' || missing.length > 0 || typeof spec.row?.safeParse !== 'function' || typeof spec.naturalKey !== 'function' || typeof spec.toEvent !== 'function') {
     throw new FaError(`${file}: the default export is not a producer${missing.length > 0 ? ` (missing ${missing.join(', ')})` : ''}`, {
