@@ -473,7 +473,7 @@ export default {
 
   it('refuses modules and specs that are not producers', async () => {
     await expect(loadProducers({modules: ['not-a-producer.mjs'], dir})).rejects.toThrow(/not-a-producer\.mjs: the default export is not a producer \(missing description, sql/)
-    await expect(loadProducers({modules: ['missing.mjs'], dir})).rejects.toThrow(/cannot load producer module .*missing\.mjs/)
+    await expect(loadProducers({modules: ['missing.mjs'], dir})).rejects.toMatchObject({message: expect.stringMatching(/cannot load .*missing\.mjs/), hint: "check producers.modules in the config"})
     await expect(findProducer('nope', {modules: [], dir})).rejects.toMatchObject({message: 'unknown producer "nope"', hint: 'known: onboarding'})
     const spec = {...onboarding, params: ['since'] as const}
     expect(() => defineProducer(spec)).toThrow('producer "onboarding": the SQL uses @until but params does not list "until"')
