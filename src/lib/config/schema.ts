@@ -36,7 +36,10 @@ export const configSchema = z.strictObject({
       replicationFactor: z.number().int().positive().default(1),
     })
     .prefault({}),
-  topics: z.record(z.string(), z.string().min(1)).default({}).transform((topics) => ({...defaultTopics, ...topics})),
+  topics: z
+    .record(z.string(), z.string().min(1))
+    .default({})
+    .transform((topics): typeof defaultTopics & Record<string, string> => ({...defaultTopics, ...topics})),
   enrich: z
     .strictObject({
       group: z.string().min(1).default('fa-enrich'),
