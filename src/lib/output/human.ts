@@ -8,6 +8,10 @@ import type {Block, SlackMessage} from '../slack/blocks.js'
 /** Slack shows `&lt;` as `<`; so does the terminal. */
 const unescape = (text: string) => text.replaceAll('&lt;', '<').replaceAll('&gt;', '>').replaceAll('&amp;', '&')
 
+/** Slack's *bold* and ```code``` as the terminal shows them; markers of other styles stay as typed. */
+const toTerminal = (text: string, c: ChalkInstance) =>
+  unescape(text.replace(/```([\s\S]*?)```/g, (_, code: string) => c.yellow(code)).replace(/\*([^*\n]+)\*/g, (_, bold: string) => c.bold(bold)))
+
 /** An alert as a person reads it in the terminal: recipient, header, text, fields. */
 export function renderAlert(outcome: Extract<Outcome, {kind: 'alert'}>, c: ChalkInstance): string {
   const message = outcome.output.value as unknown as SlackMessage
@@ -21,10 +25,10 @@ function renderBlock(block: Block, c: ChalkInstance): string[] {
   switch (block.type) {
     case 'header': return [`  ${c.bold.underline(text ?? '')}`]
     case 'section': {
-      const out = text ? indent(unescape(text)) : []
+      const out = text ? indent(toTerminal(text, c)) : []
       for (const field of (block.fields as Array<{text: string}> | undefined) ?? []) {
-        const [label = '', ...value] = unescape(field.text).split('\n')
-        out.push(`  ${c.dim(label.replaceAll('*', '') + ':')} ${value.join(' ')}`)
+        const [label = '', ...value] = field.text.split('\n')
+        out.push(`  ${c.dim(unescape(label.replace(/^\*(.*)\*$/, '$1')) + ':')} ${unescape(value.join(' '))}`)
       }
       return out
     }
