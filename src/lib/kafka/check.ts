@@ -1,0 +1,43 @@
+import type {Config} from '../config/schema.js'
+import {FaError} from '../errors.js'
+import {disconnectQuietly, loadKafkaJs, withTimeout} from './client.js'
+import {kafkaClientConfig, kafkaError} from './connection.js'
+
+export interface ClusterInfo {
+  clusterId: string
+  brokers: number
+  controller: number | null
+}
+
+/**
+ * Connects to the configured cluster and asks for its description (kafkajs admin
+ * describeCluster), failing within `timeoutMs` rather than after kafkajs' long retries.
+ * Credentials come from the environment, as for every command; missing ones are an error.
+ */
+export async function checkConnection(config: Config, options: {timeoutMs?: number; env?: NodeJS.ProcessEnv} = {}): Promise<ClusterInfo> {
+  const timeoutMs = options.timeoutMs ?? 15_000
+  const {Kafka, logLevel} = await loadKafkaJs()
+  const kafka = new Kafka({
+    ...kafkaClientConfig(config, options.env, 'check'),
+    connectionTimeout: Math.min(config.kafka.connectionTimeoutMs, 5_000),
+    retry: {retries: 2, initialRetryTime: 300, maxRetryTime: 2_000},
+    logLevel: logLevel.NOTHING,
+  })
+  const admin = kafka.admin()
+  try {
+    const attempt = admin.connect().then(() => admin.describeCluster())
+    attempt.catch(() => {}) // a late failure after the timeout is not an unhandled rejection
+    const described = await withTimeout(attempt, timeoutMs)
+    if (!described) {
+      throw new FaError(`Kafka: no answer from ${config.kafka.brokers.join(',')} within ${Math.round(timeoutMs / 1000)} s`, {
+        exit: 'kafka',
+        hint: 'check the broker addresses, TLS (kafka.ssl) and that this machine can reach them',
+      })
+    }
+    return {clusterId: described.clusterId, brokers: described.brokers.length, controller: described.controller}
+  } catch (error) {
+    throw error instanceof FaError ? error : kafkaError(error, config, 'connecting')
+  } finally {
+    await disconnectQuietly(admin)
+  }
+}
