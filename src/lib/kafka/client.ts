@@ -3,6 +3,7 @@ import type {Admin, Kafka, LogEntry, Producer, ProducerConfig} from 'kafkajs'
 import type {Config} from '../config/schema.js'
 import {silentLogger, type Logger} from '../output/log.js'
 import {kafkaClientConfig, kafkaError} from './connection.js'
+import {silenceKafkajsTimeoutWarning} from './node-warnings.js'
 
 /** kafkajs, loaded on first use so that commands without Kafka (and `fa --version`) never pay for it. */
 export type KafkaJs = typeof import('kafkajs')
@@ -11,7 +12,7 @@ let loaded: Promise<KafkaJs> | undefined
 
 export function loadKafkaJs(): Promise<KafkaJs> {
   if (!loaded) {
-    silenceNegativeTimeoutWarning()
+    silenceKafkajsTimeoutWarning()
     // A CommonJS module: Node detects only some of its exports as named ones, so use the default.
     loaded = import('kafkajs').then((mod) => (mod as {default?: KafkaJs}).default ?? mod)
   }
@@ -77,18 +78,4 @@ export async function disconnectQuietly(client: {disconnect(): Promise<void>} | 
   if (!client) return true
   const done = await withTimeout(client.disconnect().then(() => true, () => true), ms)
   return done === true
-}
-
-let silenced = false
-
-/** kafkajs 2.2.4 passes negative delays to setTimeout (tulios/kafkajs#1751): harmless, but Node 24 warns. */
-function silenceNegativeTimeoutWarning(): void {
-  if (silenced) return
-  silenced = true
-  const emitWarning = process.emitWarning
-  process.emitWarning = function (this: unknown, warning: string | Error, ...rest: unknown[]) {
-    const name = typeof warning === 'string' ? (typeof rest[0] === 'string' ? rest[0] : (rest[0] as {type?: string} | undefined)?.type) : warning.name
-    if (name === 'TimeoutNegativeWarning') return
-    return (emitWarning as (...args: unknown[]) => void).call(process, warning, ...rest)
-  } as typeof process.emitWarning
 }

@@ -1,0 +1,109 @@
+import {Flags} from '@oclif/core'
+
+import {BaseCommand} from '../lib/cli/base-command.js'
+import {runEnrich, tuningFromEnv, type EnrichResult} from '../lib/kafka/enrich.js'
+import {colorFor} from '../lib/output/color.js'
+import {renderSummary} from '../lib/output/human.js'
+import {createLogger} from '../lib/output/log.js'
+import {buildTopology} from '../lib/pipeline/build.js'
+
+export default class Enrich extends BaseCommand {
+  static override summary = 'Turn the events on Kafka into alerts: consume, join the tables, produce Slack messages.'
+  static override description = `Loads every table topic (account assignments, Slack users) from the beginning into memory, then consumes the alert types' source topics in a consumer group, runs each record through the pipelines and writes alerts to the Slack message topic and bad records to the dead-letter topic (headers say why, and where the record came from). Table changes keep applying while it runs.
+
+Guarantees: at-least-once by default (an offset is committed only after everything derived from it is acknowledged, so a crash may repeat, never lose, an alert). --exactly-once uses Kafka transactions: each record's alerts and its offset commit together, so read_committed consumers see every alert once across crashes and restarts. Each instance needs a stable, distinct --instance (default: the host name).
+
+Without --follow it processes up to the end offsets seen at start, prints a summary and exits 0: run it from cron. With --follow it runs until SIGINT/SIGTERM, then finishes the batches in flight, commits and exits; a second signal exits at once.
+
+Logs go to stderr: JSON Lines when stdout is not a terminal, readable lines otherwise (FA_LOG_FORMAT=json|human). Consumer timings can be tuned with FA_KAFKA_SESSION_TIMEOUT_MS, FA_KAFKA_HEARTBEAT_INTERVAL_MS, FA_KAFKA_REBALANCE_TIMEOUT_MS, FA_KAFKA_MAX_WAIT_MS and FA_KAFKA_CONCURRENCY.`
+
+  static override examples = [
+    {description: 'Process what is waiting, print a summary, exit (cron)', command: '<%= config.bin %> <%= command.id %>'},
+    {description: 'Run as a service until stopped', command: '<%= config.bin %> <%= command.id %> --follow'},
+    {description: 'Exactly-once, one of several instances sharing the partitions', command: '<%= config.bin %> <%= command.id %> --follow --exactly-once --instance "$(hostname)"'},
+    {description: 'Another consumer group, summary as JSON', command: '<%= config.bin %> <%= command.id %> --group fa-enrich-staging --json'},
+  ]
+
+  static override enableJsonFlag = true
+
+  static override flags = {
+    group: Flags.string({description: 'consumer group (default: enrich.group in the config, fa-enrich)', helpValue: 'GROUP'}),
+    follow: Flags.boolean({char: 'f', description: 'keep running until SIGINT/SIGTERM instead of stopping at the end offsets seen at start'}),
+    'exactly-once': Flags.boolean({description: 'write alerts and commit offsets in Kafka transactions (exactly-once for read_committed consumers)'}),
+    instance: Flags.string({
+      description: 'this instance\'s id in the transactional id (stable across restarts, distinct per instance; default: host name)',
+      env: 'FA_INSTANCE',
+      helpValue: 'ID',
+    }),
+  }
+
+  async run(): Promise<object> {
+    const {flags} = await this.parse(Enrich)
+    this.verbose ||= flags.verbose
+    const loaded = await this.loadConfig(flags.config)
+    const topology = await buildTopology(loaded)
+    const log = createLogger({level: this.verbose ? 'debug' : undefined})
+
+    // A signal only asks the run to stop (finish the batches in flight, commit, disconnect); a
+    // second one exits at once. Never this.exit() here: it throws outside oclif's error handling.
+    const controller = new AbortController()
+    let stopSignal: NodeJS.Signals | undefined
+    const onSignal = (signal: NodeJS.Signals) => {
+      if (stopSignal) {
+        log.warn('second signal: exiting now', {signal})
+        process.exit(130)
+      }
+      stopSignal = signal
+      log.info('stopping', {signal})
+      controller.abort(new Error(`stopped by ${signal}`))
+    }
+    process.on('SIGINT', onSignal)
+    process.on('SIGTERM', onSignal)
+
+    let result: EnrichResult
+    try {
+      result = await runEnrich({
+        config: loaded.config,
+        topology,
+        group: flags.group,
+        exactlyOnce: flags['exactly-once'],
+        instance: flags.instance,
+        follow: flags.follow,
+        signal: controller.signal,
+        log,
+        tuning: tuningFromEnv(),
+      })
+    } finally {
+      process.off('SIGINT', onSignal)
+      process.off('SIGTERM', onSignal)
+      // Everything is disconnected by now; if a kafkajs timer or socket still holds the event
+      // loop, don't let it keep a finished run (or a stopped service) alive.
+      setTimeout(() => process.exit(), 3_000).unref()
+    }
+
+    // A cron run cut short by a signal did not get to the end: say so in the exit code.
+    if (!flags.follow && result.stoppedBy === 'signal') process.exitCode = stopSignal === 'SIGTERM' ? 143 : 130
+
+    const c = colorFor(process.stdout)
+    const extra: Record<string, string | number> = {
+      guarantee: result.guarantee + (result.transactionalId ? ` (transactional id ${result.transactionalId})` : ''),
+      group: result.group,
+      tables: result.tables.map((t) => `${t.table} ${t.rows} rows${t.deadLetters ? ` (${t.deadLetters} dead letters)` : ''}`).join(', ') || 'none',
+      'lag at exit': result.lag ? String(result.lag.total) : 'unknown',
+      time: `${(result.ms / 1000).toFixed(1)} s${result.stoppedBy === 'signal' ? ` (stopped by ${stopSignal ?? 'signal'})` : ''}`,
+    }
+    this.log(renderSummary(result.summary, c, extra).trimEnd())
+    return {
+      guarantee: result.guarantee,
+      group: result.group,
+      transactionalId: result.transactionalId,
+      follow: result.follow,
+      stoppedBy: result.stoppedBy,
+      ...(result.summary.toJSON() as Record<string, unknown>),
+      tables: result.tables,
+      bootstrap: result.bootstrap,
+      lag: result.lag,
+      ms: result.ms,
+    }
+  }
+}

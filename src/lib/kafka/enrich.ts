@@ -1,0 +1,524 @@
+import {hostname} from 'node:os'
+import {randomUUID} from 'node:crypto'
+
+import type {Admin, Consumer, EachBatchPayload, Kafka, KafkaMessage, Message} from 'kafkajs'
+
+import type {Config} from '../config/schema.js'
+import {FaError} from '../errors.js'
+import {silentLogger, type Logger} from '../output/log.js'
+import {progressBar} from '../output/progress.js'
+import {Summary} from '../pipeline/summary.js'
+import {TableStore} from '../pipeline/table.js'
+import {Header, originHeaders, type Outcome, type Topology} from '../pipeline/topology.js'
+import type {TopicRecord} from '../records/record.js'
+import {connectAdmin, createKafka, disconnectQuietly, withTimeout} from './client.js'
+import {decodeHeaders, fromKafka, toKafka} from './codec.js'
+import {kafkaError} from './connection.js'
+import {TableLoader, type TableStats} from './table-loader.js'
+import {missingTopics} from './topics.js'
+import {messageBytes, OutputWriter, type PartitionOffset} from './writer.js'
+
+/** Consumer and producer settings that matter for latency, throughput and failover speed. */
+export interface EnrichTuning {
+  /** A member that stops heartbeating leaves the group after this long (a killed process's partitions move then). */
+  sessionTimeout: number
+  heartbeatInterval: number
+  rebalanceTimeout: number
+  /** How long a fetch waits for data when there is none (follow mode latency when idle). */
+  maxWaitTimeInMs: number
+  maxBytesPerPartition: number
+  maxBytes: number
+  partitionsConsumedConcurrently: number
+  /** Estimated bytes per produce request (under the broker's message.max.bytes). */
+  maxRequestBytes: number
+  /** A single output record above this is replaced by a dead letter without its value. */
+  maxRecordBytes: number
+}
+
+export const defaultTuning: EnrichTuning = {
+  sessionTimeout: 30_000,
+  heartbeatInterval: 3_000,
+  rebalanceTimeout: 60_000,
+  maxWaitTimeInMs: 500,
+  maxBytesPerPartition: 4 << 20,
+  maxBytes: 32 << 20,
+  partitionsConsumedConcurrently: 4,
+  maxRequestBytes: 900_000,
+  maxRecordBytes: 1_000_000,
+}
+
+const TUNING_ENV: Record<keyof EnrichTuning, string> = {
+  sessionTimeout: 'FA_KAFKA_SESSION_TIMEOUT_MS',
+  heartbeatInterval: 'FA_KAFKA_HEARTBEAT_INTERVAL_MS',
+  rebalanceTimeout: 'FA_KAFKA_REBALANCE_TIMEOUT_MS',
+  maxWaitTimeInMs: 'FA_KAFKA_MAX_WAIT_MS',
+  maxBytesPerPartition: 'FA_KAFKA_MAX_BYTES_PER_PARTITION',
+  maxBytes: 'FA_KAFKA_MAX_BYTES',
+  partitionsConsumedConcurrently: 'FA_KAFKA_CONCURRENCY',
+  maxRequestBytes: 'FA_KAFKA_MAX_REQUEST_BYTES',
+  maxRecordBytes: 'FA_KAFKA_MAX_RECORD_BYTES',
+}
+
+/** Tuning from the environment (`FA_KAFKA_SESSION_TIMEOUT_MS=6000` ...); unset or invalid values are ignored. */
+export function tuningFromEnv(env: NodeJS.ProcessEnv = process.env): Partial<EnrichTuning> {
+  const out: Partial<EnrichTuning> = {}
+  for (const [name, variable] of Object.entries(TUNING_ENV) as Array<[keyof EnrichTuning, string]>) {
+    const value = Number(env[variable])
+    if (env[variable] && Number.isInteger(value) && value > 0) out[name] = value
+  }
+  return out
+}
+
+export type Guarantee = 'at-least-once' | 'exactly-once'
+
+export interface EnrichOptions {
+  config: Config
+  topology: Topology
+  /** Consumer group (default: config enrich.group). */
+  group?: string
+  exactlyOnce?: boolean
+  /** Part of the transactional id: stable per instance, distinct between instances of a group (default: host name). */
+  instance?: string
+  /** Run until `signal` aborts; otherwise stop at the end offsets seen at start. */
+  follow?: boolean
+  signal?: AbortSignal
+  log?: Logger
+  tuning?: Partial<EnrichTuning>
+  /** Progress bars on a TTY (default true). */
+  progress?: boolean
+  env?: NodeJS.ProcessEnv
+}
+
+export interface LagReport {
+  total: number
+  topics: Record<string, number>
+}
+
+export interface EnrichResult {
+  guarantee: Guarantee
+  group: string
+  transactionalId: string | null
+  follow: boolean
+  /** Why the run ended: it reached the end offsets seen at start, or a signal stopped it. */
+  stoppedBy: 'end' | 'signal'
+  summary: Summary
+  tables: TableStats[]
+  bootstrap: {records: number; ms: number}
+  /** Records of the source topics not yet processed when the run ended (null if it could not be read). */
+  lag: LagReport | null
+  ms: number
+}
+
+/** The transactional id of one instance: prefix, group and instance, e.g. `fa-enrich-fa-enrich-host1`. */
+export function transactionalIdFor(config: Config, group: string, instance: string): string {
+  return `${config.enrich.transactionalIdPrefix}-${group}-${instance}`
+}
+
+/**
+ * `fa enrich`: loads the tables (GlobalKTable-style), then consumes the pipelines' source topics
+ * in a consumer group, runs every record through the topology and writes alerts and dead letters
+ * back to Kafka. At-least-once by default (offsets committed only after the outputs are
+ * acknowledged); exactly-once with Kafka transactions. Without `follow`, it stops at the end
+ * offsets seen at start.
+ */
+export async function runEnrich(options: EnrichOptions): Promise<EnrichResult> {
+  const started = Date.now()
+  const {config, topology} = options
+  const log = options.log ?? silentLogger
+  const tuning: EnrichTuning = {...defaultTuning, ...options.tuning}
+  const group = options.group ?? config.enrich.group
+  const guarantee: Guarantee = options.exactlyOnce ? 'exactly-once' : 'at-least-once'
+  const transactionalId = options.exactlyOnce ? transactionalIdFor(config, group, options.instance ?? hostname()) : null
+  const follow = Boolean(options.follow)
+  const signal = options.signal ?? new AbortController().signal
+  const sources = topology.sourceTopics
+  const summary = new Summary()
+  const tables = new TableStore()
+  // An error the run cannot recover from (fenced by another instance, consumer cannot restart).
+  let failFatal: (error: Error) => void = () => {}
+  const fatalPromise = new Promise<Error>((resolve) => (failFatal = resolve))
+
+  const kafka = await createKafka(config, {log, clientIdSuffix: 'enrich', env: options.env})
+  log.info('enrich starting', {group, guarantee, follow, transactionalId: transactionalId ?? undefined, sources, tables: topology.tableTopics.map((t) => t.topic)})
+
+  let admin: Admin | undefined
+  let consumer: Consumer | undefined
+  let loader: TableLoader | undefined
+  let writer: OutputWriter | undefined
+  let stoppedBy: EnrichResult['stoppedBy'] = 'end'
+  let bootstrap = {records: 0, ms: 0}
+  let lag: LagReport | null = null
+  try {
+    admin = await retryInFollow(() => connectAdmin(kafka, config), {follow, signal, log, what: 'connecting to Kafka'})
+    const needed = [...sources, ...topology.tableTopics.map((t) => t.topic), topology.deadLetterTopic, ...topology.alertTypes.map((a) => topology.topic(a.sink))]
+    const missing = await missingTopics(admin, needed).catch((error) => {
+      throw kafkaError(error, config, 'listing topics')
+    })
+    if (missing.length > 0) {
+      throw new FaError(`topic${missing.length > 1 ? 's' : ''} ${missing.join(', ')} do${missing.length > 1 ? '' : 'es'} not exist`, {
+        exit: 'kafka',
+        hint: 'create them with `fa topics create`',
+      })
+    }
+
+    const activeAdmin = admin
+    writer = new OutputWriter({
+      kafka,
+      transactionalId: transactionalId ?? undefined,
+      groupId: group,
+      log,
+      maxRequestBytes: tuning.maxRequestBytes,
+      onTransactionFailed: (partitions) => rewind(partitions),
+    })
+    const activeWriter = writer
+    // Connecting a transactional producer fences an earlier incarnation of this instance and
+    // aborts its open transaction, so it must happen before the consumer reads any offset.
+    await retryInFollow(() => activeWriter.connect(), {follow, signal, log, what: 'connecting the producer'}).catch((error) => {
+      throw error instanceof FaError ? error : kafkaError(error, config, 'connecting the producer')
+    })
+
+    loader = new TableLoader({
+      kafka,
+      admin,
+      topology,
+      tables,
+      groupId: `${group}-tables-${randomUUID()}`,
+      deadLetters: (records) => {
+        const messages = records.map((r) => checkedMessage(r, tuning, log))
+        return activeWriter.submit(groupByTopic(messages), messages.reduce((n, m) => n + m.bytes, 0))
+      },
+      log,
+      summary,
+      progress: options.progress,
+      consumer: {sessionTimeout: tuning.sessionTimeout, heartbeatInterval: tuning.heartbeatInterval, rebalanceTimeout: tuning.rebalanceTimeout},
+    })
+    try {
+      bootstrap = await loader.start(signal)
+    } catch (error) {
+      if (signal.aborted) {
+        stoppedBy = 'signal'
+        return await finish()
+      }
+      throw kafkaError(error, config, 'loading tables')
+    }
+
+    // Cron mode: where to stop (end offsets now) and where we start (committed offsets).
+    const targets = follow ? undefined : await endTargets(activeAdmin, group, sources)
+    const remaining = new Map(targets?.pending.map((t) => [key(t.topic, t.partition), t]))
+    const totalToProcess = targets?.pending.reduce((n, t) => n + (t.target - t.from), 0) ?? 0
+    let processed = 0
+    let drained: () => void = () => {}
+    const drainedPromise = new Promise<void>((resolve) => (drained = resolve))
+    const markDone = (topic: string, partition: number, position: number) => {
+      const k = key(topic, partition)
+      const pending = remaining.get(k)
+      if (!pending || position < pending.target) return false
+      remaining.delete(k)
+      if (remaining.size === 0) drained()
+      return true
+    }
+    if (!follow && remaining.size === 0) {
+      log.info('nothing to do: the group is at the end of every source partition', {group})
+      return await finish()
+    }
+
+    const eachBatch = async ({batch, heartbeat, pause, isStale}: EachBatchPayload) => {
+      if (activeWriter.fatal) throw activeWriter.fatal
+      const {topic, partition} = batch
+      const outcomes: Outcome[][] = new Array(batch.messages.length)
+      const outputs = new Map<string, Message[]>()
+      let bytes = 0
+      for (let i = 0; i < batch.messages.length; i++) {
+        const message = batch.messages[i]!
+        const result = processMessage(topology, tables, topic, partition, message)
+        outcomes[i] = result
+        for (const outcome of result) {
+          if (outcome.kind !== 'alert' && outcome.kind !== 'dead-letter') continue
+          const out = checkedMessage(outcome.output, tuning, log)
+          bytes += out.bytes
+          const list = outputs.get(outcome.output.topic)
+          if (list) list.push(out.message)
+          else outputs.set(outcome.output.topic, [out.message])
+        }
+      }
+      // A rebalance or seek made this batch stale: another member (or a re-read) handles it.
+      if (isStale()) return
+      const next = String(BigInt(batch.lastOffset()) + 1n)
+      await activeWriter.submit(outputs, bytes, [{topic, partition, offset: next}])
+      for (const result of outcomes) summary.add(result)
+      processed += batch.messages.length
+      if (!follow && markDone(topic, partition, Number(next))) pause()
+      await heartbeat()
+    }
+
+    /** After a failed transaction: read again from what is committed (nothing of it is lost or doubled). */
+    async function rewind(partitions: PartitionOffset[]): Promise<void> {
+      if (!consumer || partitions.length === 0) return
+      const committed = await committedOffsets(activeAdmin, group, [...new Set(partitions.map((p) => p.topic))])
+      for (const {topic, partition} of partitions) {
+        const offset = committed.get(key(topic, partition))
+        if (offset !== undefined) consumer.seek({topic, partition, offset: String(offset)})
+      }
+      log.info('rewound to the committed offsets', {partitions: partitions.length})
+    }
+
+    const bar = follow || options.progress === false ? undefined : progressBar('events', Math.max(1, totalToProcess), 'records')
+    const ticker = bar ? setInterval(() => bar.update(Math.min(processed, totalToProcess)), 200) : undefined
+    let lastReport = {at: Date.now(), records: 0}
+    const reporter = setInterval(() => {
+      if (summary.records === lastReport.records) return
+      const rate = Math.round(((summary.records - lastReport.records) * 1000) / (Date.now() - lastReport.at))
+      lastReport = {at: Date.now(), records: summary.records}
+      log.info('progress', {records: summary.records, perSecond: rate, ...summary.totals})
+    }, 60_000)
+    // Cron mode also asks the broker: partitions another member processed, or whose last records
+    // are transaction markers, count as done once their committed offset reaches the target.
+    const poller = follow
+      ? undefined
+      : setInterval(() => {
+          committedOffsets(activeAdmin, group, sources)
+            .then((committed) => {
+              for (const [k, t] of remaining) {
+                const offset = committed.get(k)
+                if (offset !== undefined) markDone(t.topic, t.partition, offset)
+              }
+            })
+            .catch((error) => log.debug('cannot read committed offsets', {error}))
+        }, 2_000)
+
+    try {
+      consumer = await startConsumer()
+      await new Promise<void>((resolve, reject) => {
+        if (signal.aborted) stoppedBy = 'signal'
+        if (signal.aborted) return resolve()
+        signal.addEventListener('abort', () => ((stoppedBy = 'signal'), resolve()), {once: true})
+        drainedPromise.then(resolve)
+        fatalPromise.then(reject)
+      })
+    } finally {
+      clearInterval(ticker)
+      clearInterval(reporter)
+      clearInterval(poller)
+      if (bar) {
+        bar.update(Math.min(processed, totalToProcess))
+        bar.stop()
+      }
+    }
+    return await finish()
+
+    async function startConsumer(): Promise<Consumer> {
+      const c = kafka.consumer({
+        groupId: group,
+        sessionTimeout: tuning.sessionTimeout,
+        heartbeatInterval: tuning.heartbeatInterval,
+        rebalanceTimeout: tuning.rebalanceTimeout,
+        maxWaitTimeInMs: tuning.maxWaitTimeInMs,
+        maxBytesPerPartition: tuning.maxBytesPerPartition,
+        maxBytes: tuning.maxBytes,
+        readUncommitted: false,
+        allowAutoTopicCreation: false,
+        retry: {retries: 10, initialRetryTime: 300, maxRetryTime: 30_000, restartOnFailure: async () => !signal.aborted},
+      })
+      c.on(c.events.GROUP_JOIN, ({payload}) => {
+        const assigned = Object.entries(payload.memberAssignment).map(([topic, partitions]) => `${topic}[${partitions.join(',')}]`).join(' ')
+        log.info('joined the group', {group, assigned: assigned || '(nothing)'})
+      })
+      c.on(c.events.END_BATCH_PROCESS, ({payload}) => {
+        // Batches of only transaction markers never reach eachBatch but still move the position.
+        if (!follow && payload.batchSize === 0) markDone(payload.topic, payload.partition, Number(payload.lastOffset) + 1)
+      })
+      c.on(c.events.CRASH, ({payload}) => {
+        if (signal.aborted || activeWriter.fatal) return
+        log.warn('consumer failed', {error: payload.error, restart: payload.restart})
+        if (!payload.restart) {
+          // kafkajs gives up on non-retriable errors; the stream must go on, so start a new consumer.
+          setTimeout(() => {
+            if (signal.aborted || activeWriter.fatal) return
+            startConsumer().then((fresh) => (consumer = fresh), (error: Error) => failFatal(kafkaError(error, config, 'restarting the consumer')))
+          }, 5_000)
+        }
+      })
+      await c.connect()
+      await c.subscribe({topics: sources, fromBeginning: true})
+      await c.run({
+        autoCommit: !transactionalId,
+        eachBatchAutoResolve: true,
+        partitionsConsumedConcurrently: tuning.partitionsConsumedConcurrently,
+        eachBatch: async (payload) => {
+          try {
+            await eachBatch(payload)
+          } catch (error) {
+            if (activeWriter.fatal) failFatal(activeWriter.fatal)
+            else log.warn('batch failed; it will be retried', {topic: payload.batch.topic, partition: payload.batch.partition, error})
+            throw error
+          }
+        },
+      })
+      return c
+    }
+  } finally {
+    // Reached on errors too: never leave clients connected (a cron run would not exit).
+    await shutdown()
+  }
+
+  async function finish(): Promise<EnrichResult> {
+    const tableStats = loader?.tableStats() ?? []
+    await shutdown()
+    return {
+      guarantee,
+      group,
+      transactionalId,
+      follow,
+      stoppedBy,
+      summary,
+      tables: tableStats,
+      bootstrap,
+      lag,
+      ms: Date.now() - started,
+    }
+  }
+
+  async function shutdown(): Promise<void> {
+    // Order: stop reading (kafkajs waits for the batches in flight, which wait for their writes
+    // and commits), then the producer, then the tables; lag is read last, after the final commits.
+    const c = consumer
+    consumer = undefined
+    if (c && !(await disconnectQuietly(c, 8_000))) log.warn('consumer did not disconnect in time')
+    const w = writer
+    writer = undefined
+    await w?.close(3_000)
+    const l = loader
+    loader = undefined
+    await l?.stop(3_000).catch(() => {})
+    const a = admin
+    admin = undefined
+    if (a) {
+      lag = (await withTimeout(readLag(a, group, sources).catch(() => null), 5_000)) ?? null
+      await disconnectQuietly(a, 3_000)
+    }
+    if (c || w) log.info('enrich stopped', {records: summary.records, ...summary.totals, lag: lag?.total})
+  }
+}
+
+/** One record through the core; a record fa cannot even decode becomes a dead letter, never a crash. */
+function processMessage(topology: Topology, tables: TableStore, topic: string, partition: number, message: KafkaMessage): Outcome[] {
+  let record: TopicRecord | undefined
+  try {
+    record = fromKafka(topic, partition, message)
+    return topology.process(record, tables)
+  } catch (error) {
+    const source: TopicRecord = record ?? {
+      topic,
+      key: message.key?.toString('utf8') ?? null,
+      value: message.value,
+      headers: safeHeaders(message),
+      origin: {kind: 'kafka', partition, offset: message.offset},
+    }
+    const reason = `fa could not process the record: ${(error as Error).message}`
+    const output: TopicRecord = {
+      topic: topology.deadLetterTopic,
+      key: source.key,
+      value: source.value,
+      headers: {...source.headers, [Header.error]: reason, [Header.pipeline]: 'enrich', ...originHeaders(source)},
+      timestamp: source.timestamp,
+      origin: {kind: 'derived'},
+    }
+    return [{kind: 'dead-letter', pipeline: 'enrich', reason, output}]
+  }
+}
+
+function safeHeaders(message: KafkaMessage): Record<string, string> {
+  try {
+    return decodeHeaders(message.headers)
+  } catch {
+    return {}
+  }
+}
+
+/**
+ * A record as a kafkajs message, with its size. One above maxRecordBytes (the broker would refuse
+ * it, and refuse it again on every retry) becomes a dead letter without its value.
+ */
+function checkedMessage(record: TopicRecord, tuning: EnrichTuning, log: Logger): {message: Message; bytes: number; topic: string} {
+  const message = toKafka(record)
+  const bytes = messageBytes(message)
+  if (bytes <= tuning.maxRecordBytes) return {message, bytes, topic: record.topic}
+  log.warn('output record too large; writing a dead letter without its value', {topic: record.topic, bytes})
+  const headers = {...record.headers, [Header.error]: `output record too large for Kafka (${bytes} bytes; value omitted)`}
+  const small: Message = {key: message.key, value: null, headers, timestamp: message.timestamp}
+  return {message: small, bytes: messageBytes(small), topic: record.topic}
+}
+
+function groupByTopic(items: Array<{message: Message; topic: string}>): Map<string, Message[]> {
+  const map = new Map<string, Message[]>()
+  for (const {message, topic} of items) {
+    const list = map.get(topic)
+    if (list) list.push(message)
+    else map.set(topic, [message])
+  }
+  return map
+}
+
+interface Target {
+  topic: string
+  partition: number
+  from: number
+  target: number
+}
+
+/** The partitions with records between the group's committed offset (or the start) and the end offset now. */
+async function endTargets(admin: Admin, group: string, topics: string[]): Promise<{pending: Target[]}> {
+  const committed = await committedOffsets(admin, group, topics)
+  const pending: Target[] = []
+  for (const topic of topics) {
+    for (const {partition, high, low} of await admin.fetchTopicOffsets(topic)) {
+      const from = Math.max(Number(low), committed.get(key(topic, partition)) ?? -1)
+      if (Number(high) > from) pending.push({topic, partition, from, target: Number(high)})
+    }
+  }
+  return {pending}
+}
+
+/** Committed offsets of the group (absent: none committed). */
+async function committedOffsets(admin: Admin, group: string, topics: string[]): Promise<Map<string, number>> {
+  const out = new Map<string, number>()
+  for (const {topic, partitions} of await admin.fetchOffsets({groupId: group, topics})) {
+    for (const {partition, offset} of partitions) if (Number(offset) >= 0) out.set(key(topic, partition), Number(offset))
+  }
+  return out
+}
+
+/** Records of the source topics the group has not committed yet. */
+export async function readLag(admin: Admin, group: string, topics: string[]): Promise<LagReport> {
+  const committed = await committedOffsets(admin, group, topics)
+  const report: LagReport = {total: 0, topics: {}}
+  for (const topic of topics) {
+    let lag = 0
+    for (const {partition, high, low} of await admin.fetchTopicOffsets(topic)) {
+      lag += Math.max(0, Number(high) - Math.max(Number(low), committed.get(key(topic, partition)) ?? 0))
+    }
+    report.topics[topic] = lag
+    report.total += lag
+  }
+  return report
+}
+
+/** In follow mode, a broker that is down at start is waited for (with backoff); in cron mode it is an error. */
+async function retryInFollow<T>(fn: () => Promise<T>, options: {follow: boolean; signal: AbortSignal; log: Logger; what: string}): Promise<T> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await fn()
+    } catch (error) {
+      if (!options.follow || options.signal.aborted || (error instanceof FaError && error.exitCode !== 5)) throw error
+      const wait = Math.min(30_000, 1_000 * 2 ** attempt)
+      options.log.warn(`${options.what} failed; retrying`, {error, inMs: wait})
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, wait)
+        options.signal.addEventListener('abort', () => (clearTimeout(timer), resolve()), {once: true})
+      })
+      if (options.signal.aborted) throw error
+    }
+  }
+}
+
+const key = (topic: string, partition: number) => `${topic}\u0000${partition}`
