@@ -9,6 +9,7 @@ import {loadConfig} from '../../src/lib/config/load.js'
 import {defaultSettings, renderConfig} from '../../src/lib/config/write.js'
 import {runFa} from '../support/cli.js'
 import {testKafka, uniquePrefix, withAdmin} from '../support/kafka-io.js'
+import {hasScript, KEY as K, runFaOnTty} from '../support/pty.js'
 
 const brokers = inject('kafkaBrokers')
 const tmp = () => mkdtempSync(path.join(tmpdir(), 'fa-init-'))
@@ -160,5 +161,70 @@ describe('fa init against the test broker', () => {
     expect(stdout).toMatch(/✗ Kafka: connecting failed \(127\.0\.0\.1:1\)/)
     expect(stdout).not.toContain('✓ topics')
     expect(existsSync(path.join(dir, 'fa.config.yaml'))).toBe(true)
+  })
+})
+
+describe.skipIf(!hasScript)('fa init on a terminal (pseudo-TTY via `script`)', () => {
+  it('asks the questions and writes what was answered', async () => {
+    const dir = tmp()
+    const {code, output} = await runFaOnTty(
+      ['init', '--no-check', '--no-create-topics'],
+      [
+        [/Where is Kafka\?/, K.down + K.down + K.enter], // Another cluster
+        [/Bootstrap servers/, 'k1:9092,k2:9092' + K.enter],
+        [/Connect with TLS\?/, 'y' + K.enter],
+        [/SASL authentication/, K.down + K.down + K.enter], // SCRAM-SHA-256
+        [/holding the username/, K.enter], // default KAFKA_USERNAME
+        [/holding the password/, 'MY_PASS' + K.enter],
+        [/Replication factor/, K.enter],
+        [/Topic name prefix/, 'stg.' + K.enter],
+        [/Use these\?/, K.enter],
+        [/Consumer group/, 'grp' + K.enter],
+      ],
+      {cwd: dir, env: {KAFKA_PASSWORD: SECRET}},
+    )
+    expect(output).toContain('✓ wrote fa.config.yaml')
+    expect(code).toBe(0)
+    const text = readFileSync(path.join(dir, 'fa.config.yaml'), 'utf8')
+    expect(text).not.toContain(SECRET)
+    const {config} = await load(path.join(dir, 'fa.config.yaml'))
+    expect(config.kafka).toMatchObject({
+      brokers: ['k1:9092', 'k2:9092'],
+      ssl: true,
+      sasl: {mechanism: 'scram-sha-256', usernameEnv: 'KAFKA_USERNAME', passwordEnv: 'MY_PASS'},
+      replicationFactor: 3,
+    })
+    expect(config.topics.slackUsers).toBe('stg.data-slack-users')
+    expect(config.enrich.group).toBe('grp')
+  })
+
+  it('the local broker: checks the connection and creates the topics', async () => {
+    const dir = tmp()
+    const prefix = uniquePrefix('init-tty')
+    const {code, output} = await runFaOnTty(
+      ['init'],
+      [
+        [/Where is Kafka\?/, K.enter],
+        [/Local broker address/, brokers + K.enter],
+        [/Topic name prefix/, prefix + K.enter],
+        [/Use these\?/, K.enter],
+        [/Consumer group/, K.enter],
+        [/Check the connection/, K.enter],
+        [/Create the topics on .* now\? \(Y\/n\)/, K.enter],
+      ],
+      {cwd: dir},
+    )
+    expect(output).toMatch(/✓ connected to \S+: cluster \S+, 1 broker/)
+    expect(output).toMatch(/✓ topics: 8 created/)
+    expect(code).toBe(0)
+    expect((await load(path.join(dir, 'fa.config.yaml'))).config.enrich.group).toBe('fa-enrich')
+  })
+
+  it('Ctrl-C at a question writes nothing', async () => {
+    const dir = tmp()
+    const {code, output} = await runFaOnTty(['init'], [[/Where is Kafka\?/, K.ctrlC]], {cwd: dir})
+    expect(output).toContain('Error: init cancelled: nothing was written')
+    expect(code).toBe(2)
+    expect(existsSync(path.join(dir, 'fa.config.yaml'))).toBe(false)
   })
 })

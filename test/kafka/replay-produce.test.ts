@@ -11,6 +11,7 @@ import {afterAll, beforeAll, describe, expect, inject, it} from 'vitest'
 import {fromKafka} from '../../src/lib/kafka/codec.js'
 import {root, runFa} from '../support/cli.js'
 import {consumeAll, createTopics, recordCount, testKafka, uniquePrefix} from '../support/kafka-io.js'
+import {hasScript, KEY, runFaOnTty} from '../support/pty.js'
 
 const brokers = inject('kafkaBrokers')
 const kafka = testKafka(brokers)
@@ -202,6 +203,18 @@ describe('fa replay FILE (into Kafka)', () => {
       expect(code).toBe(2)
       expect(stderr).toBe(`Error: ${remote} is not on localhost: producing 23 records there needs --yes when there is no terminal to confirm on (add --yes to confirm without a prompt)\n`)
       expect(stdout).toBe('')
+      expect(connections).toBe(0)
+    })
+
+    it.skipIf(!hasScript)('on a terminal asks first; "no" produces nothing and never connects', async () => {
+      connections = 0
+      const {code, output} = await runFaOnTty(
+        ['replay', fixture, '--config', configFile],
+        [[new RegExp(`Produce 23 records to 4 topics \\(data-slack-users, .*\\) on ${remote}\\? \\(y/N\\)`), 'n' + KEY.enter]],
+        {env: {KAFKA_BROKERS: ''}},
+      )
+      expect(output).toContain('Error: replay cancelled: nothing was produced')
+      expect(code).toBe(2)
       expect(connections).toBe(0)
     })
 
