@@ -1,0 +1,324 @@
+import type {Admin, Kafka, Message, Producer as KafkaProducer} from 'kafkajs'
+
+import {createBigQueryClient, formatBytes} from '../bigquery/client.js'
+import type {DryRun} from '../bigquery/query.js'
+import type {Config} from '../config/schema.js'
+import {ExitCode, FaError, type ExitCodeName} from '../errors.js'
+import {connectAdmin, createKafka, createProducer, disconnectQuietly} from '../kafka/client.js'
+import {kafkaError} from '../kafka/connection.js'
+import {missingTopics} from '../kafka/topics.js'
+import {silentLogger, type Logger} from '../output/log.js'
+import type {Envelope} from '../records/envelope.js'
+import {checkpointMessage, InvalidCheckpointError, newCheckpoint, readCheckpoint, type Checkpoint} from './checkpoint.js'
+import {acquireLock, produceLockFile} from './lock.js'
+import {producerQuery, type Producer} from './producer.js'
+import {CHECKPOINT, makeWindow, parseSince, parseUntil, type Window} from './window.js'
+
+/** Headers fa puts on what `fa produce` writes. */
+export const ProduceHeader = {
+  producer: 'fa-producer',
+  jobId: 'fa-job-id',
+  error: 'fa-error',
+  row: 'fa-row',
+  since: 'fa-window-since',
+  until: 'fa-window-until',
+} as const
+
+export interface ProduceRunOptions {
+  producer: Producer
+  config: Config
+  /** `--since`: a duration, a timestamp, or `checkpoint`. */
+  since: string
+  /** `--until`: a duration or timestamp; now when absent. */
+  until?: string
+  /** Estimate, query and convert, but produce nothing (no lock, no checkpoint). */
+  dryRun?: boolean
+  /** Rows per BigQuery results page. */
+  pageSize?: number
+  /** Records per acknowledged sendBatch (default: 500, or the page size if smaller). */
+  batchRecords?: number
+  now?: Date
+  /** Stops between rows; the checkpoint is not advanced. */
+  signal?: AbortSignal
+  env?: NodeJS.ProcessEnv
+  /** kafkajs' own logging (retries, connection trouble). */
+  log?: Logger
+  /** Dry run: BigQuery's estimate for the window, before the query runs. */
+  onEstimate?: (estimate: DryRun, window: Window) => void
+  /** Dry run: every record that would be produced (events, then dead letters, in row order). */
+  onRecord?: (record: Envelope, kind: 'event' | 'dead-letter') => void
+}
+
+export interface CheckpointOutcome {
+  topic: string
+  /** The high-water mark before the run (null: none yet). */
+  previous: string | null
+  /** After the run. */
+  current: string | null
+  advanced: boolean
+  /** Why it stayed, when it did. */
+  note?: string
+}
+
+export interface ProduceSummary {
+  producer: string
+  rows: number
+  events: number
+  deadLetters: number
+  topic: string
+  deadLetterTopic: string
+  window: {since: string; until: string}
+  bytesProcessed: number
+  bytesBilled: number
+  /** bytesBilled (dry run: bytesProcessed) at bigquery.pricePerTiB. */
+  cost: number
+  jobId: string | null
+  durationMs: number
+  dryRun: boolean
+  checkpoint: CheckpointOutcome
+}
+
+/**
+ * `fa produce NAME`: runs the producer's query over the window and publishes one event per row
+ * (rows its schema refuses go to the dead-letter topic, with the reason), then advances the
+ * producer's checkpoint. Safe from cron:
+ * - a lock file refuses a second run of the same producer (and checkpoint) on this host;
+ * - the idempotent producer (acks all, one request in flight) awaits every batch, and the
+ *   checkpoint moves only after every event is acknowledged: a failed or interrupted run leaves
+ *   it where it was, and the next `--since checkpoint` run repeats the window;
+ * - event ids derive from the producer and each row's natural key, so a repeated or overlapping
+ *   window re-produces the same ids, which downstream deduplicates.
+ * The checkpoint never moves backwards, nor over a gap (a window starting after it).
+ */
+export async function runProduce(options: ProduceRunOptions): Promise<ProduceSummary> {
+  const started = Date.now()
+  const {producer, config} = options
+  const env = options.env ?? process.env
+  const log = options.log ?? silentLogger
+  const dryRun = Boolean(options.dryRun)
+  const now = options.now ?? new Date()
+  const sinceArg = parseSince(options.since, now)
+  const until = parseUntil(options.until, now)
+  if (sinceArg !== CHECKPOINT) makeWindow(sinceArg, until)
+  const topic = config.topics[producer.topic] ?? producer.topic
+  const deadLetterTopic = config.topics.deadLetters
+  const checkpointTopic = config.topics.checkpoints
+  // Before any lock or connection: a missing project is a config error.
+  const client = createBigQueryClient(config.bigquery, env)
+
+  const lock = dryRun ? undefined : await acquireLock(produceLockFile(producer.name, config, env), `fa produce ${producer.name}`)
+  let kafka: Kafka | undefined
+  let admin: Admin | undefined
+  let sender: KafkaProducer | undefined
+  let produced = 0
+  try {
+    // A dry run needs Kafka only to read the checkpoint.
+    let previous: Checkpoint | undefined
+    if (!dryRun || sinceArg === CHECKPOINT) {
+      kafka = await createKafka(config, {log, env, clientIdSuffix: `produce-${producer.name}`})
+      admin = await connectAdmin(kafka, config)
+      const needed = dryRun ? [checkpointTopic] : [topic, deadLetterTopic, checkpointTopic]
+      const missing = await missingTopics(admin, needed).catch((error: unknown) => {
+        throw kafkaError(error, config, 'listing topics')
+      })
+      if (missing.length > 0) {
+        throw new FaError(`topic${missing.length > 1 ? 's' : ''} ${missing.join(', ')} do${missing.length > 1 ? '' : 'es'} not exist on ${config.kafka.brokers.join(',')}; nothing was queried or produced`, {
+          exit: 'kafka',
+          hint: 'create them first (`fa topics create`, or your usual tooling)',
+        })
+      }
+      previous = await readCheckpoint(kafka, admin, {topic: checkpointTopic, producer: producer.name}).catch((error: unknown) => {
+        // An explicit window does not depend on it; it replaces it.
+        if (error instanceof InvalidCheckpointError && sinceArg !== CHECKPOINT) {
+          log.warn(error.message)
+          return undefined
+        }
+        throw error instanceof FaError ? error : kafkaError(error, config, `reading the checkpoint from ${checkpointTopic}`)
+      })
+      await disconnectQuietly(admin)
+      admin = undefined
+    }
+
+    let since: Date
+    if (sinceArg === CHECKPOINT) {
+      if (!previous) {
+        throw new FaError(`producer "${producer.name}" has no checkpoint in ${checkpointTopic} yet`, {
+          exit: 'usage',
+          hint: `run it once with an explicit --since (e.g. \`fa produce ${producer.name} --since 1h\`); later runs continue from where it ended`,
+        })
+      }
+      since = new Date(previous.until)
+    } else {
+      since = sinceArg
+    }
+    const summary = (fields: Partial<ProduceSummary> & {checkpoint: CheckpointOutcome}): ProduceSummary => ({
+      producer: producer.name,
+      rows: 0,
+      events: 0,
+      deadLetters: 0,
+      topic,
+      deadLetterTopic,
+      window: {since: since.toISOString(), until: until.toISOString()},
+      bytesProcessed: 0,
+      bytesBilled: 0,
+      cost: 0,
+      jobId: null,
+      durationMs: Date.now() - started,
+      dryRun,
+      ...fields,
+    })
+    const previousUntil = previous?.until ?? null
+    if (sinceArg === CHECKPOINT && since >= until) {
+      // Caught up (cron runs close together, or --until before the checkpoint): nothing to query.
+      const note = `the checkpoint (${previousUntil}) is not before --until (${until.toISOString()}): nothing to query`
+      return summary({checkpoint: {topic: checkpointTopic, previous: previousUntil, current: previousUntil, advanced: false, note}})
+    }
+    const window = makeWindow(since, until)
+    const query = await producerQuery(producer, {client, settings: config.bigquery, window, pageSize: options.pageSize})
+
+    let estimate: DryRun | undefined
+    if (dryRun) {
+      estimate = await query.dryRun()
+      options.onEstimate?.(estimate, window)
+    } else {
+      // Connected before the query runs: a Kafka problem should not cost a query.
+      sender = await createProducer(kafka!, {idempotent: true, maxInFlightRequests: 1, retry: {retries: 8, initialRetryTime: 300, maxRetryTime: 10_000}})
+      await sender.connect().catch((error: unknown) => {
+        throw kafkaError(error, config, 'connecting the producer')
+      })
+    }
+
+    const run = await query.run()
+    const windowHeaders = {[ProduceHeader.since]: window.since.toISOString(), [ProduceHeader.until]: window.until.toISOString()}
+    // At most a page: a page's events are acknowledged before the next page is asked for.
+    const batchRecords = options.batchRecords ?? Math.min(500, options.pageSize ?? 1000)
+    let pending: Array<{topic: string; message: Message}> = []
+    let rows = 0
+    let events = 0
+    let deadLetters = 0
+
+    const flush = async () => {
+      if (pending.length === 0 || !sender) return
+      const byTopic = new Map<string, Message[]>()
+      for (const item of pending) byTopic.set(item.topic, [...(byTopic.get(item.topic) ?? []), item.message])
+      try {
+        await sender.sendBatch({topicMessages: [...byTopic].map(([name, messages]) => ({topic: name, messages})), acks: -1})
+      } catch (error) {
+        throw kafkaError(error, config, `producing (after ${produced} records)`)
+      }
+      produced += pending.length
+      pending = []
+    }
+
+    for await (const row of run.rows()) {
+      if (options.signal?.aborted) throw new InterruptedError()
+      rows++
+      const result = producer.event(row)
+      if (result.ok) {
+        events++
+        const {key, value} = result.event
+        const headers = {[ProduceHeader.producer]: producer.name, [ProduceHeader.jobId]: run.jobId}
+        if (dryRun) options.onRecord?.({topic, key, value, headers}, 'event')
+        else pending.push({topic, message: {key, value: JSON.stringify(value), headers}})
+      } else {
+        deadLetters++
+        const headers = {
+          [ProduceHeader.error]: result.reason,
+          [ProduceHeader.producer]: producer.name,
+          [ProduceHeader.jobId]: run.jobId,
+          [ProduceHeader.row]: String(rows),
+          ...windowHeaders,
+        }
+        if (dryRun) options.onRecord?.({topic: deadLetterTopic, key: null, value: row, headers}, 'dead-letter')
+        else pending.push({topic: deadLetterTopic, message: {key: null, value: JSON.stringify(row), headers}})
+      }
+      if (pending.length >= batchRecords) await flush()
+    }
+    await flush()
+    if (options.signal?.aborted) throw new InterruptedError()
+
+    const common = {rows, events, deadLetters, jobId: run.jobId}
+    if (dryRun) {
+      return summary({
+        ...common,
+        bytesProcessed: Number(estimate!.bytesProcessed),
+        cost: estimate!.cost,
+        checkpoint: {topic: checkpointTopic, previous: previousUntil, current: previousUntil, advanced: false, note: 'dry run'},
+      })
+    }
+
+    const stats = await run.statistics()
+    // Every event is acknowledged: the checkpoint may move.
+    const decision = checkpointDecision(previousUntil, window)
+    if (decision.advance) {
+      const checkpoint = newCheckpoint({producer: producer.name, since: window.since.toISOString(), until: window.until.toISOString(), ...common})
+      try {
+        await sender!.send({topic: checkpointTopic, messages: [checkpointMessage(checkpoint)], acks: -1})
+      } catch (error) {
+        throw kafkaError(error, config, `writing the checkpoint to ${checkpointTopic} (all ${produced} records were produced)`)
+      }
+    }
+    return summary({
+      ...common,
+      bytesProcessed: Number(stats.bytesProcessed),
+      bytesBilled: Number(stats.bytesBilled),
+      cost: stats.cost,
+      checkpoint: {
+        topic: checkpointTopic,
+        previous: previousUntil,
+        current: decision.advance ? window.until.toISOString() : previousUntil,
+        advanced: decision.advance,
+        ...(decision.note ? {note: decision.note} : {}),
+      },
+    })
+  } catch (error) {
+    throw explainFailure(error, {produced, dryRun})
+  } finally {
+    await disconnectQuietly(sender)
+    await disconnectQuietly(admin)
+    await lock?.release()
+  }
+}
+
+/** The run was stopped by a signal: nothing after the last acknowledged batch, checkpoint unchanged. */
+export class InterruptedError extends FaError {
+  constructor() {
+    super('interrupted: the checkpoint was not advanced', {exit: 'usage', hint: 'the next run repeats the window; repeated events keep their ids'})
+    this.name = 'InterruptedError'
+  }
+}
+
+/**
+ * Moves the checkpoint to the window's end when the window starts at or before it (or there is
+ * none yet): never backwards, and never over a gap between the checkpoint and the window.
+ */
+export function checkpointDecision(previous: string | null, window: Window): {advance: boolean; note?: string} {
+  if (previous === null) return {advance: true}
+  const mark = new Date(previous)
+  if (window.until <= mark) return {advance: false, note: `the checkpoint (${previous}) is already at or after this window's end`}
+  if (window.since > mark) {
+    return {
+      advance: false,
+      note: `this window starts after the checkpoint (${previous}); moving it would skip the rows in between: run once with --since ${previous} to close the gap`,
+    }
+  }
+  return {advance: true}
+}
+
+/** After a failure, says what was already produced and that the checkpoint stayed. */
+function explainFailure(error: unknown, state: {produced: number; dryRun: boolean}): unknown {
+  if (!(error instanceof FaError) || state.dryRun || state.produced === 0 || error instanceof InterruptedError) return error
+  const exit = (Object.entries(ExitCode).find(([, code]) => code === error.exitCode)?.[0] ?? 'usage') as ExitCodeName
+  const note = `${state.produced} records were produced before the failure and the checkpoint was not advanced: the next run repeats them with the same event ids`
+  return new FaError(error.message, {exit, hint: error.hint ? `${error.hint}; ${note}` : note, cause: error.cause ?? error})
+}
+
+/** One line for people: what the dry run would cost. */
+export function describeEstimate(estimate: DryRun, pricePerTiB: number): string {
+  return `BigQuery would process ${formatBytes(estimate.bytesProcessed)}: about $${formatCost(estimate.cost)} at $${pricePerTiB}/TiB (cap: ${formatBytes(estimate.maximumBytesBilled)})`
+}
+
+export function formatCost(cost: number): string {
+  if (cost >= 0.01 || cost === 0) return cost.toFixed(2)
+  return cost >= 0.000001 ? String(Number(cost.toPrecision(2))) : '0.000001 or less'
+}
