@@ -47,6 +47,12 @@ With --dry-run everything happens in this process (no Kafka, Slack or cloud acco
     'topic-prefix': Flags.string({description: 'prefix every topic name (not those mapped with --topic) when producing', helpValue: 'PFX', exclusive: ['dry-run']}),
     topic: Flags.string({description: 'produce records of topic FROM to topic TO instead (repeatable)', helpValue: 'FROM=TO', multiple: true, exclusive: ['dry-run']}),
     yes: Flags.boolean({char: 'y', description: 'produce to a cluster that is not on localhost without asking'}),
+    timestamps: Flags.option({
+      options: ['keep', 'now'] as const,
+      default: 'keep',
+      description: "when producing: keep each record's timestamp, or use the time of producing (brokers reject timestamps over an hour ahead, and retention deletes old ones)",
+      exclusive: ['dry-run'],
+    })(),
   }
 
   async run(): Promise<void> {
@@ -103,7 +109,7 @@ With --dry-run everything happens in this process (no Kafka, Slack or cloud acco
   }
 
   /** `fa replay FILE...` without --dry-run: validate every file, confirm if remote, produce. */
-  private async produce(files: string[], flags: {config?: string; json: boolean; 'topic-prefix'?: string; topic?: string[]; yes: boolean}): Promise<void> {
+  private async produce(files: string[], flags: {config?: string; json: boolean; 'topic-prefix'?: string; topic?: string[]; yes: boolean; timestamps: 'keep' | 'now'}): Promise<void> {
     const {config} = await this.loadConfig(flags.config)
     const routing = {prefix: flags['topic-prefix'], map: parseTopicMappings(flags.topic)}
 
@@ -122,7 +128,7 @@ With --dry-run everything happens in this process (no Kafka, Slack or cloud acco
     if (!isLocalCluster(config)) await this.confirmRemote(plan, config, flags.yes)
     // kafkajs logs retried trouble (e.g. a coordinator still loading) as errors: only with --verbose.
     const log = createLogger({level: this.verbose ? 'debug' : 'error'})
-    const result = await produceFixtures({files, config, routing, plan, log, onProgress: progress('produce')}).finally(() => bar?.stop())
+    const result = await produceFixtures({files, config, routing, plan, log, timestamps: flags.timestamps, onProgress: progress('produce')}).finally(() => bar?.stop())
     this.report(result, plan, config, flags.json)
   }
 

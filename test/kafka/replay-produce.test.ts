@@ -171,6 +171,25 @@ describe('fa replay FILE (into Kafka)', () => {
     expect(await recordCount(kafka, fixtureTopics.slice(0, 3).map((t) => prefix + t))).toBe(0)
   })
 
+  it('explains a timestamp the broker rejects; --timestamps now produces with the current time', async () => {
+    const prefix = uniquePrefix('time')
+    await createTopics(kafka, [`${prefix}events`], 1)
+    const file = path.join(tmp(), 'future.jsonl')
+    // Kafka 4 refuses timestamps more than an hour ahead (log.message.timestamp.after.max.ms).
+    writeFileSync(file, JSON.stringify({topic: 'events', key: 'k', value: {a: 1}, timestamp: '2099-01-01T00:00:00Z'}) + '\n')
+    const rejected = await runFa(['replay', file, '--topic-prefix', prefix])
+    expect(rejected.code).toBe(5)
+    expect(rejected.stderr).toMatch(/^Error: Kafka rejected a record's timestamp \(after 0 of 1 records were produced\) \(brokers refuse timestamps too far in the future .*--timestamps now/)
+
+    const before = Date.now()
+    const {code, stderr} = await runFa(['replay', file, '--topic-prefix', prefix, '--timestamps', 'now'])
+    expect(stderr).toBe('')
+    expect(code).toBe(0)
+    const [record] = await consumeAll(kafka, [`${prefix}events`], 1)
+    expect(Number(record!.message.timestamp)).toBeGreaterThanOrEqual(before)
+    expect(Number(record!.message.timestamp)).toBeLessThanOrEqual(Date.now())
+  })
+
   it('rejects a --topic mapping no record uses (a typo would hit the unmapped topic)', async () => {
     const {code, stderr} = await runFa(['replay', fixture, '--topic', 'data-notification-pipeline=staging'])
     expect(code).toBe(2)

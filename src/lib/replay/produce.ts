@@ -82,6 +82,8 @@ export interface ProduceOptions {
   config: Config
   routing: TopicRouting
   plan: ReplayPlan
+  /** `keep` (default): each record's own timestamp; `now`: the time of producing, for every record. */
+  timestamps?: 'keep' | 'now'
   /** Records per sendBatch (default 1000). */
   batchRecords?: number
   /** Approximate value+key+header bytes per sendBatch (default 512 KiB). */
@@ -150,6 +152,13 @@ export async function produceFixtures(options: ProduceOptions): Promise<ProduceR
     try {
       await producer.sendBatch({topicMessages, acks: -1})
     } catch (error) {
+      if (hasErrorType(error, 'INVALID_TIMESTAMP')) {
+        throw new FaError(`Kafka rejected a record's timestamp (after ${produced} of ${plan.records} records were produced)`, {
+          exit: 'kafka',
+          hint: 'brokers refuse timestamps too far in the future (Kafka 4: more than 1 hour, log.message.timestamp.after.max.ms) or past; --timestamps now produces with the current time',
+          cause: error,
+        })
+      }
       throw kafkaError(error, config, `producing (after ${produced} of ${plan.records} records)`)
     }
     for (const {topic} of pending) counts[topic] = (counts[topic] ?? 0) + 1
@@ -168,6 +177,7 @@ export async function produceFixtures(options: ProduceOptions): Promise<ProduceR
     for await (const batch of readFixtures(options.files, (p) => options.onProgress?.({...p, produced}))) {
       for (const record of batch) {
         const message = toKafka(record)
+        if (options.timestamps === 'now') delete message.timestamp
         pending.push({topic: routeTopic(record.topic, routing), message})
         pendingBytes += messageBytes(message)
         if (pending.length >= maxRecords || pendingBytes >= maxBytes) await flush()
@@ -186,4 +196,13 @@ function messageBytes(message: Message): number {
   if (message.key) bytes += Buffer.byteLength(message.key)
   for (const [name, value] of Object.entries(message.headers ?? {})) bytes += name.length + String(value).length
   return bytes
+}
+
+/** A kafkajs error (or one it wraps) of protocol error type `type`, e.g. INVALID_TIMESTAMP. */
+function hasErrorType(error: unknown, type: string): boolean {
+  for (let e = error as {type?: unknown; cause?: unknown; originalError?: unknown} | undefined, depth = 0; e && depth < 5; depth++) {
+    if (e.type === type) return true
+    e = (e.cause ?? e.originalError) as typeof e
+  }
+  return false
 }
