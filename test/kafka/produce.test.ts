@@ -1,7 +1,7 @@
 // `fa produce NAME` end to end: the built CLI, the BigQuery REST test server (real client, real
 // ADC) and the real test broker. Every test has its own topics (a temp config renames them).
 import {spawn} from 'node:child_process'
-import {mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
+import {existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {createServer, request, type Server} from 'node:http'
 import type {AddressInfo} from 'node:net'
 import {hostname, tmpdir} from 'node:os'
@@ -16,7 +16,7 @@ import {acquireLock, produceLockFile} from '../../src/lib/produce/lock.js'
 import {eventIdFor} from '../../src/lib/produce/producer.js'
 import {checkpointDecision} from '../../src/lib/produce/run.js'
 import {startBigQueryServer, type BigQueryServer, type Field, type QueryResult, type SentParam} from '../support/bigquery-server.js'
-import {runFa, type CliResult} from '../support/cli.js'
+import {root, runFa, type CliResult} from '../support/cli.js'
 import {consumeAll, recordCount, testKafka, uniquePrefix, withAdmin, type Consumed} from '../support/kafka-io.js'
 
 const brokers = inject('kafkaBrokers')
@@ -309,6 +309,31 @@ describe('fa produce (real broker, BigQuery test server)', () => {
     const file = produceLockFile('onboarding', t.config, {FA_LOCK_DIR: path.join(dir, 'locks')})
     writeFileSync(file, JSON.stringify({pid: gone, host: hostname(), startedAt: new Date().toISOString(), token: 'stale', what: 'crashed'}))
     expect(json(await t.fa(['produce', 'onboarding', '--since', at('10:00'), '--until', at('10:30'), '--json'])).events).toBe(3)
+  })
+
+  it('SIGTERM while BigQuery runs: exit 130, lock released at once, nothing produced, no checkpoint', async () => {
+    const t = await setup('sigterm')
+    let release!: () => void
+    bigquery.setHandler(onboardingTable({delay: new Promise<void>((resolve) => (release = resolve))}))
+    const lockDir = path.join(dir, 'locks')
+    const child = spawn(process.execPath, [path.join(root, 'bin/run.js'), 'produce', 'onboarding', '--since', at('10:00'), '--until', at('10:30'), '--config', t.configFile], {
+      cwd: root,
+      env: {...process.env, NO_COLOR: '1', ...bigquery.env, FA_LOCK_DIR: lockDir},
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
+    let stderr = ''
+    child.stderr.on('data', (d) => (stderr += d))
+    const exited = new Promise<number | null>((resolve) => child.on('close', resolve))
+    await until(() => bigquery.requests.some((r) => r.route === 'jobs.insert'))
+    const file = produceLockFile('onboarding', t.config, {FA_LOCK_DIR: lockDir})
+    expect(existsSync(file)).toBe(true)
+    child.kill('SIGTERM')
+    // The lock goes before the query answers: the next cron run is not refused.
+    await until(() => !existsSync(file))
+    release()
+    expect(await exited).toBe(130)
+    expect(stderr).toBe('interrupted: stopped before the end of the query; the checkpoint was not advanced\n')
+    expect(await recordCount(kafka, [t.topic, t.deadLetters, t.checkpoints])).toBe(0)
   })
 
   it('--dry-run prints bytes and cost, then the events, and produces nothing', async () => {

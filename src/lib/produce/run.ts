@@ -188,7 +188,7 @@ export async function runProduce(options: ProduceRunOptions): Promise<ProduceSum
       })
     }
 
-    const run = await query.run()
+    const run = await untilAborted(query.run(), options.signal)
     const windowHeaders = {[ProduceHeader.since]: window.since.toISOString(), [ProduceHeader.until]: window.until.toISOString()}
     // At most a page: a page's events are acknowledged before the next page is asked for.
     const batchRecords = options.batchRecords ?? Math.min(500, options.pageSize ?? 1000)
@@ -210,8 +210,12 @@ export async function runProduce(options: ProduceRunOptions): Promise<ProduceSum
       pending = []
     }
 
-    for await (const row of run.rows()) {
-      if (options.signal?.aborted) throw new InterruptedError()
+    const source = run.rows()
+    for (;;) {
+      // A signal stops the wait for BigQuery too, not only between rows.
+      const next = await untilAborted(source.next(), options.signal)
+      if (next.done) break
+      const row = next.value
       rows++
       const result = producer.event(row)
       if (result.ok) {
@@ -277,6 +281,26 @@ export async function runProduce(options: ProduceRunOptions): Promise<ProduceSum
     await disconnectQuietly(sender)
     await disconnectQuietly(admin)
     await lock?.release()
+  }
+}
+
+/** Resolves with `promise`, or rejects with InterruptedError as soon as `signal` aborts. */
+async function untilAborted<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return promise
+  if (signal.aborted) {
+    promise.catch(() => {})
+    throw new InterruptedError()
+  }
+  let onAbort!: () => void
+  const aborted = new Promise<never>((_, reject) => {
+    onAbort = () => reject(new InterruptedError())
+    signal.addEventListener('abort', onAbort, {once: true})
+  })
+  try {
+    return await Promise.race([promise, aborted])
+  } finally {
+    signal.removeEventListener('abort', onAbort)
+    promise.catch(() => {})
   }
 }
 
