@@ -40,7 +40,7 @@ Credentials: Application Default Credentials (gcloud auth application-default lo
     const {args, flags} = await this.parse(Produce)
     this.verbose ||= flags.verbose
     // BigQuery and kafkajs load here, only for this command.
-    const [{findProducer}, {runProduce, describeEstimate, InterruptedError}] = await Promise.all([import('../lib/produce/registry.js'), import('../lib/produce/run.js')])
+    const [{findProducer}, {runProduce, describeEstimate, formatCost, InterruptedError}] = await Promise.all([import('../lib/produce/registry.js'), import('../lib/produce/run.js')])
     const loaded = await this.loadConfig(flags.config)
     const producer = await findProducer(args.name, {modules: loaded.config.producers.modules, dir: loaded.dir})
 
@@ -85,10 +85,10 @@ Credentials: Application Default Credentials (gcloud auth application-default lo
       process.stdout.write(JSON.stringify({producer: name, rows, events, deadLetters, topic, window, bytesProcessed, jobId, durationMs, ...rest}) + '\n')
       return
     }
-    for (const line of this.describe(summary, dryRun && flags.json ? this.stderrColor : out)) info(line)
+    for (const line of this.describe(summary, dryRun && flags.json ? this.stderrColor : out, formatCost)) info(line)
   }
 
-  private describe(s: ProduceSummary, c: ReturnType<typeof colorFor>): string[] {
+  private describe(s: ProduceSummary, c: ReturnType<typeof colorFor>, formatCost: (cost: number) => string): string[] {
     const window = `${s.window.since} → ${s.window.until}`
     const dead = s.deadLetters > 0 ? c.red(`, ${s.deadLetters} dead letter${s.deadLetters === 1 ? '' : 's'} to ${s.deadLetterTopic}`) : ''
     if (s.dryRun) {
@@ -100,7 +100,7 @@ Credentials: Application Default Credentials (gcloud auth application-default lo
     return [
       c.bold(`produced ${s.events} event${s.events === 1 ? '' : 's'} from ${s.rows} rows of ${s.producer} to ${s.topic}${dead}`),
       `  window      ${window}`,
-      `  BigQuery    job ${s.jobId}, ${s.bytesProcessed} bytes processed, ${s.bytesBilled} billed`,
+      `  BigQuery    job ${s.jobId}: ${s.bytesProcessed} bytes processed, ${s.bytesBilled} billed ($${formatCost(s.cost)})`,
       `  checkpoint  ${checkpoint}`,
       c.dim(`  took ${s.durationMs} ms`),
     ]
