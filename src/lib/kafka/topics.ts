@@ -85,12 +85,15 @@ export async function ensureTopics(
       configEntries: spec.compacted ? [{name: 'cleanup.policy', value: 'compact'}] : [],
     }))
     try {
-      await admin.createTopics({topics: request, waitForLeaders: true})
+      // kafkajs' waitForLeaders gives up on UNKNOWN_TOPIC_OR_PARTITION, which a KRaft broker
+      // answers until the new topic reaches its metadata: wait with waitForTopics instead.
+      await admin.createTopics({topics: request, waitForLeaders: false})
     } catch (error) {
       // Another process may have created some of them meanwhile; anything else is a real failure.
       const now = new Set(await admin.listTopics())
       if (missing.some((spec) => !now.has(spec.topic))) throw error
     }
+    await waitForTopics(admin, missing.map((spec) => spec.topic))
     createdNames = new Set(missing.map((spec) => spec.topic))
   } else if (options.dryRun) {
     createdNames = new Set(missing.map((spec) => spec.topic))
@@ -116,6 +119,22 @@ export async function ensureTopics(
       cleanupPolicy: spec.compacted ? 'compact' : 'delete',
     }))
   return {created, existing, warnings}
+}
+
+/** Waits until every partition of `topics` has a leader (new topics take a moment to be usable). */
+export async function waitForTopics(admin: Admin, topics: string[], timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  for (let delay = 50; ; delay = Math.min(1_000, delay * 2)) {
+    try {
+      const {topics: metadata} = await admin.fetchTopicMetadata({topics})
+      const ready = metadata.length === topics.length && metadata.every((t) => t.partitions.length > 0 && t.partitions.every((p) => p.leader >= 0 && p.partitionErrorCode === 0))
+      if (ready) return
+    } catch (error) {
+      if (Date.now() > deadline) throw error
+    }
+    if (Date.now() > deadline) throw new Error(`topics ${topics.join(', ')} have no leader after ${timeoutMs} ms`)
+    await new Promise((resolve) => setTimeout(resolve, delay))
+  }
 }
 
 /** Topics of `names` that do not exist (for a clear error before consuming or producing). */

@@ -1,0 +1,117 @@
+// kill -9 of `fa enrich --follow` at random points while events flow, then restart, several
+// times: with --exactly-once a read_committed consumer sees every expected alert exactly once;
+// at-least-once loses nothing (duplicates allowed).
+import {Kafka, logLevel, Partitioners} from 'kafkajs'
+import {afterAll, describe, expect, inject, it} from 'vitest'
+
+import {silenceKafkajsTimeoutWarning} from '../../src/lib/kafka/node-warnings.js'
+import {runFa} from '../support/cli.js'
+import {prefixedConfig, readToEnd, startFa, type FaProcess} from '../support/fa-process.js'
+
+silenceKafkajsTimeoutWarning()
+
+const brokers = inject('kafkaBrokers')
+const kafka = new Kafka({clientId: 'fa-crash-test', brokers: [brokers], logLevel: logLevel.NOTHING})
+const env = {KAFKA_BROKERS: brokers}
+const EVENTS = 15_000
+const ORGS = 40
+const KILLS = 3
+
+const running = new Set<FaProcess>()
+afterAll(() => {
+  for (const fa of running) fa.child.kill('SIGKILL')
+})
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
+const between = (min: number, max: number) => min + Math.floor(Math.random() * (max - min))
+
+describe.each([
+  {guarantee: 'exactly-once', flags: ['--exactly-once', '--instance', 'crash-test']},
+  {guarantee: 'at-least-once', flags: []},
+])('fa enrich $guarantee killed with SIGKILL and restarted', ({guarantee, flags}) => {
+  it(`${guarantee === 'exactly-once' ? 'writes every alert exactly once' : 'loses no alert'} across ${KILLS} kills`, {timeout: 150_000}, async () => {
+    const cfg = prefixedConfig(`crash-${guarantee === 'exactly-once' ? 'eos' : 'alo'}`)
+    const created = await runFa(['topics', 'create', '-c', cfg.file], {env})
+    expect(created.code, created.stderr).toBe(0)
+    const group = `${cfg.prefix}g`
+
+    const producer = kafka.producer({createPartitioner: Partitioners.DefaultPartitioner, allowAutoTopicCreation: false})
+    await producer.connect()
+    try {
+      await producer.send({
+        topic: cfg.topics.slackUsers,
+        acks: -1,
+        messages: Array.from({length: 10}, (_, i) => ({key: `csdr${i}@example.com`, value: JSON.stringify({email: `csdr${i}@example.com`, slackUserId: `U${i}`})})),
+      })
+      await producer.send({
+        topic: cfg.topics.assignments,
+        acks: -1,
+        messages: Array.from({length: ORGS}, (_, i) => ({key: `org-${i}`, value: JSON.stringify({orgId: `org-${i}`, orgName: `Org ${i}`, csdrEmail: `csdr${i % 10}@example.com`})})),
+      })
+
+      // Events flow the whole time (100 every 100 ms, every one of them an alert), and pile up
+      // while fa is down, so a restarted fa is busy with a backlog when the next kill comes.
+      let sent = 0
+      const flow = (async () => {
+        while (sent < EVENTS) {
+          const messages = Array.from({length: 100}, () => {
+            const n = sent++
+            const orgId = `org-${n % ORGS}`
+            return {key: orgId, value: JSON.stringify({eventId: `evt-${n}`, orgId, connectorId: `lcc-${n}`, oldStatus: 'Provisioning', newStatus: 'Failed'})}
+          })
+          await producer.send({topic: cfg.topics.notifications, acks: -1, messages})
+          await sleep(100)
+        }
+      })()
+
+      await sleep(2_000)
+      const args = ['enrich', '--follow', '-c', cfg.file, '--group', group, ...flags]
+      let killedWhileConsuming = 0
+      for (let kill = 0; kill < KILLS; kill++) {
+        const fa = startFa(args, env)
+        running.add(fa)
+        if (kill < KILLS - 1) {
+          // In the middle of the work: after it joined the group, at a random moment.
+          await fa.waitForLog((l) => l.msg === 'joined the group', 60_000)
+          await sleep(between(200, 1_500))
+          killedWhileConsuming++
+        } else {
+          // Anywhere: start-up, table loading, joining, or consuming.
+          await sleep(between(300, 2_500))
+        }
+        fa.child.kill('SIGKILL')
+        await fa.exited
+        running.delete(fa)
+      }
+      await flow
+      expect(killedWhileConsuming).toBe(KILLS - 1)
+
+      // The last incarnation runs to the end offsets and exits.
+      const final = await runFa(['enrich', '-c', cfg.file, '--group', group, '--json', ...flags], {env})
+      expect(final.code, final.stderr).toBe(0)
+      expect(JSON.parse(final.stdout).lag.total).toBe(0)
+
+      const alerts = await readToEnd(kafka, [cfg.topics.slackMessages])
+      const bySource = new Map<string, number>()
+      for (const alert of alerts) {
+        const source = `${alert.headers['fa-source-partition']}@${alert.headers['fa-source-offset']}`
+        bySource.set(source, (bySource.get(source) ?? 0) + 1)
+      }
+      const alertIds = new Set(alerts.map((a) => a.headers['fa-alert-id']))
+      // Every event produced its alert...
+      expect(bySource.size).toBe(EVENTS)
+      expect(alertIds.size).toBe(EVENTS)
+      if (guarantee === 'exactly-once') {
+        // ...exactly once, for a read_committed consumer.
+        expect(alerts).toHaveLength(EVENTS)
+        expect([...bySource.values()].every((n) => n === 1)).toBe(true)
+      } else {
+        expect(alerts.length).toBeGreaterThanOrEqual(EVENTS)
+      }
+      console.info(`${guarantee}: ${EVENTS} events, ${alerts.length} alerts (${alerts.length - EVENTS} duplicates) after ${KILLS} kills`)
+      expect((await readToEnd(kafka, [cfg.topics.deadLetters])).length).toBe(0)
+    } finally {
+      await producer.disconnect()
+    }
+  })
+})
