@@ -283,7 +283,7 @@ describe('fa produce (real broker, BigQuery test server)', () => {
     let release!: () => void
     bigquery.setHandler(onboardingTable({delay: new Promise<void>((resolve) => (release = resolve))}))
     const first = t.fa(['produce', 'onboarding', '--since', at('10:00'), '--until', at('10:30'), '--json'])
-    await until(() => bigquery.requests.some((r) => r.route === 'jobs.insert'))
+    await Promise.race([until(() => bigquery.requests.some((r) => r.route === 'jobs.insert')), first.then((r) => Promise.reject(new Error(`the first run ended early: ${r.code} ${r.stderr}`)))])
     const second = await t.fa(['produce', 'onboarding', '--since', at('10:00'), '--until', at('10:30'), '--json'])
     release()
     expect(second.code).toBe(7)
@@ -324,7 +324,7 @@ describe('fa produce (real broker, BigQuery test server)', () => {
     let stderr = ''
     child.stderr.on('data', (d) => (stderr += d))
     const exited = new Promise<number | null>((resolve) => child.on('close', resolve))
-    await until(() => bigquery.requests.some((r) => r.route === 'jobs.insert'))
+    await Promise.race([until(() => bigquery.requests.some((r) => r.route === 'jobs.insert')), exited.then((code) => Promise.reject(new Error(`fa ended early: ${code} ${stderr}`)))])
     const file = produceLockFile('onboarding', t.config, {FA_LOCK_DIR: lockDir})
     expect(existsSync(file)).toBe(true)
     child.kill('SIGTERM')
@@ -389,7 +389,7 @@ describe('checkpoint decisions', () => {
   })
 })
 
-async function until(condition: () => boolean, timeoutMs = 20_000): Promise<void> {
+async function until(condition: () => boolean, timeoutMs = 40_000): Promise<void> {
   const end = Date.now() + timeoutMs
   while (!condition()) {
     if (Date.now() > end) throw new Error('timed out waiting')
