@@ -97,11 +97,11 @@ describe('fa replay FILE (into Kafka)', () => {
     const topics = ['events', 'table']
     await createTopics(kafka, topics.map((t) => prefix + t), 4)
     const file = path.join(tmp(), 'many.jsonl')
-    const count = 2600 // more than two batches of 1000
+    const count = 6000 // about 2 MB: at least three batches of at most 900 KiB
     const records = Array.from({length: count}, (_, seq) => ({
       topic: topics[seq % 3 === 0 ? 1 : 0],
       key: `k${seq % 13}`,
-      value: seq % 97 === 0 ? null : {seq, padding: 'x'.repeat(seq % 50)},
+      value: seq % 97 === 0 ? null : {seq, padding: 'x'.repeat(300 + (seq % 50))},
       headers: {seq: String(seq)},
     }))
     writeFileSync(file, records.map((r) => JSON.stringify(r)).join('\n') + '\n')

@@ -84,9 +84,9 @@ export interface ProduceOptions {
   plan: ReplayPlan
   /** `keep` (default): each record's own timestamp; `now`: the time of producing, for every record. */
   timestamps?: 'keep' | 'now'
-  /** Records per sendBatch (default 1000). */
+  /** Records per sendBatch (default 5000). */
   batchRecords?: number
-  /** Approximate value+key+header bytes per sendBatch (default 512 KiB). */
+  /** Approximate bytes per sendBatch (default 900 KiB: under the brokers' 1 MB record batch limit even if all go to one partition). */
   batchBytes?: number
   onProgress?: (p: FixtureProgress & {produced: number}) => void
   /** Where kafkajs' warnings go (default: nowhere; a failure that stays is thrown anyway). */
@@ -109,8 +109,8 @@ export interface ProduceResult {
  */
 export async function produceFixtures(options: ProduceOptions): Promise<ProduceResult> {
   const {config, routing, plan} = options
-  const maxRecords = options.batchRecords ?? 1000
-  const maxBytes = options.batchBytes ?? 512 << 10
+  const maxRecords = options.batchRecords ?? 5000
+  const maxBytes = options.batchBytes ?? 900 << 10
   const kafka = await createKafka(config, {log: options.log, clientIdSuffix: 'replay'})
   const targets = [...new Set([...plan.topics.values()].map((t) => t.target))]
   const started = Date.now()
