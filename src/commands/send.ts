@@ -1,0 +1,118 @@
+import {Flags} from '@oclif/core'
+
+import {BaseCommand} from '../lib/cli/base-command.js'
+import {handleShutdownSignals} from '../lib/kafka/shutdown.js'
+import {colorFor} from '../lib/output/color.js'
+import {renderAlert, renderDeadLetter} from '../lib/output/human.js'
+import {createLogger} from '../lib/output/log.js'
+import {BufferedWriter} from '../lib/output/writer.js'
+import {describeOrigin} from '../lib/records/record.js'
+import type {DryRunItem, SendResult} from '../lib/send/run.js'
+import {renderSendSummary, sendSummaryJson} from '../lib/send/summary.js'
+
+export default class Send extends BaseCommand {
+  static override summary = 'Deliver the alerts on Kafka to Slack, each exactly once, and record every outcome.'
+  static override description = `Reads slack-responses (the outcomes recorded so far) to its end, then consumes slack-messages in the consumer group slack.group (fa-send) and posts each alert with chat.postMessage. Channels are served in parallel, each within Slack's rate (slack.perChannelPerSecond with a small burst) and a workspace-wide cap (slack.workspacePerMinute); a 429 holds only its channel for Retry-After, transient errors are retried with backoff, permanent ones (channel_not_found, invalid_blocks, ...) are not.
+
+Every outcome is recorded on slack-responses, keyed by alert id ({alertId, ok, channel, ts, error, attempts, firstAttemptAt, deliveredAt}; never the message or the token); failures and invalid payloads also go to the dead-letter topic with an fa-error header. An alert that already has a successful response is skipped, whichever fa send recorded it, and offsets are committed only after the responses are recorded. Alerts that a crashed or stopped run may have posted without recording are looked up in the channel's history (by the alert id in the message metadata) before being posted.
+
+The bot token comes from SLACK_BOT_TOKEN (or slack.tokenEnv / slack.tokenFile) and is checked with auth.test first: a bad token or a missing scope stops with exit code 6.
+
+Without --follow it sends what is waiting up to the end offsets seen at start, prints a summary and exits (cron). With --follow it runs until SIGINT/SIGTERM, then finishes the posts in flight, records them, commits and exits; a second signal exits at once.`
+
+  static override examples = [
+    {description: 'Send what is waiting, print a summary, exit (cron)', command: '<%= config.bin %> <%= command.id %>'},
+    {description: 'Run as a service until stopped', command: '<%= config.bin %> <%= command.id %> --follow'},
+    {description: 'Show what would be posted, without calling Slack or committing', command: '<%= config.bin %> <%= command.id %> --dry-run'},
+    {description: 'Try a staging replay: everything to one channel (use a staging config: its own topics and group)', command: '<%= config.bin %> <%= command.id %> -c staging.yaml --channel C0123STAGING'},
+    {description: 'Summary as JSON', command: '<%= config.bin %> <%= command.id %> --json'},
+  ]
+
+  static override flags = {
+    follow: Flags.boolean({char: 'f', description: 'keep running until SIGINT/SIGTERM instead of stopping at the end offsets seen at start'}),
+    'dry-run': Flags.boolean({description: 'print what would be posted (from the group\'s committed offsets); no Slack calls, nothing recorded or committed'}),
+    channel: Flags.string({description: 'post every message to this channel instead of its recipient (outcomes are still recorded)', helpValue: 'C…'}),
+    group: Flags.string({description: 'consumer group (default: slack.group in the config, fa-send)', helpValue: 'GROUP'}),
+    json: Flags.boolean({description: 'print the summary as JSON; with --dry-run, every message as JSON Lines (summary on stderr)'}),
+  }
+
+  async run(): Promise<void> {
+    const {flags} = await this.parse(Send)
+    this.verbose ||= flags.verbose
+    const loaded = await this.loadConfig(flags.config)
+    const {config} = loaded
+    const dryRun = flags['dry-run']
+    const log = createLogger({level: this.verbose ? 'debug' : undefined})
+
+    let createDeliverer: Parameters<typeof import('../lib/send/run.js').runSend>[0]['createDeliverer']
+    if (!dryRun) {
+      // The Slack client is loaded only here: a dry run never needs it.
+      const {connectSlack} = await import('../lib/send/slack.js')
+      const slack = await connectSlack(config, {dir: loaded.dir, channel: flags.channel})
+      log.info('Slack auth ok', {team: slack.identity.team, user: slack.identity.user, token: slack.tokenSource})
+      createDeliverer = slack.createDeliverer
+    }
+
+    const out = new BufferedWriter(process.stdout)
+    const c = colorFor(process.stdout)
+    const onDryRun = flags.json ? (item: DryRunItem) => out.write(JSON.stringify(dryRunJson(item)) + '\n') : (item: DryRunItem) => out.write(renderDryRun(item, c))
+
+    const signals = handleShutdownSignals({log})
+    const {runSend, sendTuningFromEnv} = await import('../lib/send/run.js')
+    let result: SendResult
+    try {
+      result = await runSend({
+        config,
+        group: flags.group,
+        follow: flags.follow,
+        channel: flags.channel,
+        signal: signals.signal,
+        log,
+        tuning: sendTuningFromEnv(),
+        createDeliverer,
+        onDryRun,
+      })
+    } finally {
+      signals.dispose()
+      await out.flush()
+      // Everything is disconnected by now; a kafkajs timer or socket must not keep the process alive.
+      setTimeout(() => process.exit(), 3_000).unref()
+    }
+    if (result.error) throw result.error
+    // A cron run cut short by a signal did not get to the end: say so in the exit code.
+    if (!flags.follow && result.stoppedBy === 'signal') process.exitCode = signals.exitCode
+
+    if (dryRun && flags.json) {
+      process.stderr.write(renderSendSummary(result, colorFor(process.stderr)))
+    } else if (flags.json) {
+      process.stdout.write(JSON.stringify(sendSummaryJson(result)) + '\n')
+    } else {
+      this.log(renderSendSummary(result, c).trimEnd())
+    }
+  }
+}
+
+function renderDryRun(item: DryRunItem, c: ReturnType<typeof colorFor>): string {
+  switch (item.action) {
+    case 'post':
+      return renderAlert({kind: 'alert', pipeline: item.pipeline, alertId: item.alertId, output: {...item.source, value: {...item.message}}}, c)
+    case 'skip':
+      return `${c.dim('↷')} ${c.bold(item.pipeline)} → ${c.cyan(item.channel)}  ${c.dim(item.alertId)}  ${c.dim('skipped: already delivered')}\n\n`
+    case 'dead-letter':
+      return renderDeadLetter({kind: 'dead-letter', pipeline: item.pipeline, reason: item.reason, output: item.source}, item.source, c)
+  }
+}
+
+function dryRunJson(item: DryRunItem): Record<string, unknown> {
+  const source = describeOrigin(item.source)
+  switch (item.action) {
+    case 'post': {
+      const {channel, text, blocks, metadata} = item.message
+      return {action: 'post', alertId: item.alertId, pipeline: item.pipeline, channel, source, message: {channel, text, blocks, metadata}}
+    }
+    case 'skip':
+      return {action: 'skip', alertId: item.alertId, pipeline: item.pipeline, channel: item.channel, source}
+    case 'dead-letter':
+      return {action: 'dead-letter', alertId: item.alertId, pipeline: item.pipeline, reason: item.reason, source}
+  }
+}

@@ -1,0 +1,111 @@
+import type {Admin} from 'kafkajs'
+
+/** A partition of a topic, as a map key. */
+export const partitionKey = (topic: string, partition: number) => `${topic}\u0000${partition}`
+
+export interface CommittedOffset {
+  /** The next offset the group reads; -1 when the group never committed one. */
+  offset: number
+  metadata: string | null
+}
+
+/** The group's committed offsets (and their metadata) for every partition of `topics`. */
+export async function committedOffsets(admin: Admin, groupId: string, topics: string[]): Promise<Map<string, CommittedOffset>> {
+  const out = new Map<string, CommittedOffset>()
+  if (topics.length === 0) return out
+  for (const {topic, partitions} of await admin.fetchOffsets({groupId, topics})) {
+    for (const {partition, offset, metadata} of partitions) out.set(partitionKey(topic, partition), {offset: Number(offset), metadata: metadata ?? null})
+  }
+  return out
+}
+
+export interface DrainTarget {
+  topic: string
+  partition: number
+  /** Where the group starts (its committed offset, else the partition's low watermark). */
+  from: number
+  /** The end offset seen at start: done once everything before it is processed. */
+  target: number
+}
+
+/**
+ * Cron mode for a consumer group: which partitions hold records the group has not processed yet
+ * (end offsets now vs committed offsets), and when every one of them has been processed up to
+ * the end offset seen at start — by this process or another member of the group.
+ */
+export class DrainTracker {
+  readonly targets: DrainTarget[]
+  private readonly pending = new Map<string, DrainTarget>()
+  private resolveDone: () => void = () => {}
+  /** Resolves once no partition is left short of its target. */
+  readonly done: Promise<void>
+
+  constructor(targets: DrainTarget[]) {
+    this.targets = targets
+    for (const t of targets) if (t.target > t.from) this.pending.set(partitionKey(t.topic, t.partition), t)
+    this.done = new Promise<void>((resolve) => (this.resolveDone = resolve))
+    if (this.pending.size === 0) this.resolveDone()
+  }
+
+  /** The end offsets of `topics` now, against the group's committed offsets (none: from the low watermark). */
+  static async fetch(admin: Admin, groupId: string | undefined, topics: string[]): Promise<DrainTracker> {
+    const committed = groupId ? await committedOffsets(admin, groupId, topics) : new Map<string, CommittedOffset>()
+    const targets: DrainTarget[] = []
+    for (const topic of topics) {
+      for (const {partition, high, low} of await admin.fetchTopicOffsets(topic)) {
+        const offset = committed.get(partitionKey(topic, partition))?.offset ?? -1
+        targets.push({topic, partition, from: offset >= 0 ? Math.max(offset, Number(low)) : Number(low), target: Number(high)})
+      }
+    }
+    return new DrainTracker(targets)
+  }
+
+  /** Records to process in all, at start. */
+  get total(): number {
+    return this.targets.reduce((n, t) => n + Math.max(0, t.target - t.from), 0)
+  }
+
+  get remaining(): number {
+    return this.pending.size
+  }
+
+  /** The end offset seen at start, or undefined for a partition that was already done then (or unknown). */
+  targetOf(topic: string, partition: number): number | undefined {
+    return this.targets.find((t) => t.topic === topic && t.partition === partition)?.target
+  }
+
+  isPending(topic: string, partition: number): boolean {
+    return this.pending.has(partitionKey(topic, partition))
+  }
+
+  /** Everything before `position` is processed (and committed); true when this completed the partition. */
+  advance(topic: string, partition: number, position: number): boolean {
+    const k = partitionKey(topic, partition)
+    const t = this.pending.get(k)
+    if (!t || position < t.target) return false
+    this.pending.delete(k)
+    if (this.pending.size === 0) this.resolveDone()
+    return true
+  }
+
+  /**
+   * Polls the group's committed offsets: partitions another member processed (or whose last
+   * records are transaction markers, committed past by a later run) count as done. Returns a stop function.
+   */
+  pollCommitted(admin: Admin, groupId: string, intervalMs = 2_000, onError?: (error: unknown) => void): () => void {
+    const topics = [...new Set(this.targets.map((t) => t.topic))]
+    const timer = setInterval(() => {
+      if (this.pending.size === 0) return
+      committedOffsets(admin, groupId, topics)
+        .then((committed) => {
+          for (const t of [...this.pending.values()]) {
+            const c = committed.get(partitionKey(t.topic, t.partition))
+            if (c && c.offset >= 0) this.advance(t.topic, t.partition, c.offset)
+          }
+        })
+        .catch((error: unknown) => onError?.(error))
+    }, intervalMs)
+    timer.unref()
+    return () => clearInterval(timer)
+  }
+}

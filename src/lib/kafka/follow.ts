@@ -1,0 +1,182 @@
+import type {Admin, Consumer, ConsumerConfig, EachBatchPayload, Kafka, KafkaMessage} from 'kafkajs'
+
+import {silentLogger, type Logger} from '../output/log.js'
+import {disconnectQuietly} from './client.js'
+import {partitionKey} from './drain.js'
+
+export interface TopicFollowerOptions {
+  kafka: Kafka
+  admin: Admin
+  topics: string[]
+  /** A group id of its own (throwaway: nothing is ever committed to it). */
+  groupId: string
+  /** Applies records in offset order per partition; may return a promise (awaited before going on). */
+  onMessages: (topic: string, partition: number, messages: KafkaMessage[]) => void | Promise<void>
+  log?: Logger
+  consumer?: Partial<ConsumerConfig>
+  /**
+   * When nothing arrives for this long during the bootstrap although fetches succeed, the
+   * partitions still short of their target are taken as read: the records up to the target no
+   * longer exist (compaction removed a trailing tombstone). Default 10 s.
+   */
+  stallMs?: number
+}
+
+export interface FollowStart {
+  /** Records read to reach the end offsets seen at start. */
+  records: number
+  ms: number
+}
+
+/**
+ * Reads topics like a Kafka Streams GlobalKTable: `start()` reads them from the beginning to the
+ * end offsets seen at start (read_committed), then resolves; the same consumer keeps following,
+ * so later records keep being applied. Gaps (compaction, transaction markers) are handled: a
+ * partition is done when a batch (even one of only markers) reaches its target, never by waiting
+ * for a record at `high - 1`.
+ */
+export class TopicFollower {
+  private consumer: Consumer | undefined
+  private readonly log: Logger
+  private readonly positions = new Map<string, number>()
+  private readonly pending = new Map<string, {topic: string; partition: number; target: number}>()
+  private loaded = false
+  private stopping = false
+  private bootstrapRecords = 0
+  private lastProgressAt = Date.now()
+  private fetchesSinceProgress = 0
+  private finishBootstrap: (() => void) | undefined
+  private restartTimer: NodeJS.Timeout | undefined
+  /** Records applied since the start. */
+  records = 0
+
+  constructor(private readonly options: TopicFollowerOptions) {
+    this.log = (options.log ?? silentLogger).child({component: 'follow', topics: options.topics})
+  }
+
+  get isLoaded(): boolean {
+    return this.loaded
+  }
+
+  /** Reads every topic to the end offsets seen now; resolves when that is applied. */
+  async start(signal?: AbortSignal): Promise<FollowStart> {
+    const started = Date.now()
+    for (const topic of this.options.topics) {
+      for (const {partition, high, low} of await this.options.admin.fetchTopicOffsets(topic)) {
+        const k = partitionKey(topic, partition)
+        this.positions.set(k, Number(low))
+        if (Number(high) > Number(low)) this.pending.set(k, {topic, partition, target: Number(high)})
+      }
+    }
+    const stallCheck = setInterval(() => this.checkStall(), 1_000)
+    let onAbort: (() => void) | undefined
+    try {
+      await new Promise<void>((resolve, reject) => {
+        this.finishBootstrap = resolve
+        onAbort = () => reject(signal?.reason ?? new Error('aborted'))
+        if (signal?.aborted) return onAbort()
+        signal?.addEventListener('abort', onAbort, {once: true})
+        if (this.pending.size === 0) this.markLoaded()
+        this.run().catch(reject)
+      })
+    } finally {
+      clearInterval(stallCheck)
+      if (onAbort) signal?.removeEventListener('abort', onAbort)
+    }
+    return {records: this.bootstrapRecords, ms: Date.now() - started}
+  }
+
+  async stop(timeoutMs = 5_000): Promise<void> {
+    this.stopping = true
+    clearTimeout(this.restartTimer)
+    const consumer = this.consumer
+    this.consumer = undefined
+    if (!(await disconnectQuietly(consumer, timeoutMs))) this.log.warn('follower did not disconnect in time')
+  }
+
+  private async run(): Promise<void> {
+    const consumer = this.options.kafka.consumer({
+      maxWaitTimeInMs: 500,
+      maxBytesPerPartition: 8 << 20,
+      maxBytes: 64 << 20,
+      ...this.options.consumer,
+      groupId: this.options.groupId,
+      readUncommitted: false,
+      allowAutoTopicCreation: false,
+      retry: {retries: 8, initialRetryTime: 300, maxRetryTime: 15_000, restartOnFailure: async () => !this.stopping},
+    })
+    this.consumer = consumer
+    const {END_BATCH_PROCESS, FETCH, GROUP_JOIN, CRASH} = consumer.events
+    // Filtered batches (only markers or aborted transactions) never reach eachBatch but move the position.
+    consumer.on(END_BATCH_PROCESS, ({payload}) => this.advance(payload.topic, payload.partition, Number(payload.lastOffset) + 1))
+    consumer.on(FETCH, () => this.fetchesSinceProgress++)
+    // After a restart the throwaway group has no offsets: continue where this process was.
+    consumer.on(GROUP_JOIN, ({payload}) => {
+      for (const [topic, partitions] of Object.entries(payload.memberAssignment)) {
+        for (const partition of partitions) {
+          const position = this.positions.get(partitionKey(topic, partition))
+          if (position !== undefined && position > 0) consumer.seek({topic, partition, offset: String(position)})
+        }
+      }
+    })
+    consumer.on(CRASH, ({payload}) => {
+      if (this.stopping) return
+      this.log.warn('follower consumer failed', {error: payload.error, restart: payload.restart})
+      if (!payload.restart) {
+        this.restartTimer = setTimeout(() => {
+          if (!this.stopping) this.run().catch((error: Error) => this.log.error('follower cannot restart', {error}))
+        }, 5_000)
+      }
+    })
+    await consumer.connect()
+    await consumer.subscribe({topics: this.options.topics, fromBeginning: true})
+    await consumer.run({autoCommit: false, partitionsConsumedConcurrently: 1, eachBatch: (payload) => this.eachBatch(payload)})
+  }
+
+  private async eachBatch({batch, isStale}: EachBatchPayload): Promise<void> {
+    if (isStale()) return
+    const {topic, partition} = batch
+    const from = this.positions.get(partitionKey(topic, partition)) ?? 0
+    // Never apply a record twice (a restarted consumer starts again from the beginning).
+    const fresh = batch.messages.filter((m) => Number(m.offset) >= from)
+    if (fresh.length > 0) {
+      await this.options.onMessages(topic, partition, fresh)
+      this.records += fresh.length
+      if (!this.loaded) this.bootstrapRecords += fresh.length
+    }
+    this.advance(topic, partition, Number(batch.lastOffset()) + 1)
+  }
+
+  private advance(topic: string, partition: number, position: number): void {
+    const k = partitionKey(topic, partition)
+    if (position > (this.positions.get(k) ?? 0)) this.positions.set(k, position)
+    this.lastProgressAt = Date.now()
+    this.fetchesSinceProgress = 0
+    const pending = this.pending.get(k)
+    if (pending && position >= pending.target) {
+      this.pending.delete(k)
+      if (this.pending.size === 0) this.markLoaded()
+    }
+  }
+
+  private checkStall(): void {
+    if (this.loaded || this.pending.size === 0) return
+    if (Date.now() - this.lastProgressAt < (this.options.stallMs ?? 10_000) || this.fetchesSinceProgress < 3) return
+    for (const {topic, partition, target} of this.pending.values()) {
+      this.log.warn('partition ends before the offset seen at start (compacted tail); taking it as read', {
+        topic,
+        partition,
+        position: this.positions.get(partitionKey(topic, partition)),
+        target,
+      })
+    }
+    this.pending.clear()
+    this.markLoaded()
+  }
+
+  private markLoaded(): void {
+    if (this.loaded) return
+    this.loaded = true
+    this.finishBootstrap?.()
+  }
+}

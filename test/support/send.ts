@@ -1,0 +1,255 @@
+// Helpers for `fa send` tests: a config per test (own topics, own group, the Slack test server),
+// alerts produced to the real broker, topics read back to their end, a long-running fa process.
+import {spawn, type ChildProcess} from 'node:child_process'
+import {randomUUID} from 'node:crypto'
+import {mkdtempSync, writeFileSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import path from 'node:path'
+
+import {Partitioners, type Kafka, type KafkaMessage} from 'kafkajs'
+
+import {buildSlackMessage, type SlackMessage} from '../../src/lib/slack/blocks.js'
+import {md} from '../../src/lib/slack/mrkdwn.js'
+import {root} from './cli.js'
+import {createTopics, withAdmin} from './kafka-io.js'
+
+export const TOKEN = 'xoxb-4242-4242-SeCrEtSendToken'
+
+/** Fast failover and quiet, parseable logs for fa child processes. */
+export const fastEnv: NodeJS.ProcessEnv = {
+  FA_KAFKA_SESSION_TIMEOUT_MS: '3000',
+  FA_KAFKA_HEARTBEAT_INTERVAL_MS: '500',
+  FA_KAFKA_REBALANCE_TIMEOUT_MS: '6000',
+  FA_KAFKA_MAX_WAIT_MS: '100',
+  FA_SLACK_BACKOFF_BASE_MS: '20',
+  FA_SLACK_BACKOFF_MAX_MS: '200',
+  FA_LOG_FORMAT: 'json',
+}
+
+export interface SendTopics {
+  messages: string
+  responses: string
+  deadLetters: string
+}
+
+export interface SendConfig {
+  file: string
+  group: string
+  topics: SendTopics
+  env: NodeJS.ProcessEnv
+}
+
+/** Creates the topics and writes a config pointing at them, the group and the Slack server. */
+export async function sendConfig(
+  kafka: Kafka,
+  what: string,
+  slack: {apiUrl: string; perChannelPerSecond?: number; perChannelBurst?: number; workspacePerMinute?: number; maxAttempts?: number; timeoutMs?: number},
+): Promise<SendConfig> {
+  const prefix = `t-${what}-${randomUUID().slice(0, 8)}.`
+  const topics: SendTopics = {messages: `${prefix}slack-messages`, responses: `${prefix}slack-responses`, deadLetters: `${prefix}fa-dead-letters`}
+  await createTopics(kafka, [topics.messages, topics.deadLetters], 3)
+  await withAdmin(kafka, (admin) =>
+    admin.createTopics({
+      topics: [{topic: topics.responses, numPartitions: 3, replicationFactor: 1, configEntries: [{name: 'cleanup.policy', value: 'compact'}]}],
+      waitForLeaders: true,
+    }),
+  )
+  const dir = mkdtempSync(path.join(tmpdir(), 'fa-send-test-'))
+  const file = path.join(dir, 'fa.config.yaml')
+  const group = `${prefix}fa-send`
+  writeFileSync(
+    file,
+    [
+      'topics:',
+      `  slackMessages: ${topics.messages}`,
+      `  slackResponses: ${topics.responses}`,
+      `  deadLetters: ${topics.deadLetters}`,
+      'slack:',
+      `  apiUrl: ${slack.apiUrl}`,
+      `  group: ${group}`,
+      `  perChannelPerSecond: ${slack.perChannelPerSecond ?? 20}`,
+      `  perChannelBurst: ${slack.perChannelBurst ?? 5}`,
+      `  workspacePerMinute: ${slack.workspacePerMinute ?? 60_000}`,
+      `  maxAttempts: ${slack.maxAttempts ?? 6}`,
+      `  timeoutMs: ${slack.timeoutMs ?? 1_000}`,
+      '',
+    ].join('\n'),
+  )
+  return {file, group, topics, env: {...fastEnv, SLACK_BOT_TOKEN: TOKEN, FA_CONFIG: file}}
+}
+
+export function alert(alertId: string, recipient: string): SlackMessage {
+  return buildSlackMessage(alertId, 'test-alert', {
+    recipient,
+    header: `Alert ${alertId}`,
+    text: md`*${alertId}* for <@${recipient}>`,
+    fields: [{label: 'Account', value: 'Acme <Corp>'}],
+    context: ['fa send test'],
+  })
+}
+
+export interface RawMessage {
+  key: string | null
+  value: string | Buffer | null
+  headers?: Record<string, string>
+}
+
+/** Produces alerts as `fa enrich` does: keyed by alert id, JSON value, fa-alert-id / fa-pipeline headers. */
+export async function produceAlerts(kafka: Kafka, topic: string, alerts: SlackMessage[], raw: RawMessage[] = []): Promise<void> {
+  const producer = kafka.producer({createPartitioner: Partitioners.DefaultPartitioner, allowAutoTopicCreation: false})
+  await producer.connect()
+  try {
+    const messages = [
+      ...alerts.map((a) => ({key: a.alertId, value: JSON.stringify(a), headers: {'fa-alert-id': a.alertId, 'fa-pipeline': 'test-alert'}})),
+      ...raw,
+    ]
+    for (let i = 0; i < messages.length; i += 500) await producer.send({topic, messages: messages.slice(i, i + 500), acks: -1})
+  } finally {
+    await producer.disconnect()
+  }
+}
+
+export interface Read {
+  partition: number
+  offset: string
+  key: string | null
+  value: Buffer | null
+  headers: Record<string, string>
+}
+
+/** Every record of `topic` up to its end offsets now (read_committed). */
+export async function readTopic(kafka: Kafka, topic: string, timeoutMs = 20_000): Promise<Read[]> {
+  const pending = new Map<number, number>()
+  await withAdmin(kafka, async (admin) => {
+    for (const {partition, high, low} of await admin.fetchTopicOffsets(topic)) if (Number(high) > Number(low)) pending.set(partition, Number(high))
+  })
+  const out: Read[] = []
+  if (pending.size === 0) return out
+  const consumer = kafka.consumer({groupId: `fa-test-read-${randomUUID()}`, maxWaitTimeInMs: 100})
+  let done: () => void = () => {}
+  const allDone = new Promise<void>((resolve) => (done = resolve))
+  const advance = (partition: number, next: number) => {
+    const target = pending.get(partition)
+    if (target !== undefined && next >= target) {
+      pending.delete(partition)
+      if (pending.size === 0) done()
+    }
+  }
+  consumer.on(consumer.events.END_BATCH_PROCESS, ({payload}) => advance(payload.partition, Number(payload.lastOffset) + 1))
+  let timer: NodeJS.Timeout | undefined
+  try {
+    await consumer.connect()
+    await consumer.subscribe({topics: [topic], fromBeginning: true})
+    await consumer.run({
+      autoCommit: false,
+      eachBatch: async ({batch}) => {
+        for (const m of batch.messages) out.push(toRead(batch.partition, m))
+      },
+    })
+    await Promise.race([allDone, new Promise((_, reject) => (timer = setTimeout(() => reject(new Error(`readTopic ${topic}: timed out`)), timeoutMs)))])
+  } finally {
+    clearTimeout(timer)
+    await Promise.race([consumer.disconnect(), new Promise((r) => setTimeout(r, 10_000))])
+  }
+  return out
+}
+
+function toRead(partition: number, m: KafkaMessage): Read {
+  const headers: Record<string, string> = {}
+  for (const [name, value] of Object.entries(m.headers ?? {})) if (value !== undefined) headers[name] = String(Array.isArray(value) ? value.at(-1) : value)
+  return {partition, offset: m.offset, key: m.key?.toString('utf8') ?? null, value: m.value, headers}
+}
+
+/** Responses by alert id (the last one of each id), parsed. */
+export async function responses(kafka: Kafka, topic: string): Promise<Map<string, Record<string, unknown>>> {
+  const out = new Map<string, Record<string, unknown>>()
+  for (const r of await readTopic(kafka, topic)) if (r.key && r.value) out.set(r.key, JSON.parse(r.value.toString('utf8')))
+  return out
+}
+
+/** The group's committed offsets per partition. */
+export async function committed(kafka: Kafka, group: string, topic: string): Promise<Map<number, {offset: number; metadata: string | null}>> {
+  return withAdmin(kafka, async (admin) => {
+    const [entry] = await admin.fetchOffsets({groupId: group, topics: [topic]})
+    return new Map(entry!.partitions.map((p) => [p.partition, {offset: Number(p.offset), metadata: p.metadata ?? null}]))
+  })
+}
+
+export async function endOffsets(kafka: Kafka, topic: string): Promise<Map<number, number>> {
+  return withAdmin(kafka, async (admin) => new Map((await admin.fetchTopicOffsets(topic)).map((p) => [p.partition, Number(p.high)])))
+}
+
+export interface FaProcess {
+  child: ChildProcess
+  logs: Array<Record<string, unknown>>
+  stdout: () => string
+  stderr: () => string
+  waitForLog(match: (line: Record<string, unknown>) => boolean, timeoutMs?: number): Promise<Record<string, unknown>>
+  exited: Promise<{code: number | null; signal: NodeJS.Signals | null}>
+}
+
+/** Starts the built fa with Node 24 (JSON logs on stderr); does not wait for it. */
+export function startFa(args: string[], env: NodeJS.ProcessEnv): FaProcess {
+  const child = spawn(process.execPath, [path.join(root, 'bin/run.js'), ...args], {cwd: root, env: {...process.env, NO_COLOR: '1', ...env}, stdio: ['ignore', 'pipe', 'pipe']})
+  let stdout = ''
+  let stderr = ''
+  let partial = ''
+  const logs: Array<Record<string, unknown>> = []
+  const waiters = new Set<{match: (line: Record<string, unknown>) => boolean; resolve: (line: Record<string, unknown>) => void}>()
+  child.stdout!.on('data', (d) => (stdout += d))
+  child.stderr!.on('data', (d: Buffer) => {
+    stderr += d
+    const lines = (partial + d.toString()).split('\n')
+    partial = lines.pop()!
+    for (const text of lines) {
+      let line: Record<string, unknown>
+      try {
+        line = JSON.parse(text)
+      } catch {
+        continue
+      }
+      logs.push(line)
+      for (const waiter of waiters) {
+        if (waiter.match(line)) {
+          waiters.delete(waiter)
+          waiter.resolve(line)
+        }
+      }
+    }
+  })
+  const exited = new Promise<{code: number | null; signal: NodeJS.Signals | null}>((resolve) => child.on('close', (code, signal) => resolve({code, signal})))
+  return {
+    child,
+    logs,
+    stdout: () => stdout,
+    stderr: () => stderr,
+    exited,
+    waitForLog(match, timeoutMs = 30_000) {
+      const seen = logs.find(match)
+      if (seen) return Promise.resolve(seen)
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(() => {
+          waiters.delete(waiter)
+          reject(new Error(`no matching log line after ${timeoutMs} ms; stderr:\n${stderr.slice(-3000)}`))
+        }, timeoutMs)
+        const waiter = {match, resolve: (line: Record<string, unknown>) => (clearTimeout(timer), resolve(line))}
+        waiters.add(waiter)
+        exited.then(() => {
+          if (!waiters.has(waiter)) return
+          waiters.delete(waiter)
+          clearTimeout(timer)
+          reject(new Error(`fa exited before the expected log line; stderr:\n${stderr.slice(-3000)}`))
+        })
+      })
+    },
+  }
+}
+
+/** Polls until `check` is true. */
+export async function until(check: () => boolean | Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
+    await new Promise((r) => setTimeout(r, 50))
+  }
+}
