@@ -8,10 +8,11 @@ import path from 'node:path'
 
 import {Partitioners, type Kafka, type KafkaMessage} from 'kafkajs'
 
+import {ensureTopics} from '../../src/lib/kafka/topics.js'
 import {buildSlackMessage, type SlackMessage} from '../../src/lib/slack/blocks.js'
 import {md} from '../../src/lib/slack/mrkdwn.js'
 import {root} from './cli.js'
-import {createTopics, withAdmin} from './kafka-io.js'
+import {withAdmin} from './kafka-io.js'
 
 export const TOKEN = 'xoxb-4242-4242-SeCrEtSendToken'
 
@@ -47,12 +48,17 @@ export async function sendConfig(
 ): Promise<SendConfig> {
   const prefix = `t-${what}-${randomUUID().slice(0, 8)}.`
   const topics: SendTopics = {messages: `${prefix}slack-messages`, responses: `${prefix}slack-responses`, deadLetters: `${prefix}fa-dead-letters`}
-  await createTopics(kafka, [topics.messages, topics.deadLetters], 3)
+  // ensureTopics waits for the new topics' leaders (kafkajs' waitForLeaders gives up too early on KRaft).
   await withAdmin(kafka, (admin) =>
-    admin.createTopics({
-      topics: [{topic: topics.responses, numPartitions: 3, replicationFactor: 1, configEntries: [{name: 'cleanup.policy', value: 'compact'}]}],
-      waitForLeaders: true,
-    }),
+    ensureTopics(
+      admin,
+      [
+        {topic: topics.messages, roles: ['sink'], compacted: false},
+        {topic: topics.deadLetters, roles: ['dead-letters'], compacted: false},
+        {topic: topics.responses, roles: ['slack-responses'], compacted: true},
+      ],
+      {partitions: 3, replicationFactor: 1},
+    ),
   )
   const dir = mkdtempSync(path.join(tmpdir(), 'fa-send-test-'))
   const file = path.join(dir, 'fa.config.yaml')

@@ -1,0 +1,94 @@
+// kill -9 of `fa send --follow` while alerts flow, then restart, several times: the Slack test
+// server's record of posts is the judge: every alert posted, none twice.
+import {afterAll, expect, inject, it} from 'vitest'
+
+import {testKafka} from '../support/kafka-io.js'
+import {startSlackServer, type SlackServer} from '../support/slack-server.js'
+import {alert, committed, produceAlerts, responses, sendConfig, startFa, TOKEN, until, type FaProcess} from '../support/send.js'
+
+const kafka = testKafka(inject('kafkaBrokers'))
+
+let server: SlackServer | undefined
+let proc: FaProcess | undefined
+afterAll(async () => {
+  proc?.child.kill('SIGKILL')
+  await server?.close()
+})
+
+const joined = (line: Record<string, unknown>) => line.msg === 'joined the group' && line.partitions !== '(none)'
+
+it('kill -9 at random points while alerts flow, restart, three times: no alert lost, none posted twice', async () => {
+  server = await startSlackServer({token: TOKEN, rate: {perSecond: 10, burst: 3}})
+  const slack = server
+  const config = await sendConfig(kafka, 'send-crash', {apiUrl: slack.url, perChannelPerSecond: 10, perChannelBurst: 3, timeoutMs: 1_000})
+  const channels = Array.from({length: 8}, (_, i) => `C0K${i}`)
+  const alerts = Array.from({length: 240}, (_, i) => alert(`k-${i}`, channels[i % channels.length]!))
+
+  // Alerts keep arriving while fa send is killed and restarted; faults keep coming too, among
+  // them posts Slack accepts before the connection drops (the crash window in small).
+  let producing = true
+  const producer = (async () => {
+    for (let i = 0; i < alerts.length; i += 8) {
+      await produceAlerts(kafka, config.topics.messages, alerts.slice(i, i + 8))
+      await new Promise((r) => setTimeout(r, 250))
+    }
+    producing = false
+  })()
+  const faults = setInterval(() => {
+    const pick = Math.random()
+    if (pick < 0.3) slack.inject({kind: 'drop', count: 1})
+    else if (pick < 0.5) slack.inject({kind: 'rate-limit', count: 2, retryAfter: 1})
+    else if (pick < 0.65) slack.inject({kind: 'http-error', status: 500, accept: true, count: 1})
+    else if (pick < 0.75) slack.inject({kind: 'hang', accept: true, count: 1})
+  }, 400)
+
+  try {
+    proc = startFa(['send', '--follow'], config.env)
+    for (let kill = 1; kill <= 3; kill++) {
+      await proc.waitForLog(joined, 30_000)
+      if (kill === 2) {
+        // Exactly the crash window: Slack has the post, fa never hears back, and dies.
+        const hangs = slack.calls.filter((c) => c.result === 'hang').length
+        slack.inject({kind: 'hang', accept: true, count: 1})
+        await until(() => slack.calls.filter((c) => c.result === 'hang').length > hangs, 20_000, 'a hung post')
+      } else {
+        const before = slack.posts.length
+        const more = 3 + Math.floor(Math.random() * 25)
+        await until(() => slack.posts.length >= Math.min(alerts.length, before + more), 20_000, `${more} more posts`)
+      }
+      proc.child.kill('SIGKILL')
+      await proc.exited
+      proc = startFa(['send', '--follow'], config.env)
+    }
+    await producer
+    clearInterval(faults)
+    slack.clearFaults()
+
+    await until(() => alerts.every((a) => slack.postsFor(a.alertId).length > 0), 60_000, 'every alert posted')
+    // Every outcome recorded, then a graceful stop.
+    await until(async () => (await responses(kafka, config.topics.responses)).size === alerts.length, 30_000, 'every response recorded')
+    proc.child.kill('SIGTERM')
+    const exit = await proc.exited
+    expect(exit.code, proc.stderr().slice(-2000)).toBe(0)
+  } finally {
+    clearInterval(faults)
+    producing = false
+  }
+  expect(producing).toBe(false)
+
+  const duplicates = alerts.filter((a) => slack.postsFor(a.alertId).length !== 1).map((a) => `${a.alertId}×${slack.postsFor(a.alertId).length}`)
+  expect(duplicates).toEqual([])
+  expect(slack.posts).toHaveLength(alerts.length)
+  const recorded = await responses(kafka, config.topics.responses)
+  for (const a of alerts) {
+    const post = slack.postsFor(a.alertId)[0]!
+    expect(recorded.get(a.alertId), a.alertId).toMatchObject({ok: true, channel: post.channel, ts: post.ts})
+  }
+  // The restarts looked alerts up in Slack (the hung post at least) instead of posting them again.
+  expect(slack.calls.filter((c) => c.method === 'conversations.history').length).toBeGreaterThan(0)
+  // The graceful stop committed everything and closed every partition.
+  for (const {offset, metadata} of (await committed(kafka, config.group, config.topics.messages)).values()) {
+    expect(offset).toBeGreaterThan(0)
+    expect(metadata).toMatch(/state=closed/)
+  }
+})
