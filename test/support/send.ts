@@ -102,7 +102,8 @@ export interface RawMessage {
 
 /** Produces alerts as `fa enrich` does: keyed by alert id, JSON value, fa-alert-id / fa-pipeline headers. */
 export async function produceAlerts(kafka: Kafka, topic: string, alerts: SlackMessage[], raw: RawMessage[] = []): Promise<void> {
-  const producer = kafka.producer({createPartitioner: Partitioners.DefaultPartitioner, allowAutoTopicCreation: false})
+  // Idempotent: a retried send (a new topic's partitions not ready everywhere yet) must not duplicate records.
+  const producer = kafka.producer({createPartitioner: Partitioners.DefaultPartitioner, allowAutoTopicCreation: false, idempotent: true, maxInFlightRequests: 1})
   await producer.connect()
   try {
     const messages = [

@@ -17,6 +17,7 @@ import {decodeJsonObject, payloadBytes, type TopicRecord} from '../records/recor
 import type {SlackMessage} from '../slack/blocks.js'
 import type {DeliverOptions, DeliveryOutcome} from '../slack/deliver.js'
 import {validateSlackMessage} from '../slack/validate.js'
+import {ChannelPacer} from './pacer.js'
 import {encodeMeta, inheritedDoubt, PartitionState, type Entry} from './partitions.js'
 import {Recorder} from './recorder.js'
 import {ResponseTable, responseMessage} from './responses.js'
@@ -147,6 +148,7 @@ export async function runSend(options: SendOptions): Promise<SendResult> {
   const delivering = new Set<Job>()
   const deliverStop = new AbortController()
   const deliverer = options.createDeliverer?.(deliverStop.signal)
+  const pacer = new ChannelPacer(config.slack.perChannelPerSecond, config.slack.perChannelBurst)
   let pending = 0
   let capacityWaiters: Array<() => void> = []
   let activePumps = 0
@@ -479,14 +481,14 @@ export async function runSend(options: SendOptions): Promise<SendResult> {
     let done: () => void = () => {}
     inflightByAlert.set(alertId, new Promise<void>((resolve) => (done = resolve)))
     try {
-      await deliverOne(job)
+      await deliverOne(job, channel)
     } finally {
       inflightByAlert.delete(alertId)
       done()
     }
   }
 
-  async function deliverOne(job: Job): Promise<void> {
+  async function deliverOne(job: Job, channel: string): Promise<void> {
     const {state, alertId} = job
     if (job.inDoubt) {
       // Let a request the previous owner still had in flight land (or fail) before looking it up.
@@ -495,6 +497,9 @@ export async function runSend(options: SendOptions): Promise<SendResult> {
       if (stopping) return unfinished(job, false)
       counts.inDoubt++
     }
+    // Within the channel's rate as Slack counts it (see pacer.ts); the Deliverer then takes its own tokens.
+    await pacer.ready(channel, deliverStop.signal).catch(() => undefined)
+    if (stopping) return unfinished(job, false)
     const since = job.record.timestamp ? new Date(Date.parse(job.record.timestamp) - CLOCK_SKEW_MS) : undefined
     let outcome: DeliveryOutcome
     delivering.add(job)
@@ -510,6 +515,7 @@ export async function runSend(options: SendOptions): Promise<SendResult> {
     }
     // Given up on at the end of the stop grace period: already counted as unfinished (in doubt).
     if (!delivering.delete(job)) return
+    pacer.charge(channel, outcome.attempts > 0 ? 1 : 0)
     if (outcome.ok) {
       // Before it is recorded: nothing in this process may post it again.
       table.markDelivered(alertId)
