@@ -2,6 +2,7 @@
 // server's record of posts is the judge: every alert posted, none twice.
 import {afterAll, expect, inject, it} from 'vitest'
 
+import {runFa} from '../support/cli.js'
 import {testKafka} from '../support/kafka-io.js'
 import {startSlackServer, type SlackServer} from '../support/slack-server.js'
 import {alert, committed, produceAlerts, responses, sendConfig, startFa, TOKEN, until, type FaProcess} from '../support/send.js'
@@ -91,4 +92,47 @@ it('kill -9 at random points while alerts flow, restart, three times: no alert l
     expect(offset).toBeGreaterThan(0)
     expect(metadata).toMatch(/state=closed/)
   }
+})
+
+it('a signal stops --follow within seconds, recording what was posted; a second signal exits at once; restarts post the rest once', async () => {
+  await server?.close()
+  server = await startSlackServer({token: TOKEN, rate: {perSecond: 4, burst: 1}})
+  const slack = server
+  const config = await sendConfig(kafka, 'send-stop', {apiUrl: slack.url, perChannelPerSecond: 4, perChannelBurst: 1, timeoutMs: 1_000})
+  const alerts = Array.from({length: 40}, (_, i) => alert(`g-${i}`, `C0G${i % 2}`))
+  await produceAlerts(kafka, config.topics.messages, alerts)
+
+  // First signal: posts in flight finish and are recorded, the rest is left; exit 0 in a few seconds.
+  proc = startFa(['send', '--follow'], config.env)
+  await until(() => slack.posts.length >= 6, 20_000, 'some posts')
+  const signalled = Date.now()
+  proc.child.kill('SIGTERM')
+  const first = await proc.exited
+  expect(first.code, proc.stderr().slice(-2000)).toBe(0)
+  expect(Date.now() - signalled).toBeLessThan(5_000)
+  const posted = slack.posts.length
+  expect(posted).toBeLessThan(alerts.length)
+  const recorded = await responses(kafka, config.topics.responses)
+  expect([...recorded.keys()].sort()).toEqual(slack.posts.map((p) => p.alertId).sort())
+  const stopped = await committed(kafka, config.group, config.topics.messages)
+  expect([...stopped.values()].every((c) => c.metadata?.includes('state=closed') && !c.metadata.includes('doubt-until'))).toBe(true)
+
+  // Second signal while a post hangs (Slack has it): exits at once, leaving it in doubt.
+  slack.inject({kind: 'hang', accept: true, count: 1})
+  proc = startFa(['send', '--follow'], {...config.env, FA_SEND_STOP_GRACE_MS: '60000'})
+  await until(() => slack.calls.some((c) => c.result === 'hang'), 20_000, 'a hung post')
+  proc.child.kill('SIGTERM')
+  await proc.waitForLog((l) => l.msg === 'stopping')
+  const again = Date.now()
+  proc.child.kill('SIGTERM')
+  const second = await proc.exited
+  expect(second.code).toBe(143)
+  expect(Date.now() - again).toBeLessThan(1_500)
+
+  // A cron run finishes the job: the hung post is found in history, everything else posted once.
+  const rest = await runFa(['send', '--json'], {env: config.env})
+  expect(rest.code, rest.stderr).toBe(0)
+  expect(JSON.parse(rest.stdout).foundInHistory).toBeGreaterThanOrEqual(1)
+  for (const a of alerts) expect(slack.postsFor(a.alertId), a.alertId).toHaveLength(1)
+  expect((await responses(kafka, config.topics.responses)).size).toBe(alerts.length)
 })

@@ -10,7 +10,9 @@ import {fromKafka} from '../kafka/codec.js'
 import {kafkaError} from '../kafka/connection.js'
 import {committedOffsets, DrainTracker, partitionKey} from '../kafka/drain.js'
 import {TopicFollower} from '../kafka/follow.js'
+import {defaultTuning, tuningFromEnv} from '../kafka/enrich.js'
 import {missingTopics} from '../kafka/topics.js'
+import {messageBytes, OutputWriter} from '../kafka/writer.js'
 import {silentLogger, type Logger} from '../output/log.js'
 import {Header, originHeaders} from '../pipeline/topology.js'
 import {decodeJsonObject, payloadBytes, type TopicRecord} from '../records/record.js'
@@ -19,7 +21,6 @@ import type {DeliverOptions, DeliveryOutcome} from '../slack/deliver.js'
 import {validateSlackMessage} from '../slack/validate.js'
 import {ChannelPacer} from './pacer.js'
 import {encodeMeta, inheritedDoubt, PartitionState, type Entry} from './partitions.js'
-import {Recorder} from './recorder.js'
 import {ResponseTable, responseMessage} from './responses.js'
 import {emptyCounts, type SendCounts, type SendSummary} from './summary.js'
 
@@ -29,7 +30,7 @@ export interface DelivererLike {
   readonly stats: {rateLimited: number; retried: number; foundInHistory: number}
 }
 
-/** Consumer timings; the same environment variables as `fa enrich` (FA_KAFKA_SESSION_TIMEOUT_MS, ...). */
+/** Consumer timings (as `fa enrich`'s: FA_KAFKA_SESSION_TIMEOUT_MS, ...) and send's own. */
 export interface SendTuning {
   sessionTimeout: number
   heartbeatInterval: number
@@ -43,31 +44,24 @@ export interface SendTuning {
 }
 
 export const defaultSendTuning: SendTuning = {
-  sessionTimeout: 30_000,
-  heartbeatInterval: 3_000,
-  rebalanceTimeout: 60_000,
-  maxWaitTimeInMs: 500,
-  maxBytesPerPartition: 4 << 20,
+  sessionTimeout: defaultTuning.sessionTimeout,
+  heartbeatInterval: defaultTuning.heartbeatInterval,
+  rebalanceTimeout: defaultTuning.rebalanceTimeout,
+  maxWaitTimeInMs: defaultTuning.maxWaitTimeInMs,
+  maxBytesPerPartition: defaultTuning.maxBytesPerPartition,
   maxPending: 5_000,
   stopGraceMs: 5_000,
 }
 
-const TUNING_ENV: Partial<Record<keyof SendTuning, string>> = {
-  sessionTimeout: 'FA_KAFKA_SESSION_TIMEOUT_MS',
-  heartbeatInterval: 'FA_KAFKA_HEARTBEAT_INTERVAL_MS',
-  rebalanceTimeout: 'FA_KAFKA_REBALANCE_TIMEOUT_MS',
-  maxWaitTimeInMs: 'FA_KAFKA_MAX_WAIT_MS',
-  maxBytesPerPartition: 'FA_KAFKA_MAX_BYTES_PER_PARTITION',
-  maxPending: 'FA_SEND_MAX_PENDING',
-  stopGraceMs: 'FA_SEND_STOP_GRACE_MS',
-}
-
+/** FA_KAFKA_* as for `fa enrich`, plus FA_SEND_MAX_PENDING and FA_SEND_STOP_GRACE_MS. */
 export function sendTuningFromEnv(env: NodeJS.ProcessEnv = process.env): Partial<SendTuning> {
-  const out: Partial<SendTuning> = {}
-  for (const [name, variable] of Object.entries(TUNING_ENV) as Array<[keyof SendTuning, string]>) {
+  const {sessionTimeout, heartbeatInterval, rebalanceTimeout, maxWaitTimeInMs, maxBytesPerPartition} = tuningFromEnv(env)
+  const out: Partial<SendTuning> = {sessionTimeout, heartbeatInterval, rebalanceTimeout, maxWaitTimeInMs, maxBytesPerPartition}
+  for (const [name, variable] of [['maxPending', 'FA_SEND_MAX_PENDING'], ['stopGraceMs', 'FA_SEND_STOP_GRACE_MS']] as const) {
     const value = Number(env[variable])
     if (env[variable] && Number.isInteger(value) && value > 0) out[name] = value
   }
+  for (const key of Object.keys(out) as Array<keyof SendTuning>) if (out[key] === undefined) delete out[key]
   return out
 }
 
@@ -164,7 +158,9 @@ export async function runSend(options: SendOptions): Promise<SendResult> {
   let admin: Admin | undefined
   let consumer: Consumer | undefined
   let follower: TopicFollower | undefined
-  let recorder: Recorder | undefined
+  let writer: OutputWriter | undefined
+  /** Outcomes being recorded (awaited at a stop). */
+  const recording = new Set<Promise<void>>()
   let drain: DrainTracker | undefined
   let stopPolling: (() => void) | undefined
   let progressTimer: NodeJS.Timeout | undefined
@@ -185,8 +181,8 @@ export async function runSend(options: SendOptions): Promise<SendResult> {
     }
 
     if (!dryRun) {
-      recorder = new Recorder(kafka, log)
-      await recorder.connect().catch((error) => {
+      writer = new OutputWriter({kafka, groupId: group, log})
+      await writer.connect().catch((error) => {
         throw kafkaError(error, config, 'connecting the producer')
       })
     }
@@ -418,7 +414,7 @@ export async function runSend(options: SendOptions): Promise<SendResult> {
       const outcome: DeliveryOutcome | undefined = alertId
         ? {alertId, ok: false, channel: options.channel ?? channel, ts: null, error: reason, attempts: 0, firstAttemptAt: null, deliveredAt: null}
         : undefined
-      void recordOutcome(state, entry, record, outcome, reason)
+      track(recordOutcome(state, entry, record, outcome, reason))
       return
     }
     const slackMessage = checked.message
@@ -523,18 +519,20 @@ export async function runSend(options: SendOptions): Promise<SendResult> {
     } else {
       counts.failed++
     }
-    void recordOutcome(state, job.entry, job.record, outcome, outcome.ok ? undefined : `Slack: ${outcome.error}`)
+    track(recordOutcome(state, job.entry, job.record, outcome, outcome.ok ? undefined : `Slack: ${outcome.error}`))
   }
 
   /** Records the response (and the dead letter of a failure), retrying until acknowledged; then the offset can be committed. */
   async function recordOutcome(state: PartitionState, entry: Entry, record: TopicRecord, outcome: DeliveryOutcome | undefined, deadLetterReason: string | undefined): Promise<void> {
-    const items: Array<{topic: string; message: Message}> = []
+    const messages = new Map<string, Message[]>()
     // A failure never overwrites a success in the compacted table.
-    if (outcome && (outcome.ok || !table.isDelivered(outcome.alertId))) items.push({topic: topics.responses, message: responseMessage(outcome)})
-    if (deadLetterReason !== undefined) items.push({topic: topics.deadLetters, message: deadLetter(record, deadLetterReason)})
+    if (outcome && (outcome.ok || !table.isDelivered(outcome.alertId))) messages.set(topics.responses, [responseMessage(outcome)])
+    if (deadLetterReason !== undefined) messages.set(topics.deadLetters, [deadLetter(record, deadLetterReason)])
+    const bytes = [...messages.values()].flat().reduce((n, m) => n + messageBytes(m), 0)
     for (let attempt = 0; ; attempt++) {
       try {
-        await recorder!.record(items)
+        // Merged with the other outcomes of the moment into one produce request (acks=all).
+        await writer!.submit(messages, bytes)
         break
       } catch (error) {
         if (stopping && attempt >= 2) {
@@ -549,6 +547,11 @@ export async function runSend(options: SendOptions): Promise<SendResult> {
     }
     if (deadLetterReason !== undefined) counts.deadLettered++
     finishEntry(state, entry)
+  }
+
+  function track(promise: Promise<void>): void {
+    recording.add(promise)
+    void promise.finally(() => recording.delete(promise))
   }
 
   function deadLetter(record: TopicRecord, reason: string): Message {
@@ -674,7 +677,7 @@ export async function runSend(options: SendOptions): Promise<SendResult> {
         unfinished(job, true)
       }
     }
-    await withTimeout(recorder?.idle() ?? Promise.resolve(), Math.max(1_000, graceEnds - Date.now()))
+    await withTimeout(Promise.all(recording), Math.max(1_000, graceEnds - Date.now()))
     if (c && !dryRun) {
       // Every partition this process opened is closed: a clean stop leaves nothing in doubt
       // unless a post was cut short (see partitions.ts).
@@ -694,9 +697,9 @@ export async function runSend(options: SendOptions): Promise<SendResult> {
     const f = follower
     follower = undefined
     await f?.stop(3_000)
-    const r = recorder
-    recorder = undefined
-    await r?.close(3_000)
+    const w = writer
+    writer = undefined
+    await w?.close(3_000)
     const a = admin
     admin = undefined
     await disconnectQuietly(a, 3_000)
