@@ -32,10 +32,33 @@ export async function withAdmin<T>(kafka: Kafka, fn: (admin: Admin) => Promise<T
   }
 }
 
+/**
+ * Creates topics and waits until every partition has a leader. A just-started KRaft broker can
+ * answer kafkajs' wait-for-leaders metadata call with UNKNOWN_TOPIC_OR_PARTITION while its
+ * metadata cache lags behind the controller, and kafkajs does not retry that error: then the
+ * topics are created, and this polls their metadata itself.
+ */
 export async function createTopics(kafka: Kafka, topics: string[], numPartitions = 3): Promise<void> {
-  await withAdmin(kafka, (admin) =>
-    admin.createTopics({topics: topics.map((topic) => ({topic, numPartitions, replicationFactor: 1})), waitForLeaders: true}),
-  )
+  await withAdmin(kafka, async (admin) => {
+    try {
+      await admin.createTopics({topics: topics.map((topic) => ({topic, numPartitions, replicationFactor: 1})), waitForLeaders: true})
+      return
+    } catch (error) {
+      // Created, but the broker's metadata cache has not caught up yet: not an error, wait below.
+      if ((error as {type?: string}).type !== 'UNKNOWN_TOPIC_OR_PARTITION') throw error
+    }
+    const deadline = Date.now() + 15_000
+    for (;;) {
+      try {
+        const {topics: metadata} = await admin.fetchTopicMetadata({topics})
+        if (metadata.every((t) => t.partitions.length === numPartitions && t.partitions.every((p) => p.leader >= 0))) return
+      } catch (error) {
+        if (Date.now() > deadline) throw error
+      }
+      if (Date.now() > deadline) throw new Error(`topics ${topics.join(', ')} have no leaders after 15 s`)
+      await new Promise((resolve) => setTimeout(resolve, 100))
+    }
+  })
 }
 
 /** Sum of high watermarks: how many records the topics hold. */
