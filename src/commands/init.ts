@@ -73,7 +73,7 @@ Every answer also has a flag: with --yes, questions not answered by a flag take 
   static override flags = {
     yes: Flags.boolean({char: 'y', description: 'ask nothing: questions not answered by a flag take their defaults (needed without a terminal)'}),
     force: Flags.boolean({description: 'replace an existing config file'}),
-    output: Flags.string({char: 'o', description: 'file to write', default: 'fa.config.yaml', helpValue: 'FILE'}),
+    output: Flags.string({char: 'o', description: 'file to write (default: --config / FA_CONFIG if given, else fa.config.yaml)', helpValue: 'FILE'}),
     kafka: Flags.option({options: ['local', 'confluent', 'other'] as const, description: 'where Kafka is (default with --yes: local)'})(),
     brokers: Flags.string({description: 'bootstrap servers, host:port[,host:port...] (local: read from .kafka/bootstrap)', helpValue: 'LIST'}),
     tls: Flags.boolean({description: 'other cluster: connect with TLS', allowNo: true}),
@@ -94,7 +94,7 @@ Every answer also has a flag: with --yes, questions not answered by a flag take 
   async run(): Promise<void> {
     const {flags} = await this.parse(Init)
     this.verbose ||= flags.verbose
-    const file = path.resolve(flags.output)
+    const file = path.resolve(flags.output ?? flags.config ?? 'fa.config.yaml')
     const interactive = !flags.yes
     if (interactive && !(process.stdin.isTTY && process.stdout.isTTY)) {
       throw new FaError('fa init asks questions and needs a terminal', {
@@ -128,6 +128,7 @@ Every answer also has a flag: with --yes, questions not answered by a flag take 
     const missingCredentials = sasl ? [sasl.usernameEnv, sasl.passwordEnv].filter((name) => !process.env[name]) : []
     let failure: FaError | undefined
     let skipped = false
+    let created = false
     try {
       let check = flags.check ?? (interactive ? await this.prompts!.confirm({message: 'Check the connection to Kafka now?', default: true}) : true)
       if (check && missingCredentials.length > 0 && flags.check === undefined) {
@@ -151,6 +152,7 @@ Every answer also has a flag: with --yes, questions not answered by a flag take 
       if (create) {
         try {
           await this.createTopics(loaded)
+          created = true
         } catch (error) {
           failure = error instanceof FaError ? error : kafkaError(error, config, 'creating topics')
         }
@@ -164,7 +166,7 @@ Every answer also has a flag: with --yes, questions not answered by a flag take 
     this.log(c.bold('next:'))
     if (settings.sasl) this.log(`  export ${settings.sasl.usernameEnv}=… ${settings.sasl.passwordEnv}=…   ${c.dim('# the credentials, never in the file')}`)
     if (failure) this.log(`  fa init --force ...        ${c.dim('# to change the answers')}`)
-    this.log(`  fa topics create           ${c.dim('# creates missing topics (idempotent)')}`)
+    if (!created) this.log(`  fa topics create           ${c.dim('# creates missing topics (idempotent)')}`)
     this.log(`  fa replay fixtures/provisioning.jsonl --dry-run`)
     // The file is written and the failure explained above: exit with its code, without repeating it.
     if (failure) this.exit(failure.exitCode)
