@@ -3,25 +3,25 @@ import type {CommittedOffset} from '../kafka/drain.js'
 /*
  * Which alerts may already be in Slack without a recorded response ("in doubt")?
  *
- * Slack has no idempotency key, so the only crash window that can post twice is: a post reached
- * Slack, then the process died (or was stopped) before its response was recorded. Only alerts at
- * or after the group's committed offset can be in that window (offsets are committed only after
- * the responses before them are acknowledged), and only if some `fa send` was posting from that
- * partition. Treating every unrecorded alert as in doubt after every restart would cost a
- * `conversations.history` call (Tier 3: ~50/min) per alert on every cron run, so the committed
- * offset's metadata says whether anything can be in doubt:
+ * Slack has no idempotency key, so the only window that can post twice is: a post reached Slack,
+ * then the process died (or was stopped) before its response was recorded. Only alerts at or
+ * after the group's committed offset can be in that window (an offset is committed only after
+ * every response before it is acknowledged), and only those some `fa send` had taken on.
+ * Treating every unrecorded alert as in doubt after every restart would cost a
+ * `conversations.history` call (Tier 3: ~50/min) per alert on every cron run, so the metadata
+ * of the committed offset says how far doubt reaches; the offset itself never moves early:
  *
- * - `state=open`: written (and acknowledged) before this process posts anything from the
- *   partition, and on every commit while it runs. A process that finds `open` (or metadata it
- *   does not know) took over from one that crashed or was fenced: everything from the committed
- *   offset up to the partition's high watermark at takeover (nothing later can have been read by
- *   the old owner) is in doubt, and its lookups wait `slack.timeoutMs` so that a request the old
- *   owner still had in flight has landed or failed.
- * - `state=closed`: written at a graceful stop after in-flight posts finished. `doubt-until=N`
- *   keeps the in-doubt range [committed, N) of posts that were cut short (an aborted ambiguous
- *   post) or never reached (an inherited range not worked off); without it nothing is in doubt,
- *   so a cron run after a clean one does no lookups at all.
- * - no committed offset: nobody ever posted from it (they would have committed `open` first).
+ * - `state=open doubt-until=N`: before taking on any offset >= N, a process commits (and awaits)
+ *   a higher N (ANNOUNCE_CHUNK offsets at a time, write-ahead), and every commit while it runs
+ *   repeats it. A process that finds `open` took over from one that crashed or lost the
+ *   partition: [committed, N) is in doubt, and its lookups wait `slack.timeoutMs` so that a
+ *   request the old owner still had in flight has landed or failed first. Metadata it does not
+ *   know (another tool, an older fa) counts as open up to the high watermark at takeover.
+ * - `state=closed`: written at a graceful stop, after posts in flight finished. `doubt-until=N`
+ *   keeps the range of posts that were cut short (an aborted ambiguous post) or an inherited
+ *   range not worked off yet; without it nothing is in doubt, so a cron run after a clean one
+ *   does no lookups at all.
+ * - no committed offset: nobody ever posted from the partition (they would have announced first).
  *
  * An in-doubt alert goes to the Deliverer with `inDoubt` and `since` (its record's time less
  * clock skew), which searches the channel's history for the alert id before posting.
@@ -35,7 +35,7 @@ export interface CommitMeta {
   instance: string
   /** When it was written (ms since the epoch). */
   at: number
-  /** closed: offsets from the committed one up to this may have been posted without a response. */
+  /** Offsets from the committed one up to this may have been posted without a response (open: may be, by the writer). */
   doubtUntil?: number
 }
 
@@ -69,15 +69,18 @@ export interface Doubt {
 
 /** The in-doubt range a new owner of a partition inherits from the group's committed offset. */
 export function inheritedDoubt(committed: CommittedOffset, highWatermark: number, now: number, requestTimeoutMs: number): Doubt {
-  if (committed.offset < 0) return {from: 0, until: 0, lookupNotBefore: 0}
+  if (committed.offset < 0) return NONE
   const meta = parseMeta(committed.metadata)
   if (meta?.state === 'closed') {
     const until = meta.doubtUntil ?? 0
-    return {from: committed.offset, until: until > committed.offset ? until : 0, lookupNotBefore: meta.at + requestTimeoutMs}
+    return until > committed.offset ? {from: committed.offset, until, lookupNotBefore: meta.at + requestTimeoutMs} : NONE
   }
-  // open, or written by something else: assume the worst the previous owner can have read.
-  return {from: committed.offset, until: Math.max(highWatermark, committed.offset), lookupNotBefore: now + requestTimeoutMs}
+  // open: as far as the owner announced; written by something else: the worst the owner can have read.
+  const until = meta?.doubtUntil ?? highWatermark
+  return until > committed.offset ? {from: committed.offset, until, lookupNotBefore: now + requestTimeoutMs} : NONE
 }
+
+const NONE: Doubt = {from: 0, until: 0, lookupNotBefore: 0}
 
 export interface Entry {
   offset: number
@@ -99,8 +102,11 @@ export class PartitionState {
   detached = false
   /** Set at each rebalance: check the committed metadata before going on. */
   needsCheck = false
+  /** Offsets below this may be posted: announced in an `open` commit before they are taken on. */
+  announced: number
   commitTimer: NodeJS.Timeout | undefined
-  committing: Promise<unknown> | undefined
+  /** The last commit (commits of a partition run one after another). */
+  commitChain: Promise<unknown> = Promise.resolve()
   private readonly entries: Entry[] = []
   private head = 0
 
@@ -111,6 +117,7 @@ export class PartitionState {
     readonly doubt: Doubt,
   ) {
     this.seen = start
+    this.announced = start
   }
 
   isInDoubt(offset: number): boolean {

@@ -109,6 +109,8 @@ interface Job {
 // Kafka and Slack clocks differ; a lookup for an in-doubt alert starts this long before its record's time.
 const CLOCK_SKEW_MS = 5 * 60_000
 const COMMIT_DEBOUNCE_MS = 100
+/** Offsets announced (write-ahead, in the commit metadata) at a time before they are taken on: a crash leaves at most this many in doubt per partition, plus the batch. */
+const ANNOUNCE_CHUNK = 500
 
 /**
  * `fa send`: consumes slack-messages in a consumer group and delivers each alert once.
@@ -325,6 +327,16 @@ export async function runSend(options: SendOptions): Promise<SendResult> {
         complete = false
         break
       }
+      if (!dryRun && offset >= state.announced) {
+        // Write-ahead: the committed metadata says how far this process may post before it takes
+        // anything on, so a crash leaves only that far in doubt (see partitions.ts).
+        const until = Math.min(Number(batch.lastOffset()) + 1, target, offset + ANNOUNCE_CHUNK)
+        if (!(await commit(c, state, 'open', until))) throw new Error(`cannot announce offsets of partition ${partition} before posting them`)
+        if (stopping || state.detached) {
+          complete = false
+          break
+        }
+      }
       take(state, topic, partition, message)
     }
     if (complete && !stopping && !state.detached) state.seen = Math.max(state.seen, Math.min(Number(batch.lastOffset()) + 1, target))
@@ -335,7 +347,7 @@ export async function runSend(options: SendOptions): Promise<SendResult> {
   /**
    * The partition's state, creating it when this process takes the partition over (first batch
    * after an assignment): reads the committed offset and its metadata (in-doubt range, see
-   * partitions.ts), then commits `open` before anything from it can be posted.
+   * partitions.ts). Nothing is posted before `eachBatch` has announced it in an `open` commit.
    */
   async function stateFor(c: Consumer, topic: string, partition: number, highWatermark: number, first: KafkaMessage | undefined): Promise<PartitionState | undefined> {
     const k = partitionKey(topic, partition)
@@ -351,8 +363,8 @@ export async function runSend(options: SendOptions): Promise<SendResult> {
       return state
     }
     if (existing && !existing.detached) {
-      // Still ours if the last commit is ours: nobody else can have posted from it since.
-      if (committed.metadata?.includes(` instance=${instance} `) && committed.offset === existing.committed) {
+      // Still ours if the last commit is ours: nobody else can have posted from it since (they announce first).
+      if (committed.metadata?.includes(` instance=${instance} `)) {
         existing.needsCheck = false
         return existing
       }
@@ -363,8 +375,6 @@ export async function runSend(options: SendOptions): Promise<SendResult> {
     const start = committed.offset >= 0 ? committed.offset : Number(first?.offset ?? 0)
     const state = new PartitionState(topic, partition, start, doubt)
     if (doubt.until > doubt.from) log.info('taking over a partition with alerts in doubt: they are looked up in Slack before posting', {partition, from: doubt.from, until: doubt.until})
-    // Before posting anything from it: mark the partition open, so a crash from here on is noticed.
-    if (!(await commit(c, state, start, 'open'))) throw new Error(`cannot mark partition ${partition} open`)
     states.set(k, state)
     return state
   }
@@ -598,37 +608,41 @@ export async function runSend(options: SendOptions): Promise<SendResult> {
   }
 
   async function commitProgress(state: PartitionState): Promise<void> {
-    if (state.committing) {
-      await state.committing
-      return scheduleCommit(state)
-    }
-    const offset = state.watermark()
-    if (offset <= state.committed || !consumer) return
-    await commit(consumer, state, offset, 'open')
+    if (!consumer || state.watermark() <= state.committed) return
+    await commit(consumer, state, 'open')
   }
 
-  /** Commits `offset` with the metadata for `how`; false when the commit failed (it will be retried or left to the next owner). */
-  async function commit(c: Consumer, state: PartitionState, offset: number, how: 'open' | 'closed'): Promise<boolean> {
-    if (state.detached) return false
-    const meta = encodeMeta({state: how, instance, at: Date.now(), doubtUntil: how === 'closed' ? state.closingDoubtUntil(offset) : undefined})
-    const attempt = (async () => {
-      await c.commitOffsets([{topic: state.topic, partition: state.partition, offset: String(offset), metadata: meta}])
-      return true
-    })()
-    state.committing = attempt.catch(() => false)
-    try {
-      const ok = await withTimeout(attempt, 10_000)
-      if (!ok) throw new Error('timed out')
-      state.committed = offset
+  /**
+   * Commits the partition's watermark (everything before it recorded) with the metadata for
+   * `how`, after the partition's earlier commits (they are chained, so the metadata only ever
+   * moves forward). `announce` raises how far this process may post (`open`). False when the
+   * commit failed: progress is committed again later, an announcement must not be relied on.
+   */
+  function commit(c: Consumer, state: PartitionState, how: 'open' | 'closed', announce?: number): Promise<boolean> {
+    const run = state.commitChain.then(async () => {
+      if (state.detached) return false
+      const offset = state.watermark()
+      const announced = Math.max(state.announced, announce ?? 0)
+      const doubtUntil = how === 'open' ? Math.max(state.doubt.until, announced) : state.closingDoubtUntil(offset)
+      const meta = encodeMeta({state: how, instance, at: Date.now(), doubtUntil})
+      try {
+        const ok = await withTimeout(
+          c.commitOffsets([{topic: state.topic, partition: state.partition, offset: String(offset), metadata: meta}]).then(() => true),
+          10_000,
+        )
+        if (!ok) throw new Error('timed out')
+      } catch (error) {
+        log.warn('commit failed', {partition: state.partition, offset, error})
+        return false
+      }
+      state.committed = Math.max(state.committed, offset)
+      state.announced = announced
       log.debug('committed', {partition: state.partition, offset, meta})
       drain?.advance(state.topic, state.partition, offset)
       return true
-    } catch (error) {
-      log.warn('commit failed', {partition: state.partition, offset, error})
-      return false
-    } finally {
-      state.committing = undefined
-    }
+    })
+    state.commitChain = run
+    return run
   }
 
   // ---- stopping --------------------------------------------------------------------------
@@ -683,8 +697,7 @@ export async function runSend(options: SendOptions): Promise<SendResult> {
       // unless a post was cut short (see partitions.ts).
       for (const state of [...states.values()]) {
         clearTimeout(state.commitTimer)
-        await state.committing
-        await commit(c, state, state.watermark(), 'closed')
+        await commit(c, state, 'closed')
       }
     }
     const counted = deliverer?.stats
