@@ -286,7 +286,8 @@ export async function runSend(options: SendOptions): Promise<SendResult> {
           state.seen = Math.max(state.seen, Math.min(next, targetOf(payload.partition)))
           scheduleCommit(state)
         }
-      } else if (drain && !dryRun) {
+      } else if (drain) {
+        // Nothing taken on from it yet, so everything before `next` is markers: done up to there.
         drain.advance(payload.topic, payload.partition, next)
       }
     })
