@@ -104,6 +104,9 @@ Logs go to stderr: JSON Lines when stdout is not a terminal, readable lines othe
       bootstrap: result.bootstrap,
       lag: result.lag,
       ms: result.ms,
+      streamMs: result.streamMs,
+      streamStartedAt: result.streamStartedAt,
+      lastBatchAt: result.lastBatchAt,
     }
   }
 }

@@ -3,6 +3,7 @@ import type {Admin, Kafka, LogEntry, Producer, ProducerConfig} from 'kafkajs'
 import type {Config} from '../config/schema.js'
 import {silentLogger, type Logger} from '../output/log.js'
 import {kafkaClientConfig, kafkaError} from './connection.js'
+import {speedUpKafkaJs} from './kafkajs-speedup.js'
 import {silenceKafkajsTimeoutWarning} from './node-warnings.js'
 
 /** kafkajs, loaded on first use so that commands without Kafka (and `fa --version`) never pay for it. */
@@ -13,6 +14,7 @@ let loaded: Promise<KafkaJs> | undefined
 export function loadKafkaJs(): Promise<KafkaJs> {
   if (!loaded) {
     silenceKafkajsTimeoutWarning()
+    speedUpKafkaJs()
     // A CommonJS module: Node detects only some of its exports as named ones, so use the default.
     loaded = import('kafkajs').then((mod) => (mod as {default?: KafkaJs}).default ?? mod)
   }

@@ -40,8 +40,10 @@ export const defaultTuning: EnrichTuning = {
   heartbeatInterval: 3_000,
   rebalanceTimeout: 60_000,
   maxWaitTimeInMs: 500,
-  maxBytesPerPartition: 4 << 20,
-  maxBytes: 32 << 20,
+  // Smaller fetch rounds keep rebalances quick (a member rejoins only after its round) and what
+  // at-least-once may repeat after one small; 1 MiB per partition is still ~2,000 events a batch.
+  maxBytesPerPartition: 1 << 20,
+  maxBytes: 16 << 20,
   partitionsConsumedConcurrently: 4,
   maxRequestBytes: 900_000,
   maxRecordBytes: 1_000_000,
@@ -107,6 +109,11 @@ export interface EnrichResult {
   /** Records of the source topics not yet processed when the run ended (null if it could not be read). */
   lag: LagReport | null
   ms: number
+  /** Time spent consuming the source topics (from starting the consumer to the end offsets, or to the signal). */
+  streamMs: number
+  /** When the consumer started, and when the last batch was written and committed (epoch ms; null: none). */
+  streamStartedAt: number | null
+  lastBatchAt: number | null
 }
 
 /** The transactional id of one instance: prefix, group and instance, e.g. `fa-enrich-fa-enrich-host1`. */
@@ -148,6 +155,9 @@ export async function runEnrich(options: EnrichOptions): Promise<EnrichResult> {
   let stoppedBy: EnrichResult['stoppedBy'] = 'end'
   let bootstrap = {records: 0, ms: 0}
   let lag: LagReport | null = null
+  let streamMs = 0
+  let streamStartedAt: number | null = null
+  let lastBatchAt: number | null = null
   try {
     admin = await retryInFollow(() => connectAdmin(kafka, config), {follow, signal, log, what: 'connecting to Kafka'})
     const needed = [...sources, ...topology.tableTopics.map((t) => t.topic), topology.deadLetterTopic, ...topology.alertTypes.map((a) => topology.topic(a.sink))]
@@ -222,7 +232,7 @@ export async function runEnrich(options: EnrichOptions): Promise<EnrichResult> {
       return await finish()
     }
 
-    const eachBatch = async ({batch, heartbeat, pause, isStale}: EachBatchPayload) => {
+    const eachBatch = async ({batch, pause, isStale}: EachBatchPayload) => {
       if (activeWriter.fatal) throw activeWriter.fatal
       const {topic, partition} = batch
       const outcomes: Outcome[][] = new Array(batch.messages.length)
@@ -245,10 +255,12 @@ export async function runEnrich(options: EnrichOptions): Promise<EnrichResult> {
       if (isStale()) return
       const next = String(BigInt(batch.lastOffset()) + 1n)
       await activeWriter.submit(outputs, bytes, [{topic, partition, offset: next}])
+      lastBatchAt = Date.now()
       for (const result of outcomes) summary.add(result)
       processed += batch.messages.length
       if (!follow && markDone(topic, partition, Number(next))) pause()
-      await heartbeat()
+      // No heartbeat() here: it throws when the group rebalances, which would fail a batch that is
+      // already written (and, at-least-once, write it again). kafkajs heartbeats after each batch.
     }
 
     /** After a failed transaction: read again from what is committed (nothing of it is lost or doubled). */
@@ -286,6 +298,8 @@ export async function runEnrich(options: EnrichOptions): Promise<EnrichResult> {
             .catch((error) => log.debug('cannot read committed offsets', {error}))
         }, 2_000)
 
+    const streamStarted = Date.now()
+    streamStartedAt = streamStarted
     try {
       consumer = await startConsumer()
       await new Promise<void>((resolve, reject) => {
@@ -296,6 +310,7 @@ export async function runEnrich(options: EnrichOptions): Promise<EnrichResult> {
         fatalPromise.then(reject)
       })
     } finally {
+      streamMs = Date.now() - streamStarted
       clearInterval(ticker)
       clearInterval(reporter)
       clearInterval(poller)
@@ -375,6 +390,9 @@ export async function runEnrich(options: EnrichOptions): Promise<EnrichResult> {
       bootstrap,
       lag,
       ms: Date.now() - started,
+      streamMs,
+      streamStartedAt,
+      lastBatchAt,
     }
   }
 
