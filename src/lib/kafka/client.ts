@@ -39,10 +39,22 @@ export async function createKafka(
     logCreator: () => (entry: LogEntry) => {
       const {message, timestamp: _t, logger: _l, stack, ...extra} = entry.log
       const fields = {namespace: entry.namespace, ...extra, ...(log.isEnabled('debug') && stack ? {stack} : {})}
-      if (entry.level <= logLevel.WARN) log.warn(message, fields)
+      if (entry.level <= logLevel.WARN && !isRoutine(message, extra)) log.warn(message, fields)
       else log.debug(message, fields)
     },
   })
+}
+
+/**
+ * kafkajs warnings that describe a normal, retried situation, not trouble: fa bounds the retries
+ * of its idempotent producer on purpose (a transaction that fails is aborted and redone), and a
+ * coordinator still finishing the previous transaction or a group rebalancing answer once and
+ * succeed on the retry. Logged at debug level instead.
+ */
+function isRoutine(message: string, extra: Record<string, unknown>): boolean {
+  if (message.startsWith('Limiting retries for the idempotent producer')) return true
+  const error = String(extra.error ?? '')
+  return /concurrent operation on the same transaction|group is rebalancing/.test(error)
 }
 
 /** Connects an admin client, or throws a one-line FaError (exit code 5) naming the brokers. */

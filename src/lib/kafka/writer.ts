@@ -186,7 +186,9 @@ export class OutputWriter {
     const producer = await createProducer(
       this.options.kafka,
       transactionalId
-        ? {transactionalId, idempotent: true, maxInFlightRequests: 1, transactionTimeout: 60_000, retry: {retries: 8, initialRetryTime: 300, maxRetryTime: 10_000}}
+        ? // Right after a commit the coordinator answers CONCURRENT_TRANSACTIONS until its markers are
+          // written: retry that within milliseconds (as the Java client does), not 300 ms later.
+          {transactionalId, idempotent: true, maxInFlightRequests: 1, transactionTimeout: 60_000, retry: {retries: 15, initialRetryTime: 20, maxRetryTime: 10_000}}
         : {retry: {retries: 8, initialRetryTime: 300, maxRetryTime: 10_000}},
     )
     await producer.connect()
