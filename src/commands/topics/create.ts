@@ -35,8 +35,10 @@ Idempotent: topics that already exist are reported with their partitions, replic
     const loaded = await this.loadConfig(flags.config)
     const {config} = loaded
     const topology = await buildTopology(loaded)
-    const log = createLogger({level: this.verbose ? 'debug' : 'warn'})
-    const kafka = await createKafka(config, {log, clientIdSuffix: 'topics'})
+    // A one-shot admin command: kafkajs' own retry chatter only with --verbose, and an unreachable
+    // cluster is reported after a few seconds, not after the long backoff a service wants.
+    const log = createLogger({level: this.verbose ? 'debug' : 'error'})
+    const kafka = await createKafka(config, {log, clientIdSuffix: 'topics', retry: {retries: 3, initialRetryTime: 300, maxRetryTime: 2_000}})
     const admin = await connectAdmin(kafka, config)
     let result: EnsureTopicsResult
     try {

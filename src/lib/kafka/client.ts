@@ -1,4 +1,4 @@
-import type {Admin, Kafka, LogEntry, Producer, ProducerConfig} from 'kafkajs'
+import type {Admin, Kafka, LogEntry, Producer, ProducerConfig, RetryOptions} from 'kafkajs'
 
 import type {Config} from '../config/schema.js'
 import {silentLogger, type Logger} from '../output/log.js'
@@ -28,13 +28,15 @@ export function loadKafkaJs(): Promise<KafkaJs> {
  */
 export async function createKafka(
   config: Config,
-  options: {log?: Logger; clientIdSuffix?: string; env?: NodeJS.ProcessEnv} = {},
+  options: {log?: Logger; clientIdSuffix?: string; env?: NodeJS.ProcessEnv; retry?: RetryOptions} = {},
 ): Promise<Kafka> {
   const {Kafka, logLevel} = await loadKafkaJs()
   const log = (options.log ?? silentLogger).child({component: 'kafkajs'})
   const level = log.isEnabled('debug') ? logLevel.INFO : logLevel.WARN
+  const base = kafkaClientConfig(config, options.env, options.clientIdSuffix)
   return new Kafka({
-    ...kafkaClientConfig(config, options.env, options.clientIdSuffix),
+    ...base,
+    retry: options.retry ?? base.retry,
     logLevel: level,
     logCreator: () => (entry: LogEntry) => {
       const {message, timestamp: _t, logger: _l, stack, ...extra} = entry.log
