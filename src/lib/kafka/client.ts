@@ -55,8 +55,7 @@ export async function createKafka(
  */
 function isRoutine(message: string, extra: Record<string, unknown>): boolean {
   if (message.startsWith('Limiting retries for the idempotent producer')) return true
-  const error = String(extra.error ?? '')
-  return /concurrent operation on the same transaction|group is rebalancing/.test(error)
+  return /concurrent operation on the same transaction|group is rebalancing/.test(`${message} ${String(extra.error ?? '')}`)
 }
 
 /** Connects an admin client, or throws a one-line FaError (exit code 5) naming the brokers. */
