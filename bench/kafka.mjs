@@ -32,8 +32,9 @@ if (!brokers) {
   console.log(`broker ${brokers} started in ${((Date.now() - t0) / 1000).toFixed(1)} s`)
 }
 
+const benchPrefix = `bench-${randomUUID().slice(0, 8)}.`
 try {
-  const prefix = `bench-${randomUUID().slice(0, 8)}.`
+  const prefix = benchPrefix
   const names = {
     notifications: 'data-notifications-pipeline', assignments: 'data-csdr-assignment', slackUsers: 'data-slack-users',
     onboarding: 'data-onboarding-events', slackMessages: 'slack-messages', slackResponses: 'slack-responses',
@@ -93,6 +94,9 @@ try {
       const rate = EVENTS / ((last - first) / 1000)
       const tables = Math.max(...summaries.map((s) => s.bootstrap.ms))
       results.push({name, n, rate})
+      if (process.env.BENCH_VERBOSE) {
+        for (const s of summaries) console.log(`  instance: started +${s.streamStartedAt - first} ms, last batch +${s.lastBatchAt - first} ms, ${s.pipelines['connector-provisioning-failed']?.read ?? 0} events`)
+      }
       console.log(`${`${name}, ${n} instance${n > 1 ? 's' : ''}`.padEnd(28)} ${Math.round(rate).toLocaleString('en').padStart(8)} records/s  ` +
         `(${EVENTS.toLocaleString('en')} events in ${((last - first) / 1000).toFixed(2)} s, ${read - EVENTS > 0 ? `${read - EVENTS} read twice after a rebalance, ` : ''}` +
         `${alerts.toLocaleString('en')} alerts; tables loaded in ${(tables / 1000).toFixed(1)} s; whole run ${(wall / 1000).toFixed(1)} s)`)
@@ -102,7 +106,21 @@ try {
   console.log(`\nat-least-once: ${Math.round(best).toLocaleString('en')} records/s at best (target: at least ${TARGET.toLocaleString('en')}) ${best >= TARGET ? 'OK' : 'BELOW TARGET'}`)
 } finally {
   if (broker) await broker.stop()
+  else await deleteTopics().catch((error) => console.error(`could not delete the bench topics: ${error.message}`))
   rmSync(work, {recursive: true, force: true})
+}
+
+/** On a broker we did not start, remove what the bench wrote (it is a few GB per run). */
+async function deleteTopics() {
+  const kafka = new kafkajs.Kafka({clientId: 'fa-bench', brokers: [brokers], logLevel: kafkajs.logLevel.NOTHING})
+  const admin = kafka.admin()
+  await admin.connect()
+  try {
+    const topics = (await admin.listTopics()).filter((t) => t.startsWith(benchPrefix))
+    if (topics.length > 0) await admin.deleteTopics({topics})
+  } finally {
+    await admin.disconnect()
+  }
 }
 
 /** Produces `count` generated messages in large batches, a few requests in flight. */
