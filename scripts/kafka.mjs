@@ -158,7 +158,8 @@ transaction.remove.expired.transaction.cleanup.interval.ms=1000
 
 # Small disk/memory footprint on a 2-core machine.
 log.segment.bytes=16777216
-log.retention.hours=24
+# Fixtures carry fixed, old timestamps: time-based retention would delete them under the tests.
+log.retention.ms=-1
 log.cleaner.dedupe.buffer.size=16777216
 num.network.threads=2
 num.io.threads=2
