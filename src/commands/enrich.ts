@@ -1,7 +1,8 @@
 import {Flags} from '@oclif/core'
 
 import {BaseCommand} from '../lib/cli/base-command.js'
-import {runEnrich, tuningFromEnv, type EnrichResult} from '../lib/kafka/enrich.js'
+import {runEnrich, type EnrichResult} from '../lib/kafka/enrich.js'
+import {tuningFromEnv} from '../lib/kafka/tuning.js'
 import {colorFor} from '../lib/output/color.js'
 import {renderSummary} from '../lib/output/human.js'
 import {createLogger} from '../lib/output/log.js'

@@ -15,61 +15,9 @@ import {connectAdmin, createKafka, disconnectQuietly, withTimeout} from './clien
 import {decodeHeaders, fromKafka, toKafka} from './codec.js'
 import {kafkaError} from './connection.js'
 import {TableLoader, type TableStats} from './table-loader.js'
+import {defaultTuning, type EnrichTuning} from './tuning.js'
 import {missingTopics} from './topics.js'
 import {messageBytes, OutputWriter, type PartitionOffset} from './writer.js'
-
-/** Consumer and producer settings that matter for latency, throughput and failover speed. */
-export interface EnrichTuning {
-  /** A member that stops heartbeating leaves the group after this long (a killed process's partitions move then). */
-  sessionTimeout: number
-  heartbeatInterval: number
-  rebalanceTimeout: number
-  /** How long a fetch waits for data when there is none (follow mode latency when idle). */
-  maxWaitTimeInMs: number
-  maxBytesPerPartition: number
-  maxBytes: number
-  partitionsConsumedConcurrently: number
-  /** Estimated bytes per produce request (under the broker's message.max.bytes). */
-  maxRequestBytes: number
-  /** A single output record above this is replaced by a dead letter without its value. */
-  maxRecordBytes: number
-}
-
-export const defaultTuning: EnrichTuning = {
-  sessionTimeout: 30_000,
-  heartbeatInterval: 3_000,
-  rebalanceTimeout: 60_000,
-  maxWaitTimeInMs: 500,
-  // Smaller fetch rounds keep rebalances quick (a member rejoins only after its round) and what
-  // at-least-once may repeat after one small; 1 MiB per partition is still ~2,000 events a batch.
-  maxBytesPerPartition: 1 << 20,
-  maxBytes: 16 << 20,
-  partitionsConsumedConcurrently: 4,
-  maxRequestBytes: 900_000,
-  maxRecordBytes: 1_000_000,
-}
-
-const TUNING_ENV: Record<keyof EnrichTuning, string> = {
-  sessionTimeout: 'FA_KAFKA_SESSION_TIMEOUT_MS',
-  heartbeatInterval: 'FA_KAFKA_HEARTBEAT_INTERVAL_MS',
-  rebalanceTimeout: 'FA_KAFKA_REBALANCE_TIMEOUT_MS',
-  maxWaitTimeInMs: 'FA_KAFKA_MAX_WAIT_MS',
-  maxBytesPerPartition: 'FA_KAFKA_MAX_BYTES_PER_PARTITION',
-  maxBytes: 'FA_KAFKA_MAX_BYTES',
-  partitionsConsumedConcurrently: 'FA_KAFKA_CONCURRENCY',
-  maxRequestBytes: 'FA_KAFKA_MAX_REQUEST_BYTES',
-  maxRecordBytes: 'FA_KAFKA_MAX_RECORD_BYTES',
-}
-
-/** Tuning from the environment (`FA_KAFKA_SESSION_TIMEOUT_MS=6000` ...); unset or invalid values are ignored. */
-export function tuningFromEnv(env: NodeJS.ProcessEnv = process.env): Partial<EnrichTuning> {
-  const out: Partial<EnrichTuning> = {}
-  for (const [name, variable] of Object.entries(TUNING_ENV) as Array<[keyof EnrichTuning, string]>) {
-    const value = Number(env[variable])
-    if (env[variable] && Number.isInteger(value) && value > 0) out[name] = value
-  }
-  return out
-}
 
 export type Guarantee = 'at-least-once' | 'exactly-once'
 
