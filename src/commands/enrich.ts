@@ -2,6 +2,7 @@ import {Flags} from '@oclif/core'
 
 import {BaseCommand} from '../lib/cli/base-command.js'
 import {runEnrich, type EnrichResult} from '../lib/kafka/enrich.js'
+import {handleShutdownSignals} from '../lib/kafka/shutdown.js'
 import {tuningFromEnv} from '../lib/kafka/tuning.js'
 import {colorFor} from '../lib/output/color.js'
 import {renderSummary} from '../lib/output/human.js'
@@ -46,20 +47,8 @@ Logs go to stderr: JSON Lines when stdout is not a terminal, readable lines othe
     const log = createLogger({level: this.verbose ? 'debug' : undefined})
 
     // A signal only asks the run to stop (finish the batches in flight, commit, disconnect); a
-    // second one exits at once. Never this.exit() here: it throws outside oclif's error handling.
-    const controller = new AbortController()
-    let stopSignal: NodeJS.Signals | undefined
-    const onSignal = (signal: NodeJS.Signals) => {
-      if (stopSignal) {
-        log.warn('second signal: exiting now', {signal})
-        process.exit(130)
-      }
-      stopSignal = signal
-      log.info('stopping', {signal})
-      controller.abort(new Error(`stopped by ${signal}`))
-    }
-    process.on('SIGINT', onSignal)
-    process.on('SIGTERM', onSignal)
+    // second one exits at once, with 130 whichever signals they were.
+    const signals = handleShutdownSignals({log, secondSignalExitCode: 130})
 
     let result: EnrichResult
     try {
@@ -70,20 +59,19 @@ Logs go to stderr: JSON Lines when stdout is not a terminal, readable lines othe
         exactlyOnce: flags['exactly-once'],
         instance: flags.instance,
         follow: flags.follow,
-        signal: controller.signal,
+        signal: signals.signal,
         log,
         tuning: tuningFromEnv(),
       })
     } finally {
-      process.off('SIGINT', onSignal)
-      process.off('SIGTERM', onSignal)
+      signals.dispose()
       // Everything is disconnected by now; if a kafkajs timer or socket still holds the event
       // loop, don't let it keep a finished run (or a stopped service) alive.
       setTimeout(() => process.exit(), 3_000).unref()
     }
 
     // A cron run cut short by a signal did not get to the end: say so in the exit code.
-    if (!flags.follow && result.stoppedBy === 'signal') process.exitCode = stopSignal === 'SIGTERM' ? 143 : 130
+    if (!flags.follow && result.stoppedBy === 'signal') process.exitCode = signals.exitCode
 
     const c = colorFor(process.stdout)
     const extra: Record<string, string | number> = {
@@ -91,7 +79,7 @@ Logs go to stderr: JSON Lines when stdout is not a terminal, readable lines othe
       group: result.group,
       tables: result.tables.map((t) => `${t.table} ${t.rows} rows${t.deadLetters ? ` (${t.deadLetters} dead letters)` : ''}`).join(', ') || 'none',
       'lag at exit': result.lag ? String(result.lag.total) : 'unknown',
-      time: `${(result.ms / 1000).toFixed(1)} s${result.stoppedBy === 'signal' ? ` (stopped by ${stopSignal ?? 'signal'})` : ''}`,
+      time: `${(result.ms / 1000).toFixed(1)} s${result.stoppedBy === 'signal' ? ` (stopped by ${signals.received ?? 'signal'})` : ''}`,
     }
     this.log(renderSummary(result.summary, c, extra).trimEnd())
     return {

@@ -1,6 +1,7 @@
 import {Args, Flags} from '@oclif/core'
 
 import {BaseCommand} from '../lib/cli/base-command.js'
+import {handleShutdownSignals} from '../lib/kafka/shutdown.js'
 import {colorFor} from '../lib/output/color.js'
 import {createLogger, silentLogger} from '../lib/output/log.js'
 import type {ProduceSummary} from '../lib/produce/run.js'
@@ -48,10 +49,9 @@ Credentials: Application Default Credentials (gcloud auth application-default lo
     const out = colorFor(process.stdout)
     // With --dry-run --json, stdout is only the records.
     const info = (line: string) => (dryRun && flags.json ? process.stderr.write(`${line}\n`) : this.log(line))
-    const abort = new AbortController()
-    const onSignal = () => abort.abort()
-    process.once('SIGINT', onSignal)
-    process.once('SIGTERM', onSignal)
+    const log = this.verbose ? createLogger({level: 'debug'}) : silentLogger
+    // The first SIGINT/SIGTERM stops the query (nothing produced, no checkpoint); a second one exits at once.
+    const signals = handleShutdownSignals({log})
     let summary: ProduceSummary
     try {
       summary = await runProduce({
@@ -61,8 +61,8 @@ Credentials: Application Default Credentials (gcloud auth application-default lo
         until: flags.until,
         dryRun,
         pageSize: flags['page-size'],
-        signal: abort.signal,
-        log: this.verbose ? createLogger({level: 'debug'}) : silentLogger,
+        signal: signals.signal,
+        log,
         onEstimate: (estimate) => info(describeEstimate(estimate, loaded.config.bigquery.pricePerTiB)),
         onRecord: (record, kind) => {
           if (flags.json) process.stdout.write(JSON.stringify(record) + '\n')
@@ -76,8 +76,7 @@ Credentials: Application Default Credentials (gcloud auth application-default lo
       process.exitCode = 130
       return
     } finally {
-      process.off('SIGINT', onSignal)
-      process.off('SIGTERM', onSignal)
+      signals.dispose()
     }
 
     if (flags.json && !dryRun) {

@@ -11,12 +11,19 @@ export interface ShutdownSignals {
   dispose(): void
 }
 
+export interface ShutdownOptions {
+  log?: Logger
+  signals?: NodeJS.Signals[]
+  /** The exit code of a second signal (default: that signal's, 130 for SIGINT, 143 for SIGTERM). */
+  secondSignalExitCode?: number
+}
+
 /**
  * Graceful stop for long-running commands: the first SIGINT/SIGTERM aborts `signal` (finish or
  * abort what is in flight, record, commit, disconnect), a second one exits at once. Never calls
  * oclif's `this.exit()` (it throws outside the command's error handling).
  */
-export function handleShutdownSignals(options: {log?: Logger; signals?: NodeJS.Signals[]} = {}): ShutdownSignals {
+export function handleShutdownSignals(options: ShutdownOptions = {}): ShutdownSignals {
   const controller = new AbortController()
   const signals = options.signals ?? ['SIGINT', 'SIGTERM']
   let received: NodeJS.Signals | undefined
@@ -24,7 +31,7 @@ export function handleShutdownSignals(options: {log?: Logger; signals?: NodeJS.S
   const onSignal = (signal: NodeJS.Signals) => {
     if (received) {
       options.log?.warn('second signal: exiting now', {signal})
-      process.exit(codeOf(signal))
+      process.exit(options.secondSignalExitCode ?? codeOf(signal))
     }
     received = signal
     options.log?.info('stopping', {signal})
