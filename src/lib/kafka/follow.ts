@@ -10,9 +10,16 @@ export interface TopicFollowerOptions {
   topics: string[]
   /** A group id of its own (throwaway: nothing is ever committed to it). */
   groupId: string
-  /** Applies records in offset order per partition; may return a promise (awaited before going on). */
-  onMessages: (topic: string, partition: number, messages: KafkaMessage[]) => void | Promise<void>
+  /**
+   * Applies records in offset order per partition; may return a promise (awaited before going on)
+   * and the number of records it applied (default: all of them).
+   */
+  onMessages: (topic: string, partition: number, messages: KafkaMessage[]) => void | number | Promise<void | number>
   log?: Logger
+  /** The `component` of its log lines (default `follow`). */
+  component?: string
+  /** Names its consumer in log lines (default `follower consumer`). */
+  label?: string
   consumer?: Partial<ConsumerConfig>
   /**
    * When nothing arrives for this long during the bootstrap although fetches succeed, the
@@ -21,6 +28,9 @@ export interface TopicFollowerOptions {
    */
   stallMs?: number
 }
+
+/** Called once the end offsets to read are known: `records` to read; may return a clean-up, called when the bootstrap ends. */
+export type OnBootstrap = (records: number) => void | (() => void)
 
 export interface FollowStart {
   /** Records read to reach the end offsets seen at start. */
@@ -42,7 +52,7 @@ export class TopicFollower {
   private readonly pending = new Map<string, {topic: string; partition: number; target: number}>()
   private loaded = false
   private stopping = false
-  private bootstrapRecords = 0
+  private bootstrapped = 0
   private lastProgressAt = Date.now()
   private fetchesSinceProgress = 0
   private finishBootstrap: (() => void) | undefined
@@ -51,23 +61,37 @@ export class TopicFollower {
   records = 0
 
   constructor(private readonly options: TopicFollowerOptions) {
-    this.log = (options.log ?? silentLogger).child({component: 'follow', topics: options.topics})
+    this.log = (options.log ?? silentLogger).child({component: options.component ?? 'follow', topics: options.topics})
   }
 
   get isLoaded(): boolean {
     return this.loaded
   }
 
+  /** Records applied so far while reading to the end offsets seen at start. */
+  get bootstrapRecords(): number {
+    return this.bootstrapped
+  }
+
+  private get label(): string {
+    return this.options.label ?? 'follower consumer'
+  }
+
   /** Reads every topic to the end offsets seen now; resolves when that is applied. */
-  async start(signal?: AbortSignal): Promise<FollowStart> {
+  async start(signal?: AbortSignal, onBootstrap?: OnBootstrap): Promise<FollowStart> {
     const started = Date.now()
+    let toRead = 0
     for (const topic of this.options.topics) {
       for (const {partition, high, low} of await this.options.admin.fetchTopicOffsets(topic)) {
         const k = partitionKey(topic, partition)
         this.positions.set(k, Number(low))
-        if (Number(high) > Number(low)) this.pending.set(k, {topic, partition, target: Number(high)})
+        if (Number(high) > Number(low)) {
+          this.pending.set(k, {topic, partition, target: Number(high)})
+          toRead += Number(high) - Number(low)
+        }
       }
     }
+    const cleanUp = onBootstrap?.(toRead)
     const stallCheck = setInterval(() => this.checkStall(), 1_000)
     let onAbort: (() => void) | undefined
     try {
@@ -82,8 +106,9 @@ export class TopicFollower {
     } finally {
       clearInterval(stallCheck)
       if (onAbort) signal?.removeEventListener('abort', onAbort)
+      cleanUp?.()
     }
-    return {records: this.bootstrapRecords, ms: Date.now() - started}
+    return {records: this.bootstrapped, ms: Date.now() - started}
   }
 
   async stop(timeoutMs = 5_000): Promise<void> {
@@ -91,7 +116,7 @@ export class TopicFollower {
     clearTimeout(this.restartTimer)
     const consumer = this.consumer
     this.consumer = undefined
-    if (!(await disconnectQuietly(consumer, timeoutMs))) this.log.warn('follower did not disconnect in time')
+    if (!(await disconnectQuietly(consumer, timeoutMs))) this.log.warn(`${this.label} did not disconnect in time`)
   }
 
   private async run(): Promise<void> {
@@ -121,10 +146,11 @@ export class TopicFollower {
     })
     consumer.on(CRASH, ({payload}) => {
       if (this.stopping) return
-      this.log.warn('follower consumer failed', {error: payload.error, restart: payload.restart})
+      this.log.warn(`${this.label} failed`, {error: payload.error, restart: payload.restart})
       if (!payload.restart) {
+        // kafkajs gives up on non-retriable errors; a follower must keep following, so start over.
         this.restartTimer = setTimeout(() => {
-          if (!this.stopping) this.run().catch((error: Error) => this.log.error('follower cannot restart', {error}))
+          if (!this.stopping) this.run().catch((error: Error) => this.log.error(`${this.label} cannot restart`, {error}))
         }, 5_000)
       }
     })
@@ -140,9 +166,9 @@ export class TopicFollower {
     // Never apply a record twice (a restarted consumer starts again from the beginning).
     const fresh = batch.messages.filter((m) => Number(m.offset) >= from)
     if (fresh.length > 0) {
-      await this.options.onMessages(topic, partition, fresh)
-      this.records += fresh.length
-      if (!this.loaded) this.bootstrapRecords += fresh.length
+      const applied = (await this.options.onMessages(topic, partition, fresh)) ?? fresh.length
+      this.records += applied
+      if (!this.loaded) this.bootstrapped += applied
     }
     this.advance(topic, partition, Number(batch.lastOffset()) + 1)
   }

@@ -1,4 +1,4 @@
-import type {Admin, Consumer, ConsumerConfig, EachBatchPayload, Kafka} from 'kafkajs'
+import type {Admin, ConsumerConfig, Kafka, KafkaMessage} from 'kafkajs'
 
 import {silentLogger, type Logger} from '../output/log.js'
 import {progressBar} from '../output/progress.js'
@@ -6,8 +6,8 @@ import type {Summary} from '../pipeline/summary.js'
 import type {TableStore} from '../pipeline/table.js'
 import type {Outcome, Topology} from '../pipeline/topology.js'
 import type {TopicRecord} from '../records/record.js'
-import {disconnectQuietly} from './client.js'
 import {fromKafka} from './codec.js'
+import {TopicFollower} from './follow.js'
 
 export interface TableLoaderOptions {
   kafka: Kafka
@@ -51,44 +51,44 @@ export interface BootstrapResult {
   ms: number
 }
 
-interface PartitionTarget {
-  topic: string
-  partition: number
-  target: number
-}
-
 /**
  * Keeps every table of a topology in memory like a Kafka Streams GlobalKTable: `start()` reads
  * each table topic from the beginning to the end offsets seen at start (read_committed, so
  * aborted transactions never count), then resolves; the same consumer keeps following the
- * topics, so later upserts and tombstones apply to later events. It has its own consumer, so the
- * event stream never waits for it once it has bootstrapped.
+ * topics, so later upserts and tombstones apply to later events. It has its own consumer (a
+ * TopicFollower), so the event stream never waits for it once it has bootstrapped.
  */
 export class TableLoader {
-  private consumer: Consumer | undefined
   private readonly log: Logger
-  private readonly positions = new Map<string, number>()
-  private readonly pending = new Map<string, PartitionTarget>()
+  private readonly follower: TopicFollower | undefined
   private readonly stats = new Map<string, TableStats>()
-  private loaded = false
-  private stopping = false
-  private bootstrapRecords = 0
-  private totalToLoad = 0
-  private lastProgressAt = Date.now()
-  private fetchesSinceProgress = 0
-  private finishBootstrap: (() => void) | undefined
-  private failBootstrap: ((error: Error) => void) | undefined
-  private restartTimer: NodeJS.Timeout | undefined
+  /** Without table topics there is nothing to read: loaded once started. */
+  private started = false
 
   constructor(private readonly options: TableLoaderOptions) {
     this.log = (options.log ?? silentLogger).child({component: 'tables'})
     for (const {topic, table} of options.topology.tableTopics) {
       this.stats.set(topic, {topic, table: table.name, records: 0, upserts: 0, deletes: 0, deadLetters: 0, rows: 0})
     }
+    const topics = options.topology.tableTopics.map((t) => t.topic)
+    if (topics.length > 0) {
+      this.follower = new TopicFollower({
+        kafka: options.kafka,
+        admin: options.admin,
+        topics,
+        groupId: options.groupId,
+        onMessages: (topic, partition, messages) => this.apply(topic, partition, messages),
+        log: options.log,
+        component: 'tables',
+        label: 'table consumer',
+        consumer: options.consumer,
+        stallMs: options.stallMs,
+      })
+    }
   }
 
   get isLoaded(): boolean {
-    return this.loaded
+    return this.follower?.isLoaded ?? this.started
   }
 
   tableStats(): TableStats[] {
@@ -98,46 +98,23 @@ export class TableLoader {
 
   /** Loads every table to the end offsets seen now; resolves when they are in memory. */
   async start(signal?: AbortSignal): Promise<BootstrapResult> {
-    const started = Date.now()
+    this.started = true
+    const follower = this.follower
+    if (!follower) return {tables: [], records: 0, ms: 0}
     const topics = this.options.topology.tableTopics.map((t) => t.topic)
-    if (topics.length === 0) {
-      this.loaded = true
-      return {tables: [], records: 0, ms: 0}
-    }
-    for (const topic of topics) {
-      for (const {partition, high, low} of await this.options.admin.fetchTopicOffsets(topic)) {
-        const target = Number(high)
-        const from = Number(low)
-        this.positions.set(key(topic, partition), from)
-        if (target > from) {
-          this.pending.set(key(topic, partition), {topic, partition, target})
-          this.totalToLoad += target - from
-        }
+    const {records, ms} = await follower.start(signal, (toLoad) => {
+      this.log.info('loading tables', {topics, records: toLoad})
+      const bar = this.options.progress === false ? undefined : progressBar('tables', Math.max(1, toLoad), 'records')
+      const ticker = bar
+        ? setInterval(() => bar.update(follower.bootstrapRecords), 200)
+        : setInterval(() => this.log.info('loading tables', {loaded: follower.bootstrapRecords, of: toLoad}), 10_000)
+      return () => {
+        clearInterval(ticker)
+        bar?.update(follower.bootstrapRecords)
+        bar?.stop()
       }
-    }
-    this.log.info('loading tables', {topics, records: this.totalToLoad})
-    const bar = this.options.progress === false ? undefined : progressBar('tables', Math.max(1, this.totalToLoad), 'records')
-    const ticker = bar
-      ? setInterval(() => bar.update(this.bootstrapRecords), 200)
-      : setInterval(() => this.log.info('loading tables', {loaded: this.bootstrapRecords, of: this.totalToLoad}), 10_000)
-    const stallCheck = setInterval(() => this.checkStall(), 1_000)
-    try {
-      await new Promise<void>((resolve, reject) => {
-        this.finishBootstrap = resolve
-        this.failBootstrap = reject
-        const onAbort = () => reject(signal?.reason ?? new Error('aborted'))
-        if (signal?.aborted) return onAbort()
-        signal?.addEventListener('abort', onAbort, {once: true})
-        if (this.pending.size === 0) this.markLoaded()
-        this.run().catch(reject)
-      })
-    } finally {
-      clearInterval(ticker)
-      clearInterval(stallCheck)
-      bar?.update(this.bootstrapRecords)
-      bar?.stop()
-    }
-    const result = {tables: this.tableStats(), records: this.bootstrapRecords, ms: Date.now() - started}
+    })
+    const result = {tables: this.tableStats(), records, ms}
     this.log.info('tables loaded', {
       ms: result.ms,
       records: result.records,
@@ -147,64 +124,16 @@ export class TableLoader {
   }
 
   async stop(timeoutMs = 5_000): Promise<void> {
-    this.stopping = true
-    clearTimeout(this.restartTimer)
-    const consumer = this.consumer
-    this.consumer = undefined
-    if (!(await disconnectQuietly(consumer, timeoutMs))) this.log.warn('table consumer did not disconnect in time')
+    await this.follower?.stop(timeoutMs)
   }
 
-  private async run(): Promise<void> {
-    const consumer = this.options.kafka.consumer({
-      maxWaitTimeInMs: 500,
-      maxBytesPerPartition: 8 << 20,
-      maxBytes: 64 << 20,
-      ...this.options.consumer,
-      groupId: this.options.groupId,
-      readUncommitted: false,
-      allowAutoTopicCreation: false,
-      retry: {retries: 8, initialRetryTime: 300, maxRetryTime: 15_000, restartOnFailure: async () => !this.stopping},
-    })
-    this.consumer = consumer
-    const {END_BATCH_PROCESS, FETCH, GROUP_JOIN, CRASH} = consumer.events
-    // Filtered batches (only control records or aborted transactions) never reach eachBatch,
-    // but they move the position, and so may complete a partition.
-    consumer.on(END_BATCH_PROCESS, ({payload}) => this.advance(payload.topic, payload.partition, Number(payload.lastOffset) + 1))
-    consumer.on(FETCH, () => this.fetchesSinceProgress++)
-    // After a restart the throwaway group has no offsets: continue where this process was.
-    consumer.on(GROUP_JOIN, ({payload}) => {
-      for (const [topic, partitions] of Object.entries(payload.memberAssignment)) {
-        for (const partition of partitions) {
-          const position = this.positions.get(key(topic, partition))
-          if (position !== undefined && position > 0) consumer.seek({topic, partition, offset: String(position)})
-        }
-      }
-    })
-    consumer.on(CRASH, ({payload}) => {
-      if (this.stopping) return
-      this.log.warn('table consumer failed', {error: payload.error, restart: payload.restart})
-      if (!payload.restart) {
-        // kafkajs gives up on non-retriable errors; tables must keep following, so start over.
-        this.restartTimer = setTimeout(() => {
-          if (!this.stopping) this.run().catch((error: Error) => this.log.error('table consumer cannot restart', {error}))
-        }, 5_000)
-      }
-    })
-    await consumer.connect()
-    await consumer.subscribe({topics: this.options.topology.tableTopics.map((t) => t.topic), fromBeginning: true})
-    await consumer.run({autoCommit: false, partitionsConsumedConcurrently: 1, eachBatch: (payload) => this.eachBatch(payload)})
-  }
-
-  private async eachBatch({batch}: EachBatchPayload): Promise<void> {
-    const {topic, partition} = batch
-    const from = this.positions.get(key(topic, partition)) ?? 0
+  /** Runs a batch of table records through the topology; returns how many it applied. */
+  private async apply(topic: string, partition: number, messages: KafkaMessage[]): Promise<number> {
     const stats = this.stats.get(topic)!
     const deadLetters: TopicRecord[] = []
     const outcomes: Outcome[][] = []
     let applied = 0
-    for (const message of batch.messages) {
-      // Never apply a record twice (a restarted consumer starts again from the beginning).
-      if (Number(message.offset) < from) continue
+    for (const message of messages) {
       let result: Outcome[]
       try {
         result = this.options.topology.process(fromKafka(topic, partition, message), this.options.tables)
@@ -225,40 +154,6 @@ export class TableLoader {
     if (deadLetters.length > 0) await this.options.deadLetters(deadLetters)
     stats.records += applied
     if (this.options.summary) for (const result of outcomes) this.options.summary.add(result)
-    if (!this.loaded) this.bootstrapRecords += applied
-    this.advance(topic, partition, Number(batch.lastOffset()) + 1)
-  }
-
-  private advance(topic: string, partition: number, position: number): void {
-    const k = key(topic, partition)
-    if (position > (this.positions.get(k) ?? 0)) this.positions.set(k, position)
-    this.lastProgressAt = Date.now()
-    this.fetchesSinceProgress = 0
-    const pending = this.pending.get(k)
-    if (pending && position >= pending.target) {
-      this.pending.delete(k)
-      if (this.pending.size === 0) this.markLoaded()
-    }
-  }
-
-  private checkStall(): void {
-    if (this.loaded || this.pending.size === 0) return
-    const stallMs = this.options.stallMs ?? 10_000
-    if (Date.now() - this.lastProgressAt < stallMs || this.fetchesSinceProgress < 3) return
-    for (const {topic, partition, target} of this.pending.values()) {
-      this.log.warn('table partition ends before the offset seen at start (compacted tail); taking it as loaded', {
-        topic, partition, position: this.positions.get(key(topic, partition)), target,
-      })
-    }
-    this.pending.clear()
-    this.markLoaded()
-  }
-
-  private markLoaded(): void {
-    if (this.loaded) return
-    this.loaded = true
-    this.finishBootstrap?.()
+    return applied
   }
 }
-
-const key = (topic: string, partition: number) => `${topic}\u0000${partition}`
