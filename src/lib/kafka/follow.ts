@@ -27,6 +27,11 @@ export interface TopicFollowerOptions {
    * longer exist (compaction removed a trailing tombstone). Default 10 s.
    */
   stallMs?: number
+  /**
+   * false: only read to the end offsets seen at start (`readToEnd`): an empty topic needs no
+   * consumer, and a consumer kafkajs gives up on fails `start()` instead of being restarted.
+   */
+  follow?: boolean
 }
 
 /** Called once the end offsets to read are known: `records` to read; may return a clean-up, called when the bootstrap ends. */
@@ -56,6 +61,7 @@ export class TopicFollower {
   private lastProgressAt = Date.now()
   private fetchesSinceProgress = 0
   private finishBootstrap: (() => void) | undefined
+  private failBootstrap: ((error: unknown) => void) | undefined
   private restartTimer: NodeJS.Timeout | undefined
   /** Records applied since the start. */
   records = 0
@@ -97,10 +103,14 @@ export class TopicFollower {
     try {
       await new Promise<void>((resolve, reject) => {
         this.finishBootstrap = resolve
+        this.failBootstrap = reject
         onAbort = () => reject(signal?.reason ?? new Error('aborted'))
         if (signal?.aborted) return onAbort()
         signal?.addEventListener('abort', onAbort, {once: true})
-        if (this.pending.size === 0) this.markLoaded()
+        if (this.pending.size === 0) {
+          this.markLoaded()
+          if (this.options.follow === false) return
+        }
         this.run().catch(reject)
       })
     } finally {
@@ -147,7 +157,8 @@ export class TopicFollower {
     consumer.on(CRASH, ({payload}) => {
       if (this.stopping) return
       this.log.warn(`${this.label} failed`, {error: payload.error, restart: payload.restart})
-      if (!payload.restart) {
+      if (!payload.restart && this.options.follow === false) this.failBootstrap?.(payload.error)
+      else if (!payload.restart) {
         // kafkajs gives up on non-retriable errors; a follower must keep following, so start over.
         this.restartTimer = setTimeout(() => {
           if (!this.stopping) this.run().catch((error: Error) => this.log.error(`${this.label} cannot restart`, {error}))
@@ -204,5 +215,18 @@ export class TopicFollower {
     if (this.loaded) return
     this.loaded = true
     this.finishBootstrap?.()
+  }
+}
+
+/**
+ * Reads topics from the beginning to the end offsets seen at start, then stops (a TopicFollower
+ * that does not keep following). Abort `signal` to give up (e.g. on a timeout).
+ */
+export async function readToEnd(options: Omit<TopicFollowerOptions, 'follow'>, signal?: AbortSignal): Promise<FollowStart> {
+  const follower = new TopicFollower({...options, follow: false})
+  try {
+    return await follower.start(signal)
+  } finally {
+    await follower.stop()
   }
 }
