@@ -14,6 +14,7 @@ import type {TopicRecord} from '../records/record.js'
 import {connectAdmin, createKafka, disconnectQuietly, withTimeout} from './client.js'
 import {decodeHeaders, fromKafka, toKafka} from './codec.js'
 import {kafkaError} from './connection.js'
+import {committedOffsets, DrainTracker, partitionKey} from './drain.js'
 import {TableLoader, type TableStats} from './table-loader.js'
 import {defaultTuning, type EnrichTuning} from './tuning.js'
 import {missingTopics} from './topics.js'
@@ -161,21 +162,10 @@ export async function runEnrich(options: EnrichOptions): Promise<EnrichResult> {
     }
 
     // Cron mode: where to stop (end offsets now) and where we start (committed offsets).
-    const targets = follow ? undefined : await endTargets(activeAdmin, group, sources)
-    const remaining = new Map(targets?.pending.map((t) => [key(t.topic, t.partition), t]))
-    const totalToProcess = targets?.pending.reduce((n, t) => n + (t.target - t.from), 0) ?? 0
+    const drain = follow ? undefined : await DrainTracker.fetch(activeAdmin, group, sources)
+    const totalToProcess = drain?.total ?? 0
     let processed = 0
-    let drained: () => void = () => {}
-    const drainedPromise = new Promise<void>((resolve) => (drained = resolve))
-    const markDone = (topic: string, partition: number, position: number) => {
-      const k = key(topic, partition)
-      const pending = remaining.get(k)
-      if (!pending || position < pending.target) return false
-      remaining.delete(k)
-      if (remaining.size === 0) drained()
-      return true
-    }
-    if (!follow && remaining.size === 0) {
+    if (drain && drain.remaining === 0) {
       log.info('nothing to do: the group is at the end of every source partition', {group})
       return await finish()
     }
@@ -206,7 +196,7 @@ export async function runEnrich(options: EnrichOptions): Promise<EnrichResult> {
       lastBatchAt = Date.now()
       for (const result of outcomes) summary.add(result)
       processed += batch.messages.length
-      if (!follow && markDone(topic, partition, Number(next))) pause()
+      if (drain?.advance(topic, partition, Number(next))) pause()
       // No heartbeat() here: it throws when the group rebalances, which would fail a batch that is
       // already written (and, at-least-once, write it again). kafkajs heartbeats after each batch.
     }
@@ -216,8 +206,8 @@ export async function runEnrich(options: EnrichOptions): Promise<EnrichResult> {
       if (!consumer || partitions.length === 0) return
       const committed = await committedOffsets(activeAdmin, group, [...new Set(partitions.map((p) => p.topic))])
       for (const {topic, partition} of partitions) {
-        const offset = committed.get(key(topic, partition))
-        if (offset !== undefined) consumer.seek({topic, partition, offset: String(offset)})
+        const offset = committed.get(partitionKey(topic, partition))?.offset ?? -1
+        if (offset >= 0) consumer.seek({topic, partition, offset: String(offset)})
       }
       log.info('rewound to the committed offsets', {partitions: partitions.length})
     }
@@ -233,18 +223,7 @@ export async function runEnrich(options: EnrichOptions): Promise<EnrichResult> {
     }, 60_000)
     // Cron mode also asks the broker: partitions another member processed, or whose last records
     // are transaction markers, count as done once their committed offset reaches the target.
-    const poller = follow
-      ? undefined
-      : setInterval(() => {
-          committedOffsets(activeAdmin, group, sources)
-            .then((committed) => {
-              for (const [k, t] of remaining) {
-                const offset = committed.get(k)
-                if (offset !== undefined) markDone(t.topic, t.partition, offset)
-              }
-            })
-            .catch((error) => log.debug('cannot read committed offsets', {error}))
-        }, 2_000)
+    const stopPolling = drain?.pollCommitted(activeAdmin, group, 2_000, (error) => log.debug('cannot read committed offsets', {error}))
 
     const streamStarted = Date.now()
     streamStartedAt = streamStarted
@@ -254,14 +233,14 @@ export async function runEnrich(options: EnrichOptions): Promise<EnrichResult> {
         if (signal.aborted) stoppedBy = 'signal'
         if (signal.aborted) return resolve()
         signal.addEventListener('abort', () => ((stoppedBy = 'signal'), resolve()), {once: true})
-        drainedPromise.then(resolve)
+        drain?.done.then(resolve)
         fatalPromise.then(reject)
       })
     } finally {
       streamMs = Date.now() - streamStarted
       clearInterval(ticker)
       clearInterval(reporter)
-      clearInterval(poller)
+      stopPolling?.()
       if (bar) {
         bar.update(Math.min(processed, totalToProcess))
         bar.stop()
@@ -288,7 +267,7 @@ export async function runEnrich(options: EnrichOptions): Promise<EnrichResult> {
       })
       c.on(c.events.END_BATCH_PROCESS, ({payload}) => {
         // Batches of only transaction markers never reach eachBatch but still move the position.
-        if (!follow && payload.batchSize === 0) markDone(payload.topic, payload.partition, Number(payload.lastOffset) + 1)
+        if (payload.batchSize === 0) drain?.advance(payload.topic, payload.partition, Number(payload.lastOffset) + 1)
       })
       c.on(c.events.CRASH, ({payload}) => {
         if (signal.aborted || activeWriter.fatal) return
@@ -425,35 +404,6 @@ function groupByTopic(items: Array<{message: Message; topic: string}>): Map<stri
   return map
 }
 
-interface Target {
-  topic: string
-  partition: number
-  from: number
-  target: number
-}
-
-/** The partitions with records between the group's committed offset (or the start) and the end offset now. */
-async function endTargets(admin: Admin, group: string, topics: string[]): Promise<{pending: Target[]}> {
-  const committed = await committedOffsets(admin, group, topics)
-  const pending: Target[] = []
-  for (const topic of topics) {
-    for (const {partition, high, low} of await admin.fetchTopicOffsets(topic)) {
-      const from = Math.max(Number(low), committed.get(key(topic, partition)) ?? -1)
-      if (Number(high) > from) pending.push({topic, partition, from, target: Number(high)})
-    }
-  }
-  return {pending}
-}
-
-/** Committed offsets of the group (absent: none committed). */
-async function committedOffsets(admin: Admin, group: string, topics: string[]): Promise<Map<string, number>> {
-  const out = new Map<string, number>()
-  for (const {topic, partitions} of await admin.fetchOffsets({groupId: group, topics})) {
-    for (const {partition, offset} of partitions) if (Number(offset) >= 0) out.set(key(topic, partition), Number(offset))
-  }
-  return out
-}
-
 /** Records of the source topics the group has not committed yet. */
 export async function readLag(admin: Admin, group: string, topics: string[]): Promise<LagReport> {
   const committed = await committedOffsets(admin, group, topics)
@@ -461,7 +411,7 @@ export async function readLag(admin: Admin, group: string, topics: string[]): Pr
   for (const topic of topics) {
     let lag = 0
     for (const {partition, high, low} of await admin.fetchTopicOffsets(topic)) {
-      lag += Math.max(0, Number(high) - Math.max(Number(low), committed.get(key(topic, partition)) ?? 0))
+      lag += Math.max(0, Number(high) - Math.max(Number(low), committed.get(partitionKey(topic, partition))?.offset ?? 0))
     }
     report.topics[topic] = lag
     report.total += lag
@@ -487,4 +437,3 @@ async function retryInFollow<T>(fn: () => Promise<T>, options: {follow: boolean;
   }
 }
 
-const key = (topic: string, partition: number) => `${topic}\u0000${partition}`
