@@ -51,9 +51,18 @@ export interface FaProcess {
 
 /** Starts the built fa (bin/run.js) with Node 24 and JSON logs; does not wait for it. */
 export function startFa(args: string[], env: NodeJS.ProcessEnv = {}): FaProcess {
+  return spawnFa(args, {...fastKafkaEnv, ...env})
+}
+
+/**
+ * Starts the built fa with Node 24 and exactly `env` (over the parent's, NO_COLOR set); its
+ * JSON log lines (stderr) can be awaited. Errors quote the last `stderrTail` characters of stderr.
+ */
+export function spawnFa(args: string[], env: NodeJS.ProcessEnv, options: {waitForLogMs?: number; stderrTail?: number} = {}): FaProcess {
+  const {waitForLogMs = 60_000, stderrTail = 4000} = options
   const child = spawn(process.execPath, [path.join(root, 'bin/run.js'), ...args], {
     cwd: root,
-    env: {...process.env, NO_COLOR: '1', ...fastKafkaEnv, ...env},
+    env: {...process.env, NO_COLOR: '1', ...env},
     stdio: ['ignore', 'pipe', 'pipe'],
   })
   let stdout = ''
@@ -89,21 +98,21 @@ export function startFa(args: string[], env: NodeJS.ProcessEnv = {}): FaProcess 
     stdout: () => stdout,
     stderr: () => stderr,
     exited,
-    waitForLog(match, timeoutMs = 60_000) {
+    waitForLog(match, timeoutMs = waitForLogMs) {
       const seen = logs.find(match)
       if (seen) return Promise.resolve(seen)
       return new Promise((resolve, reject) => {
         const waiter = {match, resolve: (line: Record<string, unknown>) => (clearTimeout(timer), resolve(line))}
         const timer = setTimeout(() => {
           waiters.delete(waiter)
-          reject(new Error(`no matching log line after ${timeoutMs} ms; stderr:\n${stderr.slice(-4000)}`))
+          reject(new Error(`no matching log line after ${timeoutMs} ms; stderr:\n${stderr.slice(-stderrTail)}`))
         }, timeoutMs)
         waiters.add(waiter)
         exited.then(() => {
           if (!waiters.has(waiter)) return
           waiters.delete(waiter)
           clearTimeout(timer)
-          reject(new Error(`fa exited before the expected log line; stderr:\n${stderr.slice(-4000)}`))
+          reject(new Error(`fa exited before the expected log line; stderr:\n${stderr.slice(-stderrTail)}`))
         })
       })
     },

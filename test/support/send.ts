@@ -1,6 +1,5 @@
 // Helpers for `fa send` tests: a config per test (own topics, own group, the Slack test server),
 // alerts produced to the real broker, topics read back to their end, a long-running fa process.
-import {spawn, type ChildProcess} from 'node:child_process'
 import {randomUUID} from 'node:crypto'
 import {mkdtempSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
@@ -11,7 +10,7 @@ import {Partitioners, type Kafka, type KafkaMessage} from 'kafkajs'
 import {ensureTopics} from '../../src/lib/kafka/topics.js'
 import {buildSlackMessage, type SlackMessage} from '../../src/lib/slack/blocks.js'
 import {md} from '../../src/lib/slack/mrkdwn.js'
-import {root} from './cli.js'
+import {spawnFa, type FaProcess} from './fa-process.js'
 import {withAdmin} from './kafka-io.js'
 
 export const TOKEN = 'xoxb-4242-4242-SeCrEtSendToken'
@@ -186,70 +185,11 @@ export async function endOffsets(kafka: Kafka, topic: string): Promise<Map<numbe
   return withAdmin(kafka, async (admin) => new Map((await admin.fetchTopicOffsets(topic)).map((p) => [p.partition, Number(p.high)])))
 }
 
-export interface FaProcess {
-  child: ChildProcess
-  logs: Array<Record<string, unknown>>
-  stdout: () => string
-  stderr: () => string
-  waitForLog(match: (line: Record<string, unknown>) => boolean, timeoutMs?: number): Promise<Record<string, unknown>>
-  exited: Promise<{code: number | null; signal: NodeJS.Signals | null}>
-}
+export type {FaProcess} from './fa-process.js'
 
-/** Starts the built fa with Node 24 (JSON logs on stderr); does not wait for it. */
+/** Starts the built fa with Node 24 (JSON logs on stderr: `env` should include fastEnv); does not wait for it. */
 export function startFa(args: string[], env: NodeJS.ProcessEnv): FaProcess {
-  const child = spawn(process.execPath, [path.join(root, 'bin/run.js'), ...args], {cwd: root, env: {...process.env, NO_COLOR: '1', ...env}, stdio: ['ignore', 'pipe', 'pipe']})
-  let stdout = ''
-  let stderr = ''
-  let partial = ''
-  const logs: Array<Record<string, unknown>> = []
-  const waiters = new Set<{match: (line: Record<string, unknown>) => boolean; resolve: (line: Record<string, unknown>) => void}>()
-  child.stdout!.on('data', (d) => (stdout += d))
-  child.stderr!.on('data', (d: Buffer) => {
-    stderr += d
-    const lines = (partial + d.toString()).split('\n')
-    partial = lines.pop()!
-    for (const text of lines) {
-      let line: Record<string, unknown>
-      try {
-        line = JSON.parse(text)
-      } catch {
-        continue
-      }
-      logs.push(line)
-      for (const waiter of waiters) {
-        if (waiter.match(line)) {
-          waiters.delete(waiter)
-          waiter.resolve(line)
-        }
-      }
-    }
-  })
-  const exited = new Promise<{code: number | null; signal: NodeJS.Signals | null}>((resolve) => child.on('close', (code, signal) => resolve({code, signal})))
-  return {
-    child,
-    logs,
-    stdout: () => stdout,
-    stderr: () => stderr,
-    exited,
-    waitForLog(match, timeoutMs = 30_000) {
-      const seen = logs.find(match)
-      if (seen) return Promise.resolve(seen)
-      return new Promise((resolve, reject) => {
-        const timer = setTimeout(() => {
-          waiters.delete(waiter)
-          reject(new Error(`no matching log line after ${timeoutMs} ms; stderr:\n${stderr.slice(-3000)}`))
-        }, timeoutMs)
-        const waiter = {match, resolve: (line: Record<string, unknown>) => (clearTimeout(timer), resolve(line))}
-        waiters.add(waiter)
-        exited.then(() => {
-          if (!waiters.has(waiter)) return
-          waiters.delete(waiter)
-          clearTimeout(timer)
-          reject(new Error(`fa exited before the expected log line; stderr:\n${stderr.slice(-3000)}`))
-        })
-      })
-    },
-  }
+  return spawnFa(args, env, {waitForLogMs: 30_000, stderrTail: 3000})
 }
 
 /** Polls until `check` is true. */
