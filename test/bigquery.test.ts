@@ -13,6 +13,7 @@ import {findProducer, loadProducers} from '../src/lib/produce/registry.js'
 import {CHECKPOINT, makeWindow, parseSince, parseUntil} from '../src/lib/produce/window.js'
 import {BigQueryFault, startBigQueryServer, type BigQueryServer, type Field, type QueryResult, type SentParam} from './support/bigquery-server.js'
 import {root} from './support/cli.js'
+import {onboardingSchema, onboardingStarts} from './support/onboarding-rows.js'
 
 let server: BigQueryServer
 
@@ -59,22 +60,8 @@ async function failure(promise: Promise<unknown>): Promise<FaError> {
   return error as FaError
 }
 
-const onboardingSchema: Field[] = [
-  {name: 'org_id', type: 'STRING', mode: 'NULLABLE'},
-  {name: 'org_name', type: 'STRING', mode: 'NULLABLE'},
-  {name: 'plan', type: 'STRING', mode: 'NULLABLE'},
-  {name: 'region', type: 'STRING', mode: 'NULLABLE'},
-  {name: 'started_at', type: 'TIMESTAMP', mode: 'NULLABLE'},
-]
-
-/** The warehouse: onboarding starts, filtered by the query's @since/@until like the real SQL. */
-const starts = Array.from({length: 7}, (_, i) => ({
-  org_id: `org-${i + 1}`,
-  org_name: i === 2 ? null : `Org ${i + 1}`,
-  plan: i % 2 ? 'growth' : 'enterprise',
-  region: 'eu-west',
-  started_at: new Date(Date.UTC(2024, 4, 1, 10, i * 10)),
-}))
+/** The warehouse: onboarding starts (org-3 without a name), filtered by the query's @since/@until like the real SQL. */
+const starts = onboardingStarts({nullName: 2})
 
 function onboardingTable(extra: Partial<QueryResult> = {}) {
   return (_sql: string, params: Record<string, SentParam>): QueryResult => {

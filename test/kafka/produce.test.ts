@@ -15,9 +15,10 @@ import {readCheckpoint} from '../../src/lib/produce/checkpoint.js'
 import {acquireLock, produceLockFile} from '../../src/lib/produce/lock.js'
 import {eventIdFor} from '../../src/lib/produce/producer.js'
 import {checkpointDecision} from '../../src/lib/produce/run.js'
-import {startBigQueryServer, type BigQueryServer, type Field, type QueryResult, type SentParam} from '../support/bigquery-server.js'
+import {startBigQueryServer, type BigQueryServer, type QueryResult, type SentParam} from '../support/bigquery-server.js'
 import {root, runFa, type CliResult} from '../support/cli.js'
 import {consumeAll, recordCount, testKafka, uniquePrefix, withAdmin, type Consumed} from '../support/kafka-io.js'
+import {onboardingSchema, onboardingStarts} from '../support/onboarding-rows.js'
 
 const brokers = inject('kafkaBrokers')
 const kafka = testKafka(brokers)
@@ -42,22 +43,8 @@ beforeEach(() => {
   proxy.failPagesAfter = undefined
 })
 
-const schema: Field[] = [
-  {name: 'org_id', type: 'STRING', mode: 'NULLABLE'},
-  {name: 'org_name', type: 'STRING', mode: 'NULLABLE'},
-  {name: 'plan', type: 'STRING', mode: 'NULLABLE'},
-  {name: 'region', type: 'STRING', mode: 'NULLABLE'},
-  {name: 'started_at', type: 'TIMESTAMP', mode: 'NULLABLE'},
-]
-
 /** The warehouse: org-1 … org-7 started onboarding at 10:00, 10:10, … 11:00 on 2024-05-01. */
-const starts = Array.from({length: 7}, (_, i) => ({
-  org_id: `org-${i + 1}`,
-  org_name: `Org ${i + 1}`,
-  plan: i % 2 ? 'growth' : 'enterprise',
-  region: 'eu-west',
-  started_at: new Date(Date.UTC(2024, 4, 1, 10, i * 10)),
-}))
+const starts = onboardingStarts()
 const at = (hhmm: string) => `2024-05-01T${hhmm}:00Z`
 const idOf = (row: (typeof starts)[number]) => eventIdFor('onboarding', [row.org_id, row.started_at.toISOString()])
 
@@ -69,7 +56,7 @@ function onboardingTable(options: {rows?: Array<Record<string, unknown>>; delay?
     const until = Date.parse(params.until!.value)
     const time = (row: Record<string, unknown>) => new Date(row.started_at as Date | string).getTime()
     const rows = (options.rows ?? starts).filter((row) => time(row) >= since && time(row) < until).sort((a, b) => time(a) - time(b))
-    return {schema, rows, bytesProcessed: 5_000_000}
+    return {schema: onboardingSchema, rows, bytesProcessed: 5_000_000}
   }
 }
 
