@@ -17,7 +17,7 @@ import {kafkaError} from './connection.js'
 import {committedOffsets, DrainTracker, partitionKey} from './drain.js'
 import {TableLoader, type TableStats} from './table-loader.js'
 import {defaultTuning, type EnrichTuning} from './tuning.js'
-import {missingTopics} from './topics.js'
+import {requireTopics} from './topics.js'
 import {messageBytes, OutputWriter, type PartitionOffset} from './writer.js'
 
 export type Guarantee = 'at-least-once' | 'exactly-once'
@@ -110,15 +110,7 @@ export async function runEnrich(options: EnrichOptions): Promise<EnrichResult> {
   try {
     admin = await retryInFollow(() => connectAdmin(kafka, config), {follow, signal, log, what: 'connecting to Kafka'})
     const needed = [...sources, ...topology.tableTopics.map((t) => t.topic), topology.deadLetterTopic, ...topology.alertTypes.map((a) => topology.topic(a.sink))]
-    const missing = await missingTopics(admin, needed).catch((error) => {
-      throw kafkaError(error, config, 'listing topics')
-    })
-    if (missing.length > 0) {
-      throw new FaError(`topic${missing.length > 1 ? 's' : ''} ${missing.join(', ')} do${missing.length > 1 ? '' : 'es'} not exist`, {
-        exit: 'kafka',
-        hint: 'create them with `fa topics create`',
-      })
-    }
+    await requireTopics(admin, config, needed)
 
     const activeAdmin = admin
     writer = new OutputWriter({

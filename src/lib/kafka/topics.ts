@@ -1,8 +1,10 @@
 import type {Admin, ITopicConfig} from 'kafkajs'
 
 import type {Config} from '../config/schema.js'
+import {FaError} from '../errors.js'
 import type {Topology} from '../pipeline/topology.js'
 import {loadKafkaJs} from './client.js'
+import {kafkaError} from './connection.js'
 
 export type TopicRole = 'source' | 'table' | 'sink' | 'dead-letters' | 'slack-responses' | 'checkpoints'
 
@@ -141,6 +143,19 @@ export async function waitForTopics(admin: Admin, topics: string[], timeoutMs = 
 export async function missingTopics(admin: Admin, names: string[]): Promise<string[]> {
   const existing = new Set(await admin.listTopics())
   return [...new Set(names)].filter((name) => !existing.has(name))
+}
+
+/** Fails (exit code 5) unless every topic of `names` exists: `fa enrich` and `fa send` check their topics before starting. */
+export async function requireTopics(admin: Admin, config: Config, names: string[]): Promise<void> {
+  const missing = await missingTopics(admin, names).catch((error) => {
+    throw kafkaError(error, config, 'listing topics')
+  })
+  if (missing.length > 0) {
+    throw new FaError(`topic${missing.length > 1 ? 's' : ''} ${missing.join(', ')} do${missing.length > 1 ? '' : 'es'} not exist`, {
+      exit: 'kafka',
+      hint: 'create them with `fa topics create`',
+    })
+  }
 }
 
 async function describeTopics(admin: Admin, names: string[]): Promise<Map<string, Omit<TopicState, 'topic' | 'roles'>>> {

@@ -4,14 +4,13 @@ import {setTimeout as sleep} from 'node:timers/promises'
 import type {Admin, Consumer, EachBatchPayload, Kafka, KafkaMessage, Message} from 'kafkajs'
 
 import type {Config} from '../config/schema.js'
-import {FaError} from '../errors.js'
 import {connectAdmin, createKafka, disconnectQuietly, withTimeout} from '../kafka/client.js'
 import {fromKafka} from '../kafka/codec.js'
 import {kafkaError} from '../kafka/connection.js'
 import {committedOffsets, DrainTracker, partitionKey} from '../kafka/drain.js'
 import {TopicFollower} from '../kafka/follow.js'
 import {defaultTuning, tuningFromEnv} from '../kafka/tuning.js'
-import {missingTopics} from '../kafka/topics.js'
+import {requireTopics} from '../kafka/topics.js'
 import {messageBytes, OutputWriter} from '../kafka/writer.js'
 import {silentLogger, type Logger} from '../output/log.js'
 import {Header, originHeaders} from '../pipeline/topology.js'
@@ -172,15 +171,7 @@ export async function runSend(options: SendOptions): Promise<SendResult> {
     admin = await connectAdmin(kafka, config)
     const activeAdmin = admin
     const needed = dryRun ? [topics.messages, topics.responses] : [topics.messages, topics.responses, topics.deadLetters]
-    const missing = await missingTopics(activeAdmin, needed).catch((error) => {
-      throw kafkaError(error, config, 'listing topics')
-    })
-    if (missing.length > 0) {
-      throw new FaError(`topic${missing.length > 1 ? 's' : ''} ${missing.join(', ')} do${missing.length > 1 ? '' : 'es'} not exist`, {
-        exit: 'kafka',
-        hint: 'create them with `fa topics create`',
-      })
-    }
+    await requireTopics(activeAdmin, config, needed)
 
     if (!dryRun) {
       writer = new OutputWriter({kafka, groupId: group, log})
