@@ -135,6 +135,17 @@ export interface ReadRecord {
  * done when a batch (even one of only markers) reaches its end offset.
  */
 export async function readToEnd(kafka: Kafka, topics: string[], timeoutMs = 30_000): Promise<ReadRecord[]> {
+  const read = await readMessagesToEnd(kafka, topics, timeoutMs, (pending) => `readToEnd: partitions not done: ${pending.join(', ')}`)
+  return read.map(({topic, partition, message}) => toRead(topic, partition, message))
+}
+
+/** `readToEnd` as kafkajs gives the records; the timeout error says `timeoutMessage(partitions not done)`. */
+export async function readMessagesToEnd(
+  kafka: Kafka,
+  topics: string[],
+  timeoutMs: number,
+  timeoutMessage: (pending: string[]) => string,
+): Promise<Array<{topic: string; partition: number; message: KafkaMessage}>> {
   const admin = kafka.admin()
   await admin.connect()
   const pending = new Map<string, number>()
@@ -147,7 +158,7 @@ export async function readToEnd(kafka: Kafka, topics: string[], timeoutMs = 30_0
   } finally {
     await admin.disconnect()
   }
-  const out: ReadRecord[] = []
+  const out: Array<{topic: string; partition: number; message: KafkaMessage}> = []
   if (pending.size === 0) return out
   const consumer = kafka.consumer({groupId: `fa-test-read-${randomUUID()}`, maxWaitTimeInMs: 100, readUncommitted: false})
   let done: () => void = () => {}
@@ -167,12 +178,12 @@ export async function readToEnd(kafka: Kafka, topics: string[], timeoutMs = 30_0
     await consumer.run({
       autoCommit: false,
       eachBatch: async ({batch}) => {
-        for (const message of batch.messages) out.push(toRead(batch.topic, batch.partition, message))
+        for (const message of batch.messages) out.push({topic: batch.topic, partition: batch.partition, message})
       },
     })
     await Promise.race([
       allDone,
-      new Promise((_, reject) => (timer = setTimeout(() => reject(new Error(`readToEnd: partitions not done: ${[...pending.keys()].join(', ')}`)), timeoutMs))),
+      new Promise((_, reject) => (timer = setTimeout(() => reject(new Error(timeoutMessage([...pending.keys()]))), timeoutMs))),
     ])
   } finally {
     clearTimeout(timer)

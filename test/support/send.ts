@@ -10,7 +10,7 @@ import {Partitioners, type Kafka, type KafkaMessage} from 'kafkajs'
 import {ensureTopics} from '../../src/lib/kafka/topics.js'
 import {buildSlackMessage, type SlackMessage} from '../../src/lib/slack/blocks.js'
 import {md} from '../../src/lib/slack/mrkdwn.js'
-import {spawnFa, type FaProcess} from './fa-process.js'
+import {readMessagesToEnd, spawnFa, type FaProcess} from './fa-process.js'
 import {withAdmin} from './kafka-io.js'
 
 export const TOKEN = 'xoxb-4242-4242-SeCrEtSendToken'
@@ -125,39 +125,8 @@ export interface Read {
 
 /** Every record of `topic` up to its end offsets now (read_committed). */
 export async function readTopic(kafka: Kafka, topic: string, timeoutMs = 20_000): Promise<Read[]> {
-  const pending = new Map<number, number>()
-  await withAdmin(kafka, async (admin) => {
-    for (const {partition, high, low} of await admin.fetchTopicOffsets(topic)) if (Number(high) > Number(low)) pending.set(partition, Number(high))
-  })
-  const out: Read[] = []
-  if (pending.size === 0) return out
-  const consumer = kafka.consumer({groupId: `fa-test-read-${randomUUID()}`, maxWaitTimeInMs: 100})
-  let done: () => void = () => {}
-  const allDone = new Promise<void>((resolve) => (done = resolve))
-  const advance = (partition: number, next: number) => {
-    const target = pending.get(partition)
-    if (target !== undefined && next >= target) {
-      pending.delete(partition)
-      if (pending.size === 0) done()
-    }
-  }
-  consumer.on(consumer.events.END_BATCH_PROCESS, ({payload}) => advance(payload.partition, Number(payload.lastOffset) + 1))
-  let timer: NodeJS.Timeout | undefined
-  try {
-    await consumer.connect()
-    await consumer.subscribe({topics: [topic], fromBeginning: true})
-    await consumer.run({
-      autoCommit: false,
-      eachBatch: async ({batch}) => {
-        for (const m of batch.messages) out.push(toRead(batch.partition, m))
-      },
-    })
-    await Promise.race([allDone, new Promise((_, reject) => (timer = setTimeout(() => reject(new Error(`readTopic ${topic}: timed out`)), timeoutMs)))])
-  } finally {
-    clearTimeout(timer)
-    await Promise.race([consumer.disconnect(), new Promise((r) => setTimeout(r, 10_000))])
-  }
-  return out
+  const read = await readMessagesToEnd(kafka, [topic], timeoutMs, () => `readTopic ${topic}: timed out`)
+  return read.map(({partition, message}) => toRead(partition, message))
 }
 
 function toRead(partition: number, m: KafkaMessage): Read {
