@@ -2,7 +2,7 @@ import {mkdtemp, rm, writeFile} from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
 
-import {afterEach, describe, expect, it} from 'vitest'
+import {afterEach, describe, expect, it, onTestFinished, vi} from 'vitest'
 
 import {FaError} from '../src/lib/errors.js'
 import {buildSlackMessage, type SlackMessage} from '../src/lib/slack/blocks.js'
@@ -250,6 +250,9 @@ describe('Deliverer through the real WebClient', () => {
   it('marks an alert in doubt when aborted after an ambiguous failure', async () => {
     const controller = new AbortController()
     const {server, deliverer} = await setup({}, {signal: controller.signal, backoffBaseMs: 5000, backoffMaxMs: 5000})
+    // Full jitter could pick a backoff shorter than the wait below; pin it near its 5 s cap.
+    const random = vi.spyOn(Math, 'random').mockReturnValue(0.99)
+    onTestFinished(() => random.mockRestore())
     server.inject({kind: 'hang', accept: true})
     const pending = deliverer.deliver(alert('d-1', 'C0DOUBT'))
     // Past the timeout: backing off before the history lookup.
