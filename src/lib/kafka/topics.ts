@@ -146,15 +146,16 @@ export async function missingTopics(admin: Admin, names: string[]): Promise<stri
 }
 
 /** Fails (exit code 5) unless every topic of `names` exists: `fa enrich` and `fa send` check their topics before starting. */
-export async function requireTopics(admin: Admin, config: Config, names: string[]): Promise<void> {
+export async function requireTopics(admin: Admin, config: Config, names: string[], consequence?: string): Promise<void> {
   const missing = await missingTopics(admin, names).catch((error) => {
     throw kafkaError(error, config, 'listing topics')
   })
   if (missing.length > 0) {
-    throw new FaError(`topic${missing.length > 1 ? 's' : ''} ${missing.join(', ')} do${missing.length > 1 ? '' : 'es'} not exist`, {
-      exit: 'kafka',
-      hint: 'create them with `fa topics create`',
-    })
+    const plural = missing.length > 1
+    throw new FaError(
+      `topic${plural ? 's' : ''} ${missing.join(', ')} do${plural ? '' : 'es'} not exist on ${config.kafka.brokers.join(',')}${consequence ? `; ${consequence}` : ''}`,
+      {exit: 'kafka', hint: 'create them first (`fa topics create`, or your usual tooling)'},
+    )
   }
 }
 

@@ -6,7 +6,7 @@ import type {Config} from '../config/schema.js'
 import {ExitCode, FaError, type ExitCodeName} from '../errors.js'
 import {connectAdmin, createKafka, createProducer, disconnectQuietly} from '../kafka/client.js'
 import {kafkaError} from '../kafka/connection.js'
-import {missingTopics} from '../kafka/topics.js'
+import {requireTopics} from '../kafka/topics.js'
 import {silentLogger, type Logger} from '../output/log.js'
 import type {Envelope} from '../records/envelope.js'
 import {checkpointMessage, InvalidCheckpointError, newCheckpoint, readCheckpoint, type Checkpoint} from './checkpoint.js'
@@ -118,15 +118,7 @@ export async function runProduce(options: ProduceRunOptions): Promise<ProduceSum
       kafka = await createKafka(config, {log, env, clientIdSuffix: `produce-${producer.name}`})
       admin = await connectAdmin(kafka, config)
       const needed = dryRun ? [checkpointTopic] : [topic, deadLetterTopic, checkpointTopic]
-      const missing = await missingTopics(admin, needed).catch((error: unknown) => {
-        throw kafkaError(error, config, 'listing topics')
-      })
-      if (missing.length > 0) {
-        throw new FaError(`topic${missing.length > 1 ? 's' : ''} ${missing.join(', ')} do${missing.length > 1 ? '' : 'es'} not exist on ${config.kafka.brokers.join(',')}; nothing was queried or produced`, {
-          exit: 'kafka',
-          hint: 'create them first (`fa topics create`, or your usual tooling)',
-        })
-      }
+      await requireTopics(admin, config, needed, 'nothing was queried or produced')
       previous = await readCheckpoint(kafka, admin, {topic: checkpointTopic, producer: producer.name}).catch((error: unknown) => {
         // An explicit window does not depend on it; it replaces it.
         if (error instanceof InvalidCheckpointError && sinceArg !== CHECKPOINT) {

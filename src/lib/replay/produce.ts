@@ -6,7 +6,7 @@ import {readFixtures, type FixtureProgress} from '../fixtures/read.js'
 import {connectAdmin, createKafka, createProducer, disconnectQuietly} from '../kafka/client.js'
 import {kafkaError} from '../kafka/connection.js'
 import {toKafka} from '../kafka/codec.js'
-import {missingTopics} from '../kafka/topics.js'
+import {requireTopics} from '../kafka/topics.js'
 import type {Logger} from '../output/log.js'
 
 /**
@@ -117,15 +117,7 @@ export async function produceFixtures(options: ProduceOptions): Promise<ProduceR
 
   const admin = await connectAdmin(kafka, config)
   try {
-    const missing = await missingTopics(admin, targets)
-    if (missing.length > 0) {
-      throw new FaError(`topic${missing.length > 1 ? 's' : ''} ${missing.join(', ')} do${missing.length > 1 ? '' : 'es'} not exist on ${config.kafka.brokers.join(',')}; nothing was produced`, {
-        exit: 'kafka',
-        hint: 'create them first (`fa topics create`, or your usual tooling)',
-      })
-    }
-  } catch (error) {
-    throw error instanceof FaError ? error : kafkaError(error, config, 'listing topics')
+    await requireTopics(admin, config, targets, 'nothing was produced')
   } finally {
     await disconnectQuietly(admin)
   }
