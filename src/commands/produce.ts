@@ -4,6 +4,7 @@ import {BaseCommand} from '../lib/cli/base-command.js'
 import {handleShutdownSignals} from '../lib/kafka/shutdown.js'
 import {colorFor} from '../lib/output/color.js'
 import {createLogger, silentLogger} from '../lib/output/log.js'
+import {ProduceHeader} from '../lib/produce/headers.js'
 import type {ProduceSummary} from '../lib/produce/run.js'
 
 export default class Produce extends BaseCommand {
@@ -67,7 +68,7 @@ Credentials: Application Default Credentials (gcloud auth application-default lo
         onRecord: (record, kind) => {
           if (flags.json) process.stdout.write(JSON.stringify(record) + '\n')
           else if (kind === 'event') this.log(`${out.green('→')} ${record.topic} ${out.bold(String(record.key))} ${JSON.stringify(record.value)}`)
-          else this.log(`${out.red('✗')} dead letter, row ${record.headers?.['fa-row']}: ${record.headers?.['fa-error']}`)
+          else this.log(`${out.red('✗')} dead letter, row ${record.headers?.[ProduceHeader.row]}: ${record.headers?.[ProduceHeader.error]}`)
         },
       })
     } catch (error) {

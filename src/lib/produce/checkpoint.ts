@@ -5,6 +5,7 @@ import type {Admin, Kafka, Message} from 'kafkajs'
 
 import {FaError} from '../errors.js'
 import {readToEnd} from '../kafka/follow.js'
+import {ProduceHeader} from './headers.js'
 
 /**
  * A producer's high-water mark, the value of its record in the compacted checkpoints topic
@@ -26,7 +27,7 @@ export interface Checkpoint {
 
 /** The checkpoint record of `checkpoint` (key: the producer name, value: JSON). */
 export function checkpointMessage(checkpoint: Checkpoint): Message {
-  return {key: checkpoint.producer, value: JSON.stringify(checkpoint), headers: {'fa-producer': checkpoint.producer}}
+  return {key: checkpoint.producer, value: JSON.stringify(checkpoint), headers: {[ProduceHeader.producer]: checkpoint.producer}}
 }
 
 export function newCheckpoint(fields: Omit<Checkpoint, 'committedAt' | 'host'>): Checkpoint {

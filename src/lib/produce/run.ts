@@ -12,17 +12,8 @@ import type {Envelope} from '../records/envelope.js'
 import {checkpointMessage, InvalidCheckpointError, newCheckpoint, readCheckpoint, type Checkpoint} from './checkpoint.js'
 import {acquireLock, produceLockFile} from './lock.js'
 import {producerQuery, type Producer} from './producer.js'
+import {ProduceHeader} from './headers.js'
 import {CHECKPOINT, makeWindow, parseSince, parseUntil, type Window} from './window.js'
-
-/** Headers fa puts on what `fa produce` writes. */
-export const ProduceHeader = {
-  producer: 'fa-producer',
-  jobId: 'fa-job-id',
-  error: 'fa-error',
-  row: 'fa-row',
-  since: 'fa-window-since',
-  until: 'fa-window-until',
-} as const
 
 export interface ProduceRunOptions {
   producer: Producer
