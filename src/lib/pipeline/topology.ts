@@ -95,7 +95,7 @@ export class Topology {
       }
       const alertId = alertIdFor(alert.name, event, record)
       const message = buildSlackMessage(alertId, alert.name, alert.message(ctx))
-      const headers: Headers = {[Header.alertId]: alertId, [Header.pipeline]: alert.name, ...originHeaders(record)}
+      const headers = originHeaders(record, {[Header.alertId]: alertId, [Header.pipeline]: alert.name})
       const output: TopicRecord = {
         topic: this.sinks.get(alert)!,
         key: alertId,
@@ -116,7 +116,7 @@ export class Topology {
       topic: this.deadLetterTopic,
       key: record.key,
       value: record.value,
-      headers: {...record.headers, [Header.error]: reason, [Header.pipeline]: pipeline, ...originHeaders(record)},
+      headers: originHeaders(record, {...record.headers, [Header.error]: reason, [Header.pipeline]: pipeline}),
       timestamp: record.timestamp,
       origin: {kind: 'derived'},
     }
@@ -124,9 +124,10 @@ export class Topology {
   }
 }
 
-export function originHeaders(record: TopicRecord): Headers {
+/** Adds the headers that say where `record` came from to `headers` (a fresh object by default). */
+export function originHeaders(record: TopicRecord, headers: Headers = {}): Headers {
   const {origin} = record
-  const headers: Headers = {[Header.sourceTopic]: record.topic}
+  headers[Header.sourceTopic] = record.topic
   if (origin.kind === 'kafka') {
     headers[Header.sourcePartition] = String(origin.partition)
     headers[Header.sourceOffset] = origin.offset

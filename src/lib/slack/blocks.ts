@@ -35,8 +35,13 @@ const CONTEXT_TEXT = 300
 /** What the fields may share: the total less the header, summary, detail and context at their largest, with a margin. */
 const FIELDS_BUDGET =
   SlackLimits.totalBlockText - 1000 - SlackLimits.headerText - 2 * SlackLimits.sectionText - SlackLimits.contextElements * CONTEXT_TEXT
-/** Labels are short by intent; cutting them leaves room for the value. */
-const label = (text: string) => `*${truncateMrkdwn(escapeMrkdwn(text), 100)}*`
+/** Labels are short by intent; cutting them leaves room for the value. Few and constant: made once each. */
+const labels = new Map<string, string>()
+function label(text: string): string {
+  let made = labels.get(text)
+  if (made === undefined && labels.size < 1000) labels.set(text, (made = `*${truncateMrkdwn(escapeMrkdwn(text), 100)}*`))
+  return made ?? `*${truncateMrkdwn(escapeMrkdwn(text), 100)}*`
+}
 
 /** Builds a ready chat.postMessage payload within Block Kit's limits. */
 export function buildSlackMessage(alertId: string, pipeline: string, content: AlertContent): SlackMessage {
