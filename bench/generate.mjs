@@ -3,7 +3,8 @@
 import {createWriteStream} from 'node:fs'
 import {once} from 'node:events'
 
-export async function generateFixture(file, {events = 200_000, orgs = 1_000} = {}) {
+// `provisioningPer10`: how many of every 10 events are provisioning failures (the rest are filtered).
+export async function generateFixture(file, {events = 200_000, orgs = 1_000, provisioningPer10 = 8} = {}) {
   const out = createWriteStream(file)
   const write = async (record) => {
     if (!out.write(JSON.stringify(record) + '\n')) await once(out, 'drain')
@@ -25,7 +26,7 @@ export async function generateFixture(file, {events = 200_000, orgs = 1_000} = {
       connectorType: 'PostgresCdcSource',
       clusterId: 'lkc-q8m2p',
       environmentId: 'env-3n5v1',
-      oldStatus: i % 5 === 0 ? 'Running' : 'Provisioning',
+      oldStatus: i % 10 < provisioningPer10 ? 'Provisioning' : 'Running',
       newStatus: 'Failed',
       errorMessage: 'Unable to connect to database host db.internal:5432: connection timed out.',
       occurredAt: '2026-11-24T10:00:00Z',

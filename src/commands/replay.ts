@@ -6,13 +6,11 @@ import {FaError} from '../lib/errors.js'
 import {isLocalCluster} from '../lib/kafka/connection.js'
 import {colorFor} from '../lib/output/color.js'
 import {createLogger} from '../lib/output/log.js'
-import {compareGolden, writeGolden} from '../lib/output/golden.js'
-import {renderAlert, renderDeadLetter, renderSummary} from '../lib/output/human.js'
+import {compareGolden, GoldenLines, writeGolden} from '../lib/output/golden.js'
+import {renderSummary} from '../lib/output/human.js'
 import {progressBar} from '../lib/output/progress.js'
 import {BufferedWriter} from '../lib/output/writer.js'
-import {buildTopology} from '../lib/pipeline/build.js'
-import {toEnvelope} from '../lib/records/envelope.js'
-import {replayDryRun, type Produced} from '../lib/replay/dry-run.js'
+import {replayDryRun} from '../lib/replay/dry-run.js'
 import {parseTopicMappings, planReplay, produceFixtures, type ProduceResult, type ReplayPlan} from '../lib/replay/produce.js'
 
 export default class Replay extends BaseCommand {
@@ -63,23 +61,16 @@ With --dry-run everything happens in this process (no Kafka, Slack or cloud acco
       await this.produce(files, flags)
       return
     }
-    const topology = await buildTopology(await this.loadConfig(flags.config))
-    const out = colorFor(process.stdout)
-    const err = colorFor(process.stderr)
+    const loaded = await this.loadConfig(flags.config)
     const stdout = new BufferedWriter(process.stdout)
-    const golden: string[] = []
-    const emit = flags.expect
-      ? (produced: Produced) => void golden.push(JSON.stringify(toEnvelope(produced.output)))
-      : flags.json
-        ? (produced: Produced) => stdout.write(JSON.stringify(toEnvelope(produced.output)) + '\n')
-        : (produced: Produced, source: Parameters<typeof renderDeadLetter>[1]) =>
-            stdout.write(produced.kind === 'alert' ? renderAlert(produced, out) : renderDeadLetter(produced, source, out))
+    const golden = new GoldenLines()
 
     let bar: ReturnType<typeof progressBar>
     const summary = await replayDryRun({
       files,
-      topology,
-      onOutput: emit,
+      loaded,
+      format: flags.json || flags.expect ? {kind: 'json'} : {kind: 'human', color: colorFor(process.stdout).level > 0},
+      out: flags.expect ? golden : stdout,
       onProgress: ({bytesRead, totalBytes}) => {
         if (totalBytes < 8 << 20) return
         bar ??= progressBar('replay', Math.ceil(totalBytes / 1024), 'KiB')
@@ -89,19 +80,20 @@ With --dry-run everything happens in this process (no Kafka, Slack or cloud acco
     await stdout.flush()
 
     const toStderr = Boolean(flags.json || flags.expect)
-    const summaryText = renderSummary(summary, toStderr ? err : out)
+    const err = colorFor(process.stderr)
+    const summaryText = renderSummary(summary, toStderr ? err : colorFor(process.stdout))
     if (toStderr) process.stderr.write(summaryText)
     else this.log(summaryText.trimEnd())
 
     if (!flags.expect) return
     if (flags.update) {
-      await writeGolden(flags.expect, golden)
-      process.stderr.write(`wrote ${golden.length} records to ${flags.expect}\n`)
+      await writeGolden(flags.expect, golden.lines)
+      process.stderr.write(`wrote ${golden.lines.length} records to ${flags.expect}\n`)
       return
     }
-    const result = await compareGolden(flags.expect, golden, err)
+    const result = await compareGolden(flags.expect, golden.lines, err)
     if (result.ok) {
-      process.stderr.write(`${err.green('✓')} ${golden.length} records match ${flags.expect}\n`)
+      process.stderr.write(`${err.green('✓')} ${golden.lines.length} records match ${flags.expect}\n`)
       return
     }
     process.stderr.write(`${result.diff}\n${err.red('✗')} ${result.differences} records differ from ${flags.expect} (- expected, + produced); run with --update to accept\n`)

@@ -4,6 +4,17 @@ import type {ChalkInstance} from 'chalk'
 import {diffLines} from 'diff'
 
 import {FaError} from '../errors.js'
+import type {TextSink} from './writer.js'
+
+/** Collects produced JSON Lines (one record per line) to compare with or write as a golden file. */
+export class GoldenLines implements TextSink {
+  readonly lines: string[] = []
+
+  write(text: string): undefined {
+    for (const line of text.split('\n')) if (line !== '') this.lines.push(line)
+    return undefined
+  }
+}
 
 export interface GoldenResult {
   ok: boolean

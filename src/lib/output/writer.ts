@@ -1,10 +1,16 @@
+/** Where text goes in order: a stream (BufferedWriter) or a collector (golden files). */
+export interface TextSink {
+  /** Returns a promise only when the caller must wait (back-pressure). */
+  write(text: string): Promise<void> | undefined
+}
+
 /**
  * Encodes many small writes into one large buffer and waits for the stream to drain, so
  * printing a million records neither costs a syscall each nor piles up in memory.
  * Buffer#write into a preallocated buffer measured 3x faster than TextEncoder.encodeInto
  * and far faster than Buffer.from per string.
  */
-export class BufferedWriter {
+export class BufferedWriter implements TextSink {
   private buffer: Buffer
   private used = 0
 
