@@ -1,6 +1,6 @@
 import type {IHeaders, KafkaMessage, Message} from 'kafkajs'
 
-import {payloadBytes, type Headers, type TopicRecord} from '../records/record.js'
+import {payloadBytes, type Headers, type Payload, type TopicRecord} from '../records/record.js'
 
 /** A consumed Kafka message as a record: bytes stay bytes, so dead letters keep them untouched. */
 export function fromKafka(topic: string, partition: number, message: KafkaMessage): TopicRecord {
@@ -9,19 +9,37 @@ export function fromKafka(topic: string, partition: number, message: KafkaMessag
     key: message.key === null ? null : message.key.toString('utf8'),
     value: message.value,
     headers: decodeHeaders(message.headers),
-    timestamp: new Date(Number(message.timestamp)).toISOString(),
+    timestamp: isoTimestamp(message.timestamp),
     origin: {kind: 'kafka', partition, offset: message.offset},
   }
+}
+
+// Records of one batch mostly share their millisecond: format each one once.
+let lastMs = ''
+let lastIso = ''
+function isoTimestamp(ms: string): string {
+  if (ms !== lastMs) {
+    lastIso = new Date(Number(ms)).toISOString()
+    lastMs = ms
+  }
+  return lastIso
 }
 
 /** A record as a kafkajs message (keyed records are partitioned by murmur2, like Java clients). */
 export function toKafka(record: TopicRecord): Message {
   return {
     key: record.key,
-    value: payloadBytes(record.value),
+    value: kafkaValue(record.value),
     headers: record.headers,
     timestamp: record.timestamp === undefined ? undefined : String(Date.parse(record.timestamp)),
   }
+}
+
+/** JSON goes as its text: kafkajs writes a string as UTF-8 straight into the batch, without a Buffer in between. */
+function kafkaValue(value: Payload): Buffer | string | null {
+  if (value === null || typeof value === 'string') return value
+  if (value instanceof Uint8Array) return payloadBytes(value)
+  return JSON.stringify(value)
 }
 
 export function decodeHeaders(headers: IHeaders | undefined): Headers {

@@ -43,7 +43,8 @@ export function decodeJsonObject(value: Payload): Decoded {
   let parsed: unknown = value
   if (value === null) return {ok: false, reason: 'value is a tombstone (null), expected a JSON object'}
   if (isRawPayload(value)) {
-    const text = typeof value === 'string' ? value : Buffer.from(value).toString('utf8')
+    // A view, not Buffer.from(value): that copies the bytes first.
+    const text = typeof value === 'string' ? value : Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('utf8')
     try {
       parsed = JSON.parse(text)
     } catch (error) {
