@@ -1,0 +1,117 @@
+// Scale-out while events flow: `fa enrich --follow` instances join and leave one group, so its
+// partitions move between live members (rebalances, not crashes). With --exactly-once a
+// read_committed consumer still sees every alert exactly once; at-least-once loses nothing.
+import {Kafka, logLevel, Partitioners} from 'kafkajs'
+import {afterAll, describe, expect, inject, it} from 'vitest'
+
+import {silenceKafkajsTimeoutWarning} from '../../src/lib/kafka/node-warnings.js'
+import {runFa} from '../support/cli.js'
+import {prefixedConfig, readToEnd, startFa, type FaProcess} from '../support/fa-process.js'
+
+silenceKafkajsTimeoutWarning()
+
+const brokers = inject('kafkaBrokers')
+const kafka = new Kafka({clientId: 'fa-scale-out-test', brokers: [brokers], logLevel: logLevel.NOTHING})
+// Small fetches: many short batches (and transactions) in flight when a rebalance starts.
+const env = {KAFKA_BROKERS: brokers, FA_KAFKA_MAX_BYTES_PER_PARTITION: '65536'}
+const EVENTS = 30_000
+const ORGS = 40
+
+const running = new Set<FaProcess>()
+afterAll(() => {
+  for (const fa of running) fa.child.kill('SIGKILL')
+})
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
+
+describe.each([
+  {guarantee: 'exactly-once', flags: (instance: string) => ['--exactly-once', '--instance', instance]},
+  {guarantee: 'at-least-once', flags: () => []},
+])('fa enrich $guarantee: members join and leave while events flow', ({guarantee, flags}) => {
+  it(`${guarantee === 'exactly-once' ? 'writes every alert exactly once' : 'loses no alert'} across rebalances`, {timeout: 120_000}, async () => {
+    const cfg = prefixedConfig(`scale-${guarantee === 'exactly-once' ? 'eos' : 'alo'}`, 'kafka:\n  partitions: 6\n')
+    const created = await runFa(['topics', 'create', '-c', cfg.file], {env})
+    expect(created.code, created.stderr).toBe(0)
+    const group = `${cfg.prefix}g`
+
+    const producer = kafka.producer({createPartitioner: Partitioners.DefaultPartitioner, allowAutoTopicCreation: false})
+    await producer.connect()
+    try {
+      await producer.send({
+        topic: cfg.topics.slackUsers,
+        acks: -1,
+        messages: Array.from({length: 10}, (_, i) => ({key: `csdr${i}@example.com`, value: JSON.stringify({email: `csdr${i}@example.com`, slackUserId: `U${i}`})})),
+      })
+      await producer.send({
+        topic: cfg.topics.assignments,
+        acks: -1,
+        messages: Array.from({length: ORGS}, (_, i) => ({key: `org-${i}`, value: JSON.stringify({orgId: `org-${i}`, orgName: `Org ${i}`, csdrEmail: `csdr${i % 10}@example.com`})})),
+      })
+
+      // 400 events (every one an alert) every 100 ms for the whole test: the members are busy
+      // with batches and open transactions whenever the group rebalances.
+      let sent = 0
+      const flow = (async () => {
+        while (sent < EVENTS) {
+          const messages = Array.from({length: 400}, () => {
+            const n = sent++
+            const orgId = `org-${n % ORGS}`
+            return {key: orgId, value: JSON.stringify({eventId: `evt-${n}`, orgId, connectorId: `lcc-${n}`, oldStatus: 'Provisioning', newStatus: 'Failed'})}
+          })
+          await producer.send({topic: cfg.topics.notifications, acks: -1, messages})
+          await sleep(100)
+        }
+      })()
+
+      const start = async (instance: string) => {
+        const fa = startFa(['enrich', '--follow', '-c', cfg.file, '--group', group, ...flags(instance)], env)
+        running.add(fa)
+        await fa.waitForLog((l) => l.msg === 'joined the group', 60_000)
+        return fa
+      }
+      const stop = async (fa: FaProcess) => {
+        fa.child.kill('SIGTERM')
+        const {code} = await fa.exited
+        running.delete(fa)
+        expect(code, fa.stderr()).toBe(0)
+      }
+      const joins = (fa: FaProcess) => fa.logs.filter((l) => l.msg === 'joined the group').length
+
+      // a alone; b joins (a gives up partitions mid-stream); a leaves (b takes them all); c joins.
+      const a = await start('a')
+      await sleep(1_500)
+      const b = await start('b')
+      await sleep(2_000)
+      await stop(a)
+      await sleep(1_500)
+      const c = await start('c')
+      await sleep(2_000)
+      await flow
+      // Both were still in the group when c joined: the group rebalanced with work in flight.
+      expect(joins(b)).toBeGreaterThanOrEqual(2)
+      expect(joins(a)).toBeGreaterThanOrEqual(2)
+      await Promise.all([stop(b), stop(c)])
+
+      const final = await runFa(['enrich', '-c', cfg.file, '--group', group, '--json', ...flags('final')], {env})
+      expect(final.code, final.stderr).toBe(0)
+      expect(JSON.parse(final.stdout).lag.total).toBe(0)
+
+      const alerts = await readToEnd(kafka, [cfg.topics.slackMessages])
+      const bySource = new Map<string, number>()
+      for (const alert of alerts) {
+        const source = `${alert.headers['fa-source-partition']}@${alert.headers['fa-source-offset']}`
+        bySource.set(source, (bySource.get(source) ?? 0) + 1)
+      }
+      expect(bySource.size).toBe(EVENTS)
+      if (guarantee === 'exactly-once') {
+        expect(alerts).toHaveLength(EVENTS)
+        expect([...bySource.values()].every((n) => n === 1)).toBe(true)
+      } else {
+        expect(alerts.length).toBeGreaterThanOrEqual(EVENTS)
+      }
+      console.info(`${guarantee}: ${EVENTS} events, ${alerts.length} alerts (${alerts.length - EVENTS} duplicates) across 3 rebalances`)
+    } finally {
+      await producer.disconnect()
+    }
+  })
+})
