@@ -1,12 +1,13 @@
 // kill -9 of `fa enrich --follow` at random points while events flow, then restart, several
 // times: with --exactly-once a read_committed consumer sees every expected alert exactly once;
 // at-least-once loses nothing (duplicates allowed).
-import {Kafka, logLevel, Partitioners} from 'kafkajs'
+import {Kafka, logLevel} from 'kafkajs'
 import {afterAll, describe, expect, inject, it} from 'vitest'
 
 import {silenceKafkajsTimeoutWarning} from '../../src/lib/kafka/node-warnings.js'
 import {runFa} from '../support/cli.js'
-import {prefixedConfig, readToEnd, startFa, type FaProcess} from '../support/fa-process.js'
+import {alertsPerSource, flowEvents, prepareFlow} from '../support/event-flow.js'
+import {readToEnd, startFa, type FaProcess} from '../support/fa-process.js'
 
 silenceKafkajsTimeoutWarning()
 
@@ -53,39 +54,11 @@ describe.each([
   {guarantee: 'at-least-once', flags: []},
 ])('fa enrich $guarantee killed with SIGKILL and restarted', ({guarantee, flags}) => {
   it(`${guarantee === 'exactly-once' ? 'writes every alert exactly once' : 'loses no alert'} across ${KILLS} kills`, {timeout: 150_000}, async () => {
-    const cfg = prefixedConfig(`crash-${guarantee === 'exactly-once' ? 'eos' : 'alo'}`)
-    const created = await runFa(['topics', 'create', '-c', cfg.file], {env})
-    expect(created.code, created.stderr).toBe(0)
-    const group = `${cfg.prefix}g`
-
-    const producer = kafka.producer({createPartitioner: Partitioners.DefaultPartitioner, allowAutoTopicCreation: false})
-    await producer.connect()
+    const {cfg, group, producer} = await prepareFlow(kafka, `crash-${guarantee === 'exactly-once' ? 'eos' : 'alo'}`, {env, orgs: ORGS})
     try {
-      await producer.send({
-        topic: cfg.topics.slackUsers,
-        acks: -1,
-        messages: Array.from({length: 10}, (_, i) => ({key: `csdr${i}@example.com`, value: JSON.stringify({email: `csdr${i}@example.com`, slackUserId: `U${i}`})})),
-      })
-      await producer.send({
-        topic: cfg.topics.assignments,
-        acks: -1,
-        messages: Array.from({length: ORGS}, (_, i) => ({key: `org-${i}`, value: JSON.stringify({orgId: `org-${i}`, orgName: `Org ${i}`, csdrEmail: `csdr${i % 10}@example.com`})})),
-      })
-
       // Events flow the whole time (100 every 100 ms, every one of them an alert), and pile up
       // while fa is down, so a restarted fa is busy with a backlog when the next kill comes.
-      let sent = 0
-      const flow = (async () => {
-        while (sent < EVENTS) {
-          const messages = Array.from({length: 100}, () => {
-            const n = sent++
-            const orgId = `org-${n % ORGS}`
-            return {key: orgId, value: JSON.stringify({eventId: `evt-${n}`, orgId, connectorId: `lcc-${n}`, oldStatus: 'Provisioning', newStatus: 'Failed'})}
-          })
-          await producer.send({topic: cfg.topics.notifications, acks: -1, messages})
-          await sleep(100)
-        }
-      })()
+      const flow = flowEvents(producer, cfg, {events: EVENTS, perTick: 100, orgs: ORGS})
 
       await sleep(2_000)
       const args = ['enrich', '--follow', '-c', cfg.file, '--group', group, ...flags]
@@ -115,11 +88,7 @@ describe.each([
       expect(JSON.parse(final.stdout).lag.total).toBe(0)
 
       const alerts = await readToEnd(kafka, [cfg.topics.slackMessages])
-      const bySource = new Map<string, number>()
-      for (const alert of alerts) {
-        const source = `${alert.headers['fa-source-partition']}@${alert.headers['fa-source-offset']}`
-        bySource.set(source, (bySource.get(source) ?? 0) + 1)
-      }
+      const bySource = alertsPerSource(alerts)
       const alertIds = new Set(alerts.map((a) => a.headers['fa-alert-id']))
       // Every event produced its alert...
       expect(bySource.size).toBe(EVENTS)

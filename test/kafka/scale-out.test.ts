@@ -1,12 +1,13 @@
 // Scale-out while events flow: `fa enrich --follow` instances join and leave one group, so its
 // partitions move between live members (rebalances, not crashes). With --exactly-once a
 // read_committed consumer still sees every alert exactly once; at-least-once loses nothing.
-import {Kafka, logLevel, Partitioners} from 'kafkajs'
+import {Kafka, logLevel} from 'kafkajs'
 import {afterAll, describe, expect, inject, it} from 'vitest'
 
 import {silenceKafkajsTimeoutWarning} from '../../src/lib/kafka/node-warnings.js'
 import {runFa} from '../support/cli.js'
-import {prefixedConfig, readToEnd, startFa, type FaProcess} from '../support/fa-process.js'
+import {alertsPerSource, flowEvents, prepareFlow} from '../support/event-flow.js'
+import {readToEnd, startFa, type FaProcess} from '../support/fa-process.js'
 
 silenceKafkajsTimeoutWarning()
 
@@ -29,39 +30,11 @@ describe.each([
   {guarantee: 'at-least-once', flags: () => []},
 ])('fa enrich $guarantee: members join and leave while events flow', ({guarantee, flags}) => {
   it(`${guarantee === 'exactly-once' ? 'writes every alert exactly once' : 'loses no alert'} across rebalances`, {timeout: 120_000}, async () => {
-    const cfg = prefixedConfig(`scale-${guarantee === 'exactly-once' ? 'eos' : 'alo'}`, 'kafka:\n  partitions: 6\n')
-    const created = await runFa(['topics', 'create', '-c', cfg.file], {env})
-    expect(created.code, created.stderr).toBe(0)
-    const group = `${cfg.prefix}g`
-
-    const producer = kafka.producer({createPartitioner: Partitioners.DefaultPartitioner, allowAutoTopicCreation: false})
-    await producer.connect()
+    const {cfg, group, producer} = await prepareFlow(kafka, `scale-${guarantee === 'exactly-once' ? 'eos' : 'alo'}`, {env, orgs: ORGS, config: 'kafka:\n  partitions: 6\n'})
     try {
-      await producer.send({
-        topic: cfg.topics.slackUsers,
-        acks: -1,
-        messages: Array.from({length: 10}, (_, i) => ({key: `csdr${i}@example.com`, value: JSON.stringify({email: `csdr${i}@example.com`, slackUserId: `U${i}`})})),
-      })
-      await producer.send({
-        topic: cfg.topics.assignments,
-        acks: -1,
-        messages: Array.from({length: ORGS}, (_, i) => ({key: `org-${i}`, value: JSON.stringify({orgId: `org-${i}`, orgName: `Org ${i}`, csdrEmail: `csdr${i % 10}@example.com`})})),
-      })
-
       // 400 events (every one an alert) every 100 ms for the whole test: the members are busy
       // with batches and open transactions whenever the group rebalances.
-      let sent = 0
-      const flow = (async () => {
-        while (sent < EVENTS) {
-          const messages = Array.from({length: 400}, () => {
-            const n = sent++
-            const orgId = `org-${n % ORGS}`
-            return {key: orgId, value: JSON.stringify({eventId: `evt-${n}`, orgId, connectorId: `lcc-${n}`, oldStatus: 'Provisioning', newStatus: 'Failed'})}
-          })
-          await producer.send({topic: cfg.topics.notifications, acks: -1, messages})
-          await sleep(100)
-        }
-      })()
+      const flow = flowEvents(producer, cfg, {events: EVENTS, perTick: 400, orgs: ORGS})
 
       const start = async (instance: string) => {
         const fa = startFa(['enrich', '--follow', '-c', cfg.file, '--group', group, ...flags(instance)], env)
@@ -97,11 +70,7 @@ describe.each([
       expect(JSON.parse(final.stdout).lag.total).toBe(0)
 
       const alerts = await readToEnd(kafka, [cfg.topics.slackMessages])
-      const bySource = new Map<string, number>()
-      for (const alert of alerts) {
-        const source = `${alert.headers['fa-source-partition']}@${alert.headers['fa-source-offset']}`
-        bySource.set(source, (bySource.get(source) ?? 0) + 1)
-      }
+      const bySource = alertsPerSource(alerts)
       expect(bySource.size).toBe(EVENTS)
       if (guarantee === 'exactly-once') {
         expect(alerts).toHaveLength(EVENTS)
