@@ -84,3 +84,49 @@ describe.each([
     }
   })
 })
+
+describe('fa enrich --exactly-once: a member that stalls past its session timeout (a zombie)', () => {
+  it('cannot commit a batch its successor processed too', {timeout: 180_000}, async () => {
+    const {cfg, group, producer} = await prepareFlow(kafka, 'zombie', {env, orgs: ORGS, config: 'kafka:\n  partitions: 6\n'})
+    try {
+      const events = 60_000
+      const flow = flowEvents(producer, cfg, {events, perTick: 400, orgs: ORGS})
+      const start = (instance: string) => {
+        const fa = startFa(['enrich', '--follow', '-c', cfg.file, '--group', group, '--exactly-once', '--instance', instance], env)
+        running.add(fa)
+        return fa
+      }
+      const a = start('a')
+      await a.waitForLog((l) => l.msg === 'joined the group', 60_000)
+      const b = start('b')
+      await b.waitForLog((l) => l.msg === 'joined the group', 60_000)
+      // Freeze a while it works (mid-transaction, most likely): the group expels it after the
+      // session timeout and b takes its partitions, then a wakes up and goes on where it was.
+      for (let round = 0; round < 3; round++) {
+        await sleep(1_000 + Math.floor(Math.random() * 500))
+        a.child.kill('SIGSTOP')
+        await sleep(9_000)
+        a.child.kill('SIGCONT')
+      }
+      await flow
+      for (const fa of [a, b]) {
+        fa.child.kill('SIGTERM')
+        await fa.exited
+        running.delete(fa)
+      }
+      const final = await runFa(['enrich', '-c', cfg.file, '--group', group, '--json', '--exactly-once', '--instance', 'final'], {env})
+      expect(final.code, final.stderr).toBe(0)
+      expect(JSON.parse(final.stdout).lag.total).toBe(0)
+      const alerts = await readToEnd(kafka, [cfg.topics.slackMessages])
+      const bySource = alertsPerSource(alerts)
+      // a woke up with batches in flight at least once, and threw them away rather than commit them.
+      const refused = a.logs.filter((l) => JSON.stringify(l).includes('was expelled from group')).length
+      console.info(`zombie: ${events} events, ${alerts.length} alerts (${alerts.length - events} duplicates); ${refused} stale commits refused`)
+      expect(refused).toBeGreaterThan(0)
+      expect(bySource.size).toBe(events)
+      expect(alerts).toHaveLength(events)
+    } finally {
+      await producer.disconnect()
+    }
+  })
+})

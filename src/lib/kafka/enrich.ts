@@ -107,6 +107,9 @@ export async function runEnrich(options: EnrichOptions): Promise<EnrichResult> {
   let streamMs = 0
   let streamStartedAt: number | null = null
   let lastBatchAt: number | null = null
+  let closed = false
+  /** A consumer replacement under way (after an expulsion). */
+  let replacing: Promise<void> | undefined
   try {
     admin = await retryInFollow(() => connectAdmin(kafka, config), {follow, signal, log, what: 'connecting to Kafka'})
     const needed = [...sources, ...topology.tableTopics.map((t) => t.topic), topology.deadLetterTopic, ...topology.alertTypes.map((a) => topology.topic(a.sink))]
@@ -120,6 +123,7 @@ export async function runEnrich(options: EnrichOptions): Promise<EnrichResult> {
       log,
       maxRequestBytes: tuning.maxRequestBytes,
       onTransactionFailed: (partitions) => rewind(partitions),
+      beforeCommit: (members) => assertStillMembers(members),
     })
     const activeWriter = writer
     // Connecting a transactional producer fences an earlier incarnation of this instance and
@@ -162,7 +166,8 @@ export async function runEnrich(options: EnrichOptions): Promise<EnrichResult> {
       return await finish()
     }
 
-    const eachBatch = async ({batch, pause, isStale}: EachBatchPayload) => {
+    /** One fetched batch through the core and out; `member`: the group member id it was read as. */
+    const eachBatch = async ({batch, pause, isStale}: EachBatchPayload, member: string | undefined) => {
       if (activeWriter.fatal) throw activeWriter.fatal
       const {topic, partition} = batch
       const outcomes: Outcome[][] = new Array(batch.messages.length)
@@ -184,7 +189,7 @@ export async function runEnrich(options: EnrichOptions): Promise<EnrichResult> {
       // A rebalance or seek made this batch stale: another member (or a re-read) handles it.
       if (isStale()) return
       const next = String(BigInt(batch.lastOffset()) + 1n)
-      await activeWriter.submit(outputs, bytes, [{topic, partition, offset: next}])
+      await activeWriter.submit(outputs, bytes, [{topic, partition, offset: next}], member)
       lastBatchAt = Date.now()
       for (const result of outcomes) summary.add(result)
       processed += batch.messages.length
@@ -193,9 +198,49 @@ export async function runEnrich(options: EnrichOptions): Promise<EnrichResult> {
       // already written (and, at-least-once, write it again). kafkajs heartbeats after each batch.
     }
 
+    /**
+     * A member that stalled past its session timeout (a long pause, a network cut) has been
+     * expelled and its partitions handed on; batches it read before must not commit, or they would
+     * be written twice, even after it joined again (as a new member). Checked just before each
+     * commit, against the member that read each batch; what is left open is a stall between this
+     * answer and the commit request, a few microtasks.
+     */
+    async function assertStillMembers(readBy: string[]): Promise<void> {
+      if (readBy.length === 0) return
+      const asked = performance.now()
+      const {groups} = await activeAdmin.describeGroups([group])
+      const members = groups[0]?.members ?? []
+      // An answer that took long may be stale: the process may have been frozen after it was sent.
+      const stale = performance.now() - asked > tuning.sessionTimeout / 3
+      if (stale || !readBy.every((id) => members.some((m) => m.memberId === id))) {
+        void replaceConsumer()
+        throw new FaError(`this instance was expelled from group ${group} (it did not heartbeat within the session timeout) while a batch was in flight; the batch is aborted and another member processes it`)
+      }
+    }
+
+    /**
+     * After an expulsion: a fresh consumer, which reads every partition it is given from the
+     * committed offsets. The old one would go on from its own positions, which its successor has
+     * moved past in the meantime. Not awaited by the batch that found out: disconnecting waits for it.
+     */
+    function replaceConsumer(): Promise<void> {
+      replacing ??= (async () => {
+        const old = consumer
+        consumer = undefined
+        log.warn('expelled from the group: replacing the consumer, to read on from the committed offsets', {group})
+        await disconnectQuietly(old, 8_000)
+        const fresh = await startConsumer()
+        if (closed) await disconnectQuietly(fresh, 8_000)
+        else consumer = fresh
+      })()
+        .catch((error: Error) => failFatal(kafkaError(error, config, 'replacing the consumer')))
+        .finally(() => (replacing = undefined))
+      return replacing
+    }
+
     /** After a failed transaction: read again from what is committed (nothing of it is lost or doubled). */
     async function rewind(partitions: PartitionOffset[]): Promise<void> {
-      if (!consumer || partitions.length === 0) return
+      if (!consumer || replacing || partitions.length === 0) return
       const committed = await committedOffsets(activeAdmin, group, [...new Set(partitions.map((p) => p.topic))])
       for (const {topic, partition} of partitions) {
         const offset = committed.get(partitionKey(topic, partition))?.offset ?? -1
@@ -253,7 +298,9 @@ export async function runEnrich(options: EnrichOptions): Promise<EnrichResult> {
         allowAutoTopicCreation: false,
         retry: {retries: 10, initialRetryTime: 300, maxRetryTime: 30_000, restartOnFailure: async () => !signal.aborted},
       })
+      let member: string | undefined
       c.on(c.events.GROUP_JOIN, ({payload}) => {
+        member = payload.memberId
         const assigned = Object.entries(payload.memberAssignment).map(([topic, partitions]) => `${topic}[${partitions.join(',')}]`).join(' ')
         log.info('joined the group', {group, assigned: assigned || '(nothing)'})
       })
@@ -262,7 +309,7 @@ export async function runEnrich(options: EnrichOptions): Promise<EnrichResult> {
         if (payload.batchSize === 0) drain?.advance(payload.topic, payload.partition, Number(payload.lastOffset) + 1)
       })
       c.on(c.events.CRASH, ({payload}) => {
-        if (signal.aborted || activeWriter.fatal) return
+        if (signal.aborted || activeWriter.fatal || c !== consumer) return
         log.warn('consumer failed', {error: payload.error, restart: payload.restart})
         if (!payload.restart) {
           // kafkajs gives up on non-retriable errors; the stream must go on, so start a new consumer.
@@ -280,7 +327,7 @@ export async function runEnrich(options: EnrichOptions): Promise<EnrichResult> {
         partitionsConsumedConcurrently: tuning.partitionsConsumedConcurrently,
         eachBatch: async (payload) => {
           try {
-            await eachBatch(payload)
+            await eachBatch(payload, member)
           } catch (error) {
             if (activeWriter.fatal) failFatal(activeWriter.fatal)
             else log.warn('batch failed; it will be retried', {topic: payload.batch.topic, partition: payload.batch.partition, error})
@@ -316,6 +363,8 @@ export async function runEnrich(options: EnrichOptions): Promise<EnrichResult> {
   }
 
   async function shutdown(): Promise<void> {
+    closed = true
+    await replacing
     // Order: stop reading (kafkajs waits for the batches in flight, which wait for their writes
     // and commits), then the producer, then the tables; lag is read last, after the final commits.
     const c = consumer

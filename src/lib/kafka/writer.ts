@@ -3,6 +3,7 @@ import type {Kafka, Message, Producer, TopicMessages, TopicOffsets} from 'kafkaj
 import {FaError} from '../errors.js'
 import {silentLogger, type Logger} from '../output/log.js'
 import {createProducer, disconnectQuietly} from './client.js'
+import {guardCommits, unguardCommits} from './commit-guard.js'
 
 /** The next offset to read in one partition: what a consumer group commits. */
 export interface PartitionOffset {
@@ -32,12 +33,21 @@ export interface WriterOptions {
    * must rewind them to their committed offsets before reading on.
    */
   onTransactionFailed?: (partitions: PartitionOffset[]) => Promise<void>
+  /**
+   * Runs just before a transaction that carries offsets commits (right before its EndTxn, see
+   * commit-guard.ts); throwing aborts it (and rewinds like any failed transaction). kafkajs sends
+   * transactional offsets without the group generation (KIP-447), so the broker cannot refuse a
+   * commit from a member the group has expelled: this is where the caller checks that it still
+   * belongs to the group, as each batch's member (`submit`'s `member`).
+   */
+  beforeCommit?: (members: string[]) => Promise<void>
 }
 
 interface Submission {
   messages: Map<string, Message[]>
   bytes: number
   offsets: PartitionOffset[]
+  member?: string
   resolve: () => void
   reject: (error: Error) => void
 }
@@ -56,6 +66,10 @@ export class OutputWriter {
   private readonly log: Logger
   /** Set when this instance was fenced by another with the same transactional id. */
   fatal: FaError | undefined
+  /** The check the commit guard runs for the transaction being committed. */
+  private commitCheck: (() => Promise<void>) | undefined
+  /** Whether kafkajs runs commitCheck itself, right before EndTxn. */
+  private guarded = false
   flushes = 0
   records = 0
 
@@ -74,21 +88,23 @@ export class OutputWriter {
 
   /**
    * Produces `messages` (topic → messages, in order) and, in a transaction, commits `offsets`
-   * with them. Resolves once everything is acknowledged (and committed); rejects otherwise,
-   * in which case nothing of it is visible to read_committed consumers (transactional) or some
-   * of it may be (at-least-once: the caller reprocesses).
+   * with them (`member`: the group member that read them, for beforeCommit). Resolves once
+   * everything is acknowledged (and committed); rejects otherwise, in which case nothing of it
+   * is visible to read_committed consumers (transactional) or some of it may be (at-least-once:
+   * the caller reprocesses).
    */
-  submit(messages: Map<string, Message[]>, bytes: number, offsets: PartitionOffset[] = []): Promise<void> {
+  submit(messages: Map<string, Message[]>, bytes: number, offsets: PartitionOffset[] = [], member?: string): Promise<void> {
     if (this.fatal) return Promise.reject(this.fatal)
     if (messages.size === 0 && (offsets.length === 0 || !this.transactional)) return Promise.resolve()
     return new Promise<void>((resolve, reject) => {
-      this.queue.push({messages, bytes, offsets, resolve, reject})
+      this.queue.push({messages, bytes, offsets, member, resolve, reject})
       this.flushing ??= this.drain().finally(() => (this.flushing = undefined))
     })
   }
 
   async close(timeoutMs = 5_000): Promise<void> {
     await this.flushing?.catch(() => {})
+    if (this.options.transactionalId) unguardCommits(this.options.transactionalId)
     const producer = this.producer
     this.producer = undefined
     if (!(await disconnectQuietly(producer, timeoutMs))) this.log.warn('producer did not disconnect in time')
@@ -127,14 +143,20 @@ export class OutputWriter {
     const producer = await this.ensureProducer()
     const requests = this.requests(taken)
     const offsets = mergeOffsets(taken.flatMap((s) => s.offsets))
+    const members = [...new Set(taken.flatMap((t) => (t.member === undefined ? [] : [t.member])))]
+    const check = offsets.length > 0 && this.options.beforeCommit ? () => this.options.beforeCommit!(members) : undefined
     const transaction = await producer.transaction()
     try {
       for (const topicMessages of requests) await transaction.sendBatch({topicMessages, acks: -1})
       if (offsets.length > 0) await transaction.sendOffsets({consumerGroupId: this.options.groupId, topics: toTopicOffsets(offsets)})
+      this.commitCheck = check
+      if (check && !this.guarded) await check()
       await transaction.commit()
+      this.commitCheck = undefined
       this.records += count(requests)
       this.log.debug('transaction committed', {records: count(requests), requests: requests.length, batches: taken.length})
     } catch (error) {
+      this.commitCheck = undefined
       if (isFenced(error)) {
         this.fatal = new FaError(`another fa enrich took over transactional id ${this.options.transactionalId} (fenced)`, {
           exit: 'kafka',
@@ -192,6 +214,7 @@ export class OutputWriter {
         : {retry: {retries: 8, initialRetryTime: 300, maxRetryTime: 10_000}},
     )
     await producer.connect()
+    if (transactionalId) this.guarded = guardCommits(transactionalId, async () => this.commitCheck?.())
     this.producer = producer
     return producer
   }
