@@ -10,7 +10,7 @@ import {fileURLToPath} from 'node:url'
 
 import kafkajs from 'kafkajs'
 
-import {startBroker} from '../scripts/kafka.mjs'
+import {quietKafkajsWarnings, startBroker} from '../scripts/kafka.mjs'
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 300_000)
@@ -18,9 +18,7 @@ const ROWS = Number(process.env.BENCH_TABLE_ROWS ?? 100_000)
 const PARTITIONS = Number(process.env.BENCH_PARTITIONS ?? 6)
 const TARGET = 30_000
 
-// kafkajs 2.2.4 passes negative delays to setTimeout (tulios/kafkajs#1751): harmless noise on Node 24.
-const emitWarning = process.emitWarning
-process.emitWarning = (w, ...rest) => ((w?.name ?? rest[0]?.type ?? rest[0]) === 'TimeoutNegativeWarning' ? undefined : emitWarning.call(process, w, ...rest))
+quietKafkajsWarnings()
 
 const work = mkdtempSync(path.join(tmpdir(), 'fa-bench-kafka-'))
 let broker

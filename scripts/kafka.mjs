@@ -178,6 +178,7 @@ function newClusterId() {
 
 /** Resolve once a kafkajs admin call answers; fail early with the log tail if the JVM exits. */
 async function waitReady(bootstrap, {pid, logFile, timeoutMs = READY_TIMEOUT_MS}) {
+  quietKafkajsWarnings();
   const kafka = new kafkajs.Kafka({
     clientId: 'fa-kafka-harness',
     brokers: [bootstrap],
@@ -363,11 +364,17 @@ async function main(cmd) {
   }
 }
 
-if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  // kafkajs 2.2.4 passes a negative delay to setTimeout (tulios/kafkajs#1751); harmless, but Node 24 warns.
+let quiet = false;
+/** kafkajs 2.2.4 passes a negative delay to setTimeout (tulios/kafkajs#1751); harmless, but Node 24 warns. */
+export function quietKafkajsWarnings() {
+  if (quiet) return;
+  quiet = true;
   const emitWarning = process.emitWarning;
   process.emitWarning = (w, ...rest) =>
     (w?.name ?? rest[0]?.type ?? rest[0]) === 'TimeoutNegativeWarning' ? undefined : emitWarning.call(process, w, ...rest);
+}
+
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   main(process.argv[2]).then(
     (code) => process.exit(code),
     (err) => {

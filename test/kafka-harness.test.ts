@@ -5,6 +5,11 @@ import {randomUUID} from 'node:crypto';
 import {afterAll, beforeAll, describe, expect, inject, it} from 'vitest';
 import {Kafka, logLevel, Partitioners, type Admin, type IHeaders, type Producer} from 'kafkajs';
 
+import {silenceKafkajsTimeoutWarning} from '../src/lib/kafka/node-warnings.js';
+import {createTopics} from './support/kafka-io.js';
+
+silenceKafkajsTimeoutWarning();
+
 const brokers = inject('kafkaBrokers');
 const kafka = new Kafka({clientId: 'fa-harness-test', brokers: [brokers], logLevel: logLevel.WARN});
 
@@ -87,7 +92,8 @@ afterAll(async () => {
 
 async function createTopic(what: string, numPartitions = 3) {
   const topic = topicName(what);
-  await admin.createTopics({topics: [{topic, numPartitions, replicationFactor: 1}], waitForLeaders: true});
+  // The shared helper: it also waits out a broker whose metadata has not caught up (under load).
+  await createTopics(kafka, [topic], numPartitions);
   return topic;
 }
 

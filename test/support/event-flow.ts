@@ -12,7 +12,8 @@ export async function prepareFlow(kafka: Kafka, what: string, options: {env: Nod
   const cfg = prefixedConfig(what, options.config)
   const created = await runFa(['topics', 'create', '-c', cfg.file], {env: options.env})
   if (created.code !== 0) throw new Error(`fa topics create failed: ${created.stderr}`)
-  const producer = kafka.producer({createPartitioner: Partitioners.DefaultPartitioner, allowAutoTopicCreation: false})
+  // Idempotent: a retried send (say, while a new topic's leader settles) must not add events twice.
+  const producer = kafka.producer({createPartitioner: Partitioners.DefaultPartitioner, allowAutoTopicCreation: false, idempotent: true, maxInFlightRequests: 1})
   await producer.connect()
   await seedTables(producer, cfg, options.orgs)
   return {cfg, group: `${cfg.prefix}g`, producer}

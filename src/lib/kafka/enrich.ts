@@ -108,8 +108,9 @@ export async function runEnrich(options: EnrichOptions): Promise<EnrichResult> {
   let streamStartedAt: number | null = null
   let lastBatchAt: number | null = null
   let closed = false
-  /** A consumer replacement under way (after an expulsion). */
+  /** A consumer replacement under way (after an expulsion), and the consumers it retired. */
   let replacing: Promise<void> | undefined
+  const retired = new WeakSet<Consumer>()
   try {
     admin = await retryInFollow(() => connectAdmin(kafka, config), {follow, signal, log, what: 'connecting to Kafka'})
     const needed = [...sources, ...topology.tableTopics.map((t) => t.topic), topology.deadLetterTopic, ...topology.alertTypes.map((a) => topology.topic(a.sink))]
@@ -210,11 +211,16 @@ export async function runEnrich(options: EnrichOptions): Promise<EnrichResult> {
       const asked = performance.now()
       const {groups} = await activeAdmin.describeGroups([group])
       const members = groups[0]?.members ?? []
+      const ms = Math.round(performance.now() - asked)
+      const gone = !readBy.every((id) => members.some((m) => m.memberId === id))
       // An answer that took long may be stale: the process may have been frozen after it was sent.
-      const stale = performance.now() - asked > tuning.sessionTimeout / 3
-      if (stale || !readBy.every((id) => members.some((m) => m.memberId === id))) {
+      if (gone || ms > tuning.sessionTimeout / 3) {
         void replaceConsumer()
-        throw new FaError(`this instance was expelled from group ${group} (it did not heartbeat within the session timeout) while a batch was in flight; the batch is aborted and another member processes it`)
+        throw new FaError(
+          gone
+            ? `this instance was expelled from group ${group} (no heartbeat within the session timeout) while a batch was in flight; the batch is aborted and whoever owns its partition now processes it`
+            : `group ${group} took ${ms} ms to say who its members are: this instance may have been expelled meanwhile, so the batch is aborted and read again`,
+        )
       }
     }
 
@@ -227,6 +233,7 @@ export async function runEnrich(options: EnrichOptions): Promise<EnrichResult> {
       replacing ??= (async () => {
         const old = consumer
         consumer = undefined
+        if (old) retired.add(old)
         log.warn('expelled from the group: replacing the consumer, to read on from the committed offsets', {group})
         await disconnectQuietly(old, 8_000)
         const fresh = await startConsumer()
@@ -309,7 +316,7 @@ export async function runEnrich(options: EnrichOptions): Promise<EnrichResult> {
         if (payload.batchSize === 0) drain?.advance(payload.topic, payload.partition, Number(payload.lastOffset) + 1)
       })
       c.on(c.events.CRASH, ({payload}) => {
-        if (signal.aborted || activeWriter.fatal || c !== consumer) return
+        if (signal.aborted || activeWriter.fatal || retired.has(c)) return
         log.warn('consumer failed', {error: payload.error, restart: payload.restart})
         if (!payload.restart) {
           // kafkajs gives up on non-retriable errors; the stream must go on, so start a new consumer.
