@@ -10,6 +10,7 @@ import {compareGolden, GoldenLines, writeGolden} from '../lib/output/golden.js'
 import {renderSummary} from '../lib/output/human.js'
 import {progressBar} from '../lib/output/progress.js'
 import {BufferedWriter} from '../lib/output/writer.js'
+import {buildTopology} from '../lib/pipeline/build.js'
 import {replayDryRun} from '../lib/replay/dry-run.js'
 import {parseTopicMappings, planReplay, produceFixtures, type ProduceResult, type ReplayPlan} from '../lib/replay/produce.js'
 
@@ -61,15 +62,16 @@ With --dry-run everything happens in this process (no Kafka, Slack or cloud acco
       await this.produce(files, flags)
       return
     }
-    const loaded = await this.loadConfig(flags.config)
+    const topology = await buildTopology(await this.loadConfig(flags.config))
+    const out = colorFor(process.stdout)
     const stdout = new BufferedWriter(process.stdout)
     const golden = new GoldenLines()
 
     let bar: ReturnType<typeof progressBar>
     const summary = await replayDryRun({
       files,
-      loaded,
-      format: flags.json || flags.expect ? {kind: 'json'} : {kind: 'human', color: colorFor(process.stdout).level > 0},
+      topology,
+      format: flags.json || flags.expect ? {kind: 'json'} : {kind: 'human', color: out},
       out: flags.expect ? golden : stdout,
       onProgress: ({bytesRead, totalBytes}) => {
         if (totalBytes < 8 << 20) return
@@ -81,7 +83,7 @@ With --dry-run everything happens in this process (no Kafka, Slack or cloud acco
 
     const toStderr = Boolean(flags.json || flags.expect)
     const err = colorFor(process.stderr)
-    const summaryText = renderSummary(summary, toStderr ? err : colorFor(process.stdout))
+    const summaryText = renderSummary(summary, toStderr ? err : out)
     if (toStderr) process.stderr.write(summaryText)
     else this.log(summaryText.trimEnd())
 

@@ -13,6 +13,7 @@ import {readFixtures} from '../../src/lib/fixtures/read.js'
 import {toKafka} from '../../src/lib/kafka/codec.js'
 import {silenceKafkajsTimeoutWarning} from '../../src/lib/kafka/node-warnings.js'
 import {GoldenLines} from '../../src/lib/output/golden.js'
+import {buildTopology} from '../../src/lib/pipeline/build.js'
 import {replayDryRun} from '../../src/lib/replay/dry-run.js'
 import {root, runFa} from '../support/cli.js'
 import {prefixedConfig, readToEnd, startFa, type FaProcess, type ReadRecord, type TestConfig} from '../support/fa-process.js'
@@ -124,7 +125,7 @@ describe('fa enrich (cron mode)', () => {
 
     // The summary counts what the dry run counts, pipeline by pipeline.
     const {config} = await loadConfig(undefined, {})
-    const drySummary = await replayDryRun({files: [file], loaded: {config, file: null, dir: root}, format: {kind: 'json'}, out: new GoldenLines()})
+    const drySummary = await replayDryRun({files: [file], topology: await buildTopology({config, file: null, dir: root}), format: {kind: 'json'}, out: new GoldenLines()})
     expect(summary.pipelines).toEqual(drySummary.pipelines)
     expect(summary).toMatchObject({guarantee: 'at-least-once', stoppedBy: 'end', follow: false, lag: {total: 0}})
     expect(summary.tables.map((t: {table: string; rows: number}) => [t.table, t.rows]).sort()).toEqual([['assignments', 3], ['slack-users', 3]])

@@ -1,6 +1,6 @@
 import type {IHeaders, KafkaMessage, Message} from 'kafkajs'
 
-import {payloadBytes, type Headers, type Payload, type TopicRecord} from '../records/record.js'
+import {bytesView, type Headers, type Payload, type TopicRecord} from '../records/record.js'
 
 /** A consumed Kafka message as a record: bytes stay bytes, so dead letters keep them untouched. */
 export function fromKafka(topic: string, partition: number, message: KafkaMessage): TopicRecord {
@@ -38,7 +38,7 @@ export function toKafka(record: TopicRecord): Message {
 /** JSON goes as its text: kafkajs writes a string as UTF-8 straight into the batch, without a Buffer in between. */
 function kafkaValue(value: Payload): Buffer | string | null {
   if (value === null || typeof value === 'string') return value
-  if (value instanceof Uint8Array) return payloadBytes(value)
+  if (value instanceof Uint8Array) return bytesView(value)
   return JSON.stringify(value)
 }
 

@@ -9,7 +9,7 @@ import {silentLogger, type Logger} from '../output/log.js'
 import {progressBar} from '../output/progress.js'
 import {Summary} from '../pipeline/summary.js'
 import {TableStore} from '../pipeline/table.js'
-import {Header, originHeaders, type Outcome, type Topology} from '../pipeline/topology.js'
+import {Header, type Outcome, type Topology} from '../pipeline/topology.js'
 import type {TopicRecord} from '../records/record.js'
 import {connectAdmin, createKafka, disconnectQuietly, withTimeout} from './client.js'
 import {decodeHeaders, fromKafka, toKafka} from './codec.js'
@@ -407,16 +407,7 @@ function processMessage(topology: Topology, tables: TableStore, topic: string, p
       headers: safeHeaders(message),
       origin: {kind: 'kafka', partition, offset: message.offset},
     }
-    const reason = `fa could not process the record: ${(error as Error).message}`
-    const output: TopicRecord = {
-      topic: topology.deadLetterTopic,
-      key: source.key,
-      value: source.value,
-      headers: {...source.headers, [Header.error]: reason, [Header.pipeline]: 'enrich', ...originHeaders(source)},
-      timestamp: source.timestamp,
-      origin: {kind: 'derived'},
-    }
-    return [{kind: 'dead-letter', pipeline: 'enrich', reason, output}]
+    return [topology.deadLetter('enrich', source, `fa could not process the record: ${(error as Error).message}`)]
   }
 }
 

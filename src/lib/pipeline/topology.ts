@@ -111,16 +111,21 @@ export class Topology {
     }
   }
 
-  private deadLetter(pipeline: string, record: TopicRecord, reason: string): Outcome {
-    const output: TopicRecord = {
-      topic: this.deadLetterTopic,
-      key: record.key,
-      value: record.value,
-      headers: originHeaders(record, {...record.headers, [Header.error]: reason, [Header.pipeline]: pipeline}),
-      timestamp: record.timestamp,
-      origin: {kind: 'derived'},
-    }
-    return {kind: 'dead-letter', pipeline, reason, output}
+  /** `record` as a dead letter of `pipeline` on this topology's dead-letter topic. */
+  deadLetter(pipeline: string, record: TopicRecord, reason: string): Extract<Outcome, {kind: 'dead-letter'}> {
+    return {kind: 'dead-letter', pipeline, reason, output: deadLetterOf(record, this.deadLetterTopic, pipeline, reason)}
+  }
+}
+
+/** A record that cannot be processed: its original key, bytes and headers, plus why and where it came from. */
+export function deadLetterOf(record: TopicRecord, topic: string, pipeline: string, reason: string): TopicRecord {
+  return {
+    topic,
+    key: record.key,
+    value: record.value,
+    headers: originHeaders(record, {...record.headers, [Header.error]: reason, [Header.pipeline]: pipeline}),
+    timestamp: record.timestamp,
+    origin: {kind: 'derived'},
   }
 }
 

@@ -1,6 +1,6 @@
 import {z} from 'zod'
 
-import type {Origin, Payload, TopicRecord} from './record.js'
+import {rawText, type Origin, type Payload, type TopicRecord} from './record.js'
 
 /**
  * The JSON envelope of a record, shared by fixtures and every `--json` output:
@@ -51,7 +51,7 @@ export function parseEnvelopeLine(line: string, origin: Origin): ParsedLine {
 /** The envelope of a record: JSON values stay JSON, raw bytes become a UTF-8 string. */
 export function toEnvelope(record: TopicRecord): Envelope {
   const {topic, key, value, headers, timestamp} = record
-  const envelope: Envelope = {topic, key, value: value instanceof Uint8Array ? Buffer.from(value).toString('utf8') : value}
+  const envelope: Envelope = {topic, key, value: value instanceof Uint8Array ? rawText(value) : value}
   if (Object.keys(headers).length > 0) envelope.headers = headers
   if (timestamp !== undefined) envelope.timestamp = timestamp
   return envelope

@@ -28,12 +28,14 @@ export function isRawPayload(value: Payload): value is string | Uint8Array {
   return typeof value === 'string' || value instanceof Uint8Array
 }
 
-/** The record's value as bytes on the wire. */
-export function payloadBytes(value: Payload): Buffer | null {
-  if (value === null) return null
-  if (typeof value === 'string') return Buffer.from(value, 'utf8')
-  if (value instanceof Uint8Array) return Buffer.from(value.buffer, value.byteOffset, value.byteLength)
-  return Buffer.from(JSON.stringify(value), 'utf8')
+/** Raw bytes as a Buffer over the same memory (`Buffer.from(bytes)` would copy them). */
+export function bytesView(bytes: Uint8Array): Buffer {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+}
+
+/** Raw bytes as the UTF-8 text they hold. */
+export function rawText(value: string | Uint8Array): string {
+  return typeof value === 'string' ? value : bytesView(value).toString('utf8')
 }
 
 export type Decoded = {ok: true; value: JsonObject} | {ok: false; reason: string}
@@ -43,10 +45,8 @@ export function decodeJsonObject(value: Payload): Decoded {
   let parsed: unknown = value
   if (value === null) return {ok: false, reason: 'value is a tombstone (null), expected a JSON object'}
   if (isRawPayload(value)) {
-    // A view, not Buffer.from(value): that copies the bytes first.
-    const text = typeof value === 'string' ? value : Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('utf8')
     try {
-      parsed = JSON.parse(text)
+      parsed = JSON.parse(rawText(value))
     } catch (error) {
       return {ok: false, reason: `value is not valid JSON: ${(error as Error).message}`}
     }

@@ -1,22 +1,20 @@
-import {Chalk} from 'chalk'
+import type {ChalkInstance} from 'chalk'
 
-import type {LoadedConfig} from '../config/load.js'
 import {readFixtures, type FixtureProgress} from '../fixtures/read.js'
 import {renderAlert, renderDeadLetter} from '../output/human.js'
 import type {TextSink} from '../output/writer.js'
-import {buildTopology} from '../pipeline/build.js'
 import {Summary} from '../pipeline/summary.js'
 import {TableStore} from '../pipeline/table.js'
-import type {Outcome} from '../pipeline/topology.js'
+import type {Outcome, Topology} from '../pipeline/topology.js'
 import {toEnvelope} from '../records/envelope.js'
 import type {TopicRecord} from '../records/record.js'
 
 /** How replay --dry-run prints what the pipelines produce: JSON Lines envelopes, or for people. */
-export type ReplayFormat = {kind: 'json'} | {kind: 'human'; color: boolean}
+export type ReplayFormat = {kind: 'json'} | {kind: 'human'; color: ChalkInstance}
 
 export interface DryRunOptions {
   files: string[]
-  loaded: LoadedConfig
+  topology: Topology
   format: ReplayFormat
   /** Receives the text of each produced record, in file order. */
   out: TextSink
@@ -30,7 +28,7 @@ type Produced = Extract<Outcome, {kind: 'alert' | 'dead-letter'}>
  * affects only the events after it): Kafka Streams' TopologyTestDriver for fa.
  */
 export async function replayDryRun(options: DryRunOptions): Promise<Summary> {
-  const topology = await buildTopology(options.loaded)
+  const {topology} = options
   const tables = new TableStore()
   const summary = new Summary()
   const format = formatterFor(options.format)
@@ -52,6 +50,5 @@ export async function replayDryRun(options: DryRunOptions): Promise<Summary> {
 /** The text of one produced record; a JSON line never holds a raw newline inside the record. */
 function formatterFor(format: ReplayFormat): (produced: Produced, source: TopicRecord) => string {
   if (format.kind === 'json') return (produced) => JSON.stringify(toEnvelope(produced.output)) + '\n'
-  const c = new Chalk({level: format.color ? 1 : 0})
-  return (produced, source) => (produced.kind === 'alert' ? renderAlert(produced, c) : renderDeadLetter(produced, source, c))
+  return (produced, source) => (produced.kind === 'alert' ? renderAlert(produced, format.color) : renderDeadLetter(produced, source, format.color))
 }

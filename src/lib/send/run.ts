@@ -5,7 +5,7 @@ import type {Admin, Consumer, EachBatchPayload, Kafka, KafkaMessage, Message} fr
 
 import type {Config} from '../config/schema.js'
 import {connectAdmin, createKafka, disconnectQuietly, withTimeout} from '../kafka/client.js'
-import {fromKafka} from '../kafka/codec.js'
+import {fromKafka, toKafka} from '../kafka/codec.js'
 import {kafkaError} from '../kafka/connection.js'
 import {committedOffsets, DrainTracker, partitionKey} from '../kafka/drain.js'
 import {TopicFollower} from '../kafka/follow.js'
@@ -13,8 +13,8 @@ import {defaultTuning, tuningFromEnv} from '../kafka/tuning.js'
 import {requireTopics} from '../kafka/topics.js'
 import {messageBytes, OutputWriter} from '../kafka/writer.js'
 import {silentLogger, type Logger} from '../output/log.js'
-import {Header, originHeaders} from '../pipeline/topology.js'
-import {decodeJsonObject, payloadBytes, type TopicRecord} from '../records/record.js'
+import {deadLetterOf, Header} from '../pipeline/topology.js'
+import {decodeJsonObject, type TopicRecord} from '../records/record.js'
 import type {SlackMessage} from '../slack/blocks.js'
 import type {DeliverOptions, DeliveryOutcome} from '../slack/deliver.js'
 import {validateSlackMessage} from '../slack/validate.js'
@@ -557,8 +557,7 @@ export async function runSend(options: SendOptions): Promise<SendResult> {
   }
 
   function deadLetter(record: TopicRecord, reason: string): Message {
-    const headers = {...record.headers, [Header.error]: reason, [Header.pipeline]: record.headers[Header.pipeline] ?? 'send', ...originHeaders(record)}
-    return {key: record.key, value: payloadBytes(record.value), headers, timestamp: record.timestamp ? String(Date.parse(record.timestamp)) : undefined}
+    return toKafka(deadLetterOf(record, topics.deadLetters, record.headers[Header.pipeline] ?? 'send', reason))
   }
 
   function finishEntry(state: PartitionState, entry: Entry): void {

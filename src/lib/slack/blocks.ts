@@ -39,8 +39,11 @@ const FIELDS_BUDGET =
 const labels = new Map<string, string>()
 function label(text: string): string {
   let made = labels.get(text)
-  if (made === undefined && labels.size < 1000) labels.set(text, (made = `*${truncateMrkdwn(escapeMrkdwn(text), 100)}*`))
-  return made ?? `*${truncateMrkdwn(escapeMrkdwn(text), 100)}*`
+  if (made === undefined) {
+    made = `*${truncateMrkdwn(escapeMrkdwn(text), 100)}*`
+    if (labels.size < 1000) labels.set(text, made)
+  }
+  return made
 }
 
 /** Builds a ready chat.postMessage payload within Block Kit's limits. */
