@@ -1,6 +1,8 @@
 import {describe, expect, it} from 'vitest'
 
-import {parseEnvelopeLine, toEnvelope} from '../../src/lib/records/envelope.js'
+import fc from 'fast-check'
+
+import {envelopeSchema, isPlainEnvelope, parseEnvelopeLine, toEnvelope} from '../../src/lib/records/envelope.js'
 
 const origin = {kind: 'fixture' as const, file: 'f.jsonl', line: 1}
 
@@ -35,5 +37,32 @@ describe('record envelope', () => {
 
   it('writes raw bytes back as a UTF-8 string and leaves out empty parts', () => {
     expect(toEnvelope({topic: 't', key: 'k', value: Buffer.from('{oops'), headers: {}, origin})).toEqual({topic: 't', key: 'k', value: '{oops'})
+  })
+})
+
+describe('the envelope fast path', () => {
+  // Values of every JSON kind, and the strings the schema treats specially.
+  const json = fc.oneof(
+    fc.constant(undefined),
+    fc.jsonValue({maxDepth: 2}),
+    fc.constantFrom('', 't', '2026-11-24T10:00:00Z', '2026-11-24T10:00:00+01:00', '2026-02-30T10:00:00Z', 'yesterday'),
+    fc.dictionary(fc.string({maxLength: 3}), fc.oneof(fc.string({maxLength: 3}), fc.integer(), fc.constant(null)), {maxKeys: 3}),
+  )
+
+  it('accepts exactly what the schema accepts, with the same record', () => {
+    fc.assert(
+      fc.property(fc.record({topic: json, key: json, value: json, headers: json, timestamp: json, other: json}, {requiredKeys: []}), (input) => {
+        const fromJson = JSON.parse(JSON.stringify(input)) as object
+        const schema = envelopeSchema.safeParse(fromJson)
+        expect(isPlainEnvelope(fromJson)).toBe(schema.success)
+        const parsed = parseEnvelopeLine(JSON.stringify(fromJson), origin)
+        expect(parsed.ok).toBe(schema.success)
+        if (parsed.ok && schema.success) {
+          const {key = null, value = null, headers = {}, ...rest} = schema.data
+          expect(parsed.record).toEqual({...rest, key, value, headers, origin})
+        }
+      }),
+      {numRuns: 2000},
+    )
   })
 })

@@ -2,8 +2,6 @@ import {existsSync} from 'node:fs'
 import {readFile} from 'node:fs/promises'
 import path from 'node:path'
 
-import {parse as parseYaml, YAMLParseError} from 'yaml'
-
 import {FaError} from '../errors.js'
 import {configSchema, type Config} from './schema.js'
 
@@ -32,6 +30,8 @@ export async function loadConfig(explicit?: string, env: NodeJS.ProcessEnv = pro
     } catch (error) {
       throw new FaError(`cannot read config ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, {hint: 'check the --config path'})
     }
+    // Loaded only for a config file: most runs (cron, CI, the quick start) have none or pass env.
+    const {parse: parseYaml, YAMLParseError} = await import('yaml')
     try {
       raw = parseYaml(text) ?? {}
     } catch (error) {

@@ -1,7 +1,6 @@
 import {readFile, writeFile} from 'node:fs/promises'
 
 import type {ChalkInstance} from 'chalk'
-import {diffLines} from 'diff'
 
 import {FaError} from '../errors.js'
 import type {TextSink} from './writer.js'
@@ -35,6 +34,8 @@ export async function compareGolden(file: string, actualLines: string[], c: Chal
     throw new FaError(`${file}: cannot read golden file (${(error as NodeJS.ErrnoException).code})`, {exit: 'input', hint: 'create it with --update'})
   }
   const expected = text.split('\n').filter((line) => line.trim() !== '')
+  // Only a golden comparison needs a diff: not loaded by every replay.
+  const {diffLines} = await import('diff')
   const out: string[] = []
   let differences = 0
   for (let i = 0; i < Math.max(expected.length, actualLines.length); i++) {
