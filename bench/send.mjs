@@ -13,11 +13,11 @@ import {fileURLToPath} from 'node:url'
 
 import {Kafka, logLevel, Partitioners} from 'kafkajs'
 
-import {ensureTopics} from '../dist/lib/kafka/topics.js'
-import {silenceKafkajsTimeoutWarning} from '../dist/lib/kafka/node-warnings.js'
-import {configSchema} from '../dist/lib/config/schema.js'
-import {buildSlackMessage} from '../dist/lib/slack/blocks.js'
-import {md} from '../dist/lib/slack/mrkdwn.js'
+import {ensureTopics} from '../src/lib/kafka/topics.js'
+import {silenceKafkajsTimeoutWarning} from '../src/lib/kafka/node-warnings.js'
+import {configSchema} from '../src/lib/config/schema.js'
+import {buildSlackMessage} from '../src/lib/slack/blocks.js'
+import {md} from '../src/lib/slack/mrkdwn.js'
 import {startBroker, stopBroker} from '../scripts/kafka.mjs'
 // Node 24 strips the types of the test server's TypeScript.
 import {startSlackServer} from '../test/support/slack-server.ts'
