@@ -3,5 +3,5 @@ export {stream, type AlertType, type BaseContext} from './lib/pipeline/stream.js
 export {defineTable, type TableSpec} from './lib/pipeline/table.js'
 export {md, escapeMrkdwn, Mrkdwn} from './lib/slack/mrkdwn.js'
 export type {AlertContent} from './lib/slack/blocks.js'
-export {assignments} from './lib/tables/assignments.js'
+export {assigneeContext, assignments} from './lib/tables/assignments.js'
 export {slackUsers, normalizeEmail} from './lib/tables/slack-users.js'

@@ -101,13 +101,13 @@ describe('fa replay --dry-run', () => {
     const dir = tmp()
     const config = path.join(dir, 'fa.config.yaml')
     writeFileSync(path.join(dir, 'big-deal.mjs'), `
-import {stream, md, assignments, slackUsers} from ${JSON.stringify(path.join(root, 'dist/index.js'))}
+import {stream, md, assignments, slackUsers, assigneeContext} from ${JSON.stringify(path.join(root, 'dist/index.js'))}
 export default stream('big-deal', 'deals')
   .filter(({event}) => event.amount > 100000)
   .selectKey(({record}) => record.key, 'org id')
   .join(assignments, ({key}) => key, 'assignment', 'unassigned')
   .join(slackUsers, ({assignment}) => assignment.csdrEmail, 'slackUser', 'no-slack-user')
-  .message(({event, key, slackUser}) => ({recipient: slackUser.slackUserId, header: 'Big deal', text: md\`\${key} signed \${event.amount}\`}))
+  .message(({event, key, assignment, slackUser}) => ({recipient: slackUser.slackUserId, header: 'Big deal', text: md\`\${key} signed \${event.amount}\`, context: [assigneeContext(assignment, key)]}))
   .to('slackMessages')
 `)
     writeFileSync(config, 'alerts:\n  builtIn: []\n  modules: [./big-deal.mjs]\ntopics:\n  deals: crm-deals\n')
@@ -118,7 +118,9 @@ export default stream('big-deal', 'deals')
     const {code, stdout, stderr} = await runFa(['replay', events, '--dry-run', '--json', '--config', config])
     expect(stderr).toMatch(/big-deal\s+2\s+1\s+1/)
     expect(code).toBe(0)
-    expect(JSON.parse(stdout).value).toMatchObject({channel: 'U01JANEDOE', text: 'org-1001 signed 250000'})
+    const alert = JSON.parse(stdout).value
+    expect(alert).toMatchObject({channel: 'U01JANEDOE', text: 'org-1001 signed 250000'})
+    expect(alert.blocks.at(-1).elements[0].text).toBe('Sent to Jane Doe as the account team member for org-1001.')
   })
 
   it('names the bad key of a config file', async () => {

@@ -44,6 +44,15 @@ describe('connector-provisioning-failed', () => {
     expect(message.blocks[0]).toMatchObject({type: 'header'})
   })
 
+  it('ends the small print with one full stop, also after an org name that has its own', () => {
+    const context = (orgName: string) => {
+      const message = alertOf(run(assignment('org-1', 'jane@example.com', {orgName, csdrName: 'Jane'}), slackUser('jane@example.com', 'U1'), failure('org-1', {eventId: 'evt-9'})))
+      return (message.blocks.at(-1) as unknown as {elements: Array<{text: string}>}).elements[0]!.text
+    }
+    expect(context('Acme Inc.')).toBe('Sent to Jane as the account team member for Acme Inc. Event evt-9.')
+    expect(context('Acme')).toBe('Sent to Jane as the account team member for Acme. Event evt-9.')
+  })
+
   it.each(['Provisioning', 'PROVISIONING', 'provisioning'])('keeps oldStatus %s (case-insensitive)', (oldStatus) => {
     alertOf(run(...seeded, failure('org-1', {oldStatus})))
   })

@@ -2,7 +2,7 @@ import {z} from 'zod'
 
 import {stream} from '../pipeline/stream.js'
 import {md} from '../slack/mrkdwn.js'
-import {assignments} from '../tables/assignments.js'
+import {assigneeContext, assignments} from '../tables/assignments.js'
 import {slackUsers} from '../tables/slack-users.js'
 
 const text = z.string().optional()
@@ -29,7 +29,7 @@ export default stream(
         {label: 'Plan', value: event.plan},
         {label: 'Started at', value: event.startedAt},
       ],
-      context: [`Sent to ${assignment.csdrName || assignment.csdrEmail} as the account team member for ${org}.${event.eventId ? ` Event ${event.eventId}.` : ''}`],
+      context: [assigneeContext(assignment, org, event.eventId)],
     }
   })
   .to('slackMessages')

@@ -17,3 +17,11 @@ export const assignments = defineTable({
 })
 
 export type Assignment = z.infer<typeof assignments.schema>
+
+/** The small print of an alert DM'd to an org's account team member: who got it, why, which event. */
+export function assigneeContext(assignment: Assignment, org: string, eventId?: string): string {
+  const who = assignment.csdrName || assignment.csdrEmail
+  // "for Acme Inc." must not read "for Acme Inc..".
+  const forOrg = /[.!?]$/.test(org) ? org : `${org}.`
+  return `Sent to ${who} as the account team member for ${forOrg}${eventId ? ` Event ${eventId}.` : ''}`
+}
