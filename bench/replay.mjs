@@ -10,7 +10,7 @@ import {generateFixture} from './generate.mjs'
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 const events = Number(process.env.BENCH_EVENTS ?? 200_000)
-const runs = Number(process.env.BENCH_RUNS ?? 3)
+const runs = Number(process.env.BENCH_RUNS ?? 5)
 const dir = mkdtempSync(path.join(tmpdir(), 'fa-bench-replay-'))
 process.on('exit', () => rmSync(dir, {recursive: true, force: true}))
 const file = path.join(dir, 'bench.jsonl')
@@ -74,5 +74,5 @@ row('baseline: stream + JSON.parse', heavyBase.ms, lines, heavyBase.rssKiB)
 row('fa replay --dry-run --json', heavyJson.ms, lines, heavyJson.rssKiB)
 console.log(`replay --json speed: ${((heavyBase.ms / heavyJson.ms) * 100).toFixed(0)}% of the baseline (writing 3x the bytes it parses)\n`)
 
-const [bare, version] = measure([[node, '-e', ''], [node, 'bin/run.js', '--version']], Math.max(runs, 10))
+const [bare, version] = measure([[node, '-e', ''], [node, 'bin/run.js', '--version']], Math.max(runs, 20))
 console.log(`start-up: node -e '' ${bare.ms.toFixed(0)} ms, fa --version ${version.ms.toFixed(0)} ms: ${(version.ms / bare.ms).toFixed(1)}x (target: at most 3x)`)
