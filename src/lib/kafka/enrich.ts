@@ -167,10 +167,26 @@ export async function runEnrich(options: EnrichOptions): Promise<EnrichResult> {
       return await finish()
     }
 
+    /**
+     * Exactly-once: the next offset of each partition as this process's own transactions
+     * committed it. kafkajs cannot ask for stable committed offsets (KIP-447's require_stable):
+     * a consumer that rejoins while the markers of a committed transaction are not written yet
+     * (a broker that just restarted) is told the offset from before it, and would write those
+     * records again.
+     */
+    const committedHere = new Map<string, bigint>()
+
     /** One fetched batch through the core and out; `member`: the group member id it was read as. */
     const eachBatch = async ({batch, pause, isStale}: EachBatchPayload, member: string | undefined) => {
       if (activeWriter.fatal) throw activeWriter.fatal
       const {topic, partition} = batch
+      const known = committedHere.get(partitionKey(topic, partition))
+      const first = batch.firstOffset()
+      if (known !== undefined && first !== null && BigInt(first) < known) {
+        log.info('read on from the offset this process committed, not the older one the group reported', {topic, partition, reported: first, committed: String(known)})
+        consumer?.seek({topic, partition, offset: String(known)})
+        return
+      }
       const outcomes: Outcome[][] = new Array(batch.messages.length)
       const outputs = new Map<string, Message[]>()
       let bytes = 0
@@ -191,6 +207,7 @@ export async function runEnrich(options: EnrichOptions): Promise<EnrichResult> {
       if (isStale()) return
       const next = String(BigInt(batch.lastOffset()) + 1n)
       await activeWriter.submit(outputs, bytes, [{topic, partition, offset: next}], member)
+      if (transactionalId) committedHere.set(partitionKey(topic, partition), BigInt(next))
       lastBatchAt = Date.now()
       for (const result of outcomes) summary.add(result)
       processed += batch.messages.length
