@@ -2,12 +2,12 @@
 // times: with --exactly-once a read_committed consumer sees every expected alert exactly once;
 // at-least-once loses nothing (duplicates allowed).
 import {Kafka, logLevel} from 'kafkajs'
-import {afterAll, describe, expect, inject, it} from 'vitest'
+import {describe, expect, inject, it} from 'vitest'
 
 import {silenceKafkajsTimeoutWarning} from '../../src/lib/kafka/node-warnings.js'
 import {runFa} from '../support/cli.js'
 import {alertsPerSource, flowEvents, prepareFlow} from '../support/event-flow.js'
-import {readToEnd, startFa, type FaProcess} from '../support/fa-process.js'
+import {readToEnd, runningProcesses, startFa} from '../support/fa-process.js'
 
 silenceKafkajsTimeoutWarning()
 
@@ -19,10 +19,7 @@ const EVENTS = 25_000
 const ORGS = 40
 const KILLS = 3
 
-const running = new Set<FaProcess>()
-afterAll(() => {
-  for (const fa of running) fa.child.kill('SIGKILL')
-})
+const running = runningProcesses()
 
 async function readUncommittedCount(topic: string): Promise<number> {
   const admin = kafka.admin()

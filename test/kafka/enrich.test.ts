@@ -16,7 +16,7 @@ import {GoldenLines} from '../../src/lib/output/golden.js'
 import {buildTopology} from '../../src/lib/pipeline/build.js'
 import {replayDryRun} from '../../src/lib/replay/dry-run.js'
 import {root, runFa} from '../support/cli.js'
-import {prefixedConfig, readToEnd, startFa, type FaProcess, type ReadRecord, type TestConfig} from '../support/fa-process.js'
+import {prefixedConfig, readToEnd, runningProcesses, startFa, type ReadRecord, type TestConfig} from '../support/fa-process.js'
 
 silenceKafkajsTimeoutWarning()
 
@@ -28,7 +28,7 @@ const fixture = path.join(root, 'fixtures/provisioning.jsonl')
 const env = {KAFKA_BROKERS: brokers}
 
 let producer: Producer
-const running = new Set<FaProcess>()
+const running = runningProcesses()
 
 beforeAll(async () => {
   producer = kafka.producer({createPartitioner: Partitioners.DefaultPartitioner, allowAutoTopicCreation: false, idempotent: true, maxInFlightRequests: 1})
@@ -36,7 +36,6 @@ beforeAll(async () => {
 })
 
 afterAll(async () => {
-  for (const fa of running) fa.child.kill('SIGKILL')
   await producer?.disconnect()
 })
 

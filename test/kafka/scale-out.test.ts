@@ -2,12 +2,12 @@
 // partitions move between live members (rebalances, not crashes). With --exactly-once a
 // read_committed consumer still sees every alert exactly once; at-least-once loses nothing.
 import {Kafka, logLevel} from 'kafkajs'
-import {afterAll, describe, expect, inject, it} from 'vitest'
+import {describe, expect, inject, it} from 'vitest'
 
 import {silenceKafkajsTimeoutWarning} from '../../src/lib/kafka/node-warnings.js'
 import {runFa} from '../support/cli.js'
 import {alertsPerSource, flowEvents, prepareFlow} from '../support/event-flow.js'
-import {readToEnd, startFa, type FaProcess} from '../support/fa-process.js'
+import {readToEnd, runningProcesses, startFa, type FaProcess} from '../support/fa-process.js'
 
 silenceKafkajsTimeoutWarning()
 
@@ -18,10 +18,7 @@ const env = {KAFKA_BROKERS: brokers, FA_KAFKA_MAX_BYTES_PER_PARTITION: '65536'}
 const EVENTS = 30_000
 const ORGS = 40
 
-const running = new Set<FaProcess>()
-afterAll(() => {
-  for (const fa of running) fa.child.kill('SIGKILL')
-})
+const running = runningProcesses()
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 

@@ -8,6 +8,7 @@ import {tmpdir} from 'node:os'
 import path from 'node:path'
 
 import type {Kafka, KafkaMessage} from 'kafkajs'
+import {afterAll} from 'vitest'
 
 import {defaultTopics} from '../../src/lib/config/schema.js'
 import {root} from './cli.js'
@@ -36,6 +37,15 @@ export function prefixedConfig(what: string, extra = ''): TestConfig {
   const file = path.join(dir, 'fa.config.yaml')
   writeFileSync(file, `topics:\n${Object.entries(topics).map(([k, v]) => `  ${k}: ${v}`).join('\n')}\n${extra}`)
   return {file, prefix, topics}
+}
+
+/** The fa processes a test file has running: whichever are left when the file ends are killed. */
+export function runningProcesses(): Set<FaProcess> {
+  const running = new Set<FaProcess>()
+  afterAll(() => {
+    for (const fa of running) fa.child.kill('SIGKILL')
+  })
+  return running
 }
 
 export interface FaProcess {
