@@ -180,7 +180,8 @@ export async function runEnrich(options: EnrichOptions): Promise<EnrichResult> {
     const eachBatch = async ({batch, pause, isStale}: EachBatchPayload, member: string | undefined) => {
       if (activeWriter.fatal) throw activeWriter.fatal
       const {topic, partition} = batch
-      const known = committedHere.get(partitionKey(topic, partition))
+      const key = partitionKey(topic, partition)
+      const known = committedHere.get(key)
       const first = batch.firstOffset()
       if (known !== undefined && first !== null && BigInt(first) < known) {
         log.info('read on from the offset this process committed, not the older one the group reported', {topic, partition, reported: first, committed: String(known)})
@@ -205,9 +206,10 @@ export async function runEnrich(options: EnrichOptions): Promise<EnrichResult> {
       }
       // A rebalance or seek made this batch stale: another member (or a re-read) handles it.
       if (isStale()) return
-      const next = String(BigInt(batch.lastOffset()) + 1n)
+      const nextOffset = BigInt(batch.lastOffset()) + 1n
+      const next = String(nextOffset)
       await activeWriter.submit(outputs, bytes, [{topic, partition, offset: next}], member)
-      if (transactionalId) committedHere.set(partitionKey(topic, partition), BigInt(next))
+      if (transactionalId) committedHere.set(key, nextOffset)
       lastBatchAt = Date.now()
       for (const result of outcomes) summary.add(result)
       processed += batch.messages.length
