@@ -8,7 +8,7 @@ import {colorFor} from '../lib/output/color.js'
 import {createLogger} from '../lib/output/log.js'
 import {compareGolden, GoldenLines, writeGolden} from '../lib/output/golden.js'
 import {renderSummary} from '../lib/output/human.js'
-import {progressBar} from '../lib/output/progress.js'
+import {fileProgress} from '../lib/output/progress.js'
 import {BufferedWriter} from '../lib/output/writer.js'
 import {buildTopology} from '../lib/pipeline/build.js'
 import {replayDryRun} from '../lib/replay/dry-run.js'
@@ -67,21 +67,18 @@ With --dry-run everything happens in this process (no Kafka, Slack or cloud acco
     const stdout = new BufferedWriter(process.stdout)
     const golden = new GoldenLines()
 
-    let bar: ReturnType<typeof progressBar>
+    // --json and --expect make JSON Lines of the records; the summary then goes to stderr.
+    const toStderr = Boolean(flags.json || flags.expect)
+    const progress = fileProgress('replay')
     const summary = await replayDryRun({
       files,
       topology,
-      format: flags.json || flags.expect ? {kind: 'json'} : {kind: 'human', color: out},
+      format: toStderr ? {kind: 'json'} : {kind: 'human', color: out},
       out: flags.expect ? golden : stdout,
-      onProgress: ({bytesRead, totalBytes}) => {
-        if (totalBytes < 8 << 20) return
-        bar ??= progressBar('replay', Math.ceil(totalBytes / 1024), 'KiB')
-        bar?.update(Math.floor(bytesRead / 1024))
-      },
-    }).finally(() => bar?.stop())
+      onProgress: progress.update,
+    }).finally(progress.stop)
     await stdout.flush()
 
-    const toStderr = Boolean(flags.json || flags.expect)
     const err = colorFor(process.stderr)
     const summaryText = renderSummary(summary, toStderr ? err : out)
     if (toStderr) process.stderr.write(summaryText)
@@ -107,14 +104,8 @@ With --dry-run everything happens in this process (no Kafka, Slack or cloud acco
     const {config} = await this.loadConfig(flags.config)
     const routing = {prefix: flags['topic-prefix'], map: parseTopicMappings(flags.topic)}
 
-    let bar: ReturnType<typeof progressBar>
-    const progress = (label: string) => ({bytesRead, totalBytes}: {bytesRead: number; totalBytes: number}) => {
-      if (totalBytes < 8 << 20) return
-      bar ??= progressBar(label, Math.ceil(totalBytes / 1024), 'KiB')
-      bar?.update(Math.floor(bytesRead / 1024))
-    }
-    const plan = await planReplay(files, routing, progress('validate')).finally(() => bar?.stop())
-    bar = undefined
+    const validating = fileProgress('validate')
+    const plan = await planReplay(files, routing, validating.update).finally(validating.stop)
     if (plan.records === 0) {
       this.report({records: 0, topics: {}, batches: 0, ms: 0}, plan, config, flags.json)
       return
@@ -122,7 +113,8 @@ With --dry-run everything happens in this process (no Kafka, Slack or cloud acco
     if (!isLocalCluster(config)) await this.confirmRemote(plan, config, flags.yes)
     // kafkajs logs retried trouble (e.g. a coordinator still loading) as errors: only with --verbose.
     const log = createLogger({level: this.verbose ? 'debug' : 'error'})
-    const result = await produceFixtures({files, config, routing, plan, log, timestamps: flags.timestamps, onProgress: progress('produce')}).finally(() => bar?.stop())
+    const producing = fileProgress('produce')
+    const result = await produceFixtures({files, config, routing, plan, log, timestamps: flags.timestamps, onProgress: producing.update}).finally(producing.stop)
     this.report(result, plan, config, flags.json)
   }
 
