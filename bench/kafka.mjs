@@ -87,31 +87,31 @@ try {
   const instances = (process.env.BENCH_INSTANCES ?? '1,2').split(',').map(Number)
   const results = []
   for (const [mix, config] of [['alert-heavy', configFile], ['typical', typicalConfig]]) {
-  for (const [name, flags] of [['at-least-once', []], ['exactly-once', ['--exactly-once']]]) {
-    for (const n of instances) {
-      const group = `${prefix}${mix}-${name}-${n}`
-      const started = Date.now()
-      const outs = await Promise.all(Array.from({length: n}, (_, i) =>
-        fa(['enrich', '-c', config, '--group', group, '--json', ...flags, ...(flags.length ? ['--instance', `bench-${i}`] : [])], env)))
-      const wall = Date.now() - started
-      const summaries = outs.map((out) => JSON.parse(out))
-      const lag = summaries.at(-1).lag.total
-      if (lag !== 0) throw new Error(`${name} x${n}: lag ${lag} at exit`)
-      const read = summaries.reduce((sum, s) => sum + (s.pipelines['connector-provisioning-failed']?.read ?? 0), 0)
-      const alerts = summaries.reduce((sum, s) => sum + s.alerts, 0)
-      const first = Math.min(...summaries.map((s) => s.streamStartedAt))
-      const last = Math.max(...summaries.map((s) => s.lastBatchAt ?? 0))
-      const rate = EVENTS / ((last - first) / 1000)
-      const tables = Math.max(...summaries.map((s) => s.bootstrap.ms))
-      results.push({mix, name, n, rate})
-      if (process.env.BENCH_VERBOSE) {
-        for (const s of summaries) console.log(`  instance: started +${s.streamStartedAt - first} ms, last batch +${s.lastBatchAt - first} ms, ${s.pipelines['connector-provisioning-failed']?.read ?? 0} events`)
+    for (const [name, flags] of [['at-least-once', []], ['exactly-once', ['--exactly-once']]]) {
+      for (const n of instances) {
+        const group = `${prefix}${mix}-${name}-${n}`
+        const started = Date.now()
+        const outs = await Promise.all(Array.from({length: n}, (_, i) =>
+          fa(['enrich', '-c', config, '--group', group, '--json', ...flags, ...(flags.length ? ['--instance', `bench-${i}`] : [])], env)))
+        const wall = Date.now() - started
+        const summaries = outs.map((out) => JSON.parse(out))
+        const lag = summaries.at(-1).lag.total
+        if (lag !== 0) throw new Error(`${name} x${n}: lag ${lag} at exit`)
+        const read = summaries.reduce((sum, s) => sum + (s.pipelines['connector-provisioning-failed']?.read ?? 0), 0)
+        const alerts = summaries.reduce((sum, s) => sum + s.alerts, 0)
+        const first = Math.min(...summaries.map((s) => s.streamStartedAt))
+        const last = Math.max(...summaries.map((s) => s.lastBatchAt ?? 0))
+        const rate = EVENTS / ((last - first) / 1000)
+        const tables = Math.max(...summaries.map((s) => s.bootstrap.ms))
+        results.push({mix, name, n, rate})
+        if (process.env.BENCH_VERBOSE) {
+          for (const s of summaries) console.log(`  instance: started +${s.streamStartedAt - first} ms, last batch +${s.lastBatchAt - first} ms, ${s.pipelines['connector-provisioning-failed']?.read ?? 0} events`)
+        }
+        console.log(`${`${mix}, ${name}, ${n} instance${n > 1 ? 's' : ''}`.padEnd(42)} ${Math.round(rate).toLocaleString('en').padStart(8)} records/s  ` +
+          `(${EVENTS.toLocaleString('en')} events in ${((last - first) / 1000).toFixed(2)} s, ${read - EVENTS > 0 ? `${read - EVENTS} read twice after a rebalance, ` : ''}` +
+          `${alerts.toLocaleString('en')} alerts; tables loaded in ${(tables / 1000).toFixed(1)} s; whole run ${(wall / 1000).toFixed(1)} s)`)
       }
-      console.log(`${`${mix}, ${name}, ${n} instance${n > 1 ? 's' : ''}`.padEnd(42)} ${Math.round(rate).toLocaleString('en').padStart(8)} records/s  ` +
-        `(${EVENTS.toLocaleString('en')} events in ${((last - first) / 1000).toFixed(2)} s, ${read - EVENTS > 0 ? `${read - EVENTS} read twice after a rebalance, ` : ''}` +
-        `${alerts.toLocaleString('en')} alerts; tables loaded in ${(tables / 1000).toFixed(1)} s; whole run ${(wall / 1000).toFixed(1)} s)`)
     }
-  }
   }
   console.log(`\nat-least-once (target: at least ${TARGET.toLocaleString('en')} records/s):`)
   for (const r of results.filter((r) => r.name === 'at-least-once')) {

@@ -54,25 +54,24 @@ const row = (name, ms, n, rssKiB) =>
 
 // All measured alike: a fresh process each run (start-up and cold JIT included), best of `runs`.
 const node = process.execPath
-const [base, json, human] = measure([
-  [node, 'bench/parse-baseline.mjs', file],
-  [node, 'bin/run.js', 'replay', file, '--dry-run', '--json'],
-  [node, 'bin/run.js', 'replay', file, '--dry-run'],
-])
-console.log('typical mix: 1 in 10 events a provisioning failure (1 in 12 records an alert)')
-row('baseline: stream + JSON.parse', base.ms, lines, base.rssKiB)
-row('fa replay --dry-run --json', json.ms, lines, json.rssKiB)
-row('fa replay --dry-run (human)', human.ms, lines, human.rssKiB)
-console.log(`replay --json speed: ${((base.ms / json.ms) * 100).toFixed(0)}% of the baseline (target: at least 50%)\n`)
 
-const [heavyBase, heavyJson] = measure([
-  [node, 'bench/parse-baseline.mjs', heavy],
-  [node, 'bin/run.js', 'replay', heavy, '--dry-run', '--json'],
-])
-console.log('alert-heavy stress mix: 8 in 10 events provisioning failures (3 in 4 records an alert, output 3x the input)')
-row('baseline: stream + JSON.parse', heavyBase.ms, lines, heavyBase.rssKiB)
-row('fa replay --dry-run --json', heavyJson.ms, lines, heavyJson.rssKiB)
-console.log(`replay --json speed: ${((heavyBase.ms / heavyJson.ms) * 100).toFixed(0)}% of the baseline (writing 3x the bytes it parses)\n`)
+/** Replay of `fixture` against the bare parse of it; `human` adds the output for people. */
+function compare(title, fixture, {human = false, note}) {
+  const commands = [
+    [node, 'bench/parse-baseline.mjs', fixture],
+    [node, 'bin/run.js', 'replay', fixture, '--dry-run', '--json'],
+    ...(human ? [[node, 'bin/run.js', 'replay', fixture, '--dry-run']] : []),
+  ]
+  const [base, json, people] = measure(commands)
+  console.log(title)
+  row('baseline: stream + JSON.parse', base.ms, lines, base.rssKiB)
+  row('fa replay --dry-run --json', json.ms, lines, json.rssKiB)
+  if (people) row('fa replay --dry-run (human)', people.ms, lines, people.rssKiB)
+  console.log(`replay --json speed: ${((base.ms / json.ms) * 100).toFixed(0)}% of the baseline (${note})\n`)
+}
+
+compare('typical mix: 1 in 10 events a provisioning failure (1 in 12 records an alert)', file, {human: true, note: 'target: at least 50%'})
+compare('alert-heavy stress mix: 8 in 10 events provisioning failures (3 in 4 records an alert, output 3x the input)', heavy, {note: 'writing 3x the bytes it parses'})
 
 const [bare, version] = measure([[node, '-e', ''], [node, 'bin/run.js', '--version']], Math.max(runs, 20))
 console.log(`start-up: node -e '' ${bare.ms.toFixed(0)} ms, fa --version ${version.ms.toFixed(0)} ms: ${(version.ms / bare.ms).toFixed(1)}x (target: at most 3x)`)
