@@ -1,5 +1,5 @@
-// The JavaScript that ships: every command, the public API (src/index.ts) and the CLI entry,
-// bundled with their dependencies into shared chunks. Start-up is mostly loading modules: ~40
+// The JavaScript that ships: every command, the public API (src/index.ts), the CLI entry and
+// replay's worker thread, bundled with their dependencies into shared chunks. Start-up is mostly loading modules: ~40
 // chunks instead of ~300 files (oclif, zod, our own) cut `fa replay`'s start-up by ~80 ms.
 // Chunks are shared, so an alert type importing 'fa' gets the very classes the commands use.
 // The Kafka, BigQuery, Slack and prompt clients stay in node_modules, loaded only by the
@@ -17,7 +17,7 @@ const commands = readdirSync(path.join(root, 'src/commands'), {recursive: true, 
 
 await build({
   absWorkingDir: root,
-  entryPoints: ['src/cli.ts', 'src/index.ts', ...commands],
+  entryPoints: ['src/cli.ts', 'src/index.ts', 'src/lib/replay/worker.ts', ...commands],
   outdir: 'dist',
   outbase: 'src',
   chunkNames: 'chunks/[name]-[hash]',

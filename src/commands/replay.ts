@@ -11,7 +11,7 @@ import {renderSummary} from '../lib/output/human.js'
 import {fileProgress} from '../lib/output/progress.js'
 import {BufferedWriter} from '../lib/output/writer.js'
 import {buildTopology} from '../lib/pipeline/build.js'
-import {replayDryRun} from '../lib/replay/dry-run.js'
+import {PARALLEL_BYTES, replayDryRun} from '../lib/replay/dry-run.js'
 import {parseTopicMappings, planReplay, produceFixtures, type ProduceResult, type ReplayPlan} from '../lib/replay/produce.js'
 
 export default class Replay extends BaseCommand {
@@ -45,6 +45,13 @@ With --dry-run everything happens in this process (no Kafka, Slack or cloud acco
     update: Flags.boolean({description: 'with --expect: rewrite the golden file with the produced records', dependsOn: ['expect']}),
     'topic-prefix': Flags.string({description: 'prefix every topic name (not those mapped with --topic) when producing', helpValue: 'PFX', exclusive: ['dry-run']}),
     topic: Flags.string({description: 'produce records of topic FROM to topic TO instead (repeatable)', helpValue: 'FROM=TO', multiple: true, exclusive: ['dry-run']}),
+    workers: Flags.integer({
+      description: `with --dry-run: threads to run the pipelines on; the output is the same (default: one per CPU, up to 4, for ${PARALLEL_BYTES >> 20} MiB of fixtures or more, else 1)`,
+      min: 1,
+      max: 64,
+      helpValue: 'N',
+      dependsOn: ['dry-run'],
+    }),
     yes: Flags.boolean({char: 'y', description: 'produce to a cluster that is not on localhost without asking'}),
     timestamps: Flags.option({
       options: ['keep', 'now'] as const,
@@ -62,7 +69,8 @@ With --dry-run everything happens in this process (no Kafka, Slack or cloud acco
       await this.produce(files, flags)
       return
     }
-    const topology = await buildTopology(await this.loadConfig(flags.config))
+    const config = await this.loadConfig(flags.config)
+    const topology = await buildTopology(config)
     const out = colorFor(process.stdout)
     const stdout = new BufferedWriter(process.stdout)
     const golden = new GoldenLines()
@@ -73,9 +81,10 @@ With --dry-run everything happens in this process (no Kafka, Slack or cloud acco
     const summary = await replayDryRun({
       files,
       topology,
-      format: toStderr ? {kind: 'json'} : {kind: 'human', color: out},
+      format: toStderr ? {kind: 'json'} : {kind: 'human', colorLevel: out.level},
       out: flags.expect ? golden : stdout,
       onProgress: progress.update,
+      threads: {config, count: flags.workers},
     }).finally(progress.stop)
     await stdout.flush()
 

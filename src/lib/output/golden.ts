@@ -3,13 +3,15 @@ import {readFile, writeFile} from 'node:fs/promises'
 import type {ChalkInstance} from 'chalk'
 
 import {FaError} from '../errors.js'
+import {rawText} from '../records/record.js'
 import type {TextSink} from './writer.js'
 
 /** Collects produced JSON Lines (one record per line) to compare with or write as a golden file. */
 export class GoldenLines implements TextSink {
   readonly lines: string[] = []
 
-  write(text: string): undefined {
+  write(text: string | Uint8Array): undefined {
+    if (typeof text !== 'string') text = rawText(text)
     for (const line of text.split('\n')) if (line !== '') this.lines.push(line)
     return undefined
   }

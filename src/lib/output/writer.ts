@@ -1,7 +1,7 @@
 /** Where text goes in order: a stream (BufferedWriter) or a collector (golden files). */
 export interface TextSink {
-  /** Returns a promise only when the caller must wait (back-pressure). */
-  write(text: string): Promise<void> | undefined
+  /** Text, or text already encoded as UTF-8. Returns a promise only when the caller must wait (back-pressure). */
+  write(text: string | Uint8Array): Promise<void> | undefined
 }
 
 /**
@@ -19,7 +19,8 @@ export class BufferedWriter implements TextSink {
   }
 
   /** Returns a promise only when it had to flush, so callers on the hot path rarely await. */
-  write(text: string): Promise<void> | undefined {
+  write(text: string | Uint8Array): Promise<void> | undefined {
+    if (typeof text !== 'string') return this.writeBytes(text)
     // UTF-8 takes at most 3 bytes per UTF-16 unit.
     if (this.used + text.length * 3 <= this.capacity) {
       this.used += this.buffer.write(text, this.used)
@@ -29,6 +30,15 @@ export class BufferedWriter implements TextSink {
       if (text.length * 3 > this.capacity) return this.send(Buffer.from(text, 'utf8'))
       this.used = this.buffer.write(text)
     })
+  }
+
+  private writeBytes(bytes: Uint8Array): Promise<void> | undefined {
+    if (this.used + bytes.length <= this.capacity) {
+      this.buffer.set(bytes, this.used)
+      this.used += bytes.length
+      return undefined
+    }
+    return this.flush().then(() => this.send(bytes))
   }
 
   async flush(): Promise<void> {

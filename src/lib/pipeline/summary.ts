@@ -8,9 +8,16 @@ export interface PipelineCounts {
   dropped: Record<string, number>
 }
 
+/** A summary's counts as plain data: what a replay shard sends back from its thread. */
+export interface SummaryCounts {
+  records: number
+  unrouted: number
+  pipelines: Record<string, PipelineCounts>
+}
+
 /** Counts what happened to every record, per pipeline (alert type or table). */
-export class Summary {
-  readonly pipelines: Record<string, PipelineCounts> = {}
+export class Summary implements SummaryCounts {
+  pipelines: Record<string, PipelineCounts> = {}
   records = 0
   unrouted = 0
 
@@ -27,6 +34,33 @@ export class Summary {
       else if (outcome.kind === 'dead-letter') counts.deadLetters++
       else if (outcome.kind === 'dropped') counts.dropped[outcome.reason] = (counts.dropped[outcome.reason] ?? 0) + 1
     }
+  }
+
+  /** Adds another summary's counts (a shard's share of the same records). */
+  merge(other: SummaryCounts): void {
+    this.records += other.records
+    this.unrouted += other.unrouted
+    for (const [name, theirs] of Object.entries(other.pipelines)) {
+      const counts = (this.pipelines[name] ??= {read: 0, alerts: 0, deadLetters: 0, dropped: {}})
+      counts.read += theirs.read
+      counts.alerts += theirs.alerts
+      counts.deadLetters += theirs.deadLetters
+      for (const [reason, n] of Object.entries(theirs.dropped)) counts.dropped[reason] = (counts.dropped[reason] ?? 0) + n
+    }
+  }
+
+  /**
+   * Lists the pipelines in `order` (the topology's), then any others: the same table whichever
+   * shard met a pipeline first.
+   */
+  orderBy(order: readonly string[]): this {
+    const rank = (name: string) => (order.includes(name) ? order.indexOf(name) : order.length)
+    this.pipelines = Object.fromEntries(Object.entries(this.pipelines).sort(([a], [b]) => rank(a) - rank(b)))
+    return this
+  }
+
+  counts(): SummaryCounts {
+    return {records: this.records, unrouted: this.unrouted, pipelines: this.pipelines}
   }
 
   get totals(): {alerts: number; deadLetters: number; dropped: Record<string, number>} {

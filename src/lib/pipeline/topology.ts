@@ -64,6 +64,11 @@ export class Topology {
     return [...this.byTable].map(([topic, table]) => ({topic, table}))
   }
 
+  /** Every pipeline's name: the tables', then the alert types', in the order they were declared. */
+  get pipelineNames(): string[] {
+    return [...new Set([...this.byTable.values()].map((table) => table.name)), ...this.alertTypes.map((alert) => alert.name)]
+  }
+
   isTableTopic(topic: string): boolean {
     return this.byTable.has(topic)
   }

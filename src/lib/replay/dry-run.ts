@@ -1,16 +1,17 @@
-import type {ChalkInstance} from 'chalk'
+import {availableParallelism} from 'node:os'
 
-import {readFixtures, type FixtureProgress} from '../fixtures/read.js'
-import {renderAlert, renderDeadLetter} from '../output/human.js'
+import type {LoadedConfig} from '../config/load.js'
+import {readChunks, type FixtureChunk} from '../fixtures/chunks.js'
+import {FixtureError, totalSize, type FixtureProgress} from '../fixtures/read.js'
 import type {TextSink} from '../output/writer.js'
-import {Summary} from '../pipeline/summary.js'
-import {TableStore} from '../pipeline/table.js'
-import type {Outcome, Topology} from '../pipeline/topology.js'
-import {toEnvelope} from '../records/envelope.js'
+import type {Summary} from '../pipeline/summary.js'
+import type {Topology} from '../pipeline/topology.js'
 import type {TopicRecord} from '../records/record.js'
+import {formatterFor, type ReplayFormat} from './format.js'
+import {Shard} from './shard.js'
+import type {ChunkResult, Helper} from './threads.js'
 
-/** How replay --dry-run prints what the pipelines produce: JSON Lines envelopes, or for people. */
-export type ReplayFormat = {kind: 'json'} | {kind: 'human'; color: ChalkInstance}
+export type {ReplayFormat} from './format.js'
 
 export interface DryRunOptions {
   files: string[]
@@ -19,36 +20,81 @@ export interface DryRunOptions {
   /** Receives the text of each produced record, in file order. */
   out: TextSink
   onProgress?: (progress: FixtureProgress) => void
+  /**
+   * Shares the chunks out among threads, helpers building `config`'s topology: `count` threads
+   * (this one included), else one per CPU (up to 4) for PARALLEL_BYTES of fixtures or more.
+   * Absent: this thread alone.
+   */
+  threads?: {config: LoadedConfig; count?: number}
+  /** The size of a read, and so of a chunk: the unit the threads share. */
+  chunkBytes?: number
 }
 
-type Produced = Extract<Outcome, {kind: 'alert' | 'dead-letter'}>
+/** Below this, starting threads costs more than they save. */
+export const PARALLEL_BYTES = 16 << 20
 
 /**
- * Runs fixture files through the core in one process, in file order (so a table change
- * affects only the events after it): Kafka Streams' TopologyTestDriver for fa.
+ * Runs fixture files through the core in file order (so a table change affects only the events
+ * after it): Kafka Streams' TopologyTestDriver for fa. With helper threads, this thread reads
+ * the chunks, hands them to whichever helper has room and runs the rest itself; the output is
+ * the same, in the same order.
  */
-export async function replayDryRun(options: DryRunOptions): Promise<Summary> {
-  const {topology} = options
-  const tables = new TableStore()
-  const summary = new Summary()
-  const format = formatterFor(options.format)
-  for await (const batch of readFixtures(options.files, options.onProgress)) {
-    for (const record of batch) {
-      const outcomes = topology.process(record, tables)
-      summary.add(outcomes)
-      for (const outcome of outcomes) {
-        if (outcome.kind !== 'alert' && outcome.kind !== 'dead-letter') continue
-        // Await only real back-pressure: a microtask per record would cost more than the record.
-        const pending = options.out.write(format(outcome, record))
-        if (pending) await pending
-      }
-    }
+export async function replayDryRun({files, topology, format, out, onProgress, threads, chunkBytes}: DryRunOptions): Promise<Summary> {
+  const totalBytes = await totalSize(files)
+  const count = threads ? (threads.count ?? (totalBytes >= PARALLEL_BYTES ? Math.min(availableParallelism(), 4) : 1)) : 1
+  const shard = new Shard(topology, formatterFor(format))
+  const helpers: Helper[] = []
+  if (count > 1) {
+    const {Helper, helperScript} = await import('./threads.js')
+    const script = helperScript()
+    for (let i = 1; i < count; i++) helpers.push(new Helper(script, {config: threads!.config, format}))
   }
-  return summary
+
+  // Chunk results in file order: this thread's at once, the helpers' when they arrive. The
+  // bound keeps this thread from running far ahead of a slow helper with output in memory.
+  const ahead = 8 * count
+  const queue: Array<{result: Promise<ChunkResult>; settled: boolean}> = []
+  const writeHead = async (): Promise<void> => {
+    const result = await queue.shift()!.result
+    if (result.kind === 'error') throw new FixtureError(result.file, result.line, result.reason)
+    const pending = out.write(result.output)
+    if (pending) await pending
+    onProgress?.({bytesRead: result.bytesRead, totalBytes})
+  }
+  try {
+    for await (const chunk of readChunks(files, chunkBytes)) {
+      const helper = helpers.find((h) => h.free)
+      if (helper) {
+        const tableRecords = shard.skim(chunk)
+        for (const other of helpers) if (other !== helper) other.tell(tableRecords)
+        const entry = {result: helper.run(chunk), settled: false}
+        const settle = () => (entry.settled = true)
+        entry.result.then(settle, settle)
+        queue.push(entry)
+      } else {
+        const tableRecords: TopicRecord[] = []
+        const result = runChunk(shard, chunk, tableRecords)
+        for (const other of helpers) other.tell(tableRecords)
+        queue.push({result: Promise.resolve(result), settled: true})
+        if (result.kind === 'error') break
+      }
+      // Write what is ready; wait for a helper only when this thread is far enough ahead.
+      while (queue.length > 0 && (queue[0]!.settled || queue.length > ahead)) await writeHead()
+    }
+    while (queue.length > 0) await writeHead()
+    for (const helper of helpers) shard.summary.merge(await helper.finish())
+    return shard.summary.orderBy(topology.pipelineNames)
+  } finally {
+    await Promise.all(helpers.map((helper) => helper.stop()))
+  }
 }
 
-/** The text of one produced record; a JSON line never holds a raw newline inside the record. */
-function formatterFor(format: ReplayFormat): (produced: Produced, source: TopicRecord) => string {
-  if (format.kind === 'json') return (produced) => JSON.stringify(toEnvelope(produced.output)) + '\n'
-  return (produced, source) => (produced.kind === 'alert' ? renderAlert(produced, format.color) : renderDeadLetter(produced, source, format.color))
+/** A chunk run here; a line that is not a record ends the run once the output before it is written. */
+function runChunk(shard: Shard, chunk: FixtureChunk, tableRecords: TopicRecord[]): ChunkResult {
+  try {
+    return {kind: 'chunk', index: chunk.index, output: shard.run(chunk, tableRecords), bytesRead: chunk.bytesRead}
+  } catch (error) {
+    if (!(error instanceof FixtureError)) throw error
+    return {kind: 'error', index: chunk.index, file: error.file, line: error.line, reason: error.reason}
+  }
 }

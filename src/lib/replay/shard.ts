@@ -1,0 +1,76 @@
+import type {FixtureChunk} from '../fixtures/chunks.js'
+import {chunkRecords} from '../fixtures/read.js'
+import {Summary} from '../pipeline/summary.js'
+import {TableStore} from '../pipeline/table.js'
+import type {Outcome, Topology} from '../pipeline/topology.js'
+import {parseEnvelopeLine} from '../records/envelope.js'
+import type {TopicRecord} from '../records/record.js'
+
+const NEWLINE = 0x0a
+
+export type Produced = Extract<Outcome, {kind: 'alert' | 'dead-letter'}>
+
+/**
+ * One thread's share of a dry run: the core over the chunks it runs, with tables that must
+ * hold what the files said up to the chunk at hand, whoever ran the chunks before it. Alone,
+ * it is the whole dry run. Alert types are pure (as they are for enrich, where a topic's
+ * partitions are shared out the same way), so which thread runs an event changes nothing.
+ */
+export class Shard {
+  readonly summary = new Summary()
+  private readonly tables = new TableStore()
+  /** What every line that could be a table record holds: a table topic as JSON, or an escape that could spell one. */
+  private readonly tableMarks: Buffer[]
+
+  constructor(
+    private readonly topology: Topology,
+    private readonly format: (produced: Produced, source: TopicRecord) => string,
+  ) {
+    this.tableMarks = [...topology.tableTopics.map(({topic}) => Buffer.from(JSON.stringify(topic))), Buffer.from('\\u'), Buffer.from('\\/')]
+  }
+
+  /**
+   * The text a chunk's records produce; its table records also go to `tableRecords` when given.
+   * A line that is not a record throws a FixtureError (FILE:LINE) before any record is run.
+   */
+  run(chunk: FixtureChunk, tableRecords?: TopicRecord[]): string {
+    let text = ''
+    for (const record of chunkRecords(chunk)) {
+      const outcomes = this.topology.process(record, this.tables)
+      this.summary.add(outcomes)
+      for (const outcome of outcomes) {
+        if (outcome.kind === 'alert' || outcome.kind === 'dead-letter') text += this.format(outcome, record)
+        else if (outcome.kind === 'table') tableRecords?.push(record)
+      }
+    }
+    return text
+  }
+
+  /** Table records that other threads' chunks held, in file order, as if they were run here. */
+  apply(tableRecords: TopicRecord[]): void {
+    for (const record of tableRecords) this.topology.process(record, this.tables)
+  }
+
+  /**
+   * The table records of a chunk another thread runs, applied here too: only lines that could
+   * be one are parsed. What else is wrong with the chunk is the other thread's to report.
+   */
+  skim({bytes}: FixtureChunk): TopicRecord[] {
+    const starts = new Set<number>()
+    for (const mark of this.tableMarks) {
+      for (let at = bytes.indexOf(mark); at >= 0; ) {
+        starts.add(bytes.lastIndexOf(NEWLINE, at) + 1)
+        const end = bytes.indexOf(NEWLINE, at)
+        at = end < 0 ? -1 : bytes.indexOf(mark, end)
+      }
+    }
+    const found: TopicRecord[] = []
+    for (const start of [...starts].sort((a, b) => a - b)) {
+      const end = bytes.indexOf(NEWLINE, start)
+      const parsed = parseEnvelopeLine(bytes.toString('utf8', start, end < 0 ? bytes.length : end), {kind: 'derived'})
+      if (parsed.ok && this.topology.isTableTopic(parsed.record.topic)) found.push(parsed.record)
+    }
+    this.apply(found)
+    return found
+  }
+}
