@@ -97,7 +97,20 @@ describe('fa replay --dry-run', () => {
     expect(JSON.parse(stdout).value.channel).toBe('U01JANEDOE')
   })
 
-  it('runs a user-defined alert type from a module named in the config', async () => {
+  it.each([[[]], [['--json']]])('--workers 3 prints what one thread prints %j', async (format) => {
+    const one = await runFa(['replay', fixture, '--dry-run', ...format, '--workers', '1'])
+    const three = await runFa(['replay', fixture, '--dry-run', ...format, '--workers', '3'])
+    expect(one.code).toBe(0)
+    expect(one.stdout + one.stderr).toMatch(/5 alerts/)
+    expect(three).toEqual(one)
+  })
+
+  it('--workers wants a count of 1 or more, and a dry run', async () => {
+    expect((await runFa(['replay', fixture, '--dry-run', '--workers', '0'])).stderr).toMatch(/Expected an integer greater than or equal to 1/)
+    expect((await runFa(['replay', fixture, '--workers', '2'])).stderr).toMatch(/must be provided when using --workers: --dry-run/)
+  })
+
+  it.each([['1'], ['2']])('runs a user-defined alert type from a module named in the config (--workers %s)', async (workers) => {
     const dir = tmp()
     const config = path.join(dir, 'fa.config.yaml')
     writeFileSync(path.join(dir, 'big-deal.mjs'), `
@@ -115,7 +128,7 @@ export default stream('big-deal', 'deals')
     const lines = readFileSync(fixture, 'utf8').trimEnd().split('\n').slice(0, 7)
     lines.push('{"topic":"crm-deals","key":"org-1001","value":{"amount":250000}}', '{"topic":"crm-deals","key":"org-1001","value":{"amount":5}}')
     writeFileSync(events, lines.join('\n'))
-    const {code, stdout, stderr} = await runFa(['replay', events, '--dry-run', '--json', '--config', config])
+    const {code, stdout, stderr} = await runFa(['replay', events, '--dry-run', '--json', '--config', config, '--workers', workers])
     expect(stderr).toMatch(/big-deal\s+2\s+1\s+1/)
     expect(code).toBe(0)
     const alert = JSON.parse(stdout).value

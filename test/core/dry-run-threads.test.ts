@@ -1,0 +1,95 @@
+import {mkdtempSync, rmSync, writeFileSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import path from 'node:path'
+
+import {afterAll, describe, expect, it} from 'vitest'
+
+import {loadConfig} from '../../src/lib/config/load.js'
+import {GoldenLines} from '../../src/lib/output/golden.js'
+import {buildTopology} from '../../src/lib/pipeline/build.js'
+import {replayDryRun} from '../../src/lib/replay/dry-run.js'
+
+const dir = mkdtempSync(path.join(tmpdir(), 'fa-threads-'))
+afterAll(() => rmSync(dir, {recursive: true, force: true}))
+
+const line = (record: object) => JSON.stringify(record)
+const assignment = (org: string, email: string, topic = 'data-csdr-assignment') =>
+  line({topic, key: org, value: {orgId: org, orgName: `${org} Inc.`, csdrEmail: email, csdrName: email.split('@')[0]}})
+const slackUser = (email: string, id: string) => line({topic: 'data-slack-users', key: email, value: {email, slackUserId: id}})
+const failure = (org: string, n: number) =>
+  line({topic: 'data-notifications-pipeline', key: org, value: {eventId: `evt-${n}`, orgId: org, connectorId: `lcc-${n}`, connectorName: `pg-${n}`, oldStatus: 'Provisioning', newStatus: 'Failed'}})
+
+/**
+ * Tables that change all through the file: each round reassigns the orgs, adds and renames
+ * Slack users, deletes an assignment, spells a table topic with an escape and holds a bad
+ * table record and a malformed event, so an event's alert depends on the chunks before it.
+ */
+function fixture(rounds: number): {head: string[]; body: string[]} {
+  const head = [assignment('org-0', 'a0@example.com'), slackUser('a0@example.com', 'UA0')]
+  const body: string[] = []
+  let n = 0
+  for (let round = 0; round < rounds; round++) {
+    const org = `org-${round % 5}`
+    const email = `c${round % 7}@example.com`
+    body.push(
+      failure('org-0', n++),
+      assignment(org, email),
+      failure(org, n++),
+      slackUser(` C${round % 7}@Example.com `, `U${round}`),
+      failure(org, n++),
+      line({topic: 'data-csdr-assignment', key: org, value: null}),
+      failure(org, n++),
+      assignment(org, `c${(round + 1) % 7}@example.com`).replace('"data-csdr-assignment"', '"data-csdr-\\u0061ssignment"'),
+      failure(org, n++),
+      line({topic: 'data-csdr-assignment', key: 'org-x', value: {orgId: 'org-x'}}),
+      line({topic: 'data-notifications-pipeline', key: org, value: '{oops'}),
+    )
+  }
+  return {head, body}
+}
+
+async function dryRun(file: string, count: number, chunkBytes: number) {
+  const loaded = await loadConfig(undefined, {})
+  const out = new GoldenLines()
+  try {
+    const summary = await replayDryRun({files: [file], topology: await buildTopology(loaded), format: {kind: 'json'}, out, threads: {config: loaded, count}, chunkBytes})
+    return {lines: out.lines, summary: summary.toJSON()}
+  } catch (error) {
+    return {lines: out.lines, error: (error as Error).message}
+  }
+}
+
+describe('replay --dry-run on several threads', () => {
+  // Chunk 0 is the two table lines, so helper 1 runs nothing but them, and helper 2's first
+  // chunk alerts only if it was told of them.
+  const {head, body} = fixture(60)
+  const chunkBytes = head.join('\n').length + 1
+  const file = path.join(dir, 'tables-all-through.jsonl')
+  writeFileSync(file, [...head, ...body].join('\n') + '\n')
+
+  it('produces what one thread does, record for record, with the same counts', async () => {
+    const one = await dryRun(file, 1, chunkBytes)
+    // Table changes decide what the events come to: alerts to several users, and drops.
+    const channels = new Set(one.lines.filter((l) => l.includes('"slack-messages"')).map((l) => JSON.parse(l).value.channel))
+    expect(channels.size).toBeGreaterThan(5)
+    expect(JSON.stringify(one.summary)).toMatch(/"unassigned":\d+/)
+    expect(JSON.stringify(one.summary)).toMatch(/"no-slack-user":\d+/)
+
+    for (const count of [2, 3]) {
+      const many = await dryRun(file, count, chunkBytes)
+      expect(many.lines).toEqual(one.lines)
+      expect(many.summary).toEqual(one.summary)
+    }
+  })
+
+  it('stops at a bad line a helper met, after writing what came before it', async () => {
+    const bad = path.join(dir, 'bad-line.jsonl')
+    const lines = [...head, ...body.slice(0, 200), '{"topic": "data-notifications-pipeline", "key": ', ...body.slice(200)]
+    writeFileSync(bad, lines.join('\n') + '\n')
+    const one = await dryRun(bad, 1, chunkBytes)
+    expect(one.error).toMatch(`${bad}:203: not valid JSON: `)
+    expect(one.lines.length).toBeGreaterThan(10)
+    const three = await dryRun(bad, 3, chunkBytes)
+    expect(three).toEqual(one)
+  })
+})
