@@ -1,41 +1,8 @@
 /**
- * A replay helper thread: runs the chunks it is handed through the core and sends back what
- * they produce, as UTF-8 (see threads.ts and dry-run.ts).
+ * The entry of a replay helper thread. A thread starts without the compile cache that bin/run.js
+ * turned on for the process, so it turns it on before loading the helper's code.
  */
-import {parentPort, workerData} from 'node:worker_threads'
+import module from 'node:module'
 
-import {FixtureError} from '../fixtures/read.js'
-import {buildTopology} from '../pipeline/build.js'
-import {bytesView} from '../records/record.js'
-import {formatterFor} from './format.js'
-import {Shard} from './shard.js'
-import type {HelperJob, HelperMessage, HelperRequest} from './threads.js'
-
-const job = workerData as HelperJob
-const shard = new Shard(await buildTopology(job.config), formatterFor(job.format))
-const encoder = new TextEncoder()
-const port = parentPort!
-const post = (message: HelperMessage, transfer: ArrayBuffer[] = []) => port.postMessage(message, transfer)
-
-port.on('message', (request: HelperRequest) => {
-  if (request.kind === 'end') {
-    post({kind: 'done', summary: shard.summary.counts()})
-    return
-  }
-  const {tableRecords} = request
-  // The bytes come as a plain Uint8Array: a Buffer over the same memory reads them as text.
-  const chunk = {...request.chunk, bytes: bytesView(request.chunk.bytes)}
-  shard.apply(tableRecords)
-  let text: string
-  try {
-    text = shard.run(chunk)
-  } catch (error) {
-    if (!(error instanceof FixtureError)) throw error
-    post({kind: 'error', index: chunk.index, file: error.file, line: error.line, reason: error.reason})
-    return
-  }
-  // Its own memory (not Buffer's shared pool), so it is handed over without a copy.
-  const output = encoder.encode(text)
-  post({kind: 'chunk', index: chunk.index, output, bytesRead: chunk.bytesRead}, [output.buffer])
-})
-post({kind: 'ready'})
+module.enableCompileCache?.()
+await import('./helper-thread.js')
