@@ -2,7 +2,7 @@
 // and start-up time of `fa --version` against a bare `node -e ''`.
 import {spawnSync} from 'node:child_process'
 import {existsSync, mkdtempSync, rmSync, statSync} from 'node:fs'
-import {tmpdir} from 'node:os'
+import {availableParallelism, tmpdir} from 'node:os'
 import path from 'node:path'
 import {fileURLToPath} from 'node:url'
 
@@ -24,14 +24,15 @@ const lines = events + 1_090
 const mib = (f) => (statSync(f).size / 2 ** 20).toFixed(1)
 console.log(`fixtures: ${lines} records each (1,090 table records, then events), ${mib(file)} MiB and ${mib(heavy)} MiB\n`)
 
-/** One run of a command: wall time and peak RSS. */
+/** One run of a command: wall time, CPU time (user + system) and peak RSS. */
 function once(args) {
-  const time = existsSync('/usr/bin/time') ? ['/usr/bin/time', '-f', '%M'] : []
+  const time = existsSync('/usr/bin/time') ? ['/usr/bin/time', '-f', '%M %U %S'] : []
   const started = performance.now()
   const result = spawnSync(time[0] ?? args[0], [...time.slice(1), ...(time.length ? args : args.slice(1))], {cwd: root, stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8'})
   const ms = performance.now() - started
   if (result.status !== 0) throw new Error(`${args.join(' ')} failed: ${result.stderr}`)
-  return {ms, rssKiB: Number(result.stderr.trim().split('\n').at(-1))}
+  const [rssKiB, user, system] = (result.stderr.trim().split('\n').at(-1) ?? '').split(' ').map(Number)
+  return {ms, rssKiB, cpuMs: (user + system) * 1000}
 }
 
 /**
@@ -49,25 +50,29 @@ function measure(commands, times = runs) {
   return best
 }
 
-const row = (name, ms, n, rssKiB) =>
-  console.log(`${name.padEnd(34)} ${(ms / 1000).toFixed(2).padStart(6)} s  ${Math.round(n / (ms / 1000)).toLocaleString('en').padStart(10)} records/s${Number.isFinite(rssKiB) ? `  peak RSS ${(rssKiB / 1024).toFixed(0)} MiB` : ''}`)
+const row = (name, {ms, rssKiB, cpuMs}, n) =>
+  console.log(
+    `${name.padEnd(38)} ${(ms / 1000).toFixed(2).padStart(6)} s  ${Math.round(n / (ms / 1000)).toLocaleString('en').padStart(10)} records/s` +
+      (Number.isFinite(rssKiB) ? `  peak RSS ${(rssKiB / 1024).toFixed(0).padStart(3)} MiB  CPU ${(cpuMs / 1000).toFixed(2)} s` : ''),
+  )
 
 // All measured alike: a fresh process each run (start-up and cold JIT included), best of `runs`.
 const node = process.execPath
 
+// Replay shares a file this large among threads, one per CPU (up to 4); --workers 1 keeps it to one.
+const threads = Math.min(availableParallelism(), 4)
+
 /** Replay of `fixture` against the bare parse of it; `human` adds the output for people. */
 function compare(title, fixture, {human = false, note}) {
-  const commands = [
-    [node, 'bench/parse-baseline.mjs', fixture],
-    [node, 'bin/run.js', 'replay', fixture, '--dry-run', '--json'],
-    ...(human ? [[node, 'bin/run.js', 'replay', fixture, '--dry-run']] : []),
-  ]
-  const [base, json, people] = measure(commands)
+  const replay = [node, 'bin/run.js', 'replay', fixture, '--dry-run']
+  const commands = [[node, 'bench/parse-baseline.mjs', fixture], [...replay, '--json'], [...replay, '--json', '--workers', '1'], ...(human ? [replay] : [])]
+  const [base, json, single, people] = measure(commands)
   console.log(title)
-  row('baseline: stream + JSON.parse', base.ms, lines, base.rssKiB)
-  row('fa replay --dry-run --json', json.ms, lines, json.rssKiB)
-  if (people) row('fa replay --dry-run (human)', people.ms, lines, people.rssKiB)
-  console.log(`replay --json speed: ${((base.ms / json.ms) * 100).toFixed(0)}% of the baseline (${note})\n`)
+  row('baseline: stream + JSON.parse', base, lines)
+  row(`fa replay --dry-run --json (${threads} thread${threads === 1 ? '' : 's'})`, json, lines)
+  row('fa replay --dry-run --json --workers 1', single, lines)
+  if (people) row(`fa replay --dry-run (human, ${threads} thread${threads === 1 ? '' : 's'})`, people, lines)
+  console.log(`replay --json speed: ${((base.ms / json.ms) * 100).toFixed(0)}% of the baseline (${note}); on one thread ${((base.ms / single.ms) * 100).toFixed(0)}%\n`)
 }
 
 compare('typical mix: 1 in 10 events a provisioning failure (1 in 12 records an alert)', file, {human: true, note: 'target: at least 50%'})

@@ -1,6 +1,6 @@
 /**
  * A replay helper thread: runs the chunks it is handed through the core and sends back what
- * they produce, as UTF-8 (see threads.ts and dry-run.ts).
+ * they produce, as UTF-8 in memory handed over with them (see threads.ts and dry-run.ts).
  */
 import {parentPort, workerData} from 'node:worker_threads'
 
@@ -13,7 +13,6 @@ import type {HelperJob, HelperMessage, HelperRequest} from './threads.js'
 
 const job = workerData as HelperJob
 const shard = new Shard(await buildTopology(job.config), formatterFor(job.format))
-const encoder = new TextEncoder()
 const port = parentPort!
 const post = (message: HelperMessage, transfer: ArrayBuffer[] = []) => port.postMessage(message, transfer)
 
@@ -26,16 +25,14 @@ port.on('message', (request: HelperRequest) => {
   // The bytes come as a plain Uint8Array: a Buffer over the same memory reads them as text.
   const chunk = {...request.chunk, bytes: bytesView(request.chunk.bytes)}
   shard.apply(tableRecords)
-  let text: string
+  let output: Uint8Array
   try {
-    text = shard.run(chunk)
+    output = shard.run(chunk)
   } catch (error) {
     if (!(error instanceof FixtureError)) throw error
     post({kind: 'error', index: chunk.index, file: error.file, line: error.line, reason: error.reason})
     return
   }
-  // Its own memory (not Buffer's shared pool), so it is handed over without a copy.
-  const output = encoder.encode(text)
-  post({kind: 'chunk', index: chunk.index, output, bytesRead: chunk.bytesRead}, [output.buffer])
+  post({kind: 'chunk', index: chunk.index, output, bytesRead: chunk.bytesRead}, [output.buffer as ArrayBuffer])
 })
 post({kind: 'ready'})

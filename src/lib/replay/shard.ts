@@ -1,5 +1,6 @@
 import type {FixtureChunk} from '../fixtures/chunks.js'
 import {chunkRecords} from '../fixtures/read.js'
+import {Utf8Buffer} from '../output/utf8-buffer.js'
 import {Summary} from '../pipeline/summary.js'
 import {TableStore} from '../pipeline/table.js'
 import type {Outcome, Topology} from '../pipeline/topology.js'
@@ -30,20 +31,20 @@ export class Shard {
   }
 
   /**
-   * The text a chunk's records produce; its table records also go to `tableRecords` when given.
+   * What a chunk's records produce, as UTF-8; its table records also go to `tableRecords` when given.
    * A line that is not a record throws a FixtureError (FILE:LINE) before any record is run.
    */
-  run(chunk: FixtureChunk, tableRecords?: TopicRecord[]): string {
-    let text = ''
+  run(chunk: FixtureChunk, tableRecords?: TopicRecord[]): Uint8Array {
+    const out = new Utf8Buffer()
     for (const record of chunkRecords(chunk)) {
       const outcomes = this.topology.process(record, this.tables)
       this.summary.add(outcomes)
       for (const outcome of outcomes) {
-        if (outcome.kind === 'alert' || outcome.kind === 'dead-letter') text += this.format(outcome, record)
+        if (outcome.kind === 'alert' || outcome.kind === 'dead-letter') out.write(this.format(outcome, record))
         else if (outcome.kind === 'table') tableRecords?.push(record)
       }
     }
-    return text
+    return out.bytes
   }
 
   /** Table records that other threads' chunks held, in file order, as if they were run here. */

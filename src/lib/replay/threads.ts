@@ -13,9 +13,9 @@ export interface HelperJob {
   format: ReplayFormat
 }
 
-/** What one chunk came to: its output (text, or UTF-8 from a helper), or the line that stopped the run. */
+/** What one chunk came to: its output as UTF-8, or the line that stopped the run. */
 export type ChunkResult =
-  | {kind: 'chunk'; index: number; output: string | Uint8Array; bytesRead: number}
+  | {kind: 'chunk'; index: number; output: Uint8Array; bytesRead: number}
   | {kind: 'error'; index: number; file: string; line: number; reason: string}
 
 /** To a helper: run a chunk, after the table records of the chunks before it that it did not run. */
