@@ -7,6 +7,7 @@ export class Utf8Buffer {
   private buffer: Buffer
   private used = 0
 
+  /** `capacity`: a guess at the size it will reach, so that it seldom grows. */
   constructor(capacity = 64 << 10) {
     this.buffer = Buffer.allocUnsafeSlow(capacity)
   }

@@ -1,15 +1,15 @@
 import {availableParallelism} from 'node:os'
 
 import type {LoadedConfig} from '../config/load.js'
-import {readChunks, type FixtureChunk} from '../fixtures/chunks.js'
+import {readChunks} from '../fixtures/chunks.js'
 import {FixtureError, totalSize, type FixtureProgress} from '../fixtures/read.js'
 import type {TextSink} from '../output/writer.js'
 import type {Summary} from '../pipeline/summary.js'
 import type {Topology} from '../pipeline/topology.js'
 import type {TopicRecord} from '../records/record.js'
 import {formatterFor, type ReplayFormat} from './format.js'
-import {Shard} from './shard.js'
-import type {ChunkResult, Helper} from './threads.js'
+import {Shard, type ChunkResult} from './shard.js'
+import type {Helper} from './threads.js'
 
 export type {ReplayFormat} from './format.js'
 
@@ -77,7 +77,7 @@ export async function replayDryRun({files, topology, format, out, onProgress, th
         queue.push(entry)
       } else {
         const tableRecords: TopicRecord[] = []
-        const result = runChunk(shard, chunk, tableRecords)
+        const result = shard.result(chunk, tableRecords)
         for (const other of helpers) other.tell(tableRecords)
         queue.push({result: Promise.resolve(result), settled: true})
         if (result.kind === 'error') break
@@ -90,15 +90,5 @@ export async function replayDryRun({files, topology, format, out, onProgress, th
     return shard.summary.orderBy(topology.pipelineNames)
   } finally {
     await Promise.all(helpers.map((helper) => helper.stop()))
-  }
-}
-
-/** A chunk run here; a line that is not a record ends the run once the output before it is written. */
-function runChunk(shard: Shard, chunk: FixtureChunk, tableRecords: TopicRecord[]): ChunkResult {
-  try {
-    return {kind: 'chunk', index: chunk.index, output: shard.run(chunk, tableRecords), bytesRead: chunk.bytesRead}
-  } catch (error) {
-    if (!(error instanceof FixtureError)) throw error
-    return {kind: 'error', index: chunk.index, file: error.file, line: error.line, reason: error.reason}
   }
 }

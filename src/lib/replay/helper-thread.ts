@@ -4,7 +4,6 @@
  */
 import {parentPort, workerData} from 'node:worker_threads'
 
-import {FixtureError} from '../fixtures/read.js'
 import {buildTopology} from '../pipeline/build.js'
 import {bytesView} from '../records/record.js'
 import {formatterFor} from './format.js'
@@ -21,18 +20,9 @@ port.on('message', (request: HelperRequest) => {
     post({kind: 'done', summary: shard.summary.counts()})
     return
   }
-  const {tableRecords} = request
+  shard.apply(request.tableRecords)
   // The bytes come as a plain Uint8Array: a Buffer over the same memory reads them as text.
-  const chunk = {...request.chunk, bytes: bytesView(request.chunk.bytes)}
-  shard.apply(tableRecords)
-  let output: Uint8Array
-  try {
-    output = shard.run(chunk)
-  } catch (error) {
-    if (!(error instanceof FixtureError)) throw error
-    post({kind: 'error', index: chunk.index, file: error.file, line: error.line, reason: error.reason})
-    return
-  }
-  post({kind: 'chunk', index: chunk.index, output, bytesRead: chunk.bytesRead}, [output.buffer as ArrayBuffer])
+  const result = shard.result({...request.chunk, bytes: bytesView(request.chunk.bytes)})
+  post(result, result.kind === 'chunk' ? [result.output.buffer as ArrayBuffer] : [])
 })
 post({kind: 'ready'})

@@ -1,5 +1,5 @@
 import type {FixtureChunk} from '../fixtures/chunks.js'
-import {chunkRecords} from '../fixtures/read.js'
+import {chunkRecords, FixtureError} from '../fixtures/read.js'
 import {Utf8Buffer} from '../output/utf8-buffer.js'
 import {Summary} from '../pipeline/summary.js'
 import {TableStore} from '../pipeline/table.js'
@@ -10,6 +10,11 @@ import type {TopicRecord} from '../records/record.js'
 const NEWLINE = 0x0a
 
 export type Produced = Extract<Outcome, {kind: 'alert' | 'dead-letter'}>
+
+/** What one chunk came to: its output as UTF-8, or the line that stopped the run. */
+export type ChunkResult =
+  | {kind: 'chunk'; index: number; output: Uint8Array; bytesRead: number}
+  | {kind: 'error'; index: number; file: string; line: number; reason: string}
 
 /**
  * One thread's share of a dry run: the core over the chunks it runs, with tables that must
@@ -35,7 +40,8 @@ export class Shard {
    * A line that is not a record throws a FixtureError (FILE:LINE) before any record is run.
    */
   run(chunk: FixtureChunk, tableRecords?: TopicRecord[]): Uint8Array {
-    const out = new Utf8Buffer()
+    // About what a chunk of the typical mix produces; an alert-heavy one grows it a few times.
+    const out = new Utf8Buffer(Math.max(4096, chunk.bytes.length >> 1))
     for (const record of chunkRecords(chunk)) {
       const outcomes = this.topology.process(record, this.tables)
       this.summary.add(outcomes)
@@ -45,6 +51,16 @@ export class Shard {
       }
     }
     return out.bytes
+  }
+
+  /** A chunk run, as a result to pass on in file order: a line that is not a record becomes an 'error' result. */
+  result(chunk: FixtureChunk, tableRecords?: TopicRecord[]): ChunkResult {
+    try {
+      return {kind: 'chunk', index: chunk.index, output: this.run(chunk, tableRecords), bytesRead: chunk.bytesRead}
+    } catch (error) {
+      if (!(error instanceof FixtureError)) throw error
+      return {kind: 'error', index: chunk.index, file: error.file, line: error.line, reason: error.reason}
+    }
   }
 
   /** Table records that other threads' chunks held, in file order, as if they were run here. */

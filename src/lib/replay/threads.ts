@@ -6,17 +6,13 @@ import type {FixtureChunk} from '../fixtures/chunks.js'
 import type {SummaryCounts} from '../pipeline/summary.js'
 import type {TopicRecord} from '../records/record.js'
 import type {ReplayFormat} from './format.js'
+import type {ChunkResult} from './shard.js'
 
 /** What a replay helper thread is given to start. */
 export interface HelperJob {
   config: LoadedConfig
   format: ReplayFormat
 }
-
-/** What one chunk came to: its output as UTF-8, or the line that stopped the run. */
-export type ChunkResult =
-  | {kind: 'chunk'; index: number; output: Uint8Array; bytesRead: number}
-  | {kind: 'error'; index: number; file: string; line: number; reason: string}
 
 /** To a helper: run a chunk, after the table records of the chunks before it that it did not run. */
 export type HelperRequest = {kind: 'run'; chunk: FixtureChunk; tableRecords: TopicRecord[]} | {kind: 'end'}
