@@ -39,7 +39,7 @@ export class Shard {
    * What a chunk's records produce, as UTF-8; its table records also go to `tableRecords` when given.
    * A line that is not a record throws a FixtureError (FILE:LINE) before any record is run.
    */
-  run(chunk: FixtureChunk, tableRecords?: TopicRecord[]): Uint8Array {
+  private run(chunk: FixtureChunk, tableRecords?: TopicRecord[]): Uint8Array {
     // About what a chunk of the typical mix produces; an alert-heavy one grows it a few times.
     const out = new Utf8Buffer(Math.max(4096, chunk.bytes.length >> 1))
     for (const record of chunkRecords(chunk)) {
