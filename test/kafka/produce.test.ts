@@ -17,7 +17,7 @@ import {eventIdFor} from '../../src/lib/produce/producer.js'
 import {checkpointDecision} from '../../src/lib/produce/run.js'
 import {startBigQueryServer, type BigQueryServer, type QueryResult, type SentParam} from '../support/bigquery-server.js'
 import {root, runFa, type CliResult} from '../support/cli.js'
-import {consumeAll, recordCount, testKafka, uniquePrefix, withAdmin, type Consumed} from '../support/kafka-io.js'
+import {consumeAll, createTopics, recordCount, testKafka, uniquePrefix, withAdmin, type Consumed} from '../support/kafka-io.js'
 import {onboardingSchema, onboardingStarts} from '../support/onboarding-rows.js'
 
 const brokers = inject('kafkaBrokers')
@@ -77,16 +77,11 @@ async function setup(name: string, options: {partitions?: number; endpoint?: str
   const topic = `${prefix}onboarding`
   const deadLetters = `${prefix}dead-letters`
   const checkpoints = `${prefix}checkpoints`
-  await withAdmin(kafka, (admin) =>
-    admin.createTopics({
-      waitForLeaders: true,
-      topics: [
-        {topic, numPartitions: options.partitions ?? 3, replicationFactor: 1},
-        {topic: deadLetters, numPartitions: 1, replicationFactor: 1},
-        {topic: checkpoints, numPartitions: 3, replicationFactor: 1, configEntries: [{name: 'cleanup.policy', value: 'compact'}]},
-      ],
-    }),
-  )
+  await createTopics(kafka, [
+    {topic, numPartitions: options.partitions ?? 3, replicationFactor: 1},
+    {topic: deadLetters, numPartitions: 1, replicationFactor: 1},
+    {topic: checkpoints, numPartitions: 3, replicationFactor: 1, configEntries: [{name: 'cleanup.policy', value: 'compact'}]},
+  ])
   const configFile = path.join(dir, `${prefix}yaml`)
   writeFileSync(
     configFile,

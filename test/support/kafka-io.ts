@@ -3,7 +3,7 @@
 import {execFile} from 'node:child_process'
 import {randomUUID} from 'node:crypto'
 
-import {Kafka, logLevel, type Admin, type KafkaMessage} from 'kafkajs'
+import {Kafka, logLevel, type Admin, type ITopicConfig, type KafkaMessage} from 'kafkajs'
 
 import {silenceKafkajsTimeoutWarning} from '../../src/lib/kafka/node-warnings.js'
 
@@ -38,10 +38,12 @@ export async function withAdmin<T>(kafka: Kafka, fn: (admin: Admin) => Promise<T
  * metadata cache lags behind the controller, and kafkajs does not retry that error: then the
  * topics are created, and this polls their metadata itself.
  */
-export async function createTopics(kafka: Kafka, topics: string[], numPartitions = 3): Promise<void> {
+export async function createTopics(kafka: Kafka, topics: Array<string | ITopicConfig>, numPartitions = 3): Promise<void> {
+  const specs = topics.map((topic) => (typeof topic === 'string' ? {topic, numPartitions, replicationFactor: 1} : topic))
+  const names = specs.map((spec) => spec.topic)
   await withAdmin(kafka, async (admin) => {
     try {
-      await admin.createTopics({topics: topics.map((topic) => ({topic, numPartitions, replicationFactor: 1})), waitForLeaders: true})
+      await admin.createTopics({topics: specs, waitForLeaders: true})
       return
     } catch (error) {
       // Created, but the broker's metadata cache has not caught up yet: not an error, wait below.
@@ -50,12 +52,13 @@ export async function createTopics(kafka: Kafka, topics: string[], numPartitions
     const deadline = Date.now() + 15_000
     for (;;) {
       try {
-        const {topics: metadata} = await admin.fetchTopicMetadata({topics})
-        if (metadata.every((t) => t.partitions.length === numPartitions && t.partitions.every((p) => p.leader >= 0))) return
+        const {topics: metadata} = await admin.fetchTopicMetadata({topics: names})
+        const ready = (t: (typeof metadata)[number]) => t.partitions.length === specs.find((s) => s.topic === t.name)!.numPartitions && t.partitions.every((p) => p.leader >= 0)
+        if (metadata.every(ready)) return
       } catch (error) {
         if (Date.now() > deadline) throw error
       }
-      if (Date.now() > deadline) throw new Error(`topics ${topics.join(', ')} have no leaders after 15 s`)
+      if (Date.now() > deadline) throw new Error(`topics ${names.join(', ')} have no leaders after 15 s`)
       await new Promise((resolve) => setTimeout(resolve, 100))
     }
   })
