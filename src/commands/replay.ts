@@ -29,6 +29,7 @@ With --dry-run everything happens in this process (no Kafka, Slack or cloud acco
     {description: 'Every produced record as JSON Lines', command: '<%= config.bin %> <%= command.id %> fixtures/provisioning.jsonl --dry-run --json > out.jsonl'},
     {description: 'Test alert rules against a golden file (exit 1 on any difference)', command: '<%= config.bin %> <%= command.id %> fixtures/provisioning.jsonl --dry-run --expect fixtures/provisioning.expected.jsonl'},
     {description: 'Accept the current output as the new golden file', command: '<%= config.bin %> <%= command.id %> fixtures/provisioning.jsonl --dry-run --expect fixtures/provisioning.expected.jsonl --update'},
+    {description: 'Replay a large fixture on one thread only (from 64 MiB, a dry run uses one per CPU)', command: '<%= config.bin %> <%= command.id %> big.jsonl --dry-run --json --workers 1 > out.jsonl'},
     {description: 'Produce a fixture into staging topics (staging.data-notifications-pipeline, ...)', command: '<%= config.bin %> <%= command.id %> fixtures/provisioning.jsonl --topic-prefix staging.'},
     {description: 'Produce into renamed topics on a remote cluster, without the confirmation prompt', command: '<%= config.bin %> <%= command.id %> fixtures/provisioning.jsonl --topic data-notifications-pipeline=test-notifications --yes'},
   ]

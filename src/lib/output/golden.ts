@@ -4,15 +4,14 @@ import type {ChalkInstance} from 'chalk'
 
 import {FaError} from '../errors.js'
 import {rawText} from '../records/record.js'
-import type {TextSink} from './writer.js'
+import type {ByteSink} from './writer.js'
 
 /** Collects produced JSON Lines (one record per line) to compare with or write as a golden file. */
-export class GoldenLines implements TextSink {
+export class GoldenLines implements ByteSink {
   readonly lines: string[] = []
 
-  write(text: string | Uint8Array): undefined {
-    if (typeof text !== 'string') text = rawText(text)
-    for (const line of text.split('\n')) if (line !== '') this.lines.push(line)
+  write(bytes: Uint8Array): undefined {
+    for (const line of rawText(bytes).split('\n')) if (line !== '') this.lines.push(line)
     return undefined
   }
 }

@@ -1,7 +1,7 @@
-/** Where text goes in order: a stream (BufferedWriter) or a collector (golden files). */
-export interface TextSink {
-  /** Text, or text already encoded as UTF-8. Returns a promise only when the caller must wait (back-pressure). */
-  write(text: string | Uint8Array): Promise<void> | undefined
+/** Where UTF-8 output goes in order: a stream (BufferedWriter) or a collector (golden files). */
+export interface ByteSink {
+  /** Returns a promise only when the caller must wait (back-pressure). */
+  write(bytes: Uint8Array): Promise<void> | undefined
 }
 
 /**
@@ -10,7 +10,7 @@ export interface TextSink {
  * Buffer#write into a preallocated buffer measured 3x faster than TextEncoder.encodeInto
  * and far faster than Buffer.from per string.
  */
-export class BufferedWriter implements TextSink {
+export class BufferedWriter implements ByteSink {
   private buffer: Buffer
   private used = 0
 
@@ -18,7 +18,7 @@ export class BufferedWriter implements TextSink {
     this.buffer = Buffer.allocUnsafe(capacity)
   }
 
-  /** Returns a promise only when it had to flush, so callers on the hot path rarely await. */
+  /** Text, or text already encoded as UTF-8. Returns a promise only when it had to flush, so callers on the hot path rarely await. */
   write(text: string | Uint8Array): Promise<void> | undefined {
     if (typeof text !== 'string') return this.writeBytes(text)
     // UTF-8 takes at most 3 bytes per UTF-16 unit.

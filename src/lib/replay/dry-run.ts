@@ -3,7 +3,7 @@ import {availableParallelism} from 'node:os'
 import type {LoadedConfig} from '../config/load.js'
 import {readChunks} from '../fixtures/chunks.js'
 import {FixtureError, totalSize, type FixtureProgress} from '../fixtures/read.js'
-import type {TextSink} from '../output/writer.js'
+import type {ByteSink} from '../output/writer.js'
 import type {Summary} from '../pipeline/summary.js'
 import type {Topology} from '../pipeline/topology.js'
 import type {TopicRecord} from '../records/record.js'
@@ -17,8 +17,8 @@ export interface DryRunOptions {
   files: string[]
   topology: Topology
   format: ReplayFormat
-  /** Receives the text of each produced record, in file order. */
-  out: TextSink
+  /** Receives what the records produce, as UTF-8, in file order. */
+  out: ByteSink
   onProgress?: (progress: FixtureProgress) => void
   /**
    * Shares the chunks out among threads, helpers building `config`'s topology: `count` threads
