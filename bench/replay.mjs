@@ -63,6 +63,7 @@ const node = process.execPath
 
 // Replay shares a file this large among threads, one per CPU (up to 4); --workers 1 keeps it to one.
 const threads = Math.min(availableParallelism(), 4)
+const onThreads = `${threads} thread${threads === 1 ? '' : 's'}`
 
 /** Replay of `fixture` against the bare parse of it; `human` adds the output for people. */
 function compare(title, fixture, {human = false, note}) {
@@ -71,9 +72,9 @@ function compare(title, fixture, {human = false, note}) {
   const [base, json, single, people] = measure(commands)
   console.log(title)
   row('baseline: stream + JSON.parse', base, lines)
-  row(`fa replay --dry-run --json (${threads} thread${threads === 1 ? '' : 's'})`, json, lines)
+  row(`fa replay --dry-run --json (${onThreads})`, json, lines)
   row('fa replay --dry-run --json --workers 1', single, lines)
-  if (people) row(`fa replay --dry-run (human, ${threads} thread${threads === 1 ? '' : 's'})`, people, lines)
+  if (people) row(`fa replay --dry-run (human, ${onThreads})`, people, lines)
   console.log(`replay --json speed against the baseline: ${speed(base, json)} (${note}); on one thread ${speed(base, single)}\n`)
 }
 

@@ -1,6 +1,7 @@
 // The JavaScript that ships: every command, the public API (src/index.ts), the CLI entry and
-// replay's worker thread, bundled with their dependencies into shared chunks. Start-up is mostly loading modules: ~40
-// chunks instead of ~300 files (oclif, zod, our own) cut `fa replay`'s start-up by ~80 ms.
+// replay's worker thread, bundled with their dependencies into shared chunks. Start-up is mostly
+// loading modules: ~40 chunks instead of ~300 files (oclif, zod, our own) cut `fa replay`'s
+// start-up by ~80 ms.
 // Chunks are shared, so an alert type importing 'fa' gets the very classes the commands use.
 // The Kafka, BigQuery, Slack and prompt clients stay in node_modules, loaded only by the
 // commands that use them. tsc still type-checks and writes the .d.ts files.

@@ -32,8 +32,8 @@ export interface DryRunOptions {
 
 /**
  * Below this, starting threads costs more than they save: a helper takes ~0.4 s of CPU to start
- * and warm up. On a 2-core VM two threads were slower at 16 and 32 MiB, even at 60 MiB and 15%
- * faster at 90 MiB (the typical mix).
+ * and warm up. On a 2-core VM two threads were slower than one at 16 and 32 MiB, no faster by
+ * best times at 60 MiB, and 15% faster at 90 MiB (the typical mix).
  */
 export const PARALLEL_BYTES = 64 << 20
 
@@ -67,21 +67,23 @@ export async function replayDryRun({files, topology, format, out, onProgress, th
   }
   try {
     for await (const chunk of readChunks(files, chunkBytes)) {
+      // The chunk's table records, for every helper that does not run it.
+      let tableRecords: TopicRecord[] = []
+      let failed = false
       const helper = helpers.find((h) => h.free)
       if (helper) {
-        const tableRecords = shard.skim(chunk)
-        for (const other of helpers) if (other !== helper) other.tell(tableRecords)
+        tableRecords = shard.skim(chunk)
         const entry = {result: helper.run(chunk), settled: false}
         const settle = () => (entry.settled = true)
         entry.result.then(settle, settle)
         queue.push(entry)
       } else {
-        const tableRecords: TopicRecord[] = []
         const result = shard.result(chunk, tableRecords)
-        for (const other of helpers) other.tell(tableRecords)
         queue.push({result: Promise.resolve(result), settled: true})
-        if (result.kind === 'error') break
+        failed = result.kind === 'error'
       }
+      for (const other of helpers) if (other !== helper) other.tell(tableRecords)
+      if (failed) break
       // Write what is ready; wait for a helper only when this thread is far enough ahead.
       while (queue.length > 0 && (queue[0]!.settled || queue.length > ahead)) await writeHead()
     }
