@@ -7,7 +7,15 @@ let n = 0
 for await (const chunk of createReadStream(process.argv[2], {encoding: 'utf8', highWaterMark: 1 << 20})) {
   const split = (rest + chunk).split('\n')
   rest = split.pop()
-  for (const line of split) if (line) (JSON.parse(line), n++)
+  for (const line of split) {
+    if (line) {
+      JSON.parse(line)
+      n++
+    }
+  }
 }
-if (rest) (JSON.parse(rest), n++)
+if (rest) {
+  JSON.parse(rest)
+  n++
+}
 console.log(n)

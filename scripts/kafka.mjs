@@ -43,7 +43,7 @@ export function ensureJars() {
     );
   } catch (err) {
     fs.rmSync(tmp, {recursive: true, force: true});
-    throw new Error(`fetching Kafka jars with mvn failed:\n${err.stdout ?? ''}${err.stderr ?? ''}${err.message}`);
+    throw new Error(`fetching Kafka jars with mvn failed:\n${err.stdout ?? ''}${err.stderr ?? ''}${err.message}`, {cause: err});
   }
   fs.writeFileSync(path.join(tmp, MARKER), `${hash}\n`);
   fs.rmSync(LIBS, {recursive: true, force: true});
@@ -268,7 +268,7 @@ export async function startBroker({dir = defaultDir(), timeoutMs} = {}) {
     );
   } catch (err) {
     const out = `${err.stdout ?? ''}${err.stderr ?? ''}`.trim().split('\n').slice(-15).join('\n');
-    throw new Error(`kafka StorageTool format failed in ${dir} (${err.code ?? err.status}):\n${out}`);
+    throw new Error(`kafka StorageTool format failed in ${dir} (${err.code ?? err.status}):\n${out}`, {cause: err});
   }
 
   const out = fs.openSync(f.log, 'a');

@@ -20,7 +20,7 @@ describe('fa replay --dry-run', () => {
     expect(stdout).toContain('Organization: Acme Logistics (org-1001)')
     expect(stdout).toMatch(/✗ dead letter provisioning\.jsonl:13 connector-provisioning-failed: value is not valid JSON/)
     expect(stdout).toMatch(/23 records: 5 alerts, 5 dead letters, 1 filtered, 2 unassigned, 1 no-slack-user/)
-    expect(stdout).not.toMatch(/\u001B\[/)
+    expect(stdout).not.toContain('\u001B[')
   })
 
   it('--json prints only JSON Lines envelopes on stdout, the summary on stderr', async () => {

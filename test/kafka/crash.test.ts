@@ -35,7 +35,10 @@ async function readUncommittedCount(topic: string): Promise<number> {
     const timer = setTimeout(resolve, 20_000)
     consumer.on(consumer.events.END_BATCH_PROCESS, ({payload}) => {
       if (Number(payload.lastOffset) + 1 >= Number(ends.find((e) => e.partition === payload.partition)!.high)) pending.delete(payload.partition)
-      if (pending.size === 0) (clearTimeout(timer), resolve())
+      if (pending.size === 0) {
+        clearTimeout(timer)
+        resolve()
+      }
     })
     void consumer.run({eachBatch: async ({batch}) => void (count += batch.messages.length)})
   })

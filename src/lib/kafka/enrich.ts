@@ -1,7 +1,7 @@
 import {hostname} from 'node:os'
 import {randomUUID} from 'node:crypto'
 
-import type {Admin, Consumer, EachBatchPayload, Kafka, KafkaMessage, Message} from 'kafkajs'
+import type {Admin, Consumer, EachBatchPayload, KafkaMessage, Message} from 'kafkajs'
 
 import type {Config} from '../config/schema.js'
 import {FaError} from '../errors.js'

@@ -144,7 +144,10 @@ export class TableLoader {
       applied++
       outcomes.push(result)
       for (const outcome of result) {
-        if (outcome.kind === 'table') outcome.op === 'upsert' ? stats.upserts++ : stats.deletes++
+        if (outcome.kind === 'table') {
+          if (outcome.op === 'upsert') stats.upserts++
+          else stats.deletes++
+        }
         else if (outcome.kind === 'dead-letter') {
           stats.deadLetters++
           deadLetters.push(outcome.output)

@@ -21,7 +21,7 @@ import {validateSlackMessage} from '../slack/validate.js'
 import {ChannelPacer} from './pacer.js'
 import {encodeMeta, inheritedDoubt, PartitionState, type Entry} from './partitions.js'
 import {ResponseTable, responseMessage} from './responses.js'
-import {emptyCounts, type SendCounts, type SendSummary} from './summary.js'
+import {emptyCounts, type SendSummary} from './summary.js'
 
 /** What `runSend` needs of a Deliverer (src/lib/slack/deliver.ts), so that --dry-run never loads the Slack client. */
 export interface DelivererLike {
@@ -147,7 +147,7 @@ export async function runSend(options: SendOptions): Promise<SendResult> {
   let pending = 0
   let capacityWaiters: Array<() => void> = []
   let activePumps = 0
-  let idleWaiters: Array<() => void> = []
+  const idleWaiters: Array<() => void> = []
   let stopping = false
   let fatal: Error | undefined
   let onFatal: (error: Error) => void = () => {}
