@@ -1,4 +1,4 @@
-import {defineConfig} from 'vitest/config';
+import {defineConfig} from 'vitest/config'
 
 export default defineConfig({
   test: {
@@ -13,4 +13,4 @@ export default defineConfig({
     hookTimeout: 120_000,
     teardownTimeout: 30_000,
   },
-});
+})

@@ -11,10 +11,19 @@ export async function generateFixture(file, {events = 200_000, orgs = 1_000, pro
   }
   for (let i = 0; i < orgs; i++) {
     const email = `csdr${i % 200}@example.com`
-    if (i % 10 !== 9) await write({topic: 'data-csdr-assignment', key: `org-${i}`, value: {orgId: `org-${i}`, orgName: `Org ${i} Inc.`, csdrEmail: email, csdrName: `CSDR ${i % 200}`}})
+    if (i % 10 !== 9)
+      await write({
+        topic: 'data-csdr-assignment',
+        key: `org-${i}`,
+        value: {orgId: `org-${i}`, orgName: `Org ${i} Inc.`, csdrEmail: email, csdrName: `CSDR ${i % 200}`},
+      })
   }
   for (let i = 0; i < 190; i++) {
-    await write({topic: 'data-slack-users', key: `csdr${i}@example.com`, value: {email: `csdr${i}@example.com`, slackUserId: `U${String(i).padStart(8, '0')}`, displayName: `CSDR ${i}`}})
+    await write({
+      topic: 'data-slack-users',
+      key: `csdr${i}@example.com`,
+      value: {email: `csdr${i}@example.com`, slackUserId: `U${String(i).padStart(8, '0')}`, displayName: `CSDR ${i}`},
+    })
   }
   for (let i = 0; i < events; i++) {
     const org = `org-${i % orgs}`
@@ -31,7 +40,12 @@ export async function generateFixture(file, {events = 200_000, orgs = 1_000, pro
       errorMessage: 'Unable to connect to database host db.internal:5432: connection timed out.',
       occurredAt: '2026-11-24T10:00:00Z',
     }
-    await write({topic: 'data-notifications-pipeline', key: org, value: i % 1000 === 7 ? '{oops' : value, timestamp: '2026-11-24T10:00:00Z'})
+    await write({
+      topic: 'data-notifications-pipeline',
+      key: org,
+      value: i % 1000 === 7 ? '{oops' : value,
+      timestamp: '2026-11-24T10:00:00Z',
+    })
   }
   out.end()
   await once(out, 'finish')

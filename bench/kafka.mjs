@@ -34,14 +34,24 @@ const benchPrefix = `bench-${randomUUID().slice(0, 8)}.`
 try {
   const prefix = benchPrefix
   const names = {
-    notifications: 'data-notifications-pipeline', assignments: 'data-csdr-assignment', slackUsers: 'data-slack-users',
-    onboarding: 'data-onboarding-events', slackMessages: 'slack-messages', slackResponses: 'slack-responses',
-    deadLetters: 'fa-dead-letters', checkpoints: 'fa-checkpoints',
+    notifications: 'data-notifications-pipeline',
+    assignments: 'data-csdr-assignment',
+    slackUsers: 'data-slack-users',
+    onboarding: 'data-onboarding-events',
+    slackMessages: 'slack-messages',
+    slackResponses: 'slack-responses',
+    deadLetters: 'fa-dead-letters',
+    checkpoints: 'fa-checkpoints',
   }
   const topics = Object.fromEntries(Object.entries(names).map(([k, v]) => [k, prefix + v]))
   const writeConfig = (name, overrides = {}) => {
     const file = path.join(work, name)
-    writeFileSync(file, `kafka:\n  partitions: ${PARTITIONS}\ntopics:\n${Object.entries({...topics, ...overrides}).map(([k, v]) => `  ${k}: ${v}`).join('\n')}\n`)
+    writeFileSync(
+      file,
+      `kafka:\n  partitions: ${PARTITIONS}\ntopics:\n${Object.entries({...topics, ...overrides})
+        .map(([k, v]) => `  ${k}: ${v}`)
+        .join('\n')}\n`,
+    )
     return file
   }
   const configFile = writeConfig('fa.config.yaml')
@@ -49,7 +59,15 @@ try {
   const typicalTopic = `${prefix}data-notifications-typical`
   const typicalConfig = writeConfig('typical.yaml', {notifications: typicalTopic})
   // A quick heartbeat lets the instances of one group settle their partitions fast.
-  const env = {...process.env, KAFKA_BROKERS: brokers, FA_LOG_FORMAT: 'json', FA_LOG_LEVEL: 'warn', NO_COLOR: '1', FA_KAFKA_HEARTBEAT_INTERVAL_MS: '500', FA_KAFKA_SESSION_TIMEOUT_MS: '10000'}
+  const env = {
+    ...process.env,
+    KAFKA_BROKERS: brokers,
+    FA_LOG_FORMAT: 'json',
+    FA_LOG_LEVEL: 'warn',
+    NO_COLOR: '1',
+    FA_KAFKA_HEARTBEAT_INTERVAL_MS: '500',
+    FA_KAFKA_SESSION_TIMEOUT_MS: '10000',
+  }
 
   await fa(['topics', 'create', '-c', configFile], env)
   await fa(['topics', 'create', '-c', typicalConfig], env)
@@ -57,42 +75,91 @@ try {
   // Tables: ROWS Slack users and ROWS assignments (5% point at someone without a Slack user).
   // Events: 20% filtered (not provisioning), ~10% of orgs unassigned, 0.1% malformed, the rest alerts.
   const kafka = new kafkajs.Kafka({clientId: 'fa-bench', brokers: [brokers], logLevel: kafkajs.logLevel.NOTHING})
-  const producer = kafka.producer({createPartitioner: kafkajs.Partitioners.DefaultPartitioner, allowAutoTopicCreation: false})
+  const producer = kafka.producer({
+    createPartitioner: kafkajs.Partitioners.DefaultPartitioner,
+    allowAutoTopicCreation: false,
+  })
   await producer.connect()
   const t0 = Date.now()
-  await produce(producer, topics.slackUsers, ROWS, (i) => ({key: `user${i}@example.com`, value: JSON.stringify({email: `user${i}@example.com`, slackUserId: `U${String(i).padStart(9, '0')}`, displayName: `User ${i}`})}))
+  await produce(producer, topics.slackUsers, ROWS, (i) => ({
+    key: `user${i}@example.com`,
+    value: JSON.stringify({
+      email: `user${i}@example.com`,
+      slackUserId: `U${String(i).padStart(9, '0')}`,
+      displayName: `User ${i}`,
+    }),
+  }))
   await produce(producer, topics.assignments, ROWS, (i) => {
     const email = i % 20 === 19 ? `nobody${i}@example.com` : `user${(i * 7) % ROWS}@example.com`
-    return {key: `org-${i}`, value: JSON.stringify({orgId: `org-${i}`, orgName: `Org ${i} Inc.`, csdrEmail: email, csdrName: `CSDR ${i}`})}
+    return {
+      key: `org-${i}`,
+      value: JSON.stringify({orgId: `org-${i}`, orgName: `Org ${i} Inc.`, csdrEmail: email, csdrName: `CSDR ${i}`}),
+    }
   })
   const event = (i, provisioningPer10) => {
     const orgId = `org-${(i * 13) % Math.round(ROWS * 1.1)}`
-    const value = i % 1000 === 7 ? '{oops' : JSON.stringify({
-      eventId: `evt-${i}`, orgId, connectorId: `lcc-${i}`, connectorName: `connector-${i % 97} <prod> & co`, connectorType: 'PostgresCdcSource',
-      clusterId: 'lkc-q8m2p', environmentId: 'env-3n5v1', oldStatus: i % 10 < provisioningPer10 ? 'Provisioning' : 'Running', newStatus: 'Failed',
-      errorMessage: 'Unable to connect to database host db.internal:5432: connection timed out.', occurredAt: '2026-11-24T10:00:00Z',
-    })
+    const value =
+      i % 1000 === 7
+        ? '{oops'
+        : JSON.stringify({
+            eventId: `evt-${i}`,
+            orgId,
+            connectorId: `lcc-${i}`,
+            connectorName: `connector-${i % 97} <prod> & co`,
+            connectorType: 'PostgresCdcSource',
+            clusterId: 'lkc-q8m2p',
+            environmentId: 'env-3n5v1',
+            oldStatus: i % 10 < provisioningPer10 ? 'Provisioning' : 'Running',
+            newStatus: 'Failed',
+            errorMessage: 'Unable to connect to database host db.internal:5432: connection timed out.',
+            occurredAt: '2026-11-24T10:00:00Z',
+          })
     return {key: orgId, value}
   }
   await produce(producer, topics.notifications, EVENTS, (i) => event(i, 8))
   await produce(producer, typicalTopic, EVENTS, (i) => event(i, 1))
   await producer.disconnect()
   const loadS = (Date.now() - t0) / 1000
-  console.log(`produced ${ROWS.toLocaleString('en')} users, ${ROWS.toLocaleString('en')} assignments, ${EVENTS.toLocaleString('en')} events of each mix (${PARTITIONS} partitions) in ${loadS.toFixed(1)} s`)
-  console.log('alert-heavy mix: 8 in 10 events are provisioning failures (2 in 3 alert); typical mix: 1 in 10 (1 in 12 alert)\n')
+  console.log(
+    `produced ${ROWS.toLocaleString('en')} users, ${ROWS.toLocaleString('en')} assignments, ${EVENTS.toLocaleString('en')} events of each mix (${PARTITIONS} partitions) in ${loadS.toFixed(1)} s`,
+  )
+  console.log(
+    'alert-heavy mix: 8 in 10 events are provisioning failures (2 in 3 alert); typical mix: 1 in 10 (1 in 12 alert)\n',
+  )
 
   // Each configuration reads the same events with a group of its own. Two instances in one group
   // is fa's scale-out (each holds the full tables, the group splits the partitions): on this
   // 2-core machine it is how the whole box gets used.
   const instances = (process.env.BENCH_INSTANCES ?? '1,2').split(',').map(Number)
   const results = []
-  for (const [mix, config] of [['alert-heavy', configFile], ['typical', typicalConfig]]) {
-    for (const [name, flags] of [['at-least-once', []], ['exactly-once', ['--exactly-once']]]) {
+  for (const [mix, config] of [
+    ['alert-heavy', configFile],
+    ['typical', typicalConfig],
+  ]) {
+    for (const [name, flags] of [
+      ['at-least-once', []],
+      ['exactly-once', ['--exactly-once']],
+    ]) {
       for (const n of instances) {
         const group = `${prefix}${mix}-${name}-${n}`
         const started = Date.now()
-        const outs = await Promise.all(Array.from({length: n}, (_, i) =>
-          fa(['enrich', '-c', config, '--group', group, '--json', ...flags, ...(flags.length ? ['--instance', `bench-${i}`] : [])], env)))
+        const outs = await Promise.all(
+          Array.from({length: n}, (_, i) =>
+            fa(
+              [
+                'enrich',
+                '-c',
+                config,
+                '--group',
+                group,
+                '--json',
+                ...flags,
+                ...(flags.length ? ['--instance', `bench-${i}`] : []),
+              ],
+              env,
+            ),
+          ),
+        )
         const wall = Date.now() - started
         const summaries = outs.map((out) => JSON.parse(out))
         const lag = summaries.at(-1).lag.total
@@ -105,17 +172,24 @@ try {
         const tables = Math.max(...summaries.map((s) => s.bootstrap.ms))
         results.push({mix, name, n, rate})
         if (process.env.BENCH_VERBOSE) {
-          for (const s of summaries) console.log(`  instance: started +${s.streamStartedAt - first} ms, last batch +${s.lastBatchAt - first} ms, ${s.pipelines['connector-provisioning-failed']?.read ?? 0} events`)
+          for (const s of summaries)
+            console.log(
+              `  instance: started +${s.streamStartedAt - first} ms, last batch +${s.lastBatchAt - first} ms, ${s.pipelines['connector-provisioning-failed']?.read ?? 0} events`,
+            )
         }
-        console.log(`${`${mix}, ${name}, ${n} instance${n > 1 ? 's' : ''}`.padEnd(42)} ${Math.round(rate).toLocaleString('en').padStart(8)} records/s  ` +
-          `(${EVENTS.toLocaleString('en')} events in ${((last - first) / 1000).toFixed(2)} s, ${read - EVENTS > 0 ? `${read - EVENTS} read twice after a rebalance, ` : ''}` +
-          `${alerts.toLocaleString('en')} alerts; tables loaded in ${(tables / 1000).toFixed(1)} s; whole run ${(wall / 1000).toFixed(1)} s)`)
+        console.log(
+          `${`${mix}, ${name}, ${n} instance${n > 1 ? 's' : ''}`.padEnd(42)} ${Math.round(rate).toLocaleString('en').padStart(8)} records/s  ` +
+            `(${EVENTS.toLocaleString('en')} events in ${((last - first) / 1000).toFixed(2)} s, ${read - EVENTS > 0 ? `${read - EVENTS} read twice after a rebalance, ` : ''}` +
+            `${alerts.toLocaleString('en')} alerts; tables loaded in ${(tables / 1000).toFixed(1)} s; whole run ${(wall / 1000).toFixed(1)} s)`,
+        )
       }
     }
   }
   console.log(`\nat-least-once (target: at least ${TARGET.toLocaleString('en')} records/s):`)
   for (const r of results.filter((r) => r.name === 'at-least-once')) {
-    console.log(`  ${r.mix}, ${r.n} instance${r.n > 1 ? 's' : ''}: ${Math.round(r.rate).toLocaleString('en')} records/s ${r.rate >= TARGET ? 'OK' : 'below'}`)
+    console.log(
+      `  ${r.mix}, ${r.n} instance${r.n > 1 ? 's' : ''}: ${Math.round(r.rate).toLocaleString('en')} records/s ${r.rate >= TARGET ? 'OK' : 'below'}`,
+    )
   }
 } finally {
   if (broker) await broker.stop()
@@ -153,11 +227,17 @@ async function produce(producer, topic, count, make) {
 /** Runs the built fa; resolves with stdout, rejects with stderr on a non-zero exit. */
 function fa(args, env) {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [path.join(root, 'bin/run.js'), ...args], {cwd: root, env, stdio: ['ignore', 'pipe', 'pipe']})
+    const child = spawn(process.execPath, [path.join(root, 'bin/run.js'), ...args], {
+      cwd: root,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
     let stdout = ''
     let stderr = ''
     child.stdout.on('data', (d) => (stdout += d))
     child.stderr.on('data', (d) => (stderr += d))
-    child.on('close', (code) => (code === 0 ? resolve(stdout) : reject(new Error(`fa ${args.join(' ')} exited ${code}:\n${stderr}`))))
+    child.on('close', (code) =>
+      code === 0 ? resolve(stdout) : reject(new Error(`fa ${args.join(' ')} exited ${code}:\n${stderr}`)),
+    )
   })
 }

@@ -22,13 +22,19 @@ const heavy = path.join(dir, 'alert-heavy.jsonl')
 await generateFixture(heavy, {events})
 const lines = events + 1_090
 const mib = (f) => (statSync(f).size / 2 ** 20).toFixed(1)
-console.log(`fixtures: ${lines} records each (1,090 table records, then events), ${mib(file)} MiB and ${mib(heavy)} MiB\n`)
+console.log(
+  `fixtures: ${lines} records each (1,090 table records, then events), ${mib(file)} MiB and ${mib(heavy)} MiB\n`,
+)
 
 /** One run of a command: wall time, CPU time (user + system) and peak RSS. */
 function once(args) {
   const time = existsSync('/usr/bin/time') ? ['/usr/bin/time', '-f', '%M %U %S'] : []
   const started = performance.now()
-  const result = spawnSync(time[0] ?? args[0], [...time.slice(1), ...(time.length ? args : args.slice(1))], {cwd: root, stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8'})
+  const result = spawnSync(time[0] ?? args[0], [...time.slice(1), ...(time.length ? args : args.slice(1))], {
+    cwd: root,
+    stdio: ['ignore', 'ignore', 'pipe'],
+    encoding: 'utf8',
+  })
   const ms = performance.now() - started
   if (result.status !== 0) throw new Error(`${args.join(' ')} failed: ${result.stderr}`)
   const [rssKiB, user, system] = (result.stderr.trim().split('\n').at(-1) ?? '').split(' ').map(Number)
@@ -50,12 +56,19 @@ function measure(commands, times = runs) {
 }
 
 /** How fast `run` is against `base`, as a percentage of its speed, by best and by median time. */
-const speed = (base, run) => `${((base.ms / run.ms) * 100).toFixed(0)}% by best times, ${((base.medianMs / run.medianMs) * 100).toFixed(0)}% by medians`
+const speed = (base, run) =>
+  `${((base.ms / run.ms) * 100).toFixed(0)}% by best times, ${((base.medianMs / run.medianMs) * 100).toFixed(0)}% by medians`
 
 const row = (name, {ms, medianMs, rssKiB, cpuMs}, n) =>
   console.log(
-    `${name.padEnd(38)} ${(ms / 1000).toFixed(2).padStart(6)} s (median ${(medianMs / 1000).toFixed(2)} s)  ${Math.round(n / (ms / 1000)).toLocaleString('en').padStart(10)} records/s` +
-      (Number.isFinite(rssKiB) ? `  peak RSS ${(rssKiB / 1024).toFixed(0).padStart(3)} MiB  CPU ${(cpuMs / 1000).toFixed(2)} s` : ''),
+    `${name.padEnd(38)} ${(ms / 1000).toFixed(2).padStart(6)} s (median ${(medianMs / 1000).toFixed(2)} s)  ${Math.round(
+      n / (ms / 1000),
+    )
+      .toLocaleString('en')
+      .padStart(10)} records/s` +
+      (Number.isFinite(rssKiB)
+        ? `  peak RSS ${(rssKiB / 1024).toFixed(0).padStart(3)} MiB  CPU ${(cpuMs / 1000).toFixed(2)} s`
+        : ''),
   )
 
 // All measured alike: a fresh process each run (start-up and cold JIT included), `runs` turns.
@@ -68,20 +81,40 @@ const onThreads = `${threads} thread${threads === 1 ? '' : 's'}`
 /** Replay of `fixture` against the bare parse of it; `human` adds the output for people. */
 function compare(title, fixture, {human = false, note}) {
   const replay = [node, 'bin/run.js', 'replay', fixture, '--dry-run']
-  const commands = [[node, 'bench/parse-baseline.mjs', fixture], [...replay, '--json'], [...replay, '--json', '--workers', '1'], ...(human ? [replay] : [])]
+  const commands = [
+    [node, 'bench/parse-baseline.mjs', fixture],
+    [...replay, '--json'],
+    [...replay, '--json', '--workers', '1'],
+    ...(human ? [replay] : []),
+  ]
   const [base, json, single, people] = measure(commands)
   console.log(title)
   row('baseline: stream + JSON.parse', base, lines)
   row(`fa replay --dry-run --json (${onThreads})`, json, lines)
   row('fa replay --dry-run --json --workers 1', single, lines)
   if (people) row(`fa replay --dry-run (human, ${onThreads})`, people, lines)
-  console.log(`replay --json speed against the baseline: ${speed(base, json)} (${note}); on one thread ${speed(base, single)}\n`)
+  console.log(
+    `replay --json speed against the baseline: ${speed(base, json)} (${note}); on one thread ${speed(base, single)}\n`,
+  )
 }
 
-compare('typical mix: 1 in 10 events a provisioning failure (1 in 12 records an alert)', file, {human: true, note: 'target: at least 50%'})
-compare('alert-heavy stress mix: 8 in 10 events provisioning failures (3 in 4 records an alert, output 3x the input)', heavy, {note: 'writing 3x the bytes it parses'})
+compare('typical mix: 1 in 10 events a provisioning failure (1 in 12 records an alert)', file, {
+  human: true,
+  note: 'target: at least 50%',
+})
+compare(
+  'alert-heavy stress mix: 8 in 10 events provisioning failures (3 in 4 records an alert, output 3x the input)',
+  heavy,
+  {note: 'writing 3x the bytes it parses'},
+)
 
-const [bare, version] = measure([[node, '-e', ''], [node, 'bin/run.js', '--version']], Math.max(runs, 20))
+const [bare, version] = measure(
+  [
+    [node, '-e', ''],
+    [node, 'bin/run.js', '--version'],
+  ],
+  Math.max(runs, 20),
+)
 console.log(
   `start-up: node -e '' ${bare.ms.toFixed(0)} ms (median ${bare.medianMs.toFixed(0)}), fa --version ${version.ms.toFixed(0)} ms (median ${version.medianMs.toFixed(0)}): ` +
     `${(version.ms / bare.ms).toFixed(1)}x by best times, ${(version.medianMs / bare.medianMs).toFixed(1)}x by medians (target: at most 3x)`,

@@ -56,7 +56,11 @@ await admin.connect()
 
 async function once(run) {
   const prefix = `bench-send-${randomUUID().slice(0, 8)}.`
-  const topics = {messages: `${prefix}slack-messages`, responses: `${prefix}slack-responses`, deadLetters: `${prefix}fa-dead-letters`}
+  const topics = {
+    messages: `${prefix}slack-messages`,
+    responses: `${prefix}slack-responses`,
+    deadLetters: `${prefix}fa-dead-letters`,
+  }
   await ensureTopics(
     admin,
     [
@@ -72,13 +76,20 @@ async function once(run) {
       recipient: channels[i % CHANNELS],
       header: `Connector failed in org-${i}`,
       text: md`*orders-cdc* in org-${String(i)} went from Provisioning to Failed`,
-      fields: [{label: 'Account', value: `Acme ${i}`}, {label: 'Connector', value: 'lcc-1'}],
+      fields: [
+        {label: 'Account', value: `Acme ${i}`},
+        {label: 'Connector', value: 'lcc-1'},
+      ],
       context: ['fa bench'],
     }),
   )
   const producer = kafka.producer({createPartitioner: Partitioners.DefaultPartitioner, allowAutoTopicCreation: false})
   await producer.connect()
-  await producer.send({topic: topics.messages, acks: -1, messages: alerts.map((a) => ({key: a.alertId, value: JSON.stringify(a)}))})
+  await producer.send({
+    topic: topics.messages,
+    acks: -1,
+    messages: alerts.map((a) => ({key: a.alertId, value: JSON.stringify(a)})),
+  })
   await producer.disconnect()
 
   const slack = await startSlackServer({rate: {perSecond: PER_CHANNEL_PER_SECOND, burst: 1}})
@@ -112,7 +123,9 @@ async function once(run) {
     child.stdout.on('data', (d) => (stdout += d))
     child.stderr.on('data', (d) => (stderr += d))
     child.on('error', reject)
-    child.on('close', (code) => (code === 0 ? resolve(JSON.parse(stdout)) : reject(new Error(`fa send exited ${code}: ${stderr}`))))
+    child.on('close', (code) =>
+      code === 0 ? resolve(JSON.parse(stdout)) : reject(new Error(`fa send exited ${code}: ${stderr}`)),
+    )
   })
   const wallMs = performance.now() - started
   const ts = slack.posts.map((p) => Number(p.ts) * 1000).sort((a, b) => a - b)
@@ -124,8 +137,12 @@ async function once(run) {
 
 const pct = (ms) => `${ms >= ideal ? '+' : ''}${(((ms - ideal) / ideal) * 100).toFixed(0)}%`
 try {
-  console.log(`fa send: ${ALERTS} alerts to ${CHANNELS} channels, server enforcing ${PER_CHANNEL_PER_SECOND} message/s per channel (burst 1)`)
-  console.log(`client: slack.perChannelPerSecond ${CLIENT_PER_SECOND}, perChannelBurst 1, workspacePerMinute ${workspacePerMinute} (default cap ${defaultCap}/min would take ≥ ${((ALERTS / defaultCap) * 60).toFixed(0)} s)`)
+  console.log(
+    `fa send: ${ALERTS} alerts to ${CHANNELS} channels, server enforcing ${PER_CHANNEL_PER_SECOND} message/s per channel (burst 1)`,
+  )
+  console.log(
+    `client: slack.perChannelPerSecond ${CLIENT_PER_SECOND}, perChannelBurst 1, workspacePerMinute ${workspacePerMinute} (default cap ${defaultCap}/min would take ≥ ${((ALERTS / defaultCap) * 60).toFixed(0)} s)`,
+  )
   console.log(`ideal: ${(ideal / 1000).toFixed(1)} s\n`)
   for (let run = 1; run <= RUNS; run++) {
     const {result, wallMs, spanMs, rateLimited, once: exactlyOnce} = await once(run)

@@ -2,7 +2,9 @@
 import module from 'node:module'
 
 if (Number(process.versions.node.split('.')[0]) < 22) {
-  process.stderr.write(`Error: fa needs Node.js 22 or newer, this is ${process.version} (in the project, \`npx fa\` runs the Node.js 24 it installs)\n`)
+  process.stderr.write(
+    `Error: fa needs Node.js 22 or newer, this is ${process.version} (in the project, \`npx fa\` runs the Node.js 24 it installs)\n`,
+  )
   process.exit(1)
 }
 // Checked just above: spares oclif's own engines check, which loads semver for every command.

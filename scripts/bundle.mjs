@@ -28,8 +28,12 @@ const oclifCommandSort = {
     build.onLoad({filter: /@oclif[\\/]core[\\/]lib[\\/]config[\\/]plugin\.js$/}, (args) => {
       const from = '.sort((a, b) => a.id.localeCompare(b.id));'
       const source = readFileSync(args.path, 'utf8')
-      if (!source.includes(from)) throw new Error(`${args.path}: the command sort to patch is gone (oclif changed): see scripts/bundle.mjs`)
-      return {contents: source.replace(from, '.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));'), loader: 'js'}
+      if (!source.includes(from))
+        throw new Error(`${args.path}: the command sort to patch is gone (oclif changed): see scripts/bundle.mjs`)
+      return {
+        contents: source.replace(from, '.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));'),
+        loader: 'js',
+      }
     })
   },
 }

@@ -11,7 +11,14 @@ import onboarding from '../src/lib/produce/onboarding.js'
 import {defineProducer, eventIdFor, producerQuery, type ProducedEvent} from '../src/lib/produce/producer.js'
 import {findProducer, loadProducers} from '../src/lib/produce/registry.js'
 import {CHECKPOINT, makeWindow, parseSince, parseUntil} from '../src/lib/produce/window.js'
-import {BigQueryFault, startBigQueryServer, type BigQueryServer, type Field, type QueryResult, type SentParam} from './support/bigquery-server.js'
+import {
+  BigQueryFault,
+  startBigQueryServer,
+  type BigQueryServer,
+  type Field,
+  type QueryResult,
+  type SentParam,
+} from './support/bigquery-server.js'
 import {root} from './support/cli.js'
 import {onboardingSchema, onboardingStarts} from './support/onboarding-rows.js'
 
@@ -37,7 +44,14 @@ afterEach(() => {
 })
 
 function settings(overrides: Partial<BigQuerySettings> = {}, target = server): BigQuerySettings {
-  return {projectId: target.projectId, location: 'EU', apiEndpoint: target.endpoint, maximumBytesBilled: 1_000_000_000n, pricePerTiB: 6.25, ...overrides}
+  return {
+    projectId: target.projectId,
+    location: 'EU',
+    apiEndpoint: target.endpoint,
+    maximumBytesBilled: 1_000_000_000n,
+    pricePerTiB: 6.25,
+    ...overrides,
+  }
 }
 
 function query(sql: string, overrides: Partial<BigQuerySettings> = {}, pageSize?: number): NamedQuery {
@@ -74,7 +88,12 @@ function onboardingTable(extra: Partial<QueryResult> = {}) {
 
 async function produce(window: {since: Date; until: Date}, pageSize?: number): Promise<ProducedEvent[]> {
   const config = settings()
-  const named = await producerQuery(onboarding, {client: createBigQueryClient(config), settings: config, window, pageSize})
+  const named = await producerQuery(onboarding, {
+    client: createBigQueryClient(config),
+    settings: config,
+    window,
+    pageSize,
+  })
   const run = await named.run()
   const events: ProducedEvent[] = []
   for await (const row of run.rows()) {
@@ -98,7 +117,11 @@ describe('query jobs', () => {
       {name: 'since', parameterType: {type: 'TIMESTAMP'}, parameterValue: {value: '2024-05-01T10:00:00.000Z'}},
       {name: 'until', parameterType: {type: 'TIMESTAMP'}, parameterValue: {value: '2024-05-01T10:29:59.250Z'}},
     ])
-    expect(configuration.query).toMatchObject({parameterMode: 'named', useLegacySql: false, maximumBytesBilled: '1000000000'})
+    expect(configuration.query).toMatchObject({
+      parameterMode: 'named',
+      useLegacySql: false,
+      maximumBytesBilled: '1000000000',
+    })
     // The values travel as parameters only.
     expect(configuration.query.query).toContain('started_at >= @since')
     expect(configuration.query.query).not.toContain('2024')
@@ -141,7 +164,13 @@ describe('query jobs', () => {
     expect(reads.every((r) => r.query['formatOptions.useInt64Timestamp'] === 'true')).toBe(true)
 
     const stats = await run.statistics()
-    expect(stats).toMatchObject({jobId: run.jobId, location: 'EU', bytesProcessed: 5_000_000n, bytesBilled: 10_485_760n, cacheHit: false})
+    expect(stats).toMatchObject({
+      jobId: run.jobId,
+      location: 'EU',
+      bytesProcessed: 5_000_000n,
+      bytesBilled: 10_485_760n,
+      cacheHit: false,
+    })
     expect(stats.cost).toBeCloseTo((10_485_760 / 2 ** 40) * 6.25, 12)
     expect(server.requests.at(-1)).toMatchObject({route: 'jobs.get', query: {location: 'EU'}})
   })
@@ -172,7 +201,15 @@ describe('query jobs', () => {
         fields: [
           {name: 'email', type: 'STRING'},
           {name: 'since', type: 'DATE'},
-          {name: 'logins', type: 'RECORD', mode: 'REPEATED', fields: [{name: 'at', type: 'TIMESTAMP'}, {name: 'seats', type: 'INTEGER'}]},
+          {
+            name: 'logins',
+            type: 'RECORD',
+            mode: 'REPEATED',
+            fields: [
+              {name: 'at', type: 'TIMESTAMP'},
+              {name: 'seats', type: 'INTEGER'},
+            ],
+          },
         ],
       },
     ]
@@ -238,15 +275,22 @@ describe('query jobs', () => {
     })
     expect(await named.dryRun()).toEqual({bytesProcessed: 2n ** 39n, cost: 3.125, maximumBytesBilled: 1_000_000_000n})
     expect(server.requests.map((r) => r.route)).toEqual(['token', 'jobs.insert'])
-    expect(server.requests[1]!.body.configuration).toMatchObject({dryRun: true, labels: {app: 'fa', producer: 'onboarding'}})
+    expect(server.requests[1]!.body.configuration).toMatchObject({
+      dryRun: true,
+      labels: {app: 'fa', producer: 'onboarding'},
+    })
   })
 })
 
 describe('query errors become one-line FaErrors (exit 4)', () => {
   it('over maximumBytesBilled when the job is created', async () => {
     server.setHandler(() => ({schema: onboardingSchema, rows: [], bytesProcessed: 20_000_000}))
-    const error = await failure(query('SELECT 1 FROM `analytics.org_onboarding`', {maximumBytesBilled: 1_000_000n}).run())
-    expect(error.message).toBe('BigQuery query "test" would bill 20971520 bytes (20.0 MiB), over the cap of 1000000 bytes (976.6 KiB)')
+    const error = await failure(
+      query('SELECT 1 FROM `analytics.org_onboarding`', {maximumBytesBilled: 1_000_000n}).run(),
+    )
+    expect(error.message).toBe(
+      'BigQuery query "test" would bill 20971520 bytes (20.0 MiB), over the cap of 1000000 bytes (976.6 KiB)',
+    )
     expect(error.hint).toContain('bigquery.maximumBytesBilled')
     expect(error.exitCode).toBe(4)
   })
@@ -255,7 +299,9 @@ describe('query errors become one-line FaErrors (exit 4)', () => {
     server.setHandler(() => ({schema: onboardingSchema, rows: [], bytesProcessed: 20_000_000, pollsUntilDone: 1}))
     const run = await query('SELECT 1 FROM `analytics.org_onboarding`', {maximumBytesBilled: 1_000_000n}).run()
     const error = await failure(collect(run.rows()))
-    expect(error.message).toBe('BigQuery query "test" would bill 20971520 bytes (20.0 MiB), over the cap of 1000000 bytes (976.6 KiB)')
+    expect(error.message).toBe(
+      'BigQuery query "test" would bill 20971520 bytes (20.0 MiB), over the cap of 1000000 bytes (976.6 KiB)',
+    )
     // The job failed: getQueryResults answered with BigQuery's error body.
     expect(server.requests.at(-1)).toMatchObject({route: 'jobs.getQueryResults'})
   })
@@ -280,7 +326,10 @@ describe('query errors become one-line FaErrors (exit 4)', () => {
 
   it('no permission to create jobs (403)', async () => {
     server.setHandler(() => {
-      throw new BigQueryFault('accessDenied', 'Access Denied: Project fa-test-project: User does not have bigquery.jobs.create permission in project fa-test-project.')
+      throw new BigQueryFault(
+        'accessDenied',
+        'Access Denied: Project fa-test-project: User does not have bigquery.jobs.create permission in project fa-test-project.',
+      )
     })
     const error = await failure(query('SELECT 1').run())
     expect(error.message).toMatch(/^BigQuery query "test": access denied: Access Denied: Project fa-test-project/)
@@ -302,13 +351,17 @@ describe('credentials', () => {
   it('an unreadable GOOGLE_APPLICATION_CREDENTIALS file', async () => {
     vi.stubEnv('GOOGLE_APPLICATION_CREDENTIALS', path.join(root, 'no-such-credentials.json'))
     const error = await failure(query('SELECT 1').run())
-    expect(error.message).toMatch(/^BigQuery credentials: Unable to read the credential file specified by the GOOGLE_APPLICATION_CREDENTIALS/)
+    expect(error.message).toMatch(
+      /^BigQuery credentials: Unable to read the credential file specified by the GOOGLE_APPLICATION_CREDENTIALS/,
+    )
     expect(error.message).not.toContain('\n')
   })
 
   it('no project', () => {
     expect(() => createBigQueryClient(settings({projectId: undefined}), {})).toThrow(FaError)
-    expect(createBigQueryClient(settings({projectId: undefined}), {GOOGLE_CLOUD_PROJECT: 'from-env'}).projectId).toBe('from-env')
+    expect(createBigQueryClient(settings({projectId: undefined}), {GOOGLE_CLOUD_PROJECT: 'from-env'}).projectId).toBe(
+      'from-env',
+    )
   })
 
   it('revoked: a cached access token gets 401, a refresh gets invalid_grant', async () => {
@@ -327,7 +380,9 @@ describe('credentials', () => {
 
       const fresh = new NamedQuery(createBigQueryClient(config), config, {name: 'test', sql: 'SELECT 1', params: {}})
       const refused = await failure(fresh.run())
-      expect(refused.message).toBe('Google credentials were rejected: Error code invalid_grant: Token has been expired or revoked.')
+      expect(refused.message).toBe(
+        'Google credentials were rejected: Error code invalid_grant: Token has been expired or revoked.',
+      )
       expect(refused.hint).toContain('expired or revoked')
     } finally {
       await revoking.close()
@@ -360,12 +415,21 @@ describe('event ids', () => {
       eventId: eventIdFor('onboarding', ['org-3', '2024-05-01T10:20:00.000Z']),
       key: 'org-3',
       // org_name is NULL: left out, not null.
-      value: {eventId: first[2]!.eventId, eventType: 'onboarding_started', orgId: 'org-3', plan: 'enterprise', region: 'eu-west', startedAt: '2024-05-01T10:20:00.000Z'},
+      value: {
+        eventId: first[2]!.eventId,
+        eventType: 'onboarding_started',
+        orgId: 'org-3',
+        plan: 'enterprise',
+        region: 'eu-west',
+        startedAt: '2024-05-01T10:20:00.000Z',
+      },
     })
   })
 
   it('a row the schema refuses is reported, not produced', () => {
-    expect(onboarding.event({org_id: '', org_name: 'x', plan: null, region: null, started_at: '2024-05-01T10:00:00.000Z'})).toMatchObject({
+    expect(
+      onboarding.event({org_id: '', org_name: 'x', plan: null, region: null, started_at: '2024-05-01T10:00:00.000Z'}),
+    ).toMatchObject({
       ok: false,
       reason: expect.stringMatching(/^producer "onboarding": row org_id: /),
     })
@@ -401,13 +465,24 @@ describe('window', () => {
       throw new Error('did not throw')
     }
     expect(message(() => parseSince('1 hour', now))).toMatch(/^--since 1 hour: expected a duration .*or "checkpoint"$/)
-    expect(message(() => parseSince('2024-04-30T08:00', now))).toBe('--since 2024-04-30T08:00: add a time zone (Z or +02:00)')
+    expect(message(() => parseSince('2024-04-30T08:00', now))).toBe(
+      '--since 2024-04-30T08:00: add a time zone (Z or +02:00)',
+    )
     expect(message(() => parseSince('2024-02-30', now))).toBe('--since 2024-02-30: not a valid date or time')
-    expect(message(() => parseSince('2024-13-01T00:00:00Z', now))).toBe('--since 2024-13-01T00:00:00Z: not a valid date or time')
+    expect(message(() => parseSince('2024-13-01T00:00:00Z', now))).toBe(
+      '--since 2024-13-01T00:00:00Z: not a valid date or time',
+    )
     expect(message(() => parseUntil('checkpoint', now))).toMatch(/^--until checkpoint: expected a duration/)
-    expect(message(() => parseUntil('2024-05-02', now))).toBe('--until 2024-05-02: 2024-05-02T00:00:00.000Z is in the future')
-    expect(message(() => makeWindow(parseSince('1h', now) as Date, parseUntil('2h', now)))).toMatch(/^the window is empty: /)
-    expect(makeWindow(new Date('2024-05-01T11:00:00Z'), now)).toEqual({since: new Date('2024-05-01T11:00:00Z'), until: now})
+    expect(message(() => parseUntil('2024-05-02', now))).toBe(
+      '--until 2024-05-02: 2024-05-02T00:00:00.000Z is in the future',
+    )
+    expect(message(() => makeWindow(parseSince('1h', now) as Date, parseUntil('2h', now)))).toMatch(
+      /^the window is empty: /,
+    )
+    expect(makeWindow(new Date('2024-05-01T11:00:00Z'), now)).toEqual({
+      since: new Date('2024-05-01T11:00:00Z'),
+      until: now,
+    })
   })
 })
 
@@ -446,11 +521,17 @@ export default {
     server.setHandler(() => ({schema: [{name: 'org_id', type: 'STRING'}], rows: [{org_id: 'org-9'}]}))
     const config = settings()
     const window = {since: new Date('2024-05-01T00:00:00Z'), until: new Date('2024-05-02T00:00:00Z')}
-    const run = await (await producerQuery(usage, {client: createBigQueryClient(config), settings: config, window})).run()
+    const run = await (
+      await producerQuery(usage, {client: createBigQueryClient(config), settings: config, window})
+    ).run()
     const [row] = await collect(run.rows())
     expect(usage.event(row!)).toEqual({
       ok: true,
-      event: {eventId: eventIdFor('usage-crossed', ['org-9']), key: 'org-9', value: {eventId: eventIdFor('usage-crossed', ['org-9']), eventType: 'usage_crossed', orgId: 'org-9'}},
+      event: {
+        eventId: eventIdFor('usage-crossed', ['org-9']),
+        key: 'org-9',
+        value: {eventId: eventIdFor('usage-crossed', ['org-9']), eventType: 'usage_crossed', orgId: 'org-9'},
+      },
     })
     // Only the parameter the producer declares is sent.
     const insert = server.requests.find((r) => r.route === 'jobs.insert')!
@@ -459,11 +540,21 @@ export default {
   })
 
   it('refuses modules and specs that are not producers', async () => {
-    await expect(loadProducers({modules: ['not-a-producer.mjs'], dir})).rejects.toThrow(/not-a-producer\.mjs: the default export is not a producer \(missing description, sql/)
-    await expect(loadProducers({modules: ['missing.mjs'], dir})).rejects.toMatchObject({message: expect.stringMatching(/cannot load .*missing\.mjs/), hint: "check producers.modules in the config"})
-    await expect(findProducer('nope', {modules: [], dir})).rejects.toMatchObject({message: 'unknown producer "nope"', hint: 'known: onboarding'})
+    await expect(loadProducers({modules: ['not-a-producer.mjs'], dir})).rejects.toThrow(
+      /not-a-producer\.mjs: the default export is not a producer \(missing description, sql/,
+    )
+    await expect(loadProducers({modules: ['missing.mjs'], dir})).rejects.toMatchObject({
+      message: expect.stringMatching(/cannot load .*missing\.mjs/),
+      hint: 'check producers.modules in the config',
+    })
+    await expect(findProducer('nope', {modules: [], dir})).rejects.toMatchObject({
+      message: 'unknown producer "nope"',
+      hint: 'known: onboarding',
+    })
     const spec = {...onboarding, params: ['since'] as const}
-    expect(() => defineProducer(spec)).toThrow('producer "onboarding": the SQL uses @until but params does not list "until"')
+    expect(() => defineProducer(spec)).toThrow(
+      'producer "onboarding": the SQL uses @until but params does not list "until"',
+    )
     expect(() => defineProducer({...onboarding, name: 'Onboarding'})).toThrow(/lowercase/)
   })
 })

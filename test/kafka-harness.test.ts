@@ -1,17 +1,17 @@
 // Checks the real broker from test/global-setup.ts: kafkajs round trip, Java-compatible
 // partitioning, and interop with kcat (librdkafka) in both directions.
-import {execFile} from 'node:child_process';
-import {randomUUID} from 'node:crypto';
-import {afterAll, beforeAll, describe, expect, inject, it} from 'vitest';
-import {Kafka, logLevel, Partitioners, type Admin, type IHeaders, type Producer} from 'kafkajs';
+import {execFile} from 'node:child_process'
+import {randomUUID} from 'node:crypto'
+import {afterAll, beforeAll, describe, expect, inject, it} from 'vitest'
+import {Kafka, logLevel, Partitioners, type Admin, type IHeaders, type Producer} from 'kafkajs'
 
-import {silenceKafkajsTimeoutWarning} from '../src/lib/kafka/node-warnings.js';
-import {createTopics} from './support/kafka-io.js';
+import {silenceKafkajsTimeoutWarning} from '../src/lib/kafka/node-warnings.js'
+import {createTopics} from './support/kafka-io.js'
 
-silenceKafkajsTimeoutWarning();
+silenceKafkajsTimeoutWarning()
 
-const brokers = inject('kafkaBrokers');
-const kafka = new Kafka({clientId: 'fa-harness-test', brokers: [brokers], logLevel: logLevel.WARN});
+const brokers = inject('kafkaBrokers')
+const kafka = new Kafka({clientId: 'fa-harness-test', brokers: [brokers], logLevel: logLevel.WARN})
 
 // Partitions the Java client picks for these keys: Utils.toPositive(Utils.murmur2(key UTF-8)) % n.
 // Obtained once by running a single-file Java program against the broker jars
@@ -23,26 +23,26 @@ const JAVA_PARTITIONS: Array<{key: string; murmur2: number; p3: number; p12: num
   {key: 'hello', murmur2: 2132663229, p3: 0, p12: 9},
   {key: 'a', murmur2: -1563381124, p3: 1, p12: 4},
   {key: '🚀 émoji', murmur2: -1517338513, p3: 1, p12: 7},
-];
+]
 
-type Received = {partition: number; key: string | null; value: string | null; headers: Record<string, string>};
+type Received = {partition: number; key: string | null; value: string | null; headers: Record<string, string>}
 
-const topicName = (what: string) => `harness-${what}-${randomUUID().slice(0, 8)}`;
+const topicName = (what: string) => `harness-${what}-${randomUUID().slice(0, 8)}`
 
 function headersToStrings(headers: IHeaders | undefined): Record<string, string> {
-  return Object.fromEntries(Object.entries(headers ?? {}).map(([k, v]) => [k, String(v)]));
+  return Object.fromEntries(Object.entries(headers ?? {}).map(([k, v]) => [k, String(v)]))
 }
 
 /** Read `count` messages of `topic` from the beginning with a throwaway group. */
 async function consume(topic: string, count: number, timeoutMs = 30_000): Promise<Received[]> {
-  const consumer = kafka.consumer({groupId: `harness-${randomUUID()}`, maxWaitTimeInMs: 200});
-  const got: Received[] = [];
-  let timer: NodeJS.Timeout | undefined;
+  const consumer = kafka.consumer({groupId: `harness-${randomUUID()}`, maxWaitTimeInMs: 200})
+  const got: Received[] = []
+  let timer: NodeJS.Timeout | undefined
   try {
-    await consumer.connect();
-    await consumer.subscribe({topic, fromBeginning: true});
+    await consumer.connect()
+    await consumer.subscribe({topic, fromBeginning: true})
     await new Promise<void>((resolve, reject) => {
-      timer = setTimeout(() => reject(new Error(`got ${got.length}/${count} messages from ${topic}`)), timeoutMs);
+      timer = setTimeout(() => reject(new Error(`got ${got.length}/${count} messages from ${topic}`)), timeoutMs)
       consumer
         .run({
           eachMessage: async ({partition, message}) => {
@@ -51,18 +51,18 @@ async function consume(topic: string, count: number, timeoutMs = 30_000): Promis
               key: message.key?.toString() ?? null,
               value: message.value?.toString() ?? null,
               headers: headersToStrings(message.headers),
-            });
-            if (got.length >= count) resolve();
+            })
+            if (got.length >= count) resolve()
           },
         })
-        .catch(reject);
-    });
+        .catch(reject)
+    })
   } finally {
-    clearTimeout(timer);
+    clearTimeout(timer)
     // kafkajs' disconnect can hang; never let it hold the test.
-    await Promise.race([consumer.disconnect(), new Promise((r) => setTimeout(r, 10_000))]);
+    await Promise.race([consumer.disconnect(), new Promise((r) => setTimeout(r, 10_000))])
   }
-  return got;
+  return got
 }
 
 /** Run kcat with optional stdin; resolves with stdout. */
@@ -70,90 +70,90 @@ function kcat(args: string[], input?: string): Promise<string> {
   return new Promise((resolve, reject) => {
     const child = execFile('kcat', ['-b', brokers, ...args], {timeout: 30_000}, (err, stdout, stderr) =>
       err ? reject(new Error(`kcat ${args.join(' ')} failed: ${err.message}\n${stderr}`)) : resolve(stdout),
-    );
-    child.stdin?.end(input ?? '');
-  });
+    )
+    child.stdin?.end(input ?? '')
+  })
 }
 
-let admin: Admin;
-let producer: Producer;
+let admin: Admin
+let producer: Producer
 
 beforeAll(async () => {
-  admin = kafka.admin();
-  await admin.connect();
-  producer = kafka.producer({createPartitioner: Partitioners.DefaultPartitioner, allowAutoTopicCreation: false});
-  await producer.connect();
-});
+  admin = kafka.admin()
+  await admin.connect()
+  producer = kafka.producer({createPartitioner: Partitioners.DefaultPartitioner, allowAutoTopicCreation: false})
+  await producer.connect()
+})
 
 afterAll(async () => {
-  await producer?.disconnect();
-  await admin?.disconnect();
-});
+  await producer?.disconnect()
+  await admin?.disconnect()
+})
 
 async function createTopic(what: string, numPartitions = 3) {
-  const topic = topicName(what);
+  const topic = topicName(what)
   // The shared helper: it also waits out a broker whose metadata has not caught up (under load).
-  await createTopics(kafka, [topic], numPartitions);
-  return topic;
+  await createTopics(kafka, [topic], numPartitions)
+  return topic
 }
 
 describe('kafka harness broker', () => {
   it('gives tests the bootstrap address via inject and env', () => {
-    expect(brokers).toMatch(/^[\w.-]+:\d+$/);
-    expect(process.env.KAFKA_BROKERS).toBe(brokers);
-  });
+    expect(brokers).toMatch(/^[\w.-]+:\d+$/)
+    expect(process.env.KAFKA_BROKERS).toBe(brokers)
+  })
 
   it('creates a topic, produces a keyed message and consumes it back', async () => {
-    const topic = await createTopic('roundtrip');
+    const topic = await createTopic('roundtrip')
     const [meta] = await producer.send({
       topic,
       acks: -1,
       messages: [{key: 'acct-1', value: 'hello kafka', headers: {source: 'harness'}}],
-    });
-    expect(meta?.errorCode).toBe(0);
+    })
+    expect(meta?.errorCode).toBe(0)
 
-    const [msg] = await consume(topic, 1);
-    expect(msg).toEqual({partition: 2, key: 'acct-1', value: 'hello kafka', headers: {source: 'harness'}});
-  });
-});
+    const [msg] = await consume(topic, 1)
+    expect(msg).toEqual({partition: 2, key: 'acct-1', value: 'hello kafka', headers: {source: 'harness'}})
+  })
+})
 
 describe('kafkajs DefaultPartitioner matches the Java client (murmur2)', () => {
   it.each([3, 12])('picks the Java partitions for %i partitions (pure function)', (n) => {
-    const partitioner = Partitioners.DefaultPartitioner();
+    const partitioner = Partitioners.DefaultPartitioner()
     const partitionMetadata = Array.from({length: n}, (_, partitionId) => ({
       partitionId,
       leader: 1,
       partitionErrorCode: 0,
       replicas: [1],
       isr: [1],
-    }));
+    }))
     for (const {key, p3, p12} of JAVA_PARTITIONS) {
-      const partition = partitioner({topic: 't', partitionMetadata, message: {key, value: 'x'}});
-      expect(partition, key).toBe(n === 3 ? p3 : p12);
+      const partition = partitioner({topic: 't', partitionMetadata, message: {key, value: 'x'}})
+      expect(partition, key).toBe(n === 3 ? p3 : p12)
     }
-  });
+  })
 
   it('lands keys on the Java partitions on the broker', async () => {
-    const topic = await createTopic('murmur2', 12);
+    const topic = await createTopic('murmur2', 12)
     const results = await Promise.all(
       JAVA_PARTITIONS.map(({key}) => producer.send({topic, acks: -1, messages: [{key, value: key}]})),
-    );
-    expect(results.map(([r]) => r?.partition)).toEqual(JAVA_PARTITIONS.map((k) => k.p12));
-  });
-});
+    )
+    expect(results.map(([r]) => r?.partition)).toEqual(JAVA_PARTITIONS.map((k) => k.p12))
+  })
+})
 
 describe('interop with kcat (librdkafka)', () => {
   it('kafkajs reads key, value and header produced by kcat', async () => {
-    const topic = await createTopic('kcat-in');
+    const topic = await createTopic('kcat-in')
     // murmur2_random is librdkafka's Java-compatible partitioner (its default, consistent_random, is CRC32).
-    await kcat(['-P', '-t', topic, '-K:', '-H', 'k=v', '-X', 'partitioner=murmur2_random'], 'acct-42:from kcat\n');
+    await kcat(['-P', '-t', topic, '-K:', '-H', 'k=v', '-X', 'partitioner=murmur2_random'], 'acct-42:from kcat\n')
 
-    const [msg] = await consume(topic, 1);
-    expect(msg).toEqual({partition: 0, key: 'acct-42', value: 'from kcat', headers: {k: 'v'}});
-  });
+    const [msg] = await consume(topic, 1)
+    expect(msg).toEqual({partition: 0, key: 'acct-42', value: 'from kcat', headers: {k: 'v'}})
+  })
 
   it('kcat reads key, header, value and partition produced by kafkajs', async () => {
-    const topic = await createTopic('kcat-out');
+    const topic = await createTopic('kcat-out')
     await producer.send({
       topic,
       acks: -1,
@@ -161,10 +161,10 @@ describe('interop with kcat (librdkafka)', () => {
         {key: 'acct-1', value: 'one', headers: {k: 'v'}},
         {key: 'hello', value: 'two', headers: {k: 'w'}},
       ],
-    });
+    })
 
-    const out = await kcat(['-C', '-t', topic, '-e', '-q', '-f', '%k %h %s %p\n']);
-    const lines = out.trim().split('\n').sort();
-    expect(lines).toEqual(['acct-1 k=v one 2', 'hello k=w two 0']);
-  });
-});
+    const out = await kcat(['-C', '-t', topic, '-e', '-q', '-f', '%k %h %s %p\n'])
+    const lines = out.trim().split('\n').sort()
+    expect(lines).toEqual(['acct-1 k=v one 2', 'hello k=w two 0'])
+  })
+})

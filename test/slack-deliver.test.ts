@@ -55,7 +55,13 @@ function expectExactlyOnce(server: SlackServer, messages: SlackMessage[], outcom
   for (const [i, message] of messages.entries()) {
     const posts = server.postsFor(message.alertId)
     expect(posts, message.alertId).toHaveLength(1)
-    expect(outcomes[i]).toMatchObject({alertId: message.alertId, ok: true, channel: posts[0]!.channel, ts: posts[0]!.ts, error: null})
+    expect(outcomes[i]).toMatchObject({
+      alertId: message.alertId,
+      ok: true,
+      channel: posts[0]!.channel,
+      ts: posts[0]!.ts,
+      error: null,
+    })
     expect(posts[0]!.blocks).toEqual(message.blocks)
   }
   expect(server.posts).toHaveLength(messages.length)
@@ -105,7 +111,12 @@ describe('Deliverer through the real WebClient', () => {
     expect(outcomes[1]!.channel).toBe('D0USER')
     // Unknown DM id: found through conversations.open, then that DM's history.
     expect(server.calls.filter((c) => c.method === 'conversations.open')).toHaveLength(1)
-    expect(server.calls.filter((c) => c.method === 'conversations.history').map((c) => c.channel).sort()).toEqual(['C0DROP', 'D0USER'])
+    expect(
+      server.calls
+        .filter((c) => c.method === 'conversations.history')
+        .map((c) => c.channel)
+        .sort(),
+    ).toEqual(['C0DROP', 'D0USER'])
   })
 
   it('re-posts after an ambiguous failure that did not post, once', async () => {
@@ -179,7 +190,9 @@ describe('Deliverer through the real WebClient', () => {
     server.inject({kind: 'rate-limit', retryAfter: 2, channels: ['C0SLOW']})
     const start = performance.now()
     const slow = [alert('s-1', 'C0SLOW'), alert('s-2', 'C0SLOW')].map((m) => deliverer.deliver(m))
-    const fast = await Promise.all([alert('f-1', 'C0FAST'), alert('f-2', 'C0FAST'), alert('f-3', 'C0FAST')].map((m) => deliverer.deliver(m)))
+    const fast = await Promise.all(
+      [alert('f-1', 'C0FAST'), alert('f-2', 'C0FAST'), alert('f-3', 'C0FAST')].map((m) => deliverer.deliver(m)),
+    )
     const fastDone = performance.now() - start
     const slowOutcomes = await Promise.all(slow)
 
@@ -194,7 +207,10 @@ describe('Deliverer through the real WebClient', () => {
 
   it('stays under the server-enforced per-channel rate without 429s, and under the workspace cap', async () => {
     // A little under Slack's rate, as in production: request latency varies.
-    const {server, deliverer} = await setup({rate: {perSecond: 5, burst: 2}}, {perChannelPerSecond: 4, perChannelBurst: 2, workspacePerMinute: 600})
+    const {server, deliverer} = await setup(
+      {rate: {perSecond: 5, burst: 2}},
+      {perChannelPerSecond: 4, perChannelBurst: 2, workspacePerMinute: 600},
+    )
     const messages = [
       ...Array.from({length: 6}, (_, i) => alert(`r-${i}`, 'C0RATE')),
       ...Array.from({length: 14}, (_, i) => alert(`w-${i}`, `C0W${i}`)),
@@ -211,7 +227,10 @@ describe('Deliverer through the real WebClient', () => {
   })
 
   it('waits out a server 429 when the client limit is looser than Slack, still exactly once', async () => {
-    const {server, deliverer} = await setup({rate: {perSecond: 2, burst: 1}}, {perChannelPerSecond: 50, perChannelBurst: 5})
+    const {server, deliverer} = await setup(
+      {rate: {perSecond: 2, burst: 1}},
+      {perChannelPerSecond: 50, perChannelBurst: 5},
+    )
     const messages = Array.from({length: 4}, (_, i) => alert(`l-${i}`, 'C0LOOSE'))
     const outcomes = await Promise.all(messages.map((m) => deliverer.deliver(m)))
     expectExactlyOnce(server, messages, outcomes)
@@ -221,7 +240,9 @@ describe('Deliverer through the real WebClient', () => {
 
   it('sends everything to the --channel override', async () => {
     const {server, deliverer} = await setup({}, {channel: 'C0STAGE'})
-    const outcomes = await Promise.all([alert('o-1', 'U0ALICE'), alert('o-2', 'C0PROD')].map((m) => deliverer.deliver(m)))
+    const outcomes = await Promise.all(
+      [alert('o-1', 'U0ALICE'), alert('o-2', 'C0PROD')].map((m) => deliverer.deliver(m)),
+    )
     expect(outcomes.map((o) => o.channel)).toEqual(['C0STAGE', 'C0STAGE'])
     expect(server.posts.map((p) => p.requested)).toEqual(['C0STAGE', 'C0STAGE'])
   })
@@ -271,11 +292,29 @@ describe('the Slack test server', () => {
     servers.push(server)
     const message = alert('j-1', 'C0JSON')
     const call = (headers: Record<string, string>) =>
-      fetch(`${server.url}chat.postMessage`, {method: 'POST', headers: {'content-type': 'application/json; charset=utf-8', ...headers}, body: JSON.stringify(message)})
+      fetch(`${server.url}chat.postMessage`, {
+        method: 'POST',
+        headers: {'content-type': 'application/json; charset=utf-8', ...headers},
+        body: JSON.stringify(message),
+      })
     expect(await (await call({})).json()).toEqual({ok: false, error: 'not_authed'})
-    const reply = (await (await call({authorization: `Bearer ${TOKEN}`})).json()) as {ok: boolean; channel: string; ts: string}
+    const reply = (await (await call({authorization: `Bearer ${TOKEN}`})).json()) as {
+      ok: boolean
+      channel: string
+      ts: string
+    }
     expect(reply).toMatchObject({ok: true, channel: 'C0JSON'})
-    expect(server.posts).toEqual([{channel: 'C0JSON', requested: 'C0JSON', ts: reply.ts, text: message.text, blocks: message.blocks, metadata: message.metadata, alertId: 'j-1'}])
+    expect(server.posts).toEqual([
+      {
+        channel: 'C0JSON',
+        requested: 'C0JSON',
+        ts: reply.ts,
+        text: message.text,
+        blocks: message.blocks,
+        metadata: message.metadata,
+        alertId: 'j-1',
+      },
+    ])
   })
 })
 
@@ -289,7 +328,11 @@ describe('Slack auth and the token', () => {
 
   it('checkAuth returns the identity for a good token', async () => {
     const {client} = await setup()
-    await expect(checkAuth(client, {source: 'SLACK_BOT_TOKEN'})).resolves.toMatchObject({teamId: 'T0FATEST', userId: 'U0FABOT', botId: 'B0FABOT'})
+    await expect(checkAuth(client, {source: 'SLACK_BOT_TOKEN'})).resolves.toMatchObject({
+      teamId: 'T0FATEST',
+      userId: 'U0FABOT',
+      botId: 'B0FABOT',
+    })
   })
 
   it.each([
@@ -300,7 +343,8 @@ describe('Slack auth and the token', () => {
   ])('checkAuth turns %s into one clear line', async (code, text) => {
     const server = await startSlackServer({token: code === 'invalid_auth' ? 'xoxb-another-token' : TOKEN})
     servers.push(server)
-    if (code !== 'invalid_auth' && code !== 'not_authed') server.inject({kind: 'error', error: code, method: 'auth.test'})
+    if (code !== 'invalid_auth' && code !== 'not_authed')
+      server.inject({kind: 'error', error: code, method: 'auth.test'})
     const client = createSlackClient(code === 'not_authed' ? '' : TOKEN, {apiUrl: server.url, timeoutMs: TIMEOUT_MS})
     const error = collect(await checkAuth(client, {source: 'SLACK_BOT_TOKEN'}).catch((e: unknown) => e))
     expect(error).toBeInstanceOf(FaError)
@@ -328,7 +372,9 @@ describe('Slack auth and the token', () => {
   it('stops delivering when the token is revoked mid-run', async () => {
     const {server, deliverer} = await setup()
     server.inject({kind: 'error', error: 'token_revoked'})
-    const results = await Promise.allSettled([alert('x-1', 'C0REV'), alert('x-2', 'C0REV'), alert('x-3', 'C0OTHER')].map((m) => deliverer.deliver(m)))
+    const results = await Promise.allSettled(
+      [alert('x-1', 'C0REV'), alert('x-2', 'C0REV'), alert('x-3', 'C0OTHER')].map((m) => deliverer.deliver(m)),
+    )
     const rejected = results.filter((r) => r.status === 'rejected').map((r) => collect(r.reason))
     expect(rejected.length).toBeGreaterThanOrEqual(2)
     for (const error of rejected) {
@@ -339,7 +385,10 @@ describe('Slack auth and the token', () => {
   })
 
   it('reads the token from the named variable or the file, with clear errors', async () => {
-    expect(await readSlackToken({tokenEnv: 'SLACK_BOT_TOKEN'}, {env: {SLACK_BOT_TOKEN: ` ${TOKEN}\n`}})).toEqual({token: TOKEN, source: 'SLACK_BOT_TOKEN'})
+    expect(await readSlackToken({tokenEnv: 'SLACK_BOT_TOKEN'}, {env: {SLACK_BOT_TOKEN: ` ${TOKEN}\n`}})).toEqual({
+      token: TOKEN,
+      source: 'SLACK_BOT_TOKEN',
+    })
     const missing = collect(await readSlackToken({tokenEnv: 'FA_SLACK'}, {env: {}}).catch((e: unknown) => e))
     expect(missing.message).toBe('no Slack bot token: FA_SLACK is not set')
     expect(missing.exitCode).toBe(6)
@@ -347,8 +396,13 @@ describe('Slack auth and the token', () => {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'fa-token-'))
     try {
       await writeFile(path.join(dir, 'token'), `${TOKEN}\n`)
-      expect(await readSlackToken({tokenEnv: 'FA_SLACK', tokenFile: 'token'}, {env: {}, dir})).toEqual({token: TOKEN, source: path.join(dir, 'token')})
-      const absent = collect(await readSlackToken({tokenEnv: 'FA_SLACK', tokenFile: 'nope'}, {env: {}, dir}).catch((e: unknown) => e))
+      expect(await readSlackToken({tokenEnv: 'FA_SLACK', tokenFile: 'token'}, {env: {}, dir})).toEqual({
+        token: TOKEN,
+        source: path.join(dir, 'token'),
+      })
+      const absent = collect(
+        await readSlackToken({tokenEnv: 'FA_SLACK', tokenFile: 'nope'}, {env: {}, dir}).catch((e: unknown) => e),
+      )
       expect(absent.message).toContain('ENOENT')
     } finally {
       await rm(dir, {recursive: true, force: true})
@@ -362,7 +416,9 @@ describe('Slack auth and the token', () => {
     server.inject({kind: 'error', error: 'channel_not_found', channels: ['C0NOPE']})
     server.inject({kind: 'http-error', status: 500, channels: ['C0ERR'], count: Infinity})
     server.inject({kind: 'hang', channels: ['C0HANG'], count: Infinity})
-    const outcomes = await Promise.all([alert('n-1', 'C0NOPE'), alert('n-2', 'C0ERR'), alert('n-3', 'C0HANG')].map((m) => deliverer.deliver(m)))
+    const outcomes = await Promise.all(
+      [alert('n-1', 'C0NOPE'), alert('n-2', 'C0ERR'), alert('n-3', 'C0HANG')].map((m) => deliverer.deliver(m)),
+    )
     expect(outcomes.map((o) => o.error)).toEqual(['channel_not_found', 'http_500', 'timeout'])
     server.inject({kind: 'error', error: 'invalid_auth', method: '*'})
     collect(await checkAuth(client).catch((e: unknown) => e))
@@ -384,20 +440,47 @@ describe('validateSlackMessage', () => {
     [{...valid, text: 'x'.repeat(4001)}, 'text: longer than 4000'],
     [{...valid, channel: undefined}, 'channel: missing'],
     [{...valid, blocks: Array.from({length: 51}, () => ({type: 'divider'}))}, 'blocks: more than 50 blocks'],
-    [{...valid, blocks: [{type: 'header', text: {type: 'mrkdwn', text: 'x'}}]}, 'blocks[0].text.type: must be plain_text'],
-    [{...valid, blocks: [{type: 'header', text: {type: 'plain_text', text: 'x'.repeat(151)}}]}, 'blocks[0].text.text: longer than 150'],
-    [{...valid, blocks: [{type: 'section', text: {type: 'mrkdwn', text: 'x'.repeat(3001)}}]}, 'blocks[0].text.text: longer than 3000'],
     [
-      {...valid, blocks: [{type: 'divider'}, {type: 'section', fields: [1, 2, 3].map((n) => ({type: 'mrkdwn', text: 'x'.repeat(n === 3 ? 2001 : 5)}))}]},
+      {...valid, blocks: [{type: 'header', text: {type: 'mrkdwn', text: 'x'}}]},
+      'blocks[0].text.type: must be plain_text',
+    ],
+    [
+      {...valid, blocks: [{type: 'header', text: {type: 'plain_text', text: 'x'.repeat(151)}}]},
+      'blocks[0].text.text: longer than 150',
+    ],
+    [
+      {...valid, blocks: [{type: 'section', text: {type: 'mrkdwn', text: 'x'.repeat(3001)}}]},
+      'blocks[0].text.text: longer than 3000',
+    ],
+    [
+      {
+        ...valid,
+        blocks: [
+          {type: 'divider'},
+          {type: 'section', fields: [1, 2, 3].map((n) => ({type: 'mrkdwn', text: 'x'.repeat(n === 3 ? 2001 : 5)}))},
+        ],
+      },
       'blocks[1].fields[2].text: longer than 2000',
     ],
-    [{...valid, blocks: [{type: 'section', fields: Array.from({length: 11}, () => ({type: 'mrkdwn', text: 'x'}))}]}, 'blocks[0].fields: more than 10'],
-    [{...valid, blocks: [{type: 'context', elements: Array.from({length: 11}, () => ({type: 'mrkdwn', text: 'x'}))}]}, 'blocks[0].elements: more than 10'],
     [
-      {...valid, blocks: Array.from({length: 5}, () => ({type: 'section', text: {type: 'mrkdwn', text: 'x'.repeat(2600)}}))},
+      {...valid, blocks: [{type: 'section', fields: Array.from({length: 11}, () => ({type: 'mrkdwn', text: 'x'}))}]},
+      'blocks[0].fields: more than 10',
+    ],
+    [
+      {...valid, blocks: [{type: 'context', elements: Array.from({length: 11}, () => ({type: 'mrkdwn', text: 'x'}))}]},
+      'blocks[0].elements: more than 10',
+    ],
+    [
+      {
+        ...valid,
+        blocks: Array.from({length: 5}, () => ({type: 'section', text: {type: 'mrkdwn', text: 'x'.repeat(2600)}})),
+      },
       'blocks: 13000 characters of text in all, over ~12000 (msg_blocks_too_long)',
     ],
-    [{...valid, metadata: {...valid.metadata, event_payload: {alert_id: 'other'}}}, 'metadata.event_payload.alert_id: differs from alertId'],
+    [
+      {...valid, metadata: {...valid.metadata, event_payload: {alert_id: 'other'}}},
+      'metadata.event_payload.alert_id: differs from alertId',
+    ],
     ['nope', 'payload: must be an object'],
   ])('rejects %#: %s', (payload, reason) => {
     expect(validateSlackMessage(payload)).toEqual({ok: false, reason})

@@ -20,20 +20,38 @@ Without --follow it processes up to the end offsets seen at start, prints a summ
 Logs go to stderr: JSON Lines when stdout is not a terminal, readable lines otherwise (FA_LOG_FORMAT=json|human). Consumer timings can be tuned with FA_KAFKA_SESSION_TIMEOUT_MS, FA_KAFKA_HEARTBEAT_INTERVAL_MS, FA_KAFKA_REBALANCE_TIMEOUT_MS, FA_KAFKA_MAX_WAIT_MS and FA_KAFKA_CONCURRENCY.`
 
   static override examples = [
-    {description: 'Process what is waiting, print a summary, exit (cron)', command: '<%= config.bin %> <%= command.id %>'},
+    {
+      description: 'Process what is waiting, print a summary, exit (cron)',
+      command: '<%= config.bin %> <%= command.id %>',
+    },
     {description: 'Run as a service until stopped', command: '<%= config.bin %> <%= command.id %> --follow'},
-    {description: 'Exactly-once, one of several instances sharing the partitions', command: '<%= config.bin %> <%= command.id %> --follow --exactly-once --instance "$(hostname)"'},
-    {description: 'Another consumer group, summary as JSON', command: '<%= config.bin %> <%= command.id %> --group fa-enrich-staging --json'},
+    {
+      description: 'Exactly-once, one of several instances sharing the partitions',
+      command: '<%= config.bin %> <%= command.id %> --follow --exactly-once --instance "$(hostname)"',
+    },
+    {
+      description: 'Another consumer group, summary as JSON',
+      command: '<%= config.bin %> <%= command.id %> --group fa-enrich-staging --json',
+    },
   ]
 
   static override enableJsonFlag = true
 
   static override flags = {
-    group: Flags.string({description: 'consumer group (default: enrich.group in the config, fa-enrich)', helpValue: 'GROUP'}),
-    follow: Flags.boolean({char: 'f', description: 'keep running until SIGINT/SIGTERM instead of stopping at the end offsets seen at start'}),
-    'exactly-once': Flags.boolean({description: 'write alerts and commit offsets in Kafka transactions (exactly-once for read_committed consumers)'}),
+    group: Flags.string({
+      description: 'consumer group (default: enrich.group in the config, fa-enrich)',
+      helpValue: 'GROUP',
+    }),
+    follow: Flags.boolean({
+      char: 'f',
+      description: 'keep running until SIGINT/SIGTERM instead of stopping at the end offsets seen at start',
+    }),
+    'exactly-once': Flags.boolean({
+      description: 'write alerts and commit offsets in Kafka transactions (exactly-once for read_committed consumers)',
+    }),
     instance: Flags.string({
-      description: 'this instance\'s id in the transactional id (stable across restarts, distinct per instance; default: host name)',
+      description:
+        "this instance's id in the transactional id (stable across restarts, distinct per instance; default: host name)",
       env: 'FA_INSTANCE',
       helpValue: 'ID',
     }),
@@ -77,7 +95,10 @@ Logs go to stderr: JSON Lines when stdout is not a terminal, readable lines othe
     const extra: Record<string, string | number> = {
       guarantee: result.guarantee + (result.transactionalId ? ` (transactional id ${result.transactionalId})` : ''),
       group: result.group,
-      tables: result.tables.map((t) => `${t.table} ${t.rows} rows${t.deadLetters ? ` (${t.deadLetters} dead letters)` : ''}`).join(', ') || 'none',
+      tables:
+        result.tables
+          .map((t) => `${t.table} ${t.rows} rows${t.deadLetters ? ` (${t.deadLetters} dead letters)` : ''}`)
+          .join(', ') || 'none',
       'lag at exit': result.lag ? String(result.lag.total) : 'unknown',
       time: `${(result.ms / 1000).toFixed(1)} s${result.stoppedBy === 'signal' ? ` (stopped by ${signals.received ?? 'signal'})` : ''}`,
     }

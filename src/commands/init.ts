@@ -52,41 +52,79 @@ const TOPIC_LABELS: Record<keyof typeof defaultTopics, string> = {
 }
 
 export default class Init extends BaseCommand {
-  static override summary = 'Write fa.config.yaml: where Kafka is, credentials (as env var names), topics, consumer group.'
+  static override summary =
+    'Write fa.config.yaml: where Kafka is, credentials (as env var names), topics, consumer group.'
   static override description = `Asks where Kafka is (the local test broker from \`npm run kafka:up\`, Confluent Cloud, or another cluster), which environment variables hold the credentials, the topic names and the consumer group; writes the config file; then offers to check the connection and to create the topics.
 
 Every answer also has a flag: with --yes, questions not answered by a flag take their defaults, so \`fa init --yes ...\` runs without a terminal. Secrets are never written: the file names the environment variables that hold them. An existing file is only replaced with --force.`
 
   static override examples = [
     {description: 'Answer the questions', command: '<%= config.bin %> <%= command.id %>'},
-    {description: 'The local test broker, defaults everywhere', command: '<%= config.bin %> <%= command.id %> --yes --kafka local'},
+    {
+      description: 'The local test broker, defaults everywhere',
+      command: '<%= config.bin %> <%= command.id %> --yes --kafka local',
+    },
     {
       description: 'Confluent Cloud (SASL_SSL PLAIN; key and secret in KAFKA_API_KEY / KAFKA_API_SECRET)',
-      command: '<%= config.bin %> <%= command.id %> --yes --kafka confluent --brokers pkc-abc12.us-east-1.aws.confluent.cloud:9092 --no-create-topics',
+      command:
+        '<%= config.bin %> <%= command.id %> --yes --kafka confluent --brokers pkc-abc12.us-east-1.aws.confluent.cloud:9092 --no-create-topics',
     },
     {
       description: 'Another cluster with TLS and SCRAM, staging topic names',
-      command: '<%= config.bin %> <%= command.id %> --yes --kafka other --brokers k1:9093,k2:9093 --tls --sasl scram-sha-512 --username-env KAFKA_USER --password-env KAFKA_PASS --topic-prefix staging. --group fa-staging',
+      command:
+        '<%= config.bin %> <%= command.id %> --yes --kafka other --brokers k1:9093,k2:9093 --tls --sasl scram-sha-512 --username-env KAFKA_USER --password-env KAFKA_PASS --topic-prefix staging. --group fa-staging',
     },
   ]
 
   static override flags = {
-    yes: Flags.boolean({char: 'y', description: 'ask nothing: questions not answered by a flag take their defaults (needed without a terminal)'}),
+    yes: Flags.boolean({
+      char: 'y',
+      description: 'ask nothing: questions not answered by a flag take their defaults (needed without a terminal)',
+    }),
     force: Flags.boolean({description: 'replace an existing config file'}),
-    output: Flags.string({char: 'o', description: 'file to write (default: --config / FA_CONFIG if given, else fa.config.yaml)', helpValue: 'FILE'}),
-    kafka: Flags.option({options: ['local', 'confluent', 'other'] as const, description: 'where Kafka is (default with --yes: local)'})(),
-    brokers: Flags.string({description: 'bootstrap servers, host:port[,host:port...] (local: read from .kafka/bootstrap)', helpValue: 'LIST'}),
+    output: Flags.string({
+      char: 'o',
+      description: 'file to write (default: --config / FA_CONFIG if given, else fa.config.yaml)',
+      helpValue: 'FILE',
+    }),
+    kafka: Flags.option({
+      options: ['local', 'confluent', 'other'] as const,
+      description: 'where Kafka is (default with --yes: local)',
+    })(),
+    brokers: Flags.string({
+      description: 'bootstrap servers, host:port[,host:port...] (local: read from .kafka/bootstrap)',
+      helpValue: 'LIST',
+    }),
     tls: Flags.boolean({description: 'other cluster: connect with TLS', allowNo: true}),
-    sasl: Flags.option({options: ['none', 'plain', 'scram-sha-256', 'scram-sha-512'] as const, description: 'other cluster: SASL mechanism (default none)'})(),
-    'username-env': Flags.string({description: 'environment variable holding the SASL username / API key', helpValue: 'NAME'}),
-    'password-env': Flags.string({description: 'environment variable holding the SASL password / API secret', helpValue: 'NAME'}),
+    sasl: Flags.option({
+      options: ['none', 'plain', 'scram-sha-256', 'scram-sha-512'] as const,
+      description: 'other cluster: SASL mechanism (default none)',
+    })(),
+    'username-env': Flags.string({
+      description: 'environment variable holding the SASL username / API key',
+      helpValue: 'NAME',
+    }),
+    'password-env': Flags.string({
+      description: 'environment variable holding the SASL password / API secret',
+      helpValue: 'NAME',
+    }),
     partitions: Flags.integer({description: 'partitions of topics fa creates (default 3)', min: 1}),
-    'replication-factor': Flags.integer({description: 'replication factor of topics fa creates (default: 1 local, 3 otherwise)', min: 1}),
+    'replication-factor': Flags.integer({
+      description: 'replication factor of topics fa creates (default: 1 local, 3 otherwise)',
+      min: 1,
+    }),
     'topic-prefix': Flags.string({description: 'prefix for every default topic name', helpValue: 'PFX'}),
-    topic: Flags.string({description: `one topic name, e.g. notifications=my-events (names: ${Object.keys(defaultTopics).join(', ')}); repeatable`, multiple: true, helpValue: 'NAME=TOPIC'}),
+    topic: Flags.string({
+      description: `one topic name, e.g. notifications=my-events (names: ${Object.keys(defaultTopics).join(', ')}); repeatable`,
+      multiple: true,
+      helpValue: 'NAME=TOPIC',
+    }),
     group: Flags.string({description: 'consumer group of `fa enrich` (default fa-enrich)', helpValue: 'GROUP'}),
     check: Flags.boolean({description: 'check the connection after writing (default: yes)', allowNo: true}),
-    'create-topics': Flags.boolean({description: 'create the topics after writing (default: yes on a local broker, no elsewhere)', allowNo: true}),
+    'create-topics': Flags.boolean({
+      description: 'create the topics after writing (default: yes on a local broker, no elsewhere)',
+      allowNo: true,
+    }),
   }
 
   private prompts?: Prompts
@@ -120,7 +158,9 @@ Every answer also has a flag: with --yes, questions not answered by a flag take 
     const loaded = await loadConfig(file)
     const {config} = loaded
     if (process.env.KAFKA_BROKERS && config.kafka.brokers.join(',') !== settings.brokers.join(',')) {
-      this.log(c.dim(`note: KAFKA_BROKERS is set, so fa uses ${config.kafka.brokers.join(',')} instead of kafka.brokers`))
+      this.log(
+        c.dim(`note: KAFKA_BROKERS is set, so fa uses ${config.kafka.brokers.join(',')} instead of kafka.brokers`),
+      )
     }
     const local = isLocalCluster(config)
     // Credentials are usually exported later: without them, a check fa chose to run is skipped, not failed.
@@ -130,9 +170,17 @@ Every answer also has a flag: with --yes, questions not answered by a flag take 
     let skipped = false
     let created = false
     try {
-      let check = flags.check ?? (interactive ? await this.prompts!.confirm({message: 'Check the connection to Kafka now?', default: true}) : true)
+      let check =
+        flags.check ??
+        (interactive
+          ? await this.prompts!.confirm({message: 'Check the connection to Kafka now?', default: true})
+          : true)
       if (check && missingCredentials.length > 0 && flags.check === undefined) {
-        this.log(c.dim(`skipped the connection check: ${missingCredentials.join(' and ')} ${missingCredentials.length > 1 ? 'are' : 'is'} not set`))
+        this.log(
+          c.dim(
+            `skipped the connection check: ${missingCredentials.join(' and ')} ${missingCredentials.length > 1 ? 'are' : 'is'} not set`,
+          ),
+        )
         check = false
         skipped = true
       }
@@ -140,7 +188,9 @@ Every answer also has a flag: with --yes, questions not answered by a flag take 
         const {checkConnection} = await import('../lib/kafka/check.js')
         try {
           const info = await checkConnection(config)
-          this.log(`${c.green('✓')} connected to ${config.kafka.brokers.join(',')}: cluster ${info.clusterId}, ${info.brokers} broker${info.brokers === 1 ? '' : 's'}`)
+          this.log(
+            `${c.green('✓')} connected to ${config.kafka.brokers.join(',')}: cluster ${info.clusterId}, ${info.brokers} broker${info.brokers === 1 ? '' : 's'}`,
+          )
         } catch (error) {
           failure = error instanceof FaError ? error : kafkaError(error, config, 'connecting')
         }
@@ -148,7 +198,13 @@ Every answer also has a flag: with --yes, questions not answered by a flag take 
       const create =
         !failure &&
         !skipped &&
-        (flags['create-topics'] ?? (interactive ? await this.prompts!.confirm({message: `Create the topics on ${config.kafka.brokers.join(',')} now?`, default: local}) : local))
+        (flags['create-topics'] ??
+          (interactive
+            ? await this.prompts!.confirm({
+                message: `Create the topics on ${config.kafka.brokers.join(',')} now?`,
+                default: local,
+              })
+            : local))
       if (create) {
         try {
           await this.createTopics(loaded)
@@ -164,7 +220,10 @@ Every answer also has a flag: with --yes, questions not answered by a flag take 
 
     this.log('')
     this.log(c.bold('next:'))
-    if (settings.sasl) this.log(`  export ${settings.sasl.usernameEnv}=… ${settings.sasl.passwordEnv}=…   ${c.dim('# the credentials, never in the file')}`)
+    if (settings.sasl)
+      this.log(
+        `  export ${settings.sasl.usernameEnv}=… ${settings.sasl.passwordEnv}=…   ${c.dim('# the credentials, never in the file')}`,
+      )
     if (failure) this.log(`  fa init --force ...        ${c.dim('# to change the answers')}`)
     if (!created) this.log(`  fa topics create           ${c.dim('# creates missing topics (idempotent)')}`)
     this.log(`  fa replay fixtures/provisioning.jsonl --dry-run`)
@@ -183,7 +242,10 @@ Every answer also has a flag: with --yes, questions not answered by a flag take 
         ? await p.select<Where>({
             message: 'Where is Kafka?',
             choices: [
-              {name: `The local test broker${detected ? ` (${detected.brokers} from ${detected.file})` : ' (`npm run kafka:up`)'}`, value: 'local'},
+              {
+                name: `The local test broker${detected ? ` (${detected.brokers} from ${detected.file})` : ' (`npm run kafka:up`)'}`,
+                value: 'local',
+              },
               {name: 'Confluent Cloud (SASL_SSL, API key and secret)', value: 'confluent'},
               {name: 'Another cluster', value: 'other'},
             ],
@@ -191,11 +253,15 @@ Every answer also has a flag: with --yes, questions not answered by a flag take 
         : 'local')
 
     if (where !== 'other') {
-      const fixed = where === 'local' ? 'a local broker has no TLS or SASL' : 'Confluent Cloud always uses TLS and SASL PLAIN'
-      if (f.sasl !== undefined || f.tls !== undefined) throw new FaError(`--sasl and --tls only apply with --kafka other (${fixed})`)
+      const fixed =
+        where === 'local' ? 'a local broker has no TLS or SASL' : 'Confluent Cloud always uses TLS and SASL PLAIN'
+      if (f.sasl !== undefined || f.tls !== undefined)
+        throw new FaError(`--sasl and --tls only apply with --kafka other (${fixed})`)
     }
     if (where === 'local' && (f['username-env'] || f['password-env'])) {
-      throw new FaError('--username-env and --password-env do not apply with --kafka local (a local broker has no SASL)')
+      throw new FaError(
+        '--username-env and --password-env do not apply with --kafka local (a local broker has no SASL)',
+      )
     }
 
     const brokers = await this.brokers(where, f.brokers, detected?.brokers)
@@ -203,7 +269,10 @@ Every answer also has a flag: with --yes, questions not answered by a flag take 
     let sasl: InitSettings['sasl']
     if (where === 'confluent') {
       ssl = true
-      sasl = {mechanism: 'plain', ...(await this.envNames(f, 'KAFKA_API_KEY', 'KAFKA_API_SECRET', 'API key', 'API secret'))}
+      sasl = {
+        mechanism: 'plain',
+        ...(await this.envNames(f, 'KAFKA_API_KEY', 'KAFKA_API_SECRET', 'API key', 'API secret')),
+      }
     } else if (where === 'other') {
       ssl = f.tls ?? (p ? await p.confirm({message: 'Connect with TLS?', default: false}) : false)
       const mechanism: SaslChoice =
@@ -220,7 +289,8 @@ Every answer also has a flag: with --yes, questions not answered by a flag take 
             })
           : 'none')
       if (mechanism === 'none') {
-        if (f['username-env'] || f['password-env']) throw new FaError('--username-env and --password-env need --sasl plain, scram-sha-256 or scram-sha-512')
+        if (f['username-env'] || f['password-env'])
+          throw new FaError('--username-env and --password-env need --sasl plain, scram-sha-256 or scram-sha-512')
       } else {
         sasl = {mechanism, ...(await this.envNames(f, 'KAFKA_USERNAME', 'KAFKA_PASSWORD', 'username', 'password'))}
       }
@@ -232,11 +302,27 @@ Every answer also has a flag: with --yes, questions not answered by a flag take 
       (where === 'local'
         ? 1
         : where === 'other' && p
-          ? Number(await p.input({message: 'Replication factor of topics fa creates', default: '3', validate: (v) => /^[1-9]\d*$/.test(v.trim()) || 'a positive number'}))
+          ? Number(
+              await p.input({
+                message: 'Replication factor of topics fa creates',
+                default: '3',
+                validate: (v) => /^[1-9]\d*$/.test(v.trim()) || 'a positive number',
+              }),
+            )
           : 3)
 
     const topics = await this.topics(f['topic-prefix'], f.topic)
-    const group = f.group ?? (p ? (await p.input({message: 'Consumer group of `fa enrich`', default: 'fa-enrich', validate: (v) => v.trim() !== '' || 'required'})).trim() : 'fa-enrich')
+    const group =
+      f.group ??
+      (p
+        ? (
+            await p.input({
+              message: 'Consumer group of `fa enrich`',
+              default: 'fa-enrich',
+              validate: (v) => v.trim() !== '' || 'required',
+            })
+          ).trim()
+        : 'fa-enrich')
 
     return {brokers, ssl, sasl, topics, group, partitions, replicationFactor}
   }
@@ -245,7 +331,8 @@ Every answer also has a flag: with --yes, questions not answered by a flag take 
     const validate = (text: string) => brokerListProblem(splitBrokers(text)) ?? true
     if (given !== undefined) {
       const problem = brokerListProblem(splitBrokers(given))
-      if (problem) throw new FaError(`--brokers: ${problem}`, {hint: 'e.g. --brokers 127.0.0.1:9092 or --brokers k1:9092,k2:9092'})
+      if (problem)
+        throw new FaError(`--brokers: ${problem}`, {hint: 'e.g. --brokers 127.0.0.1:9092 or --brokers k1:9092,k2:9092'})
       return splitBrokers(given)
     }
     const p = this.prompts
@@ -255,10 +342,16 @@ Every answer also has a flag: with --yes, questions not answered by a flag take 
     }
     if (!p) {
       throw new FaError(`--brokers is required with --kafka ${where}`, {
-        hint: where === 'confluent' ? "the cluster's bootstrap server, e.g. pkc-abc12.us-east-1.aws.confluent.cloud:9092" : 'e.g. --brokers k1:9092,k2:9092',
+        hint:
+          where === 'confluent'
+            ? "the cluster's bootstrap server, e.g. pkc-abc12.us-east-1.aws.confluent.cloud:9092"
+            : 'e.g. --brokers k1:9092,k2:9092',
       })
     }
-    const message = where === 'confluent' ? 'Bootstrap server (Cluster settings → Endpoints, e.g. pkc-abc12.us-east-1.aws.confluent.cloud:9092)' : 'Bootstrap servers (host:port, comma-separated)'
+    const message =
+      where === 'confluent'
+        ? 'Bootstrap server (Cluster settings → Endpoints, e.g. pkc-abc12.us-east-1.aws.confluent.cloud:9092)'
+        : 'Bootstrap servers (host:port, comma-separated)'
     return splitBrokers(await p.input({message, validate}))
   }
 
@@ -270,13 +363,20 @@ Every answer also has a flag: with --yes, questions not answered by a flag take 
     passLabel: string,
   ): Promise<{usernameEnv: string; passwordEnv: string}> {
     const p = this.prompts
-    const validate = (v: string) => ENV_NAME.test(v.trim()) || 'an environment variable name (letters, digits, _), not the value itself'
+    const validate = (v: string) =>
+      ENV_NAME.test(v.trim()) || 'an environment variable name (letters, digits, _), not the value itself'
     const pick = async (given: string | undefined, fallback: string, label: string, flag: string) => {
       if (given !== undefined) {
-        if (!ENV_NAME.test(given)) throw new FaError(`--${flag} ${given.length > 40 ? given.slice(0, 4) + '…' : given}: must be an environment variable name`, {hint: 'the file names the variable; export the value in your shell'})
+        if (!ENV_NAME.test(given))
+          throw new FaError(
+            `--${flag} ${given.length > 40 ? given.slice(0, 4) + '…' : given}: must be an environment variable name`,
+            {hint: 'the file names the variable; export the value in your shell'},
+          )
         return given
       }
-      return p ? (await p.input({message: `Environment variable holding the ${label}`, default: fallback, validate})).trim() : fallback
+      return p
+        ? (await p.input({message: `Environment variable holding the ${label}`, default: fallback, validate})).trim()
+        : fallback
     }
     return {
       usernameEnv: await pick(f['username-env'], userDefault, userLabel, 'username-env'),
@@ -287,38 +387,68 @@ Every answer also has a flag: with --yes, questions not answered by a flag take 
   private async topics(prefixFlag: string | undefined, entries: string[] | undefined): Promise<InitSettings['topics']> {
     const p = this.prompts
     const overrides = parseTopicFlags(entries)
-    const validPrefix = (v: string) => v === '' || /^[a-zA-Z0-9._-]+$/.test(v) || 'letters, digits, ".", "_" and "-" only'
-    if (prefixFlag !== undefined && validPrefix(prefixFlag) !== true) throw new FaError(`--topic-prefix ${prefixFlag}: letters, digits, ".", "_" and "-" only`)
-    const prefix = prefixFlag ?? (p ? (await p.input({message: 'Topic name prefix (empty for none, e.g. staging.)', default: '', validate: (v) => validPrefix(v.trim())})).trim() : '')
+    const validPrefix = (v: string) =>
+      v === '' || /^[a-zA-Z0-9._-]+$/.test(v) || 'letters, digits, ".", "_" and "-" only'
+    if (prefixFlag !== undefined && validPrefix(prefixFlag) !== true)
+      throw new FaError(`--topic-prefix ${prefixFlag}: letters, digits, ".", "_" and "-" only`)
+    const prefix =
+      prefixFlag ??
+      (p
+        ? (
+            await p.input({
+              message: 'Topic name prefix (empty for none, e.g. staging.)',
+              default: '',
+              validate: (v) => validPrefix(v.trim()),
+            })
+          ).trim()
+        : '')
     const topics = {...prefixedTopics(prefix), ...overrides}
     if (!p) return topics
 
-    const open = (Object.keys(defaultTopics) as Array<keyof typeof defaultTopics>).filter((key) => overrides[key] === undefined)
+    const open = (Object.keys(defaultTopics) as Array<keyof typeof defaultTopics>).filter(
+      (key) => overrides[key] === undefined,
+    )
     if (open.length === 0) return topics
     const width = Math.max(...open.map((key) => TOPIC_LABELS[key].length))
     const listing = open.map((key) => `  ${TOPIC_LABELS[key].padEnd(width)}  ${topics[key]}`).join('\n')
     if (await p.confirm({message: `Topic names:\n${listing}\nUse these?`, default: true})) return topics
     for (const key of open) {
-      topics[key] = (await p.input({message: `Topic for ${TOPIC_LABELS[key]}`, default: topics[key], validate: (v) => TOPIC_NAME.test(v.trim()) || 'letters, digits, ".", "_" and "-", at most 249 characters'})).trim()
+      topics[key] = (
+        await p.input({
+          message: `Topic for ${TOPIC_LABELS[key]}`,
+          default: topics[key],
+          validate: (v) => TOPIC_NAME.test(v.trim()) || 'letters, digits, ".", "_" and "-", at most 249 characters',
+        })
+      ).trim()
     }
     return topics
   }
 
   private async createTopics(loaded: Awaited<ReturnType<typeof loadConfig>>): Promise<void> {
-    const [{buildTopology}, {connectAdmin, createKafka, disconnectQuietly}, {ensureTopics}, {createLogger}] = await Promise.all([
-      import('../lib/pipeline/build.js'),
-      import('../lib/kafka/client.js'),
-      import('../lib/kafka/topics.js'),
-      import('../lib/output/log.js'),
-    ])
+    const [{buildTopology}, {connectAdmin, createKafka, disconnectQuietly}, {ensureTopics}, {createLogger}] =
+      await Promise.all([
+        import('../lib/pipeline/build.js'),
+        import('../lib/kafka/client.js'),
+        import('../lib/kafka/topics.js'),
+        import('../lib/output/log.js'),
+      ])
     const {config} = loaded
     const topology = await buildTopology(loaded)
-    const kafka = await createKafka(config, {log: createLogger({level: this.verbose ? 'debug' : 'error'}), clientIdSuffix: 'init'})
+    const kafka = await createKafka(config, {
+      log: createLogger({level: this.verbose ? 'debug' : 'error'}),
+      clientIdSuffix: 'init',
+    })
     const admin = await connectAdmin(kafka, config)
     try {
-      const result = await ensureTopics(admin, {topology, config}, {partitions: config.kafka.partitions, replicationFactor: config.kafka.replicationFactor})
+      const result = await ensureTopics(
+        admin,
+        {topology, config},
+        {partitions: config.kafka.partitions, replicationFactor: config.kafka.replicationFactor},
+      )
       const c = colorFor(process.stdout)
-      this.log(`${c.green('✓')} topics: ${result.created.length} created${result.created.length ? ` (${result.created.map((t) => t.topic).join(', ')})` : ''}, ${result.existing.length} already existed`)
+      this.log(
+        `${c.green('✓')} topics: ${result.created.length} created${result.created.length ? ` (${result.created.map((t) => t.topic).join(', ')})` : ''}, ${result.existing.length} already existed`,
+      )
       for (const warning of result.warnings) this.warn(warning)
     } finally {
       await disconnectQuietly(admin)
@@ -333,7 +463,9 @@ function parseTopicFlags(entries: string[] | undefined): Partial<InitSettings['t
     const key = entry.slice(0, eq).trim()
     const name = entry.slice(eq + 1).trim()
     if (eq < 0 || !(key in defaultTopics)) {
-      throw new FaError(`--topic ${entry}: expected NAME=TOPIC with NAME one of ${Object.keys(defaultTopics).join(', ')}`)
+      throw new FaError(
+        `--topic ${entry}: expected NAME=TOPIC with NAME one of ${Object.keys(defaultTopics).join(', ')}`,
+      )
     }
     if (!TOPIC_NAME.test(name)) throw new FaError(`--topic ${entry}: "${name}" is not a legal Kafka topic name`)
     out[key as keyof typeof defaultTopics] = name
@@ -342,13 +474,19 @@ function parseTopicFlags(entries: string[] | undefined): Partial<InitSettings['t
 }
 
 /** The address `npm run kafka:up` wrote (FA_KAFKA_DIR, ./.kafka, or fa's own .kafka), if any. */
-export function detectLocalBroker(packageRoot: string, env: NodeJS.ProcessEnv = process.env): {brokers: string; file: string} | undefined {
-  const dirs = [env.FA_KAFKA_DIR, path.resolve('.kafka'), path.join(packageRoot, '.kafka')].filter((d): d is string => Boolean(d))
+export function detectLocalBroker(
+  packageRoot: string,
+  env: NodeJS.ProcessEnv = process.env,
+): {brokers: string; file: string} | undefined {
+  const dirs = [env.FA_KAFKA_DIR, path.resolve('.kafka'), path.join(packageRoot, '.kafka')].filter((d): d is string =>
+    Boolean(d),
+  )
   for (const dir of dirs) {
     const file = path.join(dir, 'bootstrap')
     if (!existsSync(file)) continue
     const brokers = readFileSync(file, 'utf8').trim()
-    if (brokers && !brokerListProblem(splitBrokers(brokers))) return {brokers, file: path.relative(process.cwd(), file) || file}
+    if (brokers && !brokerListProblem(splitBrokers(brokers)))
+      return {brokers, file: path.relative(process.cwd(), file) || file}
   }
   return undefined
 }

@@ -16,25 +16,49 @@ Made for cron: --since checkpoint continues from where the last successful run e
 Credentials: Application Default Credentials (gcloud auth application-default login) or GOOGLE_APPLICATION_CREDENTIALS; the project comes from bigquery.projectId or GOOGLE_CLOUD_PROJECT. Exit codes: 2 usage, 4 BigQuery, 5 Kafka, 7 locked. Producers: the built-in onboarding, and modules listed under producers.modules in the config.`
 
   static override examples = [
-    {description: 'Publish the orgs that started onboarding in the last hour', command: '<%= config.bin %> <%= command.id %> onboarding --since 1h'},
-    {description: 'From cron: continue where the last successful run ended, JSON summary for the log', command: '<%= config.bin %> <%= command.id %> onboarding --since checkpoint --json'},
-    {description: 'Show the bytes and cost, then the events, without producing anything', command: '<%= config.bin %> <%= command.id %> onboarding --since 2d --dry-run'},
-    {description: 'A fixed window, events as JSON Lines', command: '<%= config.bin %> <%= command.id %> onboarding --since 2024-05-01 --until 2024-05-02 --dry-run --json'},
+    {
+      description: 'Publish the orgs that started onboarding in the last hour',
+      command: '<%= config.bin %> <%= command.id %> onboarding --since 1h',
+    },
+    {
+      description: 'From cron: continue where the last successful run ended, JSON summary for the log',
+      command: '<%= config.bin %> <%= command.id %> onboarding --since checkpoint --json',
+    },
+    {
+      description: 'Show the bytes and cost, then the events, without producing anything',
+      command: '<%= config.bin %> <%= command.id %> onboarding --since 2d --dry-run',
+    },
+    {
+      description: 'A fixed window, events as JSON Lines',
+      command: '<%= config.bin %> <%= command.id %> onboarding --since 2024-05-01 --until 2024-05-02 --dry-run --json',
+    },
   ]
 
   static override args = {
-    name: Args.string({description: 'producer name (built-in: onboarding; more from producers.modules)', required: true}),
+    name: Args.string({
+      description: 'producer name (built-in: onboarding; more from producers.modules)',
+      required: true,
+    }),
   }
 
   static override flags = {
     since: Flags.string({
-      description: 'start of the window (inclusive): a duration before now (15m, 1h, 2d), an ISO timestamp with zone or a date, or "checkpoint" for where the last successful run ended',
+      description:
+        'start of the window (inclusive): a duration before now (15m, 1h, 2d), an ISO timestamp with zone or a date, or "checkpoint" for where the last successful run ended',
       required: true,
       helpValue: 'WHEN',
     }),
-    until: Flags.string({description: 'end of the window (exclusive): a duration before now or a timestamp; default now', helpValue: 'WHEN'}),
-    'dry-run': Flags.boolean({description: "print BigQuery's estimate (bytes, cost), then the events that would be produced; produce nothing"}),
-    json: Flags.boolean({description: 'print the summary as one JSON line; with --dry-run, the events as JSON Lines (estimate and summary on stderr)'}),
+    until: Flags.string({
+      description: 'end of the window (exclusive): a duration before now or a timestamp; default now',
+      helpValue: 'WHEN',
+    }),
+    'dry-run': Flags.boolean({
+      description: "print BigQuery's estimate (bytes, cost), then the events that would be produced; produce nothing",
+    }),
+    json: Flags.boolean({
+      description:
+        'print the summary as one JSON line; with --dry-run, the events as JSON Lines (estimate and summary on stderr)',
+    }),
     'page-size': Flags.integer({description: 'rows per BigQuery results page', default: 1000, min: 1, max: 100_000}),
   }
 
@@ -42,7 +66,10 @@ Credentials: Application Default Credentials (gcloud auth application-default lo
     const {args, flags} = await this.parse(Produce)
     this.verbose ||= flags.verbose
     // BigQuery and kafkajs load here, only for this command.
-    const [{findProducer}, {runProduce, describeEstimate, formatCost, InterruptedError}] = await Promise.all([import('../lib/produce/registry.js'), import('../lib/produce/run.js')])
+    const [{findProducer}, {runProduce, describeEstimate, formatCost, InterruptedError}] = await Promise.all([
+      import('../lib/produce/registry.js'),
+      import('../lib/produce/run.js'),
+    ])
     const loaded = await this.loadConfig(flags.config)
     const producer = await findProducer(args.name, {modules: loaded.config.producers.modules, dir: loaded.dir})
 
@@ -67,13 +94,21 @@ Credentials: Application Default Credentials (gcloud auth application-default lo
         onEstimate: (estimate) => info(describeEstimate(estimate, loaded.config.bigquery.pricePerTiB)),
         onRecord: (record, kind) => {
           if (flags.json) process.stdout.write(JSON.stringify(record) + '\n')
-          else if (kind === 'event') this.log(`${out.green('→')} ${record.topic} ${out.bold(String(record.key))} ${JSON.stringify(record.value)}`)
-          else this.log(`${out.red('✗')} dead letter, row ${record.headers?.[ProduceHeader.row]}: ${record.headers?.[ProduceHeader.error]}`)
+          else if (kind === 'event')
+            this.log(
+              `${out.green('→')} ${record.topic} ${out.bold(String(record.key))} ${JSON.stringify(record.value)}`,
+            )
+          else
+            this.log(
+              `${out.red('✗')} dead letter, row ${record.headers?.[ProduceHeader.row]}: ${record.headers?.[ProduceHeader.error]}`,
+            )
         },
       })
     } catch (error) {
       if (!(error instanceof InterruptedError)) throw error
-      process.stderr.write(`${this.stderrColor.yellow('interrupted:')} stopped before the end of the query; the checkpoint was not advanced\n`)
+      process.stderr.write(
+        `${this.stderrColor.yellow('interrupted:')} stopped before the end of the query; the checkpoint was not advanced\n`,
+      )
       process.exitCode = 130
       return
     } finally {
@@ -81,8 +116,32 @@ Credentials: Application Default Credentials (gcloud auth application-default lo
     }
 
     if (flags.json && !dryRun) {
-      const {producer: name, rows, events, deadLetters, topic, window, bytesProcessed, jobId, durationMs, ...rest} = summary
-      process.stdout.write(JSON.stringify({producer: name, rows, events, deadLetters, topic, window, bytesProcessed, jobId, durationMs, ...rest}) + '\n')
+      const {
+        producer: name,
+        rows,
+        events,
+        deadLetters,
+        topic,
+        window,
+        bytesProcessed,
+        jobId,
+        durationMs,
+        ...rest
+      } = summary
+      process.stdout.write(
+        JSON.stringify({
+          producer: name,
+          rows,
+          events,
+          deadLetters,
+          topic,
+          window,
+          bytesProcessed,
+          jobId,
+          durationMs,
+          ...rest,
+        }) + '\n',
+      )
       return
     }
     for (const line of this.describe(summary, dryRun && flags.json ? this.stderrColor : out, formatCost)) info(line)
@@ -90,15 +149,27 @@ Credentials: Application Default Credentials (gcloud auth application-default lo
 
   private describe(s: ProduceSummary, c: ReturnType<typeof colorFor>, formatCost: (cost: number) => string): string[] {
     const window = `${s.window.since} → ${s.window.until}`
-    const dead = s.deadLetters > 0 ? c.red(`, ${s.deadLetters} dead letter${s.deadLetters === 1 ? '' : 's'} to ${s.deadLetterTopic}`) : ''
+    const dead =
+      s.deadLetters > 0
+        ? c.red(`, ${s.deadLetters} dead letter${s.deadLetters === 1 ? '' : 's'} to ${s.deadLetterTopic}`)
+        : ''
     if (s.dryRun) {
-      return [c.bold(`dry run: ${s.rows} rows would give ${s.events} event${s.events === 1 ? '' : 's'} for ${s.topic}${dead}; nothing was produced`), c.dim(`  window ${window}, job ${s.jobId ?? '-'}`)]
+      return [
+        c.bold(
+          `dry run: ${s.rows} rows would give ${s.events} event${s.events === 1 ? '' : 's'} for ${s.topic}${dead}; nothing was produced`,
+        ),
+        c.dim(`  window ${window}, job ${s.jobId ?? '-'}`),
+      ]
     }
     if (s.jobId === null) return [`${s.producer}: nothing to do: ${s.checkpoint.note}`]
     const cp = s.checkpoint
-    const checkpoint = cp.advanced ? `advanced to ${cp.current}${cp.previous ? c.dim(` (was ${cp.previous})`) : ''}` : c.yellow(`stays at ${cp.current ?? '(none)'}: ${cp.note}`)
+    const checkpoint = cp.advanced
+      ? `advanced to ${cp.current}${cp.previous ? c.dim(` (was ${cp.previous})`) : ''}`
+      : c.yellow(`stays at ${cp.current ?? '(none)'}: ${cp.note}`)
     return [
-      c.bold(`produced ${s.events} event${s.events === 1 ? '' : 's'} from ${s.rows} rows of ${s.producer} to ${s.topic}${dead}`),
+      c.bold(
+        `produced ${s.events} event${s.events === 1 ? '' : 's'} from ${s.rows} rows of ${s.producer} to ${s.topic}${dead}`,
+      ),
       `  window      ${window}`,
       `  BigQuery    job ${s.jobId}: ${s.bytesProcessed} bytes processed, ${s.bytesBilled} billed ($${formatCost(s.cost)})`,
       `  checkpoint  ${checkpoint}`,

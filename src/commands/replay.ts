@@ -12,7 +12,13 @@ import {fileProgress} from '../lib/output/progress.js'
 import {BufferedWriter} from '../lib/output/writer.js'
 import {buildTopology} from '../lib/pipeline/build.js'
 import {PARALLEL_BYTES, replayDryRun} from '../lib/replay/dry-run.js'
-import {parseTopicMappings, planReplay, produceFixtures, type ProduceResult, type ReplayPlan} from '../lib/replay/produce.js'
+import {
+  parseTopicMappings,
+  planReplay,
+  produceFixtures,
+  type ProduceResult,
+  type ReplayPlan,
+} from '../lib/replay/produce.js'
 
 export default class Replay extends BaseCommand {
   static override summary = 'Pipe fixture files of topic records through the alert pipelines.'
@@ -25,13 +31,37 @@ Without --dry-run the files are produced to Kafka: every file is validated first
 With --dry-run everything happens in this process (no Kafka, Slack or cloud account): alerts and dead letters are printed, or compared with a golden file (--expect) to test alert rules in CI.`
 
   static override examples = [
-    {description: 'Show the alerts a fixture produces', command: '<%= config.bin %> <%= command.id %> fixtures/provisioning.jsonl --dry-run'},
-    {description: 'Every produced record as JSON Lines', command: '<%= config.bin %> <%= command.id %> fixtures/provisioning.jsonl --dry-run --json > out.jsonl'},
-    {description: 'Test alert rules against a golden file (exit 1 on any difference)', command: '<%= config.bin %> <%= command.id %> fixtures/provisioning.jsonl --dry-run --expect fixtures/provisioning.expected.jsonl'},
-    {description: 'Accept the current output as the new golden file', command: '<%= config.bin %> <%= command.id %> fixtures/provisioning.jsonl --dry-run --expect fixtures/provisioning.expected.jsonl --update'},
-    {description: 'Replay a large fixture on one thread only (from 64 MiB, a dry run uses one per CPU)', command: '<%= config.bin %> <%= command.id %> big.jsonl --dry-run --json --workers 1 > out.jsonl'},
-    {description: 'Produce a fixture into staging topics (staging.data-notifications-pipeline, ...)', command: '<%= config.bin %> <%= command.id %> fixtures/provisioning.jsonl --topic-prefix staging.'},
-    {description: 'Produce into renamed topics on a remote cluster, without the confirmation prompt', command: '<%= config.bin %> <%= command.id %> fixtures/provisioning.jsonl --topic data-notifications-pipeline=test-notifications --yes'},
+    {
+      description: 'Show the alerts a fixture produces',
+      command: '<%= config.bin %> <%= command.id %> fixtures/provisioning.jsonl --dry-run',
+    },
+    {
+      description: 'Every produced record as JSON Lines',
+      command: '<%= config.bin %> <%= command.id %> fixtures/provisioning.jsonl --dry-run --json > out.jsonl',
+    },
+    {
+      description: 'Test alert rules against a golden file (exit 1 on any difference)',
+      command:
+        '<%= config.bin %> <%= command.id %> fixtures/provisioning.jsonl --dry-run --expect fixtures/provisioning.expected.jsonl',
+    },
+    {
+      description: 'Accept the current output as the new golden file',
+      command:
+        '<%= config.bin %> <%= command.id %> fixtures/provisioning.jsonl --dry-run --expect fixtures/provisioning.expected.jsonl --update',
+    },
+    {
+      description: 'Replay a large fixture on one thread only (from 64 MiB, a dry run uses one per CPU)',
+      command: '<%= config.bin %> <%= command.id %> big.jsonl --dry-run --json --workers 1 > out.jsonl',
+    },
+    {
+      description: 'Produce a fixture into staging topics (staging.data-notifications-pipeline, ...)',
+      command: '<%= config.bin %> <%= command.id %> fixtures/provisioning.jsonl --topic-prefix staging.',
+    },
+    {
+      description: 'Produce into renamed topics on a remote cluster, without the confirmation prompt',
+      command:
+        '<%= config.bin %> <%= command.id %> fixtures/provisioning.jsonl --topic data-notifications-pipeline=test-notifications --yes',
+    },
   ]
 
   static override strict = false
@@ -41,11 +71,30 @@ With --dry-run everything happens in this process (no Kafka, Slack or cloud acco
 
   static override flags = {
     'dry-run': Flags.boolean({description: 'run the pipelines in this process instead of producing to Kafka'}),
-    json: Flags.boolean({description: 'with --dry-run: print every produced record as JSON Lines on stdout (summary on stderr); else print the summary as JSON'}),
-    expect: Flags.string({description: 'with --dry-run: golden JSONL file to compare the produced records with; exit 1 on any difference', helpValue: 'FILE', dependsOn: ['dry-run']}),
-    update: Flags.boolean({description: 'with --expect: rewrite the golden file with the produced records', dependsOn: ['expect']}),
-    'topic-prefix': Flags.string({description: 'prefix every topic name (not those mapped with --topic) when producing', helpValue: 'PFX', exclusive: ['dry-run']}),
-    topic: Flags.string({description: 'produce records of topic FROM to topic TO instead (repeatable)', helpValue: 'FROM=TO', multiple: true, exclusive: ['dry-run']}),
+    json: Flags.boolean({
+      description:
+        'with --dry-run: print every produced record as JSON Lines on stdout (summary on stderr); else print the summary as JSON',
+    }),
+    expect: Flags.string({
+      description: 'with --dry-run: golden JSONL file to compare the produced records with; exit 1 on any difference',
+      helpValue: 'FILE',
+      dependsOn: ['dry-run'],
+    }),
+    update: Flags.boolean({
+      description: 'with --expect: rewrite the golden file with the produced records',
+      dependsOn: ['expect'],
+    }),
+    'topic-prefix': Flags.string({
+      description: 'prefix every topic name (not those mapped with --topic) when producing',
+      helpValue: 'PFX',
+      exclusive: ['dry-run'],
+    }),
+    topic: Flags.string({
+      description: 'produce records of topic FROM to topic TO instead (repeatable)',
+      helpValue: 'FROM=TO',
+      multiple: true,
+      exclusive: ['dry-run'],
+    }),
     workers: Flags.integer({
       description: `with --dry-run: threads to run the pipelines on; the output is the same (default: one per CPU, up to 4, for ${PARALLEL_BYTES >> 20} MiB of fixtures or more, else 1)`,
       min: 1,
@@ -57,7 +106,8 @@ With --dry-run everything happens in this process (no Kafka, Slack or cloud acco
     timestamps: Flags.option({
       options: ['keep', 'now'] as const,
       default: 'keep',
-      description: "when producing: keep each record's timestamp, or use the time of producing (brokers reject timestamps over an hour ahead, and retention deletes old ones)",
+      description:
+        "when producing: keep each record's timestamp, or use the time of producing (brokers reject timestamps over an hour ahead, and retention deletes old ones)",
       exclusive: ['dry-run'],
     })(),
   }
@@ -105,12 +155,24 @@ With --dry-run everything happens in this process (no Kafka, Slack or cloud acco
       process.stderr.write(`${err.green('✓')} ${golden.lines.length} records match ${flags.expect}\n`)
       return
     }
-    process.stderr.write(`${result.diff}\n${err.red('✗')} ${result.differences} records differ from ${flags.expect} (- expected, + produced); run with --update to accept\n`)
+    process.stderr.write(
+      `${result.diff}\n${err.red('✗')} ${result.differences} records differ from ${flags.expect} (- expected, + produced); run with --update to accept\n`,
+    )
     this.exit(1)
   }
 
   /** `fa replay FILE...` without --dry-run: validate every file, confirm if remote, produce. */
-  private async produce(files: string[], flags: {config?: string; json: boolean; 'topic-prefix'?: string; topic?: string[]; yes: boolean; timestamps: 'keep' | 'now'}): Promise<void> {
+  private async produce(
+    files: string[],
+    flags: {
+      config?: string
+      json: boolean
+      'topic-prefix'?: string
+      topic?: string[]
+      yes: boolean
+      timestamps: 'keep' | 'now'
+    },
+  ): Promise<void> {
     const {config} = await this.loadConfig(flags.config)
     const routing = {prefix: flags['topic-prefix'], map: parseTopicMappings(flags.topic)}
 
@@ -124,7 +186,15 @@ With --dry-run everything happens in this process (no Kafka, Slack or cloud acco
     // kafkajs logs retried trouble (e.g. a coordinator still loading) as errors: only with --verbose.
     const log = createLogger({level: this.verbose ? 'debug' : 'error'})
     const producing = fileProgress('produce')
-    const result = await produceFixtures({files, config, routing, plan, log, timestamps: flags.timestamps, onProgress: producing.update}).finally(producing.stop)
+    const result = await produceFixtures({
+      files,
+      config,
+      routing,
+      plan,
+      log,
+      timestamps: flags.timestamps,
+      onProgress: producing.update,
+    }).finally(producing.stop)
     this.report(result, plan, config, flags.json)
   }
 
@@ -133,15 +203,21 @@ With --dry-run everything happens in this process (no Kafka, Slack or cloud acco
     const brokers = config.kafka.brokers.join(',')
     const targets = [...new Set([...plan.topics.values()].map((t) => t.target))]
     if (!process.stdin.isTTY || !process.stderr.isTTY) {
-      throw new FaError(`${brokers} is not on localhost: producing ${plan.records} records there needs --yes when there is no terminal to confirm on`, {
-        hint: 'add --yes to confirm without a prompt',
-      })
+      throw new FaError(
+        `${brokers} is not on localhost: producing ${plan.records} records there needs --yes when there is no terminal to confirm on`,
+        {
+          hint: 'add --yes to confirm without a prompt',
+        },
+      )
     }
     const {confirm} = await import('@inquirer/prompts')
     let ok: boolean
     try {
       ok = await confirm(
-        {message: `Produce ${plan.records} records to ${targets.length} topic${targets.length === 1 ? '' : 's'} (${targets.join(', ')}) on ${brokers}?`, default: false},
+        {
+          message: `Produce ${plan.records} records to ${targets.length} topic${targets.length === 1 ? '' : 's'} (${targets.join(', ')}) on ${brokers}?`,
+          default: false,
+        },
         {output: process.stderr},
       )
     } catch (error) {
@@ -154,9 +230,21 @@ With --dry-run everything happens in this process (no Kafka, Slack or cloud acco
   private report(result: ProduceResult, plan: ReplayPlan, config: Config, json: boolean): void {
     const sources = new Map<string, string[]>()
     for (const [source, {target}] of plan.topics) sources.set(target, [...(sources.get(target) ?? []), source])
-    const topics = Object.entries(result.topics).map(([topic, records]) => ({topic, records, from: sources.get(topic) ?? []}))
+    const topics = Object.entries(result.topics).map(([topic, records]) => ({
+      topic,
+      records,
+      from: sources.get(topic) ?? [],
+    }))
     if (json) {
-      process.stdout.write(JSON.stringify({records: result.records, brokers: config.kafka.brokers, topics, batches: result.batches, ms: result.ms}) + '\n')
+      process.stdout.write(
+        JSON.stringify({
+          records: result.records,
+          brokers: config.kafka.brokers,
+          topics,
+          batches: result.batches,
+          ms: result.ms,
+        }) + '\n',
+      )
       return
     }
     const c = colorFor(process.stdout)

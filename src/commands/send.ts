@@ -23,17 +23,37 @@ Without --follow it sends what is waiting up to the end offsets seen at start, p
   static override examples = [
     {description: 'Send what is waiting, print a summary, exit (cron)', command: '<%= config.bin %> <%= command.id %>'},
     {description: 'Run as a service until stopped', command: '<%= config.bin %> <%= command.id %> --follow'},
-    {description: 'Show what would be posted, without calling Slack or committing', command: '<%= config.bin %> <%= command.id %> --dry-run'},
-    {description: 'Try a staging replay: everything to one channel (use a staging config: its own topics and group)', command: '<%= config.bin %> <%= command.id %> -c staging.yaml --channel C0123STAGING'},
+    {
+      description: 'Show what would be posted, without calling Slack or committing',
+      command: '<%= config.bin %> <%= command.id %> --dry-run',
+    },
+    {
+      description: 'Try a staging replay: everything to one channel (use a staging config: its own topics and group)',
+      command: '<%= config.bin %> <%= command.id %> -c staging.yaml --channel C0123STAGING',
+    },
     {description: 'Summary as JSON', command: '<%= config.bin %> <%= command.id %> --json'},
   ]
 
   static override flags = {
-    follow: Flags.boolean({char: 'f', description: 'keep running until SIGINT/SIGTERM instead of stopping at the end offsets seen at start'}),
-    'dry-run': Flags.boolean({description: 'print what would be posted (from the group\'s committed offsets); no Slack calls, nothing recorded or committed'}),
-    channel: Flags.string({description: 'post every message to this channel instead of its recipient (outcomes are still recorded)', helpValue: 'C…'}),
-    group: Flags.string({description: 'consumer group (default: slack.group in the config, fa-send)', helpValue: 'GROUP'}),
-    json: Flags.boolean({description: 'print the summary as JSON; with --dry-run, every message as JSON Lines (summary on stderr)'}),
+    follow: Flags.boolean({
+      char: 'f',
+      description: 'keep running until SIGINT/SIGTERM instead of stopping at the end offsets seen at start',
+    }),
+    'dry-run': Flags.boolean({
+      description:
+        "print what would be posted (from the group's committed offsets); no Slack calls, nothing recorded or committed",
+    }),
+    channel: Flags.string({
+      description: 'post every message to this channel instead of its recipient (outcomes are still recorded)',
+      helpValue: 'C…',
+    }),
+    group: Flags.string({
+      description: 'consumer group (default: slack.group in the config, fa-send)',
+      helpValue: 'GROUP',
+    }),
+    json: Flags.boolean({
+      description: 'print the summary as JSON; with --dry-run, every message as JSON Lines (summary on stderr)',
+    }),
   }
 
   async run(): Promise<void> {
@@ -55,7 +75,9 @@ Without --follow it sends what is waiting up to the end offsets seen at start, p
 
     const out = new BufferedWriter(process.stdout)
     const c = colorFor(process.stdout)
-    const onDryRun = flags.json ? (item: DryRunItem) => out.write(JSON.stringify(dryRunJson(item)) + '\n') : (item: DryRunItem) => out.write(renderDryRun(item, c))
+    const onDryRun = flags.json
+      ? (item: DryRunItem) => out.write(JSON.stringify(dryRunJson(item)) + '\n')
+      : (item: DryRunItem) => out.write(renderDryRun(item, c))
 
     const signals = handleShutdownSignals({log})
     const {runSend, sendTuningFromEnv} = await import('../lib/send/run.js')
@@ -95,11 +117,23 @@ Without --follow it sends what is waiting up to the end offsets seen at start, p
 function renderDryRun(item: DryRunItem, c: ReturnType<typeof colorFor>): string {
   switch (item.action) {
     case 'post':
-      return renderAlert({kind: 'alert', pipeline: item.pipeline, alertId: item.alertId, output: {...item.source, value: {...item.message}}}, c)
+      return renderAlert(
+        {
+          kind: 'alert',
+          pipeline: item.pipeline,
+          alertId: item.alertId,
+          output: {...item.source, value: {...item.message}},
+        },
+        c,
+      )
     case 'skip':
       return `${c.dim('↷')} ${c.bold(item.pipeline)} → ${c.cyan(item.channel)}  ${c.dim(item.alertId)}  ${c.dim('skipped: already delivered')}\n\n`
     case 'dead-letter':
-      return renderDeadLetter({kind: 'dead-letter', pipeline: item.pipeline, reason: item.reason, output: item.source}, item.source, c)
+      return renderDeadLetter(
+        {kind: 'dead-letter', pipeline: item.pipeline, reason: item.reason, output: item.source},
+        item.source,
+        c,
+      )
   }
 }
 
@@ -108,7 +142,14 @@ function dryRunJson(item: DryRunItem): Record<string, unknown> {
   switch (item.action) {
     case 'post': {
       const {channel, text, blocks, metadata} = item.message
-      return {action: 'post', alertId: item.alertId, pipeline: item.pipeline, channel, source, message: {channel, text, blocks, metadata}}
+      return {
+        action: 'post',
+        alertId: item.alertId,
+        pipeline: item.pipeline,
+        channel,
+        source,
+        message: {channel, text, blocks, metadata},
+      }
     }
     case 'skip':
       return {action: 'skip', alertId: item.alertId, pipeline: item.pipeline, channel: item.channel, source}

@@ -22,7 +22,10 @@ const load = (file: string, env: NodeJS.ProcessEnv = {}) => loadConfig(file, env
 describe('fa init --yes (no TTY)', () => {
   it('writes a local-broker config that the config loader accepts', async () => {
     const dir = tmp()
-    const {code, stdout, stderr} = await runFa(['init', '--yes', '--kafka', 'local', '--brokers', '127.0.0.1:9092', '--no-check', '--no-create-topics'], {cwd: dir})
+    const {code, stdout, stderr} = await runFa(
+      ['init', '--yes', '--kafka', 'local', '--brokers', '127.0.0.1:9092', '--no-check', '--no-create-topics'],
+      {cwd: dir},
+    )
     expect(stderr).toBe('')
     expect(code).toBe(0)
     expect(stdout).toContain('✓ wrote fa.config.yaml')
@@ -38,7 +41,10 @@ describe('fa init --yes (no TTY)', () => {
     const dir = tmp()
     const env = {KAFKA_API_KEY: KEY, KAFKA_API_SECRET: SECRET}
     const bootstrap = 'pkc-abc12.us-east-1.aws.confluent.cloud:9092'
-    const {code, stderr} = await runFa(['init', '--yes', '--kafka', 'confluent', '--brokers', bootstrap, '--no-check', '--no-create-topics'], {cwd: dir, env})
+    const {code, stderr} = await runFa(
+      ['init', '--yes', '--kafka', 'confluent', '--brokers', bootstrap, '--no-check', '--no-create-topics'],
+      {cwd: dir, env},
+    )
     expect(stderr).toBe('')
     expect(code).toBe(0)
     const text = readFileSync(path.join(dir, 'fa.config.yaml'), 'utf8')
@@ -47,15 +53,23 @@ describe('fa init --yes (no TTY)', () => {
     expect(text).toContain('usernameEnv: KAFKA_API_KEY')
     expect(text).toContain('passwordEnv: KAFKA_API_SECRET')
     const {config} = await load(path.join(dir, 'fa.config.yaml'), env)
-    expect(config.kafka).toMatchObject({brokers: [bootstrap], ssl: true, sasl: {mechanism: 'plain', usernameEnv: 'KAFKA_API_KEY', passwordEnv: 'KAFKA_API_SECRET'}, replicationFactor: 3})
+    expect(config.kafka).toMatchObject({
+      brokers: [bootstrap],
+      ssl: true,
+      sasl: {mechanism: 'plain', usernameEnv: 'KAFKA_API_KEY', passwordEnv: 'KAFKA_API_SECRET'},
+      replicationFactor: 3,
+    })
   })
 
   it('Confluent Cloud without credentials in the environment: writes the file and skips the connection check', async () => {
     const dir = tmp()
-    const {code, stdout} = await runFa(['init', '--yes', '--kafka', 'confluent', '--brokers', 'pkc-abc12.us-east-1.aws.confluent.cloud:9092'], {
-      cwd: dir,
-      env: {KAFKA_API_KEY: '', KAFKA_API_SECRET: ''},
-    })
+    const {code, stdout} = await runFa(
+      ['init', '--yes', '--kafka', 'confluent', '--brokers', 'pkc-abc12.us-east-1.aws.confluent.cloud:9092'],
+      {
+        cwd: dir,
+        env: {KAFKA_API_KEY: '', KAFKA_API_SECRET: ''},
+      },
+    )
     expect(code).toBe(0)
     expect(stdout).toContain('skipped the connection check: KAFKA_API_KEY and KAFKA_API_SECRET are not set')
     expect(stdout).toContain('export KAFKA_API_KEY=… KAFKA_API_SECRET=…')
@@ -66,9 +80,33 @@ describe('fa init --yes (no TTY)', () => {
     const dir = tmp()
     const {code, stderr} = await runFa(
       [
-        'init', '--yes', '--kafka', 'other', '--brokers', 'k1.internal:9093, k2.internal:9093', '--tls', '--sasl', 'scram-sha-512',
-        '--username-env', 'KAFKA_USER', '--password-env', 'KAFKA_PASS', '--topic-prefix', 'staging.', '--topic', 'notifications=connect-events',
-        '--group', 'fa-staging', '--replication-factor', '2', '--partitions', '6', '--output', 'staging.yaml', '--no-check', '--no-create-topics',
+        'init',
+        '--yes',
+        '--kafka',
+        'other',
+        '--brokers',
+        'k1.internal:9093, k2.internal:9093',
+        '--tls',
+        '--sasl',
+        'scram-sha-512',
+        '--username-env',
+        'KAFKA_USER',
+        '--password-env',
+        'KAFKA_PASS',
+        '--topic-prefix',
+        'staging.',
+        '--topic',
+        'notifications=connect-events',
+        '--group',
+        'fa-staging',
+        '--replication-factor',
+        '2',
+        '--partitions',
+        '6',
+        '--output',
+        'staging.yaml',
+        '--no-check',
+        '--no-create-topics',
       ],
       {cwd: dir, env: {KAFKA_PASS: SECRET}},
     )
@@ -84,7 +122,11 @@ describe('fa init --yes (no TTY)', () => {
       partitions: 6,
       replicationFactor: 2,
     })
-    expect(config.topics).toMatchObject({notifications: 'connect-events', assignments: 'staging.data-csdr-assignment', deadLetters: 'staging.fa-dead-letters'})
+    expect(config.topics).toMatchObject({
+      notifications: 'connect-events',
+      assignments: 'staging.data-csdr-assignment',
+      deadLetters: 'staging.fa-dead-letters',
+    })
     expect(config.enrich.group).toBe('fa-staging')
   })
 
@@ -92,10 +134,21 @@ describe('fa init --yes (no TTY)', () => {
     const dir = tmp()
     const file = path.join(dir, 'fa.config.yaml')
     writeFileSync(file, '# mine\n')
-    const args = ['init', '--yes', '--kafka', 'local', '--brokers', '127.0.0.1:9092', '--no-check', '--no-create-topics']
+    const args = [
+      'init',
+      '--yes',
+      '--kafka',
+      'local',
+      '--brokers',
+      '127.0.0.1:9092',
+      '--no-check',
+      '--no-create-topics',
+    ]
     const refused = await runFa(args, {cwd: dir})
     expect(refused.code).toBe(2)
-    expect(refused.stderr).toBe(`Error: ${file} already exists (run \`fa init --force\` to replace it, or --output to write another file)\n`)
+    expect(refused.stderr).toBe(
+      `Error: ${file} already exists (run \`fa init --force\` to replace it, or --output to write another file)\n`,
+    )
     expect(readFileSync(file, 'utf8')).toBe('# mine\n')
 
     const forced = await runFa([...args, '--force'], {cwd: dir})
@@ -108,14 +161,19 @@ describe('fa init --yes (no TTY)', () => {
     const {code, stdout, stderr} = await runFa(['init', '--kafka', 'local'], {cwd: dir})
     expect(code).toBe(2)
     expect(stdout).toBe('')
-    expect(stderr).toBe('Error: fa init asks questions and needs a terminal (without one, pass --yes and answer with flags, e.g. `fa init --yes --kafka local`; see `fa init --help`)\n')
+    expect(stderr).toBe(
+      'Error: fa init asks questions and needs a terminal (without one, pass --yes and answer with flags, e.g. `fa init --yes --kafka local`; see `fa init --help`)\n',
+    )
     expect(existsSync(path.join(dir, 'fa.config.yaml'))).toBe(false)
   })
 
   it.each([
     [['--kafka', 'confluent'], /--brokers is required with --kafka confluent/],
     [['--kafka', 'other', '--brokers', 'no-port'], /--brokers: "no-port" is not host:port/],
-    [['--kafka', 'other', '--brokers', 'k:9092', '--sasl', 'plain', '--password-env', SECRET], /--password-env Zx9\+…: must be an environment variable name/],
+    [
+      ['--kafka', 'other', '--brokers', 'k:9092', '--sasl', 'plain', '--password-env', SECRET],
+      /--password-env Zx9\+…: must be an environment variable name/,
+    ],
     [['--kafka', 'local', '--sasl', 'plain'], /--sasl and --tls only apply with --kafka other/],
     [['--kafka', 'local', '--topic', 'nope=x'], /--topic nope=x: expected NAME=TOPIC/],
   ])('rejects bad answers %j', async (args, message) => {
@@ -129,7 +187,9 @@ describe('fa init --yes (no TTY)', () => {
 
   it('never renders a config that holds the value of a credential variable', () => {
     const settings = {...defaultSettings(['127.0.0.1:9092']), group: 'leaked-secret-value'}
-    expect(() => renderConfig(settings, {KAFKA_API_SECRET: 'leaked-secret-value'})).toThrow(/would contain the value of \$KAFKA_API_SECRET/)
+    expect(() => renderConfig(settings, {KAFKA_API_SECRET: 'leaked-secret-value'})).toThrow(
+      /would contain the value of \$KAFKA_API_SECRET/,
+    )
     expect(renderConfig(settings, {})).toContain('group: leaked-secret-value')
   })
 })
@@ -138,7 +198,10 @@ describe('fa init against the test broker', () => {
   it('checks the connection and creates the topics (local: by default)', async () => {
     const dir = tmp()
     const prefix = uniquePrefix('init')
-    const {code, stdout, stderr} = await runFa(['init', '--yes', '--kafka', 'local', '--brokers', brokers, '--topic-prefix', prefix], {cwd: dir})
+    const {code, stdout, stderr} = await runFa(
+      ['init', '--yes', '--kafka', 'local', '--brokers', brokers, '--topic-prefix', prefix],
+      {cwd: dir},
+    )
     expect(stderr).toBe('')
     expect(code).toBe(0)
     expect(stdout).toMatch(new RegExp(`✓ connected to ${brokers}: cluster \\S+, 1 broker\\n`))
@@ -148,7 +211,10 @@ describe('fa init against the test broker', () => {
     for (const topic of Object.values(config.topics)) expect(topics).toContain(topic)
 
     // Again with --force: the topics exist already, which is not an error.
-    const again = await runFa(['init', '--yes', '--force', '--kafka', 'local', '--brokers', brokers, '--topic-prefix', prefix], {cwd: dir})
+    const again = await runFa(
+      ['init', '--yes', '--force', '--kafka', 'local', '--brokers', brokers, '--topic-prefix', prefix],
+      {cwd: dir},
+    )
     expect(again.code).toBe(0)
     expect(again.stdout).toContain('✓ topics: 0 created, 8 already existed')
   })
@@ -156,7 +222,10 @@ describe('fa init against the test broker', () => {
   it('reports a cluster it cannot reach within the timeout, keeps the file, exits 5', async () => {
     const dir = tmp()
     // A port nothing listens on: connection refused, retried twice, then a one-line failure.
-    const {code, stdout} = await runFa(['init', '--yes', '--kafka', 'local', '--brokers', '127.0.0.1:1'], {cwd: dir, env: {KAFKA_BROKERS: ''}})
+    const {code, stdout} = await runFa(['init', '--yes', '--kafka', 'local', '--brokers', '127.0.0.1:1'], {
+      cwd: dir,
+      env: {KAFKA_BROKERS: ''},
+    })
     expect(code).toBe(5)
     expect(stdout).toMatch(/✗ Kafka: connecting failed \(127\.0\.0\.1:1\)/)
     expect(stdout).not.toContain('✓ topics')

@@ -18,7 +18,9 @@ describe('fa replay --dry-run', () => {
     expect(stdout).toContain('▶ connector-provisioning-failed → U01JANEDOE')
     expect(stdout).toContain('Connector failed to provision: orders-postgres-cdc')
     expect(stdout).toContain('Organization: Acme Logistics (org-1001)')
-    expect(stdout).toMatch(/✗ dead letter provisioning\.jsonl:13 connector-provisioning-failed: value is not valid JSON/)
+    expect(stdout).toMatch(
+      /✗ dead letter provisioning\.jsonl:13 connector-provisioning-failed: value is not valid JSON/,
+    )
     expect(stdout).toMatch(/23 records: 5 alerts, 5 dead letters, 1 filtered, 2 unassigned, 1 no-slack-user/)
     expect(stdout).not.toContain('\u001B[')
   })
@@ -26,10 +28,28 @@ describe('fa replay --dry-run', () => {
   it('--json prints only JSON Lines envelopes on stdout, the summary on stderr', async () => {
     const {code, stdout, stderr} = await runFa(['replay', fixture, '--dry-run', '--json'])
     expect(code).toBe(0)
-    const records = stdout.trimEnd().split('\n').map((line) => JSON.parse(line))
-    expect(records.map((r) => r.topic)).toEqual(['slack-messages', 'slack-messages', 'fa-dead-letters', 'fa-dead-letters', 'fa-dead-letters', 'slack-messages', 'slack-messages', 'fa-dead-letters', 'slack-messages', 'fa-dead-letters'])
+    const records = stdout
+      .trimEnd()
+      .split('\n')
+      .map((line) => JSON.parse(line))
+    expect(records.map((r) => r.topic)).toEqual([
+      'slack-messages',
+      'slack-messages',
+      'fa-dead-letters',
+      'fa-dead-letters',
+      'fa-dead-letters',
+      'slack-messages',
+      'slack-messages',
+      'fa-dead-letters',
+      'slack-messages',
+      'fa-dead-letters',
+    ])
     const malformed = records[2]
-    expect(malformed).toMatchObject({key: 'org-1004', value: '{oops', headers: {'fa-source-line': '13', 'fa-source-topic': 'data-notifications-pipeline'}})
+    expect(malformed).toMatchObject({
+      key: 'org-1004',
+      value: '{oops',
+      headers: {'fa-source-line': '13', 'fa-source-topic': 'data-notifications-pipeline'},
+    })
     expect(records[0].value).toMatchObject({channel: 'U01JANEDOE', alertId: records[0].key})
     expect(stderr).toMatch(/5 alerts, 5 dead letters/)
   })
@@ -106,14 +126,22 @@ describe('fa replay --dry-run', () => {
   })
 
   it('--workers wants a count of 1 or more, and a dry run', async () => {
-    expect((await runFa(['replay', fixture, '--dry-run', '--workers', '0'])).stderr).toMatch(/Expected an integer greater than or equal to 1/)
-    expect((await runFa(['replay', fixture, '--workers', '2'])).stderr).toMatch(/must be provided when using --workers: --dry-run/)
+    expect((await runFa(['replay', fixture, '--dry-run', '--workers', '0'])).stderr).toMatch(
+      /Expected an integer greater than or equal to 1/,
+    )
+    expect((await runFa(['replay', fixture, '--workers', '2'])).stderr).toMatch(
+      /must be provided when using --workers: --dry-run/,
+    )
   })
 
-  it.each([['1'], ['2']])('runs a user-defined alert type from a module named in the config (--workers %s)', async (workers) => {
-    const dir = tmp()
-    const config = path.join(dir, 'fa.config.yaml')
-    writeFileSync(path.join(dir, 'big-deal.mjs'), `
+  it.each([['1'], ['2']])(
+    'runs a user-defined alert type from a module named in the config (--workers %s)',
+    async (workers) => {
+      const dir = tmp()
+      const config = path.join(dir, 'fa.config.yaml')
+      writeFileSync(
+        path.join(dir, 'big-deal.mjs'),
+        `
 import {stream, md, assignments, slackUsers, assigneeContext} from ${JSON.stringify(path.join(root, 'dist/index.js'))}
 export default stream('big-deal', 'deals')
   .filter(({event}) => event.amount > 100000)
@@ -122,19 +150,33 @@ export default stream('big-deal', 'deals')
   .join(slackUsers, ({assignment}) => assignment.csdrEmail, 'slackUser', 'no-slack-user')
   .message(({event, key, assignment, slackUser}) => ({recipient: slackUser.slackUserId, header: 'Big deal', text: md\`\${key} signed \${event.amount}\`, context: [assigneeContext(assignment, key)]}))
   .to('slackMessages')
-`)
-    writeFileSync(config, 'alerts:\n  builtIn: []\n  modules: [./big-deal.mjs]\ntopics:\n  deals: crm-deals\n')
-    const events = path.join(dir, 'deals.jsonl')
-    const lines = readFileSync(fixture, 'utf8').trimEnd().split('\n').slice(0, 7)
-    lines.push('{"topic":"crm-deals","key":"org-1001","value":{"amount":250000}}', '{"topic":"crm-deals","key":"org-1001","value":{"amount":5}}')
-    writeFileSync(events, lines.join('\n'))
-    const {code, stdout, stderr} = await runFa(['replay', events, '--dry-run', '--json', '--config', config, '--workers', workers])
-    expect(stderr).toMatch(/big-deal\s+2\s+1\s+1/)
-    expect(code).toBe(0)
-    const alert = JSON.parse(stdout).value
-    expect(alert).toMatchObject({channel: 'U01JANEDOE', text: 'org-1001 signed 250000'})
-    expect(alert.blocks.at(-1).elements[0].text).toBe('Sent to Jane Doe as the account team member for org-1001.')
-  })
+`,
+      )
+      writeFileSync(config, 'alerts:\n  builtIn: []\n  modules: [./big-deal.mjs]\ntopics:\n  deals: crm-deals\n')
+      const events = path.join(dir, 'deals.jsonl')
+      const lines = readFileSync(fixture, 'utf8').trimEnd().split('\n').slice(0, 7)
+      lines.push(
+        '{"topic":"crm-deals","key":"org-1001","value":{"amount":250000}}',
+        '{"topic":"crm-deals","key":"org-1001","value":{"amount":5}}',
+      )
+      writeFileSync(events, lines.join('\n'))
+      const {code, stdout, stderr} = await runFa([
+        'replay',
+        events,
+        '--dry-run',
+        '--json',
+        '--config',
+        config,
+        '--workers',
+        workers,
+      ])
+      expect(stderr).toMatch(/big-deal\s+2\s+1\s+1/)
+      expect(code).toBe(0)
+      const alert = JSON.parse(stdout).value
+      expect(alert).toMatchObject({channel: 'U01JANEDOE', text: 'org-1001 signed 250000'})
+      expect(alert.blocks.at(-1).elements[0].text).toBe('Sent to Jane Doe as the account team member for org-1001.')
+    },
+  )
 
   it('names the bad key of a config file', async () => {
     const config = path.join(tmp(), 'fa.config.yaml')

@@ -7,11 +7,15 @@ import {root} from '../support/cli.js'
 
 /** Runs the built CLI with a hook that names every heavy client module it loads. */
 function heavyImports(args: string[]): {status: number | null; heavy: string[]; stdout: string} {
-  const result = spawnSync(process.execPath, ['--import', path.join(root, 'test/support/trace-heavy-imports.mjs'), path.join(root, 'bin/run.js'), ...args], {
-    cwd: root,
-    encoding: 'utf8',
-    env: {...process.env, NO_COLOR: '1'},
-  })
+  const result = spawnSync(
+    process.execPath,
+    ['--import', path.join(root, 'test/support/trace-heavy-imports.mjs'), path.join(root, 'bin/run.js'), ...args],
+    {
+      cwd: root,
+      encoding: 'utf8',
+      env: {...process.env, NO_COLOR: '1'},
+    },
+  )
   const heavy = [...result.stderr.matchAll(/^HEAVY-IMPORT (.+)$/gm)].map((m) => m[1]!)
   return {status: result.status, heavy, stdout: result.stdout}
 }
@@ -38,7 +42,11 @@ describe('start-up', () => {
   })
 
   it('the hook does see a heavy client when one is loaded', () => {
-    const result = spawnSync(process.execPath, ['--import', path.join(root, 'test/support/trace-heavy-imports.mjs'), '-e', 'import("kafkajs")'], {cwd: root, encoding: 'utf8'})
+    const result = spawnSync(
+      process.execPath,
+      ['--import', path.join(root, 'test/support/trace-heavy-imports.mjs'), '-e', 'import("kafkajs")'],
+      {cwd: root, encoding: 'utf8'},
+    )
     expect(result.stderr).toContain('HEAVY-IMPORT kafkajs')
   })
 })

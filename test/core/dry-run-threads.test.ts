@@ -15,9 +15,21 @@ afterAll(() => rmSync(dir, {recursive: true, force: true}))
 const line = (record: object) => JSON.stringify(record)
 const assignment = (org: string, email: string, topic = 'data-csdr-assignment') =>
   line({topic, key: org, value: {orgId: org, orgName: `${org} Inc.`, csdrEmail: email, csdrName: email.split('@')[0]}})
-const slackUser = (email: string, id: string) => line({topic: 'data-slack-users', key: email, value: {email, slackUserId: id}})
+const slackUser = (email: string, id: string) =>
+  line({topic: 'data-slack-users', key: email, value: {email, slackUserId: id}})
 const failure = (org: string, n: number) =>
-  line({topic: 'data-notifications-pipeline', key: org, value: {eventId: `evt-${n}`, orgId: org, connectorId: `lcc-${n}`, connectorName: `pg-${n}`, oldStatus: 'Provisioning', newStatus: 'Failed'}})
+  line({
+    topic: 'data-notifications-pipeline',
+    key: org,
+    value: {
+      eventId: `evt-${n}`,
+      orgId: org,
+      connectorId: `lcc-${n}`,
+      connectorName: `pg-${n}`,
+      oldStatus: 'Provisioning',
+      newStatus: 'Failed',
+    },
+  })
 
 /**
  * Tables that change all through the file: each round reassigns the orgs, adds and renames
@@ -39,7 +51,10 @@ function fixture(rounds: number): {head: string[]; body: string[]} {
       failure(org, n++),
       line({topic: 'data-csdr-assignment', key: org, value: null}),
       failure(org, n++),
-      assignment(org, `c${(round + 1) % 7}@example.com`).replace('"data-csdr-assignment"', '"data-csdr-\\u0061ssignment"'),
+      assignment(org, `c${(round + 1) % 7}@example.com`).replace(
+        '"data-csdr-assignment"',
+        '"data-csdr-\\u0061ssignment"',
+      ),
       failure(org, n++),
       line({topic: 'data-csdr-assignment', key: 'org-x', value: {orgId: 'org-x'}}),
       line({topic: 'data-notifications-pipeline', key: org, value: '{oops'}),
@@ -52,7 +67,14 @@ async function dryRun(file: string, count: number, chunkBytes: number) {
   const loaded = await loadConfig(undefined, {})
   const out = new GoldenLines()
   try {
-    const summary = await replayDryRun({files: [file], topology: await buildTopology(loaded), format: {kind: 'json'}, out, threads: {config: loaded, count}, chunkBytes})
+    const summary = await replayDryRun({
+      files: [file],
+      topology: await buildTopology(loaded),
+      format: {kind: 'json'},
+      out,
+      threads: {config: loaded, count},
+      chunkBytes,
+    })
     return {lines: out.lines, summary: summary.toJSON()}
   } catch (error) {
     return {lines: out.lines, error: (error as Error).message}
@@ -70,7 +92,9 @@ describe('replay --dry-run on several threads', () => {
   it('produces what one thread does, record for record, with the same counts', async () => {
     const one = await dryRun(file, 1, chunkBytes)
     // Table changes decide what the events come to: alerts to several users, and drops.
-    const channels = new Set(one.lines.filter((l) => l.includes('"slack-messages"')).map((l) => JSON.parse(l).value.channel))
+    const channels = new Set(
+      one.lines.filter((l) => l.includes('"slack-messages"')).map((l) => JSON.parse(l).value.channel),
+    )
     expect(channels.size).toBeGreaterThan(5)
     expect(JSON.stringify(one.summary)).toMatch(/"unassigned":\d+/)
     expect(JSON.stringify(one.summary)).toMatch(/"no-slack-user":\d+/)
@@ -84,7 +108,12 @@ describe('replay --dry-run on several threads', () => {
 
   it('stops at a bad line a helper met, after writing what came before it', async () => {
     const bad = path.join(dir, 'bad-line.jsonl')
-    const lines = [...head, ...body.slice(0, 200), '{"topic": "data-notifications-pipeline", "key": ', ...body.slice(200)]
+    const lines = [
+      ...head,
+      ...body.slice(0, 200),
+      '{"topic": "data-notifications-pipeline", "key": ',
+      ...body.slice(200),
+    ]
     writeFileSync(bad, lines.join('\n') + '\n')
     const one = await dryRun(bad, 1, chunkBytes)
     expect(one.error).toMatch(`${bad}:203: not valid JSON: `)

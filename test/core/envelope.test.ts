@@ -17,7 +17,11 @@ describe('record envelope', () => {
     expect(parse('{"topic":"t","value":"{oops"}').value).toBe('{oops')
     expect(parse('{"topic":"t","key":null,"value":null}')).toMatchObject({key: null, value: null, headers: {}})
     expect(parse('{"topic":"t"}')).toMatchObject({key: null, value: null})
-    expect(parse('{"topic":"t","value":[1],"headers":{"h":"v"},"timestamp":"2026-11-24T10:00:00Z"}')).toMatchObject({value: [1], headers: {h: 'v'}, timestamp: '2026-11-24T10:00:00Z'})
+    expect(parse('{"topic":"t","value":[1],"headers":{"h":"v"},"timestamp":"2026-11-24T10:00:00Z"}')).toMatchObject({
+      value: [1],
+      headers: {h: 'v'},
+      timestamp: '2026-11-24T10:00:00Z',
+    })
   })
 
   it.each([
@@ -36,7 +40,11 @@ describe('record envelope', () => {
   })
 
   it('writes raw bytes back as a UTF-8 string and leaves out empty parts', () => {
-    expect(toEnvelope({topic: 't', key: 'k', value: Buffer.from('{oops'), headers: {}, origin})).toEqual({topic: 't', key: 'k', value: '{oops'})
+    expect(toEnvelope({topic: 't', key: 'k', value: Buffer.from('{oops'), headers: {}, origin})).toEqual({
+      topic: 't',
+      key: 'k',
+      value: '{oops',
+    })
   })
 })
 
@@ -46,22 +54,30 @@ describe('the envelope fast path', () => {
     fc.constant(undefined),
     fc.jsonValue({maxDepth: 2}),
     fc.constantFrom('', 't', '2026-11-24T10:00:00Z', '2026-11-24T10:00:00+01:00', '2026-02-30T10:00:00Z', 'yesterday'),
-    fc.dictionary(fc.string({maxLength: 3}), fc.oneof(fc.string({maxLength: 3}), fc.integer(), fc.constant(null)), {maxKeys: 3}),
+    fc.dictionary(fc.string({maxLength: 3}), fc.oneof(fc.string({maxLength: 3}), fc.integer(), fc.constant(null)), {
+      maxKeys: 3,
+    }),
   )
 
   it('accepts exactly what the schema accepts, with the same record', () => {
     fc.assert(
-      fc.property(fc.record({topic: json, key: json, value: json, headers: json, timestamp: json, other: json}, {requiredKeys: []}), (input) => {
-        const fromJson = JSON.parse(JSON.stringify(input)) as object
-        const schema = envelopeSchema.safeParse(fromJson)
-        expect(isPlainEnvelope(fromJson)).toBe(schema.success)
-        const parsed = parseEnvelopeLine(JSON.stringify(fromJson), origin)
-        expect(parsed.ok).toBe(schema.success)
-        if (parsed.ok && schema.success) {
-          const {key = null, value = null, headers = {}, ...rest} = schema.data
-          expect(parsed.record).toEqual({...rest, key, value, headers, origin})
-        }
-      }),
+      fc.property(
+        fc.record(
+          {topic: json, key: json, value: json, headers: json, timestamp: json, other: json},
+          {requiredKeys: []},
+        ),
+        (input) => {
+          const fromJson = JSON.parse(JSON.stringify(input)) as object
+          const schema = envelopeSchema.safeParse(fromJson)
+          expect(isPlainEnvelope(fromJson)).toBe(schema.success)
+          const parsed = parseEnvelopeLine(JSON.stringify(fromJson), origin)
+          expect(parsed.ok).toBe(schema.success)
+          if (parsed.ok && schema.success) {
+            const {key = null, value = null, headers = {}, ...rest} = schema.data
+            expect(parsed.record).toEqual({...rest, key, value, headers, origin})
+          }
+        },
+      ),
       {numRuns: 2000},
     )
   })

@@ -46,7 +46,13 @@ describe('connector-provisioning-failed', () => {
 
   it('ends the small print with one full stop, also after an org name that has its own', () => {
     const context = (orgName: string) => {
-      const message = alertOf(run(assignment('org-1', 'jane@example.com', {orgName, csdrName: 'Jane'}), slackUser('jane@example.com', 'U1'), failure('org-1', {eventId: 'evt-9'})))
+      const message = alertOf(
+        run(
+          assignment('org-1', 'jane@example.com', {orgName, csdrName: 'Jane'}),
+          slackUser('jane@example.com', 'U1'),
+          failure('org-1', {eventId: 'evt-9'}),
+        ),
+      )
       return (message.blocks.at(-1) as unknown as {elements: Array<{text: string}>}).elements[0]!.text
     }
     expect(context('Acme Inc.')).toBe('Sent to Jane as the account team member for Acme Inc. Event evt-9.')
@@ -58,11 +64,16 @@ describe('connector-provisioning-failed', () => {
   })
 
   it.each(['Running', 'Provisioned', '', undefined])('filters oldStatus %s', (oldStatus) => {
-    expect(run(...seeded, failure('org-1', {oldStatus}))).toEqual([{kind: 'dropped', pipeline: 'connector-provisioning-failed', reason: 'filtered'}])
+    expect(run(...seeded, failure('org-1', {oldStatus}))).toEqual([
+      {kind: 'dropped', pipeline: 'connector-provisioning-failed', reason: 'filtered'},
+    ])
   })
 
   it('filters before validating: a non-provisioning event without connectorId is not an error', () => {
-    expect(run(...seeded, failure('org-1', {oldStatus: 'Running', connectorId: undefined}))[0]).toMatchObject({kind: 'dropped', reason: 'filtered'})
+    expect(run(...seeded, failure('org-1', {oldStatus: 'Running', connectorId: undefined}))[0]).toMatchObject({
+      kind: 'dropped',
+      reason: 'filtered',
+    })
   })
 
   it('takes the org from the record key, else from value.orgId', () => {
@@ -87,7 +98,9 @@ describe('connector-provisioning-failed', () => {
     [null, /tombstone/],
     [new Uint8Array([0xff, 0xfe]), /not valid JSON/],
   ])('dead-letters value %s', (value, reason) => {
-    expect(deadLetterReason(run(...seeded, rec('data-notifications-pipeline', 'org-1', value as never)))).toMatch(reason)
+    expect(deadLetterReason(run(...seeded, rec('data-notifications-pipeline', 'org-1', value as never)))).toMatch(
+      reason,
+    )
   })
 
   it('accepts a JSON object given as raw bytes', () => {
@@ -97,14 +110,20 @@ describe('connector-provisioning-failed', () => {
 
   it('drops unassigned orgs and CSDRs without a Slack user', () => {
     expect(run(...seeded, failure('org-2', {}))[0]).toMatchObject({kind: 'dropped', reason: 'unassigned'})
-    expect(run(assignment('org-1', 'nobody@example.com'), slackUser('jane@example.com', 'U1'), failure('org-1', {}))[0]).toMatchObject({
+    expect(
+      run(assignment('org-1', 'nobody@example.com'), slackUser('jane@example.com', 'U1'), failure('org-1', {}))[0],
+    ).toMatchObject({
       kind: 'dropped',
       reason: 'no-slack-user',
     })
   })
 
   it('matches emails case-insensitively and ignoring surrounding whitespace, on both sides', () => {
-    expect(alertOf(run(assignment('org-1', '  Jane@Example.COM '), slackUser(' JANE@example.com', 'U1'), failure('org-1', {}))).channel).toBe('U1')
+    expect(
+      alertOf(
+        run(assignment('org-1', '  Jane@Example.COM '), slackUser(' JANE@example.com', 'U1'), failure('org-1', {})),
+      ).channel,
+    ).toBe('U1')
     const keyless = {...slackUser('x', 'U9'), key: null, value: {email: 'Jane@Example.com ', slackUserId: 'U9'}}
     expect(alertOf(run(assignment('org-1', 'jane@example.com'), keyless, failure('org-1', {}))).channel).toBe('U9')
   })
@@ -124,7 +143,11 @@ describe('connector-provisioning-failed', () => {
       assignment('org-1', 'bob@example.com'),
       failure('org-1', {}),
     ].map((record) => core.process(record, tables))
-    const events = outcomes.filter((o) => o[0]?.kind !== 'table').map((o) => (o[0]!.kind === 'alert' ? (o[0]!.output.value as any).channel : o[0]!.kind === 'dropped' ? o[0]!.reason : '?'))
+    const events = outcomes
+      .filter((o) => o[0]?.kind !== 'table')
+      .map((o) =>
+        o[0]!.kind === 'alert' ? (o[0]!.output.value as any).channel : o[0]!.kind === 'dropped' ? o[0]!.reason : '?',
+      )
     expect(events).toEqual(['U1', 'U2', 'unassigned', 'no-slack-user'])
   })
 
@@ -155,7 +178,11 @@ describe('connector-provisioning-failed', () => {
     if (outcome?.kind !== 'alert') throw new Error('expected an alert')
     expect(outcome.output.topic).toBe('slack-messages')
     expect(outcome.output.key).toBe(outcome.alertId)
-    expect(outcome.output.headers).toMatchObject({[Header.alertId]: outcome.alertId, [Header.sourceTopic]: 'data-notifications-pipeline', [Header.sourceFile]: 'test.jsonl'})
+    expect(outcome.output.headers).toMatchObject({
+      [Header.alertId]: outcome.alertId,
+      [Header.sourceTopic]: 'data-notifications-pipeline',
+      [Header.sourceFile]: 'test.jsonl',
+    })
     expect((outcome.output.value as any).alertId).toBe(outcome.alertId)
   })
 })
@@ -165,7 +192,12 @@ describe('dead letters', () => {
     const source = rec('data-notifications-pipeline', 'org-1', '{oops', {trace: 'abc'})
     const [outcome] = run(source)
     if (outcome?.kind !== 'dead-letter') throw new Error('expected a dead letter')
-    expect(outcome.output).toMatchObject({topic: 'fa-dead-letters', key: 'org-1', value: '{oops', timestamp: source.timestamp})
+    expect(outcome.output).toMatchObject({
+      topic: 'fa-dead-letters',
+      key: 'org-1',
+      value: '{oops',
+      timestamp: source.timestamp,
+    })
     expect(outcome.output.headers).toMatchObject({
       trace: 'abc',
       [Header.error]: expect.stringMatching(/not valid JSON/),
@@ -176,9 +208,15 @@ describe('dead letters', () => {
   })
 
   it('carry Kafka partition and offset for Kafka records', () => {
-    const source = {...rec('data-notifications-pipeline', 'org-1', '{'), origin: {kind: 'kafka' as const, partition: 2, offset: '41'}}
+    const source = {
+      ...rec('data-notifications-pipeline', 'org-1', '{'),
+      origin: {kind: 'kafka' as const, partition: 2, offset: '41'},
+    }
     const [outcome] = run(source)
-    expect(outcome?.kind === 'dead-letter' && outcome.output.headers).toMatchObject({[Header.sourcePartition]: '2', [Header.sourceOffset]: '41'})
+    expect(outcome?.kind === 'dead-letter' && outcome.output.headers).toMatchObject({
+      [Header.sourcePartition]: '2',
+      [Header.sourceOffset]: '41',
+    })
   })
 
   it('catch bad table records', () => {
@@ -188,7 +226,13 @@ describe('dead letters', () => {
   })
 
   it('catch a failing alert type without stopping the others', () => {
-    const broken = {...builtInAlerts[0]!, name: 'broken', message: () => { throw new Error('kaput') }}
+    const broken = {
+      ...builtInAlerts[0]!,
+      name: 'broken',
+      message: () => {
+        throw new Error('kaput')
+      },
+    }
     const core = new Topology([broken, {...builtInAlerts[0]!, name: 'fine'}], defaultTopics)
     const tables = new TableStore()
     for (const record of seeded) core.process(record, tables)
@@ -200,18 +244,32 @@ describe('dead letters', () => {
 
 describe('onboarding-started', () => {
   it('DMs the account owner about a new customer', () => {
-    const event = rec('data-onboarding-events', 'org-1', {eventId: 'onb-1', orgId: 'org-1', orgName: 'Acme', eventType: 'onboarding_started', startedAt: '2026-11-24T10:00:00Z', plan: 'Standard'})
+    const event = rec('data-onboarding-events', 'org-1', {
+      eventId: 'onb-1',
+      orgId: 'org-1',
+      orgName: 'Acme',
+      eventType: 'onboarding_started',
+      startedAt: '2026-11-24T10:00:00Z',
+      plan: 'Standard',
+    })
     const message = alertOf(run(...seeded, event))
     expect(message.channel).toBe('U1')
     expect(message.text).toContain('Acme')
     expect(message.text).toContain('Standard')
-    expect(run(...seeded, {...event, value: {...(event.value as object), eventType: 'other'}})[0]).toMatchObject({kind: 'dropped', reason: 'filtered'})
+    expect(run(...seeded, {...event, value: {...(event.value as object), eventType: 'other'}})[0]).toMatchObject({
+      kind: 'dropped',
+      reason: 'filtered',
+    })
   })
 })
 
 describe('topology', () => {
   it('resolves renamed topics from the config', () => {
-    const core = new Topology([...builtInAlerts], {...defaultTopics, notifications: 'staging.notifications', slackMessages: 'staging.slack'})
+    const core = new Topology([...builtInAlerts], {
+      ...defaultTopics,
+      notifications: 'staging.notifications',
+      slackMessages: 'staging.slack',
+    })
     expect(core.sourceTopics).toContain('staging.notifications')
     const tables = new TableStore()
     for (const record of seeded) core.process(record, tables)

@@ -43,7 +43,12 @@ describe('fa enrich --follow --exactly-once across a broker restart', () => {
     const connect = async (): Promise<Producer> => {
       // Idempotent: a send retried while the broker comes back must not write events twice, or
       // their alerts would be doubled too and fa blamed for it.
-      const producer = kafka().producer({createPartitioner: Partitioners.DefaultPartitioner, allowAutoTopicCreation: false, idempotent: true, maxInFlightRequests: 1})
+      const producer = kafka().producer({
+        createPartitioner: Partitioners.DefaultPartitioner,
+        allowAutoTopicCreation: false,
+        idempotent: true,
+        maxInFlightRequests: 1,
+      })
       await producer.connect()
       return producer
     }
@@ -51,21 +56,39 @@ describe('fa enrich --follow --exactly-once across a broker restart', () => {
     const sendEvents = async (producer: Producer, n: number) => {
       const messages = Array.from({length: n}, () => {
         const i = sent++
-        return {key: `org-${i % 5}`, value: JSON.stringify({eventId: `evt-${i}`, orgId: `org-${i % 5}`, connectorId: `lcc-${i}`, oldStatus: 'Provisioning'})}
+        return {
+          key: `org-${i % 5}`,
+          value: JSON.stringify({
+            eventId: `evt-${i}`,
+            orgId: `org-${i % 5}`,
+            connectorId: `lcc-${i}`,
+            oldStatus: 'Provisioning',
+          }),
+        }
       })
       await producer.send({topic: cfg.topics.notifications, acks: -1, messages})
     }
 
     let producer = await connect()
-    await producer.send({topic: cfg.topics.slackUsers, acks: -1, messages: [{key: 'c@example.com', value: JSON.stringify({email: 'c@example.com', slackUserId: 'UC'})}]})
+    await producer.send({
+      topic: cfg.topics.slackUsers,
+      acks: -1,
+      messages: [{key: 'c@example.com', value: JSON.stringify({email: 'c@example.com', slackUserId: 'UC'})}],
+    })
     await producer.send({
       topic: cfg.topics.assignments,
       acks: -1,
-      messages: Array.from({length: 5}, (_, i) => ({key: `org-${i}`, value: JSON.stringify({orgId: `org-${i}`, csdrEmail: 'c@example.com'})})),
+      messages: Array.from({length: 5}, (_, i) => ({
+        key: `org-${i}`,
+        value: JSON.stringify({orgId: `org-${i}`, csdrEmail: 'c@example.com'}),
+      })),
     })
     await sendEvents(producer, 200)
 
-    fa = startFa(['enrich', '--follow', '--exactly-once', '--instance', 'restart', '-c', cfg.file, '--group', `${cfg.prefix}g`], env)
+    fa = startFa(
+      ['enrich', '--follow', '--exactly-once', '--instance', 'restart', '-c', cfg.file, '--group', `${cfg.prefix}g`],
+      env,
+    )
     await fa.waitForLog((l) => l.msg === 'joined the group')
     await sleep(1_000)
     await producer.disconnect()
@@ -83,7 +106,8 @@ describe('fa enrich --follow --exactly-once across a broker restart', () => {
     expect(await readToEnd(kafka(), [cfg.topics.notifications])).toHaveLength(sent)
     // Everything arrives, once, while the same process keeps running.
     const deadline = Date.now() + 90_000
-    const distinct = (records: Array<{headers: Record<string, string>}>) => new Set(records.map((a) => a.headers['fa-alert-id'])).size
+    const distinct = (records: Array<{headers: Record<string, string>}>) =>
+      new Set(records.map((a) => a.headers['fa-alert-id'])).size
     let alerts = await readToEnd(kafka(), [cfg.topics.slackMessages])
     while (distinct(alerts) < sent && Date.now() < deadline) {
       await sleep(1_000)
@@ -92,8 +116,16 @@ describe('fa enrich --follow --exactly-once across a broker restart', () => {
     expect(fa.child.exitCode).toBeNull()
     expect(distinct(alerts)).toBe(sent)
     // On a failure, what fa logged says which partition was read twice and why.
-    const story = fa.logs.filter((l) => l.level !== 'debug' && !/ECONNREFUSED|seed broker|Connection error/.test(String(l.msg)))
-    expect(alerts, story.map((l) => JSON.stringify(l)).join('\n').slice(-8000)).toHaveLength(sent)
+    const story = fa.logs.filter(
+      (l) => l.level !== 'debug' && !/ECONNREFUSED|seed broker|Connection error/.test(String(l.msg)),
+    )
+    expect(
+      alerts,
+      story
+        .map((l) => JSON.stringify(l))
+        .join('\n')
+        .slice(-8000),
+    ).toHaveLength(sent)
     // The outage was noticed and logged, as warnings, not as a crash.
     expect(fa.logs.some((l) => l.level === 'warn')).toBe(true)
 

@@ -6,7 +6,13 @@ import {afterAll, beforeAll, expect, inject, it} from 'vitest'
 
 import {silenceKafkajsTimeoutWarning} from '../../src/lib/kafka/node-warnings.js'
 import {eventIdFor} from '../../src/lib/produce/producer.js'
-import {startBigQueryServer, type BigQueryServer, type Field, type QueryResult, type SentParam} from '../support/bigquery-server.js'
+import {
+  startBigQueryServer,
+  type BigQueryServer,
+  type Field,
+  type QueryResult,
+  type SentParam,
+} from '../support/bigquery-server.js'
 import {runFa, type CliResult} from '../support/cli.js'
 import {fastKafkaEnv, prefixedConfig, readToEnd} from '../support/fa-process.js'
 import {startSlackServer, type SlackServer} from '../support/slack-server.js'
@@ -42,13 +48,20 @@ const starts = Array.from({length: 6}, (_, i) => ({
   region: 'eu-west',
   started_at: new Date(Date.UTC(2024, 4, 1, 10, i * 10)),
 }))
-const owners = {ada: {email: 'ada@example.com', slackUserId: 'U0ADA'}, bo: {email: 'Bo@Example.com', slackUserId: 'U0BO'}}
+const owners = {
+  ada: {email: 'ada@example.com', slackUserId: 'U0ADA'},
+  bo: {email: 'Bo@Example.com', slackUserId: 'U0BO'},
+}
 const ownerOf = (orgId: string) => (Number(orgId.slice(4)) % 2 ? owners.ada : owners.bo)
 
 function onboardingTable(_sql: string, params: Record<string, SentParam>): QueryResult {
   const since = Date.parse(params.since!.value)
   const until = Date.parse(params.until!.value)
-  return {schema, rows: starts.filter((r) => r.started_at.getTime() >= since && r.started_at.getTime() < until), bytesProcessed: 1_000_000}
+  return {
+    schema,
+    rows: starts.filter((r) => r.started_at.getTime() >= since && r.started_at.getTime() < until),
+    bytesProcessed: 1_000_000,
+  }
 }
 
 const ok = (result: CliResult, what: string) => {
@@ -72,23 +85,45 @@ it('produce twice over overlapping windows, enrich, send: one onboarding alert p
       '',
     ].join('\n'),
   )
-  const env = {...fastKafkaEnv, ...bigquery.env, FA_LOCK_DIR: `${cfg.file}.locks`, SLACK_BOT_TOKEN: slack.token, FA_LOG_FORMAT: 'json', FA_LOG_LEVEL: 'warn'}
+  const env = {
+    ...fastKafkaEnv,
+    ...bigquery.env,
+    FA_LOCK_DIR: `${cfg.file}.locks`,
+    SLACK_BOT_TOKEN: slack.token,
+    FA_LOG_FORMAT: 'json',
+    FA_LOG_LEVEL: 'warn',
+  }
   const fa = (args: string[]) => runFa([...args, '-c', cfg.file], {env})
   ok(await fa(['topics', 'create', '--json']), 'topics create')
 
   // The tables: who owns each org, and their Slack users (emails match case-insensitively).
-  const producer = kafka.producer({createPartitioner: Partitioners.DefaultPartitioner, idempotent: true, maxInFlightRequests: 1})
+  const producer = kafka.producer({
+    createPartitioner: Partitioners.DefaultPartitioner,
+    idempotent: true,
+    maxInFlightRequests: 1,
+  })
   await producer.connect()
   try {
     await producer.send({
       topic: cfg.topics.assignments,
       acks: -1,
-      messages: starts.map((row) => ({key: row.org_id, value: JSON.stringify({orgId: row.org_id, orgName: row.org_name, csdrEmail: ownerOf(row.org_id).email, csdrName: 'CSDR'})})),
+      messages: starts.map((row) => ({
+        key: row.org_id,
+        value: JSON.stringify({
+          orgId: row.org_id,
+          orgName: row.org_name,
+          csdrEmail: ownerOf(row.org_id).email,
+          csdrName: 'CSDR',
+        }),
+      })),
     })
     await producer.send({
       topic: cfg.topics.slackUsers,
       acks: -1,
-      messages: Object.values(owners).map((o) => ({key: o.email.toLowerCase(), value: JSON.stringify({email: o.email.toLowerCase(), slackUserId: o.slackUserId})})),
+      messages: Object.values(owners).map((o) => ({
+        key: o.email.toLowerCase(),
+        value: JSON.stringify({email: o.email.toLowerCase(), slackUserId: o.slackUserId}),
+      })),
     })
   } finally {
     await producer.disconnect()
@@ -96,8 +131,34 @@ it('produce twice over overlapping windows, enrich, send: one onboarding alert p
 
   // Two cron runs whose windows overlap: org-3 and org-4 are produced twice.
   bigquery.setHandler(onboardingTable)
-  const first = JSON.parse(ok(await fa(['produce', 'onboarding', '--since', '2024-05-01T10:00:00Z', '--until', '2024-05-01T10:40:00Z', '--json']), 'produce 1').stdout)
-  const second = JSON.parse(ok(await fa(['produce', 'onboarding', '--since', '2024-05-01T10:20:00Z', '--until', '2024-05-01T11:00:00Z', '--json']), 'produce 2').stdout)
+  const first = JSON.parse(
+    ok(
+      await fa([
+        'produce',
+        'onboarding',
+        '--since',
+        '2024-05-01T10:00:00Z',
+        '--until',
+        '2024-05-01T10:40:00Z',
+        '--json',
+      ]),
+      'produce 1',
+    ).stdout,
+  )
+  const second = JSON.parse(
+    ok(
+      await fa([
+        'produce',
+        'onboarding',
+        '--since',
+        '2024-05-01T10:20:00Z',
+        '--until',
+        '2024-05-01T11:00:00Z',
+        '--json',
+      ]),
+      'produce 2',
+    ).stdout,
+  )
   expect([first.events, second.events]).toEqual([4, 4])
   const events = await readToEnd(kafka, [cfg.topics.onboarding])
   expect(events).toHaveLength(8)
@@ -115,7 +176,9 @@ it('produce twice over overlapping windows, enrich, send: one onboarding alert p
     const posts = slack.posts.filter((p) => p.text?.includes(row.org_name))
     expect(posts, row.org_id).toHaveLength(1)
     expect(posts[0]!.requested).toBe(ownerOf(row.org_id).slackUserId)
-    expect(JSON.stringify(posts[0]!.blocks)).toContain(eventIdFor('onboarding', [row.org_id, row.started_at.toISOString()]))
+    expect(JSON.stringify(posts[0]!.blocks)).toContain(
+      eventIdFor('onboarding', [row.org_id, row.started_at.toISOString()]),
+    )
   }
 
   // A second send (cron again) posts nothing more.

@@ -16,7 +16,14 @@ import {GoldenLines} from '../../src/lib/output/golden.js'
 import {buildTopology} from '../../src/lib/pipeline/build.js'
 import {replayDryRun} from '../../src/lib/replay/dry-run.js'
 import {root, runFa} from '../support/cli.js'
-import {prefixedConfig, readToEnd, runningProcesses, startFa, type ReadRecord, type TestConfig} from '../support/fa-process.js'
+import {
+  prefixedConfig,
+  readToEnd,
+  runningProcesses,
+  startFa,
+  type ReadRecord,
+  type TestConfig,
+} from '../support/fa-process.js'
 
 silenceKafkajsTimeoutWarning()
 
@@ -31,7 +38,12 @@ let producer: Producer
 const running = runningProcesses()
 
 beforeAll(async () => {
-  producer = kafka.producer({createPartitioner: Partitioners.DefaultPartitioner, allowAutoTopicCreation: false, idempotent: true, maxInFlightRequests: 1})
+  producer = kafka.producer({
+    createPartitioner: Partitioners.DefaultPartitioner,
+    allowAutoTopicCreation: false,
+    idempotent: true,
+    maxInFlightRequests: 1,
+  })
   await producer.connect()
 })
 
@@ -55,7 +67,11 @@ async function keepForever(topics: string[]): Promise<void> {
   try {
     await admin.alterConfigs({
       validateOnly: false,
-      resources: topics.map((name) => ({type: ConfigResourceTypes.TOPIC, name, configEntries: [{name: 'retention.ms', value: '-1'}]})),
+      resources: topics.map((name) => ({
+        type: ConfigResourceTypes.TOPIC,
+        name,
+        configEntries: [{name: 'retention.ms', value: '-1'}],
+      })),
     })
   } finally {
     await admin.disconnect()
@@ -66,7 +82,9 @@ const send = (topic: string, messages: Message[]) => producer.send({topic, acks:
 
 /** The fixture with its table records first (in file order), then its events: "tables loaded before the events". */
 function tablesFirst(): string {
-  const lines = readFileSync(fixture, 'utf8').split('\n').filter((l) => l.trim())
+  const lines = readFileSync(fixture, 'utf8')
+    .split('\n')
+    .filter((l) => l.trim())
   const isTable = (l: string) => /"topic":"data-(csdr-assignment|slack-users)"/.test(l)
   const file = path.join(mkdtempSync(path.join(tmpdir(), 'fa-enrich-test-')), 'provisioning.jsonl')
   writeFileSync(file, [...lines.filter(isTable), ...lines.filter((l) => !isTable(l))].join('\n') + '\n')
@@ -74,10 +92,14 @@ function tablesFirst(): string {
 }
 
 /** A produced record in comparable form: real topic names without the test prefix, no source position. */
-function comparable(record: {topic: string; key: string | null; value: unknown; headers?: Record<string, string>; timestamp?: string}, prefix = '') {
+function comparable(
+  record: {topic: string; key: string | null; value: unknown; headers?: Record<string, string>; timestamp?: string},
+  prefix = '',
+) {
   const strip = (topic: string) => (topic.startsWith(prefix) ? topic.slice(prefix.length) : topic)
   const headers = {...record.headers}
-  for (const name of ['fa-source-file', 'fa-source-line', 'fa-source-partition', 'fa-source-offset']) delete headers[name]
+  for (const name of ['fa-source-file', 'fa-source-line', 'fa-source-partition', 'fa-source-offset'])
+    delete headers[name]
   if (headers['fa-source-topic']) headers['fa-source-topic'] = strip(headers['fa-source-topic'])
   let value = record.value
   if (typeof value === 'string') {
@@ -87,7 +109,13 @@ function comparable(record: {topic: string; key: string | null; value: unknown; 
       // raw bytes stay a string
     }
   }
-  return {topic: strip(record.topic), key: record.key, value, headers, timestamp: record.timestamp ? new Date(record.timestamp).toISOString() : undefined}
+  return {
+    topic: strip(record.topic),
+    key: record.key,
+    value,
+    headers,
+    timestamp: record.timestamp ? new Date(record.timestamp).toISOString() : undefined,
+  }
 }
 
 const sortJson = <T>(items: T[]) => items.map((i) => JSON.stringify(i)).sort()
@@ -101,7 +129,10 @@ describe('fa enrich (cron mode)', () => {
 
     const dry = await runFa(['replay', file, '--dry-run', '--json'], {env})
     expect(dry.code, dry.stderr).toBe(0)
-    const expected = dry.stdout.trim().split('\n').map((line) => comparable(JSON.parse(line)))
+    const expected = dry.stdout
+      .trim()
+      .split('\n')
+      .map((line) => comparable(JSON.parse(line)))
     expect(expected.length).toBeGreaterThan(5)
 
     // Produce every record in file order (tables first) to the prefixed topics.
@@ -124,19 +155,29 @@ describe('fa enrich (cron mode)', () => {
 
     // The summary counts what the dry run counts, pipeline by pipeline.
     const {config} = await loadConfig(undefined, {})
-    const drySummary = await replayDryRun({files: [file], topology: await buildTopology({config, file: null, dir: root}), format: {kind: 'json'}, out: new GoldenLines()})
+    const drySummary = await replayDryRun({
+      files: [file],
+      topology: await buildTopology({config, file: null, dir: root}),
+      format: {kind: 'json'},
+      out: new GoldenLines(),
+    })
     expect(summary.pipelines).toEqual(drySummary.pipelines)
     expect(summary).toMatchObject({guarantee: 'at-least-once', stoppedBy: 'end', follow: false, lag: {total: 0}})
-    expect(summary.tables.map((t: {table: string; rows: number}) => [t.table, t.rows]).sort()).toEqual([['assignments', 3], ['slack-users', 3]])
+    expect(summary.tables.map((t: {table: string; rows: number}) => [t.table, t.rows]).sort()).toEqual([
+      ['assignments', 3],
+      ['slack-users', 3],
+    ])
 
     // Malformed records are dead letters that say why.
     const reasons = outputs.filter((r) => r.topic === cfg.topics.deadLetters).map((r) => r.headers['fa-error'])
-    expect(reasons).toEqual(expect.arrayContaining([
-      expect.stringMatching(/^value is not valid JSON/),
-      'value is JSON array, expected a JSON object',
-      'connectorId: must be a non-empty string',
-      expect.stringMatching(/^table assignments: csdrEmail/),
-    ]))
+    expect(reasons).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^value is not valid JSON/),
+        'value is JSON array, expected a JSON object',
+        'connectorId: must be a non-empty string',
+        expect.stringMatching(/^table assignments: csdrEmail/),
+      ]),
+    )
 
     // A second cron run finds nothing new and writes nothing.
     const again = await runFa(['enrich', '-c', cfg.file, '--group', `${cfg.prefix}g`, '--json'], {env})
@@ -160,11 +201,24 @@ describe('fa enrich (cron mode)', () => {
 describe('fa enrich --follow', () => {
   const event = (orgId: string, eventId: string) => ({
     key: orgId,
-    value: JSON.stringify({eventId, orgId, connectorId: `lcc-${eventId}`, connectorName: 'orders-cdc', connectorType: 'PostgresCdcSource', oldStatus: 'Provisioning', newStatus: 'Failed', errorMessage: 'boom'}),
+    value: JSON.stringify({
+      eventId,
+      orgId,
+      connectorId: `lcc-${eventId}`,
+      connectorName: 'orders-cdc',
+      connectorType: 'PostgresCdcSource',
+      oldStatus: 'Provisioning',
+      newStatus: 'Failed',
+      errorMessage: 'boom',
+    }),
   })
 
   /** Polls the output topics until `match` finds a record (the stream is eventually consistent with the tables). */
-  async function waitForOutput(cfg: TestConfig, match: (r: ReadRecord) => boolean, timeoutMs = 20_000): Promise<ReadRecord> {
+  async function waitForOutput(
+    cfg: TestConfig,
+    match: (r: ReadRecord) => boolean,
+    timeoutMs = 20_000,
+  ): Promise<ReadRecord> {
     const deadline = Date.now() + timeoutMs
     for (;;) {
       const found = (await readToEnd(kafka, [cfg.topics.slackMessages, cfg.topics.deadLetters])).find(match)
@@ -174,7 +228,8 @@ describe('fa enrich --follow', () => {
     }
   }
   const channelOf = (r: ReadRecord) => (JSON.parse(r.value!) as {channel: string}).channel
-  const forEvent = (eventId: string) => (r: ReadRecord) => r.topic.endsWith('slack-messages') && r.value!.includes(`Event ${eventId}.`)
+  const forEvent = (eventId: string) => (r: ReadRecord) =>
+    r.topic.endsWith('slack-messages') && r.value!.includes(`Event ${eventId}.`)
 
   it('applies table upserts and tombstones that arrive while it runs, dead-letters malformed records, stops on SIGTERM', async () => {
     const cfg = prefixedConfig('enrich-follow')
@@ -183,7 +238,9 @@ describe('fa enrich --follow', () => {
       {key: 'ann@example.com', value: JSON.stringify({email: 'ann@example.com', slackUserId: 'UANN'})},
       {key: 'bob@example.com', value: JSON.stringify({email: 'bob@example.com', slackUserId: 'UBOB'})},
     ])
-    await send(cfg.topics.assignments, [{key: 'org-a', value: JSON.stringify({orgId: 'org-a', orgName: 'A Corp', csdrEmail: 'ann@example.com'})}])
+    await send(cfg.topics.assignments, [
+      {key: 'org-a', value: JSON.stringify({orgId: 'org-a', orgName: 'A Corp', csdrEmail: 'ann@example.com'})},
+    ])
 
     const fa = startFa(['enrich', '--follow', '-c', cfg.file, '--group', `${cfg.prefix}g`, '--json'], env)
     running.add(fa)
@@ -193,7 +250,9 @@ describe('fa enrich --follow', () => {
     expect(channelOf(await waitForOutput(cfg, forEvent('e1')))).toBe('UANN')
 
     // Upsert: org-a moves to Bob. Events keep flowing until one reflects it.
-    await send(cfg.topics.assignments, [{key: 'org-a', value: JSON.stringify({orgId: 'org-a', orgName: 'A Corp', csdrEmail: 'BOB@example.com'})}])
+    await send(cfg.topics.assignments, [
+      {key: 'org-a', value: JSON.stringify({orgId: 'org-a', orgName: 'A Corp', csdrEmail: 'BOB@example.com'})},
+    ])
     let n = 0
     const deadline = Date.now() + 20_000
     for (;;) {
@@ -220,7 +279,9 @@ describe('fa enrich --follow', () => {
     await send(cfg.topics.assignments, [{key: 'org-y', value: JSON.stringify({orgId: 'org-y'})}])
     await send(cfg.topics.onboarding, [{key: 'org-z', value: '{"eventId": '}])
     const expectReason = async (match: (r: ReadRecord) => boolean, reason: RegExp) =>
-      expect((await waitForOutput(cfg, (r) => r.topic === cfg.topics.deadLetters && match(r))).headers['fa-error']).toMatch(reason)
+      expect(
+        (await waitForOutput(cfg, (r) => r.topic === cfg.topics.deadLetters && match(r))).headers['fa-error'],
+      ).toMatch(reason)
     await expectReason((r) => r.value === '\ufffd\ufffd\u0000\u0001', /not valid JSON/)
     await expectReason((r) => r.key === 'org-x' && r.value === null, /tombstone/)
     await expectReason((r) => r.value === '42', /JSON number, expected a JSON object/)

@@ -5,7 +5,16 @@ import {randomBytes} from 'node:crypto'
 import fc from 'fast-check'
 import {describe, expect, it} from 'vitest'
 
-import {crc32c, fastEncoder, fastRecord, fastRecordBatch, fastRecordDecoder, groupMessagesPerPartition, murmur2, partitionerFactory} from '../../src/lib/kafka/kafkajs-speedup.js'
+import {
+  crc32c,
+  fastEncoder,
+  fastRecord,
+  fastRecordBatch,
+  fastRecordDecoder,
+  groupMessagesPerPartition,
+  murmur2,
+  partitionerFactory,
+} from '../../src/lib/kafka/kafkajs-speedup.js'
 
 const require = createRequire(import.meta.url)
 const Encoder = require('kafkajs/src/protocol/encoder.js')
@@ -23,9 +32,24 @@ const RecordDecoder = require('kafkajs/src/protocol/recordBatch/record/v0/decode
 const bytes = (encoder: {buffer: Buffer}) => Buffer.from(encoder.buffer).toString('hex')
 
 const message = fc.record({
-  key: fc.oneof(fc.constant(null), fc.string(), fc.uint8Array({maxLength: 40}).map((a) => Buffer.from(a))),
-  value: fc.oneof(fc.constant(null), fc.string({unit: 'grapheme', maxLength: 3000}), fc.uint8Array({maxLength: 300}).map((a) => Buffer.from(a))),
-  headers: fc.dictionary(fc.string({minLength: 1, maxLength: 20}), fc.oneof(fc.string(), fc.array(fc.string(), {maxLength: 3}), fc.uint8Array({maxLength: 20}).map((a) => Buffer.from(a)))),
+  key: fc.oneof(
+    fc.constant(null),
+    fc.string(),
+    fc.uint8Array({maxLength: 40}).map((a) => Buffer.from(a)),
+  ),
+  value: fc.oneof(
+    fc.constant(null),
+    fc.string({unit: 'grapheme', maxLength: 3000}),
+    fc.uint8Array({maxLength: 300}).map((a) => Buffer.from(a)),
+  ),
+  headers: fc.dictionary(
+    fc.string({minLength: 1, maxLength: 20}),
+    fc.oneof(
+      fc.string(),
+      fc.array(fc.string(), {maxLength: 3}),
+      fc.uint8Array({maxLength: 20}).map((a) => Buffer.from(a)),
+    ),
+  ),
   timestampDelta: fc.integer({min: -1e12, max: 1e12}),
 })
 
@@ -50,7 +74,13 @@ describe('kafkajs speed-up', () => {
 
   it('the pooled Encoder writes what the original writes', () => {
     const Fast = fastEncoder(Encoder)
-    const write = (e: any) => e.writeInt32(7).writeString('héllo').writeVarIntBytes(Buffer.alloc(2000, 1)).writeVarLong(-123456789012).writeBytes('x'.repeat(700))
+    const write = (e: any) =>
+      e
+        .writeInt32(7)
+        .writeString('héllo')
+        .writeVarIntBytes(Buffer.alloc(2000, 1))
+        .writeVarLong(-123456789012)
+        .writeBytes('x'.repeat(700))
     expect(bytes(write(new Fast()))).toBe(bytes(write(new Encoder())))
     expect(new Fast()).toBeInstanceOf(Encoder)
   })
@@ -59,59 +89,107 @@ describe('kafkajs speed-up', () => {
     const fastRec = fastRecord(Record)
     const fastBatch = fastRecordBatch(RecordBatch, Encoder.prototype, Long)
     await fc.assert(
-      fc.asyncProperty(fc.array(message, {minLength: 1, maxLength: 20}), fc.boolean(), async (messages, transactional) => {
-        const args = {
-          firstTimestamp: '1764000000000',
-          maxTimestamp: 1764000005000,
-          producerId: Long.fromValue(42),
-          producerEpoch: 3,
-          firstSequence: 17,
-          transactional,
-          lastOffsetDelta: messages.length - 1,
-        }
-        const original = await RecordBatch({...args, records: messages.map((m, i) => Record({...m, offsetDelta: i}))})
-        const fast = await fastBatch({...args, records: messages.map((m, i) => fastRec({...m, offsetDelta: i}))})
-        expect(bytes(fast as any)).toBe(bytes(original))
-        expect((fast as any).size()).toBe(original.size())
-      }),
+      fc.asyncProperty(
+        fc.array(message, {minLength: 1, maxLength: 20}),
+        fc.boolean(),
+        async (messages, transactional) => {
+          const args = {
+            firstTimestamp: '1764000000000',
+            maxTimestamp: 1764000005000,
+            producerId: Long.fromValue(42),
+            producerEpoch: 3,
+            firstSequence: 17,
+            transactional,
+            lastOffsetDelta: messages.length - 1,
+          }
+          const original = await RecordBatch({...args, records: messages.map((m, i) => Record({...m, offsetDelta: i}))})
+          const fast = await fastBatch({...args, records: messages.map((m, i) => fastRec({...m, offsetDelta: i}))})
+          expect(bytes(fast as any)).toBe(bytes(original))
+          expect((fast as any).size()).toBe(original.size())
+        },
+      ),
       {numRuns: 200},
     )
   })
 
-  it('murmur2 gives the Java client\'s hashes (Utils.murmur2, Kafka 4.4.0) and kafkajs\' for any key', () => {
+  it("murmur2 gives the Java client's hashes (Utils.murmur2, Kafka 4.4.0) and kafkajs' for any key", () => {
     const java: Array<[string, number]> = [
-      ['acct-1', 294059390], ['acct-42', -1294421753], ['opportunity:0061x00000ABCDE', 1716261688],
-      ['hello', 2132663229], ['a', -1563381124], ['🚀 émoji', -1517338513],
+      ['acct-1', 294059390],
+      ['acct-42', -1294421753],
+      ['opportunity:0061x00000ABCDE', 1716261688],
+      ['hello', 2132663229],
+      ['a', -1563381124],
+      ['🚀 émoji', -1517338513],
     ]
     for (const [key, hash] of java) expect(murmur2(key)).toBe(hash)
-    fc.assert(fc.property(fc.oneof(fc.string({unit: 'grapheme'}), fc.uint8Array().map((a) => Buffer.from(a))), (key) => murmur2(key) === originalMurmur2(key)))
+    fc.assert(
+      fc.property(
+        fc.oneof(
+          fc.string({unit: 'grapheme'}),
+          fc.uint8Array().map((a) => Buffer.from(a)),
+        ),
+        (key) => murmur2(key) === originalMurmur2(key),
+      ),
+    )
   })
 
   it('partitions and groups messages as kafkajs does', () => {
     const partitionMetadata = Array.from({length: 6}, (_, partitionId) => ({partitionId, leader: 1}))
-    const messages = Array.from({length: 500}, (_, i) => ({key: i % 7 === 0 ? null : `fa-${i}`, value: String(i), partition: i % 50 === 3 ? 2 : undefined}))
+    const messages = Array.from({length: 500}, (_, i) => ({
+      key: i % 7 === 0 ? null : `fa-${i}`,
+      value: String(i),
+      partition: i % 50 === 3 ? 2 : undefined,
+    }))
     const keyed = messages.filter((m) => m.key !== null)
-    const fast = groupMessagesPerPartition({topic: 't', partitionMetadata, messages: keyed, partitioner: partitionerFactory(randomBytesModule)(murmur2)()})
-    const original = originalGroup({topic: 't', partitionMetadata, messages: keyed, partitioner: originalFactory(originalMurmur2)()})
+    const fast = groupMessagesPerPartition({
+      topic: 't',
+      partitionMetadata,
+      messages: keyed,
+      partitioner: partitionerFactory(randomBytesModule)(murmur2)(),
+    })
+    const original = originalGroup({
+      topic: 't',
+      partitionMetadata,
+      messages: keyed,
+      partitioner: originalFactory(originalMurmur2)(),
+    })
     expect(fast).toEqual(original)
     // Keyless messages go round-robin from a random start, over every partition.
-    const spread = groupMessagesPerPartition({topic: 't', partitionMetadata, messages: messages.filter((m) => m.key === null && m.partition === undefined), partitioner: partitionerFactory(randomBytesModule)(murmur2)()})
+    const spread = groupMessagesPerPartition({
+      topic: 't',
+      partitionMetadata,
+      messages: messages.filter((m) => m.key === null && m.partition === undefined),
+      partitioner: partitionerFactory(randomBytesModule)(murmur2)(),
+    })
     expect(Object.keys(spread)).toHaveLength(6)
   })
 
   it('records decode to what kafkajs decodes', () => {
     const fast = fastRecordDecoder(RecordDecoder)
     fc.assert(
-      fc.property(message, fc.integer({min: 0, max: 1e6}), fc.boolean(), fc.constantFrom(0, 1), (m, offsetDelta, control, timestampType) => {
-        const headers = {...m.headers, dup: 'a'}
-        // The record decoder gets the record without its length prefix, as the batch decoder hands it over.
-        const encoded = new Decoder(Buffer.from(Record({...m, headers, offsetDelta}).buffer)).readVarIntBytes()
-        const context = {firstOffset: '1234567', firstTimestamp: '1764000000000', maxTimestamp: '1764000009999', magicByte: 2, isControlBatch: control, timestampType}
-        const a = new Decoder(encoded)
-        const b = new Decoder(encoded)
-        expect(fast(a, context)).toEqual(RecordDecoder(b, context))
-        expect(a.offset).toBe(b.offset)
-      }),
+      fc.property(
+        message,
+        fc.integer({min: 0, max: 1e6}),
+        fc.boolean(),
+        fc.constantFrom(0, 1),
+        (m, offsetDelta, control, timestampType) => {
+          const headers = {...m.headers, dup: 'a'}
+          // The record decoder gets the record without its length prefix, as the batch decoder hands it over.
+          const encoded = new Decoder(Buffer.from(Record({...m, headers, offsetDelta}).buffer)).readVarIntBytes()
+          const context = {
+            firstOffset: '1234567',
+            firstTimestamp: '1764000000000',
+            maxTimestamp: '1764000009999',
+            magicByte: 2,
+            isControlBatch: control,
+            timestampType,
+          }
+          const a = new Decoder(encoded)
+          const b = new Decoder(encoded)
+          expect(fast(a, context)).toEqual(RecordDecoder(b, context))
+          expect(a.offset).toBe(b.offset)
+        },
+      ),
       {numRuns: 300},
     )
   })

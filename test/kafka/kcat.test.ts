@@ -34,7 +34,13 @@ function parseKcat(out: string) {
     .split('\n')
     .map((line) => {
       const [key, headers, partition, timestamp, ...value] = line.split('|')
-      return {key: key!, headers: headers!, partition: Number(partition), timestamp: Number(timestamp), value: value.join('|')}
+      return {
+        key: key!,
+        headers: headers!,
+        partition: Number(partition),
+        timestamp: Number(timestamp),
+        value: value.join('|'),
+      }
     })
 }
 
@@ -42,8 +48,30 @@ describe('kcat → fa (fa reads what kcat produces)', () => {
   it('decodes keys, values, tombstones, headers and murmur2 partitions with fromKafka', async () => {
     const topic = `${uniquePrefix('kcat-in')}events`
     await createTopics(kafka, [topic], 12)
-    const input = KEYS.map((key, i) => (key === 'hello' ? `${key}|` : `${key}|{"n":${i},"note":"from kcat"}`)).join('\n') + '\n'
-    await kcat(brokers, ['-P', '-t', topic, '-K', '|', '-Z', '-H', 'source=kcat', '-H', 'trace=abc', '-H', 'dup=1', '-H', 'dup=2', '-X', 'partitioner=murmur2_random'], input)
+    const input =
+      KEYS.map((key, i) => (key === 'hello' ? `${key}|` : `${key}|{"n":${i},"note":"from kcat"}`)).join('\n') + '\n'
+    await kcat(
+      brokers,
+      [
+        '-P',
+        '-t',
+        topic,
+        '-K',
+        '|',
+        '-Z',
+        '-H',
+        'source=kcat',
+        '-H',
+        'trace=abc',
+        '-H',
+        'dup=1',
+        '-H',
+        'dup=2',
+        '-X',
+        'partitioner=murmur2_random',
+      ],
+      input,
+    )
     await kcat(brokers, ['-P', '-t', topic, '-p', '11', '-H', 'raw=yes'], 'plain text, no key\n')
 
     const consumed = await consumeAll(kafka, [topic], KEYS.length + 1)
@@ -100,13 +128,24 @@ describe('fa → kcat (kcat reads what fa replay produces)', () => {
       expect(got, String(record.key)).toBeDefined()
       expect(got!.headers).toBe('headers' in record ? `source=fa,seq=${record.headers!.seq}` : '')
       expect(got!.timestamp).toBe(Date.parse(record.timestamp))
-      expect(got!.value).toBe(record.value === null ? 'NULL' : typeof record.value === 'string' ? record.value : JSON.stringify(record.value))
+      expect(got!.value).toBe(
+        record.value === null ? 'NULL' : typeof record.value === 'string' ? record.value : JSON.stringify(record.value),
+      )
       if (record.key !== null) expect(got!.partition, record.key).toBe(JAVA_P12[record.key])
     }
 
     // The same keys produced by kcat itself with librdkafka's murmur2 partitioner land on the same partitions.
-    await kcat(brokers, ['-P', '-t', reference, '-K', '|', '-X', 'partitioner=murmur2_random'], KEYS.map((k) => `${k}|x`).join('\n') + '\n')
-    const byKcat = Object.fromEntries(parseKcat(await kcat(brokers, ['-C', '-t', reference, '-e', '-q', '-f', '%k|%h|%p|%T|%s\n'])).map((r) => [r.key, r.partition]))
+    await kcat(
+      brokers,
+      ['-P', '-t', reference, '-K', '|', '-X', 'partitioner=murmur2_random'],
+      KEYS.map((k) => `${k}|x`).join('\n') + '\n',
+    )
+    const byKcat = Object.fromEntries(
+      parseKcat(await kcat(brokers, ['-C', '-t', reference, '-e', '-q', '-f', '%k|%h|%p|%T|%s\n'])).map((r) => [
+        r.key,
+        r.partition,
+      ]),
+    )
     const byFa = Object.fromEntries(read.filter((r) => r.key !== 'NULL').map((r) => [r.key, r.partition]))
     expect(byFa).toEqual(byKcat)
   })
@@ -115,7 +154,12 @@ describe('fa → kcat (kcat reads what fa replay produces)', () => {
     const topic = `${uniquePrefix('kcat-crc')}events`
     await createTopics(kafka, [topic], 12)
     await kcat(brokers, ['-P', '-t', topic, '-K', '|'], KEYS.map((k) => `${k}|x`).join('\n') + '\n')
-    const byCrc = Object.fromEntries(parseKcat(await kcat(brokers, ['-C', '-t', topic, '-e', '-q', '-f', '%k|%h|%p|%T|%s\n'])).map((r) => [r.key, r.partition]))
+    const byCrc = Object.fromEntries(
+      parseKcat(await kcat(brokers, ['-C', '-t', topic, '-e', '-q', '-f', '%k|%h|%p|%T|%s\n'])).map((r) => [
+        r.key,
+        r.partition,
+      ]),
+    )
     expect(byCrc).not.toEqual(JAVA_P12)
   })
 })

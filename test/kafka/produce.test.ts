@@ -17,7 +17,15 @@ import {eventIdFor} from '../../src/lib/produce/producer.js'
 import {checkpointDecision} from '../../src/lib/produce/run.js'
 import {startBigQueryServer, type BigQueryServer, type QueryResult, type SentParam} from '../support/bigquery-server.js'
 import {root, runFa, type CliResult} from '../support/cli.js'
-import {consumeAll, createTopics, recordCount, testKafka, uniquePrefix, withAdmin, type Consumed} from '../support/kafka-io.js'
+import {
+  consumeAll,
+  createTopics,
+  recordCount,
+  testKafka,
+  uniquePrefix,
+  withAdmin,
+  type Consumed,
+} from '../support/kafka-io.js'
 import {onboardingSchema, onboardingStarts} from '../support/onboarding-rows.js'
 
 const brokers = inject('kafkaBrokers')
@@ -55,7 +63,9 @@ function onboardingTable(options: {rows?: Array<Record<string, unknown>>; delay?
     const since = Date.parse(params.since!.value)
     const until = Date.parse(params.until!.value)
     const time = (row: Record<string, unknown>) => new Date(row.started_at as Date | string).getTime()
-    const rows = (options.rows ?? starts).filter((row) => time(row) >= since && time(row) < until).sort((a, b) => time(a) - time(b))
+    const rows = (options.rows ?? starts)
+      .filter((row) => time(row) >= since && time(row) < until)
+      .sort((a, b) => time(a) - time(b))
     return {schema: onboardingSchema, rows, bytesProcessed: 5_000_000}
   }
 }
@@ -80,7 +90,12 @@ async function setup(name: string, options: {partitions?: number; endpoint?: str
   await createTopics(kafka, [
     {topic, numPartitions: options.partitions ?? 3, replicationFactor: 1},
     {topic: deadLetters, numPartitions: 1, replicationFactor: 1},
-    {topic: checkpoints, numPartitions: 3, replicationFactor: 1, configEntries: [{name: 'cleanup.policy', value: 'compact'}]},
+    {
+      topic: checkpoints,
+      numPartitions: 3,
+      replicationFactor: 1,
+      configEntries: [{name: 'cleanup.policy', value: 'compact'}],
+    },
   ])
   const configFile = path.join(dir, `${prefix}yaml`)
   writeFileSync(
@@ -107,10 +122,15 @@ async function setup(name: string, options: {partitions?: number; endpoint?: str
     deadLetters,
     checkpoints,
     config,
-    fa: (args, env = {}) => runFa([...args, '--config', configFile], {env: {...bigquery.env, FA_LOCK_DIR: path.join(dir, 'locks'), ...env}}),
+    fa: (args, env = {}) =>
+      runFa([...args, '--config', configFile], {env: {...bigquery.env, FA_LOCK_DIR: path.join(dir, 'locks'), ...env}}),
     consume: (count, from = topic) => consumeAll(kafka, [from], count),
     async checkpoint() {
-      return withAdmin(kafka, async (admin) => (await readCheckpoint(kafka, admin, {topic: checkpoints, producer: 'onboarding', timeoutMs: 20_000}))?.until)
+      return withAdmin(
+        kafka,
+        async (admin) =>
+          (await readCheckpoint(kafka, admin, {topic: checkpoints, producer: 'onboarding', timeoutMs: 20_000}))?.until,
+      )
     },
   }
 }
@@ -124,7 +144,13 @@ const json = (result: CliResult) => {
 const javaPartition = (key: string, partitions: number) =>
   Partitioners.DefaultPartitioner()({
     topic: 't',
-    partitionMetadata: Array.from({length: partitions}, (_, partitionId) => ({partitionId, leader: 1, partitionErrorCode: 0, replicas: [1], isr: [1]})),
+    partitionMetadata: Array.from({length: partitions}, (_, partitionId) => ({
+      partitionId,
+      leader: 1,
+      partitionErrorCode: 0,
+      replicas: [1],
+      isr: [1],
+    })),
     message: {key, value: null},
   })
 
@@ -134,7 +160,9 @@ describe('fa produce (real broker, BigQuery test server)', () => {
     const bad = {org_id: '', org_name: 'No Id', plan: null, region: null, started_at: new Date(at('10:05'))}
     bigquery.setHandler(onboardingTable({rows: [...starts, bad]}))
 
-    const summary = json(await t.fa(['produce', 'onboarding', '--since', at('10:00'), '--until', at('10:30'), '--json']))
+    const summary = json(
+      await t.fa(['produce', 'onboarding', '--since', at('10:00'), '--until', at('10:30'), '--json']),
+    )
     expect(summary).toMatchObject({
       producer: 'onboarding',
       rows: 4,
@@ -148,7 +176,17 @@ describe('fa produce (real broker, BigQuery test server)', () => {
       checkpoint: {previous: null, current: '2024-05-01T10:30:00.000Z', advanced: true},
     })
     // The documented summary fields come first, in this order.
-    expect(Object.keys(summary).slice(0, 9)).toEqual(['producer', 'rows', 'events', 'deadLetters', 'topic', 'window', 'bytesProcessed', 'jobId', 'durationMs'])
+    expect(Object.keys(summary).slice(0, 9)).toEqual([
+      'producer',
+      'rows',
+      'events',
+      'deadLetters',
+      'topic',
+      'window',
+      'bytesProcessed',
+      'jobId',
+      'durationMs',
+    ])
 
     const consumed = await t.consume(3)
     expect(await recordCount(kafka, [t.topic])).toBe(3)
@@ -182,16 +220,33 @@ describe('fa produce (real broker, BigQuery test server)', () => {
       'fa-window-since': '2024-05-01T10:00:00.000Z',
       'fa-window-until': '2024-05-01T10:30:00.000Z',
     })
-    expect(JSON.parse(dead!.message.value!.toString())).toEqual({org_id: '', org_name: 'No Id', plan: null, region: null, started_at: '2024-05-01T10:05:00.000Z'})
+    expect(JSON.parse(dead!.message.value!.toString())).toEqual({
+      org_id: '',
+      org_name: 'No Id',
+      plan: null,
+      region: null,
+      started_at: '2024-05-01T10:05:00.000Z',
+    })
     expect(await t.checkpoint()).toBe('2024-05-01T10:30:00.000Z')
   })
 
   it('reads every page of a multi-page result, and a human summary by default', async () => {
     const t = await setup('pages')
-    const result = await t.fa(['produce', 'onboarding', '--since', at('09:00'), '--until', at('12:00'), '--page-size', '2'])
+    const result = await t.fa([
+      'produce',
+      'onboarding',
+      '--since',
+      at('09:00'),
+      '--until',
+      at('12:00'),
+      '--page-size',
+      '2',
+    ])
     expect(result.stderr).toBe('')
     expect(result.code).toBe(0)
-    expect(result.stdout).toMatch(new RegExp(`^produced 7 events from 7 rows of onboarding to ${t.topic.replaceAll('.', '\\.')}$`, 'm'))
+    expect(result.stdout).toMatch(
+      new RegExp(`^produced 7 events from 7 rows of onboarding to ${t.topic.replaceAll('.', '\\.')}$`, 'm'),
+    )
     expect(result.stdout).toMatch(/^ {2}checkpoint {2}advanced to 2024-05-01T12:00:00\.000Z$/m)
     const pages = bigquery.requests.filter((r) => r.route === 'jobs.getQueryResults')
     expect(pages.map((r) => r.query.maxResults)).toEqual(['2', '2', '2', '2'])
@@ -207,7 +262,11 @@ describe('fa produce (real broker, BigQuery test server)', () => {
     const again = json(await t.fa(['produce', 'onboarding', '--since', at('10:20'), '--until', at('11:00'), '--json']))
     expect([first.events, second.events, again.events]).toEqual([4, 4, 4])
     // The second run continues the first: the checkpoint moves; the repeat leaves it.
-    expect(second.checkpoint).toMatchObject({previous: '2024-05-01T10:40:00.000Z', current: '2024-05-01T11:00:00.000Z', advanced: true})
+    expect(second.checkpoint).toMatchObject({
+      previous: '2024-05-01T10:40:00.000Z',
+      current: '2024-05-01T11:00:00.000Z',
+      advanced: true,
+    })
     expect(again.checkpoint).toMatchObject({current: '2024-05-01T11:00:00.000Z', advanced: false})
 
     const consumed = await t.consume(12)
@@ -226,7 +285,9 @@ describe('fa produce (real broker, BigQuery test server)', () => {
     const t = await setup('checkpoint')
     const none = await t.fa(['produce', 'onboarding', '--since', 'checkpoint'])
     expect(none.code).toBe(2)
-    expect(none.stderr).toMatch(/^Error: producer "onboarding" has no checkpoint in \S+checkpoints yet \(run it once with an explicit --since/)
+    expect(none.stderr).toMatch(
+      /^Error: producer "onboarding" has no checkpoint in \S+checkpoints yet \(run it once with an explicit --since/,
+    )
     expect(bigquery.requests.filter((r) => r.route === 'jobs.insert')).toHaveLength(0)
 
     json(await t.fa(['produce', 'onboarding', '--since', at('10:00'), '--until', at('10:30'), '--json']))
@@ -234,17 +295,44 @@ describe('fa produce (real broker, BigQuery test server)', () => {
 
     // The next run fails reading page 2, after page 1 (org-4, org-5) was produced.
     proxy.failPagesAfter = 1
-    const failed = await t.fa(['produce', 'onboarding', '--since', 'checkpoint', '--until', at('11:10'), '--page-size', '2'])
+    const failed = await t.fa([
+      'produce',
+      'onboarding',
+      '--since',
+      'checkpoint',
+      '--until',
+      at('11:10'),
+      '--page-size',
+      '2',
+    ])
     expect(failed.code).toBe(4)
     expect(failed.stderr.trimEnd().split('\n')).toHaveLength(1)
-    expect(failed.stderr).toMatch(/^Error: BigQuery query "onboarding": Not found: Job .*2 records were produced before the failure and the checkpoint was not advanced/)
+    expect(failed.stderr).toMatch(
+      /^Error: BigQuery query "onboarding": Not found: Job .*2 records were produced before the failure and the checkpoint was not advanced/,
+    )
     expect(await t.checkpoint()).toBe('2024-05-01T10:30:00.000Z')
 
     proxy.failPagesAfter = undefined
-    const resumed = json(await t.fa(['produce', 'onboarding', '--since', 'checkpoint', '--until', at('11:10'), '--page-size', '2', '--json']))
+    const resumed = json(
+      await t.fa([
+        'produce',
+        'onboarding',
+        '--since',
+        'checkpoint',
+        '--until',
+        at('11:10'),
+        '--page-size',
+        '2',
+        '--json',
+      ]),
+    )
     expect(resumed.window).toEqual({since: '2024-05-01T10:30:00.000Z', until: '2024-05-01T11:10:00.000Z'})
     expect(resumed.events).toBe(4)
-    expect(resumed.checkpoint).toMatchObject({previous: '2024-05-01T10:30:00.000Z', current: '2024-05-01T11:10:00.000Z', advanced: true})
+    expect(resumed.checkpoint).toMatchObject({
+      previous: '2024-05-01T10:30:00.000Z',
+      current: '2024-05-01T11:10:00.000Z',
+      advanced: true,
+    })
     expect(await t.checkpoint()).toBe('2024-05-01T11:10:00.000Z')
 
     // No gap: every start is on the topic, the repeats of the failed run with the same ids.
@@ -256,7 +344,12 @@ describe('fa produce (real broker, BigQuery test server)', () => {
 
     // Caught up: nothing to query, success.
     const idle = json(await t.fa(['produce', 'onboarding', '--since', 'checkpoint', '--until', at('11:10'), '--json']))
-    expect(idle).toMatchObject({rows: 0, events: 0, jobId: null, checkpoint: {advanced: false, current: '2024-05-01T11:10:00.000Z'}})
+    expect(idle).toMatchObject({
+      rows: 0,
+      events: 0,
+      jobId: null,
+      checkpoint: {advanced: false, current: '2024-05-01T11:10:00.000Z'},
+    })
   })
 
   it('refuses a run while another one of the same producer holds the lock (exit 7)', async () => {
@@ -265,16 +358,24 @@ describe('fa produce (real broker, BigQuery test server)', () => {
     let release!: () => void
     bigquery.setHandler(onboardingTable({delay: new Promise<void>((resolve) => (release = resolve))}))
     const first = t.fa(['produce', 'onboarding', '--since', at('10:00'), '--until', at('10:30'), '--json'])
-    await Promise.race([until(() => bigquery.requests.some((r) => r.route === 'jobs.insert')), first.then((r) => Promise.reject(new Error(`the first run ended early: ${r.code} ${r.stderr}`)))])
+    await Promise.race([
+      until(() => bigquery.requests.some((r) => r.route === 'jobs.insert')),
+      first.then((r) => Promise.reject(new Error(`the first run ended early: ${r.code} ${r.stderr}`))),
+    ])
     const second = await t.fa(['produce', 'onboarding', '--since', at('10:00'), '--until', at('10:30'), '--json'])
     release()
     expect(second.code).toBe(7)
-    expect(second.stderr).toMatch(/^Error: fa produce onboarding is already running \(pid \d+, started \S+ \(\d+ s ago\)\); not starting a second run \(wait for it to finish/)
+    expect(second.stderr).toMatch(
+      /^Error: fa produce onboarding is already running \(pid \d+, started \S+ \(\d+ s ago\)\); not starting a second run \(wait for it to finish/,
+    )
     expect(second.stdout).toBe('')
     expect(json(await first).events).toBe(3)
 
     // The lock is gone with the run; one held by a live process (this test) refuses again.
-    const lock = await acquireLock(produceLockFile('onboarding', t.config, {FA_LOCK_DIR: path.join(dir, 'locks')}), 'test')
+    const lock = await acquireLock(
+      produceLockFile('onboarding', t.config, {FA_LOCK_DIR: path.join(dir, 'locks')}),
+      'test',
+    )
     try {
       const refused = await t.fa(['produce', 'onboarding', '--since', at('10:00'), '--until', at('10:30')])
       expect(refused.code).toBe(7)
@@ -289,8 +390,19 @@ describe('fa produce (real broker, BigQuery test server)', () => {
       child.on('exit', () => resolve(child.pid!))
     })
     const file = produceLockFile('onboarding', t.config, {FA_LOCK_DIR: path.join(dir, 'locks')})
-    writeFileSync(file, JSON.stringify({pid: gone, host: hostname(), startedAt: new Date().toISOString(), token: 'stale', what: 'crashed'}))
-    expect(json(await t.fa(['produce', 'onboarding', '--since', at('10:00'), '--until', at('10:30'), '--json'])).events).toBe(3)
+    writeFileSync(
+      file,
+      JSON.stringify({
+        pid: gone,
+        host: hostname(),
+        startedAt: new Date().toISOString(),
+        token: 'stale',
+        what: 'crashed',
+      }),
+    )
+    expect(
+      json(await t.fa(['produce', 'onboarding', '--since', at('10:00'), '--until', at('10:30'), '--json'])).events,
+    ).toBe(3)
   })
 
   it('SIGTERM while BigQuery runs: exit 130, lock released at once, nothing produced, no checkpoint', async () => {
@@ -298,15 +410,32 @@ describe('fa produce (real broker, BigQuery test server)', () => {
     let release!: () => void
     bigquery.setHandler(onboardingTable({delay: new Promise<void>((resolve) => (release = resolve))}))
     const lockDir = path.join(dir, 'locks')
-    const child = spawn(process.execPath, [path.join(root, 'bin/run.js'), 'produce', 'onboarding', '--since', at('10:00'), '--until', at('10:30'), '--config', t.configFile], {
-      cwd: root,
-      env: {...process.env, NO_COLOR: '1', ...bigquery.env, FA_LOCK_DIR: lockDir},
-      stdio: ['ignore', 'pipe', 'pipe'],
-    })
+    const child = spawn(
+      process.execPath,
+      [
+        path.join(root, 'bin/run.js'),
+        'produce',
+        'onboarding',
+        '--since',
+        at('10:00'),
+        '--until',
+        at('10:30'),
+        '--config',
+        t.configFile,
+      ],
+      {
+        cwd: root,
+        env: {...process.env, NO_COLOR: '1', ...bigquery.env, FA_LOCK_DIR: lockDir},
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    )
     let stderr = ''
     child.stderr.on('data', (d) => (stderr += d))
     const exited = new Promise<number | null>((resolve) => child.on('close', resolve))
-    await Promise.race([until(() => bigquery.requests.some((r) => r.route === 'jobs.insert')), exited.then((code) => Promise.reject(new Error(`fa ended early: ${code} ${stderr}`)))])
+    await Promise.race([
+      until(() => bigquery.requests.some((r) => r.route === 'jobs.insert')),
+      exited.then((code) => Promise.reject(new Error(`fa ended early: ${code} ${stderr}`))),
+    ])
     const file = produceLockFile('onboarding', t.config, {FA_LOCK_DIR: lockDir})
     expect(existsSync(file)).toBe(true)
     child.kill('SIGTERM')
@@ -322,19 +451,38 @@ describe('fa produce (real broker, BigQuery test server)', () => {
     const t = await setup('dry-run')
     const handler = onboardingTable()
     // The estimate is an upper bound; the real job processes less (and stays under the cap).
-    bigquery.setHandler(async (sql, params, context) => ({...(await handler(sql, params, context)), ...(context.dryRun ? {bytesProcessed: 2n ** 39n} : {})}))
+    bigquery.setHandler(async (sql, params, context) => ({
+      ...(await handler(sql, params, context)),
+      ...(context.dryRun ? {bytesProcessed: 2n ** 39n} : {}),
+    }))
 
     const human = await t.fa(['produce', 'onboarding', '--since', at('10:00'), '--until', at('10:30'), '--dry-run'])
     expect(human.stderr).toBe('')
     expect(human.code).toBe(0)
     expect(human.stdout).toContain('BigQuery would process 549755813888 bytes (512.0 GiB): about $3.13 at $6.25/TiB')
-    expect(human.stdout).toMatch(new RegExp(`^→ ${t.topic.replaceAll('.', '\\.')} org-1 \\{"eventId":"${idOf(starts[0]!)}"`, 'm'))
+    expect(human.stdout).toMatch(
+      new RegExp(`^→ ${t.topic.replaceAll('.', '\\.')} org-1 \\{"eventId":"${idOf(starts[0]!)}"`, 'm'),
+    )
     expect(human.stdout).toMatch(/^dry run: 3 rows would give 3 events for \S+; nothing was produced$/m)
 
-    const lines = await t.fa(['produce', 'onboarding', '--since', at('10:00'), '--until', at('10:30'), '--dry-run', '--json'])
+    const lines = await t.fa([
+      'produce',
+      'onboarding',
+      '--since',
+      at('10:00'),
+      '--until',
+      at('10:30'),
+      '--dry-run',
+      '--json',
+    ])
     expect(lines.code).toBe(0)
-    const records = lines.stdout.trim().split('\n').map((line) => JSON.parse(line))
-    expect(records.map((r) => [r.topic, r.key, r.value.eventId])).toEqual(starts.slice(0, 3).map((row) => [t.topic, row.org_id, idOf(row)]))
+    const records = lines.stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line))
+    expect(records.map((r) => [r.topic, r.key, r.value.eventId])).toEqual(
+      starts.slice(0, 3).map((row) => [t.topic, row.org_id, idOf(row)]),
+    )
     expect(lines.stderr).toContain('BigQuery would process 549755813888 bytes')
 
     const inserts = bigquery.requests.filter((r) => r.route === 'jobs.insert')
@@ -344,18 +492,29 @@ describe('fa produce (real broker, BigQuery test server)', () => {
 
   it('missing credentials: exit 4 with a one-line fix; nothing produced, no checkpoint', async () => {
     const t = await setup('credentials')
-    const result = await t.fa(['produce', 'onboarding', '--since', at('10:00'), '--until', at('10:30')], {GOOGLE_APPLICATION_CREDENTIALS: ''})
+    const result = await t.fa(['produce', 'onboarding', '--since', at('10:00'), '--until', at('10:30')], {
+      GOOGLE_APPLICATION_CREDENTIALS: '',
+    })
     expect(result.code).toBe(4)
-    expect(result.stderr).toBe('Error: no Google credentials found for BigQuery (run `gcloud auth application-default login`, or set GOOGLE_APPLICATION_CREDENTIALS to a service account key file)\n')
+    expect(result.stderr).toBe(
+      'Error: no Google credentials found for BigQuery (run `gcloud auth application-default login`, or set GOOGLE_APPLICATION_CREDENTIALS to a service account key file)\n',
+    )
     expect(await recordCount(kafka, [t.topic, t.deadLetters, t.checkpoints])).toBe(0)
   })
 
   it('a topic that does not exist: exit 5 before any query', async () => {
     const t = await setup('missing-topic')
-    writeFileSync(t.configFile, readFileSync(t.configFile, 'utf8').replace(`onboarding: ${t.topic}`, `onboarding: ${t.topic}-missing`))
+    writeFileSync(
+      t.configFile,
+      readFileSync(t.configFile, 'utf8').replace(`onboarding: ${t.topic}`, `onboarding: ${t.topic}-missing`),
+    )
     const result = await t.fa(['produce', 'onboarding', '--since', '1h'])
     expect(result.code).toBe(5)
-    expect(result.stderr).toMatch(new RegExp(`^Error: topic ${t.topic.replaceAll('.', '\\.')}-missing does not exist on \\S+; nothing was queried or produced \\(create them first`))
+    expect(result.stderr).toMatch(
+      new RegExp(
+        `^Error: topic ${t.topic.replaceAll('.', '\\.')}-missing does not exist on \\S+; nothing was queried or produced \\(create them first`,
+      ),
+    )
     expect(bigquery.requests.filter((r) => r.route === 'jobs.insert')).toHaveLength(0)
   })
 }, 60_000)
@@ -367,7 +526,10 @@ describe('checkpoint decisions', () => {
     expect(checkpointDecision('2024-05-01T10:00:00.000Z', w('10:00', '11:00'))).toEqual({advance: true})
     expect(checkpointDecision('2024-05-01T10:30:00.000Z', w('10:00', '11:00'))).toEqual({advance: true})
     expect(checkpointDecision('2024-05-01T11:00:00.000Z', w('10:00', '11:00'))).toMatchObject({advance: false})
-    expect(checkpointDecision('2024-05-01T09:00:00.000Z', w('10:00', '11:00'))).toMatchObject({advance: false, note: expect.stringContaining('--since 2024-05-01T09:00:00.000Z')})
+    expect(checkpointDecision('2024-05-01T09:00:00.000Z', w('10:00', '11:00'))).toMatchObject({
+      advance: false,
+      note: expect.stringContaining('--since 2024-05-01T09:00:00.000Z'),
+    })
   })
 })
 
@@ -399,7 +561,11 @@ async function startFaultProxy(target: string): Promise<FaultProxy> {
       if (served >= state.failPagesAfter) {
         const message = `Not found: Job ${bigquery.projectId}:EU.${job}`
         res.writeHead(404, {'content-type': 'application/json'})
-        res.end(JSON.stringify({error: {code: 404, message, errors: [{message, domain: 'global', reason: 'notFound'}], status: 'NOT_FOUND'}}))
+        res.end(
+          JSON.stringify({
+            error: {code: 404, message, errors: [{message, domain: 'global', reason: 'notFound'}], status: 'NOT_FOUND'},
+          }),
+        )
         return
       }
       pages.set(job, served + 1)
@@ -419,4 +585,3 @@ async function startFaultProxy(target: string): Promise<FaultProxy> {
   }
   return state
 }
-

@@ -26,26 +26,45 @@ interface Line {
   timestamp?: string
 }
 
-const lines: Line[] = readFileSync(fixture, 'utf8').trim().split('\n').map((line) => JSON.parse(line))
+const lines: Line[] = readFileSync(fixture, 'utf8')
+  .trim()
+  .split('\n')
+  .map((line) => JSON.parse(line))
 const fixtureTopics = [...new Set(lines.map((l) => l.topic))]
 
 /** The bytes fa must put on the wire: raw strings as they are, JSON as its text, null as a tombstone. */
-const wireValue = (value: unknown) => (value === null || value === undefined ? null : typeof value === 'string' ? value : JSON.stringify(value))
+const wireValue = (value: unknown) =>
+  value === null || value === undefined ? null : typeof value === 'string' ? value : JSON.stringify(value)
 
 /** The partition the Java client (murmur2) picks for a key. */
 function javaPartition(key: string, partitions: number): number {
-  const partitionMetadata = Array.from({length: partitions}, (_, partitionId) => ({partitionId, leader: 1, partitionErrorCode: 0, replicas: [1], isr: [1]}))
+  const partitionMetadata = Array.from({length: partitions}, (_, partitionId) => ({
+    partitionId,
+    leader: 1,
+    partitionErrorCode: 0,
+    replicas: [1],
+    isr: [1],
+  }))
   return Partitioners.DefaultPartitioner()({topic: 't', partitionMetadata, message: {key, value: null}})
 }
 
 beforeAll(() => {
-  expect(fixtureTopics).toEqual(['data-slack-users', 'data-csdr-assignment', 'data-notifications-pipeline', 'data-onboarding-events'])
+  expect(fixtureTopics).toEqual([
+    'data-slack-users',
+    'data-csdr-assignment',
+    'data-notifications-pipeline',
+    'data-onboarding-events',
+  ])
 })
 
 describe('fa replay FILE (into Kafka)', () => {
   it('produces every record with key, value, headers, timestamp and tombstones, in file order per partition', async () => {
     const prefix = uniquePrefix('replay')
-    await createTopics(kafka, fixtureTopics.map((t) => prefix + t), 3)
+    await createTopics(
+      kafka,
+      fixtureTopics.map((t) => prefix + t),
+      3,
+    )
 
     const {code, stdout, stderr} = await runFa(['replay', fixture, '--topic-prefix', prefix])
     expect(stderr).toBe('')
@@ -54,12 +73,19 @@ describe('fa replay FILE (into Kafka)', () => {
     expect(stdout).toMatch(new RegExp(`^  ${prefix.replaceAll('.', '\\.')}data-notifications-pipeline +12 `, 'm'))
     expect(stdout).toMatch(new RegExp(`^  ${prefix.replaceAll('.', '\\.')}data-slack-users +3 `, 'm'))
 
-    const consumed = await consumeAll(kafka, fixtureTopics.map((t) => prefix + t), lines.length)
+    const consumed = await consumeAll(
+      kafka,
+      fixtureTopics.map((t) => prefix + t),
+      lines.length,
+    )
     expect(consumed).toHaveLength(lines.length)
 
     // Each consumed message is exactly one fixture line (topic, key, value and timestamp identify it).
-    const identity = (topic: string, key: string | null, value: string | null, ms: number) => JSON.stringify([topic, key, value, ms])
-    const lineIndex = new Map(lines.map((l, i) => [identity(prefix + l.topic, l.key, wireValue(l.value), Date.parse(l.timestamp!)), i]))
+    const identity = (topic: string, key: string | null, value: string | null, ms: number) =>
+      JSON.stringify([topic, key, value, ms])
+    const lineIndex = new Map(
+      lines.map((l, i) => [identity(prefix + l.topic, l.key, wireValue(l.value), Date.parse(l.timestamp!)), i]),
+    )
     expect(lineIndex.size).toBe(lines.length)
     const seen = new Set<number>()
     const lastByPartition = new Map<string, number>()
@@ -84,9 +110,13 @@ describe('fa replay FILE (into Kafka)', () => {
     const values = consumed.map(({message}) => message.value?.toString('utf8') ?? null)
     expect(values).toContain('{oops')
     expect(values).toContain('["not","an","object"]')
-    const tombstone = consumed.find(({topic, message}) => topic === `${prefix}data-csdr-assignment` && message.value === null)
+    const tombstone = consumed.find(
+      ({topic, message}) => topic === `${prefix}data-csdr-assignment` && message.value === null,
+    )
     expect(tombstone?.message.key?.toString()).toBe('org-1004')
-    expect(consumed.filter(({message}) => message.key === null)).toHaveLength(lines.filter((l) => l.key === null).length)
+    expect(consumed.filter(({message}) => message.key === null)).toHaveLength(
+      lines.filter((l) => l.key === null).length,
+    )
     expect(consumed.filter(({message}) => message.key?.length === 0)).toHaveLength(1)
     const withHeader = consumed.find(({message}) => message.headers?.source !== undefined)
     expect(withHeader?.message.headers?.source?.toString()).toBe('connect-control-plane')
@@ -95,7 +125,11 @@ describe('fa replay FILE (into Kafka)', () => {
   it('keeps per-key order across many batches', async () => {
     const prefix = uniquePrefix('order')
     const topics = ['events', 'table']
-    await createTopics(kafka, topics.map((t) => prefix + t), 4)
+    await createTopics(
+      kafka,
+      topics.map((t) => prefix + t),
+      4,
+    )
     const file = path.join(tmp(), 'many.jsonl')
     const count = 6000 // about 2 MB: at least three batches of at most 900 KiB
     const records = Array.from({length: count}, (_, seq) => ({
@@ -113,7 +147,12 @@ describe('fa replay FILE (into Kafka)', () => {
     expect(summary.records).toBe(count)
     expect(summary.batches).toBeGreaterThanOrEqual(3)
 
-    const consumed = await consumeAll(kafka, topics.map((t) => prefix + t), count, 60_000)
+    const consumed = await consumeAll(
+      kafka,
+      topics.map((t) => prefix + t),
+      count,
+      60_000,
+    )
     const lastByKey = new Map<string, number>()
     for (const {topic, partition, message} of consumed) {
       const seq = Number(message.headers!.seq!.toString())
@@ -129,9 +168,21 @@ describe('fa replay FILE (into Kafka)', () => {
   it('maps topics with --topic FROM=TO (over the prefix) and prints a JSON summary', async () => {
     const prefix = uniquePrefix('map')
     const staging = `${prefix}onboarding-staging`
-    await createTopics(kafka, [...fixtureTopics.filter((t) => t !== 'data-onboarding-events').map((t) => prefix + t), staging], 1)
+    await createTopics(
+      kafka,
+      [...fixtureTopics.filter((t) => t !== 'data-onboarding-events').map((t) => prefix + t), staging],
+      1,
+    )
 
-    const {code, stdout, stderr} = await runFa(['replay', fixture, '--topic-prefix', prefix, '--topic', `data-onboarding-events=${staging}`, '--json'])
+    const {code, stdout, stderr} = await runFa([
+      'replay',
+      fixture,
+      '--topic-prefix',
+      prefix,
+      '--topic',
+      `data-onboarding-events=${staging}`,
+      '--json',
+    ])
     expect(stderr).toBe('')
     expect(code).toBe(0)
     const summary = JSON.parse(stdout)
@@ -152,7 +203,10 @@ describe('fa replay FILE (into Kafka)', () => {
     await createTopics(kafka, targets, 1)
     const file = path.join(tmp(), 'bad.jsonl')
     const good = readFileSync(fixture, 'utf8').trim().split('\n')
-    writeFileSync(file, [...good.slice(0, 20), '{"topic": "data-slack-users", "key": 42}', ...good.slice(20)].join('\n') + '\n')
+    writeFileSync(
+      file,
+      [...good.slice(0, 20), '{"topic": "data-slack-users", "key": 42}', ...good.slice(20)].join('\n') + '\n',
+    )
 
     const {code, stdout, stderr} = await runFa(['replay', file, '--topic-prefix', prefix])
     expect(code).toBe(3)
@@ -163,12 +217,21 @@ describe('fa replay FILE (into Kafka)', () => {
 
   it('fails before producing when a target topic does not exist', async () => {
     const prefix = uniquePrefix('missing')
-    await createTopics(kafka, fixtureTopics.slice(0, 3).map((t) => prefix + t), 1)
+    await createTopics(
+      kafka,
+      fixtureTopics.slice(0, 3).map((t) => prefix + t),
+      1,
+    )
     const {code, stderr} = await runFa(['replay', fixture, '--topic-prefix', prefix])
     expect(code).toBe(5)
     expect(stderr).toContain(`topic ${prefix}data-onboarding-events does not exist`)
     expect(stderr).toContain('nothing was produced')
-    expect(await recordCount(kafka, fixtureTopics.slice(0, 3).map((t) => prefix + t))).toBe(0)
+    expect(
+      await recordCount(
+        kafka,
+        fixtureTopics.slice(0, 3).map((t) => prefix + t),
+      ),
+    ).toBe(0)
   })
 
   it('explains a timestamp the broker rejects; --timestamps now produces with the current time', async () => {
@@ -176,10 +239,15 @@ describe('fa replay FILE (into Kafka)', () => {
     await createTopics(kafka, [`${prefix}events`], 1)
     const file = path.join(tmp(), 'future.jsonl')
     // Kafka 4 refuses timestamps more than an hour ahead (log.message.timestamp.after.max.ms).
-    writeFileSync(file, JSON.stringify({topic: 'events', key: 'k', value: {a: 1}, timestamp: '2099-01-01T00:00:00Z'}) + '\n')
+    writeFileSync(
+      file,
+      JSON.stringify({topic: 'events', key: 'k', value: {a: 1}, timestamp: '2099-01-01T00:00:00Z'}) + '\n',
+    )
     const rejected = await runFa(['replay', file, '--topic-prefix', prefix])
     expect(rejected.code).toBe(5)
-    expect(rejected.stderr).toMatch(/^Error: Kafka rejected a record's timestamp \(after 0 of 1 records were produced\) \(brokers refuse timestamps too far in the future .*--timestamps now/)
+    expect(rejected.stderr).toMatch(
+      /^Error: Kafka rejected a record's timestamp \(after 0 of 1 records were produced\) \(brokers refuse timestamps too far in the future .*--timestamps now/,
+    )
 
     const before = Date.now()
     const {code, stderr} = await runFa(['replay', file, '--topic-prefix', prefix, '--timestamps', 'now'])
@@ -218,9 +286,13 @@ describe('fa replay FILE (into Kafka)', () => {
     it('without a TTY needs --yes, and fails before connecting', async () => {
       connections = 0
       // KAFKA_BROKERS (set for the test broker) would override the config file.
-      const {code, stdout, stderr} = await runFa(['replay', fixture, '--config', configFile], {env: {KAFKA_BROKERS: ''}})
+      const {code, stdout, stderr} = await runFa(['replay', fixture, '--config', configFile], {
+        env: {KAFKA_BROKERS: ''},
+      })
       expect(code).toBe(2)
-      expect(stderr).toBe(`Error: ${remote} is not on localhost: producing 23 records there needs --yes when there is no terminal to confirm on (add --yes to confirm without a prompt)\n`)
+      expect(stderr).toBe(
+        `Error: ${remote} is not on localhost: producing 23 records there needs --yes when there is no terminal to confirm on (add --yes to confirm without a prompt)\n`,
+      )
       expect(stdout).toBe('')
       expect(connections).toBe(0)
     })
@@ -229,7 +301,12 @@ describe('fa replay FILE (into Kafka)', () => {
       connections = 0
       const {code, output} = await runFaOnTty(
         ['replay', fixture, '--config', configFile],
-        [[new RegExp(`Produce 23 records to 4 topics \\(data-slack-users, .*\\) on ${remote}\\? \\(y/N\\)`), 'n' + KEY.enter]],
+        [
+          [
+            new RegExp(`Produce 23 records to 4 topics \\(data-slack-users, .*\\) on ${remote}\\? \\(y/N\\)`),
+            'n' + KEY.enter,
+          ],
+        ],
         {env: {KAFKA_BROKERS: ''}},
       )
       expect(output).toContain('Error: replay cancelled: nothing was produced')
@@ -239,10 +316,14 @@ describe('fa replay FILE (into Kafka)', () => {
 
     it('with --yes goes ahead and connects (the check above is not vacuous)', async () => {
       connections = 0
-      const child = spawn(process.execPath, [path.join(root, 'bin/run.js'), 'replay', fixture, '--config', configFile, '--yes'], {
-        env: {...process.env, KAFKA_BROKERS: '', NO_COLOR: '1'},
-        stdio: 'ignore',
-      })
+      const child = spawn(
+        process.execPath,
+        [path.join(root, 'bin/run.js'), 'replay', fixture, '--config', configFile, '--yes'],
+        {
+          env: {...process.env, KAFKA_BROKERS: '', NO_COLOR: '1'},
+          stdio: 'ignore',
+        },
+      )
       try {
         const deadline = Date.now() + 20_000
         while (connections === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50))

@@ -26,70 +26,87 @@ describe.each([
   {guarantee: 'exactly-once', flags: (instance: string) => ['--exactly-once', '--instance', instance]},
   {guarantee: 'at-least-once', flags: () => []},
 ])('fa enrich $guarantee: members join and leave while events flow', ({guarantee, flags}) => {
-  it(`${guarantee === 'exactly-once' ? 'writes every alert exactly once' : 'loses no alert'} across rebalances`, {timeout: 120_000}, async () => {
-    const {cfg, group, producer} = await prepareFlow(kafka, `scale-${guarantee === 'exactly-once' ? 'eos' : 'alo'}`, {env, orgs: ORGS, config: 'kafka:\n  partitions: 6\n'})
-    try {
-      // 400 events (every one an alert) every 100 ms for the whole test: the members are busy
-      // with batches and open transactions whenever the group rebalances.
-      const flow = flowEvents(producer, cfg, {events: EVENTS, perTick: 400, orgs: ORGS})
+  it(
+    `${guarantee === 'exactly-once' ? 'writes every alert exactly once' : 'loses no alert'} across rebalances`,
+    {timeout: 120_000},
+    async () => {
+      const {cfg, group, producer} = await prepareFlow(kafka, `scale-${guarantee === 'exactly-once' ? 'eos' : 'alo'}`, {
+        env,
+        orgs: ORGS,
+        config: 'kafka:\n  partitions: 6\n',
+      })
+      try {
+        // 400 events (every one an alert) every 100 ms for the whole test: the members are busy
+        // with batches and open transactions whenever the group rebalances.
+        const flow = flowEvents(producer, cfg, {events: EVENTS, perTick: 400, orgs: ORGS})
 
-      const start = async (instance: string) => {
-        const fa = startFa(['enrich', '--follow', '-c', cfg.file, '--group', group, ...flags(instance)], env)
-        running.add(fa)
-        await fa.waitForLog((l) => l.msg === 'joined the group', 60_000)
-        return fa
+        const start = async (instance: string) => {
+          const fa = startFa(['enrich', '--follow', '-c', cfg.file, '--group', group, ...flags(instance)], env)
+          running.add(fa)
+          await fa.waitForLog((l) => l.msg === 'joined the group', 60_000)
+          return fa
+        }
+        const stop = async (fa: FaProcess) => {
+          fa.child.kill('SIGTERM')
+          const {code} = await fa.exited
+          running.delete(fa)
+          expect(code, fa.stderr()).toBe(0)
+        }
+        const joins = (fa: FaProcess) => fa.logs.filter((l) => l.msg === 'joined the group').length
+
+        // a alone; b joins (a gives up partitions mid-stream); a leaves (b takes them all); c joins.
+        const a = await start('a')
+        await sleep(1_500)
+        const b = await start('b')
+        await sleep(2_000)
+        await stop(a)
+        await sleep(1_500)
+        const c = await start('c')
+        await sleep(2_000)
+        await flow
+        // Both were still in the group when c joined: the group rebalanced with work in flight.
+        expect(joins(b)).toBeGreaterThanOrEqual(2)
+        expect(joins(a)).toBeGreaterThanOrEqual(2)
+        await Promise.all([stop(b), stop(c)])
+
+        const final = await runFa(['enrich', '-c', cfg.file, '--group', group, '--json', ...flags('final')], {env})
+        expect(final.code, final.stderr).toBe(0)
+        expect(JSON.parse(final.stdout).lag.total).toBe(0)
+
+        const alerts = await readToEnd(kafka, [cfg.topics.slackMessages])
+        const bySource = alertsPerSource(alerts)
+        expect(bySource.size).toBe(EVENTS)
+        if (guarantee === 'exactly-once') {
+          expect(alerts).toHaveLength(EVENTS)
+          expect([...bySource.values()].every((n) => n === 1)).toBe(true)
+        } else {
+          expect(alerts.length).toBeGreaterThanOrEqual(EVENTS)
+        }
+        console.info(
+          `${guarantee}: ${EVENTS} events, ${alerts.length} alerts (${alerts.length - EVENTS} duplicates) across 3 rebalances`,
+        )
+      } finally {
+        await producer.disconnect()
       }
-      const stop = async (fa: FaProcess) => {
-        fa.child.kill('SIGTERM')
-        const {code} = await fa.exited
-        running.delete(fa)
-        expect(code, fa.stderr()).toBe(0)
-      }
-      const joins = (fa: FaProcess) => fa.logs.filter((l) => l.msg === 'joined the group').length
-
-      // a alone; b joins (a gives up partitions mid-stream); a leaves (b takes them all); c joins.
-      const a = await start('a')
-      await sleep(1_500)
-      const b = await start('b')
-      await sleep(2_000)
-      await stop(a)
-      await sleep(1_500)
-      const c = await start('c')
-      await sleep(2_000)
-      await flow
-      // Both were still in the group when c joined: the group rebalanced with work in flight.
-      expect(joins(b)).toBeGreaterThanOrEqual(2)
-      expect(joins(a)).toBeGreaterThanOrEqual(2)
-      await Promise.all([stop(b), stop(c)])
-
-      const final = await runFa(['enrich', '-c', cfg.file, '--group', group, '--json', ...flags('final')], {env})
-      expect(final.code, final.stderr).toBe(0)
-      expect(JSON.parse(final.stdout).lag.total).toBe(0)
-
-      const alerts = await readToEnd(kafka, [cfg.topics.slackMessages])
-      const bySource = alertsPerSource(alerts)
-      expect(bySource.size).toBe(EVENTS)
-      if (guarantee === 'exactly-once') {
-        expect(alerts).toHaveLength(EVENTS)
-        expect([...bySource.values()].every((n) => n === 1)).toBe(true)
-      } else {
-        expect(alerts.length).toBeGreaterThanOrEqual(EVENTS)
-      }
-      console.info(`${guarantee}: ${EVENTS} events, ${alerts.length} alerts (${alerts.length - EVENTS} duplicates) across 3 rebalances`)
-    } finally {
-      await producer.disconnect()
-    }
-  })
+    },
+  )
 })
 
 describe('fa enrich --exactly-once: a member that stalls past its session timeout (a zombie)', () => {
   it('cannot commit a batch its successor processed too', {timeout: 180_000}, async () => {
-    const {cfg, group, producer} = await prepareFlow(kafka, 'zombie', {env, orgs: ORGS, config: 'kafka:\n  partitions: 6\n'})
+    const {cfg, group, producer} = await prepareFlow(kafka, 'zombie', {
+      env,
+      orgs: ORGS,
+      config: 'kafka:\n  partitions: 6\n',
+    })
     try {
       const events = 60_000
       const flow = flowEvents(producer, cfg, {events, perTick: 400, orgs: ORGS})
       const start = (instance: string) => {
-        const fa = startFa(['enrich', '--follow', '-c', cfg.file, '--group', group, '--exactly-once', '--instance', instance], env)
+        const fa = startFa(
+          ['enrich', '--follow', '-c', cfg.file, '--group', group, '--exactly-once', '--instance', instance],
+          env,
+        )
         running.add(fa)
         return fa
       }
@@ -111,14 +128,21 @@ describe('fa enrich --exactly-once: a member that stalls past its session timeou
         await fa.exited
         running.delete(fa)
       }
-      const final = await runFa(['enrich', '-c', cfg.file, '--group', group, '--json', '--exactly-once', '--instance', 'final'], {env})
+      const final = await runFa(
+        ['enrich', '-c', cfg.file, '--group', group, '--json', '--exactly-once', '--instance', 'final'],
+        {env},
+      )
       expect(final.code, final.stderr).toBe(0)
       expect(JSON.parse(final.stdout).lag.total).toBe(0)
       const alerts = await readToEnd(kafka, [cfg.topics.slackMessages])
       const bySource = alertsPerSource(alerts)
       // a woke up with batches in flight at least once, and threw them away rather than commit them.
-      const refused = a.logs.filter((l) => /was expelled from group|may have been expelled/.test(JSON.stringify(l))).length
-      console.info(`zombie: ${events} events, ${alerts.length} alerts (${alerts.length - events} duplicates); ${refused} stale commits refused`)
+      const refused = a.logs.filter((l) =>
+        /was expelled from group|may have been expelled/.test(JSON.stringify(l)),
+      ).length
+      console.info(
+        `zombie: ${events} events, ${alerts.length} alerts (${alerts.length - events} duplicates); ${refused} stale commits refused`,
+      )
       expect(refused).toBeGreaterThan(0)
       expect(bySource.size).toBe(events)
       expect(alerts).toHaveLength(events)

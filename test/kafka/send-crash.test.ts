@@ -5,7 +5,17 @@ import {afterAll, expect, inject, it} from 'vitest'
 import {runFa} from '../support/cli.js'
 import {testKafka} from '../support/kafka-io.js'
 import {startSlackServer, type SlackServer} from '../support/slack-server.js'
-import {alert, committed, produceAlerts, responses, sendConfig, startFa, TOKEN, until, type FaProcess} from '../support/send.js'
+import {
+  alert,
+  committed,
+  produceAlerts,
+  responses,
+  sendConfig,
+  startFa,
+  TOKEN,
+  until,
+  type FaProcess,
+} from '../support/send.js'
 
 const kafka = testKafka(inject('kafkaBrokers'))
 
@@ -21,7 +31,12 @@ const joined = (line: Record<string, unknown>) => line.msg === 'joined the group
 it('kill -9 at random points while alerts flow, restart, three times: no alert lost, none posted twice', async () => {
   server = await startSlackServer({token: TOKEN, rate: {perSecond: 10, burst: 3}})
   const slack = server
-  const config = await sendConfig(kafka, 'send-crash', {apiUrl: slack.url, perChannelPerSecond: 10, perChannelBurst: 3, timeoutMs: 1_000})
+  const config = await sendConfig(kafka, 'send-crash', {
+    apiUrl: slack.url,
+    perChannelPerSecond: 10,
+    perChannelBurst: 3,
+    timeoutMs: 1_000,
+  })
   const channels = Array.from({length: 8}, (_, i) => `C0K${i}`)
   const alerts = Array.from({length: 240}, (_, i) => alert(`k-${i}`, channels[i % channels.length]!))
 
@@ -65,7 +80,11 @@ it('kill -9 at random points while alerts flow, restart, three times: no alert l
 
     await until(() => alerts.every((a) => slack.postsFor(a.alertId).length > 0), 60_000, 'every alert posted')
     // Every outcome recorded, then a graceful stop.
-    await until(async () => (await responses(kafka, config.topics.responses)).size === alerts.length, 30_000, 'every response recorded')
+    await until(
+      async () => (await responses(kafka, config.topics.responses)).size === alerts.length,
+      30_000,
+      'every response recorded',
+    )
     proc.child.kill('SIGTERM')
     const exit = await proc.exited
     expect(exit.code, proc.stderr().slice(-2000)).toBe(0)
@@ -73,7 +92,9 @@ it('kill -9 at random points while alerts flow, restart, three times: no alert l
     clearInterval(faults)
   }
 
-  const duplicates = alerts.filter((a) => slack.postsFor(a.alertId).length !== 1).map((a) => `${a.alertId}×${slack.postsFor(a.alertId).length}`)
+  const duplicates = alerts
+    .filter((a) => slack.postsFor(a.alertId).length !== 1)
+    .map((a) => `${a.alertId}×${slack.postsFor(a.alertId).length}`)
   expect(duplicates).toEqual([])
   expect(slack.posts).toHaveLength(alerts.length)
   const recorded = await responses(kafka, config.topics.responses)
@@ -94,7 +115,12 @@ it('a signal stops --follow within seconds, recording what was posted; a second 
   await server?.close()
   server = await startSlackServer({token: TOKEN, rate: {perSecond: 4, burst: 1}})
   const slack = server
-  const config = await sendConfig(kafka, 'send-stop', {apiUrl: slack.url, perChannelPerSecond: 4, perChannelBurst: 1, timeoutMs: 1_000})
+  const config = await sendConfig(kafka, 'send-stop', {
+    apiUrl: slack.url,
+    perChannelPerSecond: 4,
+    perChannelBurst: 1,
+    timeoutMs: 1_000,
+  })
   const alerts = Array.from({length: 40}, (_, i) => alert(`g-${i}`, `C0G${i % 2}`))
   await produceAlerts(kafka, config.topics.messages, alerts)
 
@@ -111,7 +137,9 @@ it('a signal stops --follow within seconds, recording what was posted; a second 
   const recorded = await responses(kafka, config.topics.responses)
   expect([...recorded.keys()].sort()).toEqual(slack.posts.map((p) => p.alertId).sort())
   const stopped = await committed(kafka, config.group, config.topics.messages)
-  expect([...stopped.values()].every((c) => c.metadata?.includes('state=closed') && !c.metadata.includes('doubt-until'))).toBe(true)
+  expect(
+    [...stopped.values()].every((c) => c.metadata?.includes('state=closed') && !c.metadata.includes('doubt-until')),
+  ).toBe(true)
 
   // Second signal while a post hangs (Slack has it): exits at once, leaving it in doubt.
   slack.inject({kind: 'hang', accept: true, count: 1})

@@ -15,7 +15,11 @@ afterEach(async () => {
   await Promise.all(servers.splice(0).map((s) => s.close()))
 })
 
-async function setup(what: string, serverOptions: SlackServerOptions = {}, slack: Parameters<typeof sendConfig>[2] extends infer T ? Partial<T> : never = {}) {
+async function setup(
+  what: string,
+  serverOptions: SlackServerOptions = {},
+  slack: Parameters<typeof sendConfig>[2] extends infer T ? Partial<T> : never = {},
+) {
   const server = await startSlackServer({token: TOKEN, rate: {perSecond: 20, burst: 5}, ...serverOptions})
   servers.push(server)
   const config = await sendConfig(kafka, what, {apiUrl: server.url, ...slack})
@@ -41,7 +45,16 @@ describe('fa send', () => {
     const {code, stdout, stderr} = await runFa(['send', '--json'], {env: config.env})
     expect(code, stderr).toBe(0)
     const summary = JSON.parse(stdout)
-    expect(summary).toMatchObject({read: 60, delivered: 60, skipped: 0, failed: 0, invalid: 0, deadLettered: 0, unfinished: 0, group: config.group})
+    expect(summary).toMatchObject({
+      read: 60,
+      delivered: 60,
+      skipped: 0,
+      failed: 0,
+      invalid: 0,
+      deadLettered: 0,
+      unfinished: 0,
+      group: config.group,
+    })
     expect(summary.rateLimited).toBeGreaterThanOrEqual(10)
     expect(summary.retries).toBeGreaterThan(0)
     expect(summary.foundInHistory).toBeGreaterThanOrEqual(2)
@@ -73,24 +86,50 @@ describe('fa send', () => {
     server.inject({kind: 'error', error: 'channel_not_found', channels: ['C0GONE'], count: Infinity})
     const good = [alert('ok-1', 'C0FINE'), alert('ok-2', 'C0FINE')]
     const gone = alert('gone-1', 'C0GONE')
-    const tooManyBlocks = {...alert('bad-blocks', 'C0FINE'), blocks: Array.from({length: 51}, () => ({type: 'divider'}))}
+    const tooManyBlocks = {
+      ...alert('bad-blocks', 'C0FINE'),
+      blocks: Array.from({length: 51}, () => ({type: 'divider'})),
+    }
     const noText = {...alert('bad-text', 'C0FINE'), text: ''}
-    await produceAlerts(kafka, config.topics.messages, [...good, gone], [
-      {key: 'bad-blocks', value: JSON.stringify(tooManyBlocks), headers: {'fa-pipeline': 'test-alert', 'x-trace': 't-1'}},
-      {key: 'bad-text', value: JSON.stringify(noText)},
-      {key: 'not-json', value: Buffer.from('{"alertId": "not-json", oops')},
-    ])
+    await produceAlerts(
+      kafka,
+      config.topics.messages,
+      [...good, gone],
+      [
+        {
+          key: 'bad-blocks',
+          value: JSON.stringify(tooManyBlocks),
+          headers: {'fa-pipeline': 'test-alert', 'x-trace': 't-1'},
+        },
+        {key: 'bad-text', value: JSON.stringify(noText)},
+        {key: 'not-json', value: Buffer.from('{"alertId": "not-json", oops')},
+      ],
+    )
 
     const {code, stdout, stderr} = await runFa(['send', '--json'], {env: config.env})
     expect(code, stderr).toBe(0)
-    expect(JSON.parse(stdout)).toMatchObject({read: 6, delivered: 2, failed: 1, invalid: 3, deadLettered: 4, skipped: 0})
+    expect(JSON.parse(stdout)).toMatchObject({
+      read: 6,
+      delivered: 2,
+      failed: 1,
+      invalid: 3,
+      deadLettered: 4,
+      skipped: 0,
+    })
 
     expect(server.posts.map((p) => p.alertId).sort()).toEqual(['ok-1', 'ok-2'])
     // The invalid ones never reached Slack at all.
     expect(server.calls.filter((c) => c.method === 'chat.postMessage')).toHaveLength(3)
 
     const recorded = await responses(kafka, config.topics.responses)
-    expect(recorded.get('gone-1')).toMatchObject({ok: false, channel: 'C0GONE', ts: null, error: 'channel_not_found', attempts: 1, deliveredAt: null})
+    expect(recorded.get('gone-1')).toMatchObject({
+      ok: false,
+      channel: 'C0GONE',
+      ts: null,
+      error: 'channel_not_found',
+      attempts: 1,
+      deliveredAt: null,
+    })
     expect(recorded.get('bad-blocks')).toMatchObject({ok: false, ts: null, attempts: 0, firstAttemptAt: null})
     expect(recorded.get('bad-blocks')!.error).toMatch(/^invalid Slack message: blocks: more than 50 blocks/)
     expect(recorded.get('bad-text')!.error).toMatch(/^invalid Slack message: text: /)
@@ -150,8 +189,15 @@ describe('fa send', () => {
     const wrong = 'xoxb-9999-9999-WrongSecretToken'
     const bad = await runFa(['send'], {env: {...config.env, SLACK_BOT_TOKEN: wrong}})
     expect(bad.code).toBe(6)
-    expect(bad.stderr).toMatch(/Slack auth failed: Slack rejected the bot token \[invalid_auth\]; token from SLACK_BOT_TOKEN/)
-    expect(bad.stderr.trim().split('\n').filter((l) => l.includes('Error:'))).toHaveLength(1)
+    expect(bad.stderr).toMatch(
+      /Slack auth failed: Slack rejected the bot token \[invalid_auth\]; token from SLACK_BOT_TOKEN/,
+    )
+    expect(
+      bad.stderr
+        .trim()
+        .split('\n')
+        .filter((l) => l.includes('Error:')),
+    ).toHaveLength(1)
     expect(bad.stdout + bad.stderr).not.toContain(wrong)
 
     const missing = await runFa(['send'], {env: {...config.env, SLACK_BOT_TOKEN: ''}})
@@ -164,7 +210,9 @@ describe('fa send', () => {
     writeFileSync(narrowFile, readFileSync(config.file, 'utf8').replace(server.url, narrow.url))
     const scoped = await runFa(['send'], {env: {...config.env, FA_CONFIG: narrowFile}})
     expect(scoped.code).toBe(6)
-    expect(scoped.stderr).toMatch(/the bot token lacks a scope \(needs channels:history, im:history, im:write\) \[missing_scope\]/)
+    expect(scoped.stderr).toMatch(
+      /the bot token lacks a scope \(needs channels:history, im:history, im:write\) \[missing_scope\]/,
+    )
     expect(server.calls.filter((c) => c.method !== 'auth.test')).toEqual([])
 
     const ok = await runFa(['send'], {env: config.env})
@@ -173,7 +221,11 @@ describe('fa send', () => {
     server.posts.length = 0
 
     // Revoked mid-run: stops at once with exit 6; what was delivered is recorded and committed, nothing else.
-    await produceAlerts(kafka, config.topics.messages, Array.from({length: 6}, (_, i) => alert(`r-${i}`, 'C0REV')))
+    await produceAlerts(
+      kafka,
+      config.topics.messages,
+      Array.from({length: 6}, (_, i) => alert(`r-${i}`, 'C0REV')),
+    )
     server.inject({kind: 'error', error: 'token_revoked', channels: ['C0REV'], count: Infinity})
     const revoked = await runFa(['send'], {env: config.env})
     expect(revoked.code).toBe(6)
@@ -191,28 +243,46 @@ describe('fa send', () => {
 
   it('--dry-run renders what would be posted without Slack, a token or a commit; --json gives JSON Lines', async () => {
     const {server, config} = await setup('send-dry')
-    await produceAlerts(kafka, config.topics.messages, [alert('d-1', 'C0DRY'), alert('d-2', 'U0DRY')], [{key: 'd-bad', value: '{"alertId":"d-bad"}'}])
+    await produceAlerts(
+      kafka,
+      config.topics.messages,
+      [alert('d-1', 'C0DRY'), alert('d-2', 'U0DRY')],
+      [{key: 'd-bad', value: '{"alertId":"d-bad"}'}],
+    )
     const env = {...config.env, SLACK_BOT_TOKEN: ''}
     const human = await runFa(['send', '--dry-run'], {env})
     expect(human.code, human.stderr).toBe(0)
     expect(human.stdout).toContain('▶ test-alert → C0DRY  d-1')
     expect(human.stdout).toContain('Alert d-2')
-    expect(human.stdout).toMatch(/✗ dead letter \S+slack-messages\[\d\]@\d+ send: invalid Slack message: channel: missing/)
-    expect(human.stdout).toMatch(/dry run: 3 messages read: 2 would be posted, 0 skipped \(already delivered\), 1 invalid/)
+    expect(human.stdout).toMatch(
+      /✗ dead letter \S+slack-messages\[\d\]@\d+ send: invalid Slack message: channel: missing/,
+    )
+    expect(human.stdout).toMatch(
+      /dry run: 3 messages read: 2 would be posted, 0 skipped \(already delivered\), 1 invalid/,
+    )
 
     const json = await runFa(['send', '--dry-run', '--json', '--channel', 'C0STAGE'], {env})
     expect(json.code, json.stderr).toBe(0)
-    const lines = json.stdout.trim().split('\n').map((l) => JSON.parse(l))
+    const lines = json.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l))
     expect(lines.map((l) => [l.action, l.alertId, l.channel ?? null]).sort()).toEqual([
       ['dead-letter', 'd-bad', null],
       ['post', 'd-1', 'C0STAGE'],
       ['post', 'd-2', 'C0STAGE'],
     ])
-    expect(lines.find((l) => l.alertId === 'd-1').message).toMatchObject({channel: 'C0STAGE', text: expect.any(String), metadata: {event_type: 'fa_alert'}})
+    expect(lines.find((l) => l.alertId === 'd-1').message).toMatchObject({
+      channel: 'C0STAGE',
+      text: expect.any(String),
+      metadata: {event_type: 'fa_alert'},
+    })
     expect(json.stderr).toContain('dry run: 3 messages read')
     expect(server.calls).toEqual([])
     expect(await responses(kafka, config.topics.responses)).toEqual(new Map())
-    expect([...(await committed(kafka, config.group, config.topics.messages)).values()].every((c) => c.offset === -1)).toBe(true)
+    expect(
+      [...(await committed(kafka, config.group, config.topics.messages)).values()].every((c) => c.offset === -1),
+    ).toBe(true)
 
     // A real run after it still has everything to do.
     const real = await runFa(['send', '--json'], {env: config.env})
@@ -229,7 +299,9 @@ describe('fa send', () => {
     const {code, stdout, stderr} = await runFa(['send', '--json', '--channel', 'C0STAGING'], {env: config.env})
     expect(code, stderr).toBe(0)
     expect(JSON.parse(stdout)).toMatchObject({read: 3, delivered: 3, channel: 'C0STAGING'})
-    expect(server.posts.map((p) => [p.alertId, p.requested])).toEqual(expect.arrayContaining(alerts.map((a) => [a.alertId, 'C0STAGING'])))
+    expect(server.posts.map((p) => [p.alertId, p.requested])).toEqual(
+      expect.arrayContaining(alerts.map((a) => [a.alertId, 'C0STAGING'])),
+    )
     expect(server.posts).toHaveLength(3)
     const recorded = await responses(kafka, config.topics.responses)
     for (const a of alerts) expect(recorded.get(a.alertId)).toMatchObject({ok: true, channel: 'C0STAGING'})

@@ -9,8 +9,21 @@ describe('commit metadata and the in-doubt range', () => {
     const open = {state: 'open', instance: 'ab12cd34', at: 1_700_000_000_000, doubtUntil: 1500} as const
     expect(encodeMeta(open)).toBe('fa-send/1 state=open instance=ab12cd34 at=1700000000000 doubt-until=1500')
     expect(parseMeta(encodeMeta(open))).toEqual(open)
-    expect(parseMeta(encodeMeta({state: 'closed', instance: 'x', at: 5}))).toEqual({state: 'closed', instance: 'x', at: 5, doubtUntil: undefined})
-    for (const foreign of [null, '', 'fa-send/1', 'fa-send/2 state=open instance=a at=1', 'fa-send/1 state=half instance=a at=1', 'fa-send/1 state=open at=1', 'fa-send/1 state=open instance=a at=1 doubt-until=x']) {
+    expect(parseMeta(encodeMeta({state: 'closed', instance: 'x', at: 5}))).toEqual({
+      state: 'closed',
+      instance: 'x',
+      at: 5,
+      doubtUntil: undefined,
+    })
+    for (const foreign of [
+      null,
+      '',
+      'fa-send/1',
+      'fa-send/2 state=open instance=a at=1',
+      'fa-send/1 state=half instance=a at=1',
+      'fa-send/1 state=open at=1',
+      'fa-send/1 state=open instance=a at=1 doubt-until=x',
+    ]) {
       expect(parseMeta(foreign), String(foreign)).toBeUndefined()
     }
   })
@@ -19,7 +32,11 @@ describe('commit metadata and the in-doubt range', () => {
   const timeout = 10_000
 
   it('nothing is in doubt without a committed offset or after a clean close', () => {
-    expect(inheritedDoubt({offset: -1, metadata: null}, 900, now, timeout)).toEqual({from: 0, until: 0, lookupNotBefore: 0})
+    expect(inheritedDoubt({offset: -1, metadata: null}, 900, now, timeout)).toEqual({
+      from: 0,
+      until: 0,
+      lookupNotBefore: 0,
+    })
     const clean = encodeMeta({state: 'closed', instance: 'a', at: now - 5_000})
     expect(inheritedDoubt({offset: 40, metadata: clean}, 900, now, timeout).until).toBe(0)
     // A doubt-until at or below the committed offset is worked off.
@@ -29,13 +46,25 @@ describe('commit metadata and the in-doubt range', () => {
 
   it('a closed partition keeps the range of cut-short posts; lookups wait out their requests', () => {
     const meta = encodeMeta({state: 'closed', instance: 'a', at: now - 5_000, doubtUntil: 47})
-    expect(inheritedDoubt({offset: 40, metadata: meta}, 900, now, timeout)).toEqual({from: 40, until: 47, lookupNotBefore: now + 5_000})
+    expect(inheritedDoubt({offset: 40, metadata: meta}, 900, now, timeout)).toEqual({
+      from: 40,
+      until: 47,
+      lookupNotBefore: now + 5_000,
+    })
   })
 
   it('an open partition (its owner crashed) is in doubt as far as announced; foreign metadata up to the high watermark', () => {
     const meta = encodeMeta({state: 'open', instance: 'a', at: now - 60_000, doubtUntil: 540})
-    expect(inheritedDoubt({offset: 40, metadata: meta}, 900, now, timeout)).toEqual({from: 40, until: 540, lookupNotBefore: now + timeout})
-    expect(inheritedDoubt({offset: 40, metadata: 'written by kcat'}, 900, now, timeout)).toEqual({from: 40, until: 900, lookupNotBefore: now + timeout})
+    expect(inheritedDoubt({offset: 40, metadata: meta}, 900, now, timeout)).toEqual({
+      from: 40,
+      until: 540,
+      lookupNotBefore: now + timeout,
+    })
+    expect(inheritedDoubt({offset: 40, metadata: 'written by kcat'}, 900, now, timeout)).toEqual({
+      from: 40,
+      until: 900,
+      lookupNotBefore: now + timeout,
+    })
     expect(inheritedDoubt({offset: 40, metadata: null}, 40, now, timeout).until).toBe(0)
   })
 })
@@ -68,7 +97,16 @@ describe('PartitionState', () => {
 })
 
 describe('ResponseTable', () => {
-  const outcome = (alertId: string, ok: boolean) => ({alertId, ok, channel: 'C1', ts: ok ? '1.000001' : null, error: ok ? null : 'x', attempts: 1, firstAttemptAt: null, deliveredAt: null})
+  const outcome = (alertId: string, ok: boolean) => ({
+    alertId,
+    ok,
+    channel: 'C1',
+    ts: ok ? '1.000001' : null,
+    error: ok ? null : 'x',
+    attempts: 1,
+    firstAttemptAt: null,
+    deliveredAt: null,
+  })
   const record = (o: ReturnType<typeof outcome>) => {
     const m = responseMessage(o)
     return {key: Buffer.from(String(m.key)), value: Buffer.from(String(m.value))}
@@ -89,7 +127,16 @@ describe('ResponseTable', () => {
 
   it('records exactly the documented fields', () => {
     const value = JSON.parse(String(responseMessage(outcome('a', true)).value))
-    expect(Object.keys(value).sort()).toEqual(['alertId', 'attempts', 'channel', 'deliveredAt', 'error', 'firstAttemptAt', 'ok', 'ts'])
+    expect(Object.keys(value).sort()).toEqual([
+      'alertId',
+      'attempts',
+      'channel',
+      'deliveredAt',
+      'error',
+      'firstAttemptAt',
+      'ok',
+      'ts',
+    ])
   })
 })
 

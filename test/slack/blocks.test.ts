@@ -13,7 +13,8 @@ function texts(blocks: Block[]): Array<{text: string; mrkdwn: boolean}> {
     if (Array.isArray(node)) return node.forEach(visit)
     if (node && typeof node === 'object') {
       const n = node as {type?: string; text?: unknown}
-      if ((n.type === 'mrkdwn' || n.type === 'plain_text') && typeof n.text === 'string') out.push({text: n.text, mrkdwn: n.type === 'mrkdwn'})
+      if ((n.type === 'mrkdwn' || n.type === 'plain_text') && typeof n.text === 'string')
+        out.push({text: n.text, mrkdwn: n.type === 'mrkdwn'})
       Object.values(node).forEach(visit)
     }
   }
@@ -25,15 +26,42 @@ function texts(blocks: Block[]): Array<{text: string; mrkdwn: boolean}> {
 const safeMrkdwn = (text: string) => !/[<>]/.test(text) && !/&(?!amp;|lt;|gt;)/.test(text)
 
 // Strings that lean on the characters that matter.
-const hostile = fc.string({unit: fc.constantFrom('<', '>', '&', '!', '|', '@', 'a', ' ', '*', '`', 'here', 'channel', 'http://x', '\n', 'é', '😀'), maxLength: 60})
-const anyText = fc.oneof(hostile, fc.string({maxLength: 300}), fc.string({unit: 'grapheme', minLength: 1000, maxLength: 5000}))
+const hostile = fc.string({
+  unit: fc.constantFrom(
+    '<',
+    '>',
+    '&',
+    '!',
+    '|',
+    '@',
+    'a',
+    ' ',
+    '*',
+    '`',
+    'here',
+    'channel',
+    'http://x',
+    '\n',
+    'é',
+    '😀',
+  ),
+  maxLength: 60,
+})
+const anyText = fc.oneof(
+  hostile,
+  fc.string({maxLength: 300}),
+  fc.string({unit: 'grapheme', minLength: 1000, maxLength: 5000}),
+)
 
 function message(values: {name: string; org: string; error: string; context: string}) {
   return buildSlackMessage('fa-1', 'test', {
     recipient: 'U1',
     header: values.name,
     text: md`Connector *${values.name}* of *${values.org}* failed`,
-    fields: [{label: 'Org', value: values.org}, {label: values.name, value: values.error}],
+    fields: [
+      {label: 'Org', value: values.org},
+      {label: values.name, value: values.error},
+    ],
     detail: {label: 'Error', value: values.error},
     context: [values.context],
   })
@@ -87,9 +115,12 @@ describe('Block Kit limits', () => {
           const text = (block.text as {text: string} | undefined)?.text ?? ''
           if (block.type === 'header') expect(text.length).toBeLessThanOrEqual(SlackLimits.headerText)
           if (block.type === 'section') expect(text.length).toBeLessThanOrEqual(SlackLimits.sectionText)
-          for (const field of (block.fields as Array<{text: string}>) ?? []) expect(field.text.length).toBeLessThanOrEqual(SlackLimits.fieldText)
+          for (const field of (block.fields as Array<{text: string}>) ?? [])
+            expect(field.text.length).toBeLessThanOrEqual(SlackLimits.fieldText)
         }
-        expect(texts(built.blocks).reduce((sum, t) => sum + t.text.length, 0)).toBeLessThanOrEqual(SlackLimits.totalBlockText)
+        expect(texts(built.blocks).reduce((sum, t) => sum + t.text.length, 0)).toBeLessThanOrEqual(
+          SlackLimits.totalBlockText,
+        )
         // What the builder makes, delivery accepts.
         expect(validateSlackMessage(built)).toEqual({ok: true, message: built})
       }),
@@ -118,6 +149,9 @@ describe('Block Kit limits', () => {
   })
 
   it('carries the alert id in Slack message metadata', () => {
-    expect(message({name: 'n', org: 'o', error: 'e', context: 'c'}).metadata).toEqual({event_type: 'fa_alert', event_payload: {alert_id: 'fa-1', pipeline: 'test'}})
+    expect(message({name: 'n', org: 'o', error: 'e', context: 'c'}).metadata).toEqual({
+      event_type: 'fa_alert',
+      event_payload: {alert_id: 'fa-1', pipeline: 'test'},
+    })
   })
 })

@@ -44,7 +44,11 @@ export interface QueryContext {
   labels: Record<string, string>
 }
 
-export type QueryHandler = (sql: string, params: Record<string, SentParam>, context: QueryContext) => QueryResult | Promise<QueryResult>
+export type QueryHandler = (
+  sql: string,
+  params: Record<string, SentParam>,
+  context: QueryContext,
+) => QueryResult | Promise<QueryResult>
 
 const FAULTS = {
   invalid: {code: 400, status: 'INVALID_ARGUMENT'},
@@ -158,15 +162,50 @@ export async function startBigQueryServer(options: BigQueryServerOptions = {}): 
 
     if (name === 'token') return token(res, body)
     const auth = req.headers.authorization
-    if (!auth) return send(res, 401, unauthenticated('Request is missing required authentication credential. Expected OAuth 2 access token, login cookie or other valid authentication credential. See https://developers.google.com/identity/sign-in/web/devconsole-project.', 'required', 'Login Required.'))
-    if (revoked || auth !== `Bearer ${accessToken}`) return send(res, 401, unauthenticated('Request had invalid authentication credentials. Expected OAuth 2 access token, login cookie or other valid authentication credential. See https://developers.google.com/identity/sign-in/web/devconsole-project.', 'authError', 'Invalid Credentials'))
-    if (project !== projectId) return send(res, 403, errorBody('accessDenied', `Access Denied: Project ${project}: User does not have bigquery.jobs.create permission in project ${project}.`))
+    if (!auth)
+      return send(
+        res,
+        401,
+        unauthenticated(
+          'Request is missing required authentication credential. Expected OAuth 2 access token, login cookie or other valid authentication credential. See https://developers.google.com/identity/sign-in/web/devconsole-project.',
+          'required',
+          'Login Required.',
+        ),
+      )
+    if (revoked || auth !== `Bearer ${accessToken}`)
+      return send(
+        res,
+        401,
+        unauthenticated(
+          'Request had invalid authentication credentials. Expected OAuth 2 access token, login cookie or other valid authentication credential. See https://developers.google.com/identity/sign-in/web/devconsole-project.',
+          'authError',
+          'Invalid Credentials',
+        ),
+      )
+    if (project !== projectId)
+      return send(
+        res,
+        403,
+        errorBody(
+          'accessDenied',
+          `Access Denied: Project ${project}: User does not have bigquery.jobs.create permission in project ${project}.`,
+        ),
+      )
 
-    if (name === 'unknown') return send(res, 404, errorBody('notFound', `test server: no route for ${method} ${url.pathname} (jobs.query is not implemented: the fa client does not call it)`))
+    if (name === 'unknown')
+      return send(
+        res,
+        404,
+        errorBody(
+          'notFound',
+          `test server: no route for ${method} ${url.pathname} (jobs.query is not implemented: the fa client does not call it)`,
+        ),
+      )
     if (name === 'jobs.insert') return insert(res, body)
     const job = jobs.get(`${project}:${id}`)
     // Jobs live in a location: asking in another one (or none, outside US) does not find them.
-    if (!job || (query.location ?? 'US') !== job.location) return send(res, 404, errorBody('notFound', `Not found: Job ${project}:${id}`))
+    if (!job || (query.location ?? 'US') !== job.location)
+      return send(res, 404, errorBody('notFound', `Not found: Job ${project}:${id}`))
     if (name === 'jobs.get') {
       poll(job)
       return send(res, 200, jobResource(job))
@@ -178,7 +217,12 @@ export async function startBigQueryServer(options: BigQueryServerOptions = {}): 
     if (form.grant_type !== 'refresh_token' || form.refresh_token !== refreshToken || revoked) {
       return send(res, 400, {error: 'invalid_grant', error_description: 'Token has been expired or revoked.'})
     }
-    send(res, 200, {access_token: accessToken, issued_token_type: 'urn:ietf:params:oauth:token-type:access_token', token_type: 'Bearer', expires_in: 3600})
+    send(res, 200, {
+      access_token: accessToken,
+      issued_token_type: 'urn:ietf:params:oauth:token-type:access_token',
+      token_type: 'Bearer',
+      expires_in: 3600,
+    })
   }
 
   async function insert(res: ServerResponse, body: any): Promise<void> {
@@ -188,15 +232,27 @@ export async function startBigQueryServer(options: BigQueryServerOptions = {}): 
     const dryRun = configuration.dryRun === true
     const config = configuration.query
     if (!config?.query) return send(res, 400, errorBody('invalid', 'Required parameter is missing: query'))
-    if (!dryRun && !reference.jobId) return send(res, 400, errorBody('invalid', 'Required parameter is missing: jobReference.jobId'))
+    if (!dryRun && !reference.jobId)
+      return send(res, 400, errorBody('invalid', 'Required parameter is missing: jobReference.jobId'))
     const labels: Record<string, string> = configuration.labels ?? {}
     for (const [key, value] of Object.entries(labels)) {
       if (!/^[\p{Ll}\p{Lo}][\p{Ll}\p{Lo}\p{N}_-]{0,62}$/u.test(key) || !/^[\p{Ll}\p{Lo}\p{N}_-]{0,63}$/u.test(value)) {
-        return send(res, 400, errorBody('invalid', `Invalid label: ${key}: ${value}. Keys and values may contain only lowercase letters, numeric characters, underscores and dashes, at most 63 characters.`))
+        return send(
+          res,
+          400,
+          errorBody(
+            'invalid',
+            `Invalid label: ${key}: ${value}. Keys and values may contain only lowercase letters, numeric characters, underscores and dashes, at most 63 characters.`,
+          ),
+        )
       }
     }
     if (config.maximumBytesBilled !== undefined && !/^\d+$/.test(String(config.maximumBytesBilled))) {
-      return send(res, 400, errorBody('invalid', `Invalid value for maximumBytesBilled: ${JSON.stringify(config.maximumBytesBilled)}`))
+      return send(
+        res,
+        400,
+        errorBody('invalid', `Invalid value for maximumBytesBilled: ${JSON.stringify(config.maximumBytesBilled)}`),
+      )
     }
     if (config.useLegacySql !== false && config.queryParameters) {
       return send(res, 400, errorBody('invalidQuery', 'Query parameters cannot be used in Legacy SQL.'))
@@ -209,7 +265,8 @@ export async function startBigQueryServer(options: BigQueryServerOptions = {}): 
       result = await handler(config.query, params, {dryRun, location, labels})
     } catch (error) {
       if (!(error instanceof BigQueryFault)) throw error
-      if (dryRun || error.reason === 'accessDenied') return send(res, FAULTS[error.reason].code, errorBody(error.reason, error.message))
+      if (dryRun || error.reason === 'accessDenied')
+        return send(res, FAULTS[error.reason].code, errorBody(error.reason, error.message))
       const job = createJob(reference, location, configuration, {schema: []}, error)
       return send(res, 200, jobResource(job))
     }
@@ -238,12 +295,21 @@ export async function startBigQueryServer(options: BigQueryServerOptions = {}): 
     const job = createJob(reference, location, configuration, result)
     const cap = config.maximumBytesBilled === undefined ? undefined : BigInt(config.maximumBytesBilled)
     if (cap !== undefined && job.bytesBilled > cap) {
-      job.fault = new BigQueryFault('bytesBilledLimitExceeded', `Query exceeded limit for bytes billed: ${cap}. ${job.bytesBilled} or higher required.`)
+      job.fault = new BigQueryFault(
+        'bytesBilledLimitExceeded',
+        `Query exceeded limit for bytes billed: ${cap}. ${job.bytesBilled} or higher required.`,
+      )
     }
     send(res, 200, jobResource(job))
   }
 
-  function createJob(reference: any, location: string, configuration: any, result: QueryResult, fault?: BigQueryFault): Job {
+  function createJob(
+    reference: any,
+    location: string,
+    configuration: any,
+    result: QueryResult,
+    fault?: BigQueryFault,
+  ): Job {
     const bytesProcessed = BigInt(result.bytesProcessed ?? 0)
     const job: Job = {
       projectId,
@@ -263,7 +329,13 @@ export async function startBigQueryServer(options: BigQueryServerOptions = {}): 
 
   function results(res: ServerResponse, job: Job, query: Record<string, string>): void {
     const reference = {projectId: job.projectId, jobId: job.jobId, location: job.location}
-    if (!poll(job)) return send(res, 200, {kind: 'bigquery#getQueryResultsResponse', etag: etag(), jobReference: reference, jobComplete: false})
+    if (!poll(job))
+      return send(res, 200, {
+        kind: 'bigquery#getQueryResultsResponse',
+        etag: etag(),
+        jobReference: reference,
+        jobComplete: false,
+      })
     // A failed job's results are the job's error, as an HTTP error.
     if (job.fault) return send(res, FAULTS[job.fault.reason].code, errorBody(job.fault.reason, job.fault.message))
     const all = job.result.rows ?? []
@@ -312,7 +384,12 @@ export async function startBigQueryServer(options: BigQueryServerOptions = {}): 
         ...(done && !error
           ? {
               totalBytesProcessed: String(job.bytesProcessed),
-              query: {totalBytesProcessed: String(job.bytesProcessed), totalBytesBilled: String(job.bytesBilled), cacheHit: false, statementType: 'SELECT'},
+              query: {
+                totalBytesProcessed: String(job.bytesProcessed),
+                totalBytesBilled: String(job.bytesBilled),
+                cacheHit: false,
+                statementType: 'SELECT',
+              },
             }
           : {}),
       },
@@ -345,7 +422,11 @@ export async function startBigQueryServer(options: BigQueryServerOptions = {}): 
     endpoint,
     projectId,
     requests,
-    env: {GOOGLE_APPLICATION_CREDENTIALS: credentialsFile, CLOUDSDK_CONFIG: gcloudConfig, METADATA_SERVER_DETECTION: 'none'},
+    env: {
+      GOOGLE_APPLICATION_CREDENTIALS: credentialsFile,
+      CLOUDSDK_CONFIG: gcloudConfig,
+      METADATA_SERVER_DETECTION: 'none',
+    },
     setHandler(next) {
       handler = next
     },
@@ -366,7 +447,11 @@ function sentParams(sql: string, parameters: any[]): Record<string, SentParam> {
     const type = parameter.parameterType?.type
     const value = parameter.parameterValue?.value
     if (value === undefined) throw new BigQueryFault('invalidQuery', `Query parameter '${parameter.name}' has no value`)
-    if (type === 'TIMESTAMP' && Number.isNaN(Date.parse(value))) throw new BigQueryFault('invalidQuery', `Invalid TIMESTAMP value for query parameter '${parameter.name}': ${value}`)
+    if (type === 'TIMESTAMP' && Number.isNaN(Date.parse(value)))
+      throw new BigQueryFault(
+        'invalidQuery',
+        `Invalid TIMESTAMP value for query parameter '${parameter.name}': ${value}`,
+      )
     params[parameter.name] = {type, value}
   }
   // Referenced but not sent; `@@` is a system variable, not a parameter.
@@ -387,7 +472,8 @@ function encodeRow(row: Record<string, unknown>, fields: Field[], int64Timestamp
 
 function encodeCell(value: unknown, field: Field, int64Timestamps: boolean): unknown {
   if (value === null || value === undefined) return field.mode === 'REPEATED' ? [] : null
-  if (field.mode === 'REPEATED') return (value as unknown[]).map((item) => ({v: encodeScalar(item, field, int64Timestamps)}))
+  if (field.mode === 'REPEATED')
+    return (value as unknown[]).map((item) => ({v: encodeScalar(item, field, int64Timestamps)}))
   return encodeScalar(value, field, int64Timestamps)
 }
 
@@ -408,7 +494,13 @@ function encodeScalar(value: unknown, field: Field, int64Timestamps: boolean): u
       return typeof value === 'string' ? value : JSON.stringify(value)
     case 'FLOAT':
     case 'FLOAT64':
-      return Number.isNaN(value) ? 'NaN' : value === Infinity ? 'Infinity' : value === -Infinity ? '-Infinity' : String(value)
+      return Number.isNaN(value)
+        ? 'NaN'
+        : value === Infinity
+          ? 'Infinity'
+          : value === -Infinity
+            ? '-Infinity'
+            : String(value)
     default:
       return String(value)
   }
@@ -428,7 +520,14 @@ function errorBody(reason: FaultReason, message: string): object {
 }
 
 function unauthenticated(message: string, reason: string, detail: string): object {
-  return {error: {code: 401, message, errors: [{message: detail, domain: 'global', reason, location: 'Authorization', locationType: 'header'}], status: 'UNAUTHENTICATED'}}
+  return {
+    error: {
+      code: 401,
+      message,
+      errors: [{message: detail, domain: 'global', reason, location: 'Authorization', locationType: 'header'}],
+      status: 'UNAUTHENTICATED',
+    },
+  }
 }
 
 function send(res: ServerResponse, status: number, body: object): void {

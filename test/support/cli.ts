@@ -11,7 +11,10 @@ export interface CliResult {
 }
 
 /** Runs the built `fa` (bin/run.js, as `npx fa` does) with Node 24, no TTY. */
-export function runFa(args: string[], options: {env?: NodeJS.ProcessEnv; cwd?: string; input?: string} = {}): Promise<CliResult> {
+export function runFa(
+  args: string[],
+  options: {env?: NodeJS.ProcessEnv; cwd?: string; input?: string} = {},
+): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [path.join(root, 'bin/run.js'), ...args], {
       cwd: options.cwd ?? root,

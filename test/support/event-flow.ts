@@ -8,12 +8,21 @@ import {prefixedConfig, type ReadRecord, type TestConfig} from './fa-process.js'
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
 /** A config of its own with its topics created, a connected producer, and the tables below seeded. */
-export async function prepareFlow(kafka: Kafka, what: string, options: {env: NodeJS.ProcessEnv; orgs: number; config?: string}): Promise<{cfg: TestConfig; group: string; producer: Producer}> {
+export async function prepareFlow(
+  kafka: Kafka,
+  what: string,
+  options: {env: NodeJS.ProcessEnv; orgs: number; config?: string},
+): Promise<{cfg: TestConfig; group: string; producer: Producer}> {
   const cfg = prefixedConfig(what, options.config)
   const created = await runFa(['topics', 'create', '-c', cfg.file], {env: options.env})
   if (created.code !== 0) throw new Error(`fa topics create failed: ${created.stderr}`)
   // Idempotent: a retried send (say, while a new topic's leader settles) must not add events twice.
-  const producer = kafka.producer({createPartitioner: Partitioners.DefaultPartitioner, allowAutoTopicCreation: false, idempotent: true, maxInFlightRequests: 1})
+  const producer = kafka.producer({
+    createPartitioner: Partitioners.DefaultPartitioner,
+    allowAutoTopicCreation: false,
+    idempotent: true,
+    maxInFlightRequests: 1,
+  })
   await producer.connect()
   await seedTables(producer, cfg, options.orgs)
   return {cfg, group: `${cfg.prefix}g`, producer}
@@ -24,22 +33,41 @@ async function seedTables(producer: Producer, cfg: TestConfig, orgs: number): Pr
   await producer.send({
     topic: cfg.topics.slackUsers,
     acks: -1,
-    messages: Array.from({length: 10}, (_, i) => ({key: `csdr${i}@example.com`, value: JSON.stringify({email: `csdr${i}@example.com`, slackUserId: `U${i}`})})),
+    messages: Array.from({length: 10}, (_, i) => ({
+      key: `csdr${i}@example.com`,
+      value: JSON.stringify({email: `csdr${i}@example.com`, slackUserId: `U${i}`}),
+    })),
   })
   await producer.send({
     topic: cfg.topics.assignments,
     acks: -1,
-    messages: Array.from({length: orgs}, (_, i) => ({key: `org-${i}`, value: JSON.stringify({orgId: `org-${i}`, orgName: `Org ${i}`, csdrEmail: `csdr${i % 10}@example.com`})})),
+    messages: Array.from({length: orgs}, (_, i) => ({
+      key: `org-${i}`,
+      value: JSON.stringify({orgId: `org-${i}`, orgName: `Org ${i}`, csdrEmail: `csdr${i % 10}@example.com`}),
+    })),
   })
 }
 
 /** Produces `events` provisioning failures, `perTick` every 100 ms; resolves when all are sent. */
-export async function flowEvents(producer: Producer, cfg: TestConfig, options: {events: number; perTick: number; orgs: number}): Promise<void> {
-  for (let sent = 0; sent < options.events; ) {
+export async function flowEvents(
+  producer: Producer,
+  cfg: TestConfig,
+  options: {events: number; perTick: number; orgs: number},
+): Promise<void> {
+  for (let sent = 0; sent < options.events;) {
     const messages = Array.from({length: Math.min(options.perTick, options.events - sent)}, () => {
       const n = sent++
       const orgId = `org-${n % options.orgs}`
-      return {key: orgId, value: JSON.stringify({eventId: `evt-${n}`, orgId, connectorId: `lcc-${n}`, oldStatus: 'Provisioning', newStatus: 'Failed'})}
+      return {
+        key: orgId,
+        value: JSON.stringify({
+          eventId: `evt-${n}`,
+          orgId,
+          connectorId: `lcc-${n}`,
+          oldStatus: 'Provisioning',
+          newStatus: 'Failed',
+        }),
+      }
     })
     await producer.send({topic: cfg.topics.notifications, acks: -1, messages})
     await sleep(100)

@@ -32,10 +32,17 @@ export interface TestConfig {
 /** A config whose every topic is `<prefix><default name>`, so tests never share topics. */
 export function prefixedConfig(what: string, extra = ''): TestConfig {
   const prefix = `t-${what}-${randomUUID().slice(0, 8)}.`
-  const topics = Object.fromEntries(Object.entries(defaultTopics).map(([k, v]) => [k, prefix + v])) as TestConfig['topics']
+  const topics = Object.fromEntries(
+    Object.entries(defaultTopics).map(([k, v]) => [k, prefix + v]),
+  ) as TestConfig['topics']
   const dir = mkdtempSync(path.join(tmpdir(), 'fa-test-config-'))
   const file = path.join(dir, 'fa.config.yaml')
-  writeFileSync(file, `topics:\n${Object.entries(topics).map(([k, v]) => `  ${k}: ${v}`).join('\n')}\n${extra}`)
+  writeFileSync(
+    file,
+    `topics:\n${Object.entries(topics)
+      .map(([k, v]) => `  ${k}: ${v}`)
+      .join('\n')}\n${extra}`,
+  )
   return {file, prefix, topics}
 }
 
@@ -68,7 +75,11 @@ export function startFa(args: string[], env: NodeJS.ProcessEnv = {}): FaProcess 
  * Starts the built fa with Node 24 and exactly `env` (over the parent's, NO_COLOR set); its
  * JSON log lines (stderr) can be awaited. Errors quote the last `stderrTail` characters of stderr.
  */
-export function spawnFa(args: string[], env: NodeJS.ProcessEnv, options: {waitForLogMs?: number; stderrTail?: number} = {}): FaProcess {
+export function spawnFa(
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  options: {waitForLogMs?: number; stderrTail?: number} = {},
+): FaProcess {
   const {waitForLogMs = 60_000, stderrTail = 4000} = options
   const child = spawn(process.execPath, [path.join(root, 'bin/run.js'), ...args], {
     cwd: root,
@@ -79,7 +90,10 @@ export function spawnFa(args: string[], env: NodeJS.ProcessEnv, options: {waitFo
   let stderr = ''
   let partial = ''
   const logs: Array<Record<string, unknown>> = []
-  const waiters = new Set<{match: (line: Record<string, unknown>) => boolean; resolve: (line: Record<string, unknown>) => void}>()
+  const waiters = new Set<{
+    match: (line: Record<string, unknown>) => boolean
+    resolve: (line: Record<string, unknown>) => void
+  }>()
   child.stdout!.on('data', (d) => (stdout += d))
   child.stderr!.on('data', (d: Buffer) => {
     stderr += d
@@ -101,7 +115,9 @@ export function spawnFa(args: string[], env: NodeJS.ProcessEnv, options: {waitFo
       }
     }
   })
-  const exited = new Promise<{code: number | null; signal: NodeJS.Signals | null}>((resolve) => child.on('close', (code, signal) => resolve({code, signal})))
+  const exited = new Promise<{code: number | null; signal: NodeJS.Signals | null}>((resolve) =>
+    child.on('close', (code, signal) => resolve({code, signal})),
+  )
   return {
     child,
     logs,
@@ -145,7 +161,12 @@ export interface ReadRecord {
  * done when a batch (even one of only markers) reaches its end offset.
  */
 export async function readToEnd(kafka: Kafka, topics: string[], timeoutMs = 30_000): Promise<ReadRecord[]> {
-  const read = await readMessagesToEnd(kafka, topics, timeoutMs, (pending) => `readToEnd: partitions not done: ${pending.join(', ')}`)
+  const read = await readMessagesToEnd(
+    kafka,
+    topics,
+    timeoutMs,
+    (pending) => `readToEnd: partitions not done: ${pending.join(', ')}`,
+  )
   return read.map(({topic, partition, message}) => toRead(topic, partition, message))
 }
 
@@ -170,7 +191,11 @@ export async function readMessagesToEnd(
   }
   const out: Array<{topic: string; partition: number; message: KafkaMessage}> = []
   if (pending.size === 0) return out
-  const consumer = kafka.consumer({groupId: `fa-test-read-${randomUUID()}`, maxWaitTimeInMs: 100, readUncommitted: false})
+  const consumer = kafka.consumer({
+    groupId: `fa-test-read-${randomUUID()}`,
+    maxWaitTimeInMs: 100,
+    readUncommitted: false,
+  })
   let done: () => void = () => {}
   const allDone = new Promise<void>((resolve) => (done = resolve))
   const advance = (topic: string, partition: number, next: number) => {
@@ -180,7 +205,9 @@ export async function readMessagesToEnd(
       if (pending.size === 0) done()
     }
   }
-  consumer.on(consumer.events.END_BATCH_PROCESS, ({payload}) => advance(payload.topic, payload.partition, Number(payload.lastOffset) + 1))
+  consumer.on(consumer.events.END_BATCH_PROCESS, ({payload}) =>
+    advance(payload.topic, payload.partition, Number(payload.lastOffset) + 1),
+  )
   let timer: NodeJS.Timeout | undefined
   try {
     await consumer.connect()
@@ -193,7 +220,9 @@ export async function readMessagesToEnd(
     })
     await Promise.race([
       allDone,
-      new Promise((_, reject) => (timer = setTimeout(() => reject(new Error(timeoutMessage([...pending.keys()]))), timeoutMs))),
+      new Promise(
+        (_, reject) => (timer = setTimeout(() => reject(new Error(timeoutMessage([...pending.keys()]))), timeoutMs)),
+      ),
     ])
   } finally {
     clearTimeout(timer)

@@ -38,8 +38,14 @@ export async function withAdmin<T>(kafka: Kafka, fn: (admin: Admin) => Promise<T
  * metadata cache lags behind the controller, and kafkajs does not retry that error: then the
  * topics are created, and this polls their metadata itself.
  */
-export async function createTopics(kafka: Kafka, topics: Array<string | ITopicConfig>, numPartitions = 3): Promise<void> {
-  const specs = topics.map((topic) => (typeof topic === 'string' ? {topic, numPartitions, replicationFactor: 1} : topic))
+export async function createTopics(
+  kafka: Kafka,
+  topics: Array<string | ITopicConfig>,
+  numPartitions = 3,
+): Promise<void> {
+  const specs = topics.map((topic) =>
+    typeof topic === 'string' ? {topic, numPartitions, replicationFactor: 1} : topic,
+  )
   const names = specs.map((spec) => spec.topic)
   await withAdmin(kafka, async (admin) => {
     try {
@@ -53,7 +59,9 @@ export async function createTopics(kafka: Kafka, topics: Array<string | ITopicCo
     for (;;) {
       try {
         const {topics: metadata} = await admin.fetchTopicMetadata({topics: names})
-        const ready = (t: (typeof metadata)[number]) => t.partitions.length === specs.find((s) => s.topic === t.name)!.numPartitions && t.partitions.every((p) => p.leader >= 0)
+        const ready = (t: (typeof metadata)[number]) =>
+          t.partitions.length === specs.find((s) => s.topic === t.name)!.numPartitions &&
+          t.partitions.every((p) => p.leader >= 0)
         if (metadata.every(ready)) return
       } catch (error) {
         if (Date.now() > deadline) throw error
@@ -76,7 +84,12 @@ export async function recordCount(kafka: Kafka, topics: string[]): Promise<numbe
 }
 
 /** Reads `count` messages of `topics` from the beginning with a throwaway group; sorted by topic, partition, offset. */
-export async function consumeAll(kafka: Kafka, topics: string[], count: number, timeoutMs = 30_000): Promise<Consumed[]> {
+export async function consumeAll(
+  kafka: Kafka,
+  topics: string[],
+  count: number,
+  timeoutMs = 30_000,
+): Promise<Consumed[]> {
   const consumer = kafka.consumer({groupId: `fa-test-${randomUUID()}`, maxWaitTimeInMs: 100})
   const got: Consumed[] = []
   let timer: NodeJS.Timeout | undefined
@@ -84,7 +97,10 @@ export async function consumeAll(kafka: Kafka, topics: string[], count: number, 
     await consumer.connect()
     await consumer.subscribe({topics, fromBeginning: true})
     await new Promise<void>((resolve, reject) => {
-      timer = setTimeout(() => reject(new Error(`got ${got.length}/${count} messages from ${topics.join(', ')}`)), timeoutMs)
+      timer = setTimeout(
+        () => reject(new Error(`got ${got.length}/${count} messages from ${topics.join(', ')}`)),
+        timeoutMs,
+      )
       consumer
         .run({
           eachMessage: async ({topic, partition, message}) => {
@@ -99,7 +115,12 @@ export async function consumeAll(kafka: Kafka, topics: string[], count: number, 
     // kafkajs' disconnect can hang; never let it hold the test.
     await Promise.race([consumer.disconnect(), new Promise((r) => setTimeout(r, 10_000))])
   }
-  return got.sort((a, b) => a.topic.localeCompare(b.topic) || a.partition - b.partition || Number(a.message.offset) - Number(b.message.offset))
+  return got.sort(
+    (a, b) =>
+      a.topic.localeCompare(b.topic) ||
+      a.partition - b.partition ||
+      Number(a.message.offset) - Number(b.message.offset),
+  )
 }
 
 /** Runs kcat against `brokers` with optional stdin; resolves with stdout. */

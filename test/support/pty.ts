@@ -31,7 +31,9 @@ export async function runFaOnTty(
   options: {cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number} = {},
 ): Promise<{code: number | null; output: string}> {
   // A wide terminal, so that prompts are not wrapped in the middle of what the test waits for.
-  const command = 'stty cols 250 rows 50; exec ' + [process.execPath, path.join(root, 'bin/run.js'), ...args].map(shellQuote).join(' ')
+  const command =
+    'stty cols 250 rows 50; exec ' +
+    [process.execPath, path.join(root, 'bin/run.js'), ...args].map(shellQuote).join(' ')
   const child = spawn('script', ['-qfec', command, '/dev/null'], {
     cwd: options.cwd ?? root,
     env: {...process.env, NO_COLOR: '1', TERM: 'xterm', ...options.env},
@@ -55,7 +57,12 @@ export async function runFaOnTty(
       from = output.length
       child.stdin.write(keys)
     }
-    const code = await Promise.race([closed, new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`fa did not exit; output:\n${stripAnsi(output)}`)), timeoutMs))])
+    const code = await Promise.race([
+      closed,
+      new Promise<never>((_, reject) =>
+        setTimeout(() => reject(new Error(`fa did not exit; output:\n${stripAnsi(output)}`)), timeoutMs),
+      ),
+    ])
     return {code, output: stripAnsi(output).replaceAll('\r\n', '\n')}
   } finally {
     if (child.exitCode === null) child.kill('SIGKILL')

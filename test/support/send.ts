@@ -43,10 +43,21 @@ export interface SendConfig {
 export async function sendConfig(
   kafka: Kafka,
   what: string,
-  slack: {apiUrl: string; perChannelPerSecond?: number; perChannelBurst?: number; workspacePerMinute?: number; maxAttempts?: number; timeoutMs?: number},
+  slack: {
+    apiUrl: string
+    perChannelPerSecond?: number
+    perChannelBurst?: number
+    workspacePerMinute?: number
+    maxAttempts?: number
+    timeoutMs?: number
+  },
 ): Promise<SendConfig> {
   const prefix = `t-${what}-${randomUUID().slice(0, 8)}.`
-  const topics: SendTopics = {messages: `${prefix}slack-messages`, responses: `${prefix}slack-responses`, deadLetters: `${prefix}fa-dead-letters`}
+  const topics: SendTopics = {
+    messages: `${prefix}slack-messages`,
+    responses: `${prefix}slack-responses`,
+    deadLetters: `${prefix}fa-dead-letters`,
+  }
   // ensureTopics waits for the new topics' leaders (kafkajs' waitForLeaders gives up too early on KRaft).
   await withAdmin(kafka, (admin) =>
     ensureTopics(
@@ -100,16 +111,31 @@ export interface RawMessage {
 }
 
 /** Produces alerts as `fa enrich` does: keyed by alert id, JSON value, fa-alert-id / fa-pipeline headers. */
-export async function produceAlerts(kafka: Kafka, topic: string, alerts: SlackMessage[], raw: RawMessage[] = []): Promise<void> {
+export async function produceAlerts(
+  kafka: Kafka,
+  topic: string,
+  alerts: SlackMessage[],
+  raw: RawMessage[] = [],
+): Promise<void> {
   // Idempotent: a retried send (a new topic's partitions not ready everywhere yet) must not duplicate records.
-  const producer = kafka.producer({createPartitioner: Partitioners.DefaultPartitioner, allowAutoTopicCreation: false, idempotent: true, maxInFlightRequests: 1})
+  const producer = kafka.producer({
+    createPartitioner: Partitioners.DefaultPartitioner,
+    allowAutoTopicCreation: false,
+    idempotent: true,
+    maxInFlightRequests: 1,
+  })
   await producer.connect()
   try {
     const messages = [
-      ...alerts.map((a) => ({key: a.alertId, value: JSON.stringify(a), headers: {'fa-alert-id': a.alertId, 'fa-pipeline': 'test-alert'}})),
+      ...alerts.map((a) => ({
+        key: a.alertId,
+        value: JSON.stringify(a),
+        headers: {'fa-alert-id': a.alertId, 'fa-pipeline': 'test-alert'},
+      })),
       ...raw,
     ]
-    for (let i = 0; i < messages.length; i += 500) await producer.send({topic, messages: messages.slice(i, i + 500), acks: -1})
+    for (let i = 0; i < messages.length; i += 500)
+      await producer.send({topic, messages: messages.slice(i, i + 500), acks: -1})
   } finally {
     await producer.disconnect()
   }
@@ -131,27 +157,38 @@ export async function readTopic(kafka: Kafka, topic: string, timeoutMs = 20_000)
 
 function toRead(partition: number, m: KafkaMessage): Read {
   const headers: Record<string, string> = {}
-  for (const [name, value] of Object.entries(m.headers ?? {})) if (value !== undefined) headers[name] = String(Array.isArray(value) ? value.at(-1) : value)
+  for (const [name, value] of Object.entries(m.headers ?? {}))
+    if (value !== undefined) headers[name] = String(Array.isArray(value) ? value.at(-1) : value)
   return {partition, offset: m.offset, key: m.key?.toString('utf8') ?? null, value: m.value, headers}
 }
 
 /** Responses by alert id (the last one of each id), parsed. */
 export async function responses(kafka: Kafka, topic: string): Promise<Map<string, Record<string, unknown>>> {
   const out = new Map<string, Record<string, unknown>>()
-  for (const r of await readTopic(kafka, topic)) if (r.key && r.value) out.set(r.key, JSON.parse(r.value.toString('utf8')))
+  for (const r of await readTopic(kafka, topic))
+    if (r.key && r.value) out.set(r.key, JSON.parse(r.value.toString('utf8')))
   return out
 }
 
 /** The group's committed offsets per partition. */
-export async function committed(kafka: Kafka, group: string, topic: string): Promise<Map<number, {offset: number; metadata: string | null}>> {
+export async function committed(
+  kafka: Kafka,
+  group: string,
+  topic: string,
+): Promise<Map<number, {offset: number; metadata: string | null}>> {
   return withAdmin(kafka, async (admin) => {
     const [entry] = await admin.fetchOffsets({groupId: group, topics: [topic]})
-    return new Map(entry!.partitions.map((p) => [p.partition, {offset: Number(p.offset), metadata: p.metadata ?? null}]))
+    return new Map(
+      entry!.partitions.map((p) => [p.partition, {offset: Number(p.offset), metadata: p.metadata ?? null}]),
+    )
   })
 }
 
 export async function endOffsets(kafka: Kafka, topic: string): Promise<Map<number, number>> {
-  return withAdmin(kafka, async (admin) => new Map((await admin.fetchTopicOffsets(topic)).map((p) => [p.partition, Number(p.high)])))
+  return withAdmin(
+    kafka,
+    async (admin) => new Map((await admin.fetchTopicOffsets(topic)).map((p) => [p.partition, Number(p.high)])),
+  )
 }
 
 export type {FaProcess} from './fa-process.js'

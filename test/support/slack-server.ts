@@ -94,7 +94,8 @@ export async function startSlackServer(options: SlackServerOptions = {}): Promis
       (f) =>
         f.left > 0 &&
         (f.method === '*' || (f.method ?? 'chat.postMessage') === method) &&
-        (!f.channels || (channel !== undefined && (f.channels.includes(channel) || f.channels.includes(conversationOf(channel))))),
+        (!f.channels ||
+          (channel !== undefined && (f.channels.includes(channel) || f.channels.includes(conversationOf(channel))))),
     )
     if (fault) fault.left--
     return fault
@@ -135,7 +136,8 @@ export async function startSlackServer(options: SlackServerOptions = {}): Promis
     const requested = typeof params.channel === 'string' ? params.channel : ''
     if (!/^[CGDUW][A-Z0-9]{2,}$/.test(requested)) return {error: 'channel_not_found'}
     const blocks = parseJsonParam(params.blocks)
-    if (!blocks.ok || (blocks.value !== undefined && !Array.isArray(blocks.value))) return {error: 'invalid_blocks_format'}
+    if (!blocks.ok || (blocks.value !== undefined && !Array.isArray(blocks.value)))
+      return {error: 'invalid_blocks_format'}
     if (Array.isArray(blocks.value) && blocks.value.length > 50) return {error: 'invalid_blocks'}
     const metadata = parseJsonParam(params.metadata)
     if (!metadata.ok) return {error: 'invalid_metadata_format'}
@@ -146,7 +148,17 @@ export async function startSlackServer(options: SlackServerOptions = {}): Promis
     if (text && text.length > 40_000) return {error: 'msg_too_long'}
     const channel = conversationOf(requested)
     const ts = nextTs()
-    const message = {type: 'message', subtype: 'bot_message', text, user: BOT.userId, bot_id: BOT.botId, app_id: BOT.appId, ts, blocks: blocks.value, metadata: meta}
+    const message = {
+      type: 'message',
+      subtype: 'bot_message',
+      text,
+      user: BOT.userId,
+      bot_id: BOT.botId,
+      app_id: BOT.appId,
+      ts,
+      blocks: blocks.value,
+      metadata: meta,
+    }
     history.set(channel, [...(history.get(channel) ?? []), message])
     const alertId = meta?.event_payload?.alert_id
     posts.push({
@@ -164,12 +176,20 @@ export async function startSlackServer(options: SlackServerOptions = {}): Promis
   function conversationsHistory(params: Params): Reply {
     const channel = String(params.channel ?? '')
     if (!/^[CGD][A-Z0-9]{2,}$/.test(channel)) return {body: {ok: false, error: 'channel_not_found'}}
-    const withMetadata = params.include_all_metadata === true || params.include_all_metadata === 'true' || params.include_all_metadata === '1'
+    const withMetadata =
+      params.include_all_metadata === true ||
+      params.include_all_metadata === 'true' ||
+      params.include_all_metadata === '1'
     const inclusive = params.inclusive === true || params.inclusive === 'true' || params.inclusive === '1'
     const oldest = params.oldest === undefined ? 0 : Number(params.oldest)
-    const cursor = typeof params.cursor === 'string' && params.cursor ? Buffer.from(params.cursor, 'base64').toString() : ''
+    const cursor =
+      typeof params.cursor === 'string' && params.cursor ? Buffer.from(params.cursor, 'base64').toString() : ''
     // A cursor carries the ts the next (older) page starts below; else `latest`, else now.
-    const latest = cursor.startsWith('next_ts:') ? Number(cursor.slice(8)) : params.latest === undefined ? Infinity : Number(params.latest)
+    const latest = cursor.startsWith('next_ts:')
+      ? Number(cursor.slice(8))
+      : params.latest === undefined
+        ? Infinity
+        : Number(params.latest)
     const limit = Math.min(999, Math.max(1, Number(params.limit ?? 100)))
     const inRange = (history.get(channel) ?? [])
       .filter((m) => {
@@ -188,13 +208,19 @@ export async function startSlackServer(options: SlackServerOptions = {}): Promis
     if (!fault) return dispatch(method, params)
     switch (fault.kind) {
       case 'rate-limit':
-        return {status: 429, headers: {'retry-after': String(fault.retryAfter ?? 1)}, body: {ok: false, error: 'ratelimited'}}
+        return {
+          status: 429,
+          headers: {'retry-after': String(fault.retryAfter ?? 1)},
+          body: {ok: false, error: 'ratelimited'},
+        }
       case 'error':
         return {body: {ok: false, error: fault.error}}
       default:
         // The post happens; only the answer goes wrong.
         if (method === 'chat.postMessage' && (fault.accept ?? fault.kind === 'drop')) post(params)
-        return fault.kind === 'http-error' ? {status: fault.status ?? 500, body: '<html>Internal Server Error</html>'} : fault.kind
+        return fault.kind === 'http-error'
+          ? {status: fault.status ?? 500, body: '<html>Internal Server Error</html>'}
+          : fault.kind
     }
   }
 
@@ -202,18 +228,34 @@ export async function startSlackServer(options: SlackServerOptions = {}): Promis
     switch (method) {
       case 'auth.test':
         return {
-          body: {ok: true, url: `https://${BOT.team}.slack.com/`, team: BOT.team, user: BOT.user, team_id: BOT.teamId, user_id: BOT.userId, bot_id: BOT.botId},
+          body: {
+            ok: true,
+            url: `https://${BOT.team}.slack.com/`,
+            team: BOT.team,
+            user: BOT.user,
+            team_id: BOT.teamId,
+            user_id: BOT.userId,
+            bot_id: BOT.botId,
+          },
         }
       case 'chat.postMessage': {
         const wait = rateWait(conversationOf(String(params.channel ?? '')))
-        if (wait > 0) return {status: 429, headers: {'retry-after': String(wait)}, body: {ok: false, error: 'ratelimited'}}
+        if (wait > 0)
+          return {status: 429, headers: {'retry-after': String(wait)}, body: {ok: false, error: 'ratelimited'}}
         const result = post(params)
-        return {body: 'error' in result ? {ok: false, error: result.error} : {ok: true, channel: result.channel, ts: result.message.ts, message: result.message}}
+        return {
+          body:
+            'error' in result
+              ? {ok: false, error: result.error}
+              : {ok: true, channel: result.channel, ts: result.message.ts, message: result.message},
+        }
       }
       case 'conversations.history':
         return conversationsHistory(params)
       case 'conversations.open': {
-        const users = String(params.users ?? '').split(',').filter(Boolean)
+        const users = String(params.users ?? '')
+          .split(',')
+          .filter(Boolean)
         if (users.length === 0) return {body: {ok: false, error: 'users_list_not_supplied'}}
         if (users.length > 1) return {body: {ok: false, error: 'not_implemented'}}
         if (!/^[UW][A-Z0-9]{2,}$/.test(users[0]!)) return {body: {ok: false, error: 'user_not_found'}}
@@ -243,7 +285,9 @@ export async function startSlackServer(options: SlackServerOptions = {}): Promis
     const channel = typeof params.channel === 'string' ? params.channel : undefined
     const record = (result: string) => calls.push({method, channel, result})
     // Slack takes the token from the Authorization header or, for forms, a `token` parameter.
-    const bearer = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1] ?? (isJson ? undefined : (params.token as string | undefined))
+    const bearer =
+      /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1] ??
+      (isJson ? undefined : (params.token as string | undefined))
     if (!bearer || bearer !== token) {
       const error = bearer ? 'invalid_auth' : 'not_authed'
       record(error)

@@ -16,7 +16,10 @@ Idempotent: topics that already exist are reported with their partitions, replic
 
   static override examples = [
     {description: 'Create the topics on the configured cluster', command: '<%= config.bin %> <%= command.id %>'},
-    {description: 'Six partitions, replication factor 3', command: '<%= config.bin %> <%= command.id %> --partitions 6 --replication-factor 3'},
+    {
+      description: 'Six partitions, replication factor 3',
+      command: '<%= config.bin %> <%= command.id %> --partitions 6 --replication-factor 3',
+    },
     {description: 'Show what would be created', command: '<%= config.bin %> <%= command.id %> --dry-run'},
     {description: 'Machine-readable result', command: '<%= config.bin %> <%= command.id %> --json'},
   ]
@@ -24,8 +27,14 @@ Idempotent: topics that already exist are reported with their partitions, replic
   static override enableJsonFlag = true
 
   static override flags = {
-    partitions: Flags.integer({description: 'partitions of new topics (default: kafka.partitions in the config, 3)', min: 1}),
-    'replication-factor': Flags.integer({description: 'replication factor of new topics (default: kafka.replicationFactor, 1)', min: 1}),
+    partitions: Flags.integer({
+      description: 'partitions of new topics (default: kafka.partitions in the config, 3)',
+      min: 1,
+    }),
+    'replication-factor': Flags.integer({
+      description: 'replication factor of new topics (default: kafka.replicationFactor, 1)',
+      min: 1,
+    }),
     'dry-run': Flags.boolean({description: 'only list the topics that would be created'}),
   }
 
@@ -38,15 +47,23 @@ Idempotent: topics that already exist are reported with their partitions, replic
     // A one-shot admin command: kafkajs' own retry chatter only with --verbose, and an unreachable
     // cluster is reported after a few seconds, not after the long backoff a service wants.
     const log = createLogger({level: this.verbose ? 'debug' : 'error'})
-    const kafka = await createKafka(config, {log, clientIdSuffix: 'topics', retry: {retries: 3, initialRetryTime: 300, maxRetryTime: 2_000}})
+    const kafka = await createKafka(config, {
+      log,
+      clientIdSuffix: 'topics',
+      retry: {retries: 3, initialRetryTime: 300, maxRetryTime: 2_000},
+    })
     const admin = await connectAdmin(kafka, config)
     let result: EnsureTopicsResult
     try {
-      result = await ensureTopics(admin, {topology, config}, {
-        partitions: flags.partitions ?? config.kafka.partitions,
-        replicationFactor: flags['replication-factor'] ?? config.kafka.replicationFactor,
-        dryRun: flags['dry-run'],
-      })
+      result = await ensureTopics(
+        admin,
+        {topology, config},
+        {
+          partitions: flags.partitions ?? config.kafka.partitions,
+          replicationFactor: flags['replication-factor'] ?? config.kafka.replicationFactor,
+          dryRun: flags['dry-run'],
+        },
+      )
     } catch (error) {
       throw kafkaError(error, config, 'creating topics')
     } finally {

@@ -7,11 +7,18 @@ import onboardingStarted from './onboarding-started.js'
 export const builtInAlerts: readonly AlertType[] = [connectorProvisioningFailed, onboardingStarted]
 
 /** The built-in alert types the config enables, then the user's own modules. */
-export async function loadAlertTypes(options: {builtIn?: string[]; modules: string[]; dir: string}): Promise<AlertType[]> {
+export async function loadAlertTypes(options: {
+  builtIn?: string[]
+  modules: string[]
+  dir: string
+}): Promise<AlertType[]> {
   const known = new Map(builtInAlerts.map((alert) => [alert.name, alert]))
   const selected = (options.builtIn ?? [...known.keys()]).map((name) => {
     const alert = known.get(name)
-    if (!alert) throw new FaError(`config key "alerts.builtIn": unknown alert type "${name}"`, {hint: `known: ${[...known.keys()].join(', ')}`})
+    if (!alert)
+      throw new FaError(`config key "alerts.builtIn": unknown alert type "${name}"`, {
+        hint: `known: ${[...known.keys()].join(', ')}`,
+      })
     return alert
   })
   for (const modulePath of options.modules) selected.push(await importAlert(modulePath, options.dir))
@@ -23,7 +30,9 @@ async function importAlert(modulePath: string, dir: string): Promise<AlertType> 
   const {file, value} = await importUserModule(modulePath, dir, 'alerts.modules')
   const alert = value as Partial<AlertType> | undefined
   if (!alert || typeof alert.name !== 'string' || !Array.isArray(alert.steps) || typeof alert.message !== 'function') {
-    throw new FaError(`${file}: the default export is not an alert type`, {hint: 'export default stream(...)...message(...).to(sink)'})
+    throw new FaError(`${file}: the default export is not an alert type`, {
+      hint: 'export default stream(...)...message(...).to(sink)',
+    })
   }
   return alert as AlertType
 }

@@ -5,7 +5,8 @@ import {FaError} from '../errors.js'
 
 export type BigQuerySettings = Config['bigquery']
 
-const LOGIN_HINT = 'run `gcloud auth application-default login`, or set GOOGLE_APPLICATION_CREDENTIALS to a service account key file'
+const LOGIN_HINT =
+  'run `gcloud auth application-default login`, or set GOOGLE_APPLICATION_CREDENTIALS to a service account key file'
 
 /**
  * A BigQuery client for the configured project and location. Credentials are Application Default
@@ -16,9 +17,16 @@ export function createBigQueryClient(settings: BigQuerySettings, env: NodeJS.Pro
   // Explicit, never guessed from gcloud's config: the project is billed for every query.
   const projectId = settings.projectId ?? env.GOOGLE_CLOUD_PROJECT
   if (!projectId) {
-    throw new FaError('no BigQuery project configured', {exit: 'source', hint: 'set bigquery.projectId in the config or GOOGLE_CLOUD_PROJECT'})
+    throw new FaError('no BigQuery project configured', {
+      exit: 'source',
+      hint: 'set bigquery.projectId in the config or GOOGLE_CLOUD_PROJECT',
+    })
   }
-  return new BigQuery({projectId, location: settings.location, ...(settings.apiEndpoint ? {apiEndpoint: settings.apiEndpoint} : {})})
+  return new BigQuery({
+    projectId,
+    location: settings.location,
+    ...(settings.apiEndpoint ? {apiEndpoint: settings.apiEndpoint} : {}),
+  })
 }
 
 /** What the client's errors carry: `code` (HTTP status) and BigQuery's `errors[].reason`. */
@@ -49,15 +57,25 @@ export function bigQueryError(error: unknown, context: {query?: string; maximumB
       'raise bigquery.maximumBytesBilled in the config, or query a shorter window',
     )
   }
-  if (message.includes('Could not load the default credentials')) return fail('no Google credentials found for BigQuery', LOGIN_HINT)
-  if (message.includes('GOOGLE_APPLICATION_CREDENTIALS')) return fail(`BigQuery credentials: ${message}`, 'point GOOGLE_APPLICATION_CREDENTIALS at a readable credentials JSON file')
-  if (message.includes('invalid_grant')) return fail(`Google credentials were rejected: ${message}`, `they are expired or revoked: ${LOGIN_HINT}`)
+  if (message.includes('Could not load the default credentials'))
+    return fail('no Google credentials found for BigQuery', LOGIN_HINT)
+  if (message.includes('GOOGLE_APPLICATION_CREDENTIALS'))
+    return fail(
+      `BigQuery credentials: ${message}`,
+      'point GOOGLE_APPLICATION_CREDENTIALS at a readable credentials JSON file',
+    )
+  if (message.includes('invalid_grant'))
+    return fail(`Google credentials were rejected: ${message}`, `they are expired or revoked: ${LOGIN_HINT}`)
   if (e.code === 401) return fail(`BigQuery rejected the credentials (401): ${message}`, LOGIN_HINT)
   // Other 403s (quotaExceeded, billingNotEnabled, ...) say what they are in their message.
   if (reason === 'accessDenied' || (e.code === 403 && !reason)) {
-    return fail(`${about}: access denied: ${message}`, 'grant the credentials roles/bigquery.jobUser on the project and roles/bigquery.dataViewer on the tables the query reads')
+    return fail(
+      `${about}: access denied: ${message}`,
+      'grant the credentials roles/bigquery.jobUser on the project and roles/bigquery.dataViewer on the tables the query reads',
+    )
   }
-  if (reason === 'notFound') return fail(`${about}: ${message}`, 'check the table names in the SQL and bigquery.location')
+  if (reason === 'notFound')
+    return fail(`${about}: ${message}`, 'check the table names in the SQL and bigquery.location')
   if (reason === 'invalidQuery') return fail(`${about} is invalid: ${message}`, "check the producer's SQL")
   return fail(`${about} failed: ${message}`)
 }

@@ -68,7 +68,10 @@ function valueToJson(value: unknown, field: SchemaField): unknown {
     case 'STRUCT':
       return rowToJson(value as Record<string, unknown>, field.fields ?? [])
     default:
-      throw new FaError(`column ${field.name}: BigQuery type ${field.type} has no JSON conversion`, {exit: 'source', hint: 'select it as a supported type, e.g. CAST(... AS STRING)'})
+      throw new FaError(`column ${field.name}: BigQuery type ${field.type} has no JSON conversion`, {
+        exit: 'source',
+        hint: 'select it as a supported type, e.g. CAST(... AS STRING)',
+      })
   }
 }
 

@@ -50,7 +50,11 @@ export class NamedQuery {
     try {
       const [job] = await this.client.createQueryJob(this.job(true))
       const bytesProcessed = BigInt(job.metadata?.statistics?.totalBytesProcessed ?? 0)
-      return {bytesProcessed, cost: cost(this.settings, bytesProcessed), maximumBytesBilled: this.settings.maximumBytesBilled}
+      return {
+        bytesProcessed,
+        cost: cost(this.settings, bytesProcessed),
+        maximumBytesBilled: this.settings.maximumBytesBilled,
+      }
     } catch (error) {
       throw failure(this.settings, this.request, error)
     }
@@ -103,7 +107,13 @@ export class QueryRun {
     for (;;) {
       let page
       try {
-        page = await this.job.getQueryResults({autoPaginate: false, maxResults: this.request.pageSize ?? 1000, pageToken, wrapIntegers: true, parseJSON: true})
+        page = await this.job.getQueryResults({
+          autoPaginate: false,
+          maxResults: this.request.pageSize ?? 1000,
+          pageToken,
+          wrapIntegers: true,
+          parseJSON: true,
+        })
       } catch (error) {
         throw failure(this.settings, this.request, error)
       }

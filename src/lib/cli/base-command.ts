@@ -4,7 +4,9 @@ import {loadConfig, type LoadedConfig} from '../config/load.js'
 import {FaError} from '../errors.js'
 import {colorFor} from '../output/color.js'
 
-export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof BaseCommand)['baseFlags'] & T['flags']>
+export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<
+  (typeof BaseCommand)['baseFlags'] & T['flags']
+>
 
 /**
  * What every fa command shares: `--config`, `--verbose`, and errors printed as one line
@@ -33,7 +35,8 @@ export abstract class BaseCommand extends Command {
 
   protected override async catch(error: Error & {exitCode?: number; oclif?: {exit?: number}}): Promise<unknown> {
     // oclif's own errors (bad flags, exit) already print well.
-    if (error instanceof Errors.ExitError || (error instanceof Errors.CLIError && !(error instanceof FaError))) return super.catch(error)
+    if (error instanceof Errors.ExitError || (error instanceof Errors.CLIError && !(error instanceof FaError)))
+      return super.catch(error)
     const c = this.stderrColor
     const hint = error instanceof FaError && error.hint ? c.dim(` (${error.hint})`) : ''
     const message = error instanceof FaError ? error.message : `unexpected error: ${error.message}`

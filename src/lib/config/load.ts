@@ -28,7 +28,10 @@ export async function loadConfig(explicit?: string, env: NodeJS.ProcessEnv = pro
     try {
       text = await readFile(file, 'utf8')
     } catch (error) {
-      throw new FaError(`cannot read config ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, {hint: 'check the --config path'})
+      throw new FaError(
+        `cannot read config ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+        {hint: 'check the --config path'},
+      )
     }
     // Loaded only for a config file: most runs (cron, CI, the quick start) have none or pass env.
     const {parse: parseYaml, YAMLParseError} = await import('yaml')
@@ -43,7 +46,9 @@ export async function loadConfig(explicit?: string, env: NodeJS.ProcessEnv = pro
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!
     const where = file ?? 'environment'
-    throw new FaError(`${where}: config key "${issue.path.join('.')}": ${issue.message}`, {hint: 'see README "Configuration"'})
+    throw new FaError(`${where}: config key "${issue.path.join('.')}": ${issue.message}`, {
+      hint: 'see README "Configuration"',
+    })
   }
   return {config: parsed.data, file: file ?? null, dir: file ? path.dirname(file) : process.cwd()}
 }
@@ -53,7 +58,12 @@ function applyEnv(raw: unknown, env: NodeJS.ProcessEnv): unknown {
   const config = structuredClone((raw ?? {}) as Record<string, any>)
   if (typeof config !== 'object' || Array.isArray(config)) return raw
   if (env.KAFKA_BROKERS) {
-    config.kafka = {...config.kafka, brokers: env.KAFKA_BROKERS.split(',').map((b) => b.trim()).filter(Boolean)}
+    config.kafka = {
+      ...config.kafka,
+      brokers: env.KAFKA_BROKERS.split(',')
+        .map((b) => b.trim())
+        .filter(Boolean),
+    }
   }
   // Confluent Cloud: an API key pair means SASL_SSL PLAIN unless the file says otherwise.
   if (env.KAFKA_API_KEY && env.KAFKA_API_SECRET && !config.kafka?.sasl) {

@@ -8,13 +8,20 @@ import {FaError} from '../errors.js'
  * relative to the config file's directory, and a module that fails to load names itself and
  * the config key that lists it.
  */
-export async function importUserModule(modulePath: string, dir: string, configKey: string): Promise<{file: string; value: unknown}> {
+export async function importUserModule(
+  modulePath: string,
+  dir: string,
+  configKey: string,
+): Promise<{file: string; value: unknown}> {
   const file = path.resolve(dir, modulePath)
   try {
     const module = (await import(pathToFileURL(file).href)) as {default?: unknown}
     return {file, value: module.default}
   } catch (error) {
-    throw new FaError(`cannot load ${file}: ${(error as Error).message}`, {hint: `check ${configKey} in the config`, cause: error})
+    throw new FaError(`cannot load ${file}: ${(error as Error).message}`, {
+      hint: `check ${configKey} in the config`,
+      cause: error,
+    })
   }
 }
 
@@ -22,7 +29,8 @@ export async function importUserModule(modulePath: string, dir: string, configKe
 export function assertUniqueNames(items: ReadonlyArray<{name: string}>, what: string, configKey: string): void {
   const names = new Set<string>()
   for (const {name} of items) {
-    if (names.has(name)) throw new FaError(`${what} "${name}" is defined twice`, {hint: `check ${configKey} in the config`})
+    if (names.has(name))
+      throw new FaError(`${what} "${name}" is defined twice`, {hint: `check ${configKey} in the config`})
     names.add(name)
   }
 }

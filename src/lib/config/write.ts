@@ -40,7 +40,10 @@ export function brokerListProblem(brokers: string[]): string | undefined {
 }
 
 export function splitBrokers(text: string): string[] {
-  return text.split(',').map((b) => b.trim()).filter(Boolean)
+  return text
+    .split(',')
+    .map((b) => b.trim())
+    .filter(Boolean)
 }
 
 // Environment variables whose values must never end up in a config file.
@@ -69,7 +72,9 @@ export function renderConfig(settings: InitSettings, env: NodeJS.ProcessEnv = pr
     const issue = parsed.error.issues[0]!
     throw new FaError(`the answers make an invalid config: "${issue.path.join('.')}": ${issue.message}`)
   }
-  const names = new Set([...SECRET_ENVS, settings.sasl?.usernameEnv, settings.sasl?.passwordEnv].filter((n): n is string => Boolean(n)))
+  const names = new Set(
+    [...SECRET_ENVS, settings.sasl?.usernameEnv, settings.sasl?.passwordEnv].filter((n): n is string => Boolean(n)),
+  )
   for (const name of names) {
     const value = env[name]
     if (value && value.length >= 8 && text.includes(value)) {
@@ -87,7 +92,9 @@ export function defaultSettings(brokers: string[]): InitSettings {
 }
 
 export function prefixedTopics(prefix: string): InitSettings['topics'] {
-  return Object.fromEntries(Object.entries(defaultTopics).map(([key, name]) => [key, `${prefix}${name}`])) as InitSettings['topics']
+  return Object.fromEntries(
+    Object.entries(defaultTopics).map(([key, name]) => [key, `${prefix}${name}`]),
+  ) as InitSettings['topics']
 }
 
 /**
@@ -115,7 +122,9 @@ export async function writeConfigFile(file: string, text: string, options: {forc
 }
 
 export function existsError(file: string): FaError {
-  return new FaError(`${file} already exists`, {hint: 'run `fa init --force` to replace it, or --output to write another file'})
+  return new FaError(`${file} already exists`, {
+    hint: 'run `fa init --force` to replace it, or --output to write another file',
+  })
 }
 
 export function assertWritable(file: string, force: boolean): void {

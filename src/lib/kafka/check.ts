@@ -14,7 +14,10 @@ export interface ClusterInfo {
  * describeCluster), failing within `timeoutMs` rather than after kafkajs' long retries.
  * Credentials come from the environment, as for every command; missing ones are an error.
  */
-export async function checkConnection(config: Config, options: {timeoutMs?: number; env?: NodeJS.ProcessEnv} = {}): Promise<ClusterInfo> {
+export async function checkConnection(
+  config: Config,
+  options: {timeoutMs?: number; env?: NodeJS.ProcessEnv} = {},
+): Promise<ClusterInfo> {
   const timeoutMs = options.timeoutMs ?? 15_000
   const {Kafka, logLevel} = await loadKafkaJs()
   const kafka = new Kafka({
@@ -29,10 +32,13 @@ export async function checkConnection(config: Config, options: {timeoutMs?: numb
     attempt.catch(() => {}) // a late failure after the timeout is not an unhandled rejection
     const described = await withTimeout(attempt, timeoutMs)
     if (!described) {
-      throw new FaError(`Kafka: no answer from ${config.kafka.brokers.join(',')} within ${Math.round(timeoutMs / 1000)} s`, {
-        exit: 'kafka',
-        hint: 'check the broker addresses, TLS (kafka.ssl) and that this machine can reach them',
-      })
+      throw new FaError(
+        `Kafka: no answer from ${config.kafka.brokers.join(',')} within ${Math.round(timeoutMs / 1000)} s`,
+        {
+          exit: 'kafka',
+          hint: 'check the broker addresses, TLS (kafka.ssl) and that this machine can reach them',
+        },
+      )
     }
     return {clusterId: described.clusterId, brokers: described.brokers.length, controller: described.controller}
   } catch (error) {

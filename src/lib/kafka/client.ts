@@ -55,7 +55,9 @@ export async function createKafka(
  */
 function isRoutine(message: string, extra: Record<string, unknown>): boolean {
   if (message.startsWith('Limiting retries for the idempotent producer')) return true
-  return /concurrent operation on the same transaction|group is rebalancing/.test(`${message} ${String(extra.error ?? '')}`)
+  return /concurrent operation on the same transaction|group is rebalancing/.test(
+    `${message} ${String(extra.error ?? '')}`,
+  )
 }
 
 /** Connects an admin client, or throws a one-line FaError (exit code 5) naming the brokers. */
@@ -73,7 +75,10 @@ export async function connectAdmin(kafka: Kafka, config: Config): Promise<Admin>
  * A producer that places keyed records on the partitions the Java client would (murmur2), and
  * never creates topics by accident.
  */
-export async function createProducer(kafka: Kafka, options: Omit<ProducerConfig, 'createPartitioner'> = {}): Promise<Producer> {
+export async function createProducer(
+  kafka: Kafka,
+  options: Omit<ProducerConfig, 'createPartitioner'> = {},
+): Promise<Producer> {
   const {Partitioners} = await loadKafkaJs()
   return kafka.producer({allowAutoTopicCreation: false, ...options, createPartitioner: Partitioners.DefaultPartitioner})
 }
@@ -82,15 +87,27 @@ export async function createProducer(kafka: Kafka, options: Omit<ProducerConfig,
 export async function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
   let timer: NodeJS.Timeout | undefined
   try {
-    return await Promise.race([promise, new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), ms)))])
+    return await Promise.race([
+      promise,
+      new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), ms))),
+    ])
   } finally {
     clearTimeout(timer)
   }
 }
 
 /** Disconnects a kafkajs client, giving up after `ms`; never throws. */
-export async function disconnectQuietly(client: {disconnect(): Promise<void>} | undefined, ms = 5_000): Promise<boolean> {
+export async function disconnectQuietly(
+  client: {disconnect(): Promise<void>} | undefined,
+  ms = 5_000,
+): Promise<boolean> {
   if (!client) return true
-  const done = await withTimeout(client.disconnect().then(() => true, () => true), ms)
+  const done = await withTimeout(
+    client.disconnect().then(
+      () => true,
+      () => true,
+    ),
+    ms,
+  )
   return done === true
 }

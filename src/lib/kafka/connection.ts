@@ -7,7 +7,11 @@ import {FaError} from '../errors.js'
  * kafkajs settings from the config and environment. Credentials are read from the environment
  * variables the config names (Confluent Cloud: KAFKA_API_KEY / KAFKA_API_SECRET) and never printed.
  */
-export function kafkaClientConfig(config: Config, env: NodeJS.ProcessEnv = process.env, clientIdSuffix?: string): KafkaConfig {
+export function kafkaClientConfig(
+  config: Config,
+  env: NodeJS.ProcessEnv = process.env,
+  clientIdSuffix?: string,
+): KafkaConfig {
   const {kafka} = config
   return {
     clientId: clientIdSuffix ? `${kafka.clientId}-${clientIdSuffix}` : kafka.clientId,

@@ -10,11 +10,16 @@ export interface CommittedOffset {
 }
 
 /** The group's committed offsets (and their metadata) for every partition of `topics`. */
-export async function committedOffsets(admin: Admin, groupId: string, topics: string[]): Promise<Map<string, CommittedOffset>> {
+export async function committedOffsets(
+  admin: Admin,
+  groupId: string,
+  topics: string[],
+): Promise<Map<string, CommittedOffset>> {
   const out = new Map<string, CommittedOffset>()
   if (topics.length === 0) return out
   for (const {topic, partitions} of await admin.fetchOffsets({groupId, topics})) {
-    for (const {partition, offset, metadata} of partitions) out.set(partitionKey(topic, partition), {offset: Number(offset), metadata: metadata ?? null})
+    for (const {partition, offset, metadata} of partitions)
+      out.set(partitionKey(topic, partition), {offset: Number(offset), metadata: metadata ?? null})
   }
   return out
 }
@@ -54,7 +59,12 @@ export class DrainTracker {
     for (const topic of topics) {
       for (const {partition, high, low} of await admin.fetchTopicOffsets(topic)) {
         const offset = committed.get(partitionKey(topic, partition))?.offset ?? -1
-        targets.push({topic, partition, from: offset >= 0 ? Math.max(offset, Number(low)) : Number(low), target: Number(high)})
+        targets.push({
+          topic,
+          partition,
+          from: offset >= 0 ? Math.max(offset, Number(low)) : Number(low),
+          target: Number(high),
+        })
       }
     }
     return new DrainTracker(targets)

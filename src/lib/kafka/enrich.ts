@@ -95,7 +95,14 @@ export async function runEnrich(options: EnrichOptions): Promise<EnrichResult> {
   const fatalPromise = new Promise<Error>((resolve) => (failFatal = resolve))
 
   const kafka = await createKafka(config, {log, clientIdSuffix: 'enrich', env: options.env})
-  log.info('enrich starting', {group, guarantee, follow, transactionalId: transactionalId ?? undefined, sources, tables: topology.tableTopics.map((t) => t.topic)})
+  log.info('enrich starting', {
+    group,
+    guarantee,
+    follow,
+    transactionalId: transactionalId ?? undefined,
+    sources,
+    tables: topology.tableTopics.map((t) => t.topic),
+  })
 
   let admin: Admin | undefined
   let consumer: Consumer | undefined
@@ -113,7 +120,12 @@ export async function runEnrich(options: EnrichOptions): Promise<EnrichResult> {
   const retired = new WeakSet<Consumer>()
   try {
     admin = await retryInFollow(() => connectAdmin(kafka, config), {follow, signal, log, what: 'connecting to Kafka'})
-    const needed = [...sources, ...topology.tableTopics.map((t) => t.topic), topology.deadLetterTopic, ...topology.alertTypes.map((a) => topology.topic(a.sink))]
+    const needed = [
+      ...sources,
+      ...topology.tableTopics.map((t) => t.topic),
+      topology.deadLetterTopic,
+      ...topology.alertTypes.map((a) => topology.topic(a.sink)),
+    ]
     await requireTopics(admin, config, needed)
 
     const activeAdmin = admin
@@ -129,9 +141,11 @@ export async function runEnrich(options: EnrichOptions): Promise<EnrichResult> {
     const activeWriter = writer
     // Connecting a transactional producer fences an earlier incarnation of this instance and
     // aborts its open transaction, so it must happen before the consumer reads any offset.
-    await retryInFollow(() => activeWriter.connect(), {follow, signal, log, what: 'connecting the producer'}).catch((error) => {
-      throw error instanceof FaError ? error : kafkaError(error, config, 'connecting the producer')
-    })
+    await retryInFollow(() => activeWriter.connect(), {follow, signal, log, what: 'connecting the producer'}).catch(
+      (error) => {
+        throw error instanceof FaError ? error : kafkaError(error, config, 'connecting the producer')
+      },
+    )
 
     loader = new TableLoader({
       kafka,
@@ -141,12 +155,19 @@ export async function runEnrich(options: EnrichOptions): Promise<EnrichResult> {
       groupId: `${group}-tables-${randomUUID()}`,
       deadLetters: (records) => {
         const messages = records.map((r) => checkedMessage(r, tuning, log))
-        return activeWriter.submit(groupByTopic(messages), messages.reduce((n, m) => n + m.bytes, 0))
+        return activeWriter.submit(
+          groupByTopic(messages),
+          messages.reduce((n, m) => n + m.bytes, 0),
+        )
       },
       log,
       summary,
       progress: options.progress,
-      consumer: {sessionTimeout: tuning.sessionTimeout, heartbeatInterval: tuning.heartbeatInterval, rebalanceTimeout: tuning.rebalanceTimeout},
+      consumer: {
+        sessionTimeout: tuning.sessionTimeout,
+        heartbeatInterval: tuning.heartbeatInterval,
+        rebalanceTimeout: tuning.rebalanceTimeout,
+      },
     })
     try {
       bootstrap = await loader.start(signal)
@@ -184,7 +205,12 @@ export async function runEnrich(options: EnrichOptions): Promise<EnrichResult> {
       const known = committedHere.get(key)
       const first = batch.firstOffset()
       if (known !== undefined && first !== null && BigInt(first) < known) {
-        log.info('read on from the offset this process committed, not the older one the group reported', {topic, partition, reported: first, committed: String(known)})
+        log.info('read on from the offset this process committed, not the older one the group reported', {
+          topic,
+          partition,
+          reported: first,
+          committed: String(known),
+        })
         consumer?.seek({topic, partition, offset: String(known)})
         return
       }
@@ -275,7 +301,8 @@ export async function runEnrich(options: EnrichOptions): Promise<EnrichResult> {
       log.info('rewound to the committed offsets', {partitions: partitions.length})
     }
 
-    const bar = follow || options.progress === false ? undefined : progressBar('events', Math.max(1, totalToProcess), 'records')
+    const bar =
+      follow || options.progress === false ? undefined : progressBar('events', Math.max(1, totalToProcess), 'records')
     const ticker = bar ? setInterval(() => bar.update(Math.min(processed, totalToProcess)), 200) : undefined
     let lastReport = {at: Date.now(), records: 0}
     const reporter = setInterval(() => {
@@ -286,7 +313,9 @@ export async function runEnrich(options: EnrichOptions): Promise<EnrichResult> {
     }, 60_000)
     // Cron mode also asks the broker: partitions another member processed, or whose last records
     // are transaction markers, count as done once their committed offset reaches the target.
-    const stopPolling = drain?.pollCommitted(activeAdmin, group, 2_000, (error) => log.debug('cannot read committed offsets', {error}))
+    const stopPolling = drain?.pollCommitted(activeAdmin, group, 2_000, (error) =>
+      log.debug('cannot read committed offsets', {error}),
+    )
 
     const streamStarted = Date.now()
     streamStartedAt = streamStarted
@@ -322,12 +351,19 @@ export async function runEnrich(options: EnrichOptions): Promise<EnrichResult> {
         maxBytes: tuning.maxBytes,
         readUncommitted: false,
         allowAutoTopicCreation: false,
-        retry: {retries: 10, initialRetryTime: 300, maxRetryTime: 30_000, restartOnFailure: async () => !signal.aborted},
+        retry: {
+          retries: 10,
+          initialRetryTime: 300,
+          maxRetryTime: 30_000,
+          restartOnFailure: async () => !signal.aborted,
+        },
       })
       let member: string | undefined
       c.on(c.events.GROUP_JOIN, ({payload}) => {
         member = payload.memberId
-        const assigned = Object.entries(payload.memberAssignment).map(([topic, partitions]) => `${topic}[${partitions.join(',')}]`).join(' ')
+        const assigned = Object.entries(payload.memberAssignment)
+          .map(([topic, partitions]) => `${topic}[${partitions.join(',')}]`)
+          .join(' ')
         log.info('joined the group', {group, assigned: assigned || '(nothing)'})
       })
       c.on(c.events.END_BATCH_PROCESS, ({payload}) => {
@@ -341,7 +377,10 @@ export async function runEnrich(options: EnrichOptions): Promise<EnrichResult> {
           // kafkajs gives up on non-retriable errors; the stream must go on, so start a new consumer.
           setTimeout(() => {
             if (signal.aborted || activeWriter.fatal) return
-            startConsumer().then((fresh) => (consumer = fresh), (error: Error) => failFatal(kafkaError(error, config, 'restarting the consumer')))
+            startConsumer().then(
+              (fresh) => (consumer = fresh),
+              (error: Error) => failFatal(kafkaError(error, config, 'restarting the consumer')),
+            )
           }, 5_000)
         }
       })
@@ -356,7 +395,12 @@ export async function runEnrich(options: EnrichOptions): Promise<EnrichResult> {
             await eachBatch(payload, member)
           } catch (error) {
             if (activeWriter.fatal) failFatal(activeWriter.fatal)
-            else log.warn('batch failed; it will be retried', {topic: payload.batch.topic, partition: payload.batch.partition, error})
+            else
+              log.warn('batch failed; it will be retried', {
+                topic: payload.batch.topic,
+                partition: payload.batch.partition,
+                error,
+              })
             throw error
           }
         },
@@ -405,7 +449,11 @@ export async function runEnrich(options: EnrichOptions): Promise<EnrichResult> {
     const a = admin
     admin = undefined
     if (a) {
-      lag = (await withTimeout(readLag(a, group, sources).catch(() => null), 5_000)) ?? null
+      lag =
+        (await withTimeout(
+          readLag(a, group, sources).catch(() => null),
+          5_000,
+        )) ?? null
       await disconnectQuietly(a, 3_000)
     }
     if (c || w) log.info('enrich stopped', {records: summary.records, ...summary.totals, lag: lag?.total})
@@ -413,7 +461,13 @@ export async function runEnrich(options: EnrichOptions): Promise<EnrichResult> {
 }
 
 /** One record through the core; a record fa cannot even decode becomes a dead letter, never a crash. */
-function processMessage(topology: Topology, tables: TableStore, topic: string, partition: number, message: KafkaMessage): Outcome[] {
+function processMessage(
+  topology: Topology,
+  tables: TableStore,
+  topic: string,
+  partition: number,
+  message: KafkaMessage,
+): Outcome[] {
   let record: TopicRecord | undefined
   try {
     record = fromKafka(topic, partition, message)
@@ -442,12 +496,19 @@ function safeHeaders(message: KafkaMessage): Record<string, string> {
  * A record as a kafkajs message, with its size. One above maxRecordBytes (the broker would refuse
  * it, and refuse it again on every retry) becomes a dead letter without its value.
  */
-function checkedMessage(record: TopicRecord, tuning: EnrichTuning, log: Logger): {message: Message; bytes: number; topic: string} {
+function checkedMessage(
+  record: TopicRecord,
+  tuning: EnrichTuning,
+  log: Logger,
+): {message: Message; bytes: number; topic: string} {
   const message = toKafka(record)
   const bytes = messageBytes(message)
   if (bytes <= tuning.maxRecordBytes) return {message, bytes, topic: record.topic}
   log.warn('output record too large; writing a dead letter without its value', {topic: record.topic, bytes})
-  const headers = {...record.headers, [Header.error]: `output record too large for Kafka (${bytes} bytes; value omitted)`}
+  const headers = {
+    ...record.headers,
+    [Header.error]: `output record too large for Kafka (${bytes} bytes; value omitted)`,
+  }
   const small: Message = {key: message.key, value: null, headers, timestamp: message.timestamp}
   return {message: small, bytes: messageBytes(small), topic: record.topic}
 }
@@ -469,7 +530,10 @@ export async function readLag(admin: Admin, group: string, topics: string[]): Pr
   for (const topic of topics) {
     let lag = 0
     for (const {partition, high, low} of await admin.fetchTopicOffsets(topic)) {
-      lag += Math.max(0, Number(high) - Math.max(Number(low), committed.get(partitionKey(topic, partition))?.offset ?? 0))
+      lag += Math.max(
+        0,
+        Number(high) - Math.max(Number(low), committed.get(partitionKey(topic, partition))?.offset ?? 0),
+      )
     }
     report.topics[topic] = lag
     report.total += lag
@@ -478,7 +542,10 @@ export async function readLag(admin: Admin, group: string, topics: string[]): Pr
 }
 
 /** In follow mode, a broker that is down at start is waited for (with backoff); in cron mode it is an error. */
-async function retryInFollow<T>(fn: () => Promise<T>, options: {follow: boolean; signal: AbortSignal; log: Logger; what: string}): Promise<T> {
+async function retryInFollow<T>(
+  fn: () => Promise<T>,
+  options: {follow: boolean; signal: AbortSignal; log: Logger; what: string},
+): Promise<T> {
   for (let attempt = 0; ; attempt++) {
     try {
       return await fn()
@@ -494,4 +561,3 @@ async function retryInFollow<T>(fn: () => Promise<T>, options: {follow: boolean;
     }
   }
 }
-

@@ -143,7 +143,9 @@ export class TopicFollower {
     this.consumer = consumer
     const {END_BATCH_PROCESS, FETCH, GROUP_JOIN, CRASH} = consumer.events
     // Filtered batches (only markers or aborted transactions) never reach eachBatch but move the position.
-    consumer.on(END_BATCH_PROCESS, ({payload}) => this.advance(payload.topic, payload.partition, Number(payload.lastOffset) + 1))
+    consumer.on(END_BATCH_PROCESS, ({payload}) =>
+      this.advance(payload.topic, payload.partition, Number(payload.lastOffset) + 1),
+    )
     consumer.on(FETCH, () => this.fetchesSinceProgress++)
     // After a restart the throwaway group has no offsets: continue where this process was.
     consumer.on(GROUP_JOIN, ({payload}) => {
@@ -161,13 +163,18 @@ export class TopicFollower {
       else if (!payload.restart) {
         // kafkajs gives up on non-retriable errors; a follower must keep following, so start over.
         this.restartTimer = setTimeout(() => {
-          if (!this.stopping) this.run().catch((error: Error) => this.log.error(`${this.label} cannot restart`, {error}))
+          if (!this.stopping)
+            this.run().catch((error: Error) => this.log.error(`${this.label} cannot restart`, {error}))
         }, 5_000)
       }
     })
     await consumer.connect()
     await consumer.subscribe({topics: this.options.topics, fromBeginning: true})
-    await consumer.run({autoCommit: false, partitionsConsumedConcurrently: 1, eachBatch: (payload) => this.eachBatch(payload)})
+    await consumer.run({
+      autoCommit: false,
+      partitionsConsumedConcurrently: 1,
+      eachBatch: (payload) => this.eachBatch(payload),
+    })
   }
 
   private async eachBatch({batch, isStale}: EachBatchPayload): Promise<void> {
@@ -222,7 +229,10 @@ export class TopicFollower {
  * Reads topics from the beginning to the end offsets seen at start, then stops (a TopicFollower
  * that does not keep following). Abort `signal` to give up (e.g. on a timeout).
  */
-export async function readToEnd(options: Omit<TopicFollowerOptions, 'follow'>, signal?: AbortSignal): Promise<FollowStart> {
+export async function readToEnd(
+  options: Omit<TopicFollowerOptions, 'follow'>,
+  signal?: AbortSignal,
+): Promise<FollowStart> {
   const follower = new TopicFollower({...options, follow: false})
   try {
     return await follower.start(signal)

@@ -46,7 +46,9 @@ export function speedUpKafkaJs(): boolean {
     const murmurPath = require.resolve('kafkajs/src/producer/partitioners/default/murmur2.js')
     const partitionerPath = require.resolve('kafkajs/src/producer/partitioners/legacy/partitioner.js')
     const groupPath = require.resolve('kafkajs/src/producer/groupMessagesPerPartition.js')
-    const randomBytes = require(require.resolve('kafkajs/src/producer/partitioners/legacy/randomBytes.js')) as (size: number) => Buffer
+    const randomBytes = require(require.resolve('kafkajs/src/producer/partitioners/legacy/randomBytes.js')) as (
+      size: number,
+    ) => Buffer
     require(murmurPath)
     require(partitionerPath)
     require(groupPath)
@@ -69,7 +71,11 @@ interface EncoderLike {
   offset: number
 }
 
-type EncoderClass = {new (initialSize?: number): EncoderLike; nextPowerOfTwo(value: number): number; prototype: EncoderLike & {ensureAvailable(length: number): void}}
+type EncoderClass = {
+  new (initialSize?: number): EncoderLike
+  nextPowerOfTwo(value: number): number
+  prototype: EncoderLike & {ensureAvailable(length: number): void}
+}
 
 /** kafkajs' Encoder, allocating from Node's pool without zero-filling. Same methods, same output. */
 export function fastEncoder(Original: EncoderClass): EncoderClass {
@@ -169,7 +175,8 @@ class Field {
   }
 }
 
-const field = (value: unknown): Field => new Field(value === null || value === undefined ? null : Buffer.isBuffer(value) ? value : String(value))
+const field = (value: unknown): Field =>
+  new Field(value === null || value === undefined ? null : Buffer.isBuffer(value) ? value : String(value))
 
 /**
  * A record measured but not yet written: the batch encoder writes it in place. It still looks
@@ -187,7 +194,8 @@ class MeasuredRecord {
     private readonly value: Field,
     private readonly headers: Array<[Field, Field]>,
   ) {
-    let body = 1 + sizeOfUVarLong(zigZag64(timestampDelta)) + sizeOfUVarInt(zigZag32(offsetDelta)) + key.size + value.size
+    let body =
+      1 + sizeOfUVarLong(zigZag64(timestampDelta)) + sizeOfUVarInt(zigZag32(offsetDelta)) + key.size + value.size
     body += sizeOfUVarInt(zigZag32(headers.length))
     for (const [k, v] of headers) body += k.size + v.size
     this.bodySize = body
@@ -230,7 +238,12 @@ class MeasuredRecord {
 export function fastRecord(original: (args: RecordArgs) => unknown): (args: RecordArgs) => unknown {
   return (args) => {
     const {offsetDelta = 0, timestampDelta = 0, key, value, headers = {}} = args
-    if (typeof timestampDelta !== 'number' || !Number.isSafeInteger(timestampDelta) || !Number.isSafeInteger(offsetDelta)) return original(args)
+    if (
+      typeof timestampDelta !== 'number' ||
+      !Number.isSafeInteger(timestampDelta) ||
+      !Number.isSafeInteger(offsetDelta)
+    )
+      return original(args)
     const fields: Array<[Field, Field]> = []
     for (const name of Object.keys(headers)) {
       const v = headers[name]
@@ -321,7 +334,11 @@ interface PartitionMetadata {
   leader: number
 }
 
-type Partitioner = (args: {topic: string; partitionMetadata: PartitionMetadata[]; message: {partition?: number | null; key?: unknown}}) => number
+type Partitioner = (args: {
+  topic: string
+  partitionMetadata: PartitionMetadata[]
+  message: {partition?: number | null; key?: unknown}
+}) => number
 
 /** kafkajs' partitioner factory (legacy/partitioner.js), same choices, without a filtered copy of the partitions per message. */
 export function partitionerFactory(randomBytes: (size: number) => Buffer) {
@@ -332,7 +349,8 @@ export function partitionerFactory(randomBytes: (size: number) => Buffer) {
       if (!(topic in counters)) counters[topic] = randomBytes(32).readUInt32BE(0)
       if (message.partition !== null && message.partition !== undefined) return message.partition
       const numPartitions = partitionMetadata.length
-      if (message.key !== null && message.key !== undefined) return toPositive(hash(message.key as Buffer | string)) % numPartitions
+      if (message.key !== null && message.key !== undefined)
+        return toPositive(hash(message.key as Buffer | string)) % numPartitions
       const available = partitionMetadata.filter((p) => p.leader >= 0)
       if (available.length > 0) return available[toPositive(++counters[topic]!) % available.length]!.partitionId
       return toPositive(++counters[topic]!) % numPartitions
@@ -341,7 +359,12 @@ export function partitionerFactory(randomBytes: (size: number) => Buffer) {
 }
 
 /** kafkajs' groupMessagesPerPartition: partition → its messages in order, in linear time. */
-export function groupMessagesPerPartition({topic, partitionMetadata, messages, partitioner}: {
+export function groupMessagesPerPartition({
+  topic,
+  partitionMetadata,
+  messages,
+  partitioner,
+}: {
   topic: string
   partitionMetadata: PartitionMetadata[]
   messages: Array<{partition?: number | null; key?: unknown}>
@@ -380,7 +403,8 @@ export function fastRecordDecoder(original: RecordDecoder): RecordDecoder {
     const {firstOffset, firstTimestamp, magicByte, isControlBatch = false, timestampType, maxTimestamp} = batchContext
     const baseOffset = Number(firstOffset)
     const baseTimestamp = Number(firstTimestamp)
-    if (!Number.isSafeInteger(baseOffset) || !Number.isSafeInteger(baseTimestamp)) return original(decoder, batchContext)
+    if (!Number.isSafeInteger(baseOffset) || !Number.isSafeInteger(baseTimestamp))
+      return original(decoder, batchContext)
     const buf = decoder.buffer
     let pos = decoder.offset
     const varInt = (): number => {
@@ -422,10 +446,21 @@ export function fastRecordDecoder(original: RecordDecoder): RecordDecoder {
       if (name === '__proto__') return original(decoder, batchContext)
       const headerValue = bytes()
       const seen = headers[name]
-      headers[name] = seen === undefined ? headerValue : Array.isArray(seen) ? seen.concat([headerValue]) : [seen, headerValue]
+      headers[name] =
+        seen === undefined ? headerValue : Array.isArray(seen) ? seen.concat([headerValue]) : [seen, headerValue]
     }
     decoder.offset = pos
-    return {magicByte, attributes, timestamp, offset, key, value, headers, isControlRecord: isControlBatch, batchContext}
+    return {
+      magicByte,
+      attributes,
+      timestamp,
+      offset,
+      key,
+      value,
+      headers,
+      isControlRecord: isControlBatch,
+      batchContext,
+    }
   }
 }
 
@@ -449,7 +484,16 @@ const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1
  * machines it reads the bytes as 32-bit words (after the unaligned head): twice as fast.
  */
 export function crc32c(buffer: Uint8Array): number {
-  const [t0, t1, t2, t3, t4, t5, t6, t7] = TABLES as [Int32Array, Int32Array, Int32Array, Int32Array, Int32Array, Int32Array, Int32Array, Int32Array]
+  const [t0, t1, t2, t3, t4, t5, t6, t7] = TABLES as [
+    Int32Array,
+    Int32Array,
+    Int32Array,
+    Int32Array,
+    Int32Array,
+    Int32Array,
+    Int32Array,
+    Int32Array,
+  ]
   let crc = -1
   let i = 0
   if (LITTLE_ENDIAN && buffer.length >= 16) {
@@ -460,8 +504,14 @@ export function crc32c(buffer: Uint8Array): number {
       crc ^= words[w]!
       const high = words[w + 1]!
       crc =
-        t7[crc & 0xff]! ^ t6[(crc >>> 8) & 0xff]! ^ t5[(crc >>> 16) & 0xff]! ^ t4[crc >>> 24]! ^
-        t3[high & 0xff]! ^ t2[(high >>> 8) & 0xff]! ^ t1[(high >>> 16) & 0xff]! ^ t0[high >>> 24]!
+        t7[crc & 0xff]! ^
+        t6[(crc >>> 8) & 0xff]! ^
+        t5[(crc >>> 16) & 0xff]! ^
+        t4[crc >>> 24]! ^
+        t3[high & 0xff]! ^
+        t2[(high >>> 8) & 0xff]! ^
+        t1[(high >>> 16) & 0xff]! ^
+        t0[high >>> 24]!
     }
     i += words.length * 4
   }
@@ -469,8 +519,14 @@ export function crc32c(buffer: Uint8Array): number {
   for (; i < end; i += 8) {
     crc ^= buffer[i]! | (buffer[i + 1]! << 8) | (buffer[i + 2]! << 16) | (buffer[i + 3]! << 24)
     crc =
-      t7[crc & 0xff]! ^ t6[(crc >>> 8) & 0xff]! ^ t5[(crc >>> 16) & 0xff]! ^ t4[crc >>> 24]! ^
-      t3[buffer[i + 4]!]! ^ t2[buffer[i + 5]!]! ^ t1[buffer[i + 6]!]! ^ t0[buffer[i + 7]!]!
+      t7[crc & 0xff]! ^
+      t6[(crc >>> 8) & 0xff]! ^
+      t5[(crc >>> 16) & 0xff]! ^
+      t4[crc >>> 24]! ^
+      t3[buffer[i + 4]!]! ^
+      t2[buffer[i + 5]!]! ^
+      t1[buffer[i + 6]!]! ^
+      t0[buffer[i + 7]!]!
   }
   for (; i < buffer.length; i++) crc = t0[(crc ^ buffer[i]!) & 0xff]! ^ (crc >>> 8)
   return (crc ^ -1) >>> 0

@@ -11,7 +11,12 @@ export function silenceKafkajsTimeoutWarning(): void {
   installed = true
   const emitWarning = process.emitWarning.bind(process) as (...args: unknown[]) => void
   process.emitWarning = ((warning: string | Error, ...rest: unknown[]) => {
-    const type = warning instanceof Error ? warning.name : typeof rest[0] === 'string' ? rest[0] : (rest[0] as {type?: string} | undefined)?.type
+    const type =
+      warning instanceof Error
+        ? warning.name
+        : typeof rest[0] === 'string'
+          ? rest[0]
+          : (rest[0] as {type?: string} | undefined)?.type
     if (type === 'TimeoutNegativeWarning') return
     emitWarning(warning, ...rest)
   }) as typeof process.emitWarning

@@ -147,8 +147,7 @@ export class TableLoader {
         if (outcome.kind === 'table') {
           if (outcome.op === 'upsert') stats.upserts++
           else stats.deletes++
-        }
-        else if (outcome.kind === 'dead-letter') {
+        } else if (outcome.kind === 'dead-letter') {
           stats.deadLetters++
           deadLetters.push(outcome.output)
         }

@@ -95,19 +95,27 @@ export async function ensureTopics(
       const now = new Set(await admin.listTopics())
       if (missing.some((spec) => !now.has(spec.topic))) throw error
     }
-    await waitForTopics(admin, missing.map((spec) => spec.topic))
+    await waitForTopics(
+      admin,
+      missing.map((spec) => spec.topic),
+    )
     createdNames = new Set(missing.map((spec) => spec.topic))
   } else if (options.dryRun) {
     createdNames = new Set(missing.map((spec) => spec.topic))
   }
 
   const existingSpecs = specs.filter((spec) => before.has(spec.topic))
-  const described = await describeTopics(admin, existingSpecs.map((spec) => spec.topic))
+  const described = await describeTopics(
+    admin,
+    existingSpecs.map((spec) => spec.topic),
+  )
   const warnings: string[] = []
   const existing = existingSpecs.map((spec): TopicState => {
     const info = described.get(spec.topic) ?? {partitions: 0, replicationFactor: 0, cleanupPolicy: 'unknown'}
     if (spec.compacted && !info.cleanupPolicy.split(',').includes('compact')) {
-      warnings.push(`${spec.topic} (${spec.roles.join(', ')}) has cleanup.policy=${info.cleanupPolicy}; it should be compacted, or old rows are lost after retention`)
+      warnings.push(
+        `${spec.topic} (${spec.roles.join(', ')}) has cleanup.policy=${info.cleanupPolicy}; it should be compacted, or old rows are lost after retention`,
+      )
     }
     return {topic: spec.topic, roles: spec.roles, ...info}
   })
@@ -129,7 +137,11 @@ export async function waitForTopics(admin: Admin, topics: string[], timeoutMs = 
   for (let delay = 50; ; delay = Math.min(1_000, delay * 2)) {
     try {
       const {topics: metadata} = await admin.fetchTopicMetadata({topics})
-      const ready = metadata.length === topics.length && metadata.every((t) => t.partitions.length > 0 && t.partitions.every((p) => p.leader >= 0 && p.partitionErrorCode === 0))
+      const ready =
+        metadata.length === topics.length &&
+        metadata.every(
+          (t) => t.partitions.length > 0 && t.partitions.every((p) => p.leader >= 0 && p.partitionErrorCode === 0),
+        )
       if (ready) return
     } catch (error) {
       if (Date.now() > deadline) throw error
@@ -146,7 +158,12 @@ export async function missingTopics(admin: Admin, names: string[]): Promise<stri
 }
 
 /** Fails (exit code 5) unless every topic of `names` exists: `fa enrich` and `fa send` check their topics before starting. */
-export async function requireTopics(admin: Admin, config: Config, names: string[], consequence?: string): Promise<void> {
+export async function requireTopics(
+  admin: Admin,
+  config: Config,
+  names: string[],
+  consequence?: string,
+): Promise<void> {
   const missing = await missingTopics(admin, names).catch((error) => {
     throw kafkaError(error, config, 'listing topics')
   })
@@ -159,7 +176,10 @@ export async function requireTopics(admin: Admin, config: Config, names: string[
   }
 }
 
-async function describeTopics(admin: Admin, names: string[]): Promise<Map<string, Omit<TopicState, 'topic' | 'roles'>>> {
+async function describeTopics(
+  admin: Admin,
+  names: string[],
+): Promise<Map<string, Omit<TopicState, 'topic' | 'roles'>>> {
   const out = new Map<string, Omit<TopicState, 'topic' | 'roles'>>()
   if (names.length === 0) return out
   const {topics} = await admin.fetchTopicMetadata({topics: names})

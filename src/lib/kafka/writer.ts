@@ -52,7 +52,12 @@ interface Submission {
   reject: (error: Error) => void
 }
 
-const FENCED = new Set(['INVALID_PRODUCER_EPOCH', 'PRODUCER_FENCED', 'TRANSACTIONAL_ID_AUTHORIZATION_FAILED', 'INVALID_PRODUCER_ID_MAPPING'])
+const FENCED = new Set([
+  'INVALID_PRODUCER_EPOCH',
+  'PRODUCER_FENCED',
+  'TRANSACTIONAL_ID_AUTHORIZATION_FAILED',
+  'INVALID_PRODUCER_ID_MAPPING',
+])
 
 /**
  * Writes what the pipelines produce. Submissions from concurrently processed batches are merged
@@ -93,7 +98,12 @@ export class OutputWriter {
    * is visible to read_committed consumers (transactional) or some of it may be (at-least-once:
    * the caller reprocesses).
    */
-  submit(messages: Map<string, Message[]>, bytes: number, offsets: PartitionOffset[] = [], member?: string): Promise<void> {
+  submit(
+    messages: Map<string, Message[]>,
+    bytes: number,
+    offsets: PartitionOffset[] = [],
+    member?: string,
+  ): Promise<void> {
     if (this.fatal) return Promise.reject(this.fatal)
     if (messages.size === 0 && (offsets.length === 0 || !this.transactional)) return Promise.resolve()
     return new Promise<void>((resolve, reject) => {
@@ -144,28 +154,40 @@ export class OutputWriter {
     const requests = this.requests(taken)
     const offsets = mergeOffsets(taken.flatMap((s) => s.offsets))
     const members = [...new Set(taken.flatMap((t) => (t.member === undefined ? [] : [t.member])))]
-    const check = offsets.length > 0 && this.options.beforeCommit ? () => this.options.beforeCommit!(members) : undefined
+    const check =
+      offsets.length > 0 && this.options.beforeCommit ? () => this.options.beforeCommit!(members) : undefined
     const transaction = await producer.transaction()
     try {
       for (const topicMessages of requests) await transaction.sendBatch({topicMessages, acks: -1})
-      if (offsets.length > 0) await transaction.sendOffsets({consumerGroupId: this.options.groupId, topics: toTopicOffsets(offsets)})
+      if (offsets.length > 0)
+        await transaction.sendOffsets({consumerGroupId: this.options.groupId, topics: toTopicOffsets(offsets)})
       this.commitCheck = check
       if (check && !this.guarded) await check()
       await transaction.commit()
       this.commitCheck = undefined
       this.records += count(requests)
-      this.log.debug('transaction committed', {records: count(requests), requests: requests.length, batches: taken.length})
+      this.log.debug('transaction committed', {
+        records: count(requests),
+        requests: requests.length,
+        batches: taken.length,
+      })
     } catch (error) {
       this.commitCheck = undefined
       if (isFenced(error)) {
-        this.fatal = new FaError(`another fa enrich took over transactional id ${this.options.transactionalId} (fenced)`, {
-          exit: 'kafka',
-          hint: 'give every instance of a group its own --instance',
-          cause: error,
-        })
+        this.fatal = new FaError(
+          `another fa enrich took over transactional id ${this.options.transactionalId} (fenced)`,
+          {
+            exit: 'kafka',
+            hint: 'give every instance of a group its own --instance',
+            cause: error,
+          },
+        )
         throw this.fatal
       }
-      this.log.warn('transaction failed; aborting it, then retrying from the committed offsets', {error, records: count(requests)})
+      this.log.warn('transaction failed; aborting it, then retrying from the committed offsets', {
+        error,
+        records: count(requests),
+      })
       // The commit may or may not have happened (a timeout is ambiguous). A fresh producer with the
       // same transactional id completes or aborts it for good; then the consumer rewinds to what
       // is committed, so nothing is lost and nothing is written twice.
@@ -210,7 +232,13 @@ export class OutputWriter {
       transactionalId
         ? // Right after a commit the coordinator answers CONCURRENT_TRANSACTIONS until its markers are
           // written: retry that within milliseconds (as the Java client does), not 300 ms later.
-          {transactionalId, idempotent: true, maxInFlightRequests: 1, transactionTimeout: 60_000, retry: {retries: 15, initialRetryTime: 20, maxRetryTime: 10_000}}
+          {
+            transactionalId,
+            idempotent: true,
+            maxInFlightRequests: 1,
+            transactionTimeout: 60_000,
+            retry: {retries: 15, initialRetryTime: 20, maxRetryTime: 10_000},
+          }
         : {retry: {retries: 8, initialRetryTime: 300, maxRetryTime: 10_000}},
     )
     await producer.connect()
@@ -249,7 +277,11 @@ export function messageBytes(message: Message): number {
 }
 
 function isFenced(error: unknown): boolean {
-  for (let e = error as {type?: string; cause?: unknown; originalError?: unknown} | undefined; e; e = (e.cause ?? e.originalError) as typeof e) {
+  for (
+    let e = error as {type?: string; cause?: unknown; originalError?: unknown} | undefined;
+    e;
+    e = (e.cause ?? e.originalError) as typeof e
+  ) {
     if (e.type && FENCED.has(e.type)) return true
   }
   return false
@@ -275,5 +307,7 @@ function toTopicOffsets(offsets: PartitionOffset[]): TopicOffsets[] {
   return [...byTopic.values()]
 }
 
-const toTopicMessages = (map: Map<string, Message[]>): TopicMessages[] => [...map].map(([topic, messages]) => ({topic, messages}))
-const count = (requests: TopicMessages[][]) => requests.reduce((n, r) => n + r.reduce((m, t) => m + t.messages.length, 0), 0)
+const toTopicMessages = (map: Map<string, Message[]>): TopicMessages[] =>
+  [...map].map(([topic, messages]) => ({topic, messages}))
+const count = (requests: TopicMessages[][]) =>
+  requests.reduce((n, r) => n + r.reduce((m, t) => m + t.messages.length, 0), 0)

@@ -27,12 +27,20 @@ export interface GoldenResult {
  * Compares produced JSON Lines with a golden file record by record, ignoring key order
  * inside each record, and shows the differing records as a pretty-printed diff.
  */
-export async function compareGolden(file: string, actualLines: string[], c: ChalkInstance, maxShown = 10): Promise<GoldenResult> {
+export async function compareGolden(
+  file: string,
+  actualLines: string[],
+  c: ChalkInstance,
+  maxShown = 10,
+): Promise<GoldenResult> {
   let text: string
   try {
     text = await readFile(file, 'utf8')
   } catch (error) {
-    throw new FaError(`${file}: cannot read golden file (${(error as NodeJS.ErrnoException).code})`, {exit: 'input', hint: 'create it with --update'})
+    throw new FaError(`${file}: cannot read golden file (${(error as NodeJS.ErrnoException).code})`, {
+      exit: 'input',
+      hint: 'create it with --update',
+    })
   }
   const expected = text.split('\n').filter((line) => line.trim() !== '')
   // Only a golden comparison needs a diff: not loaded by every replay.
@@ -45,7 +53,9 @@ export async function compareGolden(file: string, actualLines: string[], c: Chal
     if (want === got) continue
     differences++
     if (differences > maxShown) continue
-    out.push(c.bold(`record ${i + 1}${want === undefined ? ' (not expected)' : got === undefined ? ' (missing)' : ''}:`))
+    out.push(
+      c.bold(`record ${i + 1}${want === undefined ? ' (not expected)' : got === undefined ? ' (missing)' : ''}:`),
+    )
     for (const part of diffLines(want ?? '', got ?? '')) {
       const lines = part.value.replace(/\n$/, '').split('\n')
       if (part.added) out.push(...lines.map((l) => c.green(`+ ${l}`)))
@@ -73,5 +83,9 @@ function canonical(line: string, where: string): string {
 function sortKeys(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(sortKeys)
   if (value === null || typeof value !== 'object') return value
-  return Object.fromEntries(Object.keys(value).sort().map((key) => [key, sortKeys((value as Record<string, unknown>)[key])]))
+  return Object.fromEntries(
+    Object.keys(value)
+      .sort()
+      .map((key) => [key, sortKeys((value as Record<string, unknown>)[key])]),
+  )
 }

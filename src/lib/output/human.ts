@@ -10,7 +10,11 @@ const unescape = (text: string) => text.replaceAll('&lt;', '<').replaceAll('&gt;
 
 /** Slack's *bold* and ```code``` as the terminal shows them; markers of other styles stay as typed. */
 const toTerminal = (text: string, c: ChalkInstance) =>
-  unescape(text.replace(/```([\s\S]*?)```/g, (_, code: string) => c.yellow(code)).replace(/\*([^*\n]+)\*/g, (_, bold: string) => c.bold(bold)))
+  unescape(
+    text
+      .replace(/```([\s\S]*?)```/g, (_, code: string) => c.yellow(code))
+      .replace(/\*([^*\n]+)\*/g, (_, bold: string) => c.bold(bold)),
+  )
 
 /** An alert as a person reads it in the terminal: recipient, header, text, fields. */
 export function renderAlert(outcome: Extract<Outcome, {kind: 'alert'}>, c: ChalkInstance): string {
@@ -23,7 +27,8 @@ export function renderAlert(outcome: Extract<Outcome, {kind: 'alert'}>, c: Chalk
 function renderBlock(block: Block, c: ChalkInstance): string[] {
   const text = (block.text as {text?: string} | undefined)?.text
   switch (block.type) {
-    case 'header': return [`  ${c.bold.underline(text ?? '')}`]
+    case 'header':
+      return [`  ${c.bold.underline(text ?? '')}`]
     case 'section': {
       const out = text ? indent(toTerminal(text, c)) : []
       for (const field of (block.fields as Array<{text: string}> | undefined) ?? []) {
@@ -32,15 +37,21 @@ function renderBlock(block: Block, c: ChalkInstance): string[] {
       }
       return out
     }
-    case 'context': return ((block.elements as Array<{text: string}>) ?? []).map((e) => `  ${c.dim(unescape(e.text))}`)
-    default: return [`  [${block.type}]`]
+    case 'context':
+      return ((block.elements as Array<{text: string}>) ?? []).map((e) => `  ${c.dim(unescape(e.text))}`)
+    default:
+      return [`  [${block.type}]`]
   }
 }
 
 const indent = (text: string) => text.split('\n').map((line) => `  ${line}`)
 
 /** A dead letter names the record it came from and why. */
-export function renderDeadLetter(outcome: Extract<Outcome, {kind: 'dead-letter'}>, source: TopicRecord, c: ChalkInstance): string {
+export function renderDeadLetter(
+  outcome: Extract<Outcome, {kind: 'dead-letter'}>,
+  source: TopicRecord,
+  c: ChalkInstance,
+): string {
   return `${c.red('✗')} ${c.bold('dead letter')} ${c.dim(describeOrigin(source))} ${outcome.pipeline}: ${outcome.reason}\n\n`
 }
 
@@ -48,16 +59,22 @@ export function renderDeadLetter(outcome: Extract<Outcome, {kind: 'dead-letter'}
 export function renderSummary(summary: Summary, c: ChalkInstance, extra: Record<string, string | number> = {}): string {
   const reasons = [...new Set(Object.values(summary.pipelines).flatMap((p) => Object.keys(p.dropped)))].sort()
   const columns = ['read', 'alerts', ...reasons, 'dead letters']
-  const cells = (p: PipelineCounts) => [p.read, p.alerts, ...reasons.map((r) => p.dropped[r] ?? 0), p.deadLetters].map(String)
+  const cells = (p: PipelineCounts) =>
+    [p.read, p.alerts, ...reasons.map((r) => p.dropped[r] ?? 0), p.deadLetters].map(String)
   const rows = Object.entries(summary.pipelines).map(([name, counts]) => [name, ...cells(counts)])
   const header = ['pipeline', ...columns]
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)))
-  const line = (r: string[]) => r.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('  ')
+  const line = (r: string[]) =>
+    r.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('  ')
   const totals = summary.totals
   const out = [
-    c.bold(`${summary.records} records: ${totals.alerts} alerts, ${totals.deadLetters} dead letters` +
-      Object.entries(totals.dropped).map(([r, n]) => `, ${n} ${r}`).join('') +
-      (summary.unrouted ? `, ${summary.unrouted} on topics no pipeline reads` : '')),
+    c.bold(
+      `${summary.records} records: ${totals.alerts} alerts, ${totals.deadLetters} dead letters` +
+        Object.entries(totals.dropped)
+          .map(([r, n]) => `, ${n} ${r}`)
+          .join('') +
+        (summary.unrouted ? `, ${summary.unrouted} on topics no pipeline reads` : ''),
+    ),
     c.dim(line(header)),
     ...rows.map(line),
     ...Object.entries(extra).map(([k, v]) => `${k}: ${v}`),

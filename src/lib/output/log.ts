@@ -52,7 +52,9 @@ export function createLogger(options: LoggerOptions = {}): Logger {
       line = safeJson({time: new Date().toISOString(), level: lvl, msg: message, ...clean})
     } else {
       const time = new Date().toISOString().slice(11, 23)
-      const rest = Object.entries(clean).map(([k, v]) => `${k}=${humanValue(v)}`).join(' ')
+      const rest = Object.entries(clean)
+        .map(([k, v]) => `${k}=${humanValue(v)}`)
+        .join(' ')
       line = `${c.dim(time)} ${paint[lvl](lvl.toUpperCase().padEnd(5))} ${message}${rest ? ' ' + c.dim(rest) : ''}`
     }
     stream.write(line + '\n')
@@ -71,7 +73,11 @@ export function createLogger(options: LoggerOptions = {}): Logger {
 }
 
 /** A logger that drops everything (library callers that pass none). */
-export const silentLogger: Logger = createLogger({level: 'error', stream: {write: () => true} as unknown as NodeJS.WritableStream, format: 'json'})
+export const silentLogger: Logger = createLogger({
+  level: 'error',
+  stream: {write: () => true} as unknown as NodeJS.WritableStream,
+  format: 'json',
+})
 
 function errorFields(error: Error, withStack: boolean): LogFields {
   const out: LogFields = {name: error.name, message: error.message}

@@ -1,7 +1,12 @@
 import {SingleBar} from 'cli-progress'
 
 /** A progress bar on stderr, only where a person watches it (a TTY, not CI). */
-export function progressBar(label: string, total: number, unit: string, stream: NodeJS.WriteStream = process.stderr): SingleBar | undefined {
+export function progressBar(
+  label: string,
+  total: number,
+  unit: string,
+  stream: NodeJS.WriteStream = process.stderr,
+): SingleBar | undefined {
   if (!stream.isTTY || process.env.CI) return undefined
   const bar = new SingleBar({
     format: `${label} [{bar}] {percentage}% | {value}/{total} ${unit} | {eta_formatted} left`,
@@ -14,7 +19,10 @@ export function progressBar(label: string, total: number, unit: string, stream: 
 }
 
 /** Progress through fixture files, in KiB: a bar only for 8 MiB or more. */
-export function fileProgress(label: string): {update(progress: {bytesRead: number; totalBytes: number}): void; stop(): void} {
+export function fileProgress(label: string): {
+  update(progress: {bytesRead: number; totalBytes: number}): void
+  stop(): void
+} {
   let bar: SingleBar | undefined
   return {
     update({bytesRead, totalBytes}) {

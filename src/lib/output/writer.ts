@@ -14,7 +14,10 @@ export class BufferedWriter implements ByteSink {
   private buffer: Buffer
   private used = 0
 
-  constructor(private readonly stream: NodeJS.WritableStream, private readonly capacity = 1 << 20) {
+  constructor(
+    private readonly stream: NodeJS.WritableStream,
+    private readonly capacity = 1 << 20,
+  ) {
     this.buffer = Buffer.allocUnsafe(capacity)
   }
 

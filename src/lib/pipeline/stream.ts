@@ -17,7 +17,10 @@ export interface BaseContext<E = JsonObject> {
  * step was a large share of replay's time.
  */
 export class Stop {
-  constructor(readonly kind: 'drop' | 'dead-letter', readonly reason: string) {}
+  constructor(
+    readonly kind: 'drop' | 'dead-letter',
+    readonly reason: string,
+  ) {}
 }
 
 type Step = (ctx: any, tables: TableStore) => any | Stop

@@ -45,7 +45,8 @@ export class Summary implements SummaryCounts {
       counts.read += theirs.read
       counts.alerts += theirs.alerts
       counts.deadLetters += theirs.deadLetters
-      for (const [reason, n] of Object.entries(theirs.dropped)) counts.dropped[reason] = (counts.dropped[reason] ?? 0) + n
+      for (const [reason, n] of Object.entries(theirs.dropped))
+        counts.dropped[reason] = (counts.dropped[reason] ?? 0) + n
     }
   }
 
@@ -68,7 +69,8 @@ export class Summary implements SummaryCounts {
     for (const counts of Object.values(this.pipelines)) {
       totals.alerts += counts.alerts
       totals.deadLetters += counts.deadLetters
-      for (const [reason, n] of Object.entries(counts.dropped)) totals.dropped[reason] = (totals.dropped[reason] ?? 0) + n
+      for (const [reason, n] of Object.entries(counts.dropped))
+        totals.dropped[reason] = (totals.dropped[reason] ?? 0) + n
     }
     return totals
   }

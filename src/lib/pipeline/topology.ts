@@ -36,7 +36,10 @@ export class Topology {
   private readonly byTable = new Map<string, TableSpec>()
   private readonly sinks = new Map<AlertType, string>()
 
-  constructor(alertTypes: AlertType[], private readonly topics: TopicMap) {
+  constructor(
+    alertTypes: AlertType[],
+    private readonly topics: TopicMap,
+  ) {
     this.alertTypes = alertTypes
     this.deadLetterTopic = this.topic('deadLetters')
     for (const alert of alertTypes) {
@@ -66,7 +69,10 @@ export class Topology {
 
   /** Every pipeline's name: the tables', then the alert types', in the order they were declared. */
   get pipelineNames(): string[] {
-    return [...new Set([...this.byTable.values()].map((table) => table.name)), ...this.alertTypes.map((alert) => alert.name)]
+    return [
+      ...new Set([...this.byTable.values()].map((table) => table.name)),
+      ...this.alertTypes.map((alert) => alert.name),
+    ]
   }
 
   isTableTopic(topic: string): boolean {

@@ -27,7 +27,11 @@ export interface Checkpoint {
 
 /** The checkpoint record of `checkpoint` (key: the producer name, value: JSON). */
 export function checkpointMessage(checkpoint: Checkpoint): Message {
-  return {key: checkpoint.producer, value: JSON.stringify(checkpoint), headers: {[ProduceHeader.producer]: checkpoint.producer}}
+  return {
+    key: checkpoint.producer,
+    value: JSON.stringify(checkpoint),
+    headers: {[ProduceHeader.producer]: checkpoint.producer},
+  }
 }
 
 export function newCheckpoint(fields: Omit<Checkpoint, 'committedAt' | 'host'>): Checkpoint {
@@ -49,7 +53,10 @@ export async function readCheckpoint(
   let latest: {offset: bigint; value: Buffer | null} | undefined
   const timeoutMs = options.timeoutMs ?? 30_000
   const timeout = new AbortController()
-  const timer = setTimeout(() => timeout.abort(new Error(`reading ${topic} to its end took more than ${timeoutMs / 1000} s`)), timeoutMs)
+  const timer = setTimeout(
+    () => timeout.abort(new Error(`reading ${topic} to its end took more than ${timeoutMs / 1000} s`)),
+    timeoutMs,
+  )
   try {
     await readToEnd(
       {
@@ -93,7 +100,9 @@ function parseCheckpoint(value: Buffer, topic: string, producer: string): Checkp
     parsed = {}
   }
   if (typeof parsed.until !== 'string' || Number.isNaN(Date.parse(parsed.until))) {
-    throw new InvalidCheckpointError(`the checkpoint of producer "${producer}" in ${topic} is not valid: ${value.toString('utf8').slice(0, 200)}`)
+    throw new InvalidCheckpointError(
+      `the checkpoint of producer "${producer}" in ${topic} is not valid: ${value.toString('utf8').slice(0, 200)}`,
+    )
   }
   return parsed as Checkpoint
 }

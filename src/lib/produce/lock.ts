@@ -41,7 +41,11 @@ export function lockDir(env: NodeJS.ProcessEnv = process.env): string {
  * cluster and checkpoint topic), so a staging and a production run of the same producer on one
  * host do not block each other.
  */
-export function produceLockFile(producer: string, config: Pick<Config, 'kafka' | 'topics'>, env: NodeJS.ProcessEnv = process.env): string {
+export function produceLockFile(
+  producer: string,
+  config: Pick<Config, 'kafka' | 'topics'>,
+  env: NodeJS.ProcessEnv = process.env,
+): string {
   const scope = JSON.stringify([[...config.kafka.brokers].sort(), config.topics.checkpoints])
   const digest = createHash('sha256').update(scope).digest('hex').slice(0, 12)
   return path.join(lockDir(env), `produce-${producer}-${digest}.lock`)
@@ -92,10 +96,13 @@ export async function acquireLock(file: string, what: string): Promise<RunLock> 
   try {
     await mkdir(dir, {recursive: true, mode: 0o700})
   } catch (error) {
-    throw new FaError(`cannot create the lock directory ${dir}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, {
-      exit: 'locked',
-      hint: 'set FA_LOCK_DIR to a writable directory',
-    })
+    throw new FaError(
+      `cannot create the lock directory ${dir}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+      {
+        exit: 'locked',
+        hint: 'set FA_LOCK_DIR to a writable directory',
+      },
+    )
   }
   const holder: LockHolder = {
     pid: process.pid,
@@ -114,10 +121,13 @@ export async function acquireLock(file: string, what: string): Promise<RunLock> 
         return new RunLock(file, holder)
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code !== 'EEXIST') {
-          throw new FaError(`cannot create the lock file ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, {
-            exit: 'locked',
-            hint: 'set FA_LOCK_DIR to a writable directory',
-          })
+          throw new FaError(
+            `cannot create the lock file ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+            {
+              exit: 'locked',
+              hint: 'set FA_LOCK_DIR to a writable directory',
+            },
+          )
         }
       }
       const current = await readHolder(file)
@@ -153,7 +163,10 @@ async function breakStale(file: string, staleRaw: string): Promise<void> {
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error
     // Another process is breaking it; a breaker left by a crash is old.
-    const age = await stat(breaker).then((s) => Date.now() - s.mtimeMs, () => 0)
+    const age = await stat(breaker).then(
+      (s) => Date.now() - s.mtimeMs,
+      () => 0,
+    )
     if (age > 10_000) await unlink(breaker).catch(() => {})
     else await new Promise((resolve) => setTimeout(resolve, 50))
     return
@@ -179,7 +192,9 @@ async function readHolder(file: string): Promise<{missing: boolean; raw: string;
 function parseHolder(raw: string): LockHolder | undefined {
   try {
     const holder = JSON.parse(raw) as LockHolder
-    return Number.isInteger(holder.pid) && typeof holder.host === 'string' && typeof holder.token === 'string' ? holder : undefined
+    return Number.isInteger(holder.pid) && typeof holder.host === 'string' && typeof holder.token === 'string'
+      ? holder
+      : undefined
   } catch {
     return undefined
   }

@@ -53,10 +53,15 @@ export interface Producer<Row = any> extends ProducerSpec<Row> {
 export function defineProducer<Row>(spec: ProducerSpec<Row>): Producer<Row> {
   const where = `producer "${spec.name}"`
   if (typeof spec.name !== 'string' || !/^[a-z][a-z0-9_-]{0,62}$/.test(spec.name)) {
-    throw new FaError(`${where}: the name must be 1-63 lowercase letters, digits, "_" or "-", starting with a letter`, {hint: 'it is also a BigQuery job label'})
+    throw new FaError(`${where}: the name must be 1-63 lowercase letters, digits, "_" or "-", starting with a letter`, {
+      hint: 'it is also a BigQuery job label',
+    })
   }
   const unknown = spec.params.filter((param) => !WINDOW_PARAMS.includes(param))
-  if (unknown.length > 0) throw new FaError(`${where}: unknown params ${unknown.join(', ')}`, {hint: `params may be ${WINDOW_PARAMS.join(', ')}`})
+  if (unknown.length > 0)
+    throw new FaError(`${where}: unknown params ${unknown.join(', ')}`, {
+      hint: `params may be ${WINDOW_PARAMS.join(', ')}`,
+    })
   if (typeof spec.sql === 'string') checkSql(spec.name, spec.sql, spec.params)
   return {
     ...spec,
@@ -70,7 +75,14 @@ export function defineProducer<Row>(spec: ProducerSpec<Row>): Producer<Row> {
       const eventId = eventIdFor(spec.name, naturalKey)
       const {key, value} = spec.toEvent(parsed.data, {eventId})
       // eventId and eventType first for people reading the topic; fa's values win.
-      return {ok: true, event: {eventId, key, value: Object.assign({eventId, eventType: spec.eventType}, value, {eventId, eventType: spec.eventType})}}
+      return {
+        ok: true,
+        event: {
+          eventId,
+          key,
+          value: Object.assign({eventId, eventType: spec.eventType}, value, {eventId, eventType: spec.eventType}),
+        },
+      }
     },
   }
 }
@@ -81,7 +93,9 @@ export function defineProducer<Row>(spec: ProducerSpec<Row>): Producer<Row> {
  */
 export function eventIdFor(producer: string, naturalKey: readonly string[]): string {
   // JSON keeps the parts apart: ['a|b'] and ['a', 'b'] hash differently.
-  const digest = createHash('sha256').update(JSON.stringify([producer, ...naturalKey])).digest('hex')
+  const digest = createHash('sha256')
+    .update(JSON.stringify([producer, ...naturalKey]))
+    .digest('hex')
   return `${producer}-${digest.slice(0, 32)}`
 }
 
@@ -93,7 +107,9 @@ export async function producerSql(producer: Producer): Promise<string> {
   try {
     sql = await readFile(file, 'utf8')
   } catch (error) {
-    throw new FaError(`producer "${producer.name}": cannot read its SQL file ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`)
+    throw new FaError(
+      `producer "${producer.name}": cannot read its SQL file ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+    )
   }
   checkSql(producer.name, sql, producer.params)
   return sql
@@ -106,14 +122,21 @@ export async function producerQuery(
 ): Promise<NamedQuery> {
   const params = Object.fromEntries(producer.params.map((param) => [param, options.window[param]]))
   const sql = await producerSql(producer)
-  return new NamedQuery(options.client, options.settings, {name: producer.name, sql, params, pageSize: options.pageSize})
+  return new NamedQuery(options.client, options.settings, {
+    name: producer.name,
+    sql,
+    params,
+    pageSize: options.pageSize,
+  })
 }
 
 /** Declared parameters and the ones the SQL uses must match: BigQuery refuses a missing one. */
 function checkSql(name: string, sql: string, params: readonly WindowParam[]): void {
   for (const param of WINDOW_PARAMS) {
     const used = new RegExp(`(?<![@\\w])@${param}\\b`).test(sql)
-    if (used && !params.includes(param)) throw new FaError(`producer "${name}": the SQL uses @${param} but params does not list "${param}"`)
-    if (!used && params.includes(param)) throw new FaError(`producer "${name}": params lists "${param}" but the SQL never uses @${param}`)
+    if (used && !params.includes(param))
+      throw new FaError(`producer "${name}": the SQL uses @${param} but params does not list "${param}"`)
+    if (!used && params.includes(param))
+      throw new FaError(`producer "${name}": params lists "${param}" but the SQL never uses @${param}`)
   }
 }

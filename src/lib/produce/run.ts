@@ -9,7 +9,13 @@ import {kafkaError} from '../kafka/connection.js'
 import {requireTopics} from '../kafka/topics.js'
 import {silentLogger, type Logger} from '../output/log.js'
 import type {Envelope} from '../records/envelope.js'
-import {checkpointMessage, InvalidCheckpointError, newCheckpoint, readCheckpoint, type Checkpoint} from './checkpoint.js'
+import {
+  checkpointMessage,
+  InvalidCheckpointError,
+  newCheckpoint,
+  readCheckpoint,
+  type Checkpoint,
+} from './checkpoint.js'
 import {acquireLock, produceLockFile} from './lock.js'
 import {producerQuery, type Producer} from './producer.js'
 import {ProduceHeader} from './headers.js'
@@ -97,7 +103,9 @@ export async function runProduce(options: ProduceRunOptions): Promise<ProduceSum
   // Before any lock or connection: a missing project is a config error.
   const client = createBigQueryClient(config.bigquery, env)
 
-  const lock = dryRun ? undefined : await acquireLock(produceLockFile(producer.name, config, env), `fa produce ${producer.name}`)
+  const lock = dryRun
+    ? undefined
+    : await acquireLock(produceLockFile(producer.name, config, env), `fa produce ${producer.name}`)
   let kafka: Kafka | undefined
   let admin: Admin | undefined
   let sender: KafkaProducer | undefined
@@ -110,14 +118,18 @@ export async function runProduce(options: ProduceRunOptions): Promise<ProduceSum
       admin = await connectAdmin(kafka, config)
       const needed = dryRun ? [checkpointTopic] : [topic, deadLetterTopic, checkpointTopic]
       await requireTopics(admin, config, needed, 'nothing was queried or produced')
-      previous = await readCheckpoint(kafka, admin, {topic: checkpointTopic, producer: producer.name}).catch((error: unknown) => {
-        // An explicit window does not depend on it; it replaces it.
-        if (error instanceof InvalidCheckpointError && sinceArg !== CHECKPOINT) {
-          log.warn(error.message)
-          return undefined
-        }
-        throw error instanceof FaError ? error : kafkaError(error, config, `reading the checkpoint from ${checkpointTopic}`)
-      })
+      previous = await readCheckpoint(kafka, admin, {topic: checkpointTopic, producer: producer.name}).catch(
+        (error: unknown) => {
+          // An explicit window does not depend on it; it replaces it.
+          if (error instanceof InvalidCheckpointError && sinceArg !== CHECKPOINT) {
+            log.warn(error.message)
+            return undefined
+          }
+          throw error instanceof FaError
+            ? error
+            : kafkaError(error, config, `reading the checkpoint from ${checkpointTopic}`)
+        },
+      )
       await disconnectQuietly(admin)
       admin = undefined
     }
@@ -154,7 +166,9 @@ export async function runProduce(options: ProduceRunOptions): Promise<ProduceSum
     if (sinceArg === CHECKPOINT && since >= until) {
       // Caught up (cron runs close together, or --until before the checkpoint): nothing to query.
       const note = `the checkpoint (${previousUntil}) is not before --until (${until.toISOString()}): nothing to query`
-      return summary({checkpoint: {topic: checkpointTopic, previous: previousUntil, current: previousUntil, advanced: false, note}})
+      return summary({
+        checkpoint: {topic: checkpointTopic, previous: previousUntil, current: previousUntil, advanced: false, note},
+      })
     }
     const window = makeWindow(since, until)
     const query = await producerQuery(producer, {client, settings: config.bigquery, window, pageSize: options.pageSize})
@@ -165,14 +179,21 @@ export async function runProduce(options: ProduceRunOptions): Promise<ProduceSum
       options.onEstimate?.(estimate, window)
     } else {
       // Connected before the query runs: a Kafka problem should not cost a query.
-      sender = await createProducer(kafka!, {idempotent: true, maxInFlightRequests: 1, retry: {retries: 8, initialRetryTime: 300, maxRetryTime: 10_000}})
+      sender = await createProducer(kafka!, {
+        idempotent: true,
+        maxInFlightRequests: 1,
+        retry: {retries: 8, initialRetryTime: 300, maxRetryTime: 10_000},
+      })
       await sender.connect().catch((error: unknown) => {
         throw kafkaError(error, config, 'connecting the producer')
       })
     }
 
     const run = await untilAborted(query.run(), options.signal)
-    const windowHeaders = {[ProduceHeader.since]: window.since.toISOString(), [ProduceHeader.until]: window.until.toISOString()}
+    const windowHeaders = {
+      [ProduceHeader.since]: window.since.toISOString(),
+      [ProduceHeader.until]: window.until.toISOString(),
+    }
     // At most a page: a page's events are acknowledged before the next page is asked for.
     const batchRecords = options.batchRecords ?? Math.min(500, options.pageSize ?? 1000)
     let pending: Array<{topic: string; message: Message}> = []
@@ -185,7 +206,10 @@ export async function runProduce(options: ProduceRunOptions): Promise<ProduceSum
       const byTopic = new Map<string, Message[]>()
       for (const item of pending) byTopic.set(item.topic, [...(byTopic.get(item.topic) ?? []), item.message])
       try {
-        await sender.sendBatch({topicMessages: [...byTopic].map(([name, messages]) => ({topic: name, messages})), acks: -1})
+        await sender.sendBatch({
+          topicMessages: [...byTopic].map(([name, messages]) => ({topic: name, messages})),
+          acks: -1,
+        })
       } catch (error) {
         throw kafkaError(error, config, `producing (after ${produced} records)`)
       }
@@ -230,7 +254,13 @@ export async function runProduce(options: ProduceRunOptions): Promise<ProduceSum
         ...common,
         bytesProcessed: Number(estimate!.bytesProcessed),
         cost: estimate!.cost,
-        checkpoint: {topic: checkpointTopic, previous: previousUntil, current: previousUntil, advanced: false, note: 'dry run'},
+        checkpoint: {
+          topic: checkpointTopic,
+          previous: previousUntil,
+          current: previousUntil,
+          advanced: false,
+          note: 'dry run',
+        },
       })
     }
 
@@ -238,11 +268,20 @@ export async function runProduce(options: ProduceRunOptions): Promise<ProduceSum
     // Every event is acknowledged: the checkpoint may move.
     const decision = checkpointDecision(previousUntil, window)
     if (decision.advance) {
-      const checkpoint = newCheckpoint({producer: producer.name, since: window.since.toISOString(), until: window.until.toISOString(), ...common})
+      const checkpoint = newCheckpoint({
+        producer: producer.name,
+        since: window.since.toISOString(),
+        until: window.until.toISOString(),
+        ...common,
+      })
       try {
         await sender!.send({topic: checkpointTopic, messages: [checkpointMessage(checkpoint)], acks: -1})
       } catch (error) {
-        throw kafkaError(error, config, `writing the checkpoint to ${checkpointTopic} (all ${produced} records were produced)`)
+        throw kafkaError(
+          error,
+          config,
+          `writing the checkpoint to ${checkpointTopic} (all ${produced} records were produced)`,
+        )
       }
     }
     return summary({
@@ -290,7 +329,10 @@ async function untilAborted<T>(promise: Promise<T>, signal: AbortSignal | undefi
 /** The run was stopped by a signal: nothing after the last acknowledged batch, checkpoint unchanged. */
 export class InterruptedError extends FaError {
   constructor() {
-    super('interrupted: the checkpoint was not advanced', {exit: 'usage', hint: 'the next run repeats the window; repeated events keep their ids'})
+    super('interrupted: the checkpoint was not advanced', {
+      exit: 'usage',
+      hint: 'the next run repeats the window; repeated events keep their ids',
+    })
     this.name = 'InterruptedError'
   }
 }
@@ -302,7 +344,8 @@ export class InterruptedError extends FaError {
 export function checkpointDecision(previous: string | null, window: Window): {advance: boolean; note?: string} {
   if (previous === null) return {advance: true}
   const mark = new Date(previous)
-  if (window.until <= mark) return {advance: false, note: `the checkpoint (${previous}) is already at or after this window's end`}
+  if (window.until <= mark)
+    return {advance: false, note: `the checkpoint (${previous}) is already at or after this window's end`}
   if (window.since > mark) {
     return {
       advance: false,
@@ -314,10 +357,15 @@ export function checkpointDecision(previous: string | null, window: Window): {ad
 
 /** After a failure, says what was already produced and that the checkpoint stayed. */
 function explainFailure(error: unknown, state: {produced: number; dryRun: boolean}): unknown {
-  if (!(error instanceof FaError) || state.dryRun || state.produced === 0 || error instanceof InterruptedError) return error
+  if (!(error instanceof FaError) || state.dryRun || state.produced === 0 || error instanceof InterruptedError)
+    return error
   const exit = (Object.entries(ExitCode).find(([, code]) => code === error.exitCode)?.[0] ?? 'usage') as ExitCodeName
   const note = `${state.produced} records were produced before the failure and the checkpoint was not advanced: the next run repeats them with the same event ids`
-  return new FaError(error.message, {exit, hint: error.hint ? `${error.hint}; ${note}` : note, cause: error.cause ?? error})
+  return new FaError(error.message, {
+    exit,
+    hint: error.hint ? `${error.hint}; ${note}` : note,
+    cause: error.cause ?? error,
+  })
 }
 
 /** One line for people: what the dry run would cost. */

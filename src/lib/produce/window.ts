@@ -10,7 +10,8 @@ export interface Window {
 export const CHECKPOINT = 'checkpoint'
 
 const UNIT_MS = {s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000} as const
-const EXPECTED = 'expected a duration (30s, 15m, 1h, 2d, 1h30m), an ISO timestamp with a time zone (2024-05-01T10:00:00Z), or a date'
+const EXPECTED =
+  'expected a duration (30s, 15m, 1h, 2d, 1h30m), an ISO timestamp with a time zone (2024-05-01T10:00:00Z), or a date'
 
 /** `--since`: a duration before `now`, a timestamp, or `checkpoint`. */
 export function parseSince(input: string, now: Date): Date | typeof CHECKPOINT {
@@ -23,7 +24,9 @@ export function parseUntil(input: string | undefined, now: Date): Date {
   if (input === undefined) return now
   const until = parseTime('--until', input, now, EXPECTED)
   if (until > now) {
-    throw new FaError(`--until ${input}: ${until.toISOString()} is in the future`, {hint: 'rows that arrive later would be skipped by the next run; leave --until out for now'})
+    throw new FaError(`--until ${input}: ${until.toISOString()} is in the future`, {
+      hint: 'rows that arrive later would be skipped by the next run; leave --until out for now',
+    })
   }
   return until
 }
@@ -31,7 +34,10 @@ export function parseUntil(input: string | undefined, now: Date): Date {
 /** The window, once `since` is known (the checkpoint resolved); refuses an empty one. */
 export function makeWindow(since: Date, until: Date): Window {
   if (since >= until) {
-    throw new FaError(`the window is empty: --since ${since.toISOString()} is not before --until ${until.toISOString()}`, {hint: 'since is inclusive, until exclusive'})
+    throw new FaError(
+      `the window is empty: --since ${since.toISOString()} is not before --until ${until.toISOString()}`,
+      {hint: 'since is inclusive, until exclusive'},
+    )
   }
   return {since, until}
 }
@@ -40,7 +46,8 @@ function parseTime(flag: string, input: string, now: Date, expected: string): Da
   const text = input.trim()
   if (/^(?:\d+[smhd])+$/.test(text)) {
     let ms = 0
-    for (const [, amount, unit] of text.matchAll(/(\d+)([smhd])/g)) ms += Number(amount) * UNIT_MS[unit as keyof typeof UNIT_MS]
+    for (const [, amount, unit] of text.matchAll(/(\d+)([smhd])/g))
+      ms += Number(amount) * UNIT_MS[unit as keyof typeof UNIT_MS]
     return new Date(now.getTime() - ms)
   }
   // A date is midnight UTC; a time of day needs its zone, or it would depend on the host's.

@@ -22,7 +22,10 @@ export const envelopeSchema = z.object({
   key: z.string().nullable().optional(),
   // A custom check, not a union of array/record schemas: those would walk every field of every value.
   value: z
-    .custom<Payload>((v) => v === null || typeof v === 'string' || (typeof v === 'object' && v !== undefined), 'must be a JSON object, array, string, or null')
+    .custom<Payload>(
+      (v) => v === null || typeof v === 'string' || (typeof v === 'object' && v !== undefined),
+      'must be a JSON object, array, string, or null',
+    )
     .optional(),
   headers: z.record(z.string(), z.string()).optional(),
   timestamp: z.string().refine(isTimestamp, 'timestamp must be an ISO-8601 date-time').optional(),
@@ -61,7 +64,10 @@ export function parseEnvelopeLine(line: string, origin: Origin): ParsedLine {
 
 type EnvelopeInput = z.output<typeof envelopeSchema>
 
-function recordOf({topic, key = null, value = null, headers = {}, timestamp}: EnvelopeInput, origin: Origin): TopicRecord {
+function recordOf(
+  {topic, key = null, value = null, headers = {}, timestamp}: EnvelopeInput,
+  origin: Origin,
+): TopicRecord {
   return {topic, key, value, headers, timestamp, origin}
 }
 

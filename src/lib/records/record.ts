@@ -10,9 +10,7 @@ export type JsonObject = {[key: string]: unknown}
 export type Headers = Record<string, string>
 
 export type Origin =
-  | {kind: 'fixture'; file: string; line: number}
-  | {kind: 'kafka'; partition: number; offset: string}
-  | {kind: 'derived'}
+  {kind: 'fixture'; file: string; line: number} | {kind: 'kafka'; partition: number; offset: string} | {kind: 'derived'}
 
 export interface TopicRecord {
   topic: string
@@ -67,8 +65,11 @@ function describeJson(value: unknown): string {
 export function describeOrigin(record: Pick<TopicRecord, 'topic' | 'origin'>): string {
   const {origin} = record
   switch (origin.kind) {
-    case 'fixture': return `${origin.file}:${origin.line}`
-    case 'kafka': return `${record.topic}[${origin.partition}]@${origin.offset}`
-    case 'derived': return record.topic
+    case 'fixture':
+      return `${origin.file}:${origin.line}`
+    case 'kafka':
+      return `${record.topic}[${origin.partition}]@${origin.offset}`
+    case 'derived':
+      return record.topic
   }
 }

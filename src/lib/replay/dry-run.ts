@@ -43,9 +43,19 @@ export const PARALLEL_BYTES = 64 << 20
  * the chunks, hands them to whichever helper has room and runs the rest itself; the output is
  * the same, in the same order.
  */
-export async function replayDryRun({files, topology, format, out, onProgress, threads, chunkBytes}: DryRunOptions): Promise<Summary> {
+export async function replayDryRun({
+  files,
+  topology,
+  format,
+  out,
+  onProgress,
+  threads,
+  chunkBytes,
+}: DryRunOptions): Promise<Summary> {
   const totalBytes = await totalSize(files)
-  const count = threads ? (threads.count ?? (totalBytes >= PARALLEL_BYTES ? Math.min(availableParallelism(), 4) : 1)) : 1
+  const count = threads
+    ? (threads.count ?? (totalBytes >= PARALLEL_BYTES ? Math.min(availableParallelism(), 4) : 1))
+    : 1
   const shard = new Shard(topology, formatterFor(format))
   const helpers: Helper[] = []
   if (count > 1) {

@@ -15,5 +15,6 @@ export type ReplayFormat = {kind: 'json'} | {kind: 'human'; colorLevel: 0 | 1 | 
 export function formatterFor(format: ReplayFormat): (produced: Produced, source: TopicRecord) => string {
   if (format.kind === 'json') return (produced) => JSON.stringify(toEnvelope(produced.output)) + '\n'
   const color = new Chalk({level: format.colorLevel})
-  return (produced, source) => (produced.kind === 'alert' ? renderAlert(produced, color) : renderDeadLetter(produced, source, color))
+  return (produced, source) =>
+    produced.kind === 'alert' ? renderAlert(produced, color) : renderDeadLetter(produced, source, color)
 }

@@ -26,9 +26,12 @@ export function parseTopicMappings(entries: readonly string[] | undefined): Reco
     const from = entry.slice(0, eq).trim()
     const to = entry.slice(eq + 1).trim()
     if (eq < 0 || !from || !to) {
-      throw new FaError(`--topic ${entry}: expected FROM=TO`, {hint: 'e.g. --topic data-notifications-pipeline=staging-notifications'})
+      throw new FaError(`--topic ${entry}: expected FROM=TO`, {
+        hint: 'e.g. --topic data-notifications-pipeline=staging-notifications',
+      })
     }
-    if (map[from] !== undefined && map[from] !== to) throw new FaError(`--topic ${from} is mapped twice (${map[from]} and ${to})`)
+    if (map[from] !== undefined && map[from] !== to)
+      throw new FaError(`--topic ${from} is mapped twice (${map[from]} and ${to})`)
     map[from] = to
   }
   return map
@@ -51,7 +54,11 @@ export interface ReplayPlan {
  * illegal target topic name stops the replay before anything is produced. Constant memory:
  * it keeps counts, not records.
  */
-export async function planReplay(files: string[], routing: TopicRouting, onProgress?: (p: FixtureProgress) => void): Promise<ReplayPlan> {
+export async function planReplay(
+  files: string[],
+  routing: TopicRouting,
+  onProgress?: (p: FixtureProgress) => void,
+): Promise<ReplayPlan> {
   const topics = new Map<string, {target: string; records: number}>()
   let records = 0
   for await (const batch of readFixtures(files, onProgress)) {
@@ -71,7 +78,9 @@ export async function planReplay(files: string[], routing: TopicRouting, onProgr
   }
   for (const {target} of topics.values()) {
     if (!LEGAL_TOPIC.test(target) || target === '.' || target === '..') {
-      throw new FaError(`"${target}" is not a legal Kafka topic name`, {hint: 'topic names use letters, digits, ".", "_" and "-", at most 249 characters'})
+      throw new FaError(`"${target}" is not a legal Kafka topic name`, {
+        hint: 'topic names use letters, digits, ".", "_" and "-", at most 249 characters',
+      })
     }
   }
   return {records, topics}
@@ -145,11 +154,14 @@ export async function produceFixtures(options: ProduceOptions): Promise<ProduceR
       await producer.sendBatch({topicMessages, acks: -1})
     } catch (error) {
       if (hasErrorType(error, 'INVALID_TIMESTAMP')) {
-        throw new FaError(`Kafka rejected a record's timestamp (after ${produced} of ${plan.records} records were produced)`, {
-          exit: 'kafka',
-          hint: 'brokers refuse timestamps too far in the future (Kafka 4: more than 1 hour, log.message.timestamp.after.max.ms) or past; --timestamps now produces with the current time',
-          cause: error,
-        })
+        throw new FaError(
+          `Kafka rejected a record's timestamp (after ${produced} of ${plan.records} records were produced)`,
+          {
+            exit: 'kafka',
+            hint: 'brokers refuse timestamps too far in the future (Kafka 4: more than 1 hour, log.message.timestamp.after.max.ms) or past; --timestamps now produces with the current time',
+            cause: error,
+          },
+        )
       }
       throw kafkaError(error, config, `producing (after ${produced} of ${plan.records} records)`)
     }
@@ -192,7 +204,11 @@ function messageBytes(message: Message): number {
 
 /** A kafkajs error (or one it wraps) of protocol error type `type`, e.g. INVALID_TIMESTAMP. */
 function hasErrorType(error: unknown, type: string): boolean {
-  for (let e = error as {type?: unknown; cause?: unknown; originalError?: unknown} | undefined, depth = 0; e && depth < 5; depth++) {
+  for (
+    let e = error as {type?: unknown; cause?: unknown; originalError?: unknown} | undefined, depth = 0;
+    e && depth < 5;
+    depth++
+  ) {
     if (e.type === type) return true
     e = (e.cause ?? e.originalError) as typeof e
   }

@@ -32,7 +32,11 @@ export class Shard {
     private readonly topology: Topology,
     private readonly format: (produced: Produced, source: TopicRecord) => string,
   ) {
-    this.tableMarks = [...topology.tableTopics.map(({topic}) => Buffer.from(JSON.stringify(topic))), Buffer.from('\\u'), Buffer.from('\\/')]
+    this.tableMarks = [
+      ...topology.tableTopics.map(({topic}) => Buffer.from(JSON.stringify(topic))),
+      Buffer.from('\\u'),
+      Buffer.from('\\/'),
+    ]
   }
 
   /**
@@ -75,7 +79,7 @@ export class Shard {
   skim({bytes}: FixtureChunk): TopicRecord[] {
     const starts = new Set<number>()
     for (const mark of this.tableMarks) {
-      for (let at = bytes.indexOf(mark); at >= 0; ) {
+      for (let at = bytes.indexOf(mark); at >= 0;) {
         starts.add(bytes.lastIndexOf(NEWLINE, at) + 1)
         const end = bytes.indexOf(NEWLINE, at)
         at = end < 0 ? -1 : bytes.indexOf(mark, end)

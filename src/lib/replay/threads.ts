@@ -55,7 +55,11 @@ export class Helper {
   /** Hands a chunk over (a copy of its bytes goes with it): what it came to, in time. */
   run(chunk: FixtureChunk): Promise<ChunkResult> {
     const bytes = new Uint8Array(chunk.bytes)
-    const request: HelperRequest = {kind: 'run', chunk: {...chunk, bytes: bytes as Buffer}, tableRecords: this.tableRecords}
+    const request: HelperRequest = {
+      kind: 'run',
+      chunk: {...chunk, bytes: bytes as Buffer},
+      tableRecords: this.tableRecords,
+    }
     this.tableRecords = []
     this.handed++
     this.worker.postMessage(request, [bytes.buffer])

@@ -68,12 +68,19 @@ export interface Doubt {
 }
 
 /** The in-doubt range a new owner of a partition inherits from the group's committed offset. */
-export function inheritedDoubt(committed: CommittedOffset, highWatermark: number, now: number, requestTimeoutMs: number): Doubt {
+export function inheritedDoubt(
+  committed: CommittedOffset,
+  highWatermark: number,
+  now: number,
+  requestTimeoutMs: number,
+): Doubt {
   if (committed.offset < 0) return NONE
   const meta = parseMeta(committed.metadata)
   if (meta?.state === 'closed') {
     const until = meta.doubtUntil ?? 0
-    return until > committed.offset ? {from: committed.offset, until, lookupNotBefore: meta.at + requestTimeoutMs} : NONE
+    return until > committed.offset
+      ? {from: committed.offset, until, lookupNotBefore: meta.at + requestTimeoutMs}
+      : NONE
   }
   // open: as far as the owner announced; written by something else: the worst the owner can have read.
   const until = meta?.doubtUntil ?? highWatermark

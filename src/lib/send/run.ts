@@ -54,9 +54,19 @@ export const defaultSendTuning: SendTuning = {
 
 /** FA_KAFKA_* as for `fa enrich`, plus FA_SEND_MAX_PENDING and FA_SEND_STOP_GRACE_MS. */
 export function sendTuningFromEnv(env: NodeJS.ProcessEnv = process.env): Partial<SendTuning> {
-  const {sessionTimeout, heartbeatInterval, rebalanceTimeout, maxWaitTimeInMs, maxBytesPerPartition} = tuningFromEnv(env)
-  const out: Partial<SendTuning> = {sessionTimeout, heartbeatInterval, rebalanceTimeout, maxWaitTimeInMs, maxBytesPerPartition}
-  for (const [name, variable] of [['maxPending', 'FA_SEND_MAX_PENDING'], ['stopGraceMs', 'FA_SEND_STOP_GRACE_MS']] as const) {
+  const {sessionTimeout, heartbeatInterval, rebalanceTimeout, maxWaitTimeInMs, maxBytesPerPartition} =
+    tuningFromEnv(env)
+  const out: Partial<SendTuning> = {
+    sessionTimeout,
+    heartbeatInterval,
+    rebalanceTimeout,
+    maxWaitTimeInMs,
+    maxBytesPerPartition,
+  }
+  for (const [name, variable] of [
+    ['maxPending', 'FA_SEND_MAX_PENDING'],
+    ['stopGraceMs', 'FA_SEND_STOP_GRACE_MS'],
+  ] as const) {
     const value = Number(env[variable])
     if (env[variable] && Number.isInteger(value) && value > 0) out[name] = value
   }
@@ -66,7 +76,15 @@ export function sendTuningFromEnv(env: NodeJS.ProcessEnv = process.env): Partial
 
 /** What --dry-run shows for each message. */
 export type DryRunItem =
-  | {action: 'post'; alertId: string; pipeline: string; channel: string; message: SlackMessage; source: TopicRecord; inDoubt: boolean}
+  | {
+      action: 'post'
+      alertId: string
+      pipeline: string
+      channel: string
+      message: SlackMessage
+      source: TopicRecord
+      inDoubt: boolean
+    }
   | {action: 'skip'; alertId: string; pipeline: string; channel: string; source: TopicRecord}
   | {action: 'dead-letter'; alertId: string | null; pipeline: string; reason: string; source: TopicRecord}
 
@@ -132,7 +150,11 @@ export async function runSend(options: SendOptions): Promise<SendResult> {
   const follow = Boolean(options.follow)
   const dryRun = !options.createDeliverer
   const signal = options.signal ?? new AbortController().signal
-  const topics = {messages: config.topics.slackMessages, responses: config.topics.slackResponses, deadLetters: config.topics.deadLetters}
+  const topics = {
+    messages: config.topics.slackMessages,
+    responses: config.topics.slackResponses,
+    deadLetters: config.topics.deadLetters,
+  }
   const instance = randomUUID().slice(0, 8)
   const counts = emptyCounts()
   const table = new ResponseTable()
@@ -170,7 +192,9 @@ export async function runSend(options: SendOptions): Promise<SendResult> {
   try {
     admin = await connectAdmin(kafka, config)
     const activeAdmin = admin
-    const needed = dryRun ? [topics.messages, topics.responses] : [topics.messages, topics.responses, topics.deadLetters]
+    const needed = dryRun
+      ? [topics.messages, topics.responses]
+      : [topics.messages, topics.responses, topics.deadLetters]
     await requireTopics(activeAdmin, config, needed)
 
     if (!dryRun) {
@@ -212,7 +236,10 @@ export async function runSend(options: SendOptions): Promise<SendResult> {
         return await finish()
       }
       log.info('draining', {records: drain.total, partitions: drain.remaining})
-      if (!dryRun) stopPolling = drain.pollCommitted(activeAdmin, group, 2_000, (error) => log.debug('cannot read committed offsets', {error}))
+      if (!dryRun)
+        stopPolling = drain.pollCommitted(activeAdmin, group, 2_000, (error) =>
+          log.debug('cannot read committed offsets', {error}),
+        )
     }
 
     progressTimer = setInterval(() => log.info('progress', {...counts, pending}), follow ? 60_000 : 10_000)
@@ -290,7 +317,12 @@ export async function runSend(options: SendOptions): Promise<SendResult> {
     try {
       await c.connect()
       await c.subscribe({topics: [topics.messages], fromBeginning: true})
-      await c.run({autoCommit: false, eachBatchAutoResolve: true, partitionsConsumedConcurrently: 1, eachBatch: (payload) => eachBatch(c, payload)})
+      await c.run({
+        autoCommit: false,
+        eachBatchAutoResolve: true,
+        partitionsConsumedConcurrently: 1,
+        eachBatch: (payload) => eachBatch(c, payload),
+      })
     } catch (error) {
       await disconnectQuietly(c, 3_000)
       throw kafkaError(error, config, 'starting the consumer')
@@ -323,7 +355,8 @@ export async function runSend(options: SendOptions): Promise<SendResult> {
         // Write-ahead: the committed metadata says how far this process may post before it takes
         // anything on, so a crash leaves only that far in doubt (see partitions.ts).
         const until = Math.min(Number(batch.lastOffset()) + 1, target, offset + ANNOUNCE_CHUNK)
-        if (!(await commit(c, state, 'open', until))) throw new Error(`cannot announce offsets of partition ${partition} before posting them`)
+        if (!(await commit(c, state, 'open', until)))
+          throw new Error(`cannot announce offsets of partition ${partition} before posting them`)
         if (stopping || state.detached) {
           complete = false
           break
@@ -331,7 +364,8 @@ export async function runSend(options: SendOptions): Promise<SendResult> {
       }
       take(state, topic, partition, message)
     }
-    if (complete && !stopping && !state.detached) state.seen = Math.max(state.seen, Math.min(Number(batch.lastOffset()) + 1, target))
+    if (complete && !stopping && !state.detached)
+      state.seen = Math.max(state.seen, Math.min(Number(batch.lastOffset()) + 1, target))
     if (state.seen >= target) pause()
     scheduleCommit(state)
   }
@@ -341,7 +375,13 @@ export async function runSend(options: SendOptions): Promise<SendResult> {
    * after an assignment): reads the committed offset and its metadata (in-doubt range, see
    * partitions.ts). Nothing is posted before `eachBatch` has announced it in an `open` commit.
    */
-  async function stateFor(c: Consumer, topic: string, partition: number, highWatermark: number, first: KafkaMessage | undefined): Promise<PartitionState | undefined> {
+  async function stateFor(
+    c: Consumer,
+    topic: string,
+    partition: number,
+    highWatermark: number,
+    first: KafkaMessage | undefined,
+  ): Promise<PartitionState | undefined> {
     const k = partitionKey(topic, partition)
     const existing = states.get(k)
     if (existing && !existing.detached && !existing.needsCheck) return existing
@@ -360,13 +400,21 @@ export async function runSend(options: SendOptions): Promise<SendResult> {
         existing.needsCheck = false
         return existing
       }
-      log.warn('partition was taken over by another member in between; starting from its committed offset', {partition, committed: committed.offset})
+      log.warn('partition was taken over by another member in between; starting from its committed offset', {
+        partition,
+        committed: committed.offset,
+      })
       detach(existing)
     }
     const doubt = inheritedDoubt(committed, highWatermark, Date.now(), config.slack.timeoutMs)
     const start = committed.offset >= 0 ? committed.offset : Number(first?.offset ?? 0)
     const state = new PartitionState(topic, partition, start, doubt)
-    if (doubt.until > doubt.from) log.info('taking over a partition with alerts in doubt: they are looked up in Slack before posting', {partition, from: doubt.from, until: doubt.until})
+    if (doubt.until > doubt.from)
+      log.info('taking over a partition with alerts in doubt: they are looked up in Slack before posting', {
+        partition,
+        from: doubt.from,
+        until: doubt.until,
+      })
     states.set(k, state)
     return state
   }
@@ -410,11 +458,22 @@ export async function runSend(options: SendOptions): Promise<SendResult> {
       const channel = typeof payload.channel === 'string' ? payload.channel : ''
       const reason = `invalid Slack message: ${checked.reason}`
       if (dryRun) {
-        void render({action: 'dead-letter', alertId, pipeline, reason, source: record}).then(() => finishEntry(state, entry))
+        void render({action: 'dead-letter', alertId, pipeline, reason, source: record}).then(() =>
+          finishEntry(state, entry),
+        )
         return
       }
       const outcome: DeliveryOutcome | undefined = alertId
-        ? {alertId, ok: false, channel: options.channel ?? channel, ts: null, error: reason, attempts: 0, firstAttemptAt: null, deliveredAt: null}
+        ? {
+            alertId,
+            ok: false,
+            channel: options.channel ?? channel,
+            ts: null,
+            error: reason,
+            attempts: 0,
+            firstAttemptAt: null,
+            deliveredAt: null,
+          }
         : undefined
       track(recordOutcome(state, entry, record, outcome, reason))
       return
@@ -472,7 +531,15 @@ export async function runSend(options: SendOptions): Promise<SendResult> {
     }
     if (dryRun) {
       counts.wouldPost++
-      await render({action: 'post', alertId, pipeline: job.pipeline, channel, message: {...job.message, channel}, source: job.record, inDoubt: job.inDoubt})
+      await render({
+        action: 'post',
+        alertId,
+        pipeline: job.pipeline,
+        channel,
+        message: {...job.message, channel},
+        source: job.record,
+        inDoubt: job.inDoubt,
+      })
       finishEntry(job.state, job.entry)
       return
     }
@@ -505,7 +572,8 @@ export async function runSend(options: SendOptions): Promise<SendResult> {
       outcome = await deliverer!.deliver(job.message, job.inDoubt ? {inDoubt: true, since} : {})
     } catch (error) {
       if (!delivering.delete(job)) return // given up on at the end of the stop grace period
-      if ((error as Error).name === 'DeliveryAbortedError') return unfinished(job, Boolean((error as {inDoubt?: boolean}).inDoubt))
+      if ((error as Error).name === 'DeliveryAbortedError')
+        return unfinished(job, Boolean((error as {inDoubt?: boolean}).inDoubt))
       // An auth error (token revoked mid-run) or a bug: stop the run; this one may have been posted.
       unfinished(job, true)
       fail(error instanceof Error ? error : new Error(String(error)))
@@ -525,10 +593,17 @@ export async function runSend(options: SendOptions): Promise<SendResult> {
   }
 
   /** Records the response (and the dead letter of a failure), retrying until acknowledged; then the offset can be committed. */
-  async function recordOutcome(state: PartitionState, entry: Entry, record: TopicRecord, outcome: DeliveryOutcome | undefined, deadLetterReason: string | undefined): Promise<void> {
+  async function recordOutcome(
+    state: PartitionState,
+    entry: Entry,
+    record: TopicRecord,
+    outcome: DeliveryOutcome | undefined,
+    deadLetterReason: string | undefined,
+  ): Promise<void> {
     const messages = new Map<string, Message[]>()
     // A failure never overwrites a success in the compacted table.
-    if (outcome && (outcome.ok || !table.isDelivered(outcome.alertId))) messages.set(topics.responses, [responseMessage(outcome)])
+    if (outcome && (outcome.ok || !table.isDelivered(outcome.alertId)))
+      messages.set(topics.responses, [responseMessage(outcome)])
     if (deadLetterReason !== undefined) messages.set(topics.deadLetters, [deadLetter(record, deadLetterReason)])
     const bytes = [...messages.values()].flat().reduce((n, m) => n + messageBytes(m), 0)
     for (let attempt = 0; ; attempt++) {
@@ -618,7 +693,9 @@ export async function runSend(options: SendOptions): Promise<SendResult> {
       const meta = encodeMeta({state: how, instance, at: Date.now(), doubtUntil})
       try {
         const ok = await withTimeout(
-          c.commitOffsets([{topic: state.topic, partition: state.partition, offset: String(offset), metadata: meta}]).then(() => true),
+          c
+            .commitOffsets([{topic: state.topic, partition: state.partition, offset: String(offset), metadata: meta}])
+            .then(() => true),
           10_000,
         )
         if (!ok) throw new Error('timed out')
@@ -675,7 +752,10 @@ export async function runSend(options: SendOptions): Promise<SendResult> {
     const graceEnds = Date.now() + tuning.stopGraceMs
     if (activePumps > 0) {
       await withTimeout(new Promise<void>((resolve) => idleWaiters.push(resolve)), tuning.stopGraceMs)
-      if (delivering.size > 0) log.warn('posts still in flight at the end of the grace period: left in doubt for the next run', {alerts: delivering.size})
+      if (delivering.size > 0)
+        log.warn('posts still in flight at the end of the grace period: left in doubt for the next run', {
+          alerts: delivering.size,
+        })
       // Their posts may land after we exit: the closing metadata keeps them in doubt.
       for (const job of [...delivering]) {
         delivering.delete(job)

@@ -65,7 +65,11 @@ export function renderSendSummary(s: SendSummary, c: ChalkInstance): string {
   const seconds = (s.ms / 1000).toFixed(1)
   const lines: string[] = []
   if (s.dryRun) {
-    lines.push(c.bold(`dry run: ${plural(n.read, 'message')} read: ${n.wouldPost} would be posted, ${n.skipped} skipped (already delivered), ${n.invalid} invalid (would be dead-lettered)`))
+    lines.push(
+      c.bold(
+        `dry run: ${plural(n.read, 'message')} read: ${n.wouldPost} would be posted, ${n.skipped} skipped (already delivered), ${n.invalid} invalid (would be dead-lettered)`,
+      ),
+    )
   } else {
     lines.push(
       c.bold(
@@ -77,9 +81,15 @@ export function renderSendSummary(s: SendSummary, c: ChalkInstance): string {
       `  Slack: ${plural(n.rateLimited, '429')} (rate limited), ${plural(n.retries, 'retry', 'retries')}, ` +
         `${n.inDoubt} in doubt looked up, ${n.foundInHistory} found already posted`,
     )
-    if (n.unfinished > 0) lines.push(c.yellow(`  ${plural(n.unfinished, 'message')} left for the next run (stopped before they were delivered)`))
+    if (n.unfinished > 0)
+      lines.push(
+        c.yellow(`  ${plural(n.unfinished, 'message')} left for the next run (stopped before they were delivered)`),
+      )
   }
-  const details = [`group ${s.group}`, `responses table ${s.responses.delivered} delivered (${s.responses.read} read in ${s.responses.ms} ms)`]
+  const details = [
+    `group ${s.group}`,
+    `responses table ${s.responses.delivered} delivered (${s.responses.read} read in ${s.responses.ms} ms)`,
+  ]
   if (s.channel) details.push(`every message to ${s.channel}`)
   if (!s.dryRun) details.push(`workspace cap ${s.workspacePerMinute}/min`)
   if (s.stoppedBy === 'signal') details.push('stopped by a signal')

@@ -34,7 +34,11 @@ const mrkdwn = (text: string) => ({type: 'mrkdwn', text})
 const CONTEXT_TEXT = 300
 /** What the fields may share: the total less the header, summary, detail and context at their largest, with a margin. */
 const FIELDS_BUDGET =
-  SlackLimits.totalBlockText - 1000 - SlackLimits.headerText - 2 * SlackLimits.sectionText - SlackLimits.contextElements * CONTEXT_TEXT
+  SlackLimits.totalBlockText -
+  1000 -
+  SlackLimits.headerText -
+  2 * SlackLimits.sectionText -
+  SlackLimits.contextElements * CONTEXT_TEXT
 /** Labels are short by intent; cutting them leaves room for the value. Few and constant: made once each. */
 const labels = new Map<string, string>()
 function label(text: string): string {
@@ -49,7 +53,10 @@ function label(text: string): string {
 /** Builds a ready chat.postMessage payload within Block Kit's limits. */
 export function buildSlackMessage(alertId: string, pipeline: string, content: AlertContent): SlackMessage {
   const blocks: Block[] = [
-    {type: 'header', text: {type: 'plain_text', text: truncate(content.header || ' ', SlackLimits.headerText), emoji: true}},
+    {
+      type: 'header',
+      text: {type: 'plain_text', text: truncate(content.header || ' ', SlackLimits.headerText), emoji: true},
+    },
     {type: 'section', text: mrkdwn(truncateMrkdwn(content.text.text, SlackLimits.sectionText))},
   ]
   const shown = (content.fields ?? [])
@@ -70,7 +77,10 @@ export function buildSlackMessage(alertId: string, pipeline: string, content: Al
   }
   const context = (content.context ?? []).filter((line) => line.trim() !== '').slice(0, SlackLimits.contextElements)
   if (context.length > 0) {
-    blocks.push({type: 'context', elements: context.map((line) => mrkdwn(truncateMrkdwn(escapeMrkdwn(line), CONTEXT_TEXT)))})
+    blocks.push({
+      type: 'context',
+      elements: context.map((line) => mrkdwn(truncateMrkdwn(escapeMrkdwn(line), CONTEXT_TEXT))),
+    })
   }
   return {
     alertId,

@@ -23,7 +23,10 @@ export interface DeliveryOutcome {
   deliveredAt: string | null
 }
 
-export type DelivererOptions = Pick<Config['slack'], 'perChannelPerSecond' | 'perChannelBurst' | 'workspacePerMinute' | 'maxAttempts'> & {
+export type DelivererOptions = Pick<
+  Config['slack'],
+  'perChannelPerSecond' | 'perChannelBurst' | 'workspacePerMinute' | 'maxAttempts'
+> & {
   /** Post everything to this channel instead of each message's own (`--channel`). */
   channel?: string
   /** Stops new work: waits end at once, in-flight calls finish (bounded by the client's timeout). */
@@ -93,7 +96,10 @@ export class Deliverer {
     const channel = this.options.channel ?? message.channel
     let lane = this.lanes.get(channel)
     if (!lane) {
-      lane = {bucket: new TokenBucket(this.options.perChannelPerSecond, this.options.perChannelBurst), tail: Promise.resolve()}
+      lane = {
+        bucket: new TokenBucket(this.options.perChannelPerSecond, this.options.perChannelBurst),
+        tail: Promise.resolve(),
+      }
       this.lanes.set(channel, lane)
     }
     const bucket = lane.bucket
@@ -102,7 +108,12 @@ export class Deliverer {
     return run
   }
 
-  private async run(message: SlackMessage, channel: string, bucket: TokenBucket, options: DeliverOptions): Promise<DeliveryOutcome> {
+  private async run(
+    message: SlackMessage,
+    channel: string,
+    bucket: TokenBucket,
+    options: DeliverOptions,
+  ): Promise<DeliveryOutcome> {
     const {maxAttempts, backoffBaseMs = 500, backoffMaxMs = 30_000, lookbackMs = 24 * 3600_000} = this.options
     let attempts = 0
     let firstAttemptAt: Date | undefined
@@ -111,12 +122,20 @@ export class Deliverer {
     // Set while a post may exist: search history from here before posting (again).
     let verifyFrom = options.inDoubt ? (options.since ?? new Date(Date.now() - lookbackMs)) : undefined
 
-    const outcome = (fields: Pick<DeliveryOutcome, 'ok' | 'channel' | 'ts' | 'error' | 'deliveredAt'>): DeliveryOutcome => {
+    const outcome = (
+      fields: Pick<DeliveryOutcome, 'ok' | 'channel' | 'ts' | 'error' | 'deliveredAt'>,
+    ): DeliveryOutcome => {
       this.stats[fields.ok ? 'posted' : 'failed']++
       return {alertId: message.alertId, ...fields, attempts, firstAttemptAt: firstAttemptAt?.toISOString() ?? null}
     }
     const failed = (error: string) =>
-      outcome({ok: false, channel: this.conversations.get(channel) ?? channel, ts: null, error: redactToken(error, this.client.token), deliveredAt: null})
+      outcome({
+        ok: false,
+        channel: this.conversations.get(channel) ?? channel,
+        ts: null,
+        error: redactToken(error, this.client.token),
+        deliveredAt: null,
+      })
 
     for (;;) {
       if (this.signal.aborted) throw this.stopped(message.alertId, attempts, verifyFrom !== undefined)
@@ -126,7 +145,12 @@ export class Deliverer {
           const found = await this.findPosted(message.alertId, channel, verifyFrom)
           if (found) {
             this.stats.foundInHistory++
-            return outcome({ok: true, ...found, error: null, deliveredAt: new Date(Number(found.ts) * 1000).toISOString()})
+            return outcome({
+              ok: true,
+              ...found,
+              error: null,
+              deliveredAt: new Date(Number(found.ts) * 1000).toISOString(),
+            })
           }
           verifyFrom = undefined
           if (failures >= maxAttempts) return failed(lastError)
@@ -150,15 +174,28 @@ export class Deliverer {
         })
         const postedTo = response.channel ?? channel
         if (postedTo !== channel) this.conversations.set(channel, postedTo)
-        return outcome({ok: true, channel: postedTo, ts: response.ts ?? null, error: null, deliveredAt: new Date().toISOString()})
+        return outcome({
+          ok: true,
+          channel: postedTo,
+          ts: response.ts ?? null,
+          error: null,
+          deliveredAt: new Date().toISOString(),
+        })
       } catch (error) {
         const failure = classifySlackError(error)
         if (failure.kind === 'fatal') {
-          this.halt.abort(slackAuthError(failure.error, `${step === 'lookup' ? 'history lookup' : 'chat.postMessage'} for ${channel}`, failure.needed))
+          this.halt.abort(
+            slackAuthError(
+              failure.error,
+              `${step === 'lookup' ? 'history lookup' : 'chat.postMessage'} for ${channel}`,
+              failure.needed,
+            ),
+          )
           throw this.halt.signal.reason
         }
         // A lookup that cannot run leaves the alert unverifiable: fail it rather than risk a second post.
-        if (failure.kind === 'permanent') return failed(step === 'lookup' ? `unverified: history lookup failed: ${failure.error}` : failure.error)
+        if (failure.kind === 'permanent')
+          return failed(step === 'lookup' ? `unverified: history lookup failed: ${failure.error}` : failure.error)
         if (failure.kind === 'transient' && failure.ambiguous && step === 'post') {
           verifyFrom ??= new Date(firstAttemptAt!.getTime() - CLOCK_SKEW_MS)
         }
@@ -187,7 +224,11 @@ export class Deliverer {
   }
 
   /** Searches the conversation the alert went to for a message carrying its id in metadata. */
-  private async findPosted(alertId: string, channel: string, since: Date): Promise<{channel: string; ts: string} | undefined> {
+  private async findPosted(
+    alertId: string,
+    channel: string,
+    since: Date,
+  ): Promise<{channel: string; ts: string} | undefined> {
     const conversation = await this.conversationOf(channel)
     let cursor: string | undefined
     do {
@@ -200,7 +241,9 @@ export class Deliverer {
         cursor,
       })
       const hit = page.messages?.find(
-        (m) => m.metadata?.event_type === METADATA_EVENT_TYPE && (m.metadata.event_payload as Record<string, unknown> | undefined)?.alert_id === alertId,
+        (m) =>
+          m.metadata?.event_type === METADATA_EVENT_TYPE &&
+          (m.metadata.event_payload as Record<string, unknown> | undefined)?.alert_id === alertId,
       )
       if (hit?.ts) return {channel: conversation, ts: hit.ts}
       cursor = page.response_metadata?.next_cursor || undefined

@@ -33,10 +33,23 @@ const AUTH_ERRORS = new Set([
 // "It's possible some aspect of the operation succeeded before the error was raised." (Slack's docs)
 const AMBIGUOUS_ERRORS = new Set(['internal_error', 'fatal_error'])
 // Refused before processing: safe to retry without a history lookup.
-const RETRYABLE_ERRORS = new Set(['service_unavailable', 'request_timeout', 'ratelimited', 'rate_limited', 'team_added_to_org'])
+const RETRYABLE_ERRORS = new Set([
+  'service_unavailable',
+  'request_timeout',
+  'ratelimited',
+  'rate_limited',
+  'team_added_to_org',
+])
 
 // Network failures raised before the request left this machine, so nothing can have been posted.
-const UNSENT_NETWORK_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ENETUNREACH', 'EHOSTUNREACH', 'UND_ERR_CONNECT_TIMEOUT'])
+const UNSENT_NETWORK_CODES = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'ENETUNREACH',
+  'EHOSTUNREACH',
+  'UND_ERR_CONNECT_TIMEOUT',
+])
 
 interface SlackErrorLike {
   code?: string
@@ -74,7 +87,8 @@ export function classifySlackError(error: unknown): SlackFailure {
     }
     case ErrorCode.RequestError: {
       const original = e.original
-      if (original?.name === 'TimeoutError' || original?.name === 'AbortError') return {kind: 'transient', ambiguous: true, error: 'timeout'}
+      if (original?.name === 'TimeoutError' || original?.name === 'AbortError')
+        return {kind: 'transient', ambiguous: true, error: 'timeout'}
       const code = networkCode(original)
       return {kind: 'transient', ambiguous: !UNSENT_NETWORK_CODES.has(code ?? ''), error: code ?? 'network_error'}
     }

@@ -31,10 +31,13 @@ export async function readSlackToken(
   try {
     text = await readFile(file, 'utf8')
   } catch (error) {
-    throw new FaError(`cannot read the Slack token file ${file}: ${(error as NodeJS.ErrnoException).code ?? 'unreadable'}`, {
-      exit: 'slack',
-      hint: `set ${settings.tokenEnv} or fix slack.tokenFile`,
-    })
+    throw new FaError(
+      `cannot read the Slack token file ${file}: ${(error as NodeJS.ErrnoException).code ?? 'unreadable'}`,
+      {
+        exit: 'slack',
+        hint: `set ${settings.tokenEnv} or fix slack.tokenFile`,
+      },
+    )
   }
   const token = text.trim()
   if (!token) throw new FaError(`the Slack token file ${file} is empty`, {exit: 'slack'})

@@ -7,7 +7,8 @@ import {SlackLimits} from './limits.js'
 
 const str = () => z.string({error: (issue) => (issue.input === undefined ? 'missing' : 'must be a string')})
 const text = (max: number) => str().min(1, 'empty').max(max, `longer than ${max}`)
-const textObject = (max: number) => z.looseObject({type: z.enum(['plain_text', 'mrkdwn'], 'must be plain_text or mrkdwn'), text: text(max)})
+const textObject = (max: number) =>
+  z.looseObject({type: z.enum(['plain_text', 'mrkdwn'], 'must be plain_text or mrkdwn'), text: text(max)})
 
 /** The block types the enrichment core builds; others pass through for Slack to judge. */
 const blockSchemas: Record<string, z.ZodType> = {
@@ -17,7 +18,11 @@ const blockSchemas: Record<string, z.ZodType> = {
   section: z
     .looseObject({
       text: textObject(SlackLimits.sectionText).optional(),
-      fields: z.array(textObject(SlackLimits.fieldText)).min(1, 'empty').max(SlackLimits.fields, `more than ${SlackLimits.fields}`).optional(),
+      fields: z
+        .array(textObject(SlackLimits.fieldText))
+        .min(1, 'empty')
+        .max(SlackLimits.fields, `more than ${SlackLimits.fields}`)
+        .optional(),
     })
     .refine((section) => section.text || section.fields, 'needs text or fields'),
   context: z.looseObject({
@@ -29,31 +34,37 @@ const blockSchemas: Record<string, z.ZodType> = {
 }
 
 const messageSchema = z
-  .object({
-    alertId: str().min(1, 'empty'),
-    channel: str().min(1, 'empty'),
-    text: str()
-      .refine((value) => value.trim() !== '', 'empty (it is the notification fallback)')
-      .max(SlackLimits.messageText, `longer than ${SlackLimits.messageText}`),
-    blocks: z
-      .array(z.looseObject({type: str()}), 'must be an array')
-      .max(SlackLimits.blocks, `more than ${SlackLimits.blocks} blocks`)
-      .superRefine((blocks, ctx) => {
-        blocks.forEach((block, index) => {
-          for (const issue of blockSchemas[block.type]?.safeParse(block).error?.issues ?? []) {
-            ctx.addIssue({code: 'custom', path: [index, ...issue.path], message: issue.message})
+  .object(
+    {
+      alertId: str().min(1, 'empty'),
+      channel: str().min(1, 'empty'),
+      text: str()
+        .refine((value) => value.trim() !== '', 'empty (it is the notification fallback)')
+        .max(SlackLimits.messageText, `longer than ${SlackLimits.messageText}`),
+      blocks: z
+        .array(z.looseObject({type: str()}), 'must be an array')
+        .max(SlackLimits.blocks, `more than ${SlackLimits.blocks} blocks`)
+        .superRefine((blocks, ctx) => {
+          blocks.forEach((block, index) => {
+            for (const issue of blockSchemas[block.type]?.safeParse(block).error?.issues ?? []) {
+              ctx.addIssue({code: 'custom', path: [index, ...issue.path], message: issue.message})
+            }
+          })
+          const total = textLength(blocks)
+          if (total > SlackLimits.totalBlockText) {
+            ctx.addIssue({
+              code: 'custom',
+              message: `${total} characters of text in all, over ~${SlackLimits.totalBlockText} (msg_blocks_too_long)`,
+            })
           }
-        })
-        const total = textLength(blocks)
-        if (total > SlackLimits.totalBlockText) {
-          ctx.addIssue({code: 'custom', message: `${total} characters of text in all, over ~${SlackLimits.totalBlockText} (msg_blocks_too_long)`})
-        }
+        }),
+      metadata: z.object({
+        event_type: z.literal(METADATA_EVENT_TYPE, `must be ${METADATA_EVENT_TYPE}`),
+        event_payload: z.object({alert_id: str()}).catchall(str()),
       }),
-    metadata: z.object({
-      event_type: z.literal(METADATA_EVENT_TYPE, `must be ${METADATA_EVENT_TYPE}`),
-      event_payload: z.object({alert_id: str()}).catchall(str()),
-    }),
-  }, 'must be an object')
+    },
+    'must be an object',
+  )
   // The history lookup after an ambiguous failure finds the post by this id.
   .refine((message) => message.metadata.event_payload.alert_id === message.alertId, {
     path: ['metadata', 'event_payload', 'alert_id'],
@@ -77,5 +88,8 @@ function formatPath(path: PropertyKey[]): string {
 function textLength(value: unknown): number {
   if (Array.isArray(value)) return value.reduce((sum: number, item) => sum + textLength(item), 0)
   if (value === null || typeof value !== 'object') return 0
-  return Object.entries(value).reduce((sum, [key, item]) => sum + (key === 'text' && typeof item === 'string' ? item.length : textLength(item)), 0)
+  return Object.entries(value).reduce(
+    (sum, [key, item]) => sum + (key === 'text' && typeof item === 'string' ? item.length : textLength(item)),
+    0,
+  )
 }
