@@ -1,7 +1,7 @@
 // The JavaScript that ships: every command, the public API (src/index.ts), the CLI entry and
 // replay's worker thread, bundled with their dependencies into shared chunks. Start-up is mostly
-// loading modules: ~40 chunks instead of ~300 files (oclif, zod, our own) cut `fa replay`'s
-// start-up by ~80 ms.
+// loading modules: a few dozen chunks instead of hundreds of files (oclif, zod, our own) make
+// `fa replay` start measurably sooner (figures: docs/performance.md).
 // Chunks are shared, so an alert type importing 'fa' gets the very classes the commands use.
 // The Kafka, BigQuery, Slack and prompt clients stay in node_modules, loaded only by the
 // commands that use them. tsc still type-checks and writes the .d.ts files.
@@ -18,8 +18,8 @@ const commands = readdirSync(path.join(root, 'src/commands'), {recursive: true, 
 
 /**
  * oclif sorts each plugin's command ids with localeCompare, and the first call builds ICU's
- * collator: ~13 ms of every start-up (`fa --version`: min of 30 runs 111 -> 98 ms). Command ids
- * are file names (ASCII), which sort the same by code unit. The build fails if the line
+ * collator, a measurable part of every start-up (`fa --version`). Command ids are file names
+ * (ASCII), which sort the same by code unit. The build fails if the line
  * changes, so an oclif upgrade cannot drop the patch silently.
  */
 const oclifCommandSort = {

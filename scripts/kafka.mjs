@@ -14,7 +14,7 @@ const POM = path.join(ROOT, 'scripts', 'kafka-pom.xml')
 // Jars are a cache shared by every state dir (tests use their own dir, same jars).
 const LIBS = path.resolve(process.env.FA_KAFKA_LIBS ?? path.join(ROOT, '.kafka', 'libs'))
 const MARKER = '.pom-sha256'
-// Config dumps are ~90% of the startup log; unknown-config warnings still show.
+// Config dumps are most of the startup log; unknown-config warnings still show.
 const QUIET = ['-Dorg.slf4j.simpleLogger.log.org.apache.kafka.common.config.AbstractConfig=warn']
 const READY_TIMEOUT_MS = 120_000
 const STOP_TIMEOUT_MS = 20_000

@@ -7,8 +7,8 @@ export interface ByteSink {
 /**
  * Encodes many small writes into one large buffer and waits for the stream to drain, so
  * printing a million records neither costs a syscall each nor piles up in memory.
- * Buffer#write into a preallocated buffer measured 3x faster than TextEncoder.encodeInto
- * and far faster than Buffer.from per string.
+ * Buffer#write into a preallocated buffer, because it measured faster than
+ * TextEncoder.encodeInto and far faster than Buffer.from per string.
  */
 export class BufferedWriter implements ByteSink {
   private buffer: Buffer

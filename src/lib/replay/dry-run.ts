@@ -31,9 +31,10 @@ export interface DryRunOptions {
 }
 
 /**
- * Below this, starting threads costs more than they save: a helper takes ~0.4 s of CPU to start
- * and warm up. On a 2-core VM two threads were slower than one at 16 and 32 MiB, no faster by
- * best times at 60 MiB, and 15% faster at 90 MiB (the typical mix).
+ * Below this, starting threads costs more than they save: each helper pays CPU to start and warm
+ * up (its own isolate, the bundle, its JIT), which a smaller fixture does not earn back. Measured
+ * on a 2-core VM with the typical mix, two threads were slower than one on smaller fixtures and
+ * no faster just under this size (figures: docs/performance.md).
  */
 export const PARALLEL_BYTES = 64 << 20
 
