@@ -121,7 +121,8 @@ try {
   await producer.disconnect()
   const loadS = (Date.now() - t0) / 1000
   console.log(
-    `produced ${ROWS.toLocaleString('en')} users, ${ROWS.toLocaleString('en')} assignments, ${EVENTS.toLocaleString('en')} events of each mix (${PARTITIONS} partitions) in ${loadS.toFixed(1)} s`,
+    `produced ${ROWS.toLocaleString('en')} users, ${ROWS.toLocaleString('en')} assignments, ` +
+      `${EVENTS.toLocaleString('en')} events of each mix (${PARTITIONS} partitions) in ${loadS.toFixed(1)} s`,
   )
   console.log(
     'alert-heavy mix: 8 in 10 events are provisioning failures (2 in 3 alert); typical mix: 1 in 10 (1 in 12 alert)\n',
@@ -174,13 +175,17 @@ try {
         if (process.env.BENCH_VERBOSE) {
           for (const s of summaries)
             console.log(
-              `  instance: started +${s.streamStartedAt - first} ms, last batch +${s.lastBatchAt - first} ms, ${s.pipelines['connector-provisioning-failed']?.read ?? 0} events`,
+              `  instance: started +${s.streamStartedAt - first} ms, last batch +${s.lastBatchAt - first} ms, ` +
+                `${s.pipelines['connector-provisioning-failed']?.read ?? 0} events`,
             )
         }
         console.log(
-          `${`${mix}, ${name}, ${n} instance${n > 1 ? 's' : ''}`.padEnd(42)} ${Math.round(rate).toLocaleString('en').padStart(8)} records/s  ` +
-            `(${EVENTS.toLocaleString('en')} events in ${((last - first) / 1000).toFixed(2)} s, ${read - EVENTS > 0 ? `${read - EVENTS} read twice after a rebalance, ` : ''}` +
-            `${alerts.toLocaleString('en')} alerts; tables loaded in ${(tables / 1000).toFixed(1)} s; whole run ${(wall / 1000).toFixed(1)} s)`,
+          `${`${mix}, ${name}, ${n} instance${n > 1 ? 's' : ''}`.padEnd(42)} ` +
+            `${Math.round(rate).toLocaleString('en').padStart(8)} records/s  ` +
+            `(${EVENTS.toLocaleString('en')} events in ${((last - first) / 1000).toFixed(2)} s, ` +
+            `${read - EVENTS > 0 ? `${read - EVENTS} read twice after a rebalance, ` : ''}` +
+            `${alerts.toLocaleString('en')} alerts; tables loaded in ${(tables / 1000).toFixed(1)} s; ` +
+            `whole run ${(wall / 1000).toFixed(1)} s)`,
         )
       }
     }
@@ -188,7 +193,8 @@ try {
   console.log(`\nat-least-once (target: at least ${TARGET.toLocaleString('en')} records/s):`)
   for (const r of results.filter((r) => r.name === 'at-least-once')) {
     console.log(
-      `  ${r.mix}, ${r.n} instance${r.n > 1 ? 's' : ''}: ${Math.round(r.rate).toLocaleString('en')} records/s ${r.rate >= TARGET ? 'OK' : 'below'}`,
+      `  ${r.mix}, ${r.n} instance${r.n > 1 ? 's' : ''}: ` +
+        `${Math.round(r.rate).toLocaleString('en')} records/s ${r.rate >= TARGET ? 'OK' : 'below'}`,
     )
   }
 } finally {

@@ -138,10 +138,13 @@ async function once(run) {
 const pct = (ms) => `${ms >= ideal ? '+' : ''}${(((ms - ideal) / ideal) * 100).toFixed(0)}%`
 try {
   console.log(
-    `fa send: ${ALERTS} alerts to ${CHANNELS} channels, server enforcing ${PER_CHANNEL_PER_SECOND} message/s per channel (burst 1)`,
+    `fa send: ${ALERTS} alerts to ${CHANNELS} channels, ` +
+      `server enforcing ${PER_CHANNEL_PER_SECOND} message/s per channel (burst 1)`,
   )
   console.log(
-    `client: slack.perChannelPerSecond ${CLIENT_PER_SECOND}, perChannelBurst 1, workspacePerMinute ${workspacePerMinute} (default cap ${defaultCap}/min would take ≥ ${((ALERTS / defaultCap) * 60).toFixed(0)} s)`,
+    `client: slack.perChannelPerSecond ${CLIENT_PER_SECOND}, perChannelBurst 1, ` +
+      `workspacePerMinute ${workspacePerMinute} ` +
+      `(default cap ${defaultCap}/min would take ≥ ${((ALERTS / defaultCap) * 60).toFixed(0)} s)`,
   )
   console.log(`ideal: ${(ideal / 1000).toFixed(1)} s\n`)
   for (let run = 1; run <= RUNS; run++) {

@@ -53,7 +53,8 @@ export function bigQueryError(error: unknown, context: {query?: string; maximumB
     const required = /(\d+) or higher required/.exec(message)?.[1]
     const cap = context.maximumBytesBilled
     return fail(
-      `${about} would bill ${required ? formatBytes(BigInt(required)) : 'more than its cap'}, over the cap of ${cap === undefined ? 'bigquery.maximumBytesBilled' : formatBytes(cap)}`,
+      `${about} would bill ${required ? formatBytes(BigInt(required)) : 'more than its cap'}, ` +
+        `over the cap of ${cap === undefined ? 'bigquery.maximumBytesBilled' : formatBytes(cap)}`,
       'raise bigquery.maximumBytesBilled in the config, or query a shorter window',
     )
   }
@@ -71,7 +72,8 @@ export function bigQueryError(error: unknown, context: {query?: string; maximumB
   if (reason === 'accessDenied' || (e.code === 403 && !reason)) {
     return fail(
       `${about}: access denied: ${message}`,
-      'grant the credentials roles/bigquery.jobUser on the project and roles/bigquery.dataViewer on the tables the query reads',
+      'grant the credentials roles/bigquery.jobUser on the project and ' +
+        'roles/bigquery.dataViewer on the tables the query reads',
     )
   }
   if (reason === 'notFound')

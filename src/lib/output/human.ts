@@ -52,7 +52,10 @@ export function renderDeadLetter(
   source: TopicRecord,
   c: ChalkInstance,
 ): string {
-  return `${c.red('✗')} ${c.bold('dead letter')} ${c.dim(describeOrigin(source))} ${outcome.pipeline}: ${outcome.reason}\n\n`
+  return (
+    `${c.red('✗')} ${c.bold('dead letter')} ${c.dim(describeOrigin(source))} ` +
+    `${outcome.pipeline}: ${outcome.reason}\n\n`
+  )
 }
 
 /** The per-pipeline table every command prints at the end. */

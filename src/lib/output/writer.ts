@@ -21,7 +21,10 @@ export class BufferedWriter implements ByteSink {
     this.buffer = Buffer.allocUnsafe(capacity)
   }
 
-  /** Text, or text already encoded as UTF-8. Returns a promise only when it had to flush, so callers on the hot path rarely await. */
+  /**
+   * Text, or text already encoded as UTF-8. Returns a promise only when it had to flush, so
+   * callers on the hot path rarely await.
+   */
   write(text: string | Uint8Array): Promise<void> | undefined {
     if (typeof text !== 'string') return this.writeBytes(text)
     // UTF-8 takes at most 3 bytes per UTF-16 unit.

@@ -95,7 +95,10 @@ export interface ProduceOptions {
   timestamps?: 'keep' | 'now'
   /** Records per sendBatch (default 5000). */
   batchRecords?: number
-  /** Approximate bytes per sendBatch (default 900 KiB: under the brokers' 1 MB record batch limit even if all go to one partition). */
+  /**
+   * Approximate bytes per sendBatch (default 900 KiB: under the brokers' 1 MB record batch limit
+   * even if all go to one partition).
+   */
   batchBytes?: number
   onProgress?: (p: FixtureProgress & {produced: number}) => void
   /** Where kafkajs' warnings go (default: nowhere; a failure that stays is thrown anyway). */
@@ -158,7 +161,9 @@ export async function produceFixtures(options: ProduceOptions): Promise<ProduceR
           `Kafka rejected a record's timestamp (after ${produced} of ${plan.records} records were produced)`,
           {
             exit: 'kafka',
-            hint: 'brokers refuse timestamps too far in the future (Kafka 4: more than 1 hour, log.message.timestamp.after.max.ms) or past; --timestamps now produces with the current time',
+            hint:
+              'brokers refuse timestamps too far in the future (Kafka 4: more than 1 hour, ' +
+              'log.message.timestamp.after.max.ms) or past; --timestamps now produces with the current time',
             cause: error,
           },
         )
