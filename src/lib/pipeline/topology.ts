@@ -1,4 +1,6 @@
-import {decodeJsonObject, type Headers, type TopicRecord} from '../records/record.js'
+import {deadLetterOf} from '../records/dead-letter.js'
+import {Header, originHeaders} from '../records/headers.js'
+import {decodeJsonObject, type TopicRecord} from '../records/record.js'
 import {buildSlackMessage} from '../slack/blocks.js'
 import {alertIdFor, Stop, type AlertType} from './stream.js'
 import type {TableSpec, TableStore} from './table.js'
@@ -12,17 +14,6 @@ export type Outcome =
   | {kind: 'dead-letter'; pipeline: string; reason: string; output: TopicRecord}
   | {kind: 'table'; pipeline: string; op: 'upsert' | 'delete'}
   | {kind: 'unrouted'; pipeline: null}
-
-export const Header = {
-  alertId: 'fa-alert-id',
-  pipeline: 'fa-pipeline',
-  error: 'fa-error',
-  sourceTopic: 'fa-source-topic',
-  sourcePartition: 'fa-source-partition',
-  sourceOffset: 'fa-source-offset',
-  sourceFile: 'fa-source-file',
-  sourceLine: 'fa-source-line',
-} as const
 
 /**
  * The enrichment core: records in, records out, tables as inputs. Pure apart from table
@@ -126,30 +117,4 @@ export class Topology {
   deadLetter(pipeline: string, record: TopicRecord, reason: string): Extract<Outcome, {kind: 'dead-letter'}> {
     return {kind: 'dead-letter', pipeline, reason, output: deadLetterOf(record, this.deadLetterTopic, pipeline, reason)}
   }
-}
-
-/** A record that cannot be processed: its original key, bytes and headers, plus why and where it came from. */
-export function deadLetterOf(record: TopicRecord, topic: string, pipeline: string, reason: string): TopicRecord {
-  return {
-    topic,
-    key: record.key,
-    value: record.value,
-    headers: originHeaders(record, {...record.headers, [Header.error]: reason, [Header.pipeline]: pipeline}),
-    timestamp: record.timestamp,
-    origin: {kind: 'derived'},
-  }
-}
-
-/** Adds the headers that say where `record` came from to `headers` (a fresh object by default). */
-export function originHeaders(record: TopicRecord, headers: Headers = {}): Headers {
-  const {origin} = record
-  headers[Header.sourceTopic] = record.topic
-  if (origin.kind === 'kafka') {
-    headers[Header.sourcePartition] = String(origin.partition)
-    headers[Header.sourceOffset] = origin.offset
-  } else if (origin.kind === 'fixture') {
-    headers[Header.sourceFile] = origin.file
-    headers[Header.sourceLine] = String(origin.line)
-  }
-  return headers
 }
