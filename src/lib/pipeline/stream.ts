@@ -1,9 +1,10 @@
 import {hash} from 'node:crypto'
 import type {z} from 'zod'
 
+import {formatIssue} from '../format-issue.js'
 import type {JsonObject, TopicRecord} from '../records/record.js'
 import type {AlertContent} from '../slack/blocks.js'
-import {formatIssue, type TableSpec, type TableStore} from './table.js'
+import type {TableSpec, TableStore} from './table.js'
 
 /** What every step sees: the decoded event and its record, plus what earlier steps added. */
 export interface BaseContext<E = JsonObject> {

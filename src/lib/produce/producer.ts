@@ -8,7 +8,7 @@ import type {BigQuery} from '@google-cloud/bigquery'
 import type {BigQuerySettings} from '../bigquery/client.js'
 import {NamedQuery} from '../bigquery/query.js'
 import {FaError} from '../errors.js'
-import {formatIssue} from '../pipeline/table.js'
+import {formatIssue} from '../format-issue.js'
 import type {JsonObject} from '../records/record.js'
 import type {Window} from './window.js'
 
