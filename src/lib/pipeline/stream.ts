@@ -3,7 +3,7 @@ import type {z} from 'zod'
 
 import {formatIssue} from '../format-issue.js'
 import type {JsonObject, TopicRecord} from '../records/record.js'
-import type {AlertContent} from '../slack/blocks.js'
+import type {AlertContent} from './content.js'
 import type {TableSpec, TableStore} from './table.js'
 
 /** What every step sees: the decoded event and its record, plus what earlier steps added. */

@@ -1,12 +1,15 @@
 import {deadLetterOf} from '../records/dead-letter.js'
 import {Header, originHeaders} from '../records/headers.js'
-import {decodeJsonObject, type TopicRecord} from '../records/record.js'
-import {buildSlackMessage} from '../slack/blocks.js'
+import {decodeJsonObject, type JsonObject, type TopicRecord} from '../records/record.js'
+import type {AlertContent} from './content.js'
 import {alertIdFor, Stop, type AlertType} from './stream.js'
 import type {TableSpec, TableStore} from './table.js'
 
 /** Logical topic names (`notifications`, `slackMessages`, ...) to real ones. */
 export type TopicMap = Record<string, string>
+
+/** Turns what an alert type says into the value of its alert record (fa's: a Slack message). */
+export type RenderAlert = (alertId: string, pipeline: string, content: AlertContent) => object
 
 export type Outcome =
   | {kind: 'alert'; pipeline: string; alertId: string; output: TopicRecord}
@@ -30,6 +33,7 @@ export class Topology {
   constructor(
     alertTypes: AlertType[],
     private readonly topics: TopicMap,
+    private readonly render: RenderAlert,
   ) {
     this.alertTypes = alertTypes
     this.deadLetterTopic = this.topic('deadLetters')
@@ -96,12 +100,12 @@ export class Topology {
         }
       }
       const alertId = alertIdFor(alert.name, event, record)
-      const message = buildSlackMessage(alertId, alert.name, alert.message(ctx))
+      const message = this.render(alertId, alert.name, alert.message(ctx))
       const headers = originHeaders(record, {[Header.alertId]: alertId, [Header.pipeline]: alert.name})
       const output: TopicRecord = {
         topic: this.sinks.get(alert)!,
         key: alertId,
-        value: message as unknown as Record<string, unknown>,
+        value: message as JsonObject,
         headers,
         timestamp: record.timestamp,
         origin: {kind: 'derived'},
