@@ -1,7 +1,8 @@
-/** The API for writing alert types and producers outside this repository. */
-export {stream, type AlertType, type BaseContext} from './lib/pipeline/stream.js'
+/** The API for writing alert types and producers outside this repository (README: "Writing an alert type", "Producing events"). */
+export {stream, type AlertType, type BaseContext, type JoinOptions} from './lib/pipeline/stream.js'
 export {defineTable, type TableSpec} from './lib/pipeline/table.js'
-export {md, escapeMrkdwn} from './lib/slack/mrkdwn.js'
 export {Mrkdwn, type AlertContent} from './lib/pipeline/content.js'
+export {md, escapeMrkdwn} from './lib/slack/mrkdwn.js'
 export {assigneeContext, assignments} from './lib/tables/assignments.js'
 export {slackUsers, normalizeEmail} from './lib/tables/slack-users.js'
+export {defineProducer, type Producer, type ProducerSpec} from './lib/produce/producer.js'
