@@ -1,4 +1,7 @@
-/** The API for writing alert types and producers outside this repository (README: "Writing an alert type", "Producing events"). */
+/**
+ * The API for writing alert types and producers outside this repository: every name README.md
+ * tells users to import (test/cli/public-api.test.ts checks them in the built package).
+ */
 export {stream, type AlertType, type BaseContext, type JoinOptions} from './lib/pipeline/stream.js'
 export {defineTable, type TableSpec} from './lib/pipeline/table.js'
 export {Mrkdwn, type AlertContent} from './lib/pipeline/content.js'
