@@ -1,7 +1,11 @@
-/** The API for writing alert types and producers outside this repository. */
-export {stream, type AlertType, type BaseContext} from './lib/pipeline/stream.js'
+/**
+ * The API for writing alert types and producers outside this repository: every name README.md
+ * tells users to import (test/cli/public-api.test.ts checks them in the built package).
+ */
+export {stream, type AlertType, type BaseContext, type JoinOptions} from './lib/pipeline/stream.js'
 export {defineTable, type TableSpec} from './lib/pipeline/table.js'
-export {md, escapeMrkdwn, Mrkdwn} from './lib/slack/mrkdwn.js'
-export type {AlertContent} from './lib/slack/blocks.js'
+export {Mrkdwn, type AlertContent} from './lib/pipeline/content.js'
+export {md, escapeMrkdwn} from './lib/slack/mrkdwn.js'
 export {assigneeContext, assignments} from './lib/tables/assignments.js'
 export {slackUsers, normalizeEmail} from './lib/tables/slack-users.js'
+export {defineProducer, type Producer, type ProducerSpec} from './lib/produce/producer.js'

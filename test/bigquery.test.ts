@@ -8,7 +8,8 @@ import {createBigQueryClient, type BigQuerySettings} from '../src/lib/bigquery/c
 import {NamedQuery} from '../src/lib/bigquery/query.js'
 import {FaError} from '../src/lib/errors.js'
 import onboarding from '../src/lib/produce/onboarding.js'
-import {defineProducer, eventIdFor, producerQuery, type ProducedEvent} from '../src/lib/produce/producer.js'
+import {defineProducer, eventIdFor, type ProducedEvent} from '../src/lib/produce/producer.js'
+import {producerQuery} from '../src/lib/produce/query.js'
 import {findProducer, loadProducers} from '../src/lib/produce/registry.js'
 import {CHECKPOINT, makeWindow, parseSince, parseUntil} from '../src/lib/produce/window.js'
 import {

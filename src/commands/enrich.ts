@@ -7,7 +7,7 @@ import {tuningFromEnv} from '../lib/kafka/tuning.js'
 import {colorFor} from '../lib/output/color.js'
 import {renderSummary} from '../lib/output/human.js'
 import {createLogger} from '../lib/output/log.js'
-import {buildTopology} from '../lib/pipeline/build.js'
+import {buildTopology} from '../lib/alerts/topology.js'
 
 export default class Enrich extends BaseCommand {
   static override summary = 'Turn the events on Kafka into alerts: consume, join the tables, produce Slack messages.'

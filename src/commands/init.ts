@@ -427,7 +427,7 @@ Every answer also has a flag: with --yes, questions not answered by a flag take 
   private async createTopics(loaded: Awaited<ReturnType<typeof loadConfig>>): Promise<void> {
     const [{buildTopology}, {connectAdmin, createKafka, disconnectQuietly}, {ensureTopics}, {createLogger}] =
       await Promise.all([
-        import('../lib/pipeline/build.js'),
+        import('../lib/alerts/topology.js'),
         import('../lib/kafka/client.js'),
         import('../lib/kafka/topics.js'),
         import('../lib/output/log.js'),

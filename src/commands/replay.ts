@@ -10,7 +10,7 @@ import {compareGolden, GoldenLines, writeGolden} from '../lib/output/golden.js'
 import {renderSummary} from '../lib/output/human.js'
 import {fileProgress} from '../lib/output/progress.js'
 import {BufferedWriter} from '../lib/output/writer.js'
-import {buildTopology} from '../lib/pipeline/build.js'
+import {buildTopology} from '../lib/alerts/topology.js'
 import {PARALLEL_BYTES, replayDryRun} from '../lib/replay/dry-run.js'
 import {
   parseTopicMappings,

@@ -6,7 +6,7 @@ import {afterAll, describe, expect, it} from 'vitest'
 
 import {loadConfig} from '../../src/lib/config/load.js'
 import {GoldenLines} from '../../src/lib/output/golden.js'
-import {buildTopology} from '../../src/lib/pipeline/build.js'
+import {buildTopology} from '../../src/lib/alerts/topology.js'
 import {replayDryRun} from '../../src/lib/replay/dry-run.js'
 
 const dir = mkdtempSync(path.join(tmpdir(), 'fa-threads-'))

@@ -3,11 +3,12 @@ import {describe, expect, it} from 'vitest'
 import {builtInAlerts} from '../../src/lib/alerts/registry.js'
 import {defaultTopics} from '../../src/lib/config/schema.js'
 import {TableStore} from '../../src/lib/pipeline/table.js'
-import {Header, Topology, type Outcome} from '../../src/lib/pipeline/topology.js'
-import type {SlackMessage} from '../../src/lib/slack/blocks.js'
+import {Topology, type Outcome} from '../../src/lib/pipeline/topology.js'
+import {Header} from '../../src/lib/records/headers.js'
+import {buildSlackMessage, type SlackMessage} from '../../src/lib/slack/blocks.js'
 import {assignment, failure, rec, slackUser} from '../support/records.js'
 
-const topology = () => new Topology([...builtInAlerts], defaultTopics)
+const topology = () => new Topology([...builtInAlerts], defaultTopics, buildSlackMessage)
 
 /** Runs records in order through a fresh core and returns the outcomes of the last one. */
 function run(...records: ReturnType<typeof rec>[]): Outcome[] {
@@ -233,7 +234,7 @@ describe('dead letters', () => {
         throw new Error('kaput')
       },
     }
-    const core = new Topology([broken, {...builtInAlerts[0]!, name: 'fine'}], defaultTopics)
+    const core = new Topology([broken, {...builtInAlerts[0]!, name: 'fine'}], defaultTopics, buildSlackMessage)
     const tables = new TableStore()
     for (const record of seeded) core.process(record, tables)
     const outcomes = core.process(failure('org-1', {}), tables)
@@ -265,11 +266,15 @@ describe('onboarding-started', () => {
 
 describe('topology', () => {
   it('resolves renamed topics from the config', () => {
-    const core = new Topology([...builtInAlerts], {
-      ...defaultTopics,
-      notifications: 'staging.notifications',
-      slackMessages: 'staging.slack',
-    })
+    const core = new Topology(
+      [...builtInAlerts],
+      {
+        ...defaultTopics,
+        notifications: 'staging.notifications',
+        slackMessages: 'staging.slack',
+      },
+      buildSlackMessage,
+    )
     expect(core.sourceTopics).toContain('staging.notifications')
     const tables = new TableStore()
     for (const record of seeded) core.process(record, tables)

@@ -13,7 +13,7 @@ import {readFixtures} from '../../src/lib/fixtures/read.js'
 import {toKafka} from '../../src/lib/kafka/codec.js'
 import {silenceKafkajsTimeoutWarning} from '../../src/lib/kafka/node-warnings.js'
 import {GoldenLines} from '../../src/lib/output/golden.js'
-import {buildTopology} from '../../src/lib/pipeline/build.js'
+import {buildTopology} from '../../src/lib/alerts/topology.js'
 import {replayDryRun} from '../../src/lib/replay/dry-run.js'
 import {root, runFa} from '../support/cli.js'
 import {

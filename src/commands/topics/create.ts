@@ -6,7 +6,7 @@ import {connectAdmin, createKafka, disconnectQuietly} from '../../lib/kafka/clie
 import {ensureTopics, type EnsureTopicsResult, type TopicState} from '../../lib/kafka/topics.js'
 import {colorFor} from '../../lib/output/color.js'
 import {createLogger} from '../../lib/output/log.js'
-import {buildTopology} from '../../lib/pipeline/build.js'
+import {buildTopology} from '../../lib/alerts/topology.js'
 
 export default class TopicsCreate extends BaseCommand {
   static override summary = 'Create the Kafka topics the configured pipelines use.'

@@ -29,8 +29,8 @@ export default stream(
       occurredAt: text,
     }),
   )
-  .join(assignments, ({key}) => key, 'assignment', 'unassigned')
-  .join(slackUsers, ({assignment}) => assignment.csdrEmail, 'slackUser', 'no-slack-user')
+  .join(assignments, {key: ({key}) => key, as: 'assignment', missing: 'unassigned'})
+  .join(slackUsers, {key: ({assignment}) => assignment.csdrEmail, as: 'slackUser', missing: 'no-slack-user'})
   .message(({event, key, assignment, slackUser}) => {
     const connector = event.connectorName || event.connectorId
     const org = assignment.orgName || key

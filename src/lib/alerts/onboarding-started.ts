@@ -16,8 +16,8 @@ export default stream(
   .filter(({event}) => event.eventType === 'onboarding_started')
   .selectKey(({record, event}) => record.key || event.orgId, 'org id (record key or value.orgId)')
   .validate(z.looseObject({eventId: text, orgName: text, plan: text, startedAt: text}))
-  .join(assignments, ({key}) => key, 'assignment', 'unassigned')
-  .join(slackUsers, ({assignment}) => assignment.csdrEmail, 'slackUser', 'no-slack-user')
+  .join(assignments, {key: ({key}) => key, as: 'assignment', missing: 'unassigned'})
+  .join(slackUsers, {key: ({assignment}) => assignment.csdrEmail, as: 'slackUser', missing: 'no-slack-user'})
   .message(({event, key, assignment, slackUser}) => {
     const org = event.orgName || assignment.orgName || key
     return {

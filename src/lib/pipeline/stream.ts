@@ -1,9 +1,10 @@
 import {hash} from 'node:crypto'
 import type {z} from 'zod'
 
+import {formatIssue} from '../format-issue.js'
 import type {JsonObject, TopicRecord} from '../records/record.js'
-import type {AlertContent} from '../slack/blocks.js'
-import {formatIssue, type TableSpec, type TableStore} from './table.js'
+import type {AlertContent} from './content.js'
+import type {TableSpec, TableStore} from './table.js'
 
 /** What every step sees: the decoded event and its record, plus what earlier steps added. */
 export interface BaseContext<E = JsonObject> {
@@ -24,6 +25,16 @@ export class Stop {
 }
 
 type Step = (ctx: any, tables: TableStore) => any | Stop
+
+/** How `join` finds its row and where it puts it: `join(table, {key, as, missing})`. */
+export interface JoinOptions<C, A extends string> {
+  /** The lookup key, taken from the context; none (or no row under it) drops the record. */
+  key: (ctx: C) => string | null | undefined
+  /** The context field the row is put in: `ctx[as]`, typed as the table's row. */
+  as: A
+  /** The drop reason when there is no row: `unassigned`, `no-slack-user`, ... */
+  missing: string
+}
 
 /** A compiled alert type: run by the topology, built by `stream()`. */
 export interface AlertType {
@@ -77,19 +88,33 @@ export class StreamBuilder<C> {
     })
   }
 
-  /** Joins a table row by a key taken from the context; no row drops the record as `missing`. */
+  /**
+   * Joins the table row under `key` (taken from the context) as context field `as`; no row
+   * drops the record as `missing`.
+   */
+  join<V, A extends string>(table: TableSpec<V>, options: JoinOptions<C, A>): StreamBuilder<C & {[P in A]: V}>
+  /** @deprecated Name the arguments: `join(table, {key, as, missing})`. */
   join<V, A extends string>(
     table: TableSpec<V>,
-    key: (ctx: C) => string | null | undefined,
+    key: JoinOptions<C, A>['key'],
     as: A,
     missing: string,
+  ): StreamBuilder<C & {[P in A]: V}>
+  join<V, A extends string>(
+    table: TableSpec<V>,
+    options: JoinOptions<C, A> | JoinOptions<C, A>['key'],
+    as?: A,
+    missing?: string,
   ): StreamBuilder<C & {[P in A]: V}> {
-    const stop = new Stop('drop', missing)
+    // Resolved once here: each record runs the same step whichever form was written.
+    const by = typeof options === 'function' ? {key: options, as: as!, missing: missing!} : options
+    const {key, as: field} = by
+    const stop = new Stop('drop', by.missing)
     return this.with((ctx, tables) => {
       const lookup = key(ctx)
       const row = lookup ? tables.get(table, lookup) : undefined
       if (row === undefined) return stop
-      ctx[as] = row
+      ctx[field] = row
       return ctx
     }, table)
   }

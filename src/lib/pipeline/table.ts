@@ -1,5 +1,6 @@
 import type {z} from 'zod'
 
+import {formatIssue} from '../format-issue.js'
 import {decodeJsonObject, type TopicRecord} from '../records/record.js'
 
 /**
@@ -59,12 +60,4 @@ export class TableStore {
 
 function normalize(table: TableSpec, key: string): string {
   return table.normalizeKey ? table.normalizeKey(key) : key
-}
-
-/** One line naming the field: `csdrEmail: expected string, received undefined`. */
-export function formatIssue(error: z.ZodError): string {
-  const issue = error.issues[0]
-  if (!issue) return 'invalid value'
-  const path = issue.path.join('.')
-  return path ? `${path}: ${issue.message}` : issue.message
 }

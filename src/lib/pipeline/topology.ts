@@ -1,10 +1,15 @@
-import {decodeJsonObject, type Headers, type TopicRecord} from '../records/record.js'
-import {buildSlackMessage} from '../slack/blocks.js'
+import {deadLetterOf} from '../records/dead-letter.js'
+import {Header, originHeaders} from '../records/headers.js'
+import {decodeJsonObject, type JsonObject, type TopicRecord} from '../records/record.js'
+import type {AlertContent} from './content.js'
 import {alertIdFor, Stop, type AlertType} from './stream.js'
 import type {TableSpec, TableStore} from './table.js'
 
 /** Logical topic names (`notifications`, `slackMessages`, ...) to real ones. */
 export type TopicMap = Record<string, string>
+
+/** Turns what an alert type says into the value of its alert record (fa's: a Slack message). */
+export type RenderAlert = (alertId: string, pipeline: string, content: AlertContent) => object
 
 export type Outcome =
   | {kind: 'alert'; pipeline: string; alertId: string; output: TopicRecord}
@@ -12,17 +17,6 @@ export type Outcome =
   | {kind: 'dead-letter'; pipeline: string; reason: string; output: TopicRecord}
   | {kind: 'table'; pipeline: string; op: 'upsert' | 'delete'}
   | {kind: 'unrouted'; pipeline: null}
-
-export const Header = {
-  alertId: 'fa-alert-id',
-  pipeline: 'fa-pipeline',
-  error: 'fa-error',
-  sourceTopic: 'fa-source-topic',
-  sourcePartition: 'fa-source-partition',
-  sourceOffset: 'fa-source-offset',
-  sourceFile: 'fa-source-file',
-  sourceLine: 'fa-source-line',
-} as const
 
 /**
  * The enrichment core: records in, records out, tables as inputs. Pure apart from table
@@ -39,6 +33,7 @@ export class Topology {
   constructor(
     alertTypes: AlertType[],
     private readonly topics: TopicMap,
+    private readonly render: RenderAlert,
   ) {
     this.alertTypes = alertTypes
     this.deadLetterTopic = this.topic('deadLetters')
@@ -105,12 +100,12 @@ export class Topology {
         }
       }
       const alertId = alertIdFor(alert.name, event, record)
-      const message = buildSlackMessage(alertId, alert.name, alert.message(ctx))
+      const message = this.render(alertId, alert.name, alert.message(ctx))
       const headers = originHeaders(record, {[Header.alertId]: alertId, [Header.pipeline]: alert.name})
       const output: TopicRecord = {
         topic: this.sinks.get(alert)!,
         key: alertId,
-        value: message as unknown as Record<string, unknown>,
+        value: message as JsonObject,
         headers,
         timestamp: record.timestamp,
         origin: {kind: 'derived'},
@@ -126,30 +121,4 @@ export class Topology {
   deadLetter(pipeline: string, record: TopicRecord, reason: string): Extract<Outcome, {kind: 'dead-letter'}> {
     return {kind: 'dead-letter', pipeline, reason, output: deadLetterOf(record, this.deadLetterTopic, pipeline, reason)}
   }
-}
-
-/** A record that cannot be processed: its original key, bytes and headers, plus why and where it came from. */
-export function deadLetterOf(record: TopicRecord, topic: string, pipeline: string, reason: string): TopicRecord {
-  return {
-    topic,
-    key: record.key,
-    value: record.value,
-    headers: originHeaders(record, {...record.headers, [Header.error]: reason, [Header.pipeline]: pipeline}),
-    timestamp: record.timestamp,
-    origin: {kind: 'derived'},
-  }
-}
-
-/** Adds the headers that say where `record` came from to `headers` (a fresh object by default). */
-export function originHeaders(record: TopicRecord, headers: Headers = {}): Headers {
-  const {origin} = record
-  headers[Header.sourceTopic] = record.topic
-  if (origin.kind === 'kafka') {
-    headers[Header.sourcePartition] = String(origin.partition)
-    headers[Header.sourceOffset] = origin.offset
-  } else if (origin.kind === 'fixture') {
-    headers[Header.sourceFile] = origin.file
-    headers[Header.sourceLine] = String(origin.line)
-  }
-  return headers
 }

@@ -1,4 +1,4 @@
-import {Header} from '../pipeline/topology.js'
+import {Header} from '../records/headers.js'
 
 /** Headers fa puts on what `fa produce` writes; the error header is the one every dead letter carries. */
 export const ProduceHeader = {

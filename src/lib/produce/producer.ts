@@ -1,16 +1,9 @@
 import {createHash} from 'node:crypto'
-import {readFile} from 'node:fs/promises'
-import {fileURLToPath} from 'node:url'
 import type {z} from 'zod'
 
-import type {BigQuery} from '@google-cloud/bigquery'
-
-import type {BigQuerySettings} from '../bigquery/client.js'
-import {NamedQuery} from '../bigquery/query.js'
 import {FaError} from '../errors.js'
-import {formatIssue} from '../pipeline/table.js'
+import {formatIssue} from '../format-issue.js'
 import type {JsonObject} from '../records/record.js'
-import type {Window} from './window.js'
 
 export const WINDOW_PARAMS = ['since', 'until'] as const
 export type WindowParam = (typeof WINDOW_PARAMS)[number]
@@ -99,39 +92,8 @@ export function eventIdFor(producer: string, naturalKey: readonly string[]): str
   return `${producer}-${digest.slice(0, 32)}`
 }
 
-/** The producer's SQL text, read from its file when it names one. */
-export async function producerSql(producer: Producer): Promise<string> {
-  if (typeof producer.sql === 'string') return producer.sql
-  const file = fileURLToPath(producer.sql)
-  let sql: string
-  try {
-    sql = await readFile(file, 'utf8')
-  } catch (error) {
-    throw new FaError(
-      `producer "${producer.name}": cannot read its SQL file ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
-    )
-  }
-  checkSql(producer.name, sql, producer.params)
-  return sql
-}
-
-/** The producer's query over a window, with the window bounds it takes as parameters. */
-export async function producerQuery(
-  producer: Producer,
-  options: {client: BigQuery; settings: BigQuerySettings; window: Window; pageSize?: number},
-): Promise<NamedQuery> {
-  const params = Object.fromEntries(producer.params.map((param) => [param, options.window[param]]))
-  const sql = await producerSql(producer)
-  return new NamedQuery(options.client, options.settings, {
-    name: producer.name,
-    sql,
-    params,
-    pageSize: options.pageSize,
-  })
-}
-
 /** Declared parameters and the ones the SQL uses must match: BigQuery refuses a missing one. */
-function checkSql(name: string, sql: string, params: readonly WindowParam[]): void {
+export function checkSql(name: string, sql: string, params: readonly WindowParam[]): void {
   for (const param of WINDOW_PARAMS) {
     const used = new RegExp(`(?<![@\\w])@${param}\\b`).test(sql)
     if (used && !params.includes(param))

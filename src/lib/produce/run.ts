@@ -17,7 +17,8 @@ import {
   type Checkpoint,
 } from './checkpoint.js'
 import {acquireLock, produceLockFile} from './lock.js'
-import {producerQuery, type Producer} from './producer.js'
+import type {Producer} from './producer.js'
+import {producerQuery} from './query.js'
 import {ProduceHeader} from './headers.js'
 import {CHECKPOINT, makeWindow, parseSince, parseUntil, type Window} from './window.js'
 

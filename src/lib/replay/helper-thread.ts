@@ -4,7 +4,7 @@
  */
 import {parentPort, workerData} from 'node:worker_threads'
 
-import {buildTopology} from '../pipeline/build.js'
+import {buildTopology} from '../alerts/topology.js'
 import {bytesView} from '../records/record.js'
 import {formatterFor} from './format.js'
 import {Shard} from './shard.js'

@@ -1,16 +1,5 @@
+import {Mrkdwn} from '../pipeline/content.js'
 import {ELLIPSIS} from './limits.js'
-
-/**
- * Slack mrkdwn with its untrusted parts escaped. Only `&`, `<` and `>` are control characters
- * (https://api.slack.com/reference/surfaces/formatting#escaping): escaping them is what stops
- * `<!channel>` pings and smuggled `<https://evil|links>`.
- */
-export class Mrkdwn {
-  constructor(readonly text: string) {}
-  toString(): string {
-    return this.text
-  }
-}
 
 const CONTROL = /[&<>]/
 const CONTROLS = /[&<>]/g

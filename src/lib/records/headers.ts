@@ -1,0 +1,27 @@
+import type {Headers, TopicRecord} from './record.js'
+
+/** The headers fa sets on what it writes: alert ids, pipelines, errors and where a record came from. */
+export const Header = {
+  alertId: 'fa-alert-id',
+  pipeline: 'fa-pipeline',
+  error: 'fa-error',
+  sourceTopic: 'fa-source-topic',
+  sourcePartition: 'fa-source-partition',
+  sourceOffset: 'fa-source-offset',
+  sourceFile: 'fa-source-file',
+  sourceLine: 'fa-source-line',
+} as const
+
+/** Adds the headers that say where `record` came from to `headers` (a fresh object by default). */
+export function originHeaders(record: TopicRecord, headers: Headers = {}): Headers {
+  const {origin} = record
+  headers[Header.sourceTopic] = record.topic
+  if (origin.kind === 'kafka') {
+    headers[Header.sourcePartition] = String(origin.partition)
+    headers[Header.sourceOffset] = origin.offset
+  } else if (origin.kind === 'fixture') {
+    headers[Header.sourceFile] = origin.file
+    headers[Header.sourceLine] = String(origin.line)
+  }
+  return headers
+}
