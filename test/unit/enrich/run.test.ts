@@ -28,5 +28,6 @@ describe('runEnrich --exactly-once without the commit guard', () => {
       "--exactly-once needs fa's commit guard on kafkajs, which is not installed: kafkajs is 2.3.0, the guard is for 2.2.4",
     )
     expect((error as FaError).hint).toMatch(/npm ci.*without --exactly-once/)
+    expect((error as FaError).exitCode).toBe(2)
   })
 })

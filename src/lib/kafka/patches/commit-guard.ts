@@ -35,8 +35,8 @@ export function unguardCommits(transactionalId: string): void {
 
 /** Transactions without the guard could commit batches of an expelled member: refuse them. */
 export function commitGuardMissing(reason: string): FaError {
+  // A usage error (exit 2), not a Kafka one: follow mode retries those, and this never clears up.
   return new FaError(`--exactly-once needs fa's commit guard on kafkajs, which is not installed: ${reason}`, {
-    exit: 'kafka',
     hint: 'install the kafkajs version package.json pins (npm ci), or run without --exactly-once',
   })
 }
