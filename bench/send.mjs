@@ -14,7 +14,7 @@ import {fileURLToPath} from 'node:url'
 import {Kafka, logLevel, Partitioners} from 'kafkajs'
 
 import {ensureTopics} from '../src/lib/kafka/topics.js'
-import {silenceKafkajsTimeoutWarning} from '../src/lib/kafka/node-warnings.js'
+import {silenceKafkajsTimeoutWarning} from '../src/lib/kafka/patches/node-warnings.js'
 import {configSchema} from '../src/lib/config/schema.js'
 import {buildSlackMessage} from '../src/lib/slack/blocks.js'
 import {md} from '../src/lib/slack/mrkdwn.js'

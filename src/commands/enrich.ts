@@ -1,7 +1,7 @@
 import {Flags} from '@oclif/core'
 
 import {BaseCommand} from '../lib/cli/base-command.js'
-import {runEnrich, type EnrichResult} from '../lib/kafka/enrich.js'
+import {runEnrich, type EnrichResult} from '../lib/enrich/run.js'
 import {handleShutdownSignals} from '../lib/kafka/shutdown.js'
 import {tuningFromEnv} from '../lib/kafka/tuning.js'
 import {colorFor} from '../lib/output/color.js'

@@ -9,7 +9,7 @@ import {Kafka, logLevel, Partitioners, type Producer} from 'kafkajs'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import {startBroker, stopBroker} from '../../scripts/kafka.mjs'
-import {silenceKafkajsTimeoutWarning} from '../../src/lib/kafka/node-warnings.js'
+import {silenceKafkajsTimeoutWarning} from '../../src/lib/kafka/patches/node-warnings.js'
 import {runFa} from '../support/cli.js'
 import {prefixedConfig, readToEnd, startFa, type FaProcess} from '../support/fa-process.js'
 

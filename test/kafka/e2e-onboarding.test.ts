@@ -4,7 +4,7 @@
 import {Kafka, logLevel, Partitioners} from 'kafkajs'
 import {afterAll, beforeAll, expect, inject, it} from 'vitest'
 
-import {silenceKafkajsTimeoutWarning} from '../../src/lib/kafka/node-warnings.js'
+import {silenceKafkajsTimeoutWarning} from '../../src/lib/kafka/patches/node-warnings.js'
 import {eventIdFor} from '../../src/lib/produce/producer.js'
 import {
   startBigQueryServer,

@@ -4,7 +4,7 @@
 import {Kafka, logLevel} from 'kafkajs'
 import {describe, expect, inject, it} from 'vitest'
 
-import {silenceKafkajsTimeoutWarning} from '../../src/lib/kafka/node-warnings.js'
+import {silenceKafkajsTimeoutWarning} from '../../src/lib/kafka/patches/node-warnings.js'
 import {runFa} from '../support/cli.js'
 import {alertsPerSource, flowEvents, prepareFlow} from '../support/event-flow.js'
 import {readToEnd, runningProcesses, startFa, type FaProcess} from '../support/fa-process.js'

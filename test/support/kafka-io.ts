@@ -5,7 +5,7 @@ import {randomUUID} from 'node:crypto'
 
 import {Kafka, logLevel, type Admin, type ITopicConfig, type KafkaMessage} from 'kafkajs'
 
-import {silenceKafkajsTimeoutWarning} from '../../src/lib/kafka/node-warnings.js'
+import {silenceKafkajsTimeoutWarning} from '../../src/lib/kafka/patches/node-warnings.js'
 
 silenceKafkajsTimeoutWarning()
 

@@ -3,8 +3,7 @@ import type {Admin, Kafka, LogEntry, Producer, ProducerConfig, RetryOptions} fro
 import type {Config} from '../config/schema.js'
 import {silentLogger, type Logger} from '../output/log.js'
 import {kafkaClientConfig, kafkaError} from './connection.js'
-import {speedUpKafkaJs} from './kafkajs-speedup.js'
-import {silenceKafkajsTimeoutWarning} from './node-warnings.js'
+import {describePatches, installKafkajsPatches} from './patches/index.js'
 
 /** kafkajs, loaded on first use so that commands without Kafka (and `fa --version`) never pay for it. */
 export type KafkaJs = typeof import('kafkajs')
@@ -13,8 +12,7 @@ let loaded: Promise<KafkaJs> | undefined
 
 export function loadKafkaJs(): Promise<KafkaJs> {
   if (!loaded) {
-    silenceKafkajsTimeoutWarning()
-    speedUpKafkaJs()
+    installKafkajsPatches()
     // A CommonJS module: Node detects only some of its exports as named ones, so use the default.
     loaded = import('kafkajs').then((mod) => (mod as {default?: KafkaJs}).default ?? mod)
   }
@@ -34,6 +32,7 @@ export async function createKafka(
   const log = (options.log ?? silentLogger).child({component: 'kafkajs'})
   const level = log.isEnabled('debug') ? logLevel.INFO : logLevel.WARN
   const base = kafkaClientConfig(config, options.env, options.clientIdSuffix)
+  log.debug('kafkajs patches', describePatches(installKafkajsPatches()))
   return new Kafka({
     ...base,
     retry: options.retry ?? base.retry,

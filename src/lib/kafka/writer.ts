@@ -3,7 +3,7 @@ import type {Kafka, Message, Producer, TopicMessages, TopicOffsets} from 'kafkaj
 import {FaError} from '../errors.js'
 import {silentLogger, type Logger} from '../output/log.js'
 import {createProducer, disconnectQuietly} from './client.js'
-import {guardCommits, unguardCommits} from './commit-guard.js'
+import {guardCommits, unguardCommits} from './patches/commit-guard.js'
 
 /** The next offset to read in one partition: what a consumer group commits. */
 export interface PartitionOffset {
@@ -35,7 +35,7 @@ export interface WriterOptions {
   onTransactionFailed?: (partitions: PartitionOffset[]) => Promise<void>
   /**
    * Runs just before a transaction that carries offsets commits (right before its EndTxn, see
-   * commit-guard.ts); throwing aborts it (and rewinds like any failed transaction). kafkajs sends
+   * patches/commit-guard.ts); throwing aborts it (and rewinds like any failed transaction). kafkajs sends
    * transactional offsets without the group generation (KIP-447), so the broker cannot refuse a
    * commit from a member the group has expelled: this is where the caller checks that it still
    * belongs to the group, as each batch's member (`submit`'s `member`).
@@ -73,8 +73,6 @@ export class OutputWriter {
   fatal: FaError | undefined
   /** The check the commit guard runs for the transaction being committed. */
   private commitCheck: (() => Promise<void>) | undefined
-  /** Whether kafkajs runs commitCheck itself, right before EndTxn. */
-  private guarded = false
   flushes = 0
   records = 0
 
@@ -162,7 +160,6 @@ export class OutputWriter {
       if (offsets.length > 0)
         await transaction.sendOffsets({consumerGroupId: this.options.groupId, topics: toTopicOffsets(offsets)})
       this.commitCheck = check
-      if (check && !this.guarded) await check()
       await transaction.commit()
       this.commitCheck = undefined
       this.records += count(requests)
@@ -227,6 +224,8 @@ export class OutputWriter {
   private async ensureProducer(): Promise<Producer> {
     if (this.producer) return this.producer
     const {transactionalId} = this.options
+    // Throws where kafkajs cannot take the guard: transactions without it could commit after an expulsion.
+    if (transactionalId) guardCommits(transactionalId, async () => this.commitCheck?.())
     const producer = await createProducer(
       this.options.kafka,
       transactionalId
@@ -242,7 +241,6 @@ export class OutputWriter {
         : {retry: {retries: 8, initialRetryTime: 300, maxRetryTime: 10_000}},
     )
     await producer.connect()
-    if (transactionalId) this.guarded = guardCommits(transactionalId, async () => this.commitCheck?.())
     this.producer = producer
     return producer
   }

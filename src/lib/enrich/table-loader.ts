@@ -6,8 +6,8 @@ import type {Summary} from '../pipeline/summary.js'
 import type {TableStore} from '../pipeline/table.js'
 import type {Outcome, Topology} from '../pipeline/topology.js'
 import type {TopicRecord} from '../records/record.js'
-import {fromKafka} from './codec.js'
-import {TopicFollower} from './follow.js'
+import {fromKafka} from '../kafka/codec.js'
+import {TopicFollower} from '../kafka/follow.js'
 
 export interface TableLoaderOptions {
   kafka: Kafka

@@ -1,3 +1,5 @@
+import type {PatchStatus} from './index.js'
+
 let installed = false
 
 /**
@@ -6,8 +8,8 @@ let installed = false
  * number" on stderr (tulios/kafkajs#1751, unfixed upstream). The delay is clamped to 1 ms, which
  * is what kafkajs means, so the warning is noise: drop it and let every other warning through.
  */
-export function silenceKafkajsTimeoutWarning(): void {
-  if (installed) return
+export function silenceKafkajsTimeoutWarning(): PatchStatus {
+  if (installed) return {active: true}
   installed = true
   const emitWarning = process.emitWarning.bind(process) as (...args: unknown[]) => void
   process.emitWarning = ((warning: string | Error, ...rest: unknown[]) => {
@@ -20,4 +22,5 @@ export function silenceKafkajsTimeoutWarning(): void {
     if (type === 'TimeoutNegativeWarning') return
     emitWarning(warning, ...rest)
   }) as typeof process.emitWarning
+  return {active: true}
 }

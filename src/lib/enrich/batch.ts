@@ -1,0 +1,105 @@
+import type {EachBatchPayload, Message} from 'kafkajs'
+
+import {partitionKey} from '../kafka/drain.js'
+import type {BatchContext, GroupRun} from '../kafka/group-run.js'
+import type {EnrichTuning} from '../kafka/tuning.js'
+import type {OutputWriter} from '../kafka/writer.js'
+import type {Logger} from '../output/log.js'
+import type {Summary} from '../pipeline/summary.js'
+import type {TableStore} from '../pipeline/table.js'
+import type {Outcome, Topology} from '../pipeline/topology.js'
+import {checkedMessage, processMessage} from './messages.js'
+
+export interface BatchProcessorOptions {
+  topology: Topology
+  tables: TableStore
+  tuning: EnrichTuning
+  log: Logger
+  writer: OutputWriter
+  /** Exactly-once: each batch's outputs and offset commit in one transaction. */
+  transactional: boolean
+  summary: Summary
+  run: GroupRun
+}
+
+/** enrich's eachBatch: one fetched batch through the core, out to Kafka, its offset committed with it. */
+export class BatchProcessor {
+  /** Source records processed, and when the last batch was written and committed (epoch ms). */
+  processed = 0
+  lastBatchAt: number | null = null
+  /**
+   * Exactly-once: the next offset of each partition as this process's own transactions
+   * committed it. kafkajs cannot ask for stable committed offsets (KIP-447's require_stable):
+   * a consumer that rejoins while the markers of a committed transaction are not written yet
+   * (a broker that just restarted) is told the offset from before it, and would write those
+   * records again.
+   */
+  private readonly committedHere = new Map<string, bigint>()
+
+  constructor(private readonly options: BatchProcessorOptions) {}
+
+  /** For GroupRun: a failed batch is logged and rethrown (kafkajs retries it); a fenced writer ends the run. */
+  readonly eachBatch = async (payload: EachBatchPayload, {member}: BatchContext): Promise<void> => {
+    const {writer, run, log} = this.options
+    try {
+      await this.process(payload, member)
+    } catch (error) {
+      if (writer.fatal) run.fail(writer.fatal)
+      else
+        log.warn('batch failed; it will be retried', {
+          topic: payload.batch.topic,
+          partition: payload.batch.partition,
+          error,
+        })
+      throw error
+    }
+  }
+
+  /** `member`: the group member id the batch was read as. */
+  private async process({batch, pause, isStale}: EachBatchPayload, member: string | undefined): Promise<void> {
+    const {writer, run, log, topology, tables, tuning} = this.options
+    if (writer.fatal) throw writer.fatal
+    const {topic, partition} = batch
+    const key = partitionKey(topic, partition)
+    const known = this.committedHere.get(key)
+    const first = batch.firstOffset()
+    if (known !== undefined && first !== null && BigInt(first) < known) {
+      log.info('read on from the offset this process committed, not the older one the group reported', {
+        topic,
+        partition,
+        reported: first,
+        committed: String(known),
+      })
+      run.consumer?.seek({topic, partition, offset: String(known)})
+      return
+    }
+    const outcomes: Outcome[][] = new Array(batch.messages.length)
+    const outputs = new Map<string, Message[]>()
+    let bytes = 0
+    for (let i = 0; i < batch.messages.length; i++) {
+      const message = batch.messages[i]!
+      const result = processMessage(topology, tables, topic, partition, message)
+      outcomes[i] = result
+      for (const outcome of result) {
+        if (outcome.kind !== 'alert' && outcome.kind !== 'dead-letter') continue
+        const out = checkedMessage(outcome.output, tuning, log)
+        bytes += out.bytes
+        const list = outputs.get(outcome.output.topic)
+        if (list) list.push(out.message)
+        else outputs.set(outcome.output.topic, [out.message])
+      }
+    }
+    // A rebalance or seek made this batch stale: another member (or a re-read) handles it.
+    if (isStale()) return
+    const nextOffset = BigInt(batch.lastOffset()) + 1n
+    const next = String(nextOffset)
+    await writer.submit(outputs, bytes, [{topic, partition, offset: next}], member)
+    if (this.options.transactional) this.committedHere.set(key, nextOffset)
+    this.lastBatchAt = Date.now()
+    for (const result of outcomes) this.options.summary.add(result)
+    this.processed += batch.messages.length
+    if (run.drain?.advance(topic, partition, Number(next))) pause()
+    // No heartbeat() here: it throws when the group rebalances, which would fail a batch that is
+    // already written (and, at-least-once, write it again). kafkajs heartbeats after each batch.
+  }
+}

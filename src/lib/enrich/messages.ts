@@ -1,0 +1,73 @@
+import type {KafkaMessage, Message} from 'kafkajs'
+
+import {decodeHeaders, fromKafka, toKafka} from '../kafka/codec.js'
+import type {EnrichTuning} from '../kafka/tuning.js'
+import {messageBytes} from '../kafka/writer.js'
+import type {Logger} from '../output/log.js'
+import type {TableStore} from '../pipeline/table.js'
+import type {Outcome, Topology} from '../pipeline/topology.js'
+import {Header} from '../records/headers.js'
+import type {TopicRecord} from '../records/record.js'
+
+/** One record through the core; a record fa cannot even decode becomes a dead letter, never a crash. */
+export function processMessage(
+  topology: Topology,
+  tables: TableStore,
+  topic: string,
+  partition: number,
+  message: KafkaMessage,
+): Outcome[] {
+  let record: TopicRecord | undefined
+  try {
+    record = fromKafka(topic, partition, message)
+    return topology.process(record, tables)
+  } catch (error) {
+    const source: TopicRecord = record ?? {
+      topic,
+      key: message.key?.toString('utf8') ?? null,
+      value: message.value,
+      headers: safeHeaders(message),
+      origin: {kind: 'kafka', partition, offset: message.offset},
+    }
+    return [topology.deadLetter('enrich', source, `fa could not process the record: ${(error as Error).message}`)]
+  }
+}
+
+function safeHeaders(message: KafkaMessage): Record<string, string> {
+  try {
+    return decodeHeaders(message.headers)
+  } catch {
+    return {}
+  }
+}
+
+/**
+ * A record as a kafkajs message, with its size. One above maxRecordBytes (the broker would refuse
+ * it, and refuse it again on every retry) becomes a dead letter without its value.
+ */
+export function checkedMessage(
+  record: TopicRecord,
+  tuning: EnrichTuning,
+  log: Logger,
+): {message: Message; bytes: number; topic: string} {
+  const message = toKafka(record)
+  const bytes = messageBytes(message)
+  if (bytes <= tuning.maxRecordBytes) return {message, bytes, topic: record.topic}
+  log.warn('output record too large; writing a dead letter without its value', {topic: record.topic, bytes})
+  const headers = {
+    ...record.headers,
+    [Header.error]: `output record too large for Kafka (${bytes} bytes; value omitted)`,
+  }
+  const small: Message = {key: message.key, value: null, headers, timestamp: message.timestamp}
+  return {message: small, bytes: messageBytes(small), topic: record.topic}
+}
+
+export function groupByTopic(items: Array<{message: Message; topic: string}>): Map<string, Message[]> {
+  const map = new Map<string, Message[]>()
+  for (const {message, topic} of items) {
+    const list = map.get(topic)
+    if (list) list.push(message)
+    else map.set(topic, [message])
+  }
+  return map
+}

@@ -1,0 +1,293 @@
+import {hostname} from 'node:os'
+import {randomUUID} from 'node:crypto'
+
+import type {Admin} from 'kafkajs'
+
+import type {Config} from '../config/schema.js'
+import {FaError} from '../errors.js'
+import {connectAdmin, createKafka, disconnectQuietly, withTimeout} from '../kafka/client.js'
+import {kafkaError} from '../kafka/connection.js'
+import {GroupRun} from '../kafka/group-run.js'
+import {commitGuardMissing} from '../kafka/patches/commit-guard.js'
+import {installKafkajsPatches} from '../kafka/patches/index.js'
+import {requireTopics} from '../kafka/topics.js'
+import {defaultTuning, type EnrichTuning} from '../kafka/tuning.js'
+import {OutputWriter} from '../kafka/writer.js'
+import {silentLogger, type Logger} from '../output/log.js'
+import {Summary} from '../pipeline/summary.js'
+import {TableStore} from '../pipeline/table.js'
+import type {Topology} from '../pipeline/topology.js'
+import {BatchProcessor} from './batch.js'
+import {readLag, type LagReport} from './lag.js'
+import {membershipCheck} from './membership.js'
+import {checkedMessage, groupByTopic} from './messages.js'
+import {streamProgress} from './progress.js'
+import {retryInFollow} from './retry.js'
+import {rewinder} from './rewind.js'
+import {TableLoader, type TableStats} from './table-loader.js'
+import {transactionalIdFor} from './transactional-id.js'
+
+export type Guarantee = 'at-least-once' | 'exactly-once'
+
+export interface EnrichOptions {
+  config: Config
+  topology: Topology
+  /** Consumer group (default: config enrich.group). */
+  group?: string
+  exactlyOnce?: boolean
+  /** Part of the transactional id: stable per instance, distinct between instances of a group (default: host name). */
+  instance?: string
+  /** Run until `signal` aborts; otherwise stop at the end offsets seen at start. */
+  follow?: boolean
+  signal?: AbortSignal
+  log?: Logger
+  tuning?: Partial<EnrichTuning>
+  /** Progress bars on a TTY (default true). */
+  progress?: boolean
+  env?: NodeJS.ProcessEnv
+}
+
+export interface EnrichResult {
+  guarantee: Guarantee
+  group: string
+  transactionalId: string | null
+  follow: boolean
+  /** Why the run ended: it reached the end offsets seen at start, or a signal stopped it. */
+  stoppedBy: 'end' | 'signal'
+  summary: Summary
+  tables: TableStats[]
+  bootstrap: {records: number; ms: number}
+  /** Records of the source topics not yet processed when the run ended (null if it could not be read). */
+  lag: LagReport | null
+  ms: number
+  /** Time spent consuming the source topics (from starting the consumer to the end offsets, or to the signal). */
+  streamMs: number
+  /** When the consumer started, and when the last batch was written and committed (epoch ms; null: none). */
+  streamStartedAt: number | null
+  lastBatchAt: number | null
+}
+
+/**
+ * `fa enrich`: loads the tables (GlobalKTable-style), then consumes the pipelines' source topics
+ * in a consumer group, runs every record through the topology and writes alerts and dead letters
+ * back to Kafka. At-least-once by default (offsets committed only after the outputs are
+ * acknowledged); exactly-once with Kafka transactions. Without `follow`, it stops at the end
+ * offsets seen at start.
+ */
+export async function runEnrich(options: EnrichOptions): Promise<EnrichResult> {
+  const started = Date.now()
+  const {config, topology} = options
+  if (options.exactlyOnce) {
+    // Without the guard an expelled member's transactions could still commit: refuse, never weaken.
+    const {commitGuard} = installKafkajsPatches()
+    if (!commitGuard.active) throw commitGuardMissing(commitGuard.reason)
+  }
+  const log = options.log ?? silentLogger
+  const tuning: EnrichTuning = {...defaultTuning, ...options.tuning}
+  const group = options.group ?? config.enrich.group
+  const guarantee: Guarantee = options.exactlyOnce ? 'exactly-once' : 'at-least-once'
+  const transactionalId = options.exactlyOnce ? transactionalIdFor(config, group, options.instance ?? hostname()) : null
+  const follow = Boolean(options.follow)
+  const signal = options.signal ?? new AbortController().signal
+  const sources = topology.sourceTopics
+  const summary = new Summary()
+  const tables = new TableStore()
+
+  const kafka = await createKafka(config, {log, clientIdSuffix: 'enrich', env: options.env})
+  log.info('enrich starting', {
+    group,
+    guarantee,
+    follow,
+    transactionalId: transactionalId ?? undefined,
+    sources,
+    tables: topology.tableTopics.map((t) => t.topic),
+  })
+
+  let admin: Admin | undefined
+  let run: GroupRun | undefined
+  let batches: BatchProcessor | undefined
+  let loader: TableLoader | undefined
+  let writer: OutputWriter | undefined
+  let stoppedBy: EnrichResult['stoppedBy'] = 'end'
+  let bootstrap = {records: 0, ms: 0}
+  let lag: LagReport | null = null
+  let streamMs = 0
+  let streamStartedAt: number | null = null
+  try {
+    admin = await retryInFollow(() => connectAdmin(kafka, config), {follow, signal, log, what: 'connecting to Kafka'})
+    const needed = [
+      ...sources,
+      ...topology.tableTopics.map((t) => t.topic),
+      topology.deadLetterTopic,
+      ...topology.alertTypes.map((a) => topology.topic(a.sink)),
+    ]
+    await requireTopics(admin, config, needed)
+
+    const activeRun: GroupRun = new GroupRun({
+      kafka,
+      admin,
+      config,
+      group,
+      topics: sources,
+      tuning,
+      follow,
+      signal,
+      log,
+      autoCommit: !transactionalId,
+      onCrash: 'restart',
+      eachBatch: (payload, context) => activeBatches.eachBatch(payload, context),
+      onJoin: (payload) => {
+        const assigned = Object.entries(payload.memberAssignment)
+          .map(([topic, partitions]) => `${topic}[${partitions.join(',')}]`)
+          .join(' ')
+        log.info('joined the group', {group, assigned: assigned || '(nothing)'})
+      },
+    })
+    run = activeRun
+    writer = new OutputWriter({
+      kafka,
+      transactionalId: transactionalId ?? undefined,
+      groupId: group,
+      log,
+      maxRequestBytes: tuning.maxRequestBytes,
+      onTransactionFailed: rewinder({admin, group, run: activeRun, log}),
+      beforeCommit: membershipCheck({
+        admin,
+        group,
+        sessionTimeout: tuning.sessionTimeout,
+        onExpelled: () =>
+          void activeRun.replace(
+            'expelled from the group: replacing the consumer, to read on from the committed offsets',
+          ),
+      }),
+    })
+    const activeWriter = writer
+    const activeBatches: BatchProcessor = new BatchProcessor({
+      topology,
+      tables,
+      tuning,
+      log,
+      writer,
+      transactional: transactionalId !== null,
+      summary,
+      run: activeRun,
+    })
+    batches = activeBatches
+    // Connecting a transactional producer fences an earlier incarnation of this instance and
+    // aborts its open transaction, so it must happen before the consumer reads any offset.
+    await retryInFollow(() => activeWriter.connect(), {follow, signal, log, what: 'connecting the producer'}).catch(
+      (error) => {
+        throw error instanceof FaError ? error : kafkaError(error, config, 'connecting the producer')
+      },
+    )
+
+    loader = new TableLoader({
+      kafka,
+      admin,
+      topology,
+      tables,
+      groupId: `${group}-tables-${randomUUID()}`,
+      deadLetters: (records) => {
+        const messages = records.map((r) => checkedMessage(r, tuning, log))
+        return activeWriter.submit(
+          groupByTopic(messages),
+          messages.reduce((n, m) => n + m.bytes, 0),
+        )
+      },
+      log,
+      summary,
+      progress: options.progress,
+      consumer: {
+        sessionTimeout: tuning.sessionTimeout,
+        heartbeatInterval: tuning.heartbeatInterval,
+        rebalanceTimeout: tuning.rebalanceTimeout,
+      },
+    })
+    try {
+      bootstrap = await loader.start(signal)
+    } catch (error) {
+      if (signal.aborted) {
+        stoppedBy = 'signal'
+        return await finish()
+      }
+      throw kafkaError(error, config, 'loading tables')
+    }
+
+    // Cron mode: where to stop (end offsets now) and where we start (committed offsets).
+    const drain = await activeRun.fetchDrain()
+    if (drain && drain.remaining === 0) {
+      log.info('nothing to do: the group is at the end of every source partition', {group})
+      return await finish()
+    }
+
+    const stopProgress = streamProgress({
+      total: drain?.total,
+      bar: options.progress !== false,
+      processed: () => activeBatches.processed,
+      summary,
+      log,
+    })
+    const streamStarted = Date.now()
+    streamStartedAt = streamStarted
+    try {
+      // Cron mode also asks the broker (GroupRun polls): partitions another member processed, or
+      // whose last records are transaction markers, count as done once their committed offset reaches the target.
+      const end = await activeRun.consume()
+      if (end.error) throw end.error
+      if (end.stoppedBy === 'signal') stoppedBy = 'signal'
+    } finally {
+      streamMs = Date.now() - streamStarted
+      stopProgress()
+    }
+    return await finish()
+  } finally {
+    // Reached on errors too: never leave clients connected (a cron run would not exit).
+    await shutdown()
+  }
+
+  async function finish(): Promise<EnrichResult> {
+    const tableStats = loader?.tableStats() ?? []
+    await shutdown()
+    return {
+      guarantee,
+      group,
+      transactionalId,
+      follow,
+      stoppedBy,
+      summary,
+      tables: tableStats,
+      bootstrap,
+      lag,
+      ms: Date.now() - started,
+      streamMs,
+      streamStartedAt,
+      lastBatchAt: batches?.lastBatchAt ?? null,
+    }
+  }
+
+  async function shutdown(): Promise<void> {
+    // Order: stop reading (kafkajs waits for the batches in flight, which wait for their writes
+    // and commits), then the producer, then the tables; lag is read last, after the final commits.
+    const r = run
+    run = undefined
+    const hadConsumer = r?.consumer !== undefined || r?.isReplacing === true
+    await r?.close()
+    const w = writer
+    writer = undefined
+    await w?.close(3_000)
+    const l = loader
+    loader = undefined
+    await l?.stop(3_000).catch(() => {})
+    const a = admin
+    admin = undefined
+    if (a) {
+      lag =
+        (await withTimeout(
+          readLag(a, group, sources).catch(() => null),
+          5_000,
+        )) ?? null
+      await disconnectQuietly(a, 3_000)
+    }
+    if (hadConsumer || w) log.info('enrich stopped', {records: summary.records, ...summary.totals, lag: lag?.total})
+  }
+}

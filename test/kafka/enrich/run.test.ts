@@ -1,0 +1,82 @@
+// runEnrich in-process against the real broker (no CLI): a drain over a small set of records
+// gives its alerts and dead letters, and the summary counts them.
+import {Partitioners} from 'kafkajs'
+import {afterAll, beforeAll, describe, expect, inject, it} from 'vitest'
+
+import {loadConfig} from '../../../src/lib/config/load.js'
+import {runEnrich} from '../../../src/lib/enrich/run.js'
+import {buildTopology} from '../../../src/lib/alerts/topology.js'
+import {prefixedConfig, readToEnd, type TestConfig} from '../../support/fa-process.js'
+import {createTopics, testKafka} from '../../support/kafka-io.js'
+
+const brokers = inject('kafkaBrokers')
+const env = {KAFKA_BROKERS: brokers}
+const kafka = testKafka(brokers)
+const producer = kafka.producer({createPartitioner: Partitioners.DefaultPartitioner, allowAutoTopicCreation: false})
+
+beforeAll(() => producer.connect())
+afterAll(() => producer.disconnect())
+
+const json = (value: object) => JSON.stringify(value)
+const failed = (eventId: string, orgId: string, extra: object = {}) => ({
+  key: orgId,
+  value: json({
+    eventId,
+    orgId,
+    connectorId: `lcc-${eventId}`,
+    oldStatus: 'Provisioning',
+    newStatus: 'Failed',
+    ...extra,
+  }),
+})
+
+async function seed(cfg: TestConfig): Promise<void> {
+  await createTopics(kafka, Object.values(cfg.topics), 2)
+  const send = (topic: string, messages: Array<{key: string; value: string}>) =>
+    producer.send({topic, acks: -1, messages})
+  await send(cfg.topics.slackUsers, [
+    {key: 'ann@example.com', value: json({email: 'ann@example.com', slackUserId: 'UANN'})},
+  ])
+  await send(cfg.topics.assignments, [
+    {key: 'org-a', value: json({orgId: 'org-a', orgName: 'A Corp', csdrEmail: 'ann@example.com'})},
+    {key: 'org-bad', value: json({orgId: 'org-bad', orgName: 'Bad'})},
+  ])
+  await send(cfg.topics.notifications, [
+    failed('e1', 'org-a'),
+    failed('e2', 'org-a'),
+    {key: 'org-a', value: '{not json'},
+    failed('e3', 'org-a', {connectorId: ''}),
+  ])
+}
+
+describe('runEnrich in-process', () => {
+  it('drains the source topics: alerts, dead letters and the summary', async () => {
+    const cfg = prefixedConfig('enrich-in-process')
+    await seed(cfg)
+    const loaded = await loadConfig(cfg.file, env)
+    const result = await runEnrich({
+      config: loaded.config,
+      topology: await buildTopology(loaded),
+      group: `${cfg.prefix}g`,
+      progress: false,
+      env,
+    })
+
+    expect(result).toMatchObject({stoppedBy: 'end', guarantee: 'at-least-once', lag: {total: 0}})
+    expect(result.summary.records).toBe(7)
+    expect(result.summary.totals).toMatchObject({alerts: 2, deadLetters: 3})
+    expect(result.tables.map((t) => [t.table, t.rows, t.deadLetters]).sort()).toEqual([
+      ['assignments', 1, 1],
+      ['slack-users', 1, 0],
+    ])
+
+    const alerts = await readToEnd(kafka, [cfg.topics.slackMessages])
+    expect(alerts.map((a) => (JSON.parse(a.value!) as {channel: string}).channel)).toEqual(['UANN', 'UANN'])
+    const deadLetters = await readToEnd(kafka, [cfg.topics.deadLetters])
+    expect(deadLetters.map((d) => d.headers['fa-error']).sort()).toEqual([
+      'connectorId: must be a non-empty string',
+      expect.stringMatching(/^table assignments: csdrEmail/),
+      expect.stringMatching(/^value is not valid JSON/),
+    ])
+  })
+})

@@ -1,0 +1,60 @@
+// fa's patches of kafkajs 2.2.4 take hold of the kafkajs that is installed (no broker needed).
+import {createRequire} from 'node:module'
+import {readFileSync} from 'node:fs'
+
+import {describe, expect, it} from 'vitest'
+
+import {guardCommits, unguardCommits} from '../../../../src/lib/kafka/patches/commit-guard.js'
+import {crc32c} from '../../../../src/lib/kafka/patches/crc32c.js'
+import {installKafkajsPatches} from '../../../../src/lib/kafka/patches/index.js'
+import {murmur2} from '../../../../src/lib/kafka/patches/murmur2.js'
+
+const require = createRequire(import.meta.url)
+// Before anything loads kafkajs: the speed-up only applies then.
+const report = installKafkajsPatches()
+
+describe('kafkajs patches', () => {
+  it('are for the kafkajs that package.json pins exactly', () => {
+    const pkg = JSON.parse(readFileSync(new URL('../../../../package.json', import.meta.url), 'utf8')) as {
+      dependencies: Record<string, string>
+    }
+    expect(pkg.dependencies.kafkajs).toBe('2.2.4')
+    expect((require('kafkajs/package.json') as {version: string}).version).toBe('2.2.4')
+  })
+
+  it("the speed-up replaces kafkajs' own modules", () => {
+    expect(report.speedUp).toEqual({active: true})
+    expect(require('kafkajs/src/protocol/recordBatch/crc32C/crc32C.js')).toBe(crc32c)
+    expect(require('kafkajs/src/producer/partitioners/default/murmur2.js')).toBe(murmur2)
+    // kafkajs loaded after it encodes with the pooled Encoder.
+    require('kafkajs')
+    const Encoder = require('kafkajs/src/protocol/encoder.js') as {prototype: object}
+    expect(Object.hasOwn(Encoder.prototype, 'ensureAvailable')).toBe(true)
+  })
+
+  it('the commit guard runs before EndTxn(commit) and turns a refused commit into an abort', async () => {
+    expect(report.commitGuard).toEqual({active: true})
+    const Broker = require('kafkajs/src/broker/index.js') as {
+      prototype: {endTxn(args: {transactionalId: string; transactionResult: boolean}): Promise<unknown>}
+    }
+    const sendRequest = Object.getOwnPropertySymbols(Broker.prototype).find((s) => String(s).includes('sendRequest'))!
+    const sent: boolean[] = []
+    const broker = Object.assign(Object.create(Broker.prototype) as typeof Broker.prototype, {
+      lookupRequest: () => (request: {transactionResult: boolean}) => request,
+      [sendRequest]: async (request: {transactionResult: boolean}) => sent.push(request.transactionResult),
+    })
+    let allow = false
+    guardCommits('t-1', async () => {
+      if (!allow) throw new Error('expelled')
+    })
+    try {
+      await expect(broker.endTxn({transactionalId: 't-1', transactionResult: true})).rejects.toThrow('expelled')
+      allow = true
+      await broker.endTxn({transactionalId: 't-1', transactionResult: true})
+      await broker.endTxn({transactionalId: 'other', transactionResult: true})
+    } finally {
+      unguardCommits('t-1')
+    }
+    expect(sent).toEqual([false, true, true])
+  })
+})
