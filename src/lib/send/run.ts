@@ -103,7 +103,8 @@ export async function runSend(options: SendOptions): Promise<SendResult> {
   try {
     admin = await connectAdmin(kafka, config)
     const activeAdmin = admin
-    const {deliverer, committer, ledger} = (pair = build(activeAdmin))
+    pair = build(activeAdmin)
+    const {deliverer, committer, ledger} = pair
     await requireTopics(activeAdmin, config, [...new Set([topics.messages, topics.responses, ...committer.writes])])
     await committer.connect()
 
