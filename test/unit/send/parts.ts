@@ -1,19 +1,24 @@
 // Fakes for the parts of `fa send` (src/lib/send/): messages and batches as kafkajs hands them
-// over, and a deliverer and a committer that record what they are asked, without a broker or Slack.
-import type {KafkaMessage} from 'kafkajs'
+// over, a deliverer and a committer that record what they are asked, and a GroupCommitter over a
+// writer and a commit target that record what they are given: no broker, no Slack.
+import type {Admin, KafkaMessage, Message} from 'kafkajs'
 
+import {fromKafka} from '../../../src/lib/kafka/codec.js'
 import {partitionKey, type CommittedOffset} from '../../../src/lib/kafka/drain.js'
 import {silentLogger} from '../../../src/lib/output/log.js'
+import {GroupCommitter} from '../../../src/lib/send/commits.js'
 import {Intake, type BatchPayload, type IntakeOptions} from '../../../src/lib/send/intake.js'
 import {Ledger} from '../../../src/lib/send/ledger.js'
-import type {Doubt, PartitionState} from '../../../src/lib/send/partitions.js'
+import {PartitionState, type Doubt, type Entry} from '../../../src/lib/send/partitions.js'
 import {ResponseTable} from '../../../src/lib/send/responses.js'
 import type {Job, Rejected, RunCommitter, RunDeliverer} from '../../../src/lib/send/roles.js'
 import {emptyCounts, type SendCounts} from '../../../src/lib/send/summary.js'
 import {buildSlackMessage} from '../../../src/lib/slack/blocks.js'
+import type {DeliveryOutcome} from '../../../src/lib/slack/deliver.js'
 import {md} from '../../../src/lib/slack/mrkdwn.js'
 
 export const TOPIC = 'slack-messages'
+const NO_DOUBT: Doubt = {from: 0, until: 0, lookupNotBefore: 0}
 
 export function alertValue(alertId: string, recipient: string): string {
   return JSON.stringify(
@@ -95,13 +100,13 @@ export class FakeDeliverer implements RunDeliverer {
   addStats(): void {}
 }
 
-/** Announces and "commits" by remembering; never owns a partition it did not start. */
+/** Remembers announcements and progress; every partition it had is still its own. */
 export class FakeCommitter implements RunCommitter {
   readonly groupId = 'unit'
   readonly writes: string[] = []
   readonly announced: number[] = []
   progressed = 0
-  doubt: Doubt = {from: 0, until: 0, lookupNotBefore: 0}
+  doubt: Doubt = NO_DOUBT
   async connect(): Promise<void> {}
   watch(): void {}
   async startOffsets(): Promise<Array<{partition: number; offset: number}>> {
@@ -160,3 +165,55 @@ export function intakeOf<D extends RunDeliverer = FakeDeliverer>(
   })
   return {intake, counts, table, stop, deliverer, committer, ledger}
 }
+
+/** A committer whose writer acknowledges each submit when told, committing through a recording target. */
+export function committerOf() {
+  const submits: Array<{messages: Map<string, Message[]>; ack: Deferred}> = []
+  const writer = {
+    connect: async () => {},
+    close: async () => {},
+    submit: (messages: Map<string, Message[]>) => {
+      const ack = deferred()
+      submits.push({messages, ack})
+      return ack.promise
+    },
+  }
+  const commits: Array<{offset: number; metadata: string}> = []
+  const counts = emptyCounts()
+  const table = new ResponseTable()
+  const stop = new AbortController()
+  const committer = new GroupCommitter({
+    group: 'unit',
+    instance: 'inst1234',
+    topics: {responses: 'responses', deadLetters: 'dead-letters'},
+    writer,
+    admin: {} as Admin,
+    table,
+    counts,
+    requestTimeoutMs: 1_000,
+    log: silentLogger,
+    stop: stop.signal,
+    explain: (error) => error as Error,
+  })
+  committer.attach({
+    commitOffsets: async ([o]) => void commits.push({offset: Number(o!.offset), metadata: o!.metadata}),
+  })
+  const ledger = new Ledger(counts, 100, stop.signal, (state) => committer.progress(state))
+  const state = new PartitionState(TOPIC, 0, 0, NO_DOUBT)
+  const record = (entry: Entry, outcome: DeliveryOutcome | undefined, reason?: string) =>
+    committer.record(fromKafka(TOPIC, 0, message(entry.offset, '{}')), outcome, reason, (recorded) =>
+      recorded ? ledger.done(state, entry) : ledger.unfinished(state, entry, Boolean(outcome?.ok)),
+    )
+  return {committer, submits, commits, counts, table, state, ledger, record, stop}
+}
+
+export const ok = (alertId: string): DeliveryOutcome => ({
+  alertId,
+  ok: true,
+  channel: 'C1',
+  ts: '1.2',
+  error: null,
+  attempts: 1,
+  firstAttemptAt: null,
+  deliveredAt: null,
+})
