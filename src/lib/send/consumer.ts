@@ -12,6 +12,8 @@ export interface SendConsumerOptions {
   kafka: Kafka
   config: Config
   log: Logger
+  /** The group the run is for (a dry run's consumer reads as a throwaway one: committer.groupId). */
+  group: string
   /** slack-messages */
   topic: string
   tuning: SendTuning
@@ -32,7 +34,7 @@ export class SendConsumer implements CommitTarget {
   private readonly consumer: Consumer
 
   constructor(private readonly o: SendConsumerOptions) {
-    const {kafka, tuning, committer, intake, topic, log, stop} = o
+    const {kafka, tuning, committer, intake, group, topic, log, stop} = o
     const c = kafka.consumer({
       groupId: committer.groupId,
       sessionTimeout: tuning.sessionTimeout,
@@ -46,7 +48,7 @@ export class SendConsumer implements CommitTarget {
     })
     c.on(c.events.GROUP_JOIN, ({payload}) => {
       const assigned = new Set(payload.memberAssignment[topic] ?? [])
-      log.info('joined the group', {group: committer.groupId, partitions: [...assigned].join(',') || '(none)'})
+      log.info('joined the group', {group, partitions: [...assigned].join(',') || '(none)'})
       intake.assigned(assigned)
       committer
         .startOffsets(assigned)

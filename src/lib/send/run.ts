@@ -163,6 +163,7 @@ export async function runSend(options: SendOptions): Promise<SendResult> {
       kafka,
       config,
       log,
+      group,
       topic: topics.messages,
       tuning,
       intake,
@@ -246,8 +247,7 @@ export async function runSend(options: SendOptions): Promise<SendResult> {
     stopped = true
     stop.abort(new Error('stopping'))
     clearInterval(progressTimer)
-    const c = consumer
-    c?.pause()
+    consumer?.pause()
     // Rate limit and backoff waits have ended; posts in flight finish (or the grace runs out).
     const graceEnds = Date.now() + tuning.stopGraceMs
     if (intake?.dispatch.busy) {
@@ -256,13 +256,10 @@ export async function runSend(options: SendOptions): Promise<SendResult> {
     }
     await pair?.committer.close(intake?.states.values() ?? [], graceEnds)
     pair?.deliverer.addStats(counts)
-    await c?.disconnect()
-    const f = follower
-    follower = undefined
-    await f?.stop(3_000)
+    await consumer?.disconnect()
+    await follower?.stop(3_000)
     await pair?.committer.disconnect()
     await disconnectQuietly(admin, 3_000)
-    admin = undefined
-    if (c) log.info('send stopped', {...counts})
+    if (consumer) log.info('send stopped', {...counts})
   }
 }
