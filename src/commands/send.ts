@@ -7,8 +7,10 @@ import {renderAlert, renderDeadLetter} from '../lib/output/human.js'
 import {createLogger} from '../lib/output/log.js'
 import {BufferedWriter} from '../lib/output/writer.js'
 import {describeOrigin} from '../lib/records/record.js'
-import type {DryRunItem, SendResult} from '../lib/send/run.js'
+import type {DryRunItem} from '../lib/send/dry-run.js'
+import type {SendResult} from '../lib/send/run.js'
 import {renderSendSummary, sendSummaryJson} from '../lib/send/summary.js'
+import {sendTuningFromEnv} from '../lib/send/tuning.js'
 
 export default class Send extends BaseCommand {
   static override summary = 'Deliver the alerts on Kafka to Slack, each exactly once, and record every outcome.'
@@ -80,7 +82,7 @@ Without --follow it sends what is waiting up to the end offsets seen at start, p
       : (item: DryRunItem) => out.write(renderDryRun(item, c))
 
     const signals = handleShutdownSignals({log})
-    const {runSend, sendTuningFromEnv} = await import('../lib/send/run.js')
+    const {runSend} = await import('../lib/send/run.js')
     let result: SendResult
     try {
       result = await runSend({

@@ -12,11 +12,11 @@ import type {CommittedOffset} from '../kafka/drain.js'
  * of the committed offset says how far doubt reaches; the offset itself never moves early:
  *
  * - `state=open doubt-until=N`: before taking on any offset >= N, a process commits (and awaits)
- *   a higher N (ANNOUNCE_CHUNK offsets at a time, write-ahead), and every commit while it runs
- *   repeats it. A process that finds `open` took over from one that crashed or lost the
- *   partition: [committed, N) is in doubt, and its lookups wait `slack.timeoutMs` so that a
- *   request the old owner still had in flight has landed or failed first. Metadata it does not
- *   know (another tool, an older fa) counts as open up to the high watermark at takeover.
+ *   a higher N (ANNOUNCE_CHUNK offsets at a time, write-ahead: intake.ts), and every commit
+ *   while it runs repeats it. A process that finds `open` took over from one that crashed or
+ *   lost the partition: [committed, N) is in doubt, and its lookups wait `slack.timeoutMs` so
+ *   that a request the old owner still had in flight has landed or failed first. Metadata it
+ *   does not know (another tool, an older fa) counts as open up to the high watermark at takeover.
  * - `state=closed`: written at a graceful stop, after posts in flight finished. `doubt-until=N`
  *   keeps the range of posts that were cut short (an aborted ambiguous post) or an inherited
  *   range not worked off yet; without it nothing is in doubt, so a cron run after a clean one

@@ -1,0 +1,200 @@
+import {setTimeout as sleep} from 'node:timers/promises'
+
+import type {Admin, Message} from 'kafkajs'
+
+import {withTimeout} from '../kafka/client.js'
+import {toKafka} from '../kafka/codec.js'
+import type {CommittedOffset, DrainTracker} from '../kafka/drain.js'
+import {messageBytes, type OutputWriter} from '../kafka/writer.js'
+import type {Logger} from '../output/log.js'
+import {deadLetterOf} from '../records/dead-letter.js'
+import {Header} from '../records/headers.js'
+import type {TopicRecord} from '../records/record.js'
+import type {DeliveryOutcome} from '../slack/deliver.js'
+import {encodeMeta, inheritedDoubt, type Doubt, type PartitionState} from './partitions.js'
+import {responseMessage, type ResponseTable} from './responses.js'
+import type {CommitTarget, RunCommitter} from './roles.js'
+import type {SendCounts} from './summary.js'
+
+const COMMIT_DEBOUNCE_MS = 100
+
+export interface GroupCommitterOptions {
+  group: string
+  /** This run's id in the commit metadata. */
+  instance: string
+  topics: {responses: string; deadLetters: string}
+  writer: Pick<OutputWriter, 'connect' | 'submit' | 'close'>
+  /** For polling the group's committed offsets while draining. */
+  admin: Admin
+  table: ResponseTable
+  counts: SendCounts
+  /** slack.timeoutMs: how long a request the previous owner had in flight may still land. */
+  requestTimeoutMs: number
+  log: Logger
+  stop: AbortSignal
+  /** Rewords a kafkajs error for the user (kafkaError). */
+  explain: (error: unknown, doing: string) => Error
+}
+
+/**
+ * The group's side of `fa send`: outcomes recorded on slack-responses (and dead letters) before
+ * their offsets are committed, commits debounced and chained per partition, and the write-ahead
+ * announcements in the commit metadata (see partitions.ts).
+ */
+export class GroupCommitter implements RunCommitter {
+  readonly groupId: string
+  readonly writes: string[]
+  private target: CommitTarget | undefined
+  private drain: DrainTracker | undefined
+  /** Outcomes being recorded (awaited at a stop). */
+  private readonly recording = new Set<Promise<void>>()
+
+  constructor(private readonly o: GroupCommitterOptions) {
+    this.groupId = o.group
+    this.writes = [o.topics.responses, o.topics.deadLetters]
+  }
+
+  async connect(): Promise<void> {
+    await this.o.writer.connect().catch((error) => {
+      throw this.o.explain(error, 'connecting the producer')
+    })
+  }
+
+  watch(drain: DrainTracker): void {
+    this.drain = drain
+    // Partitions another member of the group finished count as done too.
+    const stopPolling = drain.pollCommitted(this.o.admin, this.o.group, 2_000, (error) =>
+      this.o.log.debug('cannot read committed offsets', {error}),
+    )
+    this.o.stop.addEventListener('abort', stopPolling, {once: true})
+  }
+
+  async startOffsets(): Promise<Array<{partition: number; offset: number}>> {
+    return []
+  }
+
+  owns(committed: CommittedOffset): boolean {
+    return Boolean(committed.metadata?.includes(` instance=${this.o.instance} `))
+  }
+
+  doubtOf(committed: CommittedOffset, highWatermark: number): Doubt {
+    return inheritedDoubt(committed, highWatermark, Date.now(), this.o.requestTimeoutMs)
+  }
+
+  announce(state: PartitionState, until: number): Promise<boolean> {
+    return this.commit(state, 'open', until)
+  }
+
+  progress(state: PartitionState): void {
+    if (state.detached || state.commitTimer || this.o.stop.aborted) return
+    state.commitTimer = setTimeout(() => {
+      state.commitTimer = undefined
+      if (this.target && !this.o.stop.aborted && state.watermark() > state.committed) void this.commit(state, 'open')
+    }, COMMIT_DEBOUNCE_MS)
+  }
+
+  attach(target: CommitTarget): void {
+    this.target = target
+  }
+
+  /**
+   * Records the response (and the dead letter of a failure, or of an invalid payload), retrying
+   * until acknowledged; then `settled(true)`, and the offset can be committed. `settled(false)`:
+   * given up on at a stop, left for the next run.
+   */
+  record(
+    record: TopicRecord,
+    outcome: DeliveryOutcome | undefined,
+    deadLetterReason: string | undefined,
+    settled: (recorded: boolean) => void,
+  ): void {
+    const promise = this.write(record, outcome, deadLetterReason).then(settled)
+    this.recording.add(promise)
+    void promise.finally(() => this.recording.delete(promise))
+  }
+
+  async close(states: Iterable<PartitionState>, deadline: number): Promise<void> {
+    await withTimeout(Promise.all(this.recording), Math.max(1_000, deadline - Date.now()))
+    if (!this.target) return
+    // Every partition this process opened is closed: a clean stop leaves nothing in doubt
+    // unless a post was cut short (see partitions.ts).
+    for (const state of [...states]) {
+      clearTimeout(state.commitTimer)
+      await this.commit(state, 'closed')
+    }
+  }
+
+  async disconnect(): Promise<void> {
+    await this.o.writer.close(3_000)
+  }
+
+  private async write(
+    record: TopicRecord,
+    outcome: DeliveryOutcome | undefined,
+    deadLetterReason: string | undefined,
+  ): Promise<boolean> {
+    const {topics, table, log} = this.o
+    const messages = new Map<string, Message[]>()
+    // A failure never overwrites a success in the compacted table.
+    if (outcome && (outcome.ok || !table.isDelivered(outcome.alertId)))
+      messages.set(topics.responses, [responseMessage(outcome)])
+    if (deadLetterReason !== undefined) messages.set(topics.deadLetters, [this.deadLetter(record, deadLetterReason)])
+    const bytes = [...messages.values()].flat().reduce((n, m) => n + messageBytes(m), 0)
+    for (let attempt = 0; ; attempt++) {
+      try {
+        // Merged with the other outcomes of the moment into one produce request (acks=all).
+        await this.o.writer.submit(messages, bytes)
+        break
+      } catch (error) {
+        if (this.o.stop.aborted && attempt >= 2) {
+          log.error('cannot record an outcome; leaving it for the next run', {alertId: outcome?.alertId, error})
+          return false
+        }
+        await sleep(Math.min(5_000, 250 * 2 ** attempt))
+      }
+    }
+    if (deadLetterReason !== undefined) this.o.counts.deadLettered++
+    return true
+  }
+
+  private deadLetter(record: TopicRecord, reason: string): Message {
+    const {deadLetters} = this.o.topics
+    return toKafka(deadLetterOf(record, deadLetters, record.headers[Header.pipeline] ?? 'send', reason))
+  }
+
+  /**
+   * Commits the partition's watermark (everything before it recorded) with the metadata for
+   * `how`, after the partition's earlier commits (they are chained, so the metadata only ever
+   * moves forward). `announce` raises how far this process may post (`open`). False when the
+   * commit failed: progress is committed again later, an announcement must not be relied on.
+   */
+  private commit(state: PartitionState, how: 'open' | 'closed', announce?: number): Promise<boolean> {
+    const {instance, log} = this.o
+    const run = state.commitChain.then(async () => {
+      if (state.detached || !this.target) return false
+      const offset = state.watermark()
+      const announced = Math.max(state.announced, announce ?? 0)
+      const doubtUntil = how === 'open' ? Math.max(state.doubt.until, announced) : state.closingDoubtUntil(offset)
+      const meta = encodeMeta({state: how, instance, at: Date.now(), doubtUntil})
+      try {
+        const ok = await withTimeout(
+          this.target
+            .commitOffsets([{topic: state.topic, partition: state.partition, offset: String(offset), metadata: meta}])
+            .then(() => true),
+          10_000,
+        )
+        if (!ok) throw new Error('timed out')
+      } catch (error) {
+        log.warn('commit failed', {partition: state.partition, offset, error})
+        return false
+      }
+      state.committed = Math.max(state.committed, offset)
+      state.announced = announced
+      log.debug('committed', {partition: state.partition, offset, meta})
+      this.drain?.advance(state.topic, state.partition, offset)
+      return true
+    })
+    state.commitChain = run
+    return run
+  }
+}

@@ -1,0 +1,126 @@
+import {randomUUID} from 'node:crypto'
+
+import type {Admin} from 'kafkajs'
+
+import {committedOffsets, partitionKey, type DrainTracker} from '../kafka/drain.js'
+import type {TopicRecord} from '../records/record.js'
+import type {SlackMessage} from '../slack/blocks.js'
+import type {Ledger} from './ledger.js'
+import type {Doubt, PartitionState} from './partitions.js'
+import type {Job, Rejected, RunCommitter, RunDeliverer} from './roles.js'
+import type {SendCounts} from './summary.js'
+
+/*
+ * --dry-run: the same run with another deliverer/committer pair. Each alert is shown through
+ * `onDryRun` instead of posted; nothing is recorded or committed, and the consumer reads as a
+ * throwaway group from where the real group is (what a real run would send next).
+ */
+
+/** What --dry-run shows for each message. */
+export type DryRunItem =
+  | {
+      action: 'post'
+      alertId: string
+      pipeline: string
+      channel: string
+      message: SlackMessage
+      source: TopicRecord
+      inDoubt: boolean
+    }
+  | {action: 'skip'; alertId: string; pipeline: string; channel: string; source: TopicRecord}
+  | {action: 'dead-letter'; alertId: string | null; pipeline: string; reason: string; source: TopicRecord}
+
+export type RenderDryRun = (item: DryRunItem) => void | Promise<void>
+
+export class DryRunDeliverer implements RunDeliverer {
+  constructor(
+    private readonly onDryRun: RenderDryRun | undefined,
+    private readonly ledger: Ledger,
+    private readonly counts: SendCounts,
+  ) {}
+
+  async post(job: Job, channel: string): Promise<void> {
+    this.counts.wouldPost++
+    const {alertId, pipeline, record: source, inDoubt} = job
+    await this.render({action: 'post', alertId, pipeline, channel, message: {...job.message, channel}, source, inDoubt})
+    this.ledger.done(job.state, job.entry)
+  }
+
+  async skip(job: Job, channel: string): Promise<void> {
+    await this.render({action: 'skip', alertId: job.alertId, pipeline: job.pipeline, channel, source: job.record})
+  }
+
+  reject({state, entry, record, alertId, pipeline, reason}: Rejected): void {
+    void this.render({action: 'dead-letter', alertId, pipeline, reason, source: record}).then(() =>
+      this.ledger.done(state, entry),
+    )
+  }
+
+  /** Nothing is in flight to Slack. */
+  abandon(): void {}
+
+  addStats(): void {}
+
+  private async render(item: DryRunItem): Promise<void> {
+    await this.onDryRun?.(item)
+  }
+}
+
+const NO_DOUBT: Doubt = {from: 0, until: 0, lookupNotBefore: 0}
+
+/** Commits nothing, records nothing: progress only tells the drain. */
+export class DryRunCommitter implements RunCommitter {
+  readonly groupId: string
+  readonly writes: string[] = []
+  private drain: DrainTracker | undefined
+
+  constructor(
+    /** The real group: where to start. */
+    private readonly group: string,
+    private readonly topic: string,
+    private readonly admin: Admin,
+  ) {
+    this.groupId = `${group}-dry-run-${randomUUID()}`
+  }
+
+  async connect(): Promise<void> {}
+
+  watch(drain: DrainTracker): void {
+    this.drain = drain
+  }
+
+  async startOffsets(partitions: Set<number>): Promise<Array<{partition: number; offset: number}>> {
+    const committed = await committedOffsets(this.admin, this.group, [this.topic])
+    const out: Array<{partition: number; offset: number}> = []
+    for (const partition of partitions) {
+      const offset = committed.get(partitionKey(this.topic, partition))?.offset ?? -1
+      if (offset >= 0) out.push({partition, offset})
+    }
+    return out
+  }
+
+  /** Nobody else reads as this throwaway group. */
+  owns(): boolean {
+    return true
+  }
+
+  /** Nothing is looked up in Slack. */
+  doubtOf(): Doubt {
+    return NO_DOUBT
+  }
+
+  async announce(state: PartitionState, until: number): Promise<boolean> {
+    state.announced = until
+    return true
+  }
+
+  progress(state: PartitionState): void {
+    this.drain?.advance(state.topic, state.partition, state.watermark())
+  }
+
+  attach(): void {}
+
+  async close(): Promise<void> {}
+
+  async disconnect(): Promise<void> {}
+}

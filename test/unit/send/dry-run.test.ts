@@ -1,0 +1,57 @@
+import type {Admin} from 'kafkajs'
+import {describe, expect, it} from 'vitest'
+
+import {DrainTracker} from '../../../src/lib/kafka/drain.js'
+import {DryRunCommitter, DryRunDeliverer, type DryRunItem} from '../../../src/lib/send/dry-run.js'
+import type {RunCommitter} from '../../../src/lib/send/roles.js'
+import {alertValue, batchOf, intakeOf, TOPIC} from './parts.js'
+
+/** The real group has committed offset 5 of partition 0 and nothing of partition 1. */
+const admin = {
+  fetchOffsets: async ({groupId}: {groupId: string}) => [
+    {
+      topic: TOPIC,
+      partitions:
+        groupId === 'fa-send'
+          ? [
+              {partition: 0, offset: '5', metadata: null},
+              {partition: 1, offset: '-1', metadata: null},
+            ]
+          : [],
+    },
+  ],
+} as unknown as Admin
+
+describe('send --dry-run pair', () => {
+  it('shows every message and posts, records and commits nothing', async () => {
+    const items: DryRunItem[] = []
+    const committer: RunCommitter = new DryRunCommitter('fa-send', TOPIC, admin)
+    const commits: unknown[] = []
+    committer.attach({commitOffsets: async (offsets) => void commits.push(offsets)})
+    const drain = new DrainTracker([{topic: TOPIC, partition: 0, from: 0, target: 3}])
+    committer.watch(drain)
+    const {intake, table, counts} = intakeOf({
+      committer,
+      drain,
+      deliverer: (ledger, counts) => new DryRunDeliverer((item) => void items.push(item), ledger, counts),
+    })
+    table.markDelivered('a-2')
+    await intake.batch(batchOf([alertValue('a-1', 'C1'), alertValue('a-2', 'C1'), '{"alertId": "bad", oops']))
+    await intake.dispatch.idle()
+    await new Promise((r) => setImmediate(r))
+
+    expect(items.map((i) => `${i.action} ${i.alertId}`).sort()).toEqual(['dead-letter null', 'post a-1', 'skip a-2'])
+    expect(counts).toMatchObject({read: 3, wouldPost: 1, skipped: 1, invalid: 1, delivered: 0, deadLettered: 0})
+    // Nothing recorded or committed, yet the drain sees the run through.
+    await committer.close(intake.states.values(), Date.now())
+    expect(commits).toEqual([])
+    expect(committer.writes).toEqual([])
+    expect(drain.remaining).toBe(0)
+  })
+
+  it('reads as a throwaway group from where the real group is', async () => {
+    const committer = new DryRunCommitter('fa-send', TOPIC, admin)
+    expect(committer.groupId).toMatch(/^fa-send-dry-run-[0-9a-f-]{36}$/)
+    expect(await committer.startOffsets(new Set([0, 1]))).toEqual([{partition: 0, offset: 5}])
+  })
+})

@@ -1,0 +1,91 @@
+import {describe, expect, it} from 'vitest'
+
+import {encodeMeta} from '../../../src/lib/send/partitions.js'
+import {alertValue, batchOf, deferred, FakeCommitter, intakeOf} from './parts.js'
+
+const settle = () => new Promise((r) => setImmediate(r))
+
+describe('send intake', () => {
+  it('skips an alert with a recorded success and posts the others, in order per channel', async () => {
+    const {intake, table, counts, deliverer} = intakeOf()
+    table.markDelivered('a-1')
+    await intake.batch(batchOf([alertValue('a-1', 'C1'), alertValue('a-2', 'C1'), alertValue('a-3', 'C2')]))
+    await intake.dispatch.idle()
+    expect([...deliverer.calls].sort()).toEqual(['post a-2 C1', 'post a-3 C2', 'skip a-1 C1'])
+    expect(deliverer.calls.indexOf('skip a-1 C1')).toBeLessThan(deliverer.calls.indexOf('post a-2 C1'))
+    expect(counts).toMatchObject({read: 3, skipped: 1})
+    // Everything settled: the partition can be committed to its end.
+    expect([...intake.states.values()][0]!.watermark()).toBe(3)
+  })
+
+  it('posts the same alert queued on two channels one at a time: the second is skipped once the first succeeds', async () => {
+    const {intake, table, deliverer} = intakeOf()
+    const gate = deferred()
+    deliverer.hold = () => gate.promise
+    deliverer.onPosted = (job) => table.markDelivered(job.alertId)
+    await intake.batch(batchOf([alertValue('a-1', 'C1'), alertValue('a-1', 'C2')]))
+    await settle()
+    expect(deliverer.calls).toEqual(['post a-1 C1'])
+    gate.resolve()
+    await intake.dispatch.idle()
+    expect(deliverer.calls).toEqual(['post a-1 C1', 'skip a-1 C2'])
+  })
+
+  it('rejects invalid payloads without posting them; --channel applies to where they would have gone', async () => {
+    const {intake, counts, deliverer} = intakeOf({channel: 'CSTAGE'})
+    const noText = JSON.stringify({...JSON.parse(alertValue('bad-1', 'C1')), text: ''})
+    await intake.batch(batchOf([noText, '{"alertId": "bad-2", oops', alertValue('ok-1', 'C1')]))
+    await intake.dispatch.idle()
+    expect(deliverer.calls).toEqual(['reject bad-1', 'reject null', 'post ok-1 CSTAGE'])
+    expect(deliverer.rejected[0]).toMatchObject({alertId: 'bad-1', channel: 'CSTAGE', pipeline: 'unit'})
+    expect(deliverer.rejected[0]!.reason).toMatch(/^invalid Slack message: /)
+    expect(counts).toMatchObject({read: 3, invalid: 2})
+  })
+
+  it('announces offsets before taking them on, and waits for capacity', async () => {
+    const committer = new FakeCommitter()
+    const {intake, counts, deliverer} = intakeOf({maxPending: 1, committer})
+    const gate = deferred()
+    deliverer.hold = () => gate.promise
+    const batch = batchOf([alertValue('a-1', 'C1'), alertValue('a-2', 'C2')])
+    const taking = intake.batch(batch)
+    await settle()
+    expect(committer.announced).toEqual([2])
+    // One pending (a-1, still posting): a-2 waits, though its channel is free.
+    expect(counts.read).toBe(1)
+    expect(deliverer.calls).toEqual(['post a-1 C1'])
+    gate.resolve()
+    await taking
+    await intake.dispatch.idle()
+    expect(deliverer.calls).toEqual(['post a-1 C1', 'post a-2 C2'])
+    expect(batch.heartbeats).toBeGreaterThan(0)
+  })
+
+  it('marks alerts in the inherited in-doubt range, from the committed offset on', async () => {
+    const committer = new FakeCommitter()
+    committer.doubt = {from: 1, until: 2, lookupNotBefore: 0}
+    const committed = {offset: 1, metadata: encodeMeta({state: 'open', instance: 'other', at: 0, doubtUntil: 2})}
+    const {intake, deliverer} = intakeOf({committer, committed})
+    await intake.batch(batchOf([alertValue('a-0', 'C1'), alertValue('a-1', 'C1'), alertValue('a-2', 'C1')]))
+    await intake.dispatch.idle()
+    // Offset 0 is before the committed offset: already done by the previous owner.
+    expect(deliverer.jobs.map((j) => [j.alertId, j.inDoubt])).toEqual([
+      ['a-1', true],
+      ['a-2', false],
+    ])
+  })
+
+  it('leaves queued alerts unfinished at a stop', async () => {
+    const {intake, counts, deliverer, stop} = intakeOf()
+    const gate = deferred()
+    deliverer.hold = () => gate.promise
+    await intake.batch(batchOf([alertValue('a-1', 'C1'), alertValue('a-2', 'C1')]))
+    await settle()
+    stop.abort()
+    gate.resolve()
+    await intake.dispatch.idle()
+    expect(deliverer.calls).toEqual(['post a-1 C1'])
+    expect(counts.unfinished).toBe(1)
+    expect([...intake.states.values()][0]!.watermark()).toBe(1)
+  })
+})
