@@ -5,8 +5,8 @@ import {randomUUID} from 'node:crypto'
 import {afterAll, beforeAll, describe, expect, inject, it} from 'vitest'
 import {Kafka, logLevel, Partitioners, type Admin, type IHeaders, type Producer} from 'kafkajs'
 
-import {silenceKafkajsTimeoutWarning} from '../src/lib/kafka/node-warnings.js'
-import {createTopics} from './support/kafka-io.js'
+import {silenceKafkajsTimeoutWarning} from '../../src/lib/kafka/node-warnings.js'
+import {createTopics} from '../support/kafka-io.js'
 
 silenceKafkajsTimeoutWarning()
 

@@ -10,13 +10,18 @@ import path from 'node:path'
 import {Partitioners} from 'kafkajs'
 import {afterAll, beforeAll, beforeEach, describe, expect, inject, it} from 'vitest'
 
-import type {Config} from '../../src/lib/config/schema.js'
-import {readCheckpoint} from '../../src/lib/produce/checkpoint.js'
-import {acquireLock, produceLockFile} from '../../src/lib/produce/lock.js'
-import {eventIdFor} from '../../src/lib/produce/producer.js'
-import {checkpointDecision} from '../../src/lib/produce/run.js'
-import {startBigQueryServer, type BigQueryServer, type QueryResult, type SentParam} from '../support/bigquery-server.js'
-import {root, runFa, type CliResult} from '../support/cli.js'
+import type {Config} from '../../../src/lib/config/schema.js'
+import {readCheckpoint} from '../../../src/lib/produce/checkpoint.js'
+import {acquireLock, produceLockFile} from '../../../src/lib/produce/lock.js'
+import {eventIdFor} from '../../../src/lib/produce/producer.js'
+import {checkpointDecision} from '../../../src/lib/produce/run.js'
+import {
+  startBigQueryServer,
+  type BigQueryServer,
+  type QueryResult,
+  type SentParam,
+} from '../../support/bigquery-server.js'
+import {root, runFa, type CliResult} from '../../support/cli.js'
 import {
   consumeAll,
   createTopics,
@@ -25,8 +30,8 @@ import {
   uniquePrefix,
   withAdmin,
   type Consumed,
-} from '../support/kafka-io.js'
-import {onboardingSchema, onboardingStarts} from '../support/onboarding-rows.js'
+} from '../../support/kafka-io.js'
+import {onboardingSchema, onboardingStarts} from '../../support/onboarding-rows.js'
 
 const brokers = inject('kafkaBrokers')
 const kafka = testKafka(brokers)

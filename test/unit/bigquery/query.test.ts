@@ -4,13 +4,13 @@ import {mkdirSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs'
 import path from 'node:path'
 import {afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi} from 'vitest'
 
-import {createBigQueryClient, type BigQuerySettings} from '../src/lib/bigquery/client.js'
-import {NamedQuery} from '../src/lib/bigquery/query.js'
-import {FaError} from '../src/lib/errors.js'
-import onboarding from '../src/lib/produce/onboarding.js'
-import {defineProducer, eventIdFor, producerQuery, type ProducedEvent} from '../src/lib/produce/producer.js'
-import {findProducer, loadProducers} from '../src/lib/produce/registry.js'
-import {CHECKPOINT, makeWindow, parseSince, parseUntil} from '../src/lib/produce/window.js'
+import {createBigQueryClient, type BigQuerySettings} from '../../../src/lib/bigquery/client.js'
+import {NamedQuery} from '../../../src/lib/bigquery/query.js'
+import {FaError} from '../../../src/lib/errors.js'
+import onboarding from '../../../src/lib/produce/onboarding.js'
+import {defineProducer, eventIdFor, producerQuery, type ProducedEvent} from '../../../src/lib/produce/producer.js'
+import {findProducer, loadProducers} from '../../../src/lib/produce/registry.js'
+import {CHECKPOINT, makeWindow, parseSince, parseUntil} from '../../../src/lib/produce/window.js'
 import {
   BigQueryFault,
   startBigQueryServer,
@@ -18,9 +18,9 @@ import {
   type Field,
   type QueryResult,
   type SentParam,
-} from './support/bigquery-server.js'
-import {root} from './support/cli.js'
-import {onboardingSchema, onboardingStarts} from './support/onboarding-rows.js'
+} from '../../support/bigquery-server.js'
+import {root} from '../../support/cli.js'
+import {onboardingSchema, onboardingStarts} from '../../support/onboarding-rows.js'
 
 let server: BigQueryServer
 

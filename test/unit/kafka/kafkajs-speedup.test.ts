@@ -14,7 +14,7 @@ import {
   groupMessagesPerPartition,
   murmur2,
   partitionerFactory,
-} from '../../src/lib/kafka/kafkajs-speedup.js'
+} from '../../../src/lib/kafka/kafkajs-speedup.js'
 
 const require = createRequire(import.meta.url)
 const Encoder = require('kafkajs/src/protocol/encoder.js')

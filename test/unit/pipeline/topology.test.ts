@@ -1,11 +1,11 @@
 import {describe, expect, it} from 'vitest'
 
-import {builtInAlerts} from '../../src/lib/alerts/registry.js'
-import {defaultTopics} from '../../src/lib/config/schema.js'
-import {TableStore} from '../../src/lib/pipeline/table.js'
-import {Header, Topology, type Outcome} from '../../src/lib/pipeline/topology.js'
-import type {SlackMessage} from '../../src/lib/slack/blocks.js'
-import {assignment, failure, rec, slackUser} from '../support/records.js'
+import {builtInAlerts} from '../../../src/lib/alerts/registry.js'
+import {defaultTopics} from '../../../src/lib/config/schema.js'
+import {TableStore} from '../../../src/lib/pipeline/table.js'
+import {Header, Topology, type Outcome} from '../../../src/lib/pipeline/topology.js'
+import type {SlackMessage} from '../../../src/lib/slack/blocks.js'
+import {assignment, failure, rec, slackUser} from '../../support/records.js'
 
 const topology = () => new Topology([...builtInAlerts], defaultTopics)
 
