@@ -1,4 +1,5 @@
-// `fa init` against the test broker: the connection check and topic creation, with flags and on a pseudo-terminal.
+// `fa init` against the test broker: the real connection check and topic creation (the questions
+// that lead there: test/unit/init).
 import {existsSync, mkdtempSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import path from 'node:path'
@@ -8,7 +9,6 @@ import {describe, expect, inject, it} from 'vitest'
 import {loadConfig} from '../../src/lib/config/load.js'
 import {runFa} from '../support/cli.js'
 import {testKafka, uniquePrefix, withAdmin} from '../support/kafka-io.js'
-import {hasScript, KEY as K, runFaOnTty} from '../support/pty.js'
 
 const brokers = inject('kafkaBrokers')
 const tmp = () => mkdtempSync(path.join(tmpdir(), 'fa-init-'))
@@ -52,29 +52,5 @@ describe('fa init against the test broker', () => {
     expect(stdout).toMatch(/✗ Kafka: connecting failed \(127\.0\.0\.1:1\)/)
     expect(stdout).not.toContain('✓ topics')
     expect(existsSync(path.join(dir, 'fa.config.yaml'))).toBe(true)
-  })
-})
-
-describe.skipIf(!hasScript)('fa init on a terminal (pseudo-TTY via `script`)', () => {
-  it('the local broker: checks the connection and creates the topics', async () => {
-    const dir = tmp()
-    const prefix = uniquePrefix('init-tty')
-    const {code, output} = await runFaOnTty(
-      ['init'],
-      [
-        [/Where is Kafka\?/, K.enter],
-        [/Local broker address/, brokers + K.enter],
-        [/Topic name prefix/, prefix + K.enter],
-        [/Use these\?/, K.enter],
-        [/Consumer group/, K.enter],
-        [/Check the connection/, K.enter],
-        [/Create the topics on .* now\? \(Y\/n\)/, K.enter],
-      ],
-      {cwd: dir},
-    )
-    expect(output).toMatch(/✓ connected to \S+: cluster \S+, 1 broker/)
-    expect(output).toMatch(/✓ topics: 8 created/)
-    expect(code).toBe(0)
-    expect((await load(path.join(dir, 'fa.config.yaml'))).config.enrich.group).toBe('fa-enrich')
   })
 })
