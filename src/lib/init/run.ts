@@ -16,10 +16,13 @@ export interface InitOptions {
   createTopics?: boolean
   /** Absent with --yes: nothing is asked. */
   prompt?: Prompter
+  /** What `npm run kafka:up` left (detectLocalBroker): the local default. */
   detected?: {brokers: string; file: string}
   out: InitOutput
   verbose: boolean
+  /** For the credentials and KAFKA_BROKERS; default process.env. */
   env?: NodeJS.ProcessEnv
+  /** The check and topic creation; default the real ones (tests pass fakes). */
   steps?: FollowUpSteps
 }
 
