@@ -16,7 +16,7 @@ import {consumeAll, createTopics, kcat, testKafka, uniquePrefix} from '../suppor
 const brokers = inject('kafkaBrokers')
 const kafka = testKafka(brokers)
 
-// Partitions the Java client picks on a 12-partition topic (see test/kafka-harness.test.ts).
+// Partitions the Java client picks on a 12-partition topic (see test/support/java-partitions.ts).
 const JAVA_P12: Record<string, number> = {
   'acct-1': 2,
   'acct-42': 3,

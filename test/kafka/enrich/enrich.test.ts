@@ -8,14 +8,14 @@ import path from 'node:path'
 import kafkajs, {Kafka, logLevel, Partitioners, type Message, type Producer} from 'kafkajs'
 import {afterAll, beforeAll, describe, expect, inject, it} from 'vitest'
 
-import {loadConfig} from '../../src/lib/config/load.js'
-import {readFixtures} from '../../src/lib/fixtures/read.js'
-import {toKafka} from '../../src/lib/kafka/codec.js'
-import {silenceKafkajsTimeoutWarning} from '../../src/lib/kafka/patches/node-warnings.js'
-import {GoldenLines} from '../../src/lib/output/golden.js'
-import {buildTopology} from '../../src/lib/alerts/topology.js'
-import {replayDryRun} from '../../src/lib/replay/dry-run.js'
-import {root, runFa} from '../support/cli.js'
+import {loadConfig} from '../../../src/lib/config/load.js'
+import {readFixtures} from '../../../src/lib/fixtures/read.js'
+import {toKafka} from '../../../src/lib/kafka/codec.js'
+import {silenceKafkajsTimeoutWarning} from '../../../src/lib/kafka/patches/node-warnings.js'
+import {GoldenLines} from '../../../src/lib/output/golden.js'
+import {buildTopology} from '../../../src/lib/alerts/topology.js'
+import {replayDryRun} from '../../../src/lib/replay/dry-run.js'
+import {root, runFa} from '../../support/cli.js'
 import {
   prefixedConfig,
   readToEnd,
@@ -23,7 +23,7 @@ import {
   startFa,
   type ReadRecord,
   type TestConfig,
-} from '../support/fa-process.js'
+} from '../../support/fa-process.js'
 
 silenceKafkajsTimeoutWarning()
 

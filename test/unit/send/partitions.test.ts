@@ -1,8 +1,8 @@
 import {describe, expect, it} from 'vitest'
 
-import {ChannelPacer} from '../../src/lib/send/pacer.js'
-import {encodeMeta, inheritedDoubt, parseMeta, PartitionState} from '../../src/lib/send/partitions.js'
-import {ResponseTable, responseMessage} from '../../src/lib/send/responses.js'
+import {ChannelPacer} from '../../../src/lib/send/pacer.js'
+import {encodeMeta, inheritedDoubt, parseMeta, PartitionState} from '../../../src/lib/send/partitions.js'
+import {ResponseTable, responseMessage} from '../../../src/lib/send/responses.js'
 
 describe('commit metadata and the in-doubt range', () => {
   it('round-trips and rejects what it did not write', () => {

@@ -8,10 +8,10 @@ import path from 'node:path'
 import {Partitioners} from 'kafkajs'
 import {afterAll, beforeAll, describe, expect, inject, it} from 'vitest'
 
-import {fromKafka} from '../../src/lib/kafka/codec.js'
-import {root, runFa} from '../support/cli.js'
-import {consumeAll, createTopics, recordCount, testKafka, uniquePrefix} from '../support/kafka-io.js'
-import {hasScript, KEY, runFaOnTty} from '../support/pty.js'
+import {fromKafka} from '../../../src/lib/kafka/codec.js'
+import {root, runFa} from '../../support/cli.js'
+import {consumeAll, createTopics, recordCount, testKafka, uniquePrefix} from '../../support/kafka-io.js'
+import {hasScript, KEY, runFaOnTty} from '../../support/pty.js'
 
 const brokers = inject('kafkaBrokers')
 const kafka = testKafka(brokers)

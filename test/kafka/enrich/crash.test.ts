@@ -4,10 +4,10 @@
 import {Kafka, logLevel} from 'kafkajs'
 import {describe, expect, inject, it} from 'vitest'
 
-import {silenceKafkajsTimeoutWarning} from '../../src/lib/kafka/patches/node-warnings.js'
-import {runFa} from '../support/cli.js'
-import {alertsPerSource, flowEvents, prepareFlow} from '../support/event-flow.js'
-import {readToEnd, runningProcesses, startFa} from '../support/fa-process.js'
+import {silenceKafkajsTimeoutWarning} from '../../../src/lib/kafka/patches/node-warnings.js'
+import {runFa} from '../../support/cli.js'
+import {alertsPerSource, flowEvents, prepareFlow} from '../../support/event-flow.js'
+import {readToEnd, runningProcesses, startFa} from '../../support/fa-process.js'
 
 silenceKafkajsTimeoutWarning()
 

@@ -4,14 +4,19 @@ import path from 'node:path'
 
 import {afterEach, describe, expect, it, onTestFinished, vi} from 'vitest'
 
-import {FaError} from '../src/lib/errors.js'
-import {buildSlackMessage, type SlackMessage} from '../src/lib/slack/blocks.js'
-import {checkAuth, createSlackClient} from '../src/lib/slack/client.js'
-import {Deliverer, DeliveryAbortedError, type DelivererOptions, type DeliveryOutcome} from '../src/lib/slack/deliver.js'
-import {md} from '../src/lib/slack/mrkdwn.js'
-import {readSlackToken, redactToken} from '../src/lib/slack/token.js'
-import {validateSlackMessage} from '../src/lib/slack/validate.js'
-import {startSlackServer, type SlackServer, type SlackServerOptions} from './support/slack-server.js'
+import {FaError} from '../../../src/lib/errors.js'
+import {buildSlackMessage, type SlackMessage} from '../../../src/lib/slack/blocks.js'
+import {checkAuth, createSlackClient} from '../../../src/lib/slack/client.js'
+import {
+  Deliverer,
+  DeliveryAbortedError,
+  type DelivererOptions,
+  type DeliveryOutcome,
+} from '../../../src/lib/slack/deliver.js'
+import {md} from '../../../src/lib/slack/mrkdwn.js'
+import {readSlackToken, redactToken} from '../../../src/lib/slack/token.js'
+import {validateSlackMessage} from '../../../src/lib/slack/validate.js'
+import {startSlackServer, type SlackServer, type SlackServerOptions} from '../../support/slack-server.js'
 
 const TOKEN = 'xoxb-1111-2222-SeCrEtTestToken'
 

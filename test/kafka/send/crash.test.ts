@@ -2,9 +2,9 @@
 // server's record of posts is the judge: every alert posted, none twice.
 import {afterAll, expect, inject, it} from 'vitest'
 
-import {runFa} from '../support/cli.js'
-import {testKafka} from '../support/kafka-io.js'
-import {startSlackServer, type SlackServer} from '../support/slack-server.js'
+import {runFa} from '../../support/cli.js'
+import {testKafka} from '../../support/kafka-io.js'
+import {startSlackServer, type SlackServer} from '../../support/slack-server.js'
 import {
   alert,
   committed,
@@ -15,7 +15,7 @@ import {
   TOKEN,
   until,
   type FaProcess,
-} from '../support/send.js'
+} from '../../support/send.js'
 
 const kafka = testKafka(inject('kafkaBrokers'))
 

@@ -4,14 +4,13 @@ import {mkdirSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs'
 import path from 'node:path'
 import {afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi} from 'vitest'
 
-import {createBigQueryClient, type BigQuerySettings} from '../src/lib/bigquery/client.js'
-import {NamedQuery} from '../src/lib/bigquery/query.js'
-import {FaError} from '../src/lib/errors.js'
-import onboarding from '../src/lib/produce/onboarding.js'
-import {defineProducer, eventIdFor, type ProducedEvent} from '../src/lib/produce/producer.js'
-import {producerQuery} from '../src/lib/produce/query.js'
-import {findProducer, loadProducers} from '../src/lib/produce/registry.js'
-import {CHECKPOINT, makeWindow, parseSince, parseUntil} from '../src/lib/produce/window.js'
+import {createBigQueryClient, type BigQuerySettings} from '../../../src/lib/bigquery/client.js'
+import {NamedQuery} from '../../../src/lib/bigquery/query.js'
+import {FaError} from '../../../src/lib/errors.js'
+import onboarding from '../../../src/lib/produce/onboarding.js'
+import {defineProducer, eventIdFor, type ProducedEvent} from '../../../src/lib/produce/producer.js'
+import {producerQuery} from '../../../src/lib/produce/query.js'
+import {findProducer, loadProducers} from '../../../src/lib/produce/registry.js'
 import {
   BigQueryFault,
   startBigQueryServer,
@@ -19,9 +18,9 @@ import {
   type Field,
   type QueryResult,
   type SentParam,
-} from './support/bigquery-server.js'
-import {root} from './support/cli.js'
-import {onboardingSchema, onboardingStarts} from './support/onboarding-rows.js'
+} from '../../support/bigquery-server.js'
+import {root} from '../../support/cli.js'
+import {onboardingSchema, onboardingStarts} from '../../support/onboarding-rows.js'
 
 let server: BigQueryServer
 
@@ -433,56 +432,6 @@ describe('event ids', () => {
     ).toMatchObject({
       ok: false,
       reason: expect.stringMatching(/^producer "onboarding": row org_id: /),
-    })
-  })
-})
-
-describe('window', () => {
-  const now = new Date('2024-05-01T12:00:00.000Z')
-
-  it('durations count back from now; timestamps need a zone', () => {
-    expect(parseSince('30s', now)).toEqual(new Date('2024-05-01T11:59:30Z'))
-    expect(parseSince('15m', now)).toEqual(new Date('2024-05-01T11:45:00Z'))
-    expect(parseSince('1h', now)).toEqual(new Date('2024-05-01T11:00:00Z'))
-    expect(parseSince('2d', now)).toEqual(new Date('2024-04-29T12:00:00Z'))
-    expect(parseSince('1h30m', now)).toEqual(new Date('2024-05-01T10:30:00Z'))
-    expect(parseSince('2024-04-30T08:00:00+02:00', now)).toEqual(new Date('2024-04-30T06:00:00Z'))
-    expect(parseSince('2024-04-30 06:00:00.5Z', now)).toEqual(new Date('2024-04-30T06:00:00.500Z'))
-    expect(parseSince('2024-04-30', now)).toEqual(new Date('2024-04-30T00:00:00Z'))
-    expect(parseSince('checkpoint', now)).toBe(CHECKPOINT)
-    expect(parseUntil(undefined, now)).toBe(now)
-    expect(parseUntil('5m', now)).toEqual(new Date('2024-05-01T11:55:00Z'))
-  })
-
-  it('refuses what it cannot read, with the reason', () => {
-    const message = (fn: () => unknown) => {
-      try {
-        fn()
-      } catch (error) {
-        expect(error).toBeInstanceOf(FaError)
-        expect((error as FaError).exitCode).toBe(2)
-        return (error as FaError).message
-      }
-      throw new Error('did not throw')
-    }
-    expect(message(() => parseSince('1 hour', now))).toMatch(/^--since 1 hour: expected a duration .*or "checkpoint"$/)
-    expect(message(() => parseSince('2024-04-30T08:00', now))).toBe(
-      '--since 2024-04-30T08:00: add a time zone (Z or +02:00)',
-    )
-    expect(message(() => parseSince('2024-02-30', now))).toBe('--since 2024-02-30: not a valid date or time')
-    expect(message(() => parseSince('2024-13-01T00:00:00Z', now))).toBe(
-      '--since 2024-13-01T00:00:00Z: not a valid date or time',
-    )
-    expect(message(() => parseUntil('checkpoint', now))).toMatch(/^--until checkpoint: expected a duration/)
-    expect(message(() => parseUntil('2024-05-02', now))).toBe(
-      '--until 2024-05-02: 2024-05-02T00:00:00.000Z is in the future',
-    )
-    expect(message(() => makeWindow(parseSince('1h', now) as Date, parseUntil('2h', now)))).toMatch(
-      /^the window is empty: /,
-    )
-    expect(makeWindow(new Date('2024-05-01T11:00:00Z'), now)).toEqual({
-      since: new Date('2024-05-01T11:00:00Z'),
-      until: now,
     })
   })
 })

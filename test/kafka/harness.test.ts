@@ -5,25 +5,14 @@ import {randomUUID} from 'node:crypto'
 import {afterAll, beforeAll, describe, expect, inject, it} from 'vitest'
 import {Kafka, logLevel, Partitioners, type Admin, type IHeaders, type Producer} from 'kafkajs'
 
-import {silenceKafkajsTimeoutWarning} from '../src/lib/kafka/patches/node-warnings.js'
-import {createTopics} from './support/kafka-io.js'
+import {silenceKafkajsTimeoutWarning} from '../../src/lib/kafka/patches/node-warnings.js'
+import {JAVA_PARTITIONS} from '../support/java-partitions.js'
+import {createTopics} from '../support/kafka-io.js'
 
 silenceKafkajsTimeoutWarning()
 
 const brokers = inject('kafkaBrokers')
 const kafka = new Kafka({clientId: 'fa-harness-test', brokers: [brokers], logLevel: logLevel.WARN})
-
-// Partitions the Java client picks for these keys: Utils.toPositive(Utils.murmur2(key UTF-8)) % n.
-// Obtained once by running a single-file Java program against the broker jars
-// (java -cp '.kafka/libs/*' Murmur.java, calling org.apache.kafka.common.utils.Utils.murmur2, Kafka 4.4.0).
-const JAVA_PARTITIONS: Array<{key: string; murmur2: number; p3: number; p12: number}> = [
-  {key: 'acct-1', murmur2: 294059390, p3: 2, p12: 2},
-  {key: 'acct-42', murmur2: -1294421753, p3: 0, p12: 3},
-  {key: 'opportunity:0061x00000ABCDE', murmur2: 1716261688, p3: 1, p12: 4},
-  {key: 'hello', murmur2: 2132663229, p3: 0, p12: 9},
-  {key: 'a', murmur2: -1563381124, p3: 1, p12: 4},
-  {key: '🚀 émoji', murmur2: -1517338513, p3: 1, p12: 7},
-]
 
 type Received = {partition: number; key: string | null; value: string | null; headers: Record<string, string>}
 
@@ -118,21 +107,6 @@ describe('kafka harness broker', () => {
 })
 
 describe('kafkajs DefaultPartitioner matches the Java client (murmur2)', () => {
-  it.each([3, 12])('picks the Java partitions for %i partitions (pure function)', (n) => {
-    const partitioner = Partitioners.DefaultPartitioner()
-    const partitionMetadata = Array.from({length: n}, (_, partitionId) => ({
-      partitionId,
-      leader: 1,
-      partitionErrorCode: 0,
-      replicas: [1],
-      isr: [1],
-    }))
-    for (const {key, p3, p12} of JAVA_PARTITIONS) {
-      const partition = partitioner({topic: 't', partitionMetadata, message: {key, value: 'x'}})
-      expect(partition, key).toBe(n === 3 ? p3 : p12)
-    }
-  })
-
   it('lands keys on the Java partitions on the broker', async () => {
     const topic = await createTopic('murmur2', 12)
     const results = await Promise.all(

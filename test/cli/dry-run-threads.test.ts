@@ -1,3 +1,5 @@
+// In the kafka project for the build, not a broker: helper threads run the bundled worker
+// (dist/lib/replay/worker.js, through the package export fa/replay-worker).
 import {mkdtempSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import path from 'node:path'

@@ -5,12 +5,12 @@ import {randomBytes} from 'node:crypto'
 import fc from 'fast-check'
 import {describe, expect, it} from 'vitest'
 
-import {crc32c} from '../../src/lib/kafka/patches/crc32c.js'
-import {fastEncoder} from '../../src/lib/kafka/patches/encoder.js'
-import {murmur2} from '../../src/lib/kafka/patches/murmur2.js'
-import {groupMessagesPerPartition, partitionerFactory} from '../../src/lib/kafka/patches/partitioner.js'
-import {fastRecordDecoder} from '../../src/lib/kafka/patches/record-decoder.js'
-import {fastRecord, fastRecordBatch} from '../../src/lib/kafka/patches/records.js'
+import {crc32c} from '../../../src/lib/kafka/patches/crc32c.js'
+import {fastEncoder} from '../../../src/lib/kafka/patches/encoder.js'
+import {murmur2} from '../../../src/lib/kafka/patches/murmur2.js'
+import {groupMessagesPerPartition, partitionerFactory} from '../../../src/lib/kafka/patches/partitioner.js'
+import {fastRecordDecoder} from '../../../src/lib/kafka/patches/record-decoder.js'
+import {fastRecord, fastRecordBatch} from '../../../src/lib/kafka/patches/records.js'
 
 const require = createRequire(import.meta.url)
 const Encoder = require('kafkajs/src/protocol/encoder.js')

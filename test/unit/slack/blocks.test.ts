@@ -1,10 +1,10 @@
 import fc from 'fast-check'
 import {describe, expect, it} from 'vitest'
 
-import {buildSlackMessage, type Block} from '../../src/lib/slack/blocks.js'
-import {ELLIPSIS, SlackLimits} from '../../src/lib/slack/limits.js'
-import {escapeMrkdwn, md, truncate, truncateMrkdwn} from '../../src/lib/slack/mrkdwn.js'
-import {validateSlackMessage} from '../../src/lib/slack/validate.js'
+import {buildSlackMessage, type Block} from '../../../src/lib/slack/blocks.js'
+import {ELLIPSIS, SlackLimits} from '../../../src/lib/slack/limits.js'
+import {escapeMrkdwn, md, truncate, truncateMrkdwn} from '../../../src/lib/slack/mrkdwn.js'
+import {validateSlackMessage} from '../../../src/lib/slack/validate.js'
 
 /** Every mrkdwn string a message carries, with whether it is mrkdwn (plain_text is shown literally). */
 function texts(blocks: Block[]): Array<{text: string; mrkdwn: boolean}> {

@@ -3,10 +3,19 @@ import {readFileSync, writeFileSync} from 'node:fs'
 
 import {afterEach, describe, expect, inject, it} from 'vitest'
 
-import {runFa} from '../support/cli.js'
-import {testKafka} from '../support/kafka-io.js'
-import {startSlackServer, type SlackServer, type SlackServerOptions} from '../support/slack-server.js'
-import {alert, committed, endOffsets, produceAlerts, readTopic, responses, sendConfig, TOKEN} from '../support/send.js'
+import {runFa} from '../../support/cli.js'
+import {testKafka} from '../../support/kafka-io.js'
+import {startSlackServer, type SlackServer, type SlackServerOptions} from '../../support/slack-server.js'
+import {
+  alert,
+  committed,
+  endOffsets,
+  produceAlerts,
+  readTopic,
+  responses,
+  sendConfig,
+  TOKEN,
+} from '../../support/send.js'
 
 const kafka = testKafka(inject('kafkaBrokers'))
 

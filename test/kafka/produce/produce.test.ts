@@ -10,13 +10,17 @@ import path from 'node:path'
 import {Partitioners} from 'kafkajs'
 import {afterAll, beforeAll, beforeEach, describe, expect, inject, it} from 'vitest'
 
-import type {Config} from '../../src/lib/config/schema.js'
-import {readCheckpoint} from '../../src/lib/produce/checkpoint.js'
-import {acquireLock, produceLockFile} from '../../src/lib/produce/lock.js'
-import {eventIdFor} from '../../src/lib/produce/producer.js'
-import {checkpointDecision} from '../../src/lib/produce/run.js'
-import {startBigQueryServer, type BigQueryServer, type QueryResult, type SentParam} from '../support/bigquery-server.js'
-import {root, runFa, type CliResult} from '../support/cli.js'
+import type {Config} from '../../../src/lib/config/schema.js'
+import {readCheckpoint} from '../../../src/lib/produce/checkpoint.js'
+import {acquireLock, produceLockFile} from '../../../src/lib/produce/lock.js'
+import {eventIdFor} from '../../../src/lib/produce/producer.js'
+import {
+  startBigQueryServer,
+  type BigQueryServer,
+  type QueryResult,
+  type SentParam,
+} from '../../support/bigquery-server.js'
+import {root, runFa, type CliResult} from '../../support/cli.js'
 import {
   consumeAll,
   createTopics,
@@ -25,8 +29,8 @@ import {
   uniquePrefix,
   withAdmin,
   type Consumed,
-} from '../support/kafka-io.js'
-import {onboardingSchema, onboardingStarts} from '../support/onboarding-rows.js'
+} from '../../support/kafka-io.js'
+import {onboardingSchema, onboardingStarts} from '../../support/onboarding-rows.js'
 
 const brokers = inject('kafkaBrokers')
 const kafka = testKafka(brokers)
@@ -518,20 +522,6 @@ describe('fa produce (real broker, BigQuery test server)', () => {
     expect(bigquery.requests.filter((r) => r.route === 'jobs.insert')).toHaveLength(0)
   })
 }, 60_000)
-
-describe('checkpoint decisions', () => {
-  const w = (since: string, until: string) => ({since: new Date(at(since)), until: new Date(at(until))})
-  it('advance from none, or from a window that starts at or before the mark; never back, never over a gap', () => {
-    expect(checkpointDecision(null, w('10:00', '11:00'))).toEqual({advance: true})
-    expect(checkpointDecision('2024-05-01T10:00:00.000Z', w('10:00', '11:00'))).toEqual({advance: true})
-    expect(checkpointDecision('2024-05-01T10:30:00.000Z', w('10:00', '11:00'))).toEqual({advance: true})
-    expect(checkpointDecision('2024-05-01T11:00:00.000Z', w('10:00', '11:00'))).toMatchObject({advance: false})
-    expect(checkpointDecision('2024-05-01T09:00:00.000Z', w('10:00', '11:00'))).toMatchObject({
-      advance: false,
-      note: expect.stringContaining('--since 2024-05-01T09:00:00.000Z'),
-    })
-  })
-})
 
 async function until(condition: () => boolean, timeoutMs = 40_000): Promise<void> {
   const end = Date.now() + timeoutMs

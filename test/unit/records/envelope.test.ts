@@ -2,7 +2,7 @@ import {describe, expect, it} from 'vitest'
 
 import fc from 'fast-check'
 
-import {envelopeSchema, isPlainEnvelope, parseEnvelopeLine, toEnvelope} from '../../src/lib/records/envelope.js'
+import {envelopeSchema, isPlainEnvelope, parseEnvelopeLine, toEnvelope} from '../../../src/lib/records/envelope.js'
 
 const origin = {kind: 'fixture' as const, file: 'f.jsonl', line: 1}
 

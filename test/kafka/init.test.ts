@@ -1,0 +1,56 @@
+// `fa init` against the test broker: the real connection check and topic creation (the questions
+// that lead there: test/unit/init).
+import {existsSync, mkdtempSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import path from 'node:path'
+
+import {describe, expect, inject, it} from 'vitest'
+
+import {loadConfig} from '../../src/lib/config/load.js'
+import {runFa} from '../support/cli.js'
+import {testKafka, uniquePrefix, withAdmin} from '../support/kafka-io.js'
+
+const brokers = inject('kafkaBrokers')
+const tmp = () => mkdtempSync(path.join(tmpdir(), 'fa-init-'))
+
+/** Loads a written config the way every command does, without this process' KAFKA_* variables. */
+const load = (file: string, env: NodeJS.ProcessEnv = {}) => loadConfig(file, env)
+
+describe('fa init against the test broker', () => {
+  it('checks the connection and creates the topics (local: by default)', async () => {
+    const dir = tmp()
+    const prefix = uniquePrefix('init')
+    const {code, stdout, stderr} = await runFa(
+      ['init', '--yes', '--kafka', 'local', '--brokers', brokers, '--topic-prefix', prefix],
+      {cwd: dir},
+    )
+    expect(stderr).toBe('')
+    expect(code).toBe(0)
+    expect(stdout).toMatch(new RegExp(`✓ connected to ${brokers}: cluster \\S+, 1 broker\\n`))
+    expect(stdout).toMatch(/✓ topics: 8 created/)
+    const topics = await withAdmin(testKafka(brokers), (admin) => admin.listTopics())
+    const {config} = await load(path.join(dir, 'fa.config.yaml'))
+    for (const topic of Object.values(config.topics)) expect(topics).toContain(topic)
+
+    // Again with --force: the topics exist already, which is not an error.
+    const again = await runFa(
+      ['init', '--yes', '--force', '--kafka', 'local', '--brokers', brokers, '--topic-prefix', prefix],
+      {cwd: dir},
+    )
+    expect(again.code).toBe(0)
+    expect(again.stdout).toContain('✓ topics: 0 created, 8 already existed')
+  })
+
+  it('reports a cluster it cannot reach within the timeout, keeps the file, exits 5', async () => {
+    const dir = tmp()
+    // A port nothing listens on: connection refused, retried twice, then a one-line failure.
+    const {code, stdout} = await runFa(['init', '--yes', '--kafka', 'local', '--brokers', '127.0.0.1:1'], {
+      cwd: dir,
+      env: {KAFKA_BROKERS: ''},
+    })
+    expect(code).toBe(5)
+    expect(stdout).toMatch(/✗ Kafka: connecting failed \(127\.0\.0\.1:1\)/)
+    expect(stdout).not.toContain('✓ topics')
+    expect(existsSync(path.join(dir, 'fa.config.yaml'))).toBe(true)
+  })
+})
