@@ -6,12 +6,9 @@ import {FaError} from '../lib/errors.js'
 import {isLocalCluster} from '../lib/kafka/connection.js'
 import {colorFor} from '../lib/output/color.js'
 import {createLogger} from '../lib/output/log.js'
-import {compareGolden, GoldenLines, writeGolden} from '../lib/output/golden.js'
-import {renderSummary} from '../lib/output/human.js'
 import {fileProgress} from '../lib/output/progress.js'
-import {BufferedWriter} from '../lib/output/writer.js'
-import {buildTopology} from '../lib/alerts/topology.js'
-import {PARALLEL_BYTES, replayDryRun} from '../lib/replay/dry-run.js'
+import {PARALLEL_BYTES} from '../lib/replay/dry-run.js'
+import {dryRunCli} from '../lib/replay/dry-run-cli.js'
 import {
   parseTopicMappings,
   planReplay,
@@ -95,6 +92,23 @@ With --dry-run everything happens in this process (no Kafka, Slack or cloud acco
       multiple: true,
       exclusive: ['dry-run'],
     }),
+    explain: Flags.boolean({
+      description:
+        "with --dry-run: print every record's fate with its FILE:LINE (alerted, filtered, unassigned, no-slack-user, dead-letter, table, unread); JSON Lines on stderr with --json or --expect. --verbose implies it and adds Block Kit Builder links",
+      dependsOn: ['dry-run'],
+    }),
+    only: Flags.string({
+      description:
+        'with --dry-run: explain only records of these fates (comma-separated, e.g. unassigned,no-slack-user)',
+      helpValue: 'FATES',
+      multiple: true,
+      dependsOn: ['dry-run'],
+    }),
+    'explain-file': Flags.string({
+      description: 'with --dry-run: write the fates as JSON Lines to FILE instead (implies --explain)',
+      helpValue: 'FILE',
+      dependsOn: ['dry-run'],
+    }),
     workers: Flags.integer({
       description: `with --dry-run: threads to run the pipelines on; the output is the same (default: one per CPU, up to 4, for ${PARALLEL_BYTES >> 20} MiB of fixtures or more, else 1)`,
       min: 1,
@@ -120,45 +134,22 @@ With --dry-run everything happens in this process (no Kafka, Slack or cloud acco
       await this.produce(files, flags)
       return
     }
-    const config = await this.loadConfig(flags.config)
-    const topology = await buildTopology(config)
-    const out = colorFor(process.stdout)
-    const stdout = new BufferedWriter(process.stdout)
-    const golden = new GoldenLines()
-
-    // --json and --expect make JSON Lines of the records; the summary then goes to stderr.
-    const toStderr = Boolean(flags.json || flags.expect)
-    const progress = fileProgress('replay')
-    const summary = await replayDryRun({
+    const code = await dryRunCli({
       files,
-      topology,
-      format: toStderr ? {kind: 'json'} : {kind: 'human', colorLevel: out.level},
-      out: flags.expect ? golden : stdout,
-      onProgress: progress.update,
-      threads: {config, count: flags.workers},
-    }).finally(progress.stop)
-    await stdout.flush()
-
-    const err = colorFor(process.stderr)
-    const summaryText = renderSummary(summary, toStderr ? err : out)
-    if (toStderr) process.stderr.write(summaryText)
-    else this.log(summaryText.trimEnd())
-
-    if (!flags.expect) return
-    if (flags.update) {
-      await writeGolden(flags.expect, golden.lines)
-      process.stderr.write(`wrote ${golden.lines.length} records to ${flags.expect}\n`)
-      return
-    }
-    const result = await compareGolden(flags.expect, golden.lines, err)
-    if (result.ok) {
-      process.stderr.write(`${err.green('✓')} ${golden.lines.length} records match ${flags.expect}\n`)
-      return
-    }
-    process.stderr.write(
-      `${result.diff}\n${err.red('✗')} ${result.differences} records differ from ${flags.expect} (- expected, + produced); run with --update to accept\n`,
-    )
-    this.exit(1)
+      loaded: await this.loadConfig(flags.config),
+      json: flags.json,
+      expect: flags.expect,
+      update: flags.update,
+      workers: flags.workers,
+      explain: flags.explain || this.verbose || Boolean(flags['explain-file']),
+      only: flags.only
+        ?.flatMap((names) => names.split(','))
+        .map((name) => name.trim())
+        .filter(Boolean),
+      explainFile: flags['explain-file'],
+      links: this.verbose,
+    })
+    if (code !== 0) this.exit(code)
   }
 
   /** `fa replay FILE...` without --dry-run: validate every file, confirm if remote, produce. */

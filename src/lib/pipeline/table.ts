@@ -29,7 +29,7 @@ export class TableStore {
   private readonly rows = new Map<string, Map<string, unknown>>()
 
   get<V>(table: TableSpec<V>, key: string): V | undefined {
-    return this.rows.get(table.name)?.get(normalize(table, key)) as V | undefined
+    return this.rows.get(table.name)?.get(tableKey(table, key)) as V | undefined
   }
 
   size(table: TableSpec): number {
@@ -42,7 +42,7 @@ export class TableStore {
     if (!rows) this.rows.set(table.name, (rows = new Map()))
     if (record.value === null) {
       if (!record.key) return {ok: false, reason: `tombstone on table ${table.name} has no key`}
-      const key = normalize(table, record.key)
+      const key = tableKey(table, record.key)
       rows.delete(key)
       return {ok: true, op: 'delete', key}
     }
@@ -52,12 +52,13 @@ export class TableStore {
     if (!parsed.success) return {ok: false, reason: `table ${table.name}: ${formatIssue(parsed.error)}`}
     const rawKey = record.key || table.keyOf?.(parsed.data)
     if (!rawKey) return {ok: false, reason: `table ${table.name} record has no key`}
-    const key = normalize(table, rawKey)
+    const key = tableKey(table, rawKey)
     rows.set(key, parsed.data)
     return {ok: true, op: 'upsert', key}
   }
 }
 
-function normalize(table: TableSpec, key: string): string {
+/** A key as the table holds it (normalized), which is what a lookup is matched against. */
+export function tableKey(table: TableSpec, key: string): string {
   return table.normalizeKey ? table.normalizeKey(key) : key
 }

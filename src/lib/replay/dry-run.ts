@@ -7,11 +7,16 @@ import type {ByteSink} from '../output/writer.js'
 import type {Summary} from '../pipeline/summary.js'
 import type {Topology} from '../pipeline/topology.js'
 import type {TopicRecord} from '../records/record.js'
-import {formatterFor, type ReplayFormat} from './format.js'
+import {printerFor, type ReplayFormat} from './format.js'
 import {Shard, type ChunkResult} from './shard.js'
 import type {Helper} from './threads.js'
 
 export type {ReplayFormat} from './format.js'
+
+export interface FileCounts {
+  records: number
+  unread: number
+}
 
 export interface DryRunOptions {
   files: string[]
@@ -19,6 +24,10 @@ export interface DryRunOptions {
   format: ReplayFormat
   /** Receives what the records produce, as UTF-8, in file order. */
   out: ByteSink
+  /** Receives the records' fates when the format explains them apart from the records (JSON Lines). */
+  explainOut?: ByteSink
+  /** Filled with each file's records, and those on topics no pipeline reads (a file without records has no entry). */
+  fileCounts?: Map<string, FileCounts>
   onProgress?: (progress: FixtureProgress) => void
   /**
    * Shares the chunks out among threads, helpers building `config`'s topology: `count` threads
@@ -49,6 +58,8 @@ export async function replayDryRun({
   topology,
   format,
   out,
+  explainOut,
+  fileCounts,
   onProgress,
   threads,
   chunkBytes,
@@ -57,7 +68,7 @@ export async function replayDryRun({
   const count = threads
     ? (threads.count ?? (totalBytes >= PARALLEL_BYTES ? Math.min(availableParallelism(), 4) : 1))
     : 1
-  const shard = new Shard(topology, formatterFor(format))
+  const shard = new Shard(topology, printerFor(format))
   const helpers: Helper[] = []
   if (count > 1) {
     const {Helper, helperScript} = await import('./threads.js')
@@ -74,6 +85,13 @@ export async function replayDryRun({
     if (result.kind === 'error') throw new FixtureError(result.file, result.line, result.reason)
     const pending = out.write(result.output)
     if (pending) await pending
+    if (result.explained && explainOut) await explainOut.write(result.explained)
+    if (fileCounts && result.records > 0) {
+      const counts = fileCounts.get(result.file) ?? {records: 0, unread: 0}
+      counts.records += result.records
+      counts.unread += result.unread
+      fileCounts.set(result.file, counts)
+    }
     onProgress?.({bytesRead: result.bytesRead, totalBytes})
   }
   try {

@@ -66,7 +66,13 @@ describe('connector-provisioning-failed', () => {
 
   it.each(['Running', 'Provisioned', '', undefined])('filters oldStatus %s', (oldStatus) => {
     expect(run(...seeded, failure('org-1', {oldStatus}))).toEqual([
-      {kind: 'dropped', pipeline: 'connector-provisioning-failed', reason: 'filtered'},
+      {
+        kind: 'dropped',
+        pipeline: 'connector-provisioning-failed',
+        reason: 'filtered',
+        // --explain names the step and shows the predicate's source.
+        detail: expect.stringMatching(/^by step 1: filter\(\(\{ ?event ?\}\) => typeof event\.oldStatus/),
+      },
     ])
   })
 
@@ -283,6 +289,6 @@ describe('topology', () => {
   })
 
   it('counts records on topics no pipeline reads', () => {
-    expect(run(rec('something-else', null, {}))).toEqual([{kind: 'unrouted', pipeline: null}])
+    expect(run(rec('something-else', null, {}))).toEqual([{kind: 'unrouted', pipeline: null, topic: 'something-else'}])
   })
 })
