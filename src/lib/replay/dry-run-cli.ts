@@ -95,8 +95,13 @@ export async function dryRunCli(options: DryRunCliOptions): Promise<number> {
     process.stderr.write(`${err.red('✗')} a fixture file gave the test nothing to check (see the warnings above)\n`)
     return 1
   }
+  const kinds = [
+    result.missing && `${result.missing} missing`,
+    result.unexpected && `${result.unexpected} unexpected`,
+    result.changed && `${result.changed} changed`,
+  ].filter(Boolean)
   process.stderr.write(
-    `${result.diff}\n${err.red('✗')} ${plural(result.differences, 'record')} ${result.differences === 1 ? 'differs' : 'differ'} from ${expect} (- expected, + produced); run with --update to accept\n`,
+    `${result.diff}\n${err.red('✗')} ${plural(result.differences, 'record')} ${result.differences === 1 ? 'differs' : 'differ'} from ${expect} (${kinds.join(', ')}); run with --update to accept\n`,
   )
   return 1
 }
