@@ -14,8 +14,6 @@ export interface TableSpec<V = unknown> {
   schema: z.ZodType<V>
   /** Applied to the record key and to every lookup key, so both sides match alike. */
   normalizeKey?: (key: string) => string
-  /** The key when the record has none. */
-  keyOf?(value: V): string | undefined
 }
 
 export function defineTable<V>(spec: TableSpec<V>): TableSpec<V> {
@@ -50,9 +48,15 @@ export class TableStore {
     if (!decoded.ok) return decoded
     const parsed = table.schema.safeParse(decoded.value)
     if (!parsed.success) return {ok: false, reason: `table ${table.name}: ${formatIssue(parsed.error)}`}
-    const rawKey = record.key || table.keyOf?.(parsed.data)
-    if (!rawKey) return {ok: false, reason: `table ${table.name} record has no key`}
-    const key = tableKey(table, rawKey)
+    // Keyed by the record key alone, as a GlobalKTable is: compaction keeps one unkeyed row per
+    // partition, so a row keyed from its value would vanish later, depending on load order.
+    if (!record.key) {
+      return {
+        ok: false,
+        reason: `table ${table.name} record has no key: a table row is keyed by its record key only (set "key")`,
+      }
+    }
+    const key = tableKey(table, record.key)
     rows.set(key, parsed.data)
     return {ok: true, op: 'upsert', key}
   }

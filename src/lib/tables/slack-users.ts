@@ -16,7 +16,6 @@ export const slackUsers = defineTable({
     displayName: z.string().optional(),
   }),
   normalizeKey: normalizeEmail,
-  keyOf: (row) => row.email,
 })
 
 export type SlackUser = z.infer<typeof slackUsers.schema>
