@@ -9,6 +9,8 @@ import {createLogger} from '../lib/output/log.js'
 import {fileProgress} from '../lib/output/progress.js'
 import {PARALLEL_BYTES} from '../lib/replay/dry-run.js'
 import {dryRunCli} from '../lib/replay/dry-run-cli.js'
+import {topicAliases} from '../lib/replay/topic-names.js'
+import {buildTopology} from '../lib/alerts/topology.js'
 import {
   parseTopicMappings,
   planReplay,
@@ -164,11 +166,22 @@ With --dry-run everything happens in this process (no Kafka, Slack or cloud acco
       timestamps: 'keep' | 'now'
     },
   ): Promise<void> {
-    const {config} = await this.loadConfig(flags.config)
-    const routing = {prefix: flags['topic-prefix'], map: parseTopicMappings(flags.topic)}
+    const loaded = await this.loadConfig(flags.config)
+    const {config} = loaded
+    const topology = await buildTopology(loaded)
+    const routing = {
+      prefix: flags['topic-prefix'],
+      map: parseTopicMappings(flags.topic),
+      aliases: topicAliases(config.topics),
+    }
+    const known = new Set([
+      ...Object.values(config.topics),
+      ...topology.sourceTopics,
+      ...topology.tableTopics.map(({topic}) => topic),
+    ])
 
     const validating = fileProgress('validate')
-    const plan = await planReplay(files, routing, validating.update).finally(validating.stop)
+    const plan = await planReplay(files, routing, validating.update, known).finally(validating.stop)
     if (plan.records === 0) {
       this.report({records: 0, topics: {}, batches: 0, ms: 0}, plan, config, flags.json)
       return

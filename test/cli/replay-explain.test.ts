@@ -138,3 +138,18 @@ describe('fa replay --dry-run: what went unread', () => {
     expect((await runFa(['replay', missing, '--dry-run'])).code).toBe(0)
   })
 })
+
+describe('fa replay --dry-run: topics through the config', () => {
+  it('reads a default topic name or a logical role as the topic the config names', async () => {
+    const dir = tmp()
+    const config = path.join(dir, 'fa.config.yaml')
+    writeFileSync(config, 'topics:\n  notifications: dev.data-notifications-pipeline\n  assignments: dev.assignments\n')
+    // Default names as written, and the assignments table by its role.
+    const file = path.join(dir, 'f.jsonl')
+    writeFileSync(file, readFileSync(fixture, 'utf8').replaceAll('"data-csdr-assignment"', '"assignments"'))
+    const {code, stdout} = await runFa(['replay', file, '--dry-run', '--config', config])
+    expect(code).toBe(0)
+    expect(stdout).toMatch(/23 records: 5 alerts, 5 dead letters, 1 filtered, 2 unassigned, 1 no-slack-user\n/)
+    expect(stdout).not.toContain('warning')
+  })
+})

@@ -15,6 +15,7 @@ import {BufferedWriter} from '../output/writer.js'
 import type {Topology} from '../pipeline/topology.js'
 import {replayDryRun, type FileCounts, type ReplayFormat} from './dry-run.js'
 import {FIXED_FATES} from './explain.js'
+import {topicAliases} from './topic-names.js'
 import {idleFileNotes, unreadTopicNotes} from './unread.js'
 
 export interface DryRunCliOptions {
@@ -59,6 +60,7 @@ export async function dryRunCli(options: DryRunCliOptions): Promise<number> {
     files,
     topology,
     format,
+    aliases: topicAliases(loaded.config.topics),
     out: expect ? golden : stdout,
     explainOut: explainSink,
     fileCounts,

@@ -22,6 +22,8 @@ export interface DryRunOptions {
   files: string[]
   topology: Topology
   format: ReplayFormat
+  /** Other names fixtures may give topics (see topicAliases): none by default. */
+  aliases?: ReadonlyMap<string, string>
   /** Receives what the records produce, as UTF-8, in file order. */
   out: ByteSink
   /** Receives the records' fates when the format explains them apart from the records (JSON Lines). */
@@ -57,6 +59,7 @@ export async function replayDryRun({
   files,
   topology,
   format,
+  aliases = new Map(),
   out,
   explainOut,
   fileCounts,
@@ -68,12 +71,12 @@ export async function replayDryRun({
   const count = threads
     ? (threads.count ?? (totalBytes >= PARALLEL_BYTES ? Math.min(availableParallelism(), 4) : 1))
     : 1
-  const shard = new Shard(topology, printerFor(format))
+  const shard = new Shard(topology, printerFor(format), aliases)
   const helpers: Helper[] = []
   if (count > 1) {
     const {Helper, helperScript} = await import('./threads.js')
     const script = helperScript()
-    for (let i = 1; i < count; i++) helpers.push(new Helper(script, {config: threads!.config, format}))
+    for (let i = 1; i < count; i++) helpers.push(new Helper(script, {config: threads!.config, format, aliases}))
   }
 
   // Chunk results in file order: this thread's at once, the helpers' when they arrive. The

@@ -1,13 +1,16 @@
-import type {Message, Producer, TopicMessages} from 'kafkajs'
+import {closest, distance} from 'fastest-levenshtein'
+import type {Admin, Message, Producer, TopicMessages} from 'kafkajs'
 
 import type {Config} from '../config/schema.js'
 import {FaError} from '../errors.js'
 import {readFixtures, type FixtureProgress} from '../fixtures/read.js'
-import {connectAdmin, createKafka, createProducer, disconnectQuietly} from '../kafka/client.js'
+import {connectAdmin, createKafka, createProducer, disconnectQuietly, loadKafkaJs} from '../kafka/client.js'
 import {kafkaError} from '../kafka/connection.js'
 import {toKafka} from '../kafka/codec.js'
 import {requireTopics} from '../kafka/topics.js'
 import type {Logger} from '../output/log.js'
+import {plural} from '../output/plural.js'
+import {describeOrigin} from '../records/record.js'
 
 /**
  * Where fixture topics go: an explicit mapping (`--topic from=to`) wins and is taken as is;
@@ -16,6 +19,8 @@ import type {Logger} from '../output/log.js'
 export interface TopicRouting {
   prefix?: string
   map?: Record<string, string>
+  /** Other names fixtures may give topics (logical roles, renamed defaults): see topicAliases. */
+  aliases?: ReadonlyMap<string, string>
 }
 
 /** Parses repeated `--topic from=to` flags; rejects malformed and conflicting entries. */
@@ -37,16 +42,32 @@ export function parseTopicMappings(entries: readonly string[] | undefined): Reco
   return map
 }
 
+/** The topic a fixture topic goes to: mapped as written, else read through the config, then mapped or prefixed. */
 export function routeTopic(topic: string, routing: TopicRouting): string {
-  return routing.map?.[topic] ?? `${routing.prefix ?? ''}${topic}`
+  const explicit = routing.map?.[topic]
+  if (explicit !== undefined) return explicit
+  const named = routing.aliases?.get(topic) ?? topic
+  return routing.map?.[named] ?? `${routing.prefix ?? ''}${named}`
+}
+
+/** Mapped by --topic, as written or as the config names it. */
+function isMapped(topic: string, routing: TopicRouting): boolean {
+  return routing.map?.[topic] !== undefined || routing.map?.[routing.aliases?.get(topic) ?? topic] !== undefined
 }
 
 const LEGAL_TOPIC = /^[a-zA-Z0-9._-]{1,249}$/
 
 export interface ReplayPlan {
   records: number
-  /** Source topic → {target topic, records}, in order of first appearance. */
-  topics: Map<string, {target: string; records: number}>
+  /** Source topic → {target topic, records, its largest record}, in order of first appearance. */
+  topics: Map<string, PlannedTopic>
+}
+
+export interface PlannedTopic {
+  target: string
+  records: number
+  /** The largest record's size as produced (about), and where it is: checked against the broker's limit. */
+  largest: {bytes: number; where: string}
 }
 
 /**
@@ -58,18 +79,30 @@ export async function planReplay(
   files: string[],
   routing: TopicRouting,
   onProgress?: (p: FixtureProgress) => void,
+  /** The topics the config and the alert types know: any other must be mapped with --topic. */
+  known?: ReadonlySet<string>,
 ): Promise<ReplayPlan> {
-  const topics = new Map<string, {target: string; records: number}>()
+  const topics = new Map<string, PlannedTopic>()
   let records = 0
+  // Topics as written: --topic names them so, before the config's names apply.
   for await (const batch of readFixtures(files, onProgress)) {
     for (const record of batch) {
       records++
+      const bytes = messageBytes(toKafka(record))
       const entry = topics.get(record.topic)
-      if (entry) entry.records++
-      else topics.set(record.topic, {target: routeTopic(record.topic, routing), records: 1})
+      if (!entry) {
+        const where = describeOrigin(record)
+        topics.set(record.topic, {target: routeTopic(record.topic, routing), records: 1, largest: {bytes, where}})
+      } else {
+        entry.records++
+        if (bytes > entry.largest.bytes) entry.largest = {bytes, where: describeOrigin(record)}
+      }
     }
   }
-  const unused = Object.keys(routing.map ?? {}).filter((from) => !topics.has(from))
+  if (known) checkKnown(topics, routing, known)
+  const unused = Object.keys(routing.map ?? {}).filter(
+    (from) => ![...topics.keys()].some((topic) => topic === from || routing.aliases?.get(topic) === from),
+  )
   if (unused.length > 0) {
     // A typo in a mapping would send the records to the unmapped (maybe production) topic.
     throw new FaError(`--topic ${unused.join(', ')}: no record in the files has this topic`, {
@@ -84,6 +117,24 @@ export async function planReplay(
     }
   }
   return {records, topics}
+}
+
+/** Topics no one knows are an error per topic (with counts), unless --topic maps them: else they would be created or land nowhere useful. */
+function checkKnown(topics: Map<string, PlannedTopic>, routing: TopicRouting, known: ReadonlySet<string>): void {
+  const unknown = [...topics].filter(
+    ([topic]) => !isMapped(topic, routing) && !known.has(routing.aliases?.get(topic) ?? topic),
+  )
+  if (unknown.length === 0) return
+  const names = [...known, ...(routing.aliases?.keys() ?? [])]
+  const listed = unknown.map(([topic, {records}]) => {
+    const near = closest(topic, names)
+    const hint = distance(topic, near) <= Math.max(2, near.length / 3) ? ` (did you mean ${near}?)` : ''
+    return `${topic} (${plural(records, 'record')})${hint}`
+  })
+  throw new FaError(
+    `neither the config nor the alert types know topic${unknown.length === 1 ? '' : 's'} ${listed.join(', ')}: nothing was produced`,
+    {exit: 'input', hint: `map each with --topic FROM=TO, or fix the fixture's topic`},
+  )
 }
 
 export interface ProduceOptions {
@@ -130,6 +181,7 @@ export async function produceFixtures(options: ProduceOptions): Promise<ProduceR
   const admin = await connectAdmin(kafka, config)
   try {
     await requireTopics(admin, config, targets, 'nothing was produced')
+    await checkSizes(admin, plan)
   } finally {
     await disconnectQuietly(admin)
   }
@@ -197,6 +249,46 @@ export async function produceFixtures(options: ProduceOptions): Promise<ProduceR
     await disconnectQuietly(producer)
   }
   return {records: produced, topics: counts, batches, ms: Date.now() - started}
+}
+
+/** A record batch's own bytes around its one record: what the broker counts against max.message.bytes too. */
+const BATCH_OVERHEAD = 61 + 21
+
+/**
+ * Every topic's largest record against its max.message.bytes (the broker's message.max.bytes
+ * unless the topic sets its own), so an oversize record stops the replay with FILE:LINE before
+ * anything is produced, not with a broker error halfway through.
+ */
+async function checkSizes(admin: Admin, plan: ReplayPlan): Promise<void> {
+  const byTarget = new Map<string, PlannedTopic['largest']>()
+  for (const {target, largest} of plan.topics.values()) {
+    const known = byTarget.get(target)
+    if (!known || largest.bytes > known.bytes) byTarget.set(target, largest)
+  }
+  const {ConfigResourceTypes} = await loadKafkaJs()
+  let resources: Awaited<ReturnType<Admin['describeConfigs']>>['resources']
+  try {
+    ;({resources} = await admin.describeConfigs({
+      includeSynonyms: false,
+      resources: [...byTarget.keys()].map((name) => ({
+        type: ConfigResourceTypes.TOPIC,
+        name,
+        configNames: ['max.message.bytes'],
+      })),
+    }))
+  } catch {
+    // Without DescribeConfigs permission the limit is unknown: the broker still enforces it.
+    return
+  }
+  for (const {resourceName, configEntries} of resources) {
+    const limit = Number(configEntries.find((entry) => entry.configName === 'max.message.bytes')?.configValue)
+    const largest = byTarget.get(resourceName)
+    if (!largest || !Number.isFinite(limit) || largest.bytes + BATCH_OVERHEAD <= limit) continue
+    throw new FaError(
+      `${largest.where}: the record is about ${largest.bytes + BATCH_OVERHEAD} bytes, over ${resourceName}'s limit of ${limit} bytes (max.message.bytes): nothing was produced`,
+      {exit: 'input', hint: 'make the record smaller, or raise max.message.bytes on the topic'},
+    )
+  }
 }
 
 function messageBytes(message: Message): number {

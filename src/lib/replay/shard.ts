@@ -43,9 +43,14 @@ export class Shard {
   constructor(
     private readonly topology: Topology,
     private readonly printer: Printer,
+    /** Other names fixtures may give topics (see topicAliases). */
+    private readonly aliases: ReadonlyMap<string, string> = new Map(),
   ) {
+    const tableNames = [...aliases].filter(([, topic]) => topology.isTableTopic(topic)).map(([alias]) => alias)
     this.tableMarks = [
-      ...topology.tableTopics.map(({topic}) => Buffer.from(JSON.stringify(topic))),
+      ...[...topology.tableTopics.map(({topic}) => topic), ...tableNames].map((name) =>
+        Buffer.from(JSON.stringify(name)),
+      ),
       Buffer.from('\\u'),
       Buffer.from('\\/'),
     ]
@@ -60,7 +65,7 @@ export class Shard {
     const out = new Utf8Buffer(Math.max(4096, chunk.bytes.length >> 1))
     const {produced, explain, explainApart} = this.printer
     const explained = explain && (explainApart ? new Utf8Buffer(4096) : out)
-    const records = chunkRecords(chunk)
+    const records = chunkRecords(chunk, this.aliases)
     let unread = 0
     for (const record of records) {
       const outcomes = this.topology.process(record, this.tables)
@@ -116,7 +121,9 @@ export class Shard {
     for (const start of [...starts].sort((a, b) => a - b)) {
       const end = bytes.indexOf(NEWLINE, start)
       const parsed = parseEnvelopeLine(bytes.toString('utf8', start, end < 0 ? bytes.length : end), {kind: 'derived'})
-      if (parsed.ok && this.topology.isTableTopic(parsed.record.topic)) found.push(parsed.record)
+      if (!parsed.ok) continue
+      parsed.record.topic = this.aliases.get(parsed.record.topic) ?? parsed.record.topic
+      if (this.topology.isTableTopic(parsed.record.topic)) found.push(parsed.record)
     }
     this.apply(found)
     return found

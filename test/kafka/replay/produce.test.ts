@@ -124,7 +124,8 @@ describe('fa replay FILE (into Kafka)', () => {
 
   it('keeps per-key order across many batches', async () => {
     const prefix = uniquePrefix('order')
-    const topics = ['events', 'table']
+    // Topics the config knows: any other would need a --topic mapping.
+    const topics = ['data-notifications-pipeline', 'data-csdr-assignment']
     await createTopics(
       kafka,
       topics.map((t) => prefix + t),
@@ -236,12 +237,17 @@ describe('fa replay FILE (into Kafka)', () => {
 
   it('explains a timestamp the broker rejects; --timestamps now produces with the current time', async () => {
     const prefix = uniquePrefix('time')
-    await createTopics(kafka, [`${prefix}events`], 1)
+    await createTopics(kafka, [`${prefix}data-notifications-pipeline`], 1)
     const file = path.join(tmp(), 'future.jsonl')
     // Kafka 4 refuses timestamps more than an hour ahead (log.message.timestamp.after.max.ms).
     writeFileSync(
       file,
-      JSON.stringify({topic: 'events', key: 'k', value: {a: 1}, timestamp: '2099-01-01T00:00:00Z'}) + '\n',
+      JSON.stringify({
+        topic: 'data-notifications-pipeline',
+        key: 'k',
+        value: {a: 1},
+        timestamp: '2099-01-01T00:00:00Z',
+      }) + '\n',
     )
     const rejected = await runFa(['replay', file, '--topic-prefix', prefix])
     expect(rejected.code).toBe(5)
@@ -253,7 +259,7 @@ describe('fa replay FILE (into Kafka)', () => {
     const {code, stderr} = await runFa(['replay', file, '--topic-prefix', prefix, '--timestamps', 'now'])
     expect(stderr).toBe('')
     expect(code).toBe(0)
-    const [record] = await consumeAll(kafka, [`${prefix}events`], 1)
+    const [record] = await consumeAll(kafka, [`${prefix}data-notifications-pipeline`], 1)
     expect(Number(record!.message.timestamp)).toBeGreaterThanOrEqual(before)
     expect(Number(record!.message.timestamp)).toBeLessThanOrEqual(Date.now())
   })
