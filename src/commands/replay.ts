@@ -9,6 +9,7 @@ import {createLogger} from '../lib/output/log.js'
 import {fileProgress} from '../lib/output/progress.js'
 import {PARALLEL_BYTES} from '../lib/replay/dry-run.js'
 import {dryRunCli} from '../lib/replay/dry-run-cli.js'
+import {TableOrderWatch} from '../lib/replay/table-order.js'
 import {topicAliases} from '../lib/replay/topic-names.js'
 import {buildTopology} from '../lib/alerts/topology.js'
 import {
@@ -23,7 +24,7 @@ export default class Replay extends BaseCommand {
   static override summary = 'Pipe fixture files of topic records through the alert pipelines.'
   static override description = `Each FILE is JSON Lines, one topic record per line:
   {"topic": "data-notifications-pipeline", "key": "org-1", "value": {...}, "headers": {...}, "timestamp": "..."}
-Records apply in file order: table records (assignments, Slack users) update the tables, events run through every alert type that reads their topic.
+Records apply in file order: table records (assignments, Slack users) update the tables, events run through every alert type that reads their topic. fa enrich instead loads the tables to their end before the events: --tables-first shows what it will make of a fixture replayed into Kafka.
 
 Without --dry-run the files are produced to Kafka: every file is validated first (a bad line stops the replay before anything is sent), then each record goes to its topic with its key, headers, timestamp and tombstone, in file order. --topic-prefix and --topic FROM=TO replay into a staging namespace (an explicit mapping wins over the prefix). A cluster that is not on localhost needs a confirmation on a TTY, or --yes.
 
@@ -111,6 +112,11 @@ With --dry-run everything happens in this process (no Kafka, Slack or cloud acco
       helpValue: 'FILE',
       dependsOn: ['dry-run'],
     }),
+    'tables-first': Flags.boolean({
+      description:
+        "with --dry-run: load every table record of the files before any event, as fa enrich does after a replay into Kafka (default: file order, as Kafka Streams' test driver)",
+      dependsOn: ['dry-run'],
+    }),
     workers: Flags.integer({
       description: `with --dry-run: threads to run the pipelines on; the output is the same (default: one per CPU, up to 4, for ${PARALLEL_BYTES >> 20} MiB of fixtures or more, else 1)`,
       min: 1,
@@ -150,6 +156,7 @@ With --dry-run everything happens in this process (no Kafka, Slack or cloud acco
         .filter(Boolean),
       explainFile: flags['explain-file'],
       links: this.verbose,
+      tablesFirst: flags['tables-first'],
     })
     if (code !== 0) this.exit(code)
   }
@@ -181,7 +188,10 @@ With --dry-run everything happens in this process (no Kafka, Slack or cloud acco
     ])
 
     const validating = fileProgress('validate')
-    const plan = await planReplay(files, routing, validating.update, known).finally(validating.stop)
+    const watch = new TableOrderWatch(topology)
+    const plan = await planReplay(files, routing, validating.update, known, watch).finally(validating.stop)
+    const c = colorFor(process.stderr)
+    for (const warning of watch.warnings) process.stderr.write(`${c.yellow('warning:')} ${warning}\n`)
     if (plan.records === 0) {
       this.report({records: 0, topics: {}, batches: 0, ms: 0}, plan, config, flags.json)
       return

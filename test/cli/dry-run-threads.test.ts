@@ -65,7 +65,13 @@ function fixture(rounds: number): {head: string[]; body: string[]} {
   return {head, body}
 }
 
-async function dryRun(file: string, count: number, chunkBytes: number, format: ReplayFormat = {kind: 'json'}) {
+async function dryRun(
+  file: string,
+  count: number,
+  chunkBytes: number,
+  format: ReplayFormat = {kind: 'json'},
+  tablesFirst = false,
+) {
   const loaded = await loadConfig(undefined, {})
   const out = new GoldenLines()
   const explained = new GoldenLines()
@@ -80,6 +86,7 @@ async function dryRun(file: string, count: number, chunkBytes: number, format: R
       fileCounts,
       threads: {config: loaded, count},
       chunkBytes,
+      tablesFirst,
     })
     return {lines: out.lines, explained: explained.lines, fileCounts, summary: summary.toJSON()}
   } catch (error) {
@@ -131,6 +138,12 @@ describe('replay --dry-run on several threads', () => {
       expect(many.fileCounts).toEqual(one.fileCounts)
       expect((await dryRun(file, count, chunkBytes, human)).lines).toEqual(humanOne.lines)
     }
+  })
+
+  it('with the tables first, produces the same on any number of threads, and not what file order does', async () => {
+    const one = await dryRun(file, 1, chunkBytes, {kind: 'json'}, true)
+    expect(one.lines).not.toEqual((await dryRun(file, 1, chunkBytes)).lines)
+    for (const count of [2, 3]) expect(await dryRun(file, count, chunkBytes, {kind: 'json'}, true)).toEqual(one)
   })
 
   it('stops at a bad line a helper met, after writing what came before it', async () => {

@@ -153,3 +153,22 @@ describe('fa replay --dry-run: topics through the config', () => {
     expect(stdout).not.toContain('warning')
   })
 })
+
+describe('fa replay --dry-run --tables-first', () => {
+  it('loads every table record before the events, as fa enrich will after a replay into Kafka', async () => {
+    const fates = async (args: string[]) =>
+      (await runFa(['replay', fixture, '--dry-run', '--only', 'alerted,no-slack-user', ...args])).stdout
+        .split('\n')
+        .filter((line) => line.startsWith('provisioning.jsonl:12 '))
+    // Line 12 comes before line 19 reassigns org-1003 to a user Slack knows.
+    expect(await fates([])).toEqual([
+      'provisioning.jsonl:12  connector-provisioning-failed  no-slack-user: slack-users has no row for "sam.nobody@example.com"',
+    ])
+    expect(await fates(['--tables-first'])).toEqual([
+      'provisioning.jsonl:12  connector-provisioning-failed  alerted  → U03LIWEI  fa-0619e58b609815a547078b41ccb4cc32',
+    ])
+    // Table records still tell their fate, and the bad one is still a dead letter.
+    const {stdout} = await runFa(['replay', fixture, '--dry-run', '--tables-first', '--workers', '2'])
+    expect(stdout).toMatch(/23 records: 5 alerts, 5 dead letters, 1 filtered, 3 unassigned\n/)
+  })
+})

@@ -32,6 +32,8 @@ export interface DryRunCliOptions {
   explainFile?: string
   /** Block Kit Builder links under each alert. */
   links: boolean
+  /** Every table record before any event, as fa enrich loads them. */
+  tablesFirst: boolean
 }
 
 /** `fa replay --dry-run`: runs the files, prints or compares what they produce, and says what went unread. Returns the exit code. */
@@ -61,6 +63,7 @@ export async function dryRunCli(options: DryRunCliOptions): Promise<number> {
     topology,
     format,
     aliases: topicAliases(loaded.config.topics),
+    tablesFirst: options.tablesFirst,
     out: expect ? golden : stdout,
     explainOut: explainSink,
     fileCounts,

@@ -24,6 +24,11 @@ export interface DryRunOptions {
   format: ReplayFormat
   /** Other names fixtures may give topics (see topicAliases): none by default. */
   aliases?: ReadonlyMap<string, string>
+  /**
+   * Loads every table record of the files before any event, as `fa enrich` does after a replay
+   * into Kafka, instead of applying them in file order (Kafka Streams' test driver).
+   */
+  tablesFirst?: boolean
   /** Receives what the records produce, as UTF-8, in file order. */
   out: ByteSink
   /** Receives the records' fates when the format explains them apart from the records (JSON Lines). */
@@ -60,6 +65,7 @@ export async function replayDryRun({
   topology,
   format,
   aliases = new Map(),
+  tablesFirst = false,
   out,
   explainOut,
   fileCounts,
@@ -71,12 +77,13 @@ export async function replayDryRun({
   const count = threads
     ? (threads.count ?? (totalBytes >= PARALLEL_BYTES ? Math.min(availableParallelism(), 4) : 1))
     : 1
-  const shard = new Shard(topology, printerFor(format), aliases)
+  const shard = new Shard(topology, printerFor(format), aliases, tablesFirst)
   const helpers: Helper[] = []
   if (count > 1) {
     const {Helper, helperScript} = await import('./threads.js')
     const script = helperScript()
-    for (let i = 1; i < count; i++) helpers.push(new Helper(script, {config: threads!.config, format, aliases}))
+    for (let i = 1; i < count; i++)
+      helpers.push(new Helper(script, {config: threads!.config, format, aliases, tablesFirst}))
   }
 
   // Chunk results in file order: this thread's at once, the helpers' when they arrive. The
@@ -98,19 +105,26 @@ export async function replayDryRun({
     onProgress?.({bytesRead: result.bytesRead, totalBytes})
   }
   try {
+    if (tablesFirst) {
+      // Every thread holds the tables at their end before the events run: table records no longer pass between them.
+      for await (const chunk of readChunks(files, chunkBytes)) {
+        const found = shard.skim(chunk)
+        for (const helper of helpers) helper.tell(found)
+      }
+    }
     for await (const chunk of readChunks(files, chunkBytes)) {
       // The chunk's table records, for every helper that does not run it.
       let tableRecords: TopicRecord[] = []
       let failed = false
       const helper = helpers.find((h) => h.free)
       if (helper) {
-        tableRecords = shard.skim(chunk)
+        if (!tablesFirst) tableRecords = shard.skim(chunk)
         const entry = {result: helper.run(chunk), settled: false}
         const settle = () => (entry.settled = true)
         entry.result.then(settle, settle)
         queue.push(entry)
       } else {
-        const result = shard.result(chunk, tableRecords)
+        const result = shard.result(chunk, tablesFirst ? undefined : tableRecords)
         queue.push({result: Promise.resolve(result), settled: true})
         failed = result.kind === 'error'
       }

@@ -11,7 +11,7 @@ import {Shard} from './shard.js'
 import type {HelperJob, HelperMessage, HelperRequest} from './threads.js'
 
 const job = workerData as HelperJob
-const shard = new Shard(await buildTopology(job.config), printerFor(job.format), job.aliases)
+const shard = new Shard(await buildTopology(job.config), printerFor(job.format), job.aliases, job.tablesFirst)
 const port = parentPort!
 const post = (message: HelperMessage, transfer: ArrayBuffer[] = []) => port.postMessage(message, transfer)
 

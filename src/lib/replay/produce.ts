@@ -1,16 +1,18 @@
 import {closest, distance} from 'fastest-levenshtein'
-import type {Admin, Message, Producer, TopicMessages} from 'kafkajs'
+import type {Message, Producer, TopicMessages} from 'kafkajs'
 
 import type {Config} from '../config/schema.js'
 import {FaError} from '../errors.js'
 import {readFixtures, type FixtureProgress} from '../fixtures/read.js'
-import {connectAdmin, createKafka, createProducer, disconnectQuietly, loadKafkaJs} from '../kafka/client.js'
+import {connectAdmin, createKafka, createProducer, disconnectQuietly} from '../kafka/client.js'
 import {kafkaError} from '../kafka/connection.js'
 import {toKafka} from '../kafka/codec.js'
 import {requireTopics} from '../kafka/topics.js'
 import type {Logger} from '../output/log.js'
 import {plural} from '../output/plural.js'
 import {describeOrigin} from '../records/record.js'
+import {checkSizes} from './size-limits.js'
+import type {TableOrderWatch} from './table-order.js'
 
 /**
  * Where fixture topics go: an explicit mapping (`--topic from=to`) wins and is taken as is;
@@ -81,6 +83,8 @@ export async function planReplay(
   onProgress?: (p: FixtureProgress) => void,
   /** The topics the config and the alert types know: any other must be mapped with --topic. */
   known?: ReadonlySet<string>,
+  /** Sees every record (topic as the config names it), in file order. */
+  watch?: TableOrderWatch,
 ): Promise<ReplayPlan> {
   const topics = new Map<string, PlannedTopic>()
   let records = 0
@@ -88,6 +92,7 @@ export async function planReplay(
   for await (const batch of readFixtures(files, onProgress)) {
     for (const record of batch) {
       records++
+      watch?.observe({...record, topic: routing.aliases?.get(record.topic) ?? record.topic})
       const bytes = messageBytes(toKafka(record))
       const entry = topics.get(record.topic)
       if (!entry) {
@@ -251,47 +256,7 @@ export async function produceFixtures(options: ProduceOptions): Promise<ProduceR
   return {records: produced, topics: counts, batches, ms: Date.now() - started}
 }
 
-/** A record batch's own bytes around its one record: what the broker counts against max.message.bytes too. */
-const BATCH_OVERHEAD = 61 + 21
-
-/**
- * Every topic's largest record against its max.message.bytes (the broker's message.max.bytes
- * unless the topic sets its own), so an oversize record stops the replay with FILE:LINE before
- * anything is produced, not with a broker error halfway through.
- */
-async function checkSizes(admin: Admin, plan: ReplayPlan): Promise<void> {
-  const byTarget = new Map<string, PlannedTopic['largest']>()
-  for (const {target, largest} of plan.topics.values()) {
-    const known = byTarget.get(target)
-    if (!known || largest.bytes > known.bytes) byTarget.set(target, largest)
-  }
-  const {ConfigResourceTypes} = await loadKafkaJs()
-  let resources: Awaited<ReturnType<Admin['describeConfigs']>>['resources']
-  try {
-    ;({resources} = await admin.describeConfigs({
-      includeSynonyms: false,
-      resources: [...byTarget.keys()].map((name) => ({
-        type: ConfigResourceTypes.TOPIC,
-        name,
-        configNames: ['max.message.bytes'],
-      })),
-    }))
-  } catch {
-    // Without DescribeConfigs permission the limit is unknown: the broker still enforces it.
-    return
-  }
-  for (const {resourceName, configEntries} of resources) {
-    const limit = Number(configEntries.find((entry) => entry.configName === 'max.message.bytes')?.configValue)
-    const largest = byTarget.get(resourceName)
-    if (!largest || !Number.isFinite(limit) || largest.bytes + BATCH_OVERHEAD <= limit) continue
-    throw new FaError(
-      `${largest.where}: the record is about ${largest.bytes + BATCH_OVERHEAD} bytes, over ${resourceName}'s limit of ${limit} bytes (max.message.bytes): nothing was produced`,
-      {exit: 'input', hint: 'make the record smaller, or raise max.message.bytes on the topic'},
-    )
-  }
-}
-
-function messageBytes(message: Message): number {
+export function messageBytes(message: Message): number {
   let bytes = 64
   if (message.value) bytes += message.value.length
   if (message.key) bytes += Buffer.byteLength(message.key)

@@ -37,6 +37,8 @@ export type ChunkResult =
 export class Shard {
   readonly summary = new Summary()
   private readonly tables = new TableStore()
+  /** With tables first: where table records go when run in file order, for their outcome only. */
+  private readonly scratch = new TableStore()
   /** What every line that could be a table record holds: a table topic as JSON, or an escape that could spell one. */
   private readonly tableMarks: Buffer[]
 
@@ -45,6 +47,8 @@ export class Shard {
     private readonly printer: Printer,
     /** Other names fixtures may give topics (see topicAliases). */
     private readonly aliases: ReadonlyMap<string, string> = new Map(),
+    /** The tables were loaded to their end before the run (skim): table records no longer change them. */
+    private readonly tablesFirst = false,
   ) {
     const tableNames = [...aliases].filter(([, topic]) => topology.isTableTopic(topic)).map(([alias]) => alias)
     this.tableMarks = [
@@ -68,7 +72,8 @@ export class Shard {
     const records = chunkRecords(chunk, this.aliases)
     let unread = 0
     for (const record of records) {
-      const outcomes = this.topology.process(record, this.tables)
+      const tables = this.tablesFirst && this.topology.isTableTopic(record.topic) ? this.scratch : this.tables
+      const outcomes = this.topology.process(record, tables)
       this.summary.add(outcomes)
       if (explained) explained.write(explain(record, outcomes))
       for (const outcome of outcomes) {

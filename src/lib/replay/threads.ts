@@ -13,6 +13,7 @@ export interface HelperJob {
   config: LoadedConfig
   format: ReplayFormat
   aliases: ReadonlyMap<string, string>
+  tablesFirst: boolean
 }
 
 /** To a helper: run a chunk, after the table records of the chunks before it that it did not run. */

@@ -5,7 +5,7 @@ import path from 'node:path'
 
 import {describe, expect, inject, it} from 'vitest'
 
-import {runFa} from '../../support/cli.js'
+import {root, runFa} from '../../support/cli.js'
 import {consumeAll, createTopics, recordCount, testKafka, uniquePrefix} from '../../support/kafka-io.js'
 
 const brokers = inject('kafkaBrokers')
@@ -92,5 +92,29 @@ describe("fa replay FILE: the broker's size limit", () => {
     )
     expect(code).toBe(3)
     expect(await recordCount(kafka, [topic])).toBe(0)
+  })
+})
+
+describe('fa replay FILE: table changes after the events they affect', () => {
+  it('warns per change, naming the event that looked the row up, and produces anyway', async () => {
+    const prefix = uniquePrefix('order')
+    const topics = ['data-slack-users', 'data-csdr-assignment', 'data-notifications-pipeline', 'data-onboarding-events']
+    await createTopics(
+      kafka,
+      topics.map((t) => prefix + t),
+      1,
+    )
+    const {code, stderr} = await runFa([
+      'replay',
+      path.join(root, 'fixtures/provisioning.jsonl'),
+      '--topic-prefix',
+      prefix,
+    ])
+    expect(code).toBe(0)
+    expect(stderr.trimEnd().split('\n')).toEqual([
+      'warning: provisioning.jsonl:17 changes assignments row "org-1004" after the event at provisioning.jsonl:16 looked it up: fa enrich loads tables to their end first, so that event will see the change (fa replay --dry-run --tables-first shows what enrich will do)',
+      'warning: provisioning.jsonl:19 changes assignments row "org-1003" after the event at provisioning.jsonl:12 looked it up: fa enrich loads tables to their end first, so that event will see the change (fa replay --dry-run --tables-first shows what enrich will do)',
+    ])
+    expect(await recordCount(kafka, [`${prefix}data-csdr-assignment`])).toBe(7)
   })
 })
