@@ -1,4 +1,4 @@
-import {Args, Flags} from '@oclif/core'
+import {Args, Flags, type Interfaces} from '@oclif/core'
 
 import {BaseCommand} from '../lib/cli/base-command.js'
 import type {Config} from '../lib/config/schema.js'
@@ -8,6 +8,7 @@ import {colorFor} from '../lib/output/color.js'
 import {createLogger} from '../lib/output/log.js'
 import {fileProgress} from '../lib/output/progress.js'
 import {PARALLEL_BYTES} from '../lib/replay/dry-run.js'
+import {withStdin} from '../lib/fixtures/stdin.js'
 import {dryRunCli} from '../lib/replay/dry-run-cli.js'
 import {TableOrderWatch} from '../lib/replay/table-order.js'
 import {topicAliases} from '../lib/replay/topic-names.js'
@@ -66,7 +67,10 @@ With --dry-run everything happens in this process (no Kafka, Slack or cloud acco
 
   static override strict = false
   static override args = {
-    file: Args.string({description: 'fixture file(s), JSON Lines of topic records', required: true}),
+    file: Args.string({
+      description: 'fixture file(s), JSON Lines of topic records; - reads standard input',
+      required: true,
+    }),
   }
 
   static override flags = {
@@ -137,11 +141,21 @@ With --dry-run everything happens in this process (no Kafka, Slack or cloud acco
   async run(): Promise<void> {
     const {argv, flags} = await this.parse(Replay)
     this.verbose ||= flags.verbose
-    const files = argv as string[]
-    if (!flags['dry-run']) {
-      await this.produce(files, flags)
-      return
+    const {files, cleanup, rename} = await withStdin(argv as string[])
+    try {
+      if (flags['dry-run']) await this.dryRun(files, flags)
+      else await this.produce(files, flags)
+    } catch (error) {
+      throw rename(error)
+    } finally {
+      await cleanup()
     }
+  }
+
+  private async dryRun(
+    files: string[],
+    flags: Interfaces.InferredFlags<typeof Replay.flags & typeof BaseCommand.baseFlags>,
+  ): Promise<void> {
     const code = await dryRunCli({
       files,
       loaded: await this.loadConfig(flags.config),
