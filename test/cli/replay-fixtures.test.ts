@@ -36,6 +36,7 @@ describe('fixtures that mean what users think', () => {
     writeFileSync(file, text.replace('"{oops"', '"{oops\\u001b]0;pwned\\u0007"'))
     const {code, stdout} = await runFa(['replay', file, '--dry-run', '--explain'])
     expect(code).toBe(0)
+    // eslint-disable-next-line no-control-regex
     expect(stdout).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f]/)
     expect(stdout).toContain('Connector failed to provision: orders\\u001b[2J\\u0007-cdc')
     expect(stdout).toContain('control.jsonl:13  connector-provisioning-failed  dead-letter: value is not valid JSON')
