@@ -51,6 +51,10 @@ With --dry-run everything happens in this process (no Kafka, Slack or cloud acco
         '<%= config.bin %> <%= command.id %> fixtures/provisioning.jsonl --dry-run --expect fixtures/provisioning.expected.jsonl --update',
     },
     {
+      description: 'See every alert as Slack will show it, and why each record did or did not alert',
+      command: '<%= config.bin %> <%= command.id %> fixtures/provisioning.jsonl --dry-run --html report.html --explain',
+    },
+    {
       description: 'Replay a large fixture on one thread only (from 64 MiB, a dry run uses one per CPU)',
       command: '<%= config.bin %> <%= command.id %> big.jsonl --dry-run --json --workers 1 > out.jsonl',
     },
@@ -116,6 +120,12 @@ With --dry-run everything happens in this process (no Kafka, Slack or cloud acco
       helpValue: 'FILE',
       dependsOn: ['dry-run'],
     }),
+    html: Flags.string({
+      description:
+        'with --dry-run: write one self-contained HTML page of the run: every alert as Slack shows it, by recipient, with Block Kit Builder links; dead letters, drops, the summary',
+      helpValue: 'FILE',
+      dependsOn: ['dry-run'],
+    }),
     'tables-first': Flags.boolean({
       description:
         "with --dry-run: load every table record of the files before any event, as fa enrich does after a replay into Kafka (default: file order, as Kafka Streams' test driver)",
@@ -171,6 +181,7 @@ With --dry-run everything happens in this process (no Kafka, Slack or cloud acco
       explainFile: flags['explain-file'],
       links: this.verbose,
       tablesFirst: flags['tables-first'],
+      html: flags.html,
     })
     if (code !== 0) this.exit(code)
   }

@@ -1,4 +1,5 @@
 import {createWriteStream} from 'node:fs'
+import {writeFile} from 'node:fs/promises'
 import {finished} from 'node:stream/promises'
 
 import {closest} from 'fastest-levenshtein'
@@ -13,6 +14,7 @@ import {plural} from '../output/plural.js'
 import {fileProgress} from '../output/progress.js'
 import {BufferedWriter} from '../output/writer.js'
 import type {Topology} from '../pipeline/topology.js'
+import {reportPage, type ReportEntry} from '../report/page.js'
 import {replayDryRun, type FileCounts, type ReplayFormat} from './dry-run.js'
 import {FIXED_FATES} from './explain.js'
 import {topicAliases} from './topic-names.js'
@@ -34,6 +36,8 @@ export interface DryRunCliOptions {
   links: boolean
   /** Every table record before any event, as fa enrich loads them. */
   tablesFirst: boolean
+  /** Writes the HTML report here. */
+  html?: string
 }
 
 /** `fa replay --dry-run`: runs the files, prints or compares what they produce, and says what went unread. Returns the exit code. */
@@ -55,7 +59,9 @@ export async function dryRunCli(options: DryRunCliOptions): Promise<number> {
       ? {explain: {only, ...(options.json || explainFile ? {json: true} : {json: false, colorLevel: err.level})}}
       : {}),
     links: options.links,
+    report: Boolean(options.html),
   }
+  const reported = new GoldenLines()
   const fileCounts = new Map<string, FileCounts>()
   const progress = fileProgress('replay')
   const summary = await replayDryRun({
@@ -66,6 +72,7 @@ export async function dryRunCli(options: DryRunCliOptions): Promise<number> {
     tablesFirst: options.tablesFirst,
     out: expect ? golden : stdout,
     explainOut: explainSink,
+    reportOut: reported,
     fileCounts,
     onProgress: progress.update,
     threads: {config: loaded, count: options.workers},
@@ -83,6 +90,11 @@ export async function dryRunCli(options: DryRunCliOptions): Promise<number> {
   const notes = warnings.map((note) => `${c.yellow('warning:')} ${note}\n`).join('')
   if (toStderr) process.stderr.write(summaryText + notes)
   else process.stdout.write(summaryText + notes)
+  if (options.html) {
+    const entries = reported.lines.map((line) => JSON.parse(line) as ReportEntry)
+    await writeFile(options.html, reportPage({files, entries, summary, warnings}))
+    process.stderr.write(`wrote the report to ${options.html}\n`)
+  }
 
   if (!expect) return 0
   const idle = idleFileNotes(files, fileCounts).length > 0

@@ -33,6 +33,8 @@ export interface DryRunOptions {
   out: ByteSink
   /** Receives the records' fates when the format explains them apart from the records (JSON Lines). */
   explainOut?: ByteSink
+  /** Receives every fate with what it produced, as JSON Lines, when the format asks for a report. */
+  reportOut?: ByteSink
   /** Filled with each file's records, and those on topics no pipeline reads (a file without records has no entry). */
   fileCounts?: Map<string, FileCounts>
   onProgress?: (progress: FixtureProgress) => void
@@ -68,6 +70,7 @@ export async function replayDryRun({
   tablesFirst = false,
   out,
   explainOut,
+  reportOut,
   fileCounts,
   onProgress,
   threads,
@@ -96,6 +99,7 @@ export async function replayDryRun({
     const pending = out.write(result.output)
     if (pending) await pending
     if (result.explained && explainOut) await explainOut.write(result.explained)
+    if (result.reported && reportOut) await reportOut.write(result.reported)
     if (fileCounts && result.records > 0) {
       const counts = fileCounts.get(result.file) ?? {records: 0, unread: 0}
       counts.records += result.records

@@ -2,6 +2,7 @@ import type {ChalkInstance} from 'chalk'
 
 import {printable} from '../output/printable.js'
 import type {Outcome} from '../pipeline/topology.js'
+import {toEnvelope} from '../records/envelope.js'
 import type {TopicRecord} from '../records/record.js'
 
 /**
@@ -68,6 +69,20 @@ function describeOther(outcome: never): Told {
 function recipientOf(output: TopicRecord): string | undefined {
   const value = output.value as {channel?: unknown} | null
   return value && typeof value === 'object' && typeof value.channel === 'string' ? value.channel : undefined
+}
+
+/**
+ * A record's fates as JSON Lines for the HTML report: each with what it produced (an alert's
+ * Slack message, a dead letter), whatever the outcome's kind.
+ */
+export function reportLines(record: TopicRecord, outcomes: readonly Outcome[]): string {
+  const fates = fatesOf(record, outcomes)
+  let text = ''
+  outcomes.forEach((outcome, i) => {
+    const output = (outcome as {output?: TopicRecord}).output
+    text += JSON.stringify(output ? {...fates[i], output: toEnvelope(output)} : fates[i]) + '\n'
+  })
+  return text
 }
 
 /** A fate as one JSON line, for CI to grep. */

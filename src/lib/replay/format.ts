@@ -4,7 +4,7 @@ import {renderAlert, renderDeadLetter} from '../output/human.js'
 import type {Outcome} from '../pipeline/topology.js'
 import {toEnvelope} from '../records/envelope.js'
 import type {TopicRecord} from '../records/record.js'
-import {fateJson, fateLine, fatesOf, type Fate} from './explain.js'
+import {fateJson, fateLine, fatesOf, reportLines, type Fate} from './explain.js'
 import type {Produced} from './shard.js'
 
 type ColorLevel = 0 | 1 | 2 | 3
@@ -18,6 +18,8 @@ type ColorLevel = 0 | 1 | 2 | 3
 export type ReplayFormat = ({kind: 'json'} | {kind: 'human'; colorLevel: ColorLevel}) & {
   explain?: {only?: string[]} & ({json: true} | {json: false; colorLevel: ColorLevel})
   links?: boolean
+  /** Every fate with what it produced, as JSON Lines apart, for the HTML report. */
+  report?: boolean
 }
 
 export interface Printer {
@@ -27,6 +29,8 @@ export interface Printer {
   explain?: (record: TopicRecord, outcomes: readonly Outcome[]) => string
   /** Fates go apart from the records (JSON Lines of fates beside JSON Lines of records), not between them. */
   explainApart: boolean
+  /** A record's lines for the HTML report, when asked for. */
+  report?: (record: TopicRecord, outcomes: readonly Outcome[]) => string
 }
 
 export function printerFor(format: ReplayFormat): Printer {
@@ -38,7 +42,8 @@ export function printerFor(format: ReplayFormat): Printer {
           produced.kind === 'alert'
             ? renderAlert(produced, color, {link: format.links})
             : renderDeadLetter(produced, source, color)
-  if (!format.explain) return {produced, explainApart: false}
+  const report = format.report ? reportLines : undefined
+  if (!format.explain) return {produced, explainApart: false, report}
   const {explain: how} = format
   const only = how.only && new Set(how.only)
   const fateColor = new Chalk({level: how.json ? 0 : how.colorLevel})
@@ -48,5 +53,5 @@ export function printerFor(format: ReplayFormat): Printer {
     for (const fate of fatesOf(record, outcomes)) if (!only || only.has(fate.fate)) text += line(fate)
     return text
   }
-  return {produced, explain, explainApart: format.kind === 'json'}
+  return {produced, explain, explainApart: format.kind === 'json', report}
 }

@@ -23,7 +23,10 @@ port.on('message', (request: HelperRequest) => {
   shard.apply(request.tableRecords)
   // The bytes come as a plain Uint8Array: a Buffer over the same memory reads them as text.
   const result = shard.result({...request.chunk, bytes: bytesView(request.chunk.bytes)})
-  const transfer = result.kind === 'chunk' ? [result.output, ...(result.explained ? [result.explained] : [])] : []
+  const transfer =
+    result.kind === 'chunk'
+      ? [result.output, ...[result.explained, result.reported].filter((bytes) => bytes !== undefined)]
+      : []
   post(
     result,
     transfer.map((bytes) => bytes.buffer as ArrayBuffer),

@@ -21,6 +21,8 @@ export type ChunkResult =
       output: Uint8Array
       /** The records' fates, when they go apart from the output. */
       explained?: Uint8Array
+      /** The records' fates with what they produced, for the HTML report. */
+      reported?: Uint8Array
       /** Records in the chunk, and those on topics no pipeline reads. */
       records: number
       unread: number
@@ -67,8 +69,9 @@ export class Shard {
   private run(chunk: FixtureChunk, tableRecords?: TopicRecord[]): Extract<ChunkResult, {kind: 'chunk'}> {
     // About what a chunk of the typical mix produces; an alert-heavy one grows it a few times.
     const out = new Utf8Buffer(Math.max(4096, chunk.bytes.length >> 1))
-    const {produced, explain, explainApart} = this.printer
+    const {produced, explain, explainApart, report} = this.printer
     const explained = explain && (explainApart ? new Utf8Buffer(4096) : out)
+    const reported = report && new Utf8Buffer(4096)
     const records = chunkRecords(chunk, this.aliases)
     let unread = 0
     for (const record of records) {
@@ -76,6 +79,7 @@ export class Shard {
       const outcomes = this.topology.process(record, tables)
       this.summary.add(outcomes)
       if (explained) explained.write(explain(record, outcomes))
+      if (reported) reported.write(report(record, outcomes))
       for (const outcome of outcomes) {
         if (outcome.kind === 'alert' || outcome.kind === 'dead-letter') out.write(produced(outcome, record))
         else if (outcome.kind === 'table') tableRecords?.push(record)
@@ -88,6 +92,7 @@ export class Shard {
       file: chunk.file,
       output: out.bytes,
       ...(explained && explainApart ? {explained: explained.bytes} : {}),
+      ...(reported ? {reported: reported.bytes} : {}),
       records: records.length,
       unread,
       bytesRead: chunk.bytesRead,
