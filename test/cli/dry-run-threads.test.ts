@@ -75,6 +75,7 @@ async function dryRun(
   const loaded = await loadConfig(undefined, {})
   const out = new GoldenLines()
   const explained = new GoldenLines()
+  const reported = new GoldenLines()
   const fileCounts = new Map<string, FileCounts>()
   try {
     const summary = await replayDryRun({
@@ -83,14 +84,27 @@ async function dryRun(
       format,
       out,
       explainOut: explained,
+      reportOut: reported,
       fileCounts,
       threads: {config: loaded, count},
       chunkBytes,
       tablesFirst,
     })
-    return {lines: out.lines, explained: explained.lines, fileCounts, summary: summary.toJSON()}
+    return {
+      lines: out.lines,
+      explained: explained.lines,
+      reported: reported.lines,
+      fileCounts,
+      summary: summary.toJSON(),
+    }
   } catch (error) {
-    return {lines: out.lines, explained: explained.lines, fileCounts, error: (error as Error).message}
+    return {
+      lines: out.lines,
+      explained: explained.lines,
+      reported: reported.lines,
+      fileCounts,
+      error: (error as Error).message,
+    }
   }
 }
 
@@ -120,13 +134,14 @@ describe('replay --dry-run on several threads', () => {
   })
 
   it('explains every record the same, in file order, whatever the thread count', async () => {
-    const jsonFates: ReplayFormat = {kind: 'json', explain: {json: true}}
+    const jsonFates: ReplayFormat = {kind: 'json', explain: {json: true}, report: true}
     const one = await dryRun(file, 1, chunkBytes, jsonFates)
     const fates = one.explained.map((l) => JSON.parse(l))
     expect(fates.map((f) => f.line)).toEqual([...fates.map((f) => f.line)].sort((a, b) => a - b))
     expect(new Set(fates.map((f) => f.fate))).toEqual(
       new Set(['table', 'alerted', 'unassigned', 'no-slack-user', 'dead-letter']),
     )
+    expect(one.reported.length).toBe(fates.length)
     expect(one.fileCounts.get(file)).toEqual({records: head.length + body.length, unread: 0})
     const human: ReplayFormat = {kind: 'human', colorLevel: 0, explain: {json: false, colorLevel: 0}}
     const humanOne = await dryRun(file, 1, chunkBytes, human)
@@ -135,6 +150,7 @@ describe('replay --dry-run on several threads', () => {
     for (const count of [2, 3]) {
       const many = await dryRun(file, count, chunkBytes, jsonFates)
       expect(many.explained).toEqual(one.explained)
+      expect(many.reported).toEqual(one.reported)
       expect(many.fileCounts).toEqual(one.fileCounts)
       expect((await dryRun(file, count, chunkBytes, human)).lines).toEqual(humanOne.lines)
     }
