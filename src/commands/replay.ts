@@ -151,9 +151,9 @@ With --dry-run everything happens in this process (no Kafka, Slack or cloud acco
   async run(): Promise<void> {
     const {argv, flags} = await this.parse(Replay)
     this.verbose ||= flags.verbose
-    const {files, cleanup, rename} = await withStdin(argv as string[])
+    const {files, cleanup, rename, nameOf} = await withStdin(argv as string[])
     try {
-      if (flags['dry-run']) await this.dryRun(files, flags)
+      if (flags['dry-run']) await this.dryRun(files, flags, nameOf)
       else await this.produce(files, flags)
     } catch (error) {
       throw rename(error)
@@ -165,9 +165,11 @@ With --dry-run everything happens in this process (no Kafka, Slack or cloud acco
   private async dryRun(
     files: string[],
     flags: Interfaces.InferredFlags<typeof Replay.flags & typeof BaseCommand.baseFlags>,
+    nameOf: (file: string) => string,
   ): Promise<void> {
     const code = await dryRunCli({
       files,
+      nameOf,
       loaded: await this.loadConfig(flags.config),
       json: flags.json,
       expect: flags.expect,

@@ -20,6 +20,8 @@ describe('fixtures that mean what users think', () => {
     const bad = await runFa(['replay', '-', '--dry-run'], {input: '{"topic":"t","vaule":{}}\n'})
     expect(bad.code).toBe(3)
     expect(bad.stderr).toMatch(/^Error: stdin:1: unknown key "vaule" \(did you mean "value"\?\)/)
+    const empty = await runFa(['replay', '-', '--dry-run'], {input: '\n'})
+    expect(empty.stdout).toContain('warning: stdin holds no records')
   })
 
   it('accepts a UTF-8 byte-order mark at the start of a file', async () => {

@@ -38,6 +38,8 @@ export interface DryRunCliOptions {
   tablesFirst: boolean
   /** Writes the HTML report here. */
   html?: string
+  /** How a file is named in warnings (standard input's temporary file as `stdin`). */
+  nameOf?: (file: string) => string
 }
 
 /** `fa replay --dry-run`: runs the files, prints or compares what they produce, and says what went unread. Returns the exit code. */
@@ -85,7 +87,8 @@ export async function dryRunCli(options: DryRunCliOptions): Promise<number> {
   }
 
   const summaryText = renderSummary(summary, toStderr ? err : out)
-  const warnings = [...unreadTopicNotes(summary, topology, loaded.config.topics), ...idleFileNotes(files, fileCounts)]
+  const unread = unreadTopicNotes(summary, topology, loaded.config.topics)
+  const warnings = [...unread, ...idleFileNotes(files, fileCounts, options.nameOf)]
   const c = toStderr ? err : out
   const notes = warnings.map((note) => `${c.yellow('warning:')} ${note}\n`).join('')
   if (toStderr) process.stderr.write(summaryText + notes)
@@ -97,7 +100,7 @@ export async function dryRunCli(options: DryRunCliOptions): Promise<number> {
   }
 
   if (!expect) return 0
-  const idle = idleFileNotes(files, fileCounts).length > 0
+  const idle = warnings.length > unread.length
   if (options.update) {
     await writeGolden(expect, golden.lines)
     process.stderr.write(`wrote ${plural(golden.lines.length, 'record')} to ${expect}\n`)

@@ -31,10 +31,15 @@ function isNear(name: string, candidate: string): boolean {
 }
 
 /** Files that gave the run nothing to test: no records at all, or only records no pipeline reads. */
-export function idleFileNotes(files: string[], counts: Map<string, FileCounts>): string[] {
+export function idleFileNotes(
+  files: string[],
+  counts: Map<string, FileCounts>,
+  nameOf: (file: string) => string = (file) => file,
+): string[] {
   const notes: string[] = []
-  for (const file of new Set(files)) {
-    const {records = 0, unread = 0} = counts.get(file) ?? {}
+  for (const path of new Set(files)) {
+    const {records = 0, unread = 0} = counts.get(path) ?? {}
+    const file = nameOf(path)
     if (records === 0) notes.push(`${file} holds no records`)
     else if (unread === records) {
       const which = records === 1 ? 'its one record is' : `all ${records} of its records are`
