@@ -3,6 +3,7 @@ import {Flags} from '@oclif/core'
 import {BaseCommand} from '../lib/cli/base-command.js'
 import {runEnrich, type EnrichResult} from '../lib/enrich/run.js'
 import {handleShutdownSignals} from '../lib/kafka/shutdown.js'
+import {startFromOf} from '../lib/kafka/start-from.js'
 import {tuningFromEnv} from '../lib/kafka/tuning.js'
 import {colorFor} from '../lib/output/color.js'
 import {renderSummary} from '../lib/output/human.js'
@@ -23,6 +24,10 @@ Logs go to stderr: JSON Lines when stdout is not a terminal, readable lines othe
     {
       description: 'Process what is waiting, print a summary, exit (cron)',
       command: '<%= config.bin %> <%= command.id %>',
+    },
+    {
+      description: 'First run of a new group: only events from the last day',
+      command: '<%= config.bin %> <%= command.id %> --from 1d',
     },
     {description: 'Run as a service until stopped', command: '<%= config.bin %> <%= command.id %> --follow'},
     {
@@ -49,6 +54,11 @@ Logs go to stderr: JSON Lines when stdout is not a terminal, readable lines othe
     'exactly-once': Flags.boolean({
       description: 'write alerts and commit offsets in Kafka transactions (exactly-once for read_committed consumers)',
     }),
+    from: Flags.string({
+      description:
+        'where a new consumer group starts: earliest, latest, an ISO time or a duration ago (2h); default enrich.from. Without either, a new group with records waiting stops and says how many',
+      helpValue: 'WHERE',
+    }),
     instance: Flags.string({
       description:
         "this instance's id in the transactional id (stable across restarts, distinct per instance; default: host name)",
@@ -62,6 +72,7 @@ Logs go to stderr: JSON Lines when stdout is not a terminal, readable lines othe
     this.verbose ||= flags.verbose
     const loaded = await this.loadConfig(flags.config)
     const topology = await buildTopology(loaded)
+    const from = startFromOf(flags.from, loaded.config.enrich.from, 'enrich.from')
     const log = createLogger({level: this.verbose ? 'debug' : undefined})
 
     // A signal only asks the run to stop (finish the batches in flight, commit, disconnect); a
@@ -77,6 +88,7 @@ Logs go to stderr: JSON Lines when stdout is not a terminal, readable lines othe
         exactlyOnce: flags['exactly-once'],
         instance: flags.instance,
         follow: flags.follow,
+        from,
         signal: signals.signal,
         log,
         tuning: tuningFromEnv(),

@@ -10,6 +10,7 @@ import {kafkaError} from '../kafka/connection.js'
 import {GroupRun} from '../kafka/group-run.js'
 import {commitGuardMissing} from '../kafka/patches/commit-guard.js'
 import {installKafkajsPatches} from '../kafka/patches/index.js'
+import {chooseStart, type StartFrom} from '../kafka/start-from.js'
 import {requireTopics} from '../kafka/topics.js'
 import {defaultTuning, type EnrichTuning} from '../kafka/tuning.js'
 import {OutputWriter} from '../kafka/writer.js'
@@ -39,6 +40,8 @@ export interface EnrichOptions {
   instance?: string
   /** Run until `signal` aborts; otherwise stop at the end offsets seen at start. */
   follow?: boolean
+  /** Where the group starts on partitions without committed offsets; a new group needs it (see start-from.ts). */
+  from?: StartFrom
   signal?: AbortSignal
   log?: Logger
   tuning?: Partial<EnrichTuning>
@@ -122,6 +125,16 @@ export async function runEnrich(options: EnrichOptions): Promise<EnrichResult> {
       ...topology.alertTypes.map((a) => topology.topic(a.sink)),
     ]
     await requireTopics(admin, config, needed)
+    await chooseStart({
+      kafka,
+      admin,
+      group,
+      topics: sources,
+      from: options.from,
+      configKey: 'enrich.from',
+      commit: true,
+      log,
+    })
 
     const activeRun: GroupRun = new GroupRun({
       kafka,

@@ -7,6 +7,7 @@ import {connectAdmin, createKafka, disconnectQuietly, withTimeout} from '../kafk
 import {kafkaError} from '../kafka/connection.js'
 import {committedOffsets, DrainTracker} from '../kafka/drain.js'
 import {TopicFollower} from '../kafka/follow.js'
+import {chooseStart, type StartFrom} from '../kafka/start-from.js'
 import {requireTopics} from '../kafka/topics.js'
 import {OutputWriter} from '../kafka/writer.js'
 import {silentLogger, type Logger} from '../output/log.js'
@@ -20,6 +21,7 @@ import {ResponseTable} from './responses.js'
 import type {RunCommitter, RunDeliverer} from './roles.js'
 import {emptyCounts, type SendSummary} from './summary.js'
 import {defaultSendTuning, type SendTuning} from './tuning.js'
+import {parseDuration} from '../when.js'
 
 export interface SendOptions {
   config: Config
@@ -27,6 +29,10 @@ export interface SendOptions {
   group?: string
   /** Run until `signal` aborts; otherwise stop at the end offsets seen at start. */
   follow?: boolean
+  /** Where the group starts on partitions without committed offsets; a new group needs it (see start-from.ts). */
+  from?: StartFrom
+  /** Alerts whose event is older than this are recorded as expired instead of posted (default: slack.maxAlertAge). */
+  maxAgeMs?: number
   /** Post everything to this channel instead of each message's own. */
   channel?: string
   signal?: AbortSignal
@@ -106,6 +112,17 @@ export async function runSend(options: SendOptions): Promise<SendResult> {
     pair = build(activeAdmin)
     const {deliverer, committer, ledger} = pair
     await requireTopics(activeAdmin, config, [...new Set([topics.messages, topics.responses, ...committer.writes])])
+    const starts = await chooseStart({
+      kafka,
+      admin: activeAdmin,
+      group,
+      topics: [topics.messages],
+      from: options.from,
+      configKey: 'slack.from',
+      commit: !dryRun,
+      log,
+    })
+    if (committer instanceof DryRunCommitter) committer.starts = starts
     await committer.connect()
 
     follower = new TopicFollower({
@@ -136,6 +153,8 @@ export async function runSend(options: SendOptions): Promise<SendResult> {
       drain = await DrainTracker.fetch(activeAdmin, group, [topics.messages]).catch((error) => {
         throw kafkaError(error, config, 'reading offsets')
       })
+      // A dry run of a new group commits nothing: its start (--from) counts as where it is.
+      for (const start of starts) drain.advance(start.topic, start.partition, start.offset)
       if (drain.remaining === 0) {
         log.info('nothing to send: the group is at the end of every partition', {group})
         return await finish()
@@ -156,6 +175,7 @@ export async function runSend(options: SendOptions): Promise<SendResult> {
       deliverer,
       committer,
       drain,
+      maxAgeMs: options.maxAgeMs ?? parseDuration('slack.maxAlertAge', config.slack.maxAlertAge),
       log,
       stop: stop.signal,
     })
