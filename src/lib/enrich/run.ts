@@ -10,7 +10,7 @@ import {kafkaError} from '../kafka/connection.js'
 import {GroupRun} from '../kafka/group-run.js'
 import {commitGuardMissing} from '../kafka/patches/commit-guard.js'
 import {installKafkajsPatches} from '../kafka/patches/index.js'
-import {chooseStart, type StartFrom} from '../kafka/start-from.js'
+import {chooseStart, startFromOf, type StartFrom} from '../kafka/start-from.js'
 import {requireTopics} from '../kafka/topics.js'
 import {defaultTuning, type EnrichTuning} from '../kafka/tuning.js'
 import {OutputWriter} from '../kafka/writer.js'
@@ -130,7 +130,7 @@ export async function runEnrich(options: EnrichOptions): Promise<EnrichResult> {
       admin,
       group,
       topics: sources,
-      from: options.from,
+      from: options.from ?? startFromOf(undefined, config.enrich.from, 'enrich.from'),
       configKey: 'enrich.from',
       commit: true,
       log,

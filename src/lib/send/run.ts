@@ -7,7 +7,7 @@ import {connectAdmin, createKafka, disconnectQuietly, withTimeout} from '../kafk
 import {kafkaError} from '../kafka/connection.js'
 import {committedOffsets, DrainTracker} from '../kafka/drain.js'
 import {TopicFollower} from '../kafka/follow.js'
-import {chooseStart, type StartFrom} from '../kafka/start-from.js'
+import {chooseStart, startFromOf, type StartFrom} from '../kafka/start-from.js'
 import {requireTopics} from '../kafka/topics.js'
 import {OutputWriter} from '../kafka/writer.js'
 import {silentLogger, type Logger} from '../output/log.js'
@@ -117,7 +117,7 @@ export async function runSend(options: SendOptions): Promise<SendResult> {
       admin: activeAdmin,
       group,
       topics: [topics.messages],
-      from: options.from,
+      from: options.from ?? startFromOf(undefined, config.slack.from, 'slack.from'),
       configKey: 'slack.from',
       commit: !dryRun,
       log,
