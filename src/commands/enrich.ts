@@ -97,7 +97,7 @@ Logs go to stderr: JSON Lines when stdout is not a terminal, readable lines othe
       signals.dispose()
       // Everything is disconnected by now; if a kafkajs timer or socket still holds the event
       // loop, don't let it keep a finished run (or a stopped service) alive.
-      setTimeout(() => process.exit(), 3_000).unref()
+      setTimeout(() => process.exit(), 1_000).unref()
     }
 
     // A cron run cut short by a signal did not get to the end: say so in the exit code.

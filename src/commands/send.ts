@@ -120,7 +120,7 @@ Without --follow it sends what is waiting up to the end offsets seen at start, p
       signals.dispose()
       await out.flush()
       // Everything is disconnected by now; a kafkajs timer or socket must not keep the process alive.
-      setTimeout(() => process.exit(), 3_000).unref()
+      setTimeout(() => process.exit(), 1_000).unref()
     }
     if (result.error) throw result.error
     // A cron run cut short by a signal did not get to the end: say so in the exit code.

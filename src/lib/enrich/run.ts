@@ -117,7 +117,19 @@ export async function runEnrich(options: EnrichOptions): Promise<EnrichResult> {
   let streamMs = 0
   let streamStartedAt: number | null = null
   try {
-    admin = await retryInFollow(() => connectAdmin(kafka, config), {follow, signal, log, what: 'connecting to Kafka'})
+    try {
+      admin = await retryInFollow(() => connectAdmin(kafka, config, signal), {
+        follow,
+        signal,
+        log,
+        what: 'connecting to Kafka',
+      })
+    } catch (error) {
+      // A signal while connecting (or waiting to retry): stop now, there is nothing to finish.
+      if (!signal.aborted) throw error
+      stoppedBy = 'signal'
+      return await finish()
+    }
     const needed = [
       ...sources,
       ...topology.tableTopics.map((t) => t.topic),

@@ -116,7 +116,9 @@ export async function runProduce(options: ProduceRunOptions): Promise<ProduceSum
     let previous: Checkpoint | undefined
     if (!dryRun || sinceArg === CHECKPOINT) {
       kafka = await createKafka(config, {log, env, clientIdSuffix: `produce-${producer.name}`})
-      admin = await connectAdmin(kafka, config)
+      admin = await connectAdmin(kafka, config, options.signal).catch((error: unknown) => {
+        throw options.signal?.aborted ? new InterruptedError() : error
+      })
       const needed = dryRun ? [checkpointTopic] : [topic, deadLetterTopic, checkpointTopic]
       await requireTopics(admin, config, needed, 'nothing was queried or produced')
       previous = await readCheckpoint(kafka, admin, {topic: checkpointTopic, producer: producer.name}).catch(

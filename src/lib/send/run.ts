@@ -107,7 +107,14 @@ export async function runSend(options: SendOptions): Promise<SendResult> {
 
   log.info('send starting', {group, follow, dryRun, channel: options.channel, topic: topics.messages, instance})
   try {
-    admin = await connectAdmin(kafka, config)
+    try {
+      admin = await connectAdmin(kafka, config, signal)
+    } catch (error) {
+      // A signal while connecting: stop now, there is nothing to finish.
+      if (!signal.aborted) throw error
+      stoppedBy = 'signal'
+      return await finish()
+    }
     const activeAdmin = admin
     pair = build(activeAdmin)
     const {deliverer, committer, ledger} = pair
