@@ -19,6 +19,7 @@ import {Summary} from '../pipeline/summary.js'
 import {TableStore} from '../pipeline/table.js'
 import type {Topology} from '../pipeline/topology.js'
 import {BatchProcessor} from './batch.js'
+import {DeadLetterMarks} from './dead-letter-marks.js'
 import {readLag, type LagReport} from './lag.js'
 import {membershipCheck} from './membership.js'
 import {checkedMessage, groupByTopic} from './messages.js'
@@ -212,6 +213,13 @@ export async function runEnrich(options: EnrichOptions): Promise<EnrichResult> {
       topology,
       tables,
       groupId: `${group}-tables-${randomUUID()}`,
+      marks: new DeadLetterMarks({
+        kafka,
+        admin,
+        groupId: `${group}-table-dead-letters`,
+        topics: topology.tableTopics.map((t) => t.topic),
+        log,
+      }),
       deadLetters: (records) => {
         const messages = records.map((r) => checkedMessage(r, tuning, log))
         return activeWriter.submit(

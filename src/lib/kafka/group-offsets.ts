@@ -50,13 +50,22 @@ export async function commitGroupOffsets(
   }
   try {
     await cluster.connect()
-    const coordinator = await cluster.findGroupCoordinator({groupId})
-    await coordinator.offsetCommit({
-      groupId,
-      groupGenerationId: -1,
-      memberId: '',
-      topics: [...byTopic].map(([topic, partitions]) => ({topic, partitions})),
-    })
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const coordinator = await cluster.findGroupCoordinator({groupId})
+        await coordinator.offsetCommit({
+          groupId,
+          groupGenerationId: -1,
+          memberId: '',
+          topics: [...byTopic].map(([topic, partitions]) => ({topic, partitions})),
+        })
+        return
+      } catch (error) {
+        // A coordinator moving or loading (a new group's first commit) answers a retriable error.
+        if (attempt >= 4 || !(error as {retriable?: boolean}).retriable) throw error
+        await new Promise((resolve) => setTimeout(resolve, 200 * 2 ** attempt))
+      }
+    }
   } finally {
     await disconnectQuietly(cluster, 3_000)
   }
