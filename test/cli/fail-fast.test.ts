@@ -102,3 +102,24 @@ describe('brokers', () => {
     },
   )
 })
+
+describe('--json errors', () => {
+  it('are one JSON object on stderr with message, hint and exit code', async () => {
+    const usage = await timed(['enrich', '--json', '--from', 'earliest'], {KAFKA_BROKERS: 'nope'})
+    expect(usage.code).toBe(2)
+    expect(usage.stdout).toBe('')
+    expect(JSON.parse(usage.stderr)).toEqual({
+      error: {
+        message: expect.stringContaining('KAFKA_BROKERS "nope": every broker must be host:port'),
+        hint: expect.any(String),
+        exit: 2,
+      },
+    })
+    const flag = await timed(['send', '--json', '--bogus'], {})
+    expect(flag.code).toBe(2)
+    expect(JSON.parse(flag.stderr).error).toMatchObject({message: expect.stringContaining('--bogus'), exit: 2})
+    const kafka = await timed(['topics', 'create', '--json'], {KAFKA_BROKERS: refused})
+    expect(kafka.code).toBe(5)
+    expect(JSON.parse(kafka.stderr).error).toMatchObject({message: expect.stringContaining(refused), exit: 5})
+  })
+})
