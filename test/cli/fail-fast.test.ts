@@ -123,3 +123,24 @@ describe('--json errors', () => {
     expect(JSON.parse(kafka.stderr).error).toMatchObject({message: expect.stringContaining(refused), exit: 5})
   })
 })
+
+describe('fa produce without Google credentials', () => {
+  it('fails within 2 s with the one-line fix, even when the metadata server probe gets no answer', async () => {
+    const home = mkdtempSync(path.join(tmpdir(), 'fa-no-gcloud-'))
+    const {code, stderr, ms} = await timed(['produce', 'onboarding', '--since', '1h'], {
+      HOME: home,
+      CLOUDSDK_CONFIG: path.join(home, 'gcloud'),
+      GOOGLE_APPLICATION_CREDENTIALS: '',
+      GOOGLE_CLOUD_PROJECT: 'fa-test',
+      // The probe goes to a server that never answers: only its timeout ends it.
+      GCE_METADATA_HOST: silentBroker,
+      KAFKA_BROKERS: refused,
+    })
+    expect(code).toBe(4)
+    expect(stderr).toBe(
+      'Error: no Google credentials found for BigQuery (run `gcloud auth application-default login`, or set GOOGLE_APPLICATION_CREDENTIALS to a service account key file)\n',
+    )
+    // 2 s of fa's own, plus Node's start-up on a shared machine.
+    expect(ms).toBeLessThan(3_500)
+  })
+})

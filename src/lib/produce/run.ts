@@ -1,6 +1,7 @@
 import type {Admin, Kafka, Message, Producer as KafkaProducer} from 'kafkajs'
 
 import {createBigQueryClient, formatBytes} from '../bigquery/client.js'
+import {requireCredentials} from '../bigquery/credentials.js'
 import type {DryRun} from '../bigquery/query.js'
 import type {Config} from '../config/schema.js'
 import {ExitCode, FaError, type ExitCodeName} from '../errors.js'
@@ -103,6 +104,7 @@ export async function runProduce(options: ProduceRunOptions): Promise<ProduceSum
   const checkpointTopic = config.topics.checkpoints
   // Before any lock or connection: a missing project is a config error.
   const client = createBigQueryClient(config.bigquery, env)
+  await requireCredentials(env)
 
   const lock = dryRun
     ? undefined
