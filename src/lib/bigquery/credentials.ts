@@ -27,6 +27,7 @@ function metadataServerAnswers(env: NodeJS.ProcessEnv, timeoutMs: number): Promi
     const req = request(
       {
         host,
+        port,
         path: '/computeMetadata/v1/project/project-id',
         headers: {'Metadata-Flavor': 'Google'},
         timeout: timeoutMs,
