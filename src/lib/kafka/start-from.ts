@@ -63,6 +63,8 @@ export interface StartOptions {
   configKey: string
   /** Commit the start offsets to the group (a dry run does not). */
   commit: boolean
+  /** The commit metadata of the start offsets (fa send's: nothing of them is in doubt). */
+  metadata?: string
   log: Logger
 }
 
@@ -88,7 +90,7 @@ export async function chooseStart(o: StartOptions): Promise<GroupOffset[]> {
   }
   const starts = await offsetsFor(o.admin, fresh, from)
   if (o.commit) {
-    await commitGroupOffsets(o.kafka, o.admin, o.group, starts).catch(async (error: unknown) => {
+    await commitGroupOffsets(o.kafka, o.admin, o.group, starts, o.metadata).catch(async (error: unknown) => {
       // Another instance of the group started at the same moment and committed first: read on from there.
       const now = await committedOffsets(o.admin, o.group, o.topics)
       if (fresh.some((r) => (now.get(partitionKey(r.topic, r.partition))?.offset ?? -1) < 0)) throw error

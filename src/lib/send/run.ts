@@ -16,6 +16,7 @@ import {SendConsumer, untilStopped} from './consumer.js'
 import {DryRunCommitter, DryRunDeliverer, type RenderDryRun} from './dry-run.js'
 import {Intake} from './intake.js'
 import {Ledger} from './ledger.js'
+import {encodeMeta} from './partitions.js'
 import {SlackPoster, type DelivererLike} from './post.js'
 import {ResponseTable} from './responses.js'
 import type {RunCommitter, RunDeliverer} from './roles.js'
@@ -127,6 +128,8 @@ export async function runSend(options: SendOptions): Promise<SendResult> {
       from: options.from ?? startFromOf(undefined, config.slack.from, 'slack.from'),
       configKey: 'slack.from',
       commit: !dryRun,
+      // Nothing was posted from a start: a closed commit leaves nothing in doubt (see partitions.ts).
+      metadata: encodeMeta({state: 'closed', instance: 'from', at: Date.now()}),
       log,
     })
     if (committer instanceof DryRunCommitter) committer.starts = starts
