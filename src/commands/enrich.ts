@@ -16,6 +16,8 @@ export default class Enrich extends BaseCommand {
 
 Guarantees: at-least-once by default (an offset is committed only after everything derived from it is acknowledged, so a crash may repeat, never lose, an alert). --exactly-once uses Kafka transactions: each record's alerts and its offset commit together, so read_committed consumers see every alert once across crashes and restarts. Each instance needs a stable, distinct --instance (default: the host name).
 
+A new consumer group (no committed offsets) starts where --from (or enrich.from) says: earliest, latest, a time or a duration ago; without either it stops and says how many records it would read. Bad table records are dead-lettered once, by the first run that reads them.
+
 Without --follow it processes up to the end offsets seen at start, prints a summary and exits 0: run it from cron. With --follow it runs until SIGINT/SIGTERM, then finishes the batches in flight, commits and exits; a second signal exits at once.
 
 Logs go to stderr: JSON Lines when stdout is not a terminal, readable lines otherwise (FA_LOG_FORMAT=json|human). Consumer timings can be tuned with FA_KAFKA_SESSION_TIMEOUT_MS, FA_KAFKA_HEARTBEAT_INTERVAL_MS, FA_KAFKA_REBALANCE_TIMEOUT_MS, FA_KAFKA_MAX_WAIT_MS and FA_KAFKA_CONCURRENCY.`

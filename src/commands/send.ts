@@ -20,6 +20,8 @@ export default class Send extends BaseCommand {
 
 Every outcome is recorded on slack-responses, keyed by alert id ({alertId, ok, channel, ts, error, attempts, firstAttemptAt, deliveredAt}; never the message or the token); failures and invalid payloads also go to the dead-letter topic with an fa-error header. An alert that already has a successful response is skipped, whichever fa send recorded it, and offsets are committed only after the responses are recorded. Alerts that a crashed or stopped run may have posted without recording are looked up in the channel's history (by the alert id in the message metadata) before being posted.
 
+A new consumer group starts where --from (or slack.from) says; without either it stops and says how many alerts it would read. Alerts whose event is older than slack.maxAlertAge (24h; --max-age) are not posted: they are recorded on slack-responses as expired and counted.
+
 The bot token comes from SLACK_BOT_TOKEN (or slack.tokenEnv / slack.tokenFile) and is checked with auth.test first: a bad token or a missing scope stops with exit code 6.
 
 Without --follow it sends what is waiting up to the end offsets seen at start, prints a summary and exits (cron). With --follow it runs until SIGINT/SIGTERM, then finishes the posts in flight, records them, commits and exits; a second signal exits at once.`
