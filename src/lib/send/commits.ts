@@ -1,6 +1,6 @@
 import {setTimeout as sleep} from 'node:timers/promises'
 
-import type {Admin, Message} from 'kafkajs'
+import type {Message} from 'kafkajs'
 
 import {withTimeout} from '../kafka/client.js'
 import {toKafka} from '../kafka/codec.js'
@@ -10,9 +10,8 @@ import type {Logger} from '../output/log.js'
 import {deadLetterOf} from '../records/dead-letter.js'
 import {Header} from '../records/headers.js'
 import type {TopicRecord} from '../records/record.js'
-import type {DeliveryOutcome} from '../slack/deliver.js'
 import {encodeMeta, inheritedDoubt, type Doubt, type PartitionState} from './partitions.js'
-import {responseMessage, type ResponseTable} from './responses.js'
+import {responseMessage, type RecordedOutcome, type ResponseTable} from './responses.js'
 import type {CommitTarget, RunCommitter} from './roles.js'
 import type {SendCounts} from './summary.js'
 
@@ -24,8 +23,6 @@ export interface GroupCommitterOptions {
   instance: string
   topics: {responses: string; deadLetters: string}
   writer: Pick<OutputWriter, 'connect' | 'submit' | 'close'>
-  /** For polling the group's committed offsets while draining. */
-  admin: Admin
   table: ResponseTable
   counts: SendCounts
   /** slack.timeoutMs: how long a request the previous owner had in flight may still land. */
@@ -60,13 +57,9 @@ export class GroupCommitter implements RunCommitter {
     })
   }
 
+  /** Commits tell the drain (partitions another member finished: the run polls the group, see run.ts). */
   watch(drain: DrainTracker): void {
     this.drain = drain
-    // Partitions another member of the group finished count as done too.
-    const stopPolling = drain.pollCommitted(this.o.admin, this.o.group, 2_000, (error) =>
-      this.o.log.debug('cannot read committed offsets', {error}),
-    )
-    this.o.stop.addEventListener('abort', stopPolling, {once: true})
   }
 
   async startOffsets(): Promise<Array<{partition: number; offset: number}>> {
@@ -104,7 +97,7 @@ export class GroupCommitter implements RunCommitter {
    */
   record(
     record: TopicRecord,
-    outcome: DeliveryOutcome | undefined,
+    outcome: RecordedOutcome | undefined,
     deadLetterReason: string | undefined,
     settled: (recorded: boolean) => void,
   ): void {
@@ -130,7 +123,7 @@ export class GroupCommitter implements RunCommitter {
 
   private async write(
     record: TopicRecord,
-    outcome: DeliveryOutcome | undefined,
+    outcome: RecordedOutcome | undefined,
     deadLetterReason: string | undefined,
   ): Promise<boolean> {
     const {topics, table, log} = this.o

@@ -1,7 +1,7 @@
 // Fakes for the parts of `fa send` (src/lib/send/): messages and batches as kafkajs hands them
 // over, a deliverer and a committer that record what they are asked, and a GroupCommitter over a
 // writer and a commit target that record what they are given: no broker, no Slack.
-import type {Admin, KafkaMessage, Message} from 'kafkajs'
+import type {KafkaMessage, Message} from 'kafkajs'
 
 import {fromKafka} from '../../../src/lib/kafka/codec.js'
 import {partitionKey, type CommittedOffset} from '../../../src/lib/kafka/drain.js'
@@ -90,6 +90,11 @@ export class FakeDeliverer implements RunDeliverer {
     this.calls.push(`skip ${job.alertId} ${channel}`)
   }
 
+  expire(job: Job, channel: string, eventAt: string): void {
+    this.calls.push(`expire ${job.alertId} ${channel} ${eventAt}`)
+    this.ledger.done(job.state, job.entry)
+  }
+
   reject(rejected: Rejected): void {
     this.calls.push(`reject ${rejected.alertId}`)
     this.rejected.push(rejected)
@@ -139,6 +144,7 @@ export function intakeOf<D extends RunDeliverer = FakeDeliverer>(
     channel?: string
     committer?: RunCommitter
     drain?: IntakeOptions['drain']
+    maxAgeMs?: number
     deliverer?: (ledger: Ledger, counts: SendCounts) => D
   } = {},
 ) {
@@ -160,6 +166,7 @@ export function intakeOf<D extends RunDeliverer = FakeDeliverer>(
     deliverer,
     committer,
     drain: options.drain,
+    maxAgeMs: options.maxAgeMs,
     log: silentLogger,
     stop: stop.signal,
   })
@@ -187,7 +194,6 @@ export function committerOf() {
     instance: 'inst1234',
     topics: {responses: 'responses', deadLetters: 'dead-letters'},
     writer,
-    admin: {} as Admin,
     table,
     counts,
     requestTimeoutMs: 1_000,
