@@ -32,6 +32,13 @@ const lines: Line[] = readFileSync(fixture, 'utf8')
   .map((line) => JSON.parse(line))
 const fixtureTopics = [...new Set(lines.map((l) => l.topic))]
 
+/** stderr less the two warnings the sample fixture earns (table changes after events; see topics.test.ts). */
+const withoutOrderWarnings = (stderr: string) =>
+  stderr
+    .split('\n')
+    .filter((line) => !/^warning: provisioning\.jsonl:(17|19) changes assignments row /.test(line))
+    .join('\n')
+
 /** The bytes fa must put on the wire: raw strings as they are, JSON as its text, null as a tombstone. */
 const wireValue = (value: unknown) =>
   value === null || value === undefined ? null : typeof value === 'string' ? value : JSON.stringify(value)
@@ -67,7 +74,7 @@ describe('fa replay FILE (into Kafka)', () => {
     )
 
     const {code, stdout, stderr} = await runFa(['replay', fixture, '--topic-prefix', prefix])
-    expect(stderr).toBe('')
+    expect(withoutOrderWarnings(stderr)).toBe('')
     expect(code).toBe(0)
     expect(stdout).toMatch(/^produced 23 records to \S+ in \d+ ms$/m)
     expect(stdout).toMatch(new RegExp(`^  ${prefix.replaceAll('.', '\\.')}data-notifications-pipeline +12 `, 'm'))
@@ -184,7 +191,7 @@ describe('fa replay FILE (into Kafka)', () => {
       `data-onboarding-events=${staging}`,
       '--json',
     ])
-    expect(stderr).toBe('')
+    expect(withoutOrderWarnings(stderr)).toBe('')
     expect(code).toBe(0)
     const summary = JSON.parse(stdout)
     expect(summary).toMatchObject({records: 23, brokers: [brokers]})
@@ -296,7 +303,7 @@ describe('fa replay FILE (into Kafka)', () => {
         env: {KAFKA_BROKERS: ''},
       })
       expect(code).toBe(2)
-      expect(stderr).toBe(
+      expect(withoutOrderWarnings(stderr)).toBe(
         `Error: ${remote} is not on localhost: producing 23 records there needs --yes when there is no terminal to confirm on (add --yes to confirm without a prompt)\n`,
       )
       expect(stdout).toBe('')
