@@ -25,11 +25,12 @@ function isoTimestamp(ms: string): string {
   return lastIso
 }
 
-/** A record as a kafkajs message (keyed records are partitioned by murmur2, like Java clients). */
+/** A record as a kafkajs message (keyed records are partitioned by murmur2, like Java clients); a dead letter of a decoded record writes its wire bytes. */
 export function toKafka(record: TopicRecord): Message {
+  const {wire} = record
   return {
-    key: record.key,
-    value: kafkaValue(record.value),
+    key: wire ? wire.key : record.key,
+    value: wire ? wire.value : kafkaValue(record.value),
     headers: record.headers,
     timestamp: record.timestamp === undefined ? undefined : String(Date.parse(record.timestamp)),
   }

@@ -10,5 +10,6 @@ export function deadLetterOf(record: TopicRecord, topic: string, pipeline: strin
     headers: originHeaders(record, {...record.headers, [Header.error]: reason, [Header.pipeline]: pipeline}),
     timestamp: record.timestamp,
     origin: {kind: 'derived'},
+    ...(record.wire && {wire: record.wire}),
   }
 }

@@ -20,6 +20,11 @@ export interface TopicRecord {
   /** ISO-8601; absent when the source had none. */
   timestamp?: string
   origin: Origin
+  /**
+   * The bytes as they came off the wire, when a Schema Registry format was decoded into `key`
+   * and `value`: a dead letter of the record writes these, untouched.
+   */
+  wire?: {key: Buffer | null; value: Buffer | null}
 }
 
 export function isRawPayload(value: Payload): value is string | Uint8Array {
