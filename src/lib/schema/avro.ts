@@ -136,7 +136,9 @@ function fromJson(type: AvroType, value: unknown): unknown {
   switch (type.typeName) {
     case 'record':
     case 'error': {
-      if (value === null || typeof value !== 'object' || Array.isArray(value)) return value
+      if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+        throw new Error(`does not fit the Avro schema: ${type.name ?? 'a record'} needs a JSON object`)
+      }
       const record = value as Record<string, unknown>
       const out: Record<string, unknown> = {}
       for (const field of type.fields!) out[field.name] = fromJson(field.type, record[field.name])
@@ -165,7 +167,7 @@ function fromJson(type: AvroType, value: unknown): unknown {
 }
 
 export function avroCodec(schema: string): SchemaCodec {
-  const type = avro.Type.forSchema(JSON.parse(schema), options) as AvroType
+  const type = avro.Type.forSchema(JSON.parse(schema), {...options, registry: {}}) as AvroType
   return {
     format: 'avro',
     decode: (payload) => toJson(type, type.fromBuffer(payload)),

@@ -12,12 +12,7 @@ import type {SchemaCodec} from './codec.js'
 // protobufjs' hook for well-known types (as it does google.protobuf.Any): Timestamp <-> ISO string.
 protobuf.wrappers['.google.protobuf.Timestamp'] = {
   fromObject(this: protobuf.Type, object: {[k: string]: unknown}) {
-    if (typeof object !== 'string') return this.fromObject(object)
-    const ms = Date.parse(object)
-    if (Number.isNaN(ms)) throw new TypeError(`not an ISO-8601 timestamp: ${object}`)
-    const fraction = /\.(\d+)/.exec(object)?.[1] ?? ''
-    const seconds = Math.floor(ms / 1000)
-    return this.create({seconds, nanos: Number(fraction.padEnd(9, '0').slice(0, 9))})
+    return this.fromObject(typeof object === 'string' ? isoToTimestamp(object) : object)
   },
   toObject(this: protobuf.Type, message: protobuf.Message, options?: protobuf.IConversionOptions) {
     if (!options?.json) return this.toObject(message, options)
@@ -34,6 +29,31 @@ protobuf.wrappers['.google.protobuf.Timestamp'] = {
 }
 
 const jsonOptions: protobuf.IConversionOptions = {longs: String, enums: String, bytes: String, json: true}
+
+/** `value` with every Timestamp field given as an ISO string turned into {seconds, nanos} (what fromObject takes). */
+function withTimestamps(type: protobuf.Type, value: {[k: string]: unknown}): {[k: string]: unknown} {
+  const out = {...value}
+  for (const field of type.fieldsArray) {
+    const child = field.resolvedType
+    const v = out[field.name]
+    if (!(child instanceof protobuf.Type) || v === null || v === undefined) continue
+    const convert = (item: unknown): unknown => {
+      if (child.fullName === '.google.protobuf.Timestamp' && typeof item === 'string') return isoToTimestamp(item)
+      return item !== null && typeof item === 'object' && !Array.isArray(item)
+        ? withTimestamps(child, item as {[k: string]: unknown})
+        : item
+    }
+    out[field.name] = field.repeated && Array.isArray(v) ? v.map(convert) : convert(v)
+  }
+  return out
+}
+
+function isoToTimestamp(text: string): {seconds: number; nanos: number} {
+  const ms = Date.parse(text)
+  if (Number.isNaN(ms)) throw new TypeError(`not an ISO-8601 timestamp: ${text}`)
+  const fraction = /\.(\d+)/.exec(text)?.[1] ?? ''
+  return {seconds: Math.floor(ms / 1000), nanos: Number(fraction.padEnd(9, '0').slice(0, 9))}
+}
 
 /** The .proto text as a root with the well-known types it may import. */
 function parse(schema: string): protobuf.IParserResult {
@@ -86,7 +106,7 @@ export function protobufCodec(schema: string): SchemaCodec {
       if (unknown) throw new Error(`does not fit the Protobuf message ${type.name}: no field ${unknown}`)
       let message: protobuf.Message
       try {
-        message = type.fromObject(value as {[k: string]: unknown})
+        message = type.fromObject(withTimestamps(type, value as {[k: string]: unknown}))
       } catch (error) {
         throw new Error(`does not fit the Protobuf message ${type.name}: ${(error as Error).message}`, {cause: error})
       }
