@@ -20,6 +20,15 @@ const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an environ
 export const wireFormats = ['auto', 'json', 'avro', 'protobuf', 'json-schema'] as const
 export type WireFormat = (typeof wireFormats)[number]
 const wireFormat = z.enum(wireFormats)
+export interface TopicFormats {
+  key: WireFormat
+  value: WireFormat
+}
+
+/** The logical name (role) of a real topic name, for `formats:`; undefined when none maps to it. */
+export function roleOf(topics: Record<string, string>, topic: string): string | undefined {
+  return Object.keys(topics).find((role) => topics[role] === topic)
+}
 
 const schemaRegistrySchema = z
   .strictObject({

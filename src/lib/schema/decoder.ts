@@ -1,6 +1,6 @@
 import type {KafkaMessage} from 'kafkajs'
 
-import type {Config, WireFormat} from '../config/schema.js'
+import type {Config, TopicFormats, WireFormat} from '../config/schema.js'
 import {FaError} from '../errors.js'
 import type {Logger} from '../output/log.js'
 import {describeOrigin, type Payload, type TopicRecord} from '../records/record.js'
@@ -8,11 +8,6 @@ import {codecFor, framedId, type SchemaCodec} from './codec.js'
 import {registryFromConfig, RegistryRefused, RegistryUnavailable, type RegistryClient} from './registry.js'
 
 export type Decoding = {ok: true; record: TopicRecord} | {ok: false; reason: string; record: TopicRecord}
-
-export interface TopicFormats {
-  key: WireFormat
-  value: WireFormat
-}
 
 export interface PrepareOptions {
   signal?: AbortSignal

@@ -10,6 +10,7 @@ import {TopicFollower} from '../kafka/follow.js'
 import {requireTopics} from '../kafka/topics.js'
 import {OutputWriter} from '../kafka/writer.js'
 import {silentLogger, type Logger} from '../output/log.js'
+import {decoderFromConfig} from '../schema/decoder.js'
 import {GroupCommitter} from './commits.js'
 import {SendConsumer, untilStopped} from './consumer.js'
 import {DryRunCommitter, DryRunDeliverer, type RenderDryRun} from './dry-run.js'
@@ -158,6 +159,7 @@ export async function runSend(options: SendOptions): Promise<SendResult> {
       drain,
       log,
       stop: stop.signal,
+      decoder: decoderFromConfig(config, (role) => config.topics[role] ?? role, log, options.env),
     })
     const starting = new SendConsumer({
       kafka,
