@@ -2,7 +2,13 @@ import type {Config, TopicFormats, WireFormat} from '../config/schema.js'
 import {FaError} from '../errors.js'
 import {isRawPayload, type Payload} from '../records/record.js'
 import {codecFor, frame, type SchemaCodec} from './codec.js'
-import {registryFromConfig, RegistryRefused, RegistryUnavailable, type RegistryClient} from './registry.js'
+import {
+  registryFromConfig,
+  RegistryRefused,
+  RegistryUnavailable,
+  type RegisteredSchema,
+  type RegistryClient,
+} from './registry.js'
 
 /** One subject's schema, ready to encode: its id and codec. */
 interface SubjectSchema {
@@ -25,6 +31,11 @@ interface TopicSchemas {
  */
 export class RecordEncoder {
   private constructor(private readonly topics: ReadonlyMap<string, TopicSchemas>) {}
+
+  /** Values of `topic` in the wire format of schema `id` (registered by the caller). */
+  static forSchema(topic: string, id: number, schema: RegisteredSchema): RecordEncoder {
+    return new RecordEncoder(new Map([[topic, {value: {subject: `${topic}-value`, id, codec: codecFor(schema)}}]]))
+  }
 
   /** Looks the latest schema of each target topic's subjects up once. */
   static async forTopics(
