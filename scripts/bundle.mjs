@@ -52,7 +52,16 @@ await build({
   sourcemap: true,
   // yaml too: it is imported lazily, and a bundled CommonJS module reached by import() would
   // only have a default export (Node's own loader gives it its named ones).
-  external: ['kafkajs', '@google-cloud/bigquery', '@slack/web-api', '@inquirer/prompts', 'yaml'],
+  external: [
+    'kafkajs',
+    '@google-cloud/bigquery',
+    '@slack/web-api',
+    '@inquirer/prompts',
+    'yaml',
+    'avsc',
+    'protobufjs',
+    'ajv',
+  ],
   // Bundled CommonJS (oclif and its dependencies) calls require and reads __dirname.
   banner: {
     js: [

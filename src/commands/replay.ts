@@ -121,6 +121,9 @@ With --dry-run everything happens in this process (no Kafka, Slack or cloud acco
       return
     }
     const config = await this.loadConfig(flags.config)
+    // With a Schema Registry configured, fixtures must fit their topics' schemas (no registry: no check).
+    if (config.config.schemaRegistry.url)
+      await (await import('../lib/schema/fixtures.js')).checkFixtureSchemas(files, config.config)
     const topology = await buildTopology(config)
     const out = colorFor(process.stdout)
     const stdout = new BufferedWriter(process.stdout)

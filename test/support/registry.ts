@@ -32,7 +32,7 @@ export async function encoderFor(
 ): Promise<{id: number; encode: (value: unknown) => Buffer}> {
   const text = typeof schema === 'string' ? schema : JSON.stringify(schema)
   const id = await register(url, subject, type, text)
-  const codec = codecFor({id, type, schema: text})
+  const codec = await codecFor({id, type, schema: text})
   return {id, encode: (value) => frame(id, codec.encode(value))}
 }
 

@@ -1,7 +1,3 @@
-import {Ajv} from 'ajv'
-
-import {avroCodec} from './avro.js'
-import {protobufCodec} from './protobuf.js'
 import type {RegisteredSchema} from './registry.js'
 
 /** One registered schema as an encoder and decoder of payloads (the bytes after the 5-byte header). */
@@ -13,10 +9,9 @@ export interface SchemaCodec {
   encode(value: unknown): Buffer
 }
 
-const ajv = new Ajv({allErrors: false, strict: false})
-
-function jsonSchemaCodec(schema: string): SchemaCodec {
-  const validate = ajv.compile(JSON.parse(schema))
+async function jsonSchemaCodec(schema: string): Promise<SchemaCodec> {
+  const {Ajv} = await import('ajv')
+  const validate = new Ajv({allErrors: false, strict: false}).compile(JSON.parse(schema))
   const check = (value: unknown): void => {
     if (validate(value)) return
     const error = validate.errors?.[0]
@@ -36,12 +31,13 @@ function jsonSchemaCodec(schema: string): SchemaCodec {
   }
 }
 
-export function codecFor(schema: RegisteredSchema): SchemaCodec {
+/** The codec of a registered schema; the libraries load on first use, so runs without a registry never pay for them. */
+export async function codecFor(schema: RegisteredSchema): Promise<SchemaCodec> {
   switch (schema.type) {
     case 'AVRO':
-      return avroCodec(schema.schema)
+      return (await import('./avro.js')).avroCodec(schema.schema)
     case 'PROTOBUF':
-      return protobufCodec(schema.schema)
+      return (await import('./protobuf.js')).protobufCodec(schema.schema)
     case 'JSON':
       return jsonSchemaCodec(schema.schema)
   }

@@ -77,7 +77,7 @@ export class RecordDecoder {
       try {
         const schema = await this.registry!.schemaById(id)
         try {
-          this.schemas.set(id, codecFor(schema))
+          this.schemas.set(id, await codecFor(schema))
         } catch (error) {
           this.schemas.set(id, {unusable: `its ${schema.type} schema cannot be used: ${(error as Error).message}`})
         }

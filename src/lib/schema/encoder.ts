@@ -33,8 +33,10 @@ export class RecordEncoder {
   private constructor(private readonly topics: ReadonlyMap<string, TopicSchemas>) {}
 
   /** Values of `topic` in the wire format of schema `id` (registered by the caller). */
-  static forSchema(topic: string, id: number, schema: RegisteredSchema): RecordEncoder {
-    return new RecordEncoder(new Map([[topic, {value: {subject: `${topic}-value`, id, codec: codecFor(schema)}}]]))
+  static async forSchema(topic: string, id: number, schema: RegisteredSchema): Promise<RecordEncoder> {
+    return new RecordEncoder(
+      new Map([[topic, {value: {subject: `${topic}-value`, id, codec: await codecFor(schema)}}]]),
+    )
   }
 
   /** Looks the latest schema of each target topic's subjects up once. */
@@ -57,7 +59,11 @@ export class RecordEncoder {
 
   /** Whether any topic is written through a schema (else the encoder changes nothing). */
   get encodesAnything(): boolean {
-    return [...this.topics.values()].some((t) => t.value || t.key)
+    return this.topicsWithSchemas.length > 0
+  }
+
+  get topicsWithSchemas(): string[] {
+    return [...this.topics].filter(([, t]) => t.value || t.key).map(([topic]) => topic)
   }
 
   /** The value's bytes for `topic`; throws (naming the subject and field) when it does not fit the schema. */
@@ -103,7 +109,7 @@ async function latestOf(
     }
     throw registryError(error, `looking up subject ${subject}`)
   }
-  const codec = codecFor(found)
+  const codec = await codecFor(found)
   if (format === 'json') return undefined
   if (format !== 'auto' && codec.format !== format) {
     throw new FaError(

@@ -1,9 +1,10 @@
 import type {Message} from 'kafkajs'
 
+import {roleOf, type Config} from '../config/schema.js'
 import {FixtureError, readFixtures} from '../fixtures/read.js'
 import {toKafka} from '../kafka/codec.js'
 import type {TopicRecord} from '../records/record.js'
-import {SchemaMismatch, type RecordEncoder} from './encoder.js'
+import {encoderFromConfig, SchemaMismatch, type RecordEncoder} from './encoder.js'
 
 /**
  * A fixture record as the kafkajs message for `target`, its key and value in the target's
@@ -31,4 +32,27 @@ export async function checkFixturesFit(
   for await (const batch of readFixtures(files)) {
     for (const record of batch) encodedMessage(record, route(record.topic), encoder)
   }
+}
+
+/**
+ * `fa replay --dry-run` with a registry configured: every fixture value must fit the latest
+ * schema of its topic's subject (topics without a subject are not checked), so a fixture the
+ * real topic could never carry fails in CI. Returns the topics checked; none without a registry.
+ */
+export async function checkFixtureSchemas(
+  files: string[],
+  config: Config,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<string[]> {
+  if (!config.schemaRegistry.url) return []
+  const topics = new Set<string>()
+  for await (const batch of readFixtures(files)) for (const record of batch) topics.add(record.topic)
+  const encoder = await encoderFromConfig(
+    config,
+    [...topics].map((topic) => ({topic, role: roleOf(config.topics, topic)})),
+    env,
+  )
+  if (!encoder?.encodesAnything) return []
+  await checkFixturesFit(files, (topic) => topic, encoder)
+  return encoder.topicsWithSchemas
 }

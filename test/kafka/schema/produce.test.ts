@@ -67,7 +67,7 @@ describe('fa produce with a declared schema', () => {
       id: number
       schema: string
     }
-    const codec = codecFor({id: latest.id, type: 'AVRO', schema: latest.schema})
+    const codec = await codecFor({id: latest.id, type: 'AVRO', schema: latest.schema})
     const read = await readMessagesToEnd(kafka, [cfg.topics.onboarding], 30_000, (p) => `not done: ${p}`)
     expect(read).toHaveLength(7)
     for (const {message} of read) expect(message.value!.readInt32BE(1)).toBe(latest.id)
@@ -93,7 +93,9 @@ describe('fa produce with a declared schema', () => {
     })
     expect(config.ok).toBe(true)
     await expect(run()).rejects.toThrow(
-      new RegExp(`the Schema Registry refused producer "onboarding"'s schema for ${subject.replace(/\./g, '\\.')}: .*Incompatible`),
+      new RegExp(
+        `the Schema Registry refused producer "onboarding"'s schema for ${subject.replace(/\./g, '\\.')}: .*Incompatible`,
+      ),
     )
     expect(await recordCount(kafka, [cfg.topics.onboarding])).toBe(0)
   })

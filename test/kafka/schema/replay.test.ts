@@ -61,7 +61,8 @@ describe('fa replay into Schema Registry topics', () => {
       const [encoded, tombstone, raw] = read.map((r) => r.message)
       expect(encoded!.value!.readInt32BE(1)).toBe(id)
       expect(encoded!.value![0]).toBe(0)
-      const decoded = codecFor({id, type, schema}).decode(encoded!.value!.subarray(5)) as Record<string, unknown>
+      const codec = await codecFor({id, type, schema})
+      const decoded = codec.decode(encoded!.value!.subarray(5)) as Record<string, unknown>
       expect(decoded).toMatchObject(event)
       expect(tombstone!.value).toBeNull()
       expect(raw!.value!.toString()).toBe('{"raw": "text stays as it is"}')
