@@ -9,3 +9,4 @@ export declare function startRegistry(opts?: {dir?: string; port?: number; timeo
   stop(): Promise<boolean>
 }>
 export declare function stopRegistry(dir?: string, opts?: {timeoutMs?: number}): Promise<boolean>
+export declare function ensureAvroJava(): string

@@ -4,6 +4,7 @@
 // It needs Java 21+, found under /usr/lib/jvm (or JAVA_HOME), never hard-coded.
 // CLI: node scripts/registry.mjs up|down|status|fetch   (state dir: $FA_REGISTRY_DIR or .registry/)
 import {execFileSync, spawn} from 'node:child_process'
+import {createHash} from 'node:crypto'
 import fs from 'node:fs'
 import net from 'node:net'
 import path from 'node:path'
@@ -86,6 +87,56 @@ export function ensureApp() {
     if (readText(marker) !== ARTIFACT) throw err // else another process won the race with the same app
   }
   return CACHE
+}
+
+const AVRO_POM = path.join(ROOT, 'scripts', 'avro-pom.xml')
+const AVRO_DECODER = path.join(ROOT, 'test', 'support', 'java', 'AvroDecode.java')
+const AVRO_JAVA = path.resolve(process.env.FA_AVRO_JAVA ?? path.join(ROOT, '.registry', 'avro-java'))
+
+/**
+ * Apache Avro's Java library (the interop tests' outside decoder) fetched with mvn, and
+ * test/support/java/AvroDecode.java compiled against it, once per pom and source; returns the
+ * classpath to run `AvroDecode` with.
+ */
+export function ensureAvroJava() {
+  const hash = createHash('sha256')
+    .update(fs.readFileSync(AVRO_POM))
+    .update(fs.readFileSync(AVRO_DECODER))
+    .digest('hex')
+  const marker = path.join(AVRO_JAVA, '.sha256')
+  const classpath = `${path.join(AVRO_JAVA, 'classes')}:${path.join(AVRO_JAVA, 'libs', '*')}`
+  if (readText(marker) === hash) return classpath
+  log(`fetching Apache Avro for Java into ${AVRO_JAVA}`)
+  const tmp = `${AVRO_JAVA}.tmp-${process.pid}`
+  fs.rmSync(tmp, {recursive: true, force: true})
+  try {
+    const run = (cmd, args) => execFileSync(cmd, args, {cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8'})
+    run('mvn', [
+      '-q',
+      '-B',
+      '-f',
+      AVRO_POM,
+      'dependency:copy-dependencies',
+      `-DoutputDirectory=${tmp}/libs`,
+      '-DincludeScope=runtime',
+    ])
+    run('javac', ['-d', `${tmp}/classes`, '-cp', `${tmp}/libs/*`, AVRO_DECODER])
+  } catch (err) {
+    fs.rmSync(tmp, {recursive: true, force: true})
+    throw new Error(
+      `fetching or compiling the Avro Java decoder failed:\n${err.stdout ?? ''}${err.stderr ?? ''}${err.message}`,
+      {cause: err},
+    )
+  }
+  fs.writeFileSync(path.join(tmp, '.sha256'), `${hash}\n`)
+  fs.rmSync(AVRO_JAVA, {recursive: true, force: true})
+  try {
+    fs.renameSync(tmp, AVRO_JAVA)
+  } catch (err) {
+    fs.rmSync(tmp, {recursive: true, force: true})
+    if (readText(marker) !== hash) throw err
+  }
+  return classpath
 }
 
 const files = (dir) => ({
@@ -232,6 +283,7 @@ async function main(cmd) {
     case 'fetch':
       console.log(ensureApp())
       console.log(findJava21())
+      console.log(ensureAvroJava())
       return 0
     case 'up': {
       const t0 = Date.now()

@@ -12,6 +12,7 @@ import {startBigQueryServer, type BigQueryServer} from '../../support/bigquery-s
 import {prefixedConfig, readMessagesToEnd} from '../../support/fa-process.js'
 import {createTopics, recordCount, testKafka} from '../../support/kafka-io.js'
 import {onboardingSchema, onboardingStarts} from '../../support/onboarding-rows.js'
+import {decodeWithJava} from '../../support/avro-java.js'
 import {register} from '../../support/registry.js'
 
 const brokers = inject('kafkaBrokers')
@@ -77,6 +78,14 @@ describe('fa produce with a declared schema', () => {
       orgName: 'Org 1',
       startedAt: '2024-05-01T10:00:00.000Z',
     })
+    // An outside decoder reads them too: Apache Avro's Java library on the bytes kcat consumes.
+    const java = await decodeWithJava(brokers, cfg.topics.onboarding, registryUrl)
+    expect(java).toHaveLength(7)
+    expect(java[0]).toMatch(
+      new RegExp(
+        `^${latest.id} \\{"eventId":"onboarding-[0-9a-f]{32}","eventType":"onboarding_started","orgId":"org-1","orgName":\\{"string":"Org 1"\\}`,
+      ),
+    )
   })
 
   it('a schema the registry refuses as incompatible stops the run with its message; nothing is produced', async () => {
