@@ -34,15 +34,23 @@ export class RegistryClient {
   private readonly headers: Record<string, string>
   private readonly timeoutMs: number
 
-  constructor(
-    readonly url: string,
-    options: {username?: string; password?: string; timeoutMs: number},
-  ) {
-    this.url = url.replace(/\/+$/, '')
+  /** The base URL without credentials: what messages show (credentials in it are used, never printed). */
+  readonly url: string
+
+  constructor(url: string, options: {username?: string; password?: string; timeoutMs: number}) {
+    const parsed = new URL(url)
+    const inUrl = {username: decodeURIComponent(parsed.username), password: decodeURIComponent(parsed.password)}
+    parsed.username = ''
+    parsed.password = ''
+    this.url = parsed.href.replace(/\/+$/, '')
     this.timeoutMs = options.timeoutMs
     this.headers = {accept: 'application/vnd.schemaregistry.v1+json, application/json'}
-    if (options.username !== undefined && options.password !== undefined) {
-      this.headers.authorization = `Basic ${Buffer.from(`${options.username}:${options.password}`).toString('base64')}`
+    const [username, password] =
+      options.username !== undefined && options.password !== undefined
+        ? [options.username, options.password]
+        : [inUrl.username || undefined, inUrl.password || undefined]
+    if (username !== undefined && password !== undefined) {
+      this.headers.authorization = `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}`
     }
   }
 
@@ -69,7 +77,7 @@ export class RegistryClient {
     return body.id
   }
 
-  private async request(method: string, path: string, json?: unknown): Promise<unknown> {
+  async request(method: string, path: string, json?: unknown): Promise<unknown> {
     let res: Response
     try {
       res = await fetch(`${this.url}${path}`, {
