@@ -12,8 +12,8 @@ import type {SchemaCodec} from './codec.js'
 const DAY_MS = 86_400_000
 
 class TimestampMillis extends avro.types.LogicalType {
-  protected override _fromValue(ms: number): string {
-    return new Date(ms).toISOString()
+  protected override _fromValue(ms: number | string): string {
+    return new Date(Number(ms)).toISOString()
   }
   protected override _toValue(value: unknown): number | undefined {
     return typeof value === 'string' ? Date.parse(value) : undefined
@@ -21,7 +21,8 @@ class TimestampMillis extends avro.types.LogicalType {
 }
 
 class TimestampMicros extends avro.types.LogicalType {
-  protected override _fromValue(us: number): string {
+  protected override _fromValue(value: number | string): string {
+    const us = Number(value)
     const ms = Math.floor(us / 1000)
     const extra = us - ms * 1000
     const iso = new Date(ms).toISOString()
@@ -77,6 +78,34 @@ class DecimalType extends avro.types.LogicalType {
     return Buffer.from(bytes)
   }
 }
+
+/**
+ * Avro `long` as a JS number while it is exact, else as a string of its digits (a number past
+ * 2^53 would silently lose digits; avsc's own long refuses to decode it).
+ */
+const MAX = BigInt(Number.MAX_SAFE_INTEGER)
+const exact = (n: bigint): number | string => (n <= MAX && n >= -MAX ? Number(n) : n.toString())
+const isLong = (v: unknown): boolean => {
+  if (typeof v === 'number') return Number.isSafeInteger(v)
+  if (typeof v !== 'string' || !/^-?\d{1,19}$/.test(v)) return false
+  const n = BigInt(v)
+  return n >= -(1n << 63n) && n < 1n << 63n
+}
+const longType = avro.types.LongType.__with({
+  fromBuffer: (buf: Buffer) => exact(buf.readBigInt64LE()),
+  toBuffer(value: number | string) {
+    const buf = Buffer.alloc(8)
+    buf.writeBigInt64LE(BigInt(value))
+    return buf
+  },
+  fromJSON: (value: number | string) => exact(BigInt(value)),
+  toJSON: (value: number | string) => (typeof value === 'number' ? value : Number(value)),
+  isValid: isLong,
+  compare: (a: number | string, b: number | string) => {
+    const [x, y] = [BigInt(a), BigInt(b)]
+    return x < y ? -1 : x > y ? 1 : 0
+  },
+})
 
 const options = {
   // Always wrapped: which branch a value took is then known without guessing (unwrapped below).
@@ -167,7 +196,7 @@ function fromJson(type: AvroType, value: unknown): unknown {
 }
 
 export function avroCodec(schema: string): SchemaCodec {
-  const type = avro.Type.forSchema(JSON.parse(schema), {...options, registry: {}}) as AvroType
+  const type = avro.Type.forSchema(JSON.parse(schema), {...options, registry: {long: longType}}) as AvroType
   return {
     format: 'avro',
     decode: (payload) => toJson(type, type.fromBuffer(payload)),
