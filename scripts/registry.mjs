@@ -6,9 +6,10 @@
 import {execFileSync, spawn} from 'node:child_process'
 import {createHash} from 'node:crypto'
 import fs from 'node:fs'
-import net from 'node:net'
 import path from 'node:path'
 import {fileURLToPath} from 'node:url'
+
+import {freePort, isAlive, readText, sleep, stopGroup, tail} from './daemon.mjs'
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 export const ARTIFACT = 'io.apicurio:apicurio-registry-app:3.3.3:tar.gz:all'
@@ -21,14 +22,6 @@ export const API_PATH = '/apis/ccompat/v7'
 export const defaultDir = () => path.resolve(process.env.FA_REGISTRY_DIR ?? path.join(ROOT, '.registry'))
 
 const log = (msg) => process.stderr.write(`[registry] ${msg}\n`)
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms))
-const readText = (file) => {
-  try {
-    return fs.readFileSync(file, 'utf8').trim()
-  } catch {
-    return undefined
-  }
-}
 
 /** Major version of the JDK at `home` (from its `release` file), or 0. */
 function jdkMajor(home) {
@@ -145,38 +138,12 @@ const files = (dir) => ({
   url: path.join(dir, 'url'),
 })
 
-function isAlive(pid) {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch {
-    return false
-  }
-}
-
 function runningPid(dir) {
   const pid = Number(readText(files(dir).pid))
   if (!pid || !isAlive(pid)) return undefined
   const cmdline = readText(`/proc/${pid}/cmdline`)
   if (cmdline !== undefined && !cmdline.includes('quarkus-run.jar')) return undefined
   return pid
-}
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer()
-    srv.unref()
-    srv.on('error', reject)
-    srv.listen(0, '127.0.0.1', () => {
-      const {port} = srv.address()
-      srv.close(() => resolve(port))
-    })
-  })
-}
-
-function tail(file, lines = 40) {
-  const text = readText(file)
-  return text ? `--- ${file} (last ${lines} lines) ---\n${text.split('\n').slice(-lines).join('\n')}` : `(no ${file})`
 }
 
 async function waitReady(url, {pid, logFile, timeoutMs = READY_TIMEOUT_MS}) {
@@ -215,10 +182,25 @@ export async function startRegistry({dir = defaultDir(), port, timeoutMs} = {}) 
   const app = ensureApp()
   const java = findJava21()
   fs.mkdirSync(dir, {recursive: true})
+  // A free port can be taken by another process before the JVM binds it (a shared machine):
+  // then start again on other ports.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await launch({dir, app, java, port, timeoutMs, stop})
+    } catch (err) {
+      if (attempt >= 3 || port !== undefined || !err.message.includes('Address already in use')) throw err
+      log(`a port was taken before the registry bound it; starting again (attempt ${attempt + 1})`)
+    }
+  }
+}
+
+async function launch({dir, app, java, port, timeoutMs, stop}) {
+  const f = files(dir)
   const httpPort = port ?? (await freePort())
   let managementPort = await freePort()
   while (managementPort === httpPort) managementPort = await freePort()
   const url = `http://127.0.0.1:${httpPort}${API_PATH}`
+  fs.rmSync(f.log, {force: true}) // the tail of a failed start must be this start's
   const out = fs.openSync(f.log, 'a')
   const child = spawn(
     java,
@@ -256,22 +238,7 @@ export async function stopRegistry(dir = defaultDir(), {timeoutMs = STOP_TIMEOUT
   dir = path.resolve(dir)
   const f = files(dir)
   const pid = runningPid(dir)
-  if (pid) {
-    const signal = (sig) => {
-      try {
-        process.kill(-pid, sig)
-      } catch {
-        /* already gone */
-      }
-    }
-    signal('SIGTERM')
-    const deadline = Date.now() + timeoutMs
-    while (isAlive(pid) && Date.now() < deadline) await sleep(100)
-    if (isAlive(pid)) {
-      signal('SIGKILL')
-      while (isAlive(pid)) await sleep(50)
-    }
-  }
+  if (pid) await stopGroup(pid, timeoutMs, log)
   fs.rmSync(f.pid, {force: true})
   fs.rmSync(f.url, {force: true})
   return Boolean(pid)

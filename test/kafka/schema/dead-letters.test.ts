@@ -10,6 +10,7 @@ import {loadConfig} from '../../../src/lib/config/load.js'
 import {runEnrich} from '../../../src/lib/enrich/run.js'
 import {createLogger} from '../../../src/lib/output/log.js'
 import {frame} from '../../../src/lib/schema/codec.js'
+import {enrichOnce} from '../../support/enrich-once.js'
 import {prefixedConfig, readMessagesToEnd, readToEnd, type TestConfig} from '../../support/fa-process.js'
 import {createTopics, testKafka} from '../../support/kafka-io.js'
 import {avroSchemas, encoderFor, registryProxy} from '../../support/registry.js'
@@ -64,14 +65,7 @@ describe('Schema Registry formats: dead letters and outages', () => {
       messages: values.map((value) => ({key: 'org-a', value})),
     })
 
-    const loaded = await loadConfig(cfg.file, env)
-    const result = await runEnrich({
-      config: loaded.config,
-      topology: await buildTopology(loaded),
-      group: `${cfg.prefix}g`,
-      progress: false,
-      env,
-    })
+    const {result} = await enrichOnce(cfg, env)
     expect(result.summary.totals).toMatchObject({alerts: 1, deadLetters: 3})
 
     const dead = await readMessagesToEnd(kafka, [cfg.topics.deadLetters], 30_000, (p) => `not done: ${p}`)

@@ -10,11 +10,10 @@ import avro from 'avsc'
 import {Partitioners} from 'kafkajs'
 import {afterAll, beforeAll, describe, expect, inject, it} from 'vitest'
 
-import {buildTopology} from '../../../src/lib/alerts/topology.js'
 import {loadConfig} from '../../../src/lib/config/load.js'
-import {runEnrich} from '../../../src/lib/enrich/run.js'
 import {planReplay, produceFixtures} from '../../../src/lib/replay/produce.js'
 import {decodeWithJava} from '../../support/avro-java.js'
+import {enrichOnce} from '../../support/enrich-once.js'
 import {prefixedConfig, readToEnd} from '../../support/fa-process.js'
 import {createTopics, kcat, testKafka} from '../../support/kafka-io.js'
 import {avroSchemas, register} from '../../support/registry.js'
@@ -62,14 +61,7 @@ describe('Schema Registry interop', () => {
     })
     await kcat(brokers, ['-P', '-t', cfg.topics.notifications, '-k', 'org-a', ...files])
 
-    const loaded = await loadConfig(cfg.file, env)
-    const result = await runEnrich({
-      config: loaded.config,
-      topology: await buildTopology(loaded),
-      group: `${cfg.prefix}g`,
-      progress: false,
-      env,
-    })
+    const {result} = await enrichOnce(cfg, env)
     expect(result.summary.totals).toMatchObject({alerts: 2, deadLetters: 0})
     const alerts = await readToEnd(kafka, [cfg.topics.slackMessages])
     expect(alerts.map((a) => (JSON.parse(a.value!) as {text: string}).text).sort()).toEqual([

@@ -7,13 +7,11 @@ import {readFileSync} from 'node:fs'
 import {Partitioners, type Message} from 'kafkajs'
 import {afterAll, beforeAll, describe, expect, inject, it} from 'vitest'
 
-import {buildTopology} from '../../../src/lib/alerts/topology.js'
-import {loadConfig} from '../../../src/lib/config/load.js'
-import {runEnrich} from '../../../src/lib/enrich/run.js'
 import {TableStore} from '../../../src/lib/pipeline/table.js'
 import type {Topology} from '../../../src/lib/pipeline/topology.js'
 import {parseEnvelopeLine} from '../../../src/lib/records/envelope.js'
 import type {TopicRecord} from '../../../src/lib/records/record.js'
+import {enrichOnce} from '../../support/enrich-once.js'
 import {prefixedConfig, readToEnd, type TestConfig} from '../../support/fa-process.js'
 import {createTopics, testKafka} from '../../support/kafka-io.js'
 import {avroSchemas, encoderFor, notificationsProto} from '../../support/registry.js'
@@ -99,9 +97,7 @@ function jsonReference(topology: Topology): {alerts: Map<string, unknown>; error
 }
 
 async function enrichAndCompare(cfg: TestConfig): Promise<Map<string, {channel: string; text: string}>> {
-  const loaded = await loadConfig(cfg.file, env)
-  const topology = await buildTopology(loaded)
-  const result = await runEnrich({config: loaded.config, topology, group: `${cfg.prefix}g`, progress: false, env})
+  const {result, topology} = await enrichOnce(cfg, env)
   expect(result.stoppedBy).toBe('end')
 
   const reference = jsonReference(topology)
