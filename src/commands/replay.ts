@@ -138,6 +138,12 @@ With --dry-run everything happens in this process (no Kafka, Slack or cloud acco
       helpValue: 'N',
       dependsOn: ['dry-run'],
     }),
+    schemas: Flags.string({
+      description:
+        "with --dry-run: check every fixture value against its topic's schema in this Schema Registry (default: the configured one, if any)",
+      helpValue: 'URL',
+      dependsOn: ['dry-run'],
+    }),
     yes: Flags.boolean({char: 'y', description: 'produce to a cluster that is not on localhost without asking'}),
     timestamps: Flags.option({
       options: ['keep', 'now'] as const,
@@ -167,10 +173,15 @@ With --dry-run everything happens in this process (no Kafka, Slack or cloud acco
     flags: Interfaces.InferredFlags<typeof Replay.flags & typeof BaseCommand.baseFlags>,
     nameOf: (file: string) => string,
   ): Promise<void> {
+    const loaded = await this.loadConfig(flags.config)
+    // With a Schema Registry configured, fixtures must fit their topics' schemas (no registry: no check).
+    if (flags.schemas) loaded.config.schemaRegistry.url = flags.schemas
+    if (loaded.config.schemaRegistry.url)
+      await (await import('../lib/schema/fixtures.js')).checkFixtureSchemas(files, loaded.config)
     const code = await dryRunCli({
       files,
       nameOf,
-      loaded: await this.loadConfig(flags.config),
+      loaded,
       json: flags.json,
       expect: flags.expect,
       update: flags.update,

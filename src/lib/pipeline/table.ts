@@ -1,4 +1,4 @@
-import type {z} from 'zod'
+import {z} from 'zod'
 
 import {formatIssue} from '../format-issue.js'
 import {decodeJsonObject, type TopicRecord} from '../records/record.js'
@@ -15,6 +15,12 @@ export interface TableSpec<V = unknown> {
   /** Applied to the record key and to every lookup key, so both sides match alike. */
   normalizeKey?: (key: string) => string
 }
+
+/** An optional text field: a null (an Avro optional field, a Java producer's JSON) means absent. */
+export const optionalText = z
+  .string()
+  .nullish()
+  .transform((v) => v ?? undefined)
 
 export function defineTable<V>(spec: TableSpec<V>): TableSpec<V> {
   return spec

@@ -17,8 +17,3 @@ export function topicAliases(topics: Config['topics']): Map<string, string> {
   }
   return aliases
 }
-
-/** The logical role the config gives a topic name, if any. */
-export function roleOf(topics: Config['topics'], topic: string): string | undefined {
-  return Object.entries(topics).find(([, name]) => name === topic)?.[0]
-}

@@ -1,11 +1,10 @@
 import {closest, distance} from 'fastest-levenshtein'
 
-import type {Config} from '../config/schema.js'
+import {roleOf, type Config} from '../config/schema.js'
 import type {Summary} from '../pipeline/summary.js'
 import type {Topology} from '../pipeline/topology.js'
 import {plural} from '../output/plural.js'
 import {printable} from '../output/printable.js'
-import {roleOf} from './topic-names.js'
 import type {FileCounts} from './dry-run.js'
 
 /**
