@@ -1,11 +1,14 @@
 import {z} from 'zod'
 
+import {parseDuration} from '../pipeline/duration.js'
+
 /** Default topic names; every one can be renamed under `topics:` in the config. */
 export const defaultTopics = {
   notifications: 'data-notifications-pipeline',
   assignments: 'data-csdr-assignment',
   slackUsers: 'data-slack-users',
   onboarding: 'data-onboarding-events',
+  clusters: 'data-cluster-events',
   slackMessages: 'slack-messages',
   slackResponses: 'slack-responses',
   deadLetters: 'fa-dead-letters',
@@ -52,6 +55,13 @@ export const configSchema = z.strictObject({
       builtIn: z.array(z.string()).optional(),
       /** Paths (relative to the config file) of modules whose default export is an alert type. */
       modules: z.array(z.string().min(1)).default([]),
+      /** Incident windows by alert type, over what each declares: `{connector-provisioning-failed: 12h}`. */
+      windows: z
+        .record(
+          z.string(),
+          z.string().refine((text) => Boolean(parseDuration(text)), 'must be a duration like 24h, 30m, 2d or 1h30m'),
+        )
+        .default({}),
     })
     .prefault({}),
   slack: z

@@ -5,6 +5,7 @@ import type {BatchContext, GroupRun} from '../kafka/group-run.js'
 import type {EnrichTuning} from '../kafka/tuning.js'
 import type {OutputWriter} from '../kafka/writer.js'
 import type {Logger} from '../output/log.js'
+import type {StateStore} from '../pipeline/state.js'
 import type {Summary} from '../pipeline/summary.js'
 import type {TableStore} from '../pipeline/table.js'
 import type {Outcome, Topology} from '../pipeline/topology.js'
@@ -13,6 +14,8 @@ import {checkedMessage, processMessage} from './messages.js'
 export interface BatchProcessorOptions {
   topology: Topology
   tables: TableStore
+  /** Incidents and histories: in this process's memory (not yet restored from a changelog). */
+  state: StateStore
   tuning: EnrichTuning
   log: Logger
   writer: OutputWriter
@@ -57,7 +60,7 @@ export class BatchProcessor {
 
   /** `member`: the group member id the batch was read as. */
   private async process({batch, pause, isStale}: EachBatchPayload, member: string | undefined): Promise<void> {
-    const {writer, run, log, topology, tables, tuning} = this.options
+    const {writer, run, log, topology, tables, state, tuning} = this.options
     if (writer.fatal) throw writer.fatal
     const {topic, partition} = batch
     const key = partitionKey(topic, partition)
@@ -78,10 +81,10 @@ export class BatchProcessor {
     let bytes = 0
     for (let i = 0; i < batch.messages.length; i++) {
       const message = batch.messages[i]!
-      const result = processMessage(topology, tables, topic, partition, message)
+      const result = processMessage(topology, tables, state, topic, partition, message)
       outcomes[i] = result
       for (const outcome of result) {
-        if (outcome.kind !== 'alert' && outcome.kind !== 'dead-letter') continue
+        if (outcome.kind !== 'alert' && outcome.kind !== 'update' && outcome.kind !== 'dead-letter') continue
         const out = checkedMessage(outcome.output, tuning, log)
         bytes += out.bytes
         const list = outputs.get(outcome.output.topic)

@@ -4,6 +4,7 @@ import {decodeHeaders, fromKafka, toKafka} from '../kafka/codec.js'
 import type {EnrichTuning} from '../kafka/tuning.js'
 import {messageBytes} from '../kafka/writer.js'
 import type {Logger} from '../output/log.js'
+import type {StateStore} from '../pipeline/state.js'
 import type {TableStore} from '../pipeline/table.js'
 import type {Outcome, Topology} from '../pipeline/topology.js'
 import {Header} from '../records/headers.js'
@@ -13,6 +14,7 @@ import type {TopicRecord} from '../records/record.js'
 export function processMessage(
   topology: Topology,
   tables: TableStore,
+  state: StateStore,
   topic: string,
   partition: number,
   message: KafkaMessage,
@@ -20,7 +22,7 @@ export function processMessage(
   let record: TopicRecord | undefined
   try {
     record = fromKafka(topic, partition, message)
-    return topology.process(record, tables)
+    return topology.process(record, tables, state)
   } catch (error) {
     const source: TopicRecord = record ?? {
       topic,

@@ -15,6 +15,7 @@ import {defaultTuning, type EnrichTuning} from '../kafka/tuning.js'
 import {OutputWriter} from '../kafka/writer.js'
 import {silentLogger, type Logger} from '../output/log.js'
 import {Summary} from '../pipeline/summary.js'
+import {MemoryStateStore} from '../pipeline/state.js'
 import {TableStore} from '../pipeline/table.js'
 import type {Topology} from '../pipeline/topology.js'
 import {BatchProcessor} from './batch.js'
@@ -92,6 +93,7 @@ export async function runEnrich(options: EnrichOptions): Promise<EnrichResult> {
   const sources = topology.sourceTopics
   const summary = new Summary()
   const tables = new TableStore()
+  const state = new MemoryStateStore()
 
   const kafka = await createKafka(config, {log, clientIdSuffix: 'enrich', env: options.env})
   log.info('enrich starting', {
@@ -165,6 +167,7 @@ export async function runEnrich(options: EnrichOptions): Promise<EnrichResult> {
     const activeBatches: BatchProcessor = new BatchProcessor({
       topology,
       tables,
+      state,
       tuning,
       log,
       writer,

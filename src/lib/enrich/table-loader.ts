@@ -136,7 +136,7 @@ export class TableLoader {
     for (const message of messages) {
       let result: Outcome[]
       try {
-        result = this.options.topology.process(fromKafka(topic, partition, message), this.options.tables)
+        result = this.options.topology.applyTable(fromKafka(topic, partition, message), this.options.tables)
       } catch (error) {
         this.log.warn('table record failed', {topic, partition, offset: message.offset, error})
         continue

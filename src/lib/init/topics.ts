@@ -10,6 +10,7 @@ const TOPIC_LABELS: Record<keyof typeof defaultTopics, string> = {
   assignments: 'CSDR assignments (table)',
   slackUsers: 'Slack users (table)',
   onboarding: 'onboarding events',
+  clusters: 'cluster events',
   slackMessages: 'Slack messages (alerts out)',
   slackResponses: 'Slack responses',
   deadLetters: 'dead letters',

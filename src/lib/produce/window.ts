@@ -1,4 +1,5 @@
 import {FaError} from '../errors.js'
+import {parseDuration} from '../pipeline/duration.js'
 
 /** The rows a run asks for: `since` inclusive, `until` exclusive. */
 export interface Window {
@@ -9,7 +10,6 @@ export interface Window {
 /** `--since checkpoint`: continue from the last successful run's high-water mark. */
 export const CHECKPOINT = 'checkpoint'
 
-const UNIT_MS = {s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000} as const
 const EXPECTED =
   'expected a duration (30s, 15m, 1h, 2d, 1h30m), an ISO timestamp with a time zone (2024-05-01T10:00:00Z), or a date'
 
@@ -44,12 +44,8 @@ export function makeWindow(since: Date, until: Date): Window {
 
 function parseTime(flag: string, input: string, now: Date, expected: string): Date {
   const text = input.trim()
-  if (/^(?:\d+[smhd])+$/.test(text)) {
-    let ms = 0
-    for (const [, amount, unit] of text.matchAll(/(\d+)([smhd])/g))
-      ms += Number(amount) * UNIT_MS[unit as keyof typeof UNIT_MS]
-    return new Date(now.getTime() - ms)
-  }
+  const ms = parseDuration(text)
+  if (ms !== undefined) return new Date(now.getTime() - ms)
   // A date is midnight UTC; a time of day needs its zone, or it would depend on the host's.
   const date = /^\d{4}-\d{2}-\d{2}$/.test(text)
   const dateTime = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:\d{2})$/i.test(text)

@@ -16,5 +16,5 @@ export function formatterFor(format: ReplayFormat): (produced: Produced, source:
   if (format.kind === 'json') return (produced) => JSON.stringify(toEnvelope(produced.output)) + '\n'
   const color = new Chalk({level: format.colorLevel})
   return (produced, source) =>
-    produced.kind === 'alert' ? renderAlert(produced, color) : renderDeadLetter(produced, source, color)
+    produced.kind === 'dead-letter' ? renderDeadLetter(produced, source, color) : renderAlert(produced, color)
 }
