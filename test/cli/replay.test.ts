@@ -56,7 +56,9 @@ describe('fa replay --dry-run', () => {
       'slack-messages',
     ])
     // Repeats and the recovery update the first alert: same key and alert id, the next revision.
-    expect(records.slice(10).map((r) => [r.key === records[0].key, r.value.revision, r.headers['fa-revision']])).toEqual([
+    expect(
+      records.slice(10).map((r) => [r.key === records[0].key, r.value.revision, r.headers['fa-revision']]),
+    ).toEqual([
       [true, 1, '1'],
       [true, 2, '2'],
       [false, undefined, undefined],
