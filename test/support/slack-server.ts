@@ -5,7 +5,8 @@ import type {AddressInfo} from 'node:net'
  * A Slack Web API stand-in for tests: the real WebClient pointed at `url` (its `slackApiUrl`).
  * It speaks the wire format (form-encoded or JSON POSTs to /api/<method>, `blocks` and `metadata`
  * as JSON strings in forms, `{ok:false, error}` with HTTP 200, 429 + Retry-After), enforces a
- * per-channel rate on chat.postMessage, injects faults on demand and records every accepted post.
+ * per-channel rate on chat.postMessage and chat.update, injects faults on demand and records every
+ * accepted post; chat.update replaces a post's text and blocks (found by conversation id and ts).
  */
 
 export interface SlackServerOptions {
@@ -45,6 +46,16 @@ export interface RecordedPost {
   blocks: Array<Record<string, unknown>> | undefined
   metadata: {event_type: string; event_payload: Record<string, unknown>} | undefined
   alertId: string | undefined
+  /** chat.update calls applied to it. */
+  updates: number
+}
+
+export interface RecordedUpdate {
+  channel: string
+  ts: string
+  text: string | undefined
+  blocks: Array<Record<string, unknown>> | undefined
+  alertId: string | undefined
 }
 
 export interface RecordedCall {
@@ -59,6 +70,8 @@ export interface SlackServer {
   url: string
   token: string
   posts: RecordedPost[]
+  /** Accepted chat.update calls, in order (the posts they changed hold the latest content). */
+  updates: RecordedUpdate[]
   calls: RecordedCall[]
   inject(fault: SlackFault): void
   clearFaults(): void
@@ -79,6 +92,7 @@ export async function startSlackServer(options: SlackServerOptions = {}): Promis
   const scopes = options.scopes ?? ['chat:write', 'channels:history', 'groups:history', 'im:history', 'im:write']
   const rate = options.rate ?? {perSecond: 1, burst: 3}
   const posts: RecordedPost[] = []
+  const updates: RecordedUpdate[] = []
   const calls: RecordedCall[] = []
   const history = new Map<string, Array<Record<string, unknown> & {ts: string}>>()
   const buckets = new Map<string, {tokens: number; at: number}>()
@@ -169,8 +183,32 @@ export async function startSlackServer(options: SlackServerOptions = {}): Promis
       blocks: blocks.value as RecordedPost['blocks'],
       metadata: meta,
       alertId: typeof alertId === 'string' ? alertId : undefined,
+      updates: 0,
     })
     return {channel, message}
+  }
+
+  /** chat.update: the conversation id (not a user id) and ts of a message of ours; text and blocks replaced wholesale. */
+  function update(params: Params): {error: string} | {channel: string; ts: string; text: string | undefined} {
+    const channel = typeof params.channel === 'string' ? params.channel : ''
+    if (!/^[CGD][A-Z0-9]{2,}$/.test(channel)) return {error: 'channel_not_found'}
+    const ts = String(params.ts ?? '')
+    const stored = history.get(channel)?.find((m) => m.ts === ts)
+    if (!stored) return {error: 'message_not_found'}
+    const blocks = parseJsonParam(params.blocks)
+    if (!blocks.ok || (blocks.value !== undefined && !Array.isArray(blocks.value)))
+      return {error: 'invalid_blocks_format'}
+    const text = typeof params.text === 'string' ? params.text : undefined
+    if (!text && !blocks.value) return {error: 'no_text'}
+    stored.text = text
+    stored.blocks = blocks.value
+    stored.edited = {user: BOT.userId, ts: nextTs()}
+    const post = posts.find((p) => p.channel === channel && p.ts === ts)!
+    post.text = text
+    post.blocks = blocks.value as RecordedPost['blocks']
+    post.updates++
+    updates.push({channel, ts, text, blocks: post.blocks, alertId: post.alertId})
+    return {channel, ts, text}
   }
 
   function conversationsHistory(params: Params): Reply {
@@ -217,7 +255,10 @@ export async function startSlackServer(options: SlackServerOptions = {}): Promis
         return {body: {ok: false, error: fault.error}}
       default:
         // The post happens; only the answer goes wrong.
-        if (method === 'chat.postMessage' && (fault.accept ?? fault.kind === 'drop')) post(params)
+        if (fault.accept ?? fault.kind === 'drop') {
+          if (method === 'chat.postMessage') post(params)
+          else if (method === 'chat.update') update(params)
+        }
         return fault.kind === 'http-error'
           ? {status: fault.status ?? 500, body: '<html>Internal Server Error</html>'}
           : fault.kind
@@ -249,6 +290,13 @@ export async function startSlackServer(options: SlackServerOptions = {}): Promis
               ? {ok: false, error: result.error}
               : {ok: true, channel: result.channel, ts: result.message.ts, message: result.message},
         }
+      }
+      case 'chat.update': {
+        const wait = rateWait(String(params.channel ?? ''))
+        if (wait > 0)
+          return {status: 429, headers: {'retry-after': String(wait)}, body: {ok: false, error: 'ratelimited'}}
+        const result = update(params)
+        return {body: 'error' in result ? {ok: false, error: result.error} : {ok: true, ...result}}
       }
       case 'conversations.history':
         return conversationsHistory(params)
@@ -331,6 +379,7 @@ export async function startSlackServer(options: SlackServerOptions = {}): Promis
     url: `http://127.0.0.1:${port}/api/`,
     token,
     posts,
+    updates,
     calls,
     inject(fault) {
       faults.push({...fault, left: fault.count ?? 1})
