@@ -95,6 +95,7 @@ export class SlackPoster implements RunDeliverer {
       counts.delivered++
     } else {
       counts.failed++
+      if (!target) table.markFailed(alertId, outcome.error ?? 'failed')
     }
     this.record(job, outcome, outcome.ok ? undefined : `Slack: ${outcome.error}`)
   }

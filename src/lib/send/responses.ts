@@ -52,6 +52,11 @@ export class ResponseTable {
     this.delivered.set(alertId, posted ?? this.delivered.get(alertId) ?? null)
   }
 
+  /** A post that failed for good: its updates are dead-lettered, not posted as new. */
+  markFailed(alertId: string, error: string): void {
+    this.failedPosts.set(alertId, error)
+  }
+
   markApplied(alertId: string, revision: number): void {
     if (revision > this.appliedRevision(alertId)) this.applied.set(alertId, revision)
   }
@@ -86,7 +91,7 @@ export class ResponseTable {
             : undefined
         this.markDelivered(key, where)
       } else if (parsed && typeof parsed === 'object') {
-        this.failedPosts.set(key, typeof parsed.error === 'string' ? parsed.error : 'failed')
+        this.markFailed(key, typeof parsed.error === 'string' ? parsed.error : 'failed')
       }
     } catch {
       // Not ours (or corrupt): says nothing about delivery.
