@@ -13,6 +13,8 @@ export const defaultTopics = {
   slackResponses: 'slack-responses',
   deadLetters: 'fa-dead-letters',
   checkpoints: 'fa-checkpoints',
+  /** The changelog of stateful alert types (open incidents, histories): compacted, owned by fa enrich. */
+  state: 'fa-state',
 }
 
 const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an environment variable name')

@@ -9,13 +9,16 @@ import type {StateStore} from '../pipeline/state.js'
 import type {Summary} from '../pipeline/summary.js'
 import type {TableStore} from '../pipeline/table.js'
 import type {Outcome, Topology} from '../pipeline/topology.js'
+import {messageBytes} from '../kafka/writer.js'
 import {checkedMessage, processMessage} from './messages.js'
+import type {StateKeeper} from './state-keeper.js'
 
 export interface BatchProcessorOptions {
   topology: Topology
   tables: TableStore
-  /** Incidents and histories: in this process's memory (not yet restored from a changelog). */
+  /** Incidents and histories, in memory; with `keeper`, restored from and written to its changelog. */
   state: StateStore
+  keeper?: StateKeeper
   tuning: EnrichTuning
   log: Logger
   writer: OutputWriter
@@ -76,11 +79,15 @@ export class BatchProcessor {
       run.consumer?.seek({topic, partition, offset: String(known)})
       return
     }
+    const {keeper} = this.options
+    if (keeper) await keeper.ready()
     const outcomes: Outcome[][] = new Array(batch.messages.length)
     const outputs = new Map<string, Message[]>()
     let bytes = 0
+    let maxTimestamp = 0
     for (let i = 0; i < batch.messages.length; i++) {
       const message = batch.messages[i]!
+      maxTimestamp = Math.max(maxTimestamp, Number(message.timestamp))
       const result = processMessage(topology, tables, state, topic, partition, message)
       outcomes[i] = result
       for (const outcome of result) {
@@ -92,11 +99,25 @@ export class BatchProcessor {
         else outputs.set(outcome.output.topic, [out.message])
       }
     }
+    if (keeper) {
+      const changes = keeper.changes(maxTimestamp)
+      if (changes.length > 0) outputs.set(keeper.topic, changes)
+      for (const change of changes) bytes += messageBytes(change)
+    }
     // A rebalance or seek made this batch stale: another member (or a re-read) handles it.
-    if (isStale()) return
+    if (isStale()) {
+      keeper?.invalidate()
+      return
+    }
     const nextOffset = BigInt(batch.lastOffset()) + 1n
     const next = String(nextOffset)
-    await writer.submit(outputs, bytes, [{topic, partition, offset: next}], member)
+    try {
+      await writer.submit(outputs, bytes, [{topic, partition, offset: next}], member)
+    } catch (error) {
+      // Its state changes are in memory but not in the changelog: read the changelog again.
+      keeper?.invalidate()
+      throw error
+    }
     if (this.options.transactional) this.committedHere.set(key, nextOffset)
     this.lastBatchAt = Date.now()
     for (const result of outcomes) this.options.summary.add(result)

@@ -25,6 +25,8 @@ import {checkedMessage, groupByTopic} from './messages.js'
 import {streamProgress} from './progress.js'
 import {retryInFollow} from './retry.js'
 import {rewinder} from './rewind.js'
+import {restoreState} from './state-changelog.js'
+import {StateKeeper} from './state-keeper.js'
 import {TableLoader, type TableStats} from './table-loader.js'
 import {transactionalIdFor} from './transactional-id.js'
 
@@ -93,7 +95,8 @@ export async function runEnrich(options: EnrichOptions): Promise<EnrichResult> {
   const sources = topology.sourceTopics
   const summary = new Summary()
   const tables = new TableStore()
-  const state = new MemoryStateStore()
+  const state = new MemoryStateStore({journal: true})
+  const stateTopic = topology.statefulTopics.length > 0 ? topology.topic('state') : undefined
 
   const kafka = await createKafka(config, {log, clientIdSuffix: 'enrich', env: options.env})
   log.info('enrich starting', {
@@ -122,8 +125,16 @@ export async function runEnrich(options: EnrichOptions): Promise<EnrichResult> {
       ...topology.tableTopics.map((t) => t.topic),
       topology.deadLetterTopic,
       ...topology.alertTypes.map((a) => topology.topic(a.sink)),
+      ...(stateTopic ? [stateTopic] : []),
     ]
     await requireTopics(admin, config, needed)
+    const activeAdmin = admin
+    const keeper =
+      stateTopic === undefined
+        ? undefined
+        : new StateKeeper(state, stateTopic, topology, () =>
+            restoreState({kafka, admin: activeAdmin, topic: stateTopic, state, log, signal}),
+          )
 
     const activeRun: GroupRun = new GroupRun({
       kafka,
@@ -143,6 +154,8 @@ export async function runEnrich(options: EnrichOptions): Promise<EnrichResult> {
           .map(([topic, partitions]) => `${topic}[${partitions.join(',')}]`)
           .join(' ')
         log.info('joined the group', {group, assigned: assigned || '(nothing)'})
+        // Partitions gained carry the state their last owner wrote: read it before processing them.
+        keeper?.invalidate()
       },
     })
     run = activeRun
@@ -168,6 +181,7 @@ export async function runEnrich(options: EnrichOptions): Promise<EnrichResult> {
       topology,
       tables,
       state,
+      keeper,
       tuning,
       log,
       writer,

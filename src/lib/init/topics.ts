@@ -15,6 +15,7 @@ const TOPIC_LABELS: Record<keyof typeof defaultTopics, string> = {
   slackResponses: 'Slack responses',
   deadLetters: 'dead letters',
   checkpoints: 'checkpoints',
+  state: 'alert state (changelog)',
 }
 
 /**

@@ -56,6 +56,12 @@ export class MemoryStateStore implements StateStore {
     this.changes = journal
   }
 
+  /** Forgets everything (before a restore), changes not yet taken included. */
+  clear(): void {
+    this.spaces.clear()
+    if (this.changes) this.changes = []
+  }
+
   /** The changes made since the last call, oldest first. */
   takeChanges(): StateChange[] {
     const taken = this.changes ?? []

@@ -85,6 +85,7 @@ describe('fa init asks', () => {
       [/^Topic for Slack responses$/, ENTER],
       [/^Topic for dead letters$/, ENTER],
       [/^Topic for checkpoints$/, ENTER],
+      [/^Topic for alert state \(changelog\)$/, ENTER],
       [/^Consumer group/, ['  ', 'fa-staging']],
     ])
     expect(await askSettings({}, {prompt})).toEqual({

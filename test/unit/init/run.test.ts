@@ -105,6 +105,7 @@ topics:
   slackResponses: staging.slack-responses
   deadLetters: staging.fa-dead-letters
   checkpoints: staging.fa-checkpoints
+  state: staging.fa-state
 enrich:
   group: fa-staging
 `)

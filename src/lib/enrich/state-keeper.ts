@@ -1,0 +1,55 @@
+import type {Message} from 'kafkajs'
+
+import type {MemoryStateStore} from '../pipeline/state.js'
+import type {Topology} from '../pipeline/topology.js'
+import {changelogMessages} from './state-changelog.js'
+
+/** How often (in stream time) closed windows are swept from state: their tombstones go out with a batch. */
+const SWEEP_EVERY_MS = 60_000
+
+/**
+ * enrich's state of stateful alert types, kept as Kafka Streams keeps a state store: in memory,
+ * restored from the changelog topic before the first batch after every join (so partitions gained
+ * in a rebalance carry the state their last owner committed) and after a batch that was not
+ * written (its changes never reached the changelog); each batch's changes go out with its outputs,
+ * in its transaction under --exactly-once, before its offsets otherwise.
+ */
+export class StateKeeper {
+  private restoring: Promise<unknown> | undefined
+  private stale = true
+  private streamTime = 0
+  private sweptAt = 0
+
+  constructor(
+    readonly state: MemoryStateStore,
+    readonly topic: string,
+    private readonly topology: Topology,
+    private readonly restore: () => Promise<unknown>,
+  ) {}
+
+  /** After a join, or a batch whose changes were not written: restore before the next batch. */
+  invalidate(): void {
+    this.stale = true
+  }
+
+  async ready(): Promise<void> {
+    if (this.stale) {
+      this.stale = false
+      this.restoring = this.restore().catch((error: unknown) => {
+        this.stale = true
+        throw error
+      })
+    }
+    await this.restoring
+  }
+
+  /** The changes a batch made (and the sweep of windows its records' times have closed), as changelog records. */
+  changes(maxTimestamp: number): Message[] {
+    this.streamTime = Math.max(this.streamTime, maxTimestamp)
+    if (this.streamTime - this.sweptAt >= SWEEP_EVERY_MS) {
+      this.sweptAt = this.streamTime
+      this.topology.expire(this.state, this.streamTime)
+    }
+    return changelogMessages(this.state.takeChanges())
+  }
+}
