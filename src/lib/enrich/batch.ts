@@ -50,7 +50,8 @@ export class BatchProcessor {
     try {
       await this.process(payload, member)
     } catch (error) {
-      if (writer.fatal) run.fail(writer.fatal)
+      const fatal = writer.fatal ?? this.options.keeper?.fatal
+      if (fatal) run.fail(fatal)
       else
         log.warn('batch failed; it will be retried', {
           topic: payload.batch.topic,

@@ -1,5 +1,6 @@
 import type {Message} from 'kafkajs'
 
+import {FaError} from '../errors.js'
 import type {MemoryStateStore} from '../pipeline/state.js'
 import type {Topology} from '../pipeline/topology.js'
 import {changelogMessages} from './state-changelog.js'
@@ -15,6 +16,8 @@ const SWEEP_EVERY_MS = 60_000
  * in its transaction under --exactly-once, before its offsets otherwise.
  */
 export class StateKeeper {
+  /** A changelog this fa cannot read (a newer format): the run must end, never go on without that state. */
+  fatal: FaError | undefined
   private restoring: Promise<unknown> | undefined
   private stale = true
   private streamTime = 0
@@ -37,6 +40,7 @@ export class StateKeeper {
       this.stale = false
       this.restoring = this.restore().catch((error: unknown) => {
         this.stale = true
+        if (error instanceof FaError) this.fatal = error
         throw error
       })
     }
