@@ -77,6 +77,14 @@ export const configSchema = z.strictObject({
       workspacePerMinute: z.number().positive().default(600),
       maxAttempts: z.number().int().positive().default(6),
       timeoutMs: z.number().int().positive().default(10_000),
+      /**
+       * How long fa send remembers an alert's outcome (by the response's record time): longer than
+       * any incident window, so updates still find their post. Older alerts would be sent again.
+       */
+      retention: z
+        .string()
+        .refine((text) => Boolean(parseDuration(text)), 'must be a duration like 7d, 36h or 90m')
+        .default('7d'),
     })
     .prefault({}),
   bigquery: z

@@ -1,5 +1,6 @@
 import type {KafkaMessage, Message} from 'kafkajs'
 
+import {parseDuration} from '../pipeline/duration.js'
 import type {DeliveryOutcome} from '../slack/deliver.js'
 
 /** Where a post landed: what chat.update needs to change it. */
@@ -7,6 +8,9 @@ export interface Posted {
   channel: string
   ts: string
 }
+
+/** Outcomes noted between sweeps for those past the retention. */
+const PRUNE_EVERY = 4096
 
 /** The key of an update's response: its own, so a failed update never hides the post's success. */
 const UPDATE_KEY = /^(.+)@(\d+)$/
@@ -22,8 +26,21 @@ export class ResponseTable {
   private readonly delivered = new Map<string, Posted | null>()
   private readonly failedPosts = new Map<string, string>()
   private readonly applied = new Map<string, number>()
+  /** When each alert's latest outcome was recorded (ms), so outcomes past the retention are forgotten. */
+  private readonly recordedAt = new Map<string, number>()
+  private untilPrune = PRUNE_EVERY
   /** Responses read from the topic (not counting this process's own updates). */
   read = 0
+
+  private readonly retentionMs: number
+
+  /** `retention` (slack.retention, a duration or ms): outcomes recorded longer ago are forgotten, so the set stops growing. */
+  constructor(
+    retention: string | number = Infinity,
+    private readonly now: () => number = Date.now,
+  ) {
+    this.retentionMs = typeof retention === 'number' ? retention : (parseDuration(retention) ?? Infinity)
+  }
 
   isDelivered(alertId: string): boolean {
     return this.delivered.has(alertId)
@@ -48,17 +65,34 @@ export class ResponseTable {
     return this.delivered.size
   }
 
-  markDelivered(alertId: string, posted?: Posted): void {
+  markDelivered(alertId: string, posted?: Posted, at = this.now()): void {
     this.delivered.set(alertId, posted ?? this.delivered.get(alertId) ?? null)
+    this.touch(alertId, at)
   }
 
   /** A post that failed for good: its updates are dead-lettered, not posted as new. */
-  markFailed(alertId: string, error: string): void {
+  markFailed(alertId: string, error: string, at = this.now()): void {
     this.failedPosts.set(alertId, error)
+    this.touch(alertId, at)
   }
 
-  markApplied(alertId: string, revision: number): void {
+  markApplied(alertId: string, revision: number, at = this.now()): void {
     if (revision > this.appliedRevision(alertId)) this.applied.set(alertId, revision)
+    this.touch(alertId, at)
+  }
+
+  private touch(alertId: string, at: number): void {
+    this.recordedAt.set(alertId, Math.max(at, this.recordedAt.get(alertId) ?? 0))
+    if (--this.untilPrune > 0) return
+    this.untilPrune = PRUNE_EVERY
+    const cutoff = this.now() - this.retentionMs
+    for (const [id, time] of this.recordedAt) {
+      if (time >= cutoff) continue
+      this.recordedAt.delete(id)
+      this.delivered.delete(id)
+      this.failedPosts.delete(id)
+      this.applied.delete(id)
+    }
   }
 
   /**
@@ -66,10 +100,13 @@ export class ResponseTable {
    * applied); a failed one never unmarks it (a post that happened stays posted); a tombstone
    * forgets the id (an operator wants it sent again).
    */
-  apply(message: Pick<KafkaMessage, 'key' | 'value'>): void {
+  apply(message: Pick<KafkaMessage, 'key' | 'value'> & {timestamp?: string}): void {
     const key = message.key?.toString('utf8')
     if (!key) return
     this.read++
+    const at = message.timestamp === undefined ? this.now() : Number(message.timestamp)
+    // Past the retention: forgotten, as if it had never been recorded.
+    if (this.now() - at > this.retentionMs) return
     const update = UPDATE_KEY.exec(key)
     if (message.value === null) {
       if (!update) this.delivered.delete(key)
@@ -83,15 +120,15 @@ export class ResponseTable {
         error?: unknown
       }
       if (update) {
-        if (parsed?.ok === true) this.markApplied(update[1]!, Number(update[2]))
+        if (parsed?.ok === true) this.markApplied(update[1]!, Number(update[2]), at)
       } else if (parsed?.ok === true) {
         const where =
           typeof parsed.channel === 'string' && typeof parsed.ts === 'string'
             ? {channel: parsed.channel, ts: parsed.ts}
             : undefined
-        this.markDelivered(key, where)
+        this.markDelivered(key, where, at)
       } else if (parsed && typeof parsed === 'object') {
-        this.markFailed(key, typeof parsed.error === 'string' ? parsed.error : 'failed')
+        this.markFailed(key, typeof parsed.error === 'string' ? parsed.error : 'failed', at)
       }
     } catch {
       // Not ours (or corrupt): says nothing about delivery.

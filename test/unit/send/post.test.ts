@@ -152,4 +152,21 @@ describe('ResponseTable', () => {
     expect(table.postFailure('b')).toBeUndefined()
     expect(table.size).toBe(2)
   })
+
+  it('forgets outcomes recorded longer ago than the retention: when read, and in a sweep of its own marks', async () => {
+    const {ResponseTable} = await import('../../../src/lib/send/responses.js')
+    let now = Date.UTC(2026, 11, 1)
+    const day = 86_400_000
+    const table = new ResponseTable('7d', () => now)
+    const ok = (id: string, at: number) =>
+      table.apply({key: Buffer.from(id), value: Buffer.from('{"ok":true}'), timestamp: String(at)})
+    ok('old', now - 8 * day)
+    ok('recent', now - 6 * day)
+    expect([table.isDelivered('old'), table.isDelivered('recent')]).toEqual([false, true])
+    now += 2 * day
+    // A sweep runs every few thousand outcomes noted.
+    for (let i = 0; i < 5000; i++) table.markDelivered(`fresh-${i}`)
+    expect(table.isDelivered('recent')).toBe(false)
+    expect(table.isDelivered('fresh-0')).toBe(true)
+  })
 })
