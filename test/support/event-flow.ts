@@ -48,22 +48,27 @@ async function seedTables(producer: Producer, cfg: TestConfig, orgs: number): Pr
   })
 }
 
-/** Produces `events` provisioning failures, `perTick` every 100 ms; resolves when all are sent. */
+/**
+ * Produces `events` provisioning failures, `perTick` every 100 ms; resolves when all are sent.
+ * Each event is its own connector's (an incident of its own), or with `connectors` one of that
+ * many, in turn (repeats: one incident each, updated by the rest), each connector in one org.
+ */
 export async function flowEvents(
   producer: Producer,
   cfg: TestConfig,
-  options: {events: number; perTick: number; orgs: number},
+  options: {events: number; perTick: number; orgs: number; connectors?: number},
 ): Promise<void> {
   for (let sent = 0; sent < options.events;) {
     const messages = Array.from({length: Math.min(options.perTick, options.events - sent)}, () => {
       const n = sent++
-      const orgId = `org-${n % options.orgs}`
+      const connector = options.connectors ? n % options.connectors : n
+      const orgId = `org-${connector % options.orgs}`
       return {
         key: orgId,
         value: JSON.stringify({
           eventId: `evt-${n}`,
           orgId,
-          connectorId: `lcc-${n}`,
+          connectorId: `lcc-${connector}`,
           oldStatus: 'Provisioning',
           newStatus: 'Failed',
         }),
