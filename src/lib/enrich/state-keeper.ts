@@ -22,6 +22,11 @@ export class StateKeeper {
   private stale = true
   private streamTime = 0
   private sweptAt = 0
+  /**
+   * Keys this process changed since it last restored: only their owner's partitions carry their
+   * events. Another member's keys may have moved on since (a new incident): never swept from here.
+   */
+  private readonly mine = new Set<string>()
 
   constructor(
     readonly state: MemoryStateStore,
@@ -38,6 +43,7 @@ export class StateKeeper {
   async ready(): Promise<void> {
     if (this.stale) {
       this.stale = false
+      this.mine.clear()
       this.restoring = this.restore().catch((error: unknown) => {
         this.stale = true
         if (error instanceof FaError) this.fatal = error
@@ -49,11 +55,17 @@ export class StateKeeper {
 
   /** The changes a batch made (and the sweep of windows its records' times have closed), as changelog records. */
   changes(maxTimestamp: number): Message[] {
+    const changes = this.state.takeChanges()
+    for (const {namespace, key} of changes) this.mine.add(`${namespace}\0${key}`)
     this.streamTime = Math.max(this.streamTime, maxTimestamp)
     if (this.streamTime - this.sweptAt >= SWEEP_EVERY_MS) {
       this.sweptAt = this.streamTime
-      this.topology.expire(this.state, this.streamTime)
+      this.topology.expire(this.state, this.streamTime, (namespace, key) => this.mine.has(`${namespace}\0${key}`))
+      for (const swept of this.state.takeChanges()) {
+        this.mine.delete(`${swept.namespace}\0${swept.key}`)
+        changes.push(swept)
+      }
     }
-    return changelogMessages(this.state.takeChanges())
+    return changelogMessages(changes)
   }
 }

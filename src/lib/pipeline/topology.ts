@@ -115,15 +115,16 @@ export class Topology {
   /**
    * Deletes the incidents whose windows have passed by `now` (stream time, ms): what a later event
    * would find of them is nothing, so state does not grow without bound. Returns how many went.
+   * `mine`: only keys it says are this runner's (others may have moved on since it last saw them).
    */
-  expire(state: StateStore, now: number): number {
+  expire(state: StateStore, now: number, mine?: (namespace: string, key: string) => boolean): number {
     let gone = 0
     for (const alert of this.alertTypes) {
       if (!alert.incidents) continue
       const windowMs = this.windowOf(alert as AlertType & {incidents: IncidentSpec})
       const namespace = incidentsOf(alert)
       for (const [key, incident] of [...state.entries(namespace)]) {
-        if (!expired(incident as IncidentState, now, windowMs)) continue
+        if (!expired(incident as IncidentState, now, windowMs) || (mine && !mine(namespace, key))) continue
         state.delete(namespace, key)
         gone++
       }
