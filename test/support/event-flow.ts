@@ -88,3 +88,16 @@ export function alertsPerSource(alerts: ReadRecord[]): Map<string, number> {
   }
   return bySource
 }
+
+/**
+ * The revisions each incident's alert came out with, by alert id, in the order read (per alert
+ * id, one partition: the order written): `[0, 1, 2, ...]` when each was written exactly once.
+ */
+export function revisionsPerIncident(alerts: ReadRecord[]): Map<string, number[]> {
+  const revisions = new Map<string, number[]>()
+  for (const alert of alerts) {
+    const {alertId, revision} = JSON.parse(alert.value!) as {alertId: string; revision?: number}
+    revisions.set(alertId, [...(revisions.get(alertId) ?? []), revision ?? 0])
+  }
+  return revisions
+}
