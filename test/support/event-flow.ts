@@ -1,6 +1,7 @@
 // A steady flow of alerting events into a test config's topics, for tests that kill, restart or
 // rescale `fa enrich` while events arrive, and the check that every event gave its alert.
 import {Partitioners, type Kafka, type Producer} from 'kafkajs'
+import {expect} from 'vitest'
 
 import {runFa} from './cli.js'
 import {prefixedConfig, type ReadRecord, type TestConfig} from './fa-process.js'
@@ -90,14 +91,16 @@ export function alertsPerSource(alerts: ReadRecord[]): Map<string, number> {
 }
 
 /**
- * The revisions each incident's alert came out with, by alert id, in the order read (per alert
- * id, one partition: the order written): `[0, 1, 2, ...]` when each was written exactly once.
+ * Checks what `flowEvents` with `connectors` gave: one incident per connector (all its events
+ * within a day), opened once, and every revision of it written once, none missing, in order.
  */
-export function revisionsPerIncident(alerts: ReadRecord[]): Map<string, number[]> {
+export function expectEveryRevisionOnce(alerts: ReadRecord[], events: number, connectors: number): void {
   const revisions = new Map<string, number[]>()
   for (const alert of alerts) {
     const {alertId, revision} = JSON.parse(alert.value!) as {alertId: string; revision?: number}
     revisions.set(alertId, [...(revisions.get(alertId) ?? []), revision ?? 0])
   }
-  return revisions
+  expect(revisions.size).toBe(connectors)
+  const each = Array.from({length: events / connectors}, (_, i) => i)
+  for (const [alertId, seen] of revisions) expect(seen, alertId).toEqual(each)
 }

@@ -1,6 +1,17 @@
 import {createServer, type IncomingMessage, type ServerResponse} from 'node:http'
 import type {AddressInfo} from 'node:net'
 
+import {
+  conversationsHistory,
+  parseJsonParam,
+  updateMessage,
+  type MessageStore,
+  type RecordedUpdate,
+  type StoredMessage,
+} from './slack-messages.js'
+
+export type {RecordedUpdate} from './slack-messages.js'
+
 /**
  * A Slack Web API stand-in for tests: the real WebClient pointed at `url` (its `slackApiUrl`).
  * It speaks the wire format (form-encoded or JSON POSTs to /api/<method>, `blocks` and `metadata`
@@ -50,14 +61,6 @@ export interface RecordedPost {
   updates: number
 }
 
-export interface RecordedUpdate {
-  channel: string
-  ts: string
-  text: string | undefined
-  blocks: Array<Record<string, unknown>> | undefined
-  alertId: string | undefined
-}
-
 export interface RecordedCall {
   method: string
   channel: string | undefined
@@ -94,7 +97,7 @@ export async function startSlackServer(options: SlackServerOptions = {}): Promis
   const posts: RecordedPost[] = []
   const updates: RecordedUpdate[] = []
   const calls: RecordedCall[] = []
-  const history = new Map<string, Array<Record<string, unknown> & {ts: string}>>()
+  const history = new Map<string, StoredMessage[]>()
   const buckets = new Map<string, {tokens: number; at: number}>()
   let faults: Array<SlackFault & {left: number}> = []
   let rateLimited = 0
@@ -136,14 +139,7 @@ export async function startSlackServer(options: SlackServerOptions = {}): Promis
     return `${Math.floor(lastTs / 1e6)}.${String(lastTs % 1e6).padStart(6, '0')}`
   }
 
-  function parseJsonParam(value: unknown): {ok: true; value: unknown} | {ok: false} {
-    if (value === undefined || typeof value !== 'string') return {ok: true, value}
-    try {
-      return {ok: true, value: JSON.parse(value)}
-    } catch {
-      return {ok: false}
-    }
-  }
+  const store: MessageStore = {history, posts, updates, nextTs, botUserId: BOT.userId}
 
   /** chat.postMessage's checks, then the post; returns the error code or the stored message. */
   function post(params: Params): {error: string} | {channel: string; message: Record<string, unknown> & {ts: string}} {
@@ -188,60 +184,6 @@ export async function startSlackServer(options: SlackServerOptions = {}): Promis
     return {channel, message}
   }
 
-  /** chat.update: the conversation id (not a user id) and ts of a message of ours; text and blocks replaced wholesale. */
-  function update(params: Params): {error: string} | {channel: string; ts: string; text: string | undefined} {
-    const channel = typeof params.channel === 'string' ? params.channel : ''
-    if (!/^[CGD][A-Z0-9]{2,}$/.test(channel)) return {error: 'channel_not_found'}
-    const ts = String(params.ts ?? '')
-    const stored = history.get(channel)?.find((m) => m.ts === ts)
-    if (!stored) return {error: 'message_not_found'}
-    const blocks = parseJsonParam(params.blocks)
-    if (!blocks.ok || (blocks.value !== undefined && !Array.isArray(blocks.value)))
-      return {error: 'invalid_blocks_format'}
-    const text = typeof params.text === 'string' ? params.text : undefined
-    if (!text && !blocks.value) return {error: 'no_text'}
-    stored.text = text
-    stored.blocks = blocks.value
-    stored.edited = {user: BOT.userId, ts: nextTs()}
-    const post = posts.find((p) => p.channel === channel && p.ts === ts)!
-    post.text = text
-    post.blocks = blocks.value as RecordedPost['blocks']
-    post.updates++
-    updates.push({channel, ts, text, blocks: post.blocks, alertId: post.alertId})
-    return {channel, ts, text}
-  }
-
-  function conversationsHistory(params: Params): Reply {
-    const channel = String(params.channel ?? '')
-    if (!/^[CGD][A-Z0-9]{2,}$/.test(channel)) return {body: {ok: false, error: 'channel_not_found'}}
-    const withMetadata =
-      params.include_all_metadata === true ||
-      params.include_all_metadata === 'true' ||
-      params.include_all_metadata === '1'
-    const inclusive = params.inclusive === true || params.inclusive === 'true' || params.inclusive === '1'
-    const oldest = params.oldest === undefined ? 0 : Number(params.oldest)
-    const cursor =
-      typeof params.cursor === 'string' && params.cursor ? Buffer.from(params.cursor, 'base64').toString() : ''
-    // A cursor carries the ts the next (older) page starts below; else `latest`, else now.
-    const latest = cursor.startsWith('next_ts:')
-      ? Number(cursor.slice(8))
-      : params.latest === undefined
-        ? Infinity
-        : Number(params.latest)
-    const limit = Math.min(999, Math.max(1, Number(params.limit ?? 100)))
-    const inRange = (history.get(channel) ?? [])
-      .filter((m) => {
-        const ts = Number(m.ts)
-        return (inclusive ? ts >= oldest : ts > oldest) && (inclusive && !cursor ? ts <= latest : ts < latest)
-      })
-      .reverse()
-    const page = inRange.slice(0, limit).map(({metadata, ...m}) => (withMetadata && metadata ? {...m, metadata} : m))
-    const hasMore = inRange.length > limit
-    const body: Record<string, unknown> = {ok: true, messages: page, has_more: hasMore, pin_count: 0}
-    if (hasMore) body.response_metadata = {next_cursor: Buffer.from(`next_ts:${page.at(-1)!.ts}`).toString('base64')}
-    return {body}
-  }
-
   function handle(method: string, params: Params, fault: SlackFault | undefined): Reply | 'hang' | 'drop' {
     if (!fault) return dispatch(method, params)
     switch (fault.kind) {
@@ -257,7 +199,7 @@ export async function startSlackServer(options: SlackServerOptions = {}): Promis
         // The post happens; only the answer goes wrong.
         if (fault.accept ?? fault.kind === 'drop') {
           if (method === 'chat.postMessage') post(params)
-          else if (method === 'chat.update') update(params)
+          else if (method === 'chat.update') updateMessage(store, params)
         }
         return fault.kind === 'http-error'
           ? {status: fault.status ?? 500, body: '<html>Internal Server Error</html>'}
@@ -295,11 +237,11 @@ export async function startSlackServer(options: SlackServerOptions = {}): Promis
         const wait = rateWait(String(params.channel ?? ''))
         if (wait > 0)
           return {status: 429, headers: {'retry-after': String(wait)}, body: {ok: false, error: 'ratelimited'}}
-        const result = update(params)
+        const result = updateMessage(store, params)
         return {body: 'error' in result ? {ok: false, error: result.error} : {ok: true, ...result}}
       }
       case 'conversations.history':
-        return conversationsHistory(params)
+        return {body: conversationsHistory(history, params)}
       case 'conversations.open': {
         const users = String(params.users ?? '')
           .split(',')

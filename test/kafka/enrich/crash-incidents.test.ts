@@ -6,7 +6,7 @@ import {describe, expect, inject, it} from 'vitest'
 
 import {silenceKafkajsTimeoutWarning} from '../../../src/lib/kafka/patches/node-warnings.js'
 import {runFa} from '../../support/cli.js'
-import {flowEvents, prepareFlow, revisionsPerIncident} from '../../support/event-flow.js'
+import {flowEvents, prepareFlow, expectEveryRevisionOnce} from '../../support/event-flow.js'
 import {readToEnd, runningProcesses, startFa} from '../../support/fa-process.js'
 
 silenceKafkajsTimeoutWarning()
@@ -47,11 +47,7 @@ describe('fa enrich --exactly-once with incidents, killed with SIGKILL and resta
       const final = await runFa(['enrich', '-c', cfg.file, '--group', group, '--json', ...flags], {env})
       expect(final.code, final.stderr).toBe(0)
 
-      const revisions = revisionsPerIncident(await readToEnd(kafka, [cfg.topics.slackMessages]))
-      // One incident per connector (all events are within a day), opened once; every revision once, none missing.
-      expect(revisions.size).toBe(CONNECTORS)
-      const each = Array.from({length: EVENTS / CONNECTORS}, (_, i) => i)
-      for (const [alertId, seen] of revisions) expect(seen, alertId).toEqual(each)
+      expectEveryRevisionOnce(await readToEnd(kafka, [cfg.topics.slackMessages]), EVENTS, CONNECTORS)
     } finally {
       await producer.disconnect()
     }

@@ -6,7 +6,7 @@ import {describe, expect, inject, it} from 'vitest'
 
 import {silenceKafkajsTimeoutWarning} from '../../../src/lib/kafka/patches/node-warnings.js'
 import {runFa} from '../../support/cli.js'
-import {flowEvents, prepareFlow, revisionsPerIncident} from '../../support/event-flow.js'
+import {flowEvents, prepareFlow, expectEveryRevisionOnce} from '../../support/event-flow.js'
 import {readToEnd, runningProcesses, startFa, type FaProcess} from '../../support/fa-process.js'
 
 silenceKafkajsTimeoutWarning()
@@ -58,10 +58,7 @@ describe('fa enrich --exactly-once with incidents: members join and leave while 
       )
       expect(final.code, final.stderr).toBe(0)
 
-      const revisions = revisionsPerIncident(await readToEnd(kafka, [cfg.topics.slackMessages]))
-      expect(revisions.size).toBe(CONNECTORS)
-      const each = Array.from({length: EVENTS / CONNECTORS}, (_, i) => i)
-      for (const [alertId, seen] of revisions) expect(seen, alertId).toEqual(each)
+      expectEveryRevisionOnce(await readToEnd(kafka, [cfg.topics.slackMessages]), EVENTS, CONNECTORS)
     } finally {
       await producer.disconnect()
     }
