@@ -1,11 +1,12 @@
 import {z} from 'zod'
 
 import {stream} from '../pipeline/stream.js'
+import {optionalText} from '../pipeline/table.js'
 import {md} from '../slack/mrkdwn.js'
 import {assigneeContext, assignments} from '../tables/assignments.js'
 import {slackUsers} from '../tables/slack-users.js'
 
-const text = z.string().optional()
+const text = optionalText
 
 const running = (status: unknown) => typeof status === 'string' && status.toLowerCase() === 'running'
 

@@ -3,13 +3,13 @@ import type {EachBatchPayload, Message} from 'kafkajs'
 import {partitionKey} from '../kafka/drain.js'
 import type {BatchContext, GroupRun} from '../kafka/group-run.js'
 import type {EnrichTuning} from '../kafka/tuning.js'
-import type {OutputWriter} from '../kafka/writer.js'
+import {messageBytes, type OutputWriter} from '../kafka/writer.js'
 import type {Logger} from '../output/log.js'
 import type {StateStore} from '../pipeline/state.js'
 import type {Summary} from '../pipeline/summary.js'
 import type {TableStore} from '../pipeline/table.js'
 import type {Outcome, Topology} from '../pipeline/topology.js'
-import {messageBytes} from '../kafka/writer.js'
+import type {RecordDecoder} from '../schema/decoder.js'
 import {checkedMessage, processMessage} from './messages.js'
 import type {StateKeeper} from './state-keeper.js'
 
@@ -26,6 +26,10 @@ export interface BatchProcessorOptions {
   transactional: boolean
   summary: Summary
   run: GroupRun
+  /** Schema Registry formats: decoded before the core sees a record. */
+  decoder?: RecordDecoder
+  /** Ends a wait for the registry (the run's signal). */
+  signal?: AbortSignal
 }
 
 /** enrich's eachBatch: one fetched batch through the core, out to Kafka, its offset committed with it. */
@@ -63,8 +67,11 @@ export class BatchProcessor {
   }
 
   /** `member`: the group member id the batch was read as. */
-  private async process({batch, pause, isStale}: EachBatchPayload, member: string | undefined): Promise<void> {
-    const {writer, run, log, topology, tables, state, tuning} = this.options
+  private async process(
+    {batch, pause, isStale, heartbeat}: EachBatchPayload,
+    member: string | undefined,
+  ): Promise<void> {
+    const {writer, run, log, topology, tables, state, tuning, decoder} = this.options
     if (writer.fatal) throw writer.fatal
     const {topic, partition} = batch
     const key = partitionKey(topic, partition)
@@ -80,6 +87,9 @@ export class BatchProcessor {
       run.consumer?.seek({topic, partition, offset: String(known)})
       return
     }
+    // A registry outage waits here: nothing of the batch is written or committed until it is back.
+    await decoder?.prepare(topic, batch.messages, {signal: this.options.signal, heartbeat})
+    if (isStale()) return
     const {keeper} = this.options
     if (keeper) await keeper.ready()
     const outcomes: Outcome[][] = new Array(batch.messages.length)
@@ -89,7 +99,7 @@ export class BatchProcessor {
     for (let i = 0; i < batch.messages.length; i++) {
       const message = batch.messages[i]!
       maxTimestamp = Math.max(maxTimestamp, Number(message.timestamp))
-      const result = processMessage(topology, tables, state, topic, partition, message)
+      const result = processMessage(topology, tables, state, topic, partition, message, decoder)
       outcomes[i] = result
       for (const outcome of result) {
         if (outcome.kind !== 'alert' && outcome.kind !== 'update' && outcome.kind !== 'dead-letter') continue

@@ -9,20 +9,31 @@ import type {TableStore} from '../pipeline/table.js'
 import type {Outcome, Topology} from '../pipeline/topology.js'
 import {Header} from '../records/headers.js'
 import type {TopicRecord} from '../records/record.js'
+import type {RecordDecoder} from '../schema/decoder.js'
 
-/** One record through the core; a record fa cannot even decode becomes a dead letter, never a crash. */
+/**
+ * One record through the core; a record fa cannot even decode becomes a dead letter, never a
+ * crash. Without `state` it is a table record (the table loader's), applied to its table.
+ */
 export function processMessage(
   topology: Topology,
   tables: TableStore,
-  state: StateStore,
+  state: StateStore | undefined,
   topic: string,
   partition: number,
   message: KafkaMessage,
+  decoder?: RecordDecoder,
 ): Outcome[] {
   let record: TopicRecord | undefined
   try {
     record = fromKafka(topic, partition, message)
-    return topology.process(record, tables, state)
+    if (decoder) {
+      const decoded = decoder.decode(record, message)
+      record = decoded.record
+      if (!decoded.ok)
+        return pipelinesOf(topology, topic).map((name) => topology.deadLetter(name, record!, decoded.reason))
+    }
+    return state ? topology.process(record, tables, state) : topology.applyTable(record, tables)
   } catch (error) {
     const source: TopicRecord = record ?? {
       topic,
@@ -30,9 +41,18 @@ export function processMessage(
       value: message.value,
       headers: safeHeaders(message),
       origin: {kind: 'kafka', partition, offset: message.offset},
+      wire: {key: message.key, headers: message.headers ?? {}},
     }
     return [topology.deadLetter('enrich', source, `fa could not process the record: ${(error as Error).message}`)]
   }
+}
+
+/** The pipelines reading `topic`: its table, or the alert types it is the source of. */
+function pipelinesOf(topology: Topology, topic: string): string[] {
+  const table = topology.tableTopics.find((t) => t.topic === topic)
+  if (table) return [table.table.name]
+  const alerts = topology.alertTypes.filter((a) => topology.topic(a.source) === topic).map((a) => a.name)
+  return alerts.length > 0 ? alerts : ['enrich']
 }
 
 function safeHeaders(message: KafkaMessage): Record<string, string> {

@@ -136,8 +136,11 @@ export class ResponseTable {
   }
 }
 
+/** An outcome as recorded; an expired alert (older than slack.maxAlertAge) was never posted. */
+export type RecordedOutcome = DeliveryOutcome & {expired?: {eventAt: string}}
+
 /** The recorded form of an outcome: exactly the documented fields, never the message or the token. */
-export function responseMessage(outcome: DeliveryOutcome): Message {
+export function responseMessage(outcome: RecordedOutcome): Message {
   const value = {
     alertId: outcome.alertId,
     ok: outcome.ok,
@@ -148,6 +151,7 @@ export function responseMessage(outcome: DeliveryOutcome): Message {
     firstAttemptAt: outcome.firstAttemptAt,
     deliveredAt: outcome.deliveredAt,
     ...(outcome.revision ? {revision: outcome.revision} : {}),
+    ...(outcome.expired ? {expired: true, eventAt: outcome.expired.eventAt} : {}),
   }
   const key = outcome.revision ? `${outcome.alertId}@${outcome.revision}` : outcome.alertId
   return {key, value: JSON.stringify(value), headers: {'content-type': 'application/json'}}
