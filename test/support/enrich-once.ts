@@ -11,6 +11,13 @@ export async function enrichOnce(
 ): Promise<{result: EnrichResult; topology: Topology}> {
   const loaded = await loadConfig(cfg.file, env)
   const topology = await buildTopology(loaded)
-  const result = await runEnrich({config: loaded.config, topology, group: `${cfg.prefix}g`, progress: false, env})
+  const result = await runEnrich({
+    config: loaded.config,
+    topology,
+    group: `${cfg.prefix}g`,
+    progress: false,
+    env,
+    from: 'earliest',
+  })
   return {result, topology}
 }

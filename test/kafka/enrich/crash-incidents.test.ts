@@ -30,7 +30,10 @@ describe('fa enrich --exactly-once with incidents, killed with SIGKILL and resta
       const flow = flowEvents(producer, cfg, {events: EVENTS, perTick: 25, orgs: ORGS, connectors: CONNECTORS})
       const flags = ['--exactly-once', '--instance', 'crash-incidents']
       for (let kill = 0; kill < KILLS; kill++) {
-        const fa = startFa(['enrich', '--follow', '-c', cfg.file, '--group', group, ...flags], env)
+        const fa = startFa(
+          ['enrich', '--from', 'earliest', '--follow', '-c', cfg.file, '--group', group, ...flags],
+          env,
+        )
         running.add(fa)
         if (kill % 2 === 0) {
           await fa.waitForLog((l) => l.msg === 'joined the group', 60_000)
@@ -44,7 +47,10 @@ describe('fa enrich --exactly-once with incidents, killed with SIGKILL and resta
         running.delete(fa)
       }
       await flow
-      const final = await runFa(['enrich', '-c', cfg.file, '--group', group, '--json', ...flags], {env})
+      const final = await runFa(
+        ['enrich', '--from', 'earliest', '-c', cfg.file, '--group', group, '--json', ...flags],
+        {env},
+      )
       expect(final.code, final.stderr).toBe(0)
 
       expectEveryRevisionOnce(await readToEnd(kafka, [cfg.topics.slackMessages]), EVENTS, CONNECTORS)

@@ -31,7 +31,19 @@ describe('fa enrich --exactly-once with incidents: members join and leave while 
     try {
       const flow = flowEvents(producer, cfg, {events: EVENTS, perTick: 100, orgs: ORGS, connectors: CONNECTORS})
       const start = async (instance: string) => {
-        const args = ['enrich', '--follow', '-c', cfg.file, '--group', group, '--exactly-once', '--instance', instance]
+        const args = [
+          'enrich',
+          '--from',
+          'earliest',
+          '--follow',
+          '-c',
+          cfg.file,
+          '--group',
+          group,
+          '--exactly-once',
+          '--instance',
+          instance,
+        ]
         const fa = startFa(args, env)
         running.add(fa)
         await fa.waitForLog((l) => l.msg === 'joined the group', 60_000)
@@ -53,7 +65,19 @@ describe('fa enrich --exactly-once with incidents: members join and leave while 
       await flow
       await Promise.all([stop(b), stop(c)])
       const final = await runFa(
-        ['enrich', '-c', cfg.file, '--group', group, '--json', '--exactly-once', '--instance', 'final'],
+        [
+          'enrich',
+          '--from',
+          'earliest',
+          '-c',
+          cfg.file,
+          '--group',
+          group,
+          '--json',
+          '--exactly-once',
+          '--instance',
+          'final',
+        ],
         {env},
       )
       expect(final.code, final.stderr).toBe(0)

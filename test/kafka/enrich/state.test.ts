@@ -49,9 +49,12 @@ describe('fa enrich state', () => {
       messages: [{key: 'jane@example.com', value: json({email: 'jane@example.com', slackUserId: 'U1'})}],
     })
     const enrich = async () => {
-      const run = await runFa(['enrich', '-c', cfg.file, '--group', `${cfg.prefix}g`, '--exactly-once', '--json'], {
-        env,
-      })
+      const run = await runFa(
+        ['enrich', '--from', 'earliest', '-c', cfg.file, '--group', `${cfg.prefix}g`, '--exactly-once', '--json'],
+        {
+          env,
+        },
+      )
       expect(run.code, run.stderr).toBe(0)
       return run
     }
@@ -82,7 +85,7 @@ describe('fa enrich state', () => {
       messages: [{key: '["connector-provisioning-failed/incident","lcc-1"]', value: json({v: 99, value: {}})}],
     })
     await producer.send({topic: cfg.topics.notifications, messages: [event(1, 0)]})
-    const run = await runFa(['enrich', '-c', cfg.file, '--group', `${cfg.prefix}g`], {env})
+    const run = await runFa(['enrich', '--from', 'earliest', '-c', cfg.file, '--group', `${cfg.prefix}g`], {env})
     expect(run.code).toBe(5)
     expect(run.stderr).toContain(`state topic ${cfg.topics.state}[`)
     expect(run.stderr).toContain('state format version 99 is not one this fa reads')
