@@ -1,4 +1,5 @@
-// runEnrich in-process over a test config: one drain to the end offsets, in a group of the test's own.
+// runEnrich in-process over a test config: one drain from the beginning to the end offsets, in a group
+// of the test's own.
 import {buildTopology} from '../../src/lib/alerts/topology.js'
 import {loadConfig} from '../../src/lib/config/load.js'
 import {runEnrich, type EnrichResult} from '../../src/lib/enrich/run.js'
@@ -15,9 +16,9 @@ export async function enrichOnce(
     config: loaded.config,
     topology,
     group: `${cfg.prefix}g`,
+    from: 'earliest',
     progress: false,
     env,
-    from: 'earliest',
   })
   return {result, topology}
 }
