@@ -54,6 +54,8 @@ try {
     slackResponses: 'slack-responses',
     deadLetters: 'fa-dead-letters',
     checkpoints: 'fa-checkpoints',
+    clusters: 'data-cluster-events',
+    state: 'fa-state',
   }
   const topics = Object.fromEntries(Object.entries(names).map(([k, v]) => [k, prefix + v]))
   const writeConfig = (name, overrides = {}) => {

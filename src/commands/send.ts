@@ -150,6 +150,18 @@ function renderDryRun(item: DryRunItem, c: ReturnType<typeof colorFor>): string 
         },
         c,
       )
+    case 'update':
+      return renderAlert(
+        {
+          kind: 'update',
+          pipeline: item.pipeline,
+          alertId: item.alertId,
+          revision: item.message.revision ?? 0,
+          resolved: false,
+          output: {...item.source, value: {...item.message}},
+        },
+        c,
+      )
     case 'skip':
       return `${c.dim('↷')} ${c.bold(item.pipeline)} → ${c.cyan(item.channel)}  ${c.dim(item.alertId)}  ${c.dim('skipped: already delivered')}\n\n`
     case 'expire':
@@ -166,10 +178,12 @@ function renderDryRun(item: DryRunItem, c: ReturnType<typeof colorFor>): string 
 function dryRunJson(item: DryRunItem): Record<string, unknown> {
   const source = describeOrigin(item.source)
   switch (item.action) {
-    case 'post': {
-      const {channel, text, blocks, metadata} = item.message
+    case 'post':
+    case 'update': {
+      const {channel, text, blocks, metadata, revision} = item.message
       return {
-        action: 'post',
+        action: item.action,
+        ...(revision ? {revision} : {}),
         alertId: item.alertId,
         pipeline: item.pipeline,
         channel,

@@ -1,11 +1,23 @@
 import {createServer, type IncomingMessage, type ServerResponse} from 'node:http'
 import type {AddressInfo} from 'node:net'
 
+import {
+  conversationsHistory,
+  parseJsonParam,
+  updateMessage,
+  type MessageStore,
+  type RecordedUpdate,
+  type StoredMessage,
+} from './slack-messages.js'
+
+export type {RecordedUpdate} from './slack-messages.js'
+
 /**
  * A Slack Web API stand-in for tests: the real WebClient pointed at `url` (its `slackApiUrl`).
  * It speaks the wire format (form-encoded or JSON POSTs to /api/<method>, `blocks` and `metadata`
  * as JSON strings in forms, `{ok:false, error}` with HTTP 200, 429 + Retry-After), enforces a
- * per-channel rate on chat.postMessage, injects faults on demand and records every accepted post.
+ * per-channel rate on chat.postMessage and chat.update, injects faults on demand and records every
+ * accepted post; chat.update replaces a post's text and blocks (found by conversation id and ts).
  */
 
 export interface SlackServerOptions {
@@ -45,6 +57,8 @@ export interface RecordedPost {
   blocks: Array<Record<string, unknown>> | undefined
   metadata: {event_type: string; event_payload: Record<string, unknown>} | undefined
   alertId: string | undefined
+  /** chat.update calls applied to it. */
+  updates: number
 }
 
 export interface RecordedCall {
@@ -59,6 +73,8 @@ export interface SlackServer {
   url: string
   token: string
   posts: RecordedPost[]
+  /** Accepted chat.update calls, in order (the posts they changed hold the latest content). */
+  updates: RecordedUpdate[]
   calls: RecordedCall[]
   inject(fault: SlackFault): void
   clearFaults(): void
@@ -79,8 +95,9 @@ export async function startSlackServer(options: SlackServerOptions = {}): Promis
   const scopes = options.scopes ?? ['chat:write', 'channels:history', 'groups:history', 'im:history', 'im:write']
   const rate = options.rate ?? {perSecond: 1, burst: 3}
   const posts: RecordedPost[] = []
+  const updates: RecordedUpdate[] = []
   const calls: RecordedCall[] = []
-  const history = new Map<string, Array<Record<string, unknown> & {ts: string}>>()
+  const history = new Map<string, StoredMessage[]>()
   const buckets = new Map<string, {tokens: number; at: number}>()
   let faults: Array<SlackFault & {left: number}> = []
   let rateLimited = 0
@@ -122,14 +139,7 @@ export async function startSlackServer(options: SlackServerOptions = {}): Promis
     return `${Math.floor(lastTs / 1e6)}.${String(lastTs % 1e6).padStart(6, '0')}`
   }
 
-  function parseJsonParam(value: unknown): {ok: true; value: unknown} | {ok: false} {
-    if (value === undefined || typeof value !== 'string') return {ok: true, value}
-    try {
-      return {ok: true, value: JSON.parse(value)}
-    } catch {
-      return {ok: false}
-    }
-  }
+  const store: MessageStore = {history, posts, updates, nextTs, botUserId: BOT.userId}
 
   /** chat.postMessage's checks, then the post; returns the error code or the stored message. */
   function post(params: Params): {error: string} | {channel: string; message: Record<string, unknown> & {ts: string}} {
@@ -169,39 +179,9 @@ export async function startSlackServer(options: SlackServerOptions = {}): Promis
       blocks: blocks.value as RecordedPost['blocks'],
       metadata: meta,
       alertId: typeof alertId === 'string' ? alertId : undefined,
+      updates: 0,
     })
     return {channel, message}
-  }
-
-  function conversationsHistory(params: Params): Reply {
-    const channel = String(params.channel ?? '')
-    if (!/^[CGD][A-Z0-9]{2,}$/.test(channel)) return {body: {ok: false, error: 'channel_not_found'}}
-    const withMetadata =
-      params.include_all_metadata === true ||
-      params.include_all_metadata === 'true' ||
-      params.include_all_metadata === '1'
-    const inclusive = params.inclusive === true || params.inclusive === 'true' || params.inclusive === '1'
-    const oldest = params.oldest === undefined ? 0 : Number(params.oldest)
-    const cursor =
-      typeof params.cursor === 'string' && params.cursor ? Buffer.from(params.cursor, 'base64').toString() : ''
-    // A cursor carries the ts the next (older) page starts below; else `latest`, else now.
-    const latest = cursor.startsWith('next_ts:')
-      ? Number(cursor.slice(8))
-      : params.latest === undefined
-        ? Infinity
-        : Number(params.latest)
-    const limit = Math.min(999, Math.max(1, Number(params.limit ?? 100)))
-    const inRange = (history.get(channel) ?? [])
-      .filter((m) => {
-        const ts = Number(m.ts)
-        return (inclusive ? ts >= oldest : ts > oldest) && (inclusive && !cursor ? ts <= latest : ts < latest)
-      })
-      .reverse()
-    const page = inRange.slice(0, limit).map(({metadata, ...m}) => (withMetadata && metadata ? {...m, metadata} : m))
-    const hasMore = inRange.length > limit
-    const body: Record<string, unknown> = {ok: true, messages: page, has_more: hasMore, pin_count: 0}
-    if (hasMore) body.response_metadata = {next_cursor: Buffer.from(`next_ts:${page.at(-1)!.ts}`).toString('base64')}
-    return {body}
   }
 
   function handle(method: string, params: Params, fault: SlackFault | undefined): Reply | 'hang' | 'drop' {
@@ -217,7 +197,10 @@ export async function startSlackServer(options: SlackServerOptions = {}): Promis
         return {body: {ok: false, error: fault.error}}
       default:
         // The post happens; only the answer goes wrong.
-        if (method === 'chat.postMessage' && (fault.accept ?? fault.kind === 'drop')) post(params)
+        if (fault.accept ?? fault.kind === 'drop') {
+          if (method === 'chat.postMessage') post(params)
+          else if (method === 'chat.update') updateMessage(store, params)
+        }
         return fault.kind === 'http-error'
           ? {status: fault.status ?? 500, body: '<html>Internal Server Error</html>'}
           : fault.kind
@@ -250,8 +233,15 @@ export async function startSlackServer(options: SlackServerOptions = {}): Promis
               : {ok: true, channel: result.channel, ts: result.message.ts, message: result.message},
         }
       }
+      case 'chat.update': {
+        const wait = rateWait(String(params.channel ?? ''))
+        if (wait > 0)
+          return {status: 429, headers: {'retry-after': String(wait)}, body: {ok: false, error: 'ratelimited'}}
+        const result = updateMessage(store, params)
+        return {body: 'error' in result ? {ok: false, error: result.error} : {ok: true, ...result}}
+      }
       case 'conversations.history':
-        return conversationsHistory(params)
+        return {body: conversationsHistory(history, params)}
       case 'conversations.open': {
         const users = String(params.users ?? '')
           .split(',')
@@ -331,6 +321,7 @@ export async function startSlackServer(options: SlackServerOptions = {}): Promis
     url: `http://127.0.0.1:${port}/api/`,
     token,
     posts,
+    updates,
     calls,
     inject(fault) {
       faults.push({...fault, left: fault.count ?? 1})

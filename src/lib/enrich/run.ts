@@ -16,6 +16,7 @@ import {defaultTuning, type EnrichTuning} from '../kafka/tuning.js'
 import {OutputWriter} from '../kafka/writer.js'
 import {silentLogger, type Logger} from '../output/log.js'
 import {Summary} from '../pipeline/summary.js'
+import {MemoryStateStore} from '../pipeline/state.js'
 import {TableStore} from '../pipeline/table.js'
 import type {Topology} from '../pipeline/topology.js'
 import {decoderFromConfig} from '../schema/decoder.js'
@@ -27,6 +28,8 @@ import {checkedMessage, groupByTopic} from './messages.js'
 import {streamProgress} from './progress.js'
 import {retryInFollow} from './retry.js'
 import {rewinder} from './rewind.js'
+import {restoreState} from './state-changelog.js'
+import {StateKeeper} from './state-keeper.js'
 import {TableLoader, type TableStats} from './table-loader.js'
 import {transactionalIdFor} from './transactional-id.js'
 
@@ -97,6 +100,8 @@ export async function runEnrich(options: EnrichOptions): Promise<EnrichResult> {
   const sources = topology.sourceTopics
   const summary = new Summary()
   const tables = new TableStore()
+  const state = new MemoryStateStore({journal: true})
+  const stateTopic = topology.statefulTopics.length > 0 ? topology.topic('state') : undefined
   const decoder = decoderFromConfig(config, (role) => topology.topic(role), log, options.env)
 
   const kafka = await createKafka(config, {log, clientIdSuffix: 'enrich', env: options.env})
@@ -138,8 +143,16 @@ export async function runEnrich(options: EnrichOptions): Promise<EnrichResult> {
       ...topology.tableTopics.map((t) => t.topic),
       topology.deadLetterTopic,
       ...topology.alertTypes.map((a) => topology.topic(a.sink)),
+      ...(stateTopic ? [stateTopic] : []),
     ]
     await requireTopics(admin, config, needed)
+    const activeAdmin = admin
+    const keeper =
+      stateTopic === undefined
+        ? undefined
+        : new StateKeeper(state, stateTopic, topology, () =>
+            restoreState({kafka, admin: activeAdmin, topic: stateTopic, state, log, signal}),
+          )
     await chooseStart({
       kafka,
       admin,
@@ -169,6 +182,8 @@ export async function runEnrich(options: EnrichOptions): Promise<EnrichResult> {
           .map(([topic, partitions]) => `${topic}[${partitions.join(',')}]`)
           .join(' ')
         log.info('joined the group', {group, assigned: assigned || '(nothing)'})
+        // Partitions gained carry the state their last owner wrote: read it before processing them.
+        keeper?.invalidate()
       },
     })
     run = activeRun
@@ -193,6 +208,8 @@ export async function runEnrich(options: EnrichOptions): Promise<EnrichResult> {
     const activeBatches: BatchProcessor = new BatchProcessor({
       topology,
       tables,
+      state,
+      keeper,
       tuning,
       log,
       writer,

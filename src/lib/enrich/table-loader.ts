@@ -150,7 +150,7 @@ export class TableLoader {
     // A registry outage waits here: the table applies nothing past it until the registry is back.
     await decoder?.prepare(topic, messages, {signal})
     for (const message of messages) {
-      let result = processMessage(topology, tables, topic, partition, message, decoder)
+      let result = processMessage(topology, tables, undefined, topic, partition, message, decoder)
       applied++
       const offset = Number(message.offset)
       if (marks?.written(topic, partition, offset)) {

@@ -10,10 +10,12 @@ const TOPIC_LABELS: Record<keyof typeof defaultTopics, string> = {
   assignments: 'CSDR assignments (table)',
   slackUsers: 'Slack users (table)',
   onboarding: 'onboarding events',
+  clusters: 'cluster events',
   slackMessages: 'Slack messages (alerts out)',
   slackResponses: 'Slack responses',
   deadLetters: 'dead letters',
   checkpoints: 'checkpoints',
+  state: 'alert state (changelog)',
 }
 
 /**

@@ -4,6 +4,8 @@ import type {Headers, TopicRecord} from './record.js'
 export const Header = {
   alertId: 'fa-alert-id',
   pipeline: 'fa-pipeline',
+  /** An incident's update: its revision of the alert (the first post is revision 0, with no header). */
+  revision: 'fa-revision',
   error: 'fa-error',
   sourceTopic: 'fa-source-topic',
   sourcePartition: 'fa-source-partition',

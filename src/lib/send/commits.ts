@@ -128,8 +128,8 @@ export class GroupCommitter implements RunCommitter {
   ): Promise<boolean> {
     const {topics, table, log} = this.o
     const messages = new Map<string, Message[]>()
-    // A failure never overwrites a success in the compacted table.
-    if (outcome && (outcome.ok || !table.isDelivered(outcome.alertId)))
+    // A failure never overwrites a success in the compacted table (an update's has a key of its own).
+    if (outcome && (outcome.ok || outcome.revision || !table.isDelivered(outcome.alertId)))
       messages.set(topics.responses, [responseMessage(outcome)])
     if (deadLetterReason !== undefined) messages.set(topics.deadLetters, [this.deadLetter(record, deadLetterReason)])
     const bytes = [...messages.values()].flat().reduce((n, m) => n + messageBytes(m), 0)

@@ -20,7 +20,8 @@ import type {SendCounts} from './summary.js'
 /** What --dry-run shows for each message. */
 export type DryRunItem =
   | {
-      action: 'post'
+      /** An update is an incident's later revision, applied to the alert's post with chat.update. */
+      action: 'post' | 'update'
       alertId: string
       pipeline: string
       channel: string
@@ -44,7 +45,8 @@ export class DryRunDeliverer implements RunDeliverer {
   async post(job: Job, channel: string): Promise<void> {
     this.counts.wouldPost++
     const {alertId, pipeline, record: source, inDoubt} = job
-    await this.render({action: 'post', alertId, pipeline, channel, message: {...job.message, channel}, source, inDoubt})
+    const action = job.revision > 0 ? 'update' : 'post'
+    await this.render({action, alertId, pipeline, channel, message: {...job.message, channel}, source, inDoubt})
     this.ledger.done(job.state, job.entry)
   }
 

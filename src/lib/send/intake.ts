@@ -219,17 +219,21 @@ export class Intake {
       alertId: slackMessage.alertId,
       pipeline,
       inDoubt: state.isInDoubt(entry.offset),
+      revision: slackMessage.revision ?? 0,
     })
   }
 
-  /** The alert's turn on its channel: skipped if it has a successful response, else delivered. */
+  /**
+   * The alert's turn on its channel: skipped if it has a successful response (an update: if that
+   * revision or a later one is applied, so an older one never replaces a newer), else delivered.
+   */
   private async turn(job: Job, channel: string): Promise<void> {
     const {table, counts, ledger, deliverer} = this.o
     if (this.o.stop.aborted || job.state.detached) return ledger.unfinished(job.state, job.entry, false)
     const {alertId} = job
     const earlier = this.inflight.get(alertId)
     if (earlier) await earlier
-    if (table.isDelivered(alertId)) {
+    if (job.revision > 0 ? table.appliedRevision(alertId) >= job.revision : table.isDelivered(alertId)) {
       counts.skipped++
       await deliverer.skip(job, channel)
       ledger.done(job.state, job.entry)

@@ -45,9 +45,19 @@ export class SlackPoster implements RunDeliverer {
   }
 
   async post(job: Job, channel: string): Promise<void> {
-    const {stop, ledger, counts} = this.o
-    const {state, alertId} = job
-    if (job.inDoubt) {
+    const {stop, ledger, counts, table} = this.o
+    const {state, alertId, revision} = job
+    const target = revision > 0 ? table.posted(alertId) : undefined
+    if (revision > 0 && !target) {
+      // Never posted as new: the DM it updates failed (or was never delivered); say so and dead-letter it.
+      const failure = table.postFailure(alertId)
+      counts.failed++
+      const reason = failure
+        ? `update ${revision} of an alert whose post failed: ${failure}`
+        : `update ${revision} of an alert with no recorded post`
+      return this.reject({...job, channel, reason})
+    }
+    if (job.inDoubt && !target) {
       // Let a request the previous owner still had in flight land (or fail) before looking it up.
       const wait = state.doubt.lookupNotBefore - Date.now()
       if (wait > 0) await sleep(wait, undefined, {signal: stop}).catch(() => undefined)
@@ -61,7 +71,10 @@ export class SlackPoster implements RunDeliverer {
     let outcome: DeliveryOutcome
     this.delivering.add(job)
     try {
-      outcome = await this.o.deliverer.deliver(job.message, job.inDoubt ? {inDoubt: true, since} : {})
+      outcome = await this.o.deliverer.deliver(
+        job.message,
+        target ? {update: target} : job.inDoubt ? {inDoubt: true, since} : {},
+      )
     } catch (error) {
       if (!this.delivering.delete(job)) return // given up on at the end of the stop grace period
       if ((error as Error).name === 'DeliveryAbortedError')
@@ -75,11 +88,14 @@ export class SlackPoster implements RunDeliverer {
     if (!this.delivering.delete(job)) return
     this.pacer.charge(channel, outcome.attempts > 0 ? 1 : 0)
     if (outcome.ok) {
-      // Before it is recorded: nothing in this process may post it again.
-      this.o.table.markDelivered(alertId)
+      // Before it is recorded: nothing in this process may post (or apply) it again.
+      if (target) table.markApplied(alertId, revision)
+      else if (outcome.ts) table.markDelivered(alertId, {channel: outcome.channel, ts: outcome.ts})
+      else table.markDelivered(alertId)
       counts.delivered++
     } else {
       counts.failed++
+      if (!target) table.markFailed(alertId, outcome.error ?? 'failed')
     }
     this.record(job, outcome, outcome.ok ? undefined : `Slack: ${outcome.error}`)
   }
@@ -102,9 +118,19 @@ export class SlackPoster implements RunDeliverer {
   }
 
   reject(rejected: Rejected): void {
-    const {alertId, channel, reason} = rejected
+    const {alertId, channel, reason, revision} = rejected
     const outcome: DeliveryOutcome | undefined = alertId
-      ? {alertId, ok: false, channel, ts: null, error: reason, attempts: 0, firstAttemptAt: null, deliveredAt: null}
+      ? {
+          alertId,
+          ok: false,
+          channel,
+          ts: null,
+          error: reason,
+          attempts: 0,
+          firstAttemptAt: null,
+          deliveredAt: null,
+          ...(revision ? {revision} : {}),
+        }
       : undefined
     this.record(rejected, outcome, reason)
   }

@@ -18,6 +18,8 @@ export interface Job {
   alertId: string
   pipeline: string
   inDoubt: boolean
+  /** 0 for an alert's post; an incident's later revision is applied to that post with chat.update. */
+  revision: number
 }
 
 /** A message that failed validation: never posted, recorded and dead-lettered (a dry run shows it). */
@@ -30,6 +32,8 @@ export interface Rejected {
   channel: string
   pipeline: string
   reason: string
+  /** An update's revision: its outcome is recorded under its own key. */
+  revision?: number
 }
 
 /** Delivers the alerts whose turn has come on their channel; each settles its entry (see ledger.ts). */

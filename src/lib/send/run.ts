@@ -90,7 +90,7 @@ export async function runSend(options: SendOptions): Promise<SendResult> {
   }
   const instance = randomUUID().slice(0, 8)
   const counts = emptyCounts()
-  const table = new ResponseTable()
+  const table = new ResponseTable(config.slack.retention)
   /** Aborted when the run stops: nothing more is taken on, waits (rate limits, backoffs) end. */
   const stop = new AbortController()
   let fatal: Error | undefined

@@ -21,6 +21,8 @@ export interface DeliveryOutcome {
   attempts: number
   firstAttemptAt: string | null
   deliveredAt: string | null
+  /** An update's revision (applied with chat.update); absent for a post. */
+  revision?: number
 }
 
 export type DelivererOptions = Pick<
@@ -43,6 +45,11 @@ export interface DeliverOptions {
   inDoubt?: boolean
   /** The earliest it can have been posted (e.g. the Kafka record's time); bounds that lookup. */
   since?: Date
+  /**
+   * Apply it with chat.update to this earlier post instead of posting. An update sets the whole
+   * message, so applying it again changes nothing: an ambiguous failure is simply retried.
+   */
+  update?: {channel: string; ts: string}
 }
 
 /**
@@ -122,11 +129,19 @@ export class Deliverer {
     // Set while a post may exist: search history from here before posting (again).
     let verifyFrom = options.inDoubt ? (options.since ?? new Date(Date.now() - lookbackMs)) : undefined
 
+    const {update} = options
     const outcome = (
       fields: Pick<DeliveryOutcome, 'ok' | 'channel' | 'ts' | 'error' | 'deliveredAt'>,
     ): DeliveryOutcome => {
       this.stats[fields.ok ? 'posted' : 'failed']++
-      return {alertId: message.alertId, ...fields, attempts, firstAttemptAt: firstAttemptAt?.toISOString() ?? null}
+      const revision = update ? {revision: message.revision} : {}
+      return {
+        alertId: message.alertId,
+        ...fields,
+        attempts,
+        firstAttemptAt: firstAttemptAt?.toISOString() ?? null,
+        ...revision,
+      }
     }
     const failed = (error: string) =>
       outcome({
@@ -164,14 +179,25 @@ export class Deliverer {
         step = 'post'
         attempts++
         firstAttemptAt ??= new Date()
-        const response = await this.client.chat.postMessage({
-          channel,
-          text: message.text,
-          blocks: message.blocks,
-          metadata: message.metadata,
-          unfurl_links: false,
-          unfurl_media: false,
-        })
+        const response = update
+          ? await this.client.chat.update({...update, text: message.text, blocks: message.blocks})
+          : await this.client.chat.postMessage({
+              channel,
+              text: message.text,
+              blocks: message.blocks,
+              metadata: message.metadata,
+              unfurl_links: false,
+              unfurl_media: false,
+            })
+        if (update) {
+          return outcome({
+            ok: true,
+            channel: update.channel,
+            ts: update.ts,
+            error: null,
+            deliveredAt: new Date().toISOString(),
+          })
+        }
         const postedTo = response.channel ?? channel
         if (postedTo !== channel) this.conversations.set(channel, postedTo)
         return outcome({
@@ -187,7 +213,7 @@ export class Deliverer {
           this.halt.abort(
             slackAuthError(
               failure.error,
-              `${step === 'lookup' ? 'history lookup' : 'chat.postMessage'} for ${channel}`,
+              `${step === 'lookup' ? 'history lookup' : update ? 'chat.update' : 'chat.postMessage'} for ${channel}`,
               failure.needed,
             ),
           )
@@ -196,7 +222,7 @@ export class Deliverer {
         // A lookup that cannot run leaves the alert unverifiable: fail it rather than risk a second post.
         if (failure.kind === 'permanent')
           return failed(step === 'lookup' ? `unverified: history lookup failed: ${failure.error}` : failure.error)
-        if (failure.kind === 'transient' && failure.ambiguous && step === 'post') {
+        if (failure.kind === 'transient' && failure.ambiguous && step === 'post' && !update) {
           verifyFrom ??= new Date(firstAttemptAt!.getTime() - CLOCK_SKEW_MS)
         }
         if (this.signal.aborted) throw this.stopped(message.alertId, attempts, verifyFrom !== undefined)

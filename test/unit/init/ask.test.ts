@@ -82,10 +82,12 @@ describe('fa init asks', () => {
       [/^Topic for CSDR assignments \(table\)$/, ENTER],
       [/^Topic for Slack users \(table\)$/, ENTER],
       [/^Topic for onboarding events$/, ENTER],
+      [/^Topic for cluster events$/, ENTER],
       [/^Topic for Slack messages \(alerts out\)$/, 'alerts'],
       [/^Topic for Slack responses$/, ENTER],
       [/^Topic for dead letters$/, ENTER],
       [/^Topic for checkpoints$/, ENTER],
+      [/^Topic for alert state \(changelog\)$/, ENTER],
       [/^Consumer group/, ['  ', 'fa-staging']],
       [/^Schema Registry URL/, ENTER],
     ])

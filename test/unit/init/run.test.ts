@@ -101,10 +101,12 @@ topics:
   assignments: staging.data-csdr-assignment
   slackUsers: staging.data-slack-users
   onboarding: staging.data-onboarding-events
+  clusters: staging.data-cluster-events
   slackMessages: staging.slack-messages
   slackResponses: staging.slack-responses
   deadLetters: staging.fa-dead-letters
   checkpoints: staging.fa-checkpoints
+  state: staging.fa-state
 enrich:
   group: fa-staging
 `)

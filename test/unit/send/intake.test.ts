@@ -88,6 +88,17 @@ describe('send intake', () => {
     expect(counts.unfinished).toBe(1)
     expect([...intake.states.values()][0]!.watermark()).toBe(1)
   })
+
+  it('applies each revision once and never an older one over a newer: revisions at or below the applied one are skipped', async () => {
+    const {intake, table, deliverer} = intakeOf()
+    table.markDelivered('a-1', {channel: 'D1', ts: '1.1'})
+    table.markApplied('a-1', 2)
+    const revision = (n: number) => JSON.stringify({...JSON.parse(alertValue('a-1', 'C1')), revision: n})
+    await intake.batch(batchOf([alertValue('a-1', 'C1'), revision(1), revision(2), revision(3)]))
+    await intake.dispatch.idle()
+    expect(deliverer.calls).toEqual(['skip a-1 C1', 'skip a-1 C1', 'skip a-1 C1', 'post a-1 C1'])
+    expect(deliverer.jobs.map((j) => j.revision)).toEqual([3])
+  })
 })
 
 describe('send intake: the maximum alert age', () => {

@@ -318,6 +318,7 @@ describe('the Slack test server', () => {
         blocks: message.blocks,
         metadata: message.metadata,
         alertId: 'j-1',
+        updates: 0,
       },
     ])
   })
@@ -489,5 +490,38 @@ describe('validateSlackMessage', () => {
     ['nope', 'payload: must be an object'],
   ])('rejects %#: %s', (payload, reason) => {
     expect(validateSlackMessage(payload)).toEqual({ok: false, reason})
+  })
+})
+
+describe('Deliverer: updates (chat.update)', () => {
+  const revised = (alertId: string, recipient: string, revision: number): SlackMessage => ({
+    ...buildSlackMessage(alertId, 'test', {
+      recipient,
+      header: `Alert ${alertId} r${revision}`,
+      text: md`revision ${revision}`,
+    }),
+    revision,
+  })
+
+  it('applies a revision to the recorded post in place, through transient errors and 429s, never posting again', async () => {
+    const {server, deliverer} = await setup()
+    const posted = await deliverer.deliver(alert('fa-u1', 'U123'))
+    expect(posted).toMatchObject({ok: true, channel: 'D123'})
+    server.inject({kind: 'rate-limit', method: 'chat.update', retryAfter: 0})
+    server.inject({kind: 'http-error', method: 'chat.update', accept: true})
+    const updated = await deliverer.deliver(revised('fa-u1', 'U123', 1), {
+      update: {channel: posted.channel, ts: posted.ts!},
+    })
+    expect(updated).toMatchObject({ok: true, alertId: 'fa-u1', channel: 'D123', ts: posted.ts, revision: 1})
+    expect(server.posts).toHaveLength(1)
+    expect(server.posts[0]).toMatchObject({text: 'revision 1', updates: 2})
+    expect(server.calls.filter((c) => c.method === 'conversations.history')).toEqual([])
+  })
+
+  it('a permanent error fails the update without a post', async () => {
+    const {server, deliverer} = await setup()
+    const outcome = await deliverer.deliver(revised('fa-u2', 'U123', 2), {update: {channel: 'D123', ts: '1.000001'}})
+    expect(outcome).toMatchObject({ok: false, error: 'message_not_found', revision: 2})
+    expect(server.posts).toEqual([])
   })
 })
