@@ -6,6 +6,7 @@ import {handleShutdownSignals} from '../lib/kafka/shutdown.js'
 import {tuningFromEnv} from '../lib/kafka/tuning.js'
 import {colorFor} from '../lib/output/color.js'
 import {renderSummary} from '../lib/output/human.js'
+import {daemonMetrics} from '../lib/metrics/serve.js'
 import {createLogger} from '../lib/output/log.js'
 import {buildTopology} from '../lib/alerts/topology.js'
 
@@ -55,6 +56,14 @@ Logs go to stderr: JSON Lines when stdout is not a terminal, readable lines othe
       env: 'FA_INSTANCE',
       helpValue: 'ID',
     }),
+    'metrics-port': Flags.integer({
+      description:
+        'with --follow: serve /metrics, /healthz and /readyz on this port (default: metrics.port in the config; bound to metrics.host, 127.0.0.1)',
+      dependsOn: ['follow'],
+      min: 0,
+      max: 65_535,
+      helpValue: 'PORT',
+    }),
   }
 
   async run(): Promise<object> {
@@ -67,6 +76,13 @@ Logs go to stderr: JSON Lines when stdout is not a terminal, readable lines othe
     // A signal only asks the run to stop (finish the batches in flight, commit, disconnect); a
     // second one exits at once, with 130 whichever signals they were.
     const signals = handleShutdownSignals({log, secondSignalExitCode: 130})
+    const served = await daemonMetrics({
+      config: loaded.config,
+      port: flags['metrics-port'],
+      follow: flags.follow,
+      parts: ['tables', 'consumer'],
+      log,
+    })
 
     let result: EnrichResult
     try {
@@ -80,9 +96,11 @@ Logs go to stderr: JSON Lines when stdout is not a terminal, readable lines othe
         signal: signals.signal,
         log,
         tuning: tuningFromEnv(),
+        metrics: served.metrics,
       })
     } finally {
       signals.dispose()
+      await served.close()
       // Everything is disconnected by now; if a kafkajs timer or socket still holds the event
       // loop, don't let it keep a finished run (or a stopped service) alive.
       setTimeout(() => process.exit(), 3_000).unref()

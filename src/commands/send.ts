@@ -4,6 +4,7 @@ import {BaseCommand} from '../lib/cli/base-command.js'
 import {handleShutdownSignals} from '../lib/kafka/shutdown.js'
 import {colorFor} from '../lib/output/color.js'
 import {renderAlert, renderDeadLetter} from '../lib/output/human.js'
+import {daemonMetrics} from '../lib/metrics/serve.js'
 import {createLogger} from '../lib/output/log.js'
 import {BufferedWriter} from '../lib/output/writer.js'
 import {describeOrigin} from '../lib/records/record.js'
@@ -53,6 +54,14 @@ Without --follow it sends what is waiting up to the end offsets seen at start, p
       description: 'consumer group (default: slack.group in the config, fa-send)',
       helpValue: 'GROUP',
     }),
+    'metrics-port': Flags.integer({
+      description:
+        'with --follow: serve /metrics, /healthz and /readyz on this port (default: metrics.port in the config; bound to metrics.host, 127.0.0.1)',
+      dependsOn: ['follow'],
+      min: 0,
+      max: 65_535,
+      helpValue: 'PORT',
+    }),
     json: Flags.boolean({
       description: 'print the summary as JSON; with --dry-run, every message as JSON Lines (summary on stderr)',
     }),
@@ -65,12 +74,26 @@ Without --follow it sends what is waiting up to the end offsets seen at start, p
     const {config} = loaded
     const dryRun = flags['dry-run']
     const log = createLogger({level: this.verbose ? 'debug' : undefined})
+    const served = await daemonMetrics({
+      config,
+      port: flags['metrics-port'],
+      follow: flags.follow,
+      parts: ['responses', 'consumer'],
+      log,
+    })
 
     let createDeliverer: Parameters<typeof import('../lib/send/run.js').runSend>[0]['createDeliverer']
     if (!dryRun) {
       // The Slack client is loaded only here: a dry run never needs it.
       const {connectSlack} = await import('../lib/send/slack.js')
-      const slack = await connectSlack(config, {dir: loaded.dir, channel: flags.channel})
+      const slack = await connectSlack(config, {
+        dir: loaded.dir,
+        channel: flags.channel,
+        metrics: served.metrics,
+      }).catch(async (error: unknown) => {
+        await served.close()
+        throw error
+      })
       log.info('Slack auth ok', {team: slack.identity.team, user: slack.identity.user, token: slack.tokenSource})
       createDeliverer = slack.createDeliverer
     }
@@ -95,9 +118,11 @@ Without --follow it sends what is waiting up to the end offsets seen at start, p
         tuning: sendTuningFromEnv(),
         createDeliverer,
         onDryRun,
+        metrics: served.metrics,
       })
     } finally {
       signals.dispose()
+      await served.close()
       await out.flush()
       // Everything is disconnected by now; a kafkajs timer or socket must not keep the process alive.
       setTimeout(() => process.exit(), 3_000).unref()

@@ -4,10 +4,12 @@ import {partitionKey} from '../kafka/drain.js'
 import type {BatchContext, GroupRun} from '../kafka/group-run.js'
 import type {EnrichTuning} from '../kafka/tuning.js'
 import type {OutputWriter} from '../kafka/writer.js'
+import type {Metrics} from '../metrics/room.js'
 import type {Logger} from '../output/log.js'
 import type {Summary} from '../pipeline/summary.js'
 import type {TableStore} from '../pipeline/table.js'
 import type {Outcome, Topology} from '../pipeline/topology.js'
+import {Header} from '../records/headers.js'
 import {checkedMessage, processMessage} from './messages.js'
 
 export interface BatchProcessorOptions {
@@ -20,6 +22,7 @@ export interface BatchProcessorOptions {
   transactional: boolean
   summary: Summary
   run: GroupRun
+  metrics: Metrics
 }
 
 /** enrich's eachBatch: one fetched batch through the core, out to Kafka, its offset committed with it. */
@@ -40,10 +43,12 @@ export class BatchProcessor {
 
   /** For GroupRun: a failed batch is logged and rethrown (kafkajs retries it); a fenced writer ends the run. */
   readonly eachBatch = async (payload: EachBatchPayload, {member}: BatchContext): Promise<void> => {
-    const {writer, run, log} = this.options
+    const {writer, run, log, metrics} = this.options
     try {
       await this.process(payload, member)
+      metrics.failing(null)
     } catch (error) {
+      metrics.failing(`batch of ${payload.batch.topic}[${payload.batch.partition}] failed: ${(error as Error).message}`)
       if (writer.fatal) run.fail(writer.fatal)
       else
         log.warn('batch failed; it will be retried', {
@@ -75,6 +80,7 @@ export class BatchProcessor {
     }
     const outcomes: Outcome[][] = new Array(batch.messages.length)
     const outputs = new Map<string, Message[]>()
+    const producedAt = String(Date.now())
     let bytes = 0
     for (let i = 0; i < batch.messages.length; i++) {
       const message = batch.messages[i]!
@@ -83,6 +89,7 @@ export class BatchProcessor {
       for (const outcome of result) {
         if (outcome.kind !== 'alert' && outcome.kind !== 'dead-letter') continue
         const out = checkedMessage(outcome.output, tuning, log)
+        if (outcome.kind === 'alert') out.message.headers![Header.producedAt] = producedAt
         bytes += out.bytes
         const list = outputs.get(outcome.output.topic)
         if (list) list.push(out.message)
@@ -97,6 +104,7 @@ export class BatchProcessor {
     if (this.options.transactional) this.committedHere.set(key, nextOffset)
     this.lastBatchAt = Date.now()
     for (const result of outcomes) this.options.summary.add(result)
+    this.options.metrics.enrichBatch(outcomes, batch.messages)
     this.processed += batch.messages.length
     if (run.drain?.advance(topic, partition, Number(next))) pause()
     // No heartbeat() here: it throws when the group rebalances, which would fail a batch that is

@@ -13,7 +13,10 @@ import {installKafkajsPatches} from '../kafka/patches/index.js'
 import {requireTopics} from '../kafka/topics.js'
 import {defaultTuning, type EnrichTuning} from '../kafka/tuning.js'
 import {OutputWriter} from '../kafka/writer.js'
+import {readGroupLag} from '../kafka/group-lag.js'
+import {noMetrics, type Metrics} from '../metrics/room.js'
 import {silentLogger, type Logger} from '../output/log.js'
+import {progressEveryMs} from '../output/steady.js'
 import {Summary} from '../pipeline/summary.js'
 import {TableStore} from '../pipeline/table.js'
 import type {Topology} from '../pipeline/topology.js'
@@ -45,6 +48,8 @@ export interface EnrichOptions {
   /** Progress bars on a TTY (default true). */
   progress?: boolean
   env?: NodeJS.ProcessEnv
+  /** Where outcomes are counted (`fa enrich --follow` with a metrics port); none by default. */
+  metrics?: Metrics
 }
 
 export interface EnrichResult {
@@ -83,6 +88,7 @@ export async function runEnrich(options: EnrichOptions): Promise<EnrichResult> {
     if (!commitGuard.active) throw commitGuardMissing(commitGuard.reason)
   }
   const log = options.log ?? silentLogger
+  const metrics = options.metrics ?? noMetrics
   const tuning: EnrichTuning = {...defaultTuning, ...options.tuning}
   const group = options.group ?? config.enrich.group
   const guarantee: Guarantee = options.exactlyOnce ? 'exactly-once' : 'at-least-once'
@@ -141,7 +147,9 @@ export async function runEnrich(options: EnrichOptions): Promise<EnrichResult> {
           .map(([topic, partitions]) => `${topic}[${partitions.join(',')}]`)
           .join(' ')
         log.info('joined the group', {group, assigned: assigned || '(nothing)'})
+        metrics.ready('consumer', true)
       },
+      onConsumerFailed: () => metrics.ready('consumer', false),
     })
     run = activeRun
     writer = new OutputWriter({
@@ -151,6 +159,7 @@ export async function runEnrich(options: EnrichOptions): Promise<EnrichResult> {
       log,
       maxRequestBytes: tuning.maxRequestBytes,
       onTransactionFailed: rewinder({admin, group, run: activeRun, log}),
+      onTransaction: (result) => metrics.transaction(result),
       beforeCommit: membershipCheck({
         admin,
         group,
@@ -171,6 +180,7 @@ export async function runEnrich(options: EnrichOptions): Promise<EnrichResult> {
       transactional: transactionalId !== null,
       summary,
       run: activeRun,
+      metrics,
     })
     batches = activeBatches
     // Connecting a transactional producer fences an earlier incarnation of this instance and
@@ -196,6 +206,7 @@ export async function runEnrich(options: EnrichOptions): Promise<EnrichResult> {
       },
       log,
       summary,
+      metrics,
       progress: options.progress,
       consumer: {
         sessionTimeout: tuning.sessionTimeout,
@@ -212,6 +223,11 @@ export async function runEnrich(options: EnrichOptions): Promise<EnrichResult> {
       }
       throw kafkaError(error, config, 'loading tables')
     }
+    const activeLoader = loader
+    metrics.ready('tables', true)
+    metrics.tableRows(() => Object.fromEntries(activeLoader.tableStats().map((t) => [t.table, t.rows])))
+    const activeAdmin = admin
+    metrics.lag(group, async () => (await readGroupLag(activeAdmin, group, sources)).partitions)
 
     // Cron mode: where to stop (end offsets now) and where we start (committed offsets).
     const drain = await activeRun.fetchDrain()
@@ -226,6 +242,8 @@ export async function runEnrich(options: EnrichOptions): Promise<EnrichResult> {
       processed: () => activeBatches.processed,
       summary,
       log,
+      everyMs: progressEveryMs(follow, options.env),
+      lag: async () => (await readLag(activeAdmin, group, sources)).total,
     })
     const streamStarted = Date.now()
     streamStartedAt = streamStarted

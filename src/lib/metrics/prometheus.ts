@@ -47,7 +47,7 @@ export class PrometheusMetrics implements Metrics {
     })
     this.recordsOut = new Counter({
       name: 'fa_records_out_total',
-      help: 'What each pipeline did with its records, by outcome (alert, dead-letter, a drop reason, upsert, delete; send: delivered, skipped, failed, invalid, unfinished)',
+      help: 'What each pipeline did with its records, by outcome (alert, dead-letter, a drop reason, upsert, delete; send: delivered, skipped, failed, invalid)',
       labelNames: ['pipeline', 'outcome'],
       registers,
     })
@@ -144,15 +144,14 @@ export class PrometheusMetrics implements Metrics {
     })
   }
 
-  enrichBatch(outcomes: readonly Outcome[][], eventTimes: ReadonlyArray<string | undefined>): void {
+  enrichBatch(outcomes: readonly Outcome[][], sources: ReadonlyArray<{timestamp: string}>): void {
     const now = Date.now()
     for (let i = 0; i < outcomes.length; i++) {
       this.count(outcomes[i]!)
-      const time = eventTimes[i]
-      if (time === undefined) continue
+      const time = Number(sources[i]?.timestamp)
+      if (!Number.isFinite(time)) continue
       for (const outcome of outcomes[i]!) {
-        if (outcome.kind === 'alert')
-          this.eventToAlert.observe({pipeline: outcome.pipeline}, seconds(now - Date.parse(time)))
+        if (outcome.kind === 'alert') this.eventToAlert.observe({pipeline: outcome.pipeline}, seconds(now - time))
       }
     }
   }
@@ -221,9 +220,13 @@ export class PrometheusMetrics implements Metrics {
     }
   }
 
-  /** `connectorId: must be a non-empty string` → `connectorId`; past MAX_REASONS distinct ones, `other`. */
+  /**
+   * `connectorId: must be a non-empty string` → `connectorId`, but `Slack: channel_not_found` whole
+   * (a code after a one-word prefix); past MAX_REASONS distinct ones, `other`.
+   */
   private reasonLabel(reason: string): string {
-    const label = reason.split(': ')[0]!.slice(0, 80)
+    const [first = '', second = ''] = reason.split(': ')
+    const label = (/^\S+$/.test(first) && /^[\w.-]+$/.test(second) ? `${first}: ${second}` : first).slice(0, 80)
     if (this.reasons.has(label)) return label
     if (this.reasons.size >= MAX_REASONS) return 'other'
     this.reasons.add(label)

@@ -8,7 +8,7 @@ export interface PartitionLag {
 }
 
 /** What `fa send` did with one alert it took on. */
-export type SendOutcome = 'delivered' | 'skipped' | 'failed' | 'invalid' | 'unfinished'
+export type SendOutcome = 'delivered' | 'skipped' | 'failed' | 'invalid'
 
 /** A part of a daemon that must be up before it is ready (`/readyz`). */
 export type ReadyPart = 'tables' | 'responses' | 'consumer'
@@ -19,8 +19,11 @@ export type ReadyPart = 'tables' | 'responses' | 'consumer'
  * hooks do nothing, so counting costs a call and nothing else.
  */
 export interface Metrics {
-  /** enrich: a batch of source records went through the core and its outputs are acknowledged. */
-  enrichBatch(outcomes: readonly Outcome[][], eventTimes: ReadonlyArray<string | undefined>): void
+  /**
+   * enrich: a batch of source records went through the core and its outputs are acknowledged;
+   * `sources[i]` is the record of `outcomes[i]` (its Kafka timestamp, epoch ms, is the event time).
+   */
+  enrichBatch(outcomes: readonly Outcome[][], sources: ReadonlyArray<{timestamp: string}>): void
   /** enrich: table records applied (upserts, deletes, dead letters). */
   tableRecords(outcomes: readonly Outcome[][]): void
   /** enrich: rows per table, read when scraped. */

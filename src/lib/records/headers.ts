@@ -10,6 +10,8 @@ export const Header = {
   sourceOffset: 'fa-source-offset',
   sourceFile: 'fa-source-file',
   sourceLine: 'fa-source-line',
+  /** On alerts fa enrich writes to Kafka: when (epoch ms), for fa send's alert-to-Slack latency. */
+  producedAt: 'fa-produced-at',
 } as const
 
 /** Adds the headers that say where `record` came from to `headers` (a fresh object by default). */

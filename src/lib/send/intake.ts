@@ -2,6 +2,7 @@ import type {KafkaMessage} from 'kafkajs'
 
 import {fromKafka} from '../kafka/codec.js'
 import {partitionKey, type CommittedOffset, type DrainTracker} from '../kafka/drain.js'
+import type {Metrics} from '../metrics/room.js'
 import type {Logger} from '../output/log.js'
 import {Header} from '../records/headers.js'
 import {decodeJsonObject} from '../records/record.js'
@@ -43,6 +44,8 @@ export interface IntakeOptions {
   drain?: Pick<DrainTracker, 'targetOf' | 'advance'>
   log: Logger
   stop: AbortSignal
+  /** Alerts taken on, invalid and skipped are counted here. */
+  metrics?: Metrics
 }
 
 /** Offsets announced (write-ahead, in the commit metadata) at a time before they are taken on: a crash leaves at most this many in doubt per partition, plus the batch. */
@@ -182,10 +185,12 @@ export class Intake {
     const entry = state.track(Number(message.offset))
     const record = fromKafka(topic, partition, message)
     const pipeline = record.headers[Header.pipeline] ?? 'send'
+    this.o.metrics?.sendTaken(pipeline)
     const decoded = decodeJsonObject(record.value)
     const checked = decoded.ok ? validateSlackMessage(decoded.value) : decoded
     if (!checked.ok) {
       counts.invalid++
+      this.o.metrics?.sendOutcome(pipeline, 'invalid')
       const payload = decoded.ok ? decoded.value : {}
       const alertId = typeof payload.alertId === 'string' && payload.alertId ? payload.alertId : (record.key ?? null)
       const channel = typeof payload.channel === 'string' ? payload.channel : ''
@@ -214,6 +219,7 @@ export class Intake {
     if (earlier) await earlier
     if (table.isDelivered(alertId)) {
       counts.skipped++
+      this.o.metrics?.sendOutcome(job.pipeline, 'skipped')
       await deliverer.skip(job, channel)
       ledger.done(job.state, job.entry)
       return

@@ -1,6 +1,8 @@
 import {setTimeout as sleep} from 'node:timers/promises'
 
+import type {Metrics} from '../metrics/room.js'
 import type {Logger} from '../output/log.js'
+import {Header} from '../records/headers.js'
 import type {SlackMessage} from '../slack/blocks.js'
 import type {DeliverOptions, DeliveryOutcome} from '../slack/deliver.js'
 import type {GroupCommitter} from './commits.js'
@@ -29,6 +31,8 @@ export interface SlackPosterOptions {
   stop: AbortSignal
   /** An error that ends the run (auth revoked mid-run, a bug). */
   fail: (error: Error) => void
+  /** Delivered and failed alerts are counted here, with their latencies. */
+  metrics?: Metrics
 }
 
 // Kafka and Slack clocks differ; a lookup for an in-doubt alert starts this long before its record's time.
@@ -81,6 +85,7 @@ export class SlackPoster implements RunDeliverer {
     } else {
       counts.failed++
     }
+    this.countOutcome(job, outcome.ok)
     this.record(job, outcome, outcome.ok ? undefined : `Slack: ${outcome.error}`)
   }
 
@@ -111,6 +116,14 @@ export class SlackPoster implements RunDeliverer {
     counts.rateLimited = stats.rateLimited
     counts.retries = stats.retried
     counts.foundInHistory = stats.foundInHistory
+  }
+
+  private countOutcome({pipeline, record}: Job, ok: boolean): void {
+    const producedAt = Number(record.headers[Header.producedAt])
+    this.o.metrics?.sendOutcome(pipeline, ok ? 'delivered' : 'failed', {
+      eventTime: record.timestamp,
+      producedAt: Number.isFinite(producedAt) && producedAt > 0 ? producedAt : undefined,
+    })
   }
 
   private record(

@@ -10,7 +10,10 @@ import {TopicFollower} from '../kafka/follow.js'
 import {GroupRun} from '../kafka/group-run.js'
 import {requireTopics} from '../kafka/topics.js'
 import {OutputWriter} from '../kafka/writer.js'
+import {readGroupLag} from '../kafka/group-lag.js'
+import {noMetrics, type Metrics} from '../metrics/room.js'
 import {silentLogger, type Logger} from '../output/log.js'
+import {progressEveryMs, steadyLog} from '../output/steady.js'
 import {GroupCommitter} from './commits.js'
 import {DryRunCommitter, DryRunDeliverer, type RenderDryRun} from './dry-run.js'
 import {Intake} from './intake.js'
@@ -39,6 +42,8 @@ export interface SendOptions {
    */
   createDeliverer?: (stop: AbortSignal) => DelivererLike
   onDryRun?: RenderDryRun
+  /** Where outcomes are counted (`fa send --follow` with a metrics port); none by default. */
+  metrics?: Metrics
 }
 
 export interface SendResult extends SendSummary {
@@ -70,6 +75,7 @@ export async function runSend(options: SendOptions): Promise<SendResult> {
   const started = Date.now()
   const {config} = options
   const log = options.log ?? silentLogger
+  const metrics = options.metrics ?? noMetrics
   const tuning: SendTuning = {...defaultSendTuning, ...options.tuning}
   const group = options.group ?? config.slack.group
   const follow = Boolean(options.follow)
@@ -95,7 +101,7 @@ export async function runSend(options: SendOptions): Promise<SendResult> {
   let follower: TopicFollower | undefined
   let intake: Intake | undefined
   let run: GroupRun | undefined
-  let progressTimer: NodeJS.Timeout | undefined
+  let stopProgress: (() => void) | undefined
   let stopped = false
 
   log.info('send starting', {group, follow, dryRun, channel: options.channel, topic: topics.messages, instance})
@@ -122,6 +128,8 @@ export async function runSend(options: SendOptions): Promise<SendResult> {
       const loaded = await follower.start(signal)
       responsesInfo = {read: loaded.records, delivered: table.size, ms: loaded.ms}
       log.info('responses loaded', {topic: topics.responses, ...responsesInfo})
+      metrics.ready('responses', true)
+      metrics.lag(group, async () => (await readGroupLag(activeAdmin, group, [topics.messages])).partitions)
     } catch (error) {
       if (signal.aborted) {
         stoppedBy = 'signal'
@@ -151,6 +159,7 @@ export async function runSend(options: SendOptions): Promise<SendResult> {
       onJoin: (payload, c) => {
         const assigned = new Set(payload.memberAssignment[topics.messages] ?? [])
         log.info('joined the group', {group, partitions: [...assigned].join(',') || '(none)'})
+        metrics.ready('consumer', true)
         activeIntake.assigned(assigned)
         // Commits go through the group's member (its only consumer: a crash ends the run).
         committer.attach(c)
@@ -162,6 +171,7 @@ export async function runSend(options: SendOptions): Promise<SendResult> {
           })
           .catch((error) => log.warn('cannot read the group offsets', {error}))
       },
+      onConsumerFailed: () => metrics.ready('consumer', false),
       onEmptyBatch: (b) => activeIntake.markers(b.topic, b.partition, b.firstOffset, b.lastOffset),
     })
     run = activeRun
@@ -176,8 +186,10 @@ export async function runSend(options: SendOptions): Promise<SendResult> {
       committer.watch(drain)
     }
 
-    progressTimer = setInterval(() => log.info('progress', {...counts, pending: ledger.size}), follow ? 60_000 : 10_000)
-    progressTimer.unref()
+    stopProgress = steadyLog(log, 'progress', progressEveryMs(follow, options.env), async () => {
+      const lag = await readGroupLag(activeAdmin, group, [topics.messages]).catch(() => undefined)
+      return {...counts, pending: ledger.size, lag: lag?.total}
+    })
     const activeIntake: Intake = new Intake({
       topic: topics.messages,
       channel: options.channel,
@@ -190,6 +202,7 @@ export async function runSend(options: SendOptions): Promise<SendResult> {
       drain,
       log,
       stop: stop.signal,
+      metrics,
     })
     intake = activeIntake
     // Told of an abort while stopping too (after the drain ended, say).
@@ -223,6 +236,7 @@ export async function runSend(options: SendOptions): Promise<SendResult> {
       log,
       stop: stop.signal,
       explain: (error, doing) => kafkaError(error, config, doing),
+      metrics,
     })
     const ledger = ledgerFor(committer)
     const deliverer = new SlackPoster({
@@ -235,6 +249,7 @@ export async function runSend(options: SendOptions): Promise<SendResult> {
       log,
       stop: stop.signal,
       fail,
+      metrics,
     })
     return {committer, ledger, deliverer}
   }
@@ -267,7 +282,7 @@ export async function runSend(options: SendOptions): Promise<SendResult> {
     if (stopped) return
     stopped = true
     stop.abort(new Error('stopping'))
-    clearInterval(progressTimer)
+    stopProgress?.()
     const hadConsumer = run?.consumer !== undefined
     // The consumer leaves the group once every partition is closed: the last commits go through it.
     await run?.close(settle)
