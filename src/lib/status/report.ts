@@ -15,7 +15,9 @@ export function renderStatus(r: StatusReport, c: ChalkInstance): string {
   const out: string[] = [c.dim(`as of ${r.at}`)]
   for (const g of r.groups) {
     const last = g.lastCommitAt ? `, last commit ${g.lastCommitAt}` : ''
-    out.push('', c.bold(`group ${g.group} (${g.role}): ${g.state}, ${g.members.length} member(s), lag ${g.lag}${last}`))
+    const perTopic = Object.entries(g.topics).map(([topic, lag]) => `${topic} ${lag}`)
+    const lag = `lag ${g.lag}${perTopic.length > 1 ? ` (${perTopic.join(', ')})` : ''}`
+    out.push('', c.bold(`group ${g.group} (${g.role}): ${g.state}, ${g.members.length} member(s), ${lag}${last}`))
     for (const m of g.members)
       out.push(`  member ${m.clientId}@${m.host}  ${m.assigned.join(' ') || '(nothing assigned)'}`)
     out.push(
