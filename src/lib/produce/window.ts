@@ -42,7 +42,8 @@ export function makeWindow(since: Date, until: Date): Window {
   return {since, until}
 }
 
-function parseTime(flag: string, input: string, now: Date, expected: string): Date {
+/** A duration before `now` (30s, 15m, 1h30m) or an ISO timestamp with a zone, or a date; `expected` says what else `flag` takes. */
+export function parseTime(flag: string, input: string, now: Date, expected: string): Date {
   const text = input.trim()
   if (/^(?:\d+[smhd])+$/.test(text)) {
     let ms = 0
