@@ -26,13 +26,20 @@ export async function runCheck(
   name: string,
   timeoutMs: number,
   check: () => Promise<Verdict | Verdict[]>,
+  onTimeout: {what?: string; fix?: string} = {},
 ): Promise<CheckResult[]> {
   const started = Date.now()
   let timer: NodeJS.Timeout | undefined
   const timedOut = new Promise<Verdict>(
     (resolve) =>
       (timer = setTimeout(
-        () => resolve(fail(`no answer within ${Math.round(timeoutMs / 1000)} s`, 'check the address and the network')),
+        () =>
+          resolve(
+            fail(
+              `no answer${onTimeout.what ? ` from ${onTimeout.what}` : ''} within ${Math.round(timeoutMs / 1000)} s`,
+              onTimeout.fix ?? 'check the address and the network',
+            ),
+          ),
         timeoutMs,
       )),
   )

@@ -25,23 +25,28 @@ export async function kafkaChecks(
   let kafka: Kafka | undefined
   let admin: Admin | undefined
   try {
-    const brokers = await runCheck('kafka', timeoutMs, async () => {
-      kafka = await quickKafka(config, env)
-      const connecting = kafka.admin()
-      admin = connecting
-      await connecting.connect().catch((error) => {
-        throw explain(error, config)
-      })
-      const [cluster, version] = await Promise.all([
-        connecting.describeCluster(),
-        brokerVersion(kafka, Math.max(1_000, timeoutMs - 1_000)),
-      ])
-      const auth = config.kafka.sasl ? `SASL ${config.kafka.sasl.mechanism} ok` : 'no authentication'
-      return pass(
-        `${config.kafka.brokers.join(',')}: ${cluster.brokers.length} broker(s), cluster ${cluster.clusterId}, ` +
-          `${version ?? 'version unknown'}, ${auth}${config.kafka.ssl ? ', TLS' : ''}`,
-      )
-    })
+    const brokers = await runCheck(
+      'kafka',
+      timeoutMs,
+      async () => {
+        kafka = await quickKafka(config, env)
+        const connecting = kafka.admin()
+        admin = connecting
+        await connecting.connect().catch((error) => {
+          throw explain(error, config)
+        })
+        const [cluster, version] = await Promise.all([
+          connecting.describeCluster(),
+          brokerVersion(kafka, Math.max(1_000, timeoutMs - 1_000)),
+        ])
+        const auth = config.kafka.sasl ? `SASL ${config.kafka.sasl.mechanism} ok` : 'no authentication'
+        return pass(
+          `${config.kafka.brokers.join(',')}: ${cluster.brokers.length} broker(s), cluster ${cluster.clusterId}, ` +
+            `${version ?? 'version unknown'}, ${auth}${config.kafka.ssl ? ', TLS' : ''}`,
+        )
+      },
+      {what: config.kafka.brokers.join(','), fix: BROKER_HINT},
+    )
     if (brokers[0]!.status !== 'pass' || !admin) {
       return [
         ...brokers,
