@@ -1,6 +1,7 @@
 import {Flags} from '@oclif/core'
 
 import {BaseCommand} from '../lib/cli/base-command.js'
+import {metricsPortFlag} from '../lib/cli/daemon-flags.js'
 import {runEnrich, type EnrichResult} from '../lib/enrich/run.js'
 import {handleShutdownSignals} from '../lib/kafka/shutdown.js'
 import {tuningFromEnv} from '../lib/kafka/tuning.js'
@@ -56,14 +57,7 @@ Logs go to stderr: JSON Lines when stdout is not a terminal, readable lines othe
       env: 'FA_INSTANCE',
       helpValue: 'ID',
     }),
-    'metrics-port': Flags.integer({
-      description:
-        'with --follow: serve /metrics, /healthz and /readyz on this port (default: metrics.port in the config; bound to metrics.host, 127.0.0.1)',
-      dependsOn: ['follow'],
-      min: 0,
-      max: 65_535,
-      helpValue: 'PORT',
-    }),
+    'metrics-port': metricsPortFlag,
   }
 
   async run(): Promise<object> {

@@ -1,6 +1,7 @@
 import {Flags} from '@oclif/core'
 
 import {BaseCommand} from '../lib/cli/base-command.js'
+import {metricsPortFlag} from '../lib/cli/daemon-flags.js'
 import {handleShutdownSignals} from '../lib/kafka/shutdown.js'
 import {colorFor} from '../lib/output/color.js'
 import {renderAlert, renderDeadLetter} from '../lib/output/human.js'
@@ -54,14 +55,7 @@ Without --follow it sends what is waiting up to the end offsets seen at start, p
       description: 'consumer group (default: slack.group in the config, fa-send)',
       helpValue: 'GROUP',
     }),
-    'metrics-port': Flags.integer({
-      description:
-        'with --follow: serve /metrics, /healthz and /readyz on this port (default: metrics.port in the config; bound to metrics.host, 127.0.0.1)',
-      dependsOn: ['follow'],
-      min: 0,
-      max: 65_535,
-      helpValue: 'PORT',
-    }),
+    'metrics-port': metricsPortFlag,
     json: Flags.boolean({
       description: 'print the summary as JSON; with --dry-run, every message as JSON Lines (summary on stderr)',
     }),

@@ -35,15 +35,6 @@ describe('metrics and health of the daemons', () => {
       config: `slack:\n  apiUrl: ${slack.url}\n  perChannelPerSecond: 50\n  perChannelBurst: 10\n  timeoutMs: 2000\n`,
     })
     try {
-      // Slack user ids as Slack spells them (the flow's U0…U9 are too short for the test server).
-      await producer.send({
-        topic: cfg.topics.slackUsers,
-        acks: -1,
-        messages: Array.from({length: 10}, (_, i) => ({
-          key: `csdr${i}@example.com`,
-          value: JSON.stringify({email: `csdr${i}@example.com`, slackUserId: `UCSDR${i}`}),
-        })),
-      })
       const enrich = startFa(['enrich', '--follow', '-c', cfg.file, '--group', group, '--metrics-port', '0'], env)
       running.add(enrich)
       const send = startFa(['send', '--follow', '-c', cfg.file, '--group', `${group}-send`, '--metrics-port', '0'], env)
