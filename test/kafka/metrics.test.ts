@@ -89,8 +89,7 @@ describe('metrics and health of the daemons', () => {
       expect(sampleSum(sent, 'fa_slack_calls_total', {method: 'chat.postMessage', result: 'rate_limited'})).toBe(2)
       expect(sampleSum(sent, 'fa_slack_rate_limited_total', {method: 'chat.postMessage'})).toBe(2)
       expect(sampleSum(sent, 'fa_slack_retry_after_seconds_sum', {method: 'chat.postMessage'})).toBe(2)
-      // fa enrich stamped each alert (fa-produced-at), so send times alert → Slack.
-      expect(sampleSum(sent, 'fa_alert_to_slack_seconds_count', {pipeline: PIPELINE})).toBe(EVENTS)
+      expect(sampleSum(sent, 'fa_send_to_slack_seconds_count', {pipeline: PIPELINE})).toBe(EVENTS)
       expect(sampleSum(sent, 'fa_event_to_slack_seconds_count', {pipeline: PIPELINE})).toBe(EVENTS)
       expect(sampleSum(sent, 'fa_offset_commits_total', {result: 'ok'})).toBeGreaterThan(0)
       expect(slack.posts).toHaveLength(EVENTS)

@@ -9,7 +9,6 @@ import type {Logger} from '../output/log.js'
 import type {Summary} from '../pipeline/summary.js'
 import type {TableStore} from '../pipeline/table.js'
 import type {Outcome, Topology} from '../pipeline/topology.js'
-import {Header} from '../records/headers.js'
 import {checkedMessage, processMessage} from './messages.js'
 
 export interface BatchProcessorOptions {
@@ -80,7 +79,6 @@ export class BatchProcessor {
     }
     const outcomes: Outcome[][] = new Array(batch.messages.length)
     const outputs = new Map<string, Message[]>()
-    const producedAt = String(Date.now())
     let bytes = 0
     for (let i = 0; i < batch.messages.length; i++) {
       const message = batch.messages[i]!
@@ -89,7 +87,6 @@ export class BatchProcessor {
       for (const outcome of result) {
         if (outcome.kind !== 'alert' && outcome.kind !== 'dead-letter') continue
         const out = checkedMessage(outcome.output, tuning, log)
-        if (outcome.kind === 'alert') out.message.headers![Header.producedAt] = producedAt
         bytes += out.bytes
         const list = outputs.get(outcome.output.topic)
         if (list) list.push(out.message)

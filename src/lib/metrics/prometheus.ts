@@ -25,7 +25,7 @@ export class PrometheusMetrics implements Metrics {
   private readonly deadLetters: Counter<'pipeline' | 'reason'>
   private readonly eventToAlert: Histogram<'pipeline'>
   private readonly eventToSlack: Histogram<'pipeline'>
-  private readonly alertToSlack: Histogram<'pipeline'>
+  private readonly takenToSlack: Histogram<'pipeline'>
   private readonly transactions: Counter<'result'>
   private readonly commits: Counter<'result'>
   private readonly slackCalls: Counter<'method' | 'result'>
@@ -64,9 +64,9 @@ export class PrometheusMetrics implements Metrics {
       buckets: LATENCY_BUCKETS,
       registers,
     })
-    this.alertToSlack = new Histogram({
-      name: 'fa_alert_to_slack_seconds',
-      help: 'From the alert written by fa enrich (fa-produced-at header) to Slack accepting the post',
+    this.takenToSlack = new Histogram({
+      name: 'fa_send_to_slack_seconds',
+      help: 'From fa send taking the alert off slack-messages to Slack accepting the post (rate limits, retries, lookups)',
       labelNames: ['pipeline'],
       buckets: LATENCY_BUCKETS,
       registers,
@@ -176,12 +176,12 @@ export class PrometheusMetrics implements Metrics {
     this.recordsIn.inc({pipeline})
   }
 
-  sendOutcome(pipeline: string, outcome: SendOutcome, times: {eventTime?: string; producedAt?: number} = {}): void {
+  sendOutcome(pipeline: string, outcome: SendOutcome, times: {eventTime?: string; takenAt?: number} = {}): void {
     this.recordsOut.inc({pipeline, outcome})
     if (outcome !== 'delivered') return
     const now = Date.now()
     if (times.eventTime) this.eventToSlack.observe({pipeline}, seconds(now - Date.parse(times.eventTime)))
-    if (times.producedAt !== undefined) this.alertToSlack.observe({pipeline}, seconds(now - times.producedAt))
+    if (times.takenAt !== undefined) this.takenToSlack.observe({pipeline}, seconds(now - times.takenAt))
   }
 
   deadLetter(pipeline: string, reason: string): void {

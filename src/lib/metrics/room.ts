@@ -35,10 +35,10 @@ export interface Metrics {
   /** send: an alert taken from slack-messages. */
   sendTaken(pipeline: string): void
   /**
-   * send: an alert's outcome. `eventTime` (the record's time) and `producedAt` (when enrich wrote
-   * it, epoch ms) time a delivery; either may be unknown.
+   * send: an alert's outcome. `eventTime` (the record's time, ISO) and `takenAt` (when fa send took
+   * it off slack-messages, epoch ms) time a delivery; either may be unknown.
    */
-  sendOutcome(pipeline: string, outcome: SendOutcome, times?: {eventTime?: string; producedAt?: number}): void
+  sendOutcome(pipeline: string, outcome: SendOutcome, times?: {eventTime?: string; takenAt?: number}): void
   /** send: a record written to the dead-letter topic. */
   deadLetter(pipeline: string, reason: string): void
   /** send: an offset commit of slack-messages. */

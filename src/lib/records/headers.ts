@@ -10,8 +10,6 @@ export const Header = {
   sourceOffset: 'fa-source-offset',
   sourceFile: 'fa-source-file',
   sourceLine: 'fa-source-line',
-  /** On alerts fa enrich writes to Kafka: when (epoch ms), for fa send's alert-to-Slack latency. */
-  producedAt: 'fa-produced-at',
 } as const
 
 /** Where a record fa wrote came from, read back from its origin headers (the reverse of `originHeaders`). */

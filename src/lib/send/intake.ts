@@ -207,6 +207,7 @@ export class Intake {
       alertId: slackMessage.alertId,
       pipeline,
       inDoubt: state.isInDoubt(entry.offset),
+      takenAt: Date.now(),
     })
   }
 

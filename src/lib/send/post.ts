@@ -2,7 +2,6 @@ import {setTimeout as sleep} from 'node:timers/promises'
 
 import type {Metrics} from '../metrics/room.js'
 import type {Logger} from '../output/log.js'
-import {Header} from '../records/headers.js'
 import type {SlackMessage} from '../slack/blocks.js'
 import type {DeliverOptions, DeliveryOutcome} from '../slack/deliver.js'
 import type {GroupCommitter} from './commits.js'
@@ -118,12 +117,8 @@ export class SlackPoster implements RunDeliverer {
     counts.foundInHistory = stats.foundInHistory
   }
 
-  private countOutcome({pipeline, record}: Job, ok: boolean): void {
-    const producedAt = Number(record.headers[Header.producedAt])
-    this.o.metrics?.sendOutcome(pipeline, ok ? 'delivered' : 'failed', {
-      eventTime: record.timestamp,
-      producedAt: Number.isFinite(producedAt) && producedAt > 0 ? producedAt : undefined,
-    })
+  private countOutcome({pipeline, record, takenAt}: Job, ok: boolean): void {
+    this.o.metrics?.sendOutcome(pipeline, ok ? 'delivered' : 'failed', {eventTime: record.timestamp, takenAt})
   }
 
   private record(

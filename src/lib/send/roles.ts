@@ -18,6 +18,8 @@ export interface Job {
   alertId: string
   pipeline: string
   inDoubt: boolean
+  /** When intake took it off slack-messages (epoch ms): its time in fa send is timed from here. */
+  takenAt?: number
 }
 
 /** A message that failed validation: never posted, recorded and dead-lettered (a dry run shows it). */
