@@ -73,20 +73,28 @@ export async function schemaRegistryCheck(
     timeoutMs,
     auth: user && password ? {user, password} : undefined,
   })
-  return pass(`${registry.url}: ${subjects.length} subject(s)`)
+  return pass(`${withoutCredentials(new URL(registry.url))}: ${subjects.length} subject(s)`)
 }
 
-/** Confluent Schema Registry API: the registered subjects. Throws a one-line error with the fix. */
+/**
+ * Confluent Schema Registry API: the registered subjects. Credentials in the URL
+ * (`https://key:secret@host`) are basic auth too, and never shown. Throws a one-line error with the fix.
+ */
 export async function listSubjects(
-  url: string,
+  address: string,
   options: {timeoutMs: number; auth?: {user: string; password: string}},
 ): Promise<string[]> {
+  const parsed = new URL(address)
+  const inUrl = parsed.username
+    ? {user: decodeURIComponent(parsed.username), password: decodeURIComponent(parsed.password)}
+    : undefined
+  const auth = options.auth ?? inUrl
+  const url = withoutCredentials(parsed)
   const headers: Record<string, string> = {accept: 'application/vnd.schemaregistry.v1+json, application/json'}
-  if (options.auth)
-    headers.authorization = `Basic ${Buffer.from(`${options.auth.user}:${options.auth.password}`).toString('base64')}`
+  if (auth) headers.authorization = `Basic ${Buffer.from(`${auth.user}:${auth.password}`).toString('base64')}`
   let response: Response
   try {
-    response = await fetch(`${url.replace(/\/+$/, '')}/subjects`, {
+    response = await fetch(`${url}/subjects`, {
       headers,
       signal: AbortSignal.timeout(options.timeoutMs),
     })
@@ -108,4 +116,12 @@ export async function listSubjects(
       hint: 'check that schemaRegistry.url is the Schema Registry API (Confluent-compatible)',
     })
   return body.map(String)
+}
+
+/** The registry's URL as it may be shown: no credentials, no trailing slash. */
+function withoutCredentials(url: URL): string {
+  const copy = new URL(url)
+  copy.username = ''
+  copy.password = ''
+  return copy.toString().replace(/\/+$/, '')
 }

@@ -59,8 +59,11 @@ describe('the Schema Registry check (Confluent API GET /subjects)', () => {
     const config = {schemaRegistry: {url: `${url}/`, usernameEnv: 'SR_KEY', passwordEnv: 'SR_SECRET'}}
     expect(await schemaRegistryCheck(config, 1_000, {SR_KEY: 'key', SR_SECRET: 'secret'})).toMatchObject({
       status: 'pass',
-      detail: `${url}/: 2 subject(s)`,
+      detail: `${url}: 2 subject(s)`,
     })
+    // Credentials in the URL work too, and are not shown.
+    const inUrl = {schemaRegistry: {url: url.replace('http://', 'http://key:secret@')}}
+    expect(await schemaRegistryCheck(inUrl, 1_000, {})).toMatchObject({status: 'pass', detail: `${url}: 2 subject(s)`})
     await expect(schemaRegistryCheck(config, 1_000, {})).rejects.toThrow('refused the credentials (HTTP 401)')
   })
 
