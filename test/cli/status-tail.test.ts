@@ -2,12 +2,13 @@
 import {beforeAll, describe, expect, inject, it} from 'vitest'
 
 import {runFa} from '../support/cli.js'
-import {prefixedConfig, type TestConfig} from '../support/fa-process.js'
+import {prefixedConfig, runningProcesses, spawnFa, type TestConfig} from '../support/fa-process.js'
 
 const brokers = inject('kafkaBrokers')
 const env = {KAFKA_BROKERS: brokers, FA_LOG_FORMAT: 'json'}
 
 let cfg: TestConfig
+const running = runningProcesses()
 const fa = async (...args: string[]) => {
   const result = await runFa([...args, '-c', cfg.file], {env})
   if (result.code !== 0) throw new Error(`fa ${args.join(' ')} exited ${result.code}: ${result.stderr}`)
@@ -43,6 +44,23 @@ describe('fa status', () => {
     const human = await fa('status')
     expect(human.stdout).toMatch(/group \S+ \(send\): Dead, 0 member\(s\), lag 5/)
     expect(human.stdout).toMatch(/assignments +\S+ +3/)
+  })
+  it('--watch --json prints a report per interval until stopped', async () => {
+    const fa = spawnFa(['status', '--watch', '--interval', '1', '--json', '-c', cfg.file], env)
+    running.add(fa)
+    const deadline = Date.now() + 30_000
+    while (fa.stdout().split('\n').filter(Boolean).length < 2 && Date.now() < deadline)
+      await new Promise((resolve) => setTimeout(resolve, 100))
+    fa.child.kill('SIGTERM')
+    await fa.exited
+    const reports = fa
+      .stdout()
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l))
+    expect(reports.length).toBeGreaterThanOrEqual(2)
+    expect(Date.parse(reports[1].at) - Date.parse(reports[0].at)).toBeGreaterThanOrEqual(900)
+    expect(reports[1].tables).toEqual(reports[0].tables)
   })
 })
 
