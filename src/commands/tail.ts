@@ -7,11 +7,11 @@ import {FaError} from '../lib/errors.js'
 import {connectAdmin, createKafka, disconnectQuietly} from '../lib/kafka/client.js'
 import {kafkaError} from '../lib/kafka/connection.js'
 import {handleShutdownSignals} from '../lib/kafka/shutdown.js'
+import {parseStartFrom} from '../lib/kafka/start-from.js'
 import {requireTopics} from '../lib/kafka/topics.js'
 import {colorFor} from '../lib/output/color.js'
 import {createLogger} from '../lib/output/log.js'
 import {BufferedWriter} from '../lib/output/writer.js'
-import {parseTime} from '../lib/produce/window.js'
 import {toEnvelope} from '../lib/records/envelope.js'
 import {tailTopic, type TailStart} from '../lib/tail/read.js'
 import {renderTailRecord, type TailKind} from '../lib/tail/render.js'
@@ -110,15 +110,5 @@ function resolveTopic(name: string, config: Config): {kind: TailKind; topic: str
 }
 
 function parseStart(from: string | undefined, lines: number | undefined): TailStart {
-  if (from === undefined) return {kind: 'last', count: lines ?? 10}
-  if (from === 'earliest' || from === 'latest') return {kind: from}
-  return {
-    kind: 'time',
-    at: parseTime(
-      '--from',
-      from,
-      new Date(),
-      'expected earliest, latest, a duration (15m, 2h) or an ISO time with a zone',
-    ),
-  }
+  return from === undefined ? {last: lines ?? 10} : {from: parseStartFrom('--from', from)}
 }

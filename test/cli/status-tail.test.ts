@@ -19,7 +19,7 @@ beforeAll(async () => {
   cfg = prefixedConfig('status', `enrich:\n  group: g-status-${Date.now()}\n`)
   await fa('topics', 'create')
   await fa('replay', 'fixtures/provisioning.jsonl', '--topic-prefix', cfg.prefix, '--yes')
-  await fa('enrich')
+  await fa('enrich', '--from', 'earliest')
 })
 
 describe('fa status', () => {

@@ -47,7 +47,7 @@ export class PrometheusMetrics implements Metrics {
     })
     this.recordsOut = new Counter({
       name: 'fa_records_out_total',
-      help: 'What each pipeline did with its records, by outcome (alert, dead-letter, a drop reason, upsert, delete; send: delivered, skipped, failed, invalid)',
+      help: 'What each pipeline did with its records, by outcome (alert, dead-letter, a drop reason, upsert, delete; send: delivered, skipped, expired, failed, invalid)',
       labelNames: ['pipeline', 'outcome'],
       registers,
     })

@@ -8,7 +8,7 @@ export interface PartitionLag {
 }
 
 /** What `fa send` did with one alert it took on. */
-export type SendOutcome = 'delivered' | 'skipped' | 'failed' | 'invalid'
+export type SendOutcome = 'delivered' | 'skipped' | 'expired' | 'failed' | 'invalid'
 
 /** A part of a daemon that must be up before it is ready (`/readyz`). */
 export type ReadyPart = 'tables' | 'responses' | 'consumer'

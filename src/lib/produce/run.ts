@@ -1,6 +1,7 @@
 import type {Admin, Kafka, Message, Producer as KafkaProducer} from 'kafkajs'
 
 import {createBigQueryClient, formatBytes} from '../bigquery/client.js'
+import {requireCredentials} from '../bigquery/credentials.js'
 import type {DryRun} from '../bigquery/query.js'
 import type {Config} from '../config/schema.js'
 import {ExitCode, FaError, type ExitCodeName} from '../errors.js'
@@ -103,6 +104,7 @@ export async function runProduce(options: ProduceRunOptions): Promise<ProduceSum
   const checkpointTopic = config.topics.checkpoints
   // Before any lock or connection: a missing project is a config error.
   const client = createBigQueryClient(config.bigquery, env)
+  await requireCredentials(env)
 
   const lock = dryRun
     ? undefined
@@ -116,7 +118,9 @@ export async function runProduce(options: ProduceRunOptions): Promise<ProduceSum
     let previous: Checkpoint | undefined
     if (!dryRun || sinceArg === CHECKPOINT) {
       kafka = await createKafka(config, {log, env, clientIdSuffix: `produce-${producer.name}`})
-      admin = await connectAdmin(kafka, config)
+      admin = await connectAdmin(kafka, config, options.signal).catch((error: unknown) => {
+        throw options.signal?.aborted ? new InterruptedError() : error
+      })
       const needed = dryRun ? [checkpointTopic] : [topic, deadLetterTopic, checkpointTopic]
       await requireTopics(admin, config, needed, 'nothing was queried or produced')
       previous = await readCheckpoint(kafka, admin, {topic: checkpointTopic, producer: producer.name}).catch(

@@ -42,6 +42,8 @@ export interface IntakeOptions {
   committer: RunCommitter
   /** Without --follow: where to stop. */
   drain?: Pick<DrainTracker, 'targetOf' | 'advance'>
+  /** Alerts whose event (the record's timestamp) is older are expired, not posted (slack.maxAlertAge). */
+  maxAgeMs?: number
   log: Logger
   stop: AbortSignal
   /** Alerts taken on, invalid and skipped are counted here. */
@@ -177,6 +179,14 @@ export class Intake {
     return this.o.drain.targetOf(this.o.topic, partition) ?? 0
   }
 
+  /** The event time of an alert older than the maximum age (the alert record's timestamp, copied from its event). */
+  private expiredAt(job: Job): string | undefined {
+    const {maxAgeMs} = this.o
+    const {timestamp} = job.record
+    if (maxAgeMs === undefined || timestamp === undefined) return undefined
+    return Date.now() - Date.parse(timestamp) > maxAgeMs ? timestamp : undefined
+  }
+
   /** Takes one message on: validate, then reject it or queue it on its channel. */
   private take(state: PartitionState, topic: string, partition: number, message: KafkaMessage): void {
     const {counts, ledger} = this.o
@@ -223,6 +233,13 @@ export class Intake {
       this.o.metrics?.sendOutcome(job.pipeline, 'skipped')
       await deliverer.skip(job, channel)
       ledger.done(job.state, job.entry)
+      return
+    }
+    const eventAt = this.expiredAt(job)
+    if (eventAt) {
+      counts.expired++
+      this.o.metrics?.sendOutcome(job.pipeline, 'expired')
+      deliverer.expire(job, channel, eventAt)
       return
     }
     let done: () => void = () => {}

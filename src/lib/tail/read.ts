@@ -4,10 +4,11 @@ import type {Admin, Kafka} from 'kafkajs'
 
 import {disconnectQuietly} from '../kafka/client.js'
 import {fromKafka} from '../kafka/codec.js'
+import {offsetsFor, partitionRanges, type StartFrom} from '../kafka/start-from.js'
 import type {TopicRecord} from '../records/record.js'
 
 /** Where `fa tail` starts in each partition. */
-export type TailStart = {kind: 'earliest'} | {kind: 'latest'} | {kind: 'time'; at: Date} | {kind: 'last'; count: number}
+export type TailStart = {from: StartFrom} | {last: number}
 
 export interface TailOptions {
   kafka: Kafka
@@ -81,27 +82,13 @@ async function startOffsets(
   topic: string,
   start: TailStart,
 ): Promise<Array<{partition: number; offset: number; end: number}>> {
-  const offsets = await admin.fetchTopicOffsets(topic)
-  const byTime =
-    start.kind === 'time'
-      ? new Map(
-          (await admin.fetchTopicOffsetsByTimestamp(topic, start.at.getTime())).map((o) => [
-            o.partition,
-            Number(o.offset),
-          ]),
-        )
-      : undefined
-  return offsets.map(({partition, low, high}) => {
-    const [lo, hi] = [Number(low), Number(high)]
-    let offset: number
-    if (start.kind === 'earliest') offset = lo
-    else if (start.kind === 'latest') offset = hi
-    else if (start.kind === 'last') offset = Math.max(lo, hi - start.count)
-    else {
-      // The first record at or after the time; none (the broker says -1): the end.
-      const at = byTime!.get(partition) ?? -1
-      offset = at < 0 ? hi : Math.max(lo, at)
-    }
-    return {partition, offset, end: hi}
+  const ranges = await partitionRanges(admin, [topic])
+  if ('last' in start)
+    return ranges.map(({partition, low, high}) => ({partition, offset: Math.max(low, high - start.last), end: high}))
+  const offsets = await offsetsFor(admin, ranges, start.from)
+  return ranges.map(({partition, low, high}) => {
+    const at = offsets.find((o) => o.partition === partition)?.offset ?? -1
+    // No record at or after the time (the broker says -1): the end.
+    return {partition, offset: at < 0 ? high : Math.max(low, at), end: high}
   })
 }
