@@ -7,6 +7,7 @@ import {afterAll, describe, expect, inject, it} from 'vitest'
 
 import {runFa} from '../support/cli.js'
 import {prefixedConfig} from '../support/fa-process.js'
+import {ensureTopics} from '../../src/lib/kafka/topics.js'
 import {withAdmin, testKafka} from '../support/kafka-io.js'
 
 const brokers = inject('kafkaBrokers')
@@ -61,13 +62,19 @@ describe('fa doctor', () => {
     const created = await runFa(['topics', 'create', '-c', cfg.file], {env})
     expect(created.code, created.stderr).toBe(0)
     await withAdmin(kafka, async (admin) => {
-      await admin.deleteTopics({topics: [cfg.topics.slackResponses]})
-      // Recreated as a plain topic: doctor must notice that it is not compacted.
-      await admin.deleteTopics({topics: [cfg.topics.slackUsers]})
+      // slack-responses goes; slack-users comes back as a plain topic: doctor must notice it is not compacted.
+      await admin.deleteTopics({topics: [cfg.topics.slackResponses, cfg.topics.slackUsers]})
+      // Deletion completes in the background: wait until both are gone before recreating one.
+      const deadline = Date.now() + 30_000
+      while ((await admin.listTopics()).some((t) => t === cfg.topics.slackResponses || t === cfg.topics.slackUsers)) {
+        if (Date.now() > deadline) throw new Error('topics still listed 30 s after deleting them')
+        await new Promise((resolve) => setTimeout(resolve, 200))
+      }
+      await ensureTopics(admin, [{topic: cfg.topics.slackUsers, roles: ['table'], compacted: false}], {
+        partitions: 3,
+        replicationFactor: 1,
+      })
     })
-    await withAdmin(kafka, (admin) =>
-      admin.createTopics({topics: [{topic: cfg.topics.slackUsers, numPartitions: 3}], waitForLeaders: true}),
-    )
     const {code, report, check} = await doctor(cfg.file)
     expect(code).toBe(1)
     expect(report.ok).toBe(false)
