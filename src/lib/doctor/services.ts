@@ -1,4 +1,5 @@
 import type {LoadedConfig} from '../config/load.js'
+import type {Config} from '../config/schema.js'
 import {FaError} from '../errors.js'
 import {pass, skip, type Verdict} from './check.js'
 
@@ -43,85 +44,29 @@ export async function bigQueryCheck({config}: LoadedConfig, env: NodeJS.ProcessE
   return pass(`project ${project}, location ${config.bigquery.location}: credentials ok, a dry run passed`)
 }
 
-/** The Schema Registry settings, once the config has them (`schemaRegistry.url`, optional basic auth). */
-export interface RegistrySettings {
-  url: string
-  usernameEnv?: string
-  passwordEnv?: string
-}
-
-/** `schemaRegistry` of the config, if it has that key and a URL in it. */
-export function registrySettings(config: object): RegistrySettings | undefined {
-  const registry = (config as {schemaRegistry?: Partial<RegistrySettings>}).schemaRegistry
-  return typeof registry?.url === 'string' && registry.url ? (registry as RegistrySettings) : undefined
-}
-
 /**
- * The Schema Registry line: Confluent's API `GET {url}/subjects` answers with a list (with basic
- * auth from the variables the config names, as Confluent Cloud needs). Skipped when none is configured.
+ * The Schema Registry line: Confluent's API `GET {url}/subjects` answers with a list, with the
+ * basic auth the registry client takes from the config's variables (or the URL). Skipped when
+ * no registry is configured.
  */
 export async function schemaRegistryCheck(
-  config: object,
+  config: Config,
   timeoutMs: number,
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<Verdict> {
-  const registry = registrySettings(config)
-  if (!registry) return skip('none configured')
-  const user = registry.usernameEnv ? env[registry.usernameEnv] : undefined
-  const password = registry.passwordEnv ? env[registry.passwordEnv] : undefined
-  const subjects = await listSubjects(registry.url, {
-    timeoutMs,
-    auth: user && password ? {user, password} : undefined,
-  })
-  return pass(`${withoutCredentials(new URL(registry.url))}: ${subjects.length} subject(s)`)
-}
-
-/**
- * Confluent Schema Registry API: the registered subjects. Credentials in the URL
- * (`https://key:secret@host`) are basic auth too, and never shown. Throws a one-line error with the fix.
- */
-export async function listSubjects(
-  address: string,
-  options: {timeoutMs: number; auth?: {user: string; password: string}},
-): Promise<string[]> {
-  const parsed = new URL(address)
-  const inUrl = parsed.username
-    ? {user: decodeURIComponent(parsed.username), password: decodeURIComponent(parsed.password)}
-    : undefined
-  const auth = options.auth ?? inUrl
-  const url = withoutCredentials(parsed)
-  const headers: Record<string, string> = {accept: 'application/vnd.schemaregistry.v1+json, application/json'}
-  if (auth) headers.authorization = `Basic ${Buffer.from(`${auth.user}:${auth.password}`).toString('base64')}`
-  let response: Response
+  const {url, usernameEnv, passwordEnv} = config.schemaRegistry
+  if (!url) return skip('none configured (schemaRegistry.url or SCHEMA_REGISTRY_URL)')
+  const {RegistryClient, RegistryUnavailable} = await import('../schema/registry.js')
+  const client = new RegistryClient(url, {username: env[usernameEnv], password: env[passwordEnv], timeoutMs})
   try {
-    response = await fetch(`${url}/subjects`, {
-      headers,
-      signal: AbortSignal.timeout(options.timeoutMs),
-    })
+    return pass(`${client.url}: ${(await client.subjects()).length} subject(s)`)
   } catch (error) {
-    const cause = (error as {cause?: {code?: string}}).cause?.code ?? (error as Error).message
-    throw new FaError(`cannot reach ${url}: ${cause}`, {hint: 'check schemaRegistry.url and the network'})
+    if (error instanceof FaError) throw error
+    throw new FaError((error as Error).message, {
+      hint:
+        error instanceof RegistryUnavailable
+          ? 'check schemaRegistry.url (or SCHEMA_REGISTRY_URL) and the network'
+          : 'check that schemaRegistry.url is the Confluent-compatible API (Apicurio: …/apis/ccompat/v7)',
+    })
   }
-  if (response.status === 401 || response.status === 403)
-    throw new FaError(`${url} refused the credentials (HTTP ${response.status})`, {
-      hint: 'check the API key and secret of the Schema Registry',
-    })
-  if (!response.ok)
-    throw new FaError(`${url}/subjects answered HTTP ${response.status}`, {
-      hint: 'check that schemaRegistry.url is the Schema Registry API (Confluent-compatible)',
-    })
-  const body: unknown = await response.json().catch(() => undefined)
-  if (!Array.isArray(body))
-    throw new FaError(`${url}/subjects did not answer a list of subjects`, {
-      hint: 'check that schemaRegistry.url is the Schema Registry API (Confluent-compatible)',
-    })
-  return body.map(String)
-}
-
-/** The registry's URL as it may be shown: no credentials, no trailing slash. */
-function withoutCredentials(url: URL): string {
-  const copy = new URL(url)
-  copy.username = ''
-  copy.password = ''
-  return copy.toString().replace(/\/+$/, '')
 }

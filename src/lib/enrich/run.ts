@@ -21,6 +21,7 @@ import {progressEveryMs} from '../output/steady.js'
 import {Summary} from '../pipeline/summary.js'
 import {TableStore} from '../pipeline/table.js'
 import type {Topology} from '../pipeline/topology.js'
+import {decoderFromConfig} from '../schema/decoder.js'
 import {BatchProcessor} from './batch.js'
 import {DeadLetterMarks} from './dead-letter-marks.js'
 import {readLag, type LagReport} from './lag.js'
@@ -102,6 +103,7 @@ export async function runEnrich(options: EnrichOptions): Promise<EnrichResult> {
   const sources = topology.sourceTopics
   const summary = new Summary()
   const tables = new TableStore()
+  const decoder = decoderFromConfig(config, (role) => topology.topic(role), log, options.env)
 
   const kafka = await createKafka(config, {log, clientIdSuffix: 'enrich', env: options.env})
   log.info('enrich starting', {
@@ -207,6 +209,8 @@ export async function runEnrich(options: EnrichOptions): Promise<EnrichResult> {
       summary,
       run: activeRun,
       metrics,
+      decoder,
+      signal,
     })
     batches = activeBatches
     // Connecting a transactional producer fences an earlier incarnation of this instance and
@@ -240,6 +244,8 @@ export async function runEnrich(options: EnrichOptions): Promise<EnrichResult> {
       log,
       summary,
       metrics,
+      decoder,
+      signal,
       progress: options.progress,
       consumer: {
         sessionTimeout: tuning.sessionTimeout,

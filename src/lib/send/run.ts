@@ -15,6 +15,7 @@ import {readGroupLag} from '../kafka/group-lag.js'
 import {noMetrics, type Metrics} from '../metrics/room.js'
 import {silentLogger, type Logger} from '../output/log.js'
 import {progressEveryMs, steadyLog} from '../output/steady.js'
+import {decoderFromConfig} from '../schema/decoder.js'
 import {GroupCommitter} from './commits.js'
 import {DryRunCommitter, DryRunDeliverer, type RenderDryRun} from './dry-run.js'
 import {Intake} from './intake.js'
@@ -233,6 +234,7 @@ export async function runSend(options: SendOptions): Promise<SendResult> {
       log,
       stop: stop.signal,
       metrics,
+      decoder: decoderFromConfig(config, (role) => config.topics[role] ?? role, log, options.env),
     })
     intake = activeIntake
     // Told of an abort while stopping too (after the drain ended, say).

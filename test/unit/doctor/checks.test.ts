@@ -4,7 +4,8 @@ import type {AddressInfo} from 'node:net'
 import {afterEach, describe, expect, it} from 'vitest'
 
 import {runCheck} from '../../../src/lib/doctor/check.js'
-import {listSubjects, schemaRegistryCheck} from '../../../src/lib/doctor/services.js'
+import type {Config} from '../../../src/lib/config/schema.js'
+import {schemaRegistryCheck} from '../../../src/lib/doctor/services.js'
 import {FaError} from '../../../src/lib/errors.js'
 
 describe('runCheck', () => {
@@ -50,29 +51,31 @@ describe('the Schema Registry check (Confluent API GET /subjects)', () => {
     return `http://127.0.0.1:${(server.address() as AddressInfo).port}`
   }
 
-  it('lists the subjects, with basic auth from the variables the config names', async () => {
+  const registryConfig = (url: string | undefined) =>
+    ({schemaRegistry: {url, usernameEnv: 'SR_KEY', passwordEnv: 'SR_SECRET', timeoutMs: 10_000}}) as Config
+
+  it('lists the subjects, with basic auth from the variables the config names or the URL (never shown)', async () => {
     const url = await registry((auth) =>
       auth === `Basic ${Buffer.from('key:secret').toString('base64')}`
         ? {status: 200, body: ['orders-value', 'users-value']}
         : {status: 401, body: {error_code: 40101, message: 'Unauthorized'}},
     )
-    const config = {schemaRegistry: {url: `${url}/`, usernameEnv: 'SR_KEY', passwordEnv: 'SR_SECRET'}}
-    expect(await schemaRegistryCheck(config, 1_000, {SR_KEY: 'key', SR_SECRET: 'secret'})).toMatchObject({
+    const env = {SR_KEY: 'key', SR_SECRET: 'secret'}
+    expect(await schemaRegistryCheck(registryConfig(`${url}/`), 1_000, env)).toMatchObject({
       status: 'pass',
       detail: `${url}: 2 subject(s)`,
     })
-    // Credentials in the URL work too, and are not shown.
-    const inUrl = {schemaRegistry: {url: url.replace('http://', 'http://key:secret@')}}
+    const inUrl = registryConfig(url.replace('http://', 'http://key:secret@'))
     expect(await schemaRegistryCheck(inUrl, 1_000, {})).toMatchObject({status: 'pass', detail: `${url}: 2 subject(s)`})
-    await expect(schemaRegistryCheck(config, 1_000, {})).rejects.toThrow('refused the credentials (HTTP 401)')
+    await expect(schemaRegistryCheck(registryConfig(url), 1_000, {})).rejects.toThrow('refused the credentials (401)')
   })
 
-  it('is skipped without schemaRegistry in the config; an unreachable one or a non-registry answer fails', async () => {
-    expect(await schemaRegistryCheck({}, 1_000)).toMatchObject({status: 'skip'})
-    await expect(listSubjects('http://127.0.0.1:1', {timeoutMs: 1_000})).rejects.toThrow(
-      'cannot reach http://127.0.0.1:1',
-    )
+  it('is skipped without a registry URL; an unreachable one or a non-registry answer fails with the fix', async () => {
+    expect(await schemaRegistryCheck(registryConfig(undefined), 1_000)).toMatchObject({status: 'skip'})
+    const down = schemaRegistryCheck(registryConfig('http://127.0.0.1:1'), 1_000)
+    await expect(down).rejects.toThrow('Schema Registry http://127.0.0.1:1 unreachable')
+    await expect(down).rejects.toMatchObject({hint: expect.stringContaining('SCHEMA_REGISTRY_URL')})
     const url = await registry(() => ({status: 200, body: {not: 'a list'}}))
-    await expect(listSubjects(url, {timeoutMs: 1_000})).rejects.toThrow('did not answer a list of subjects')
+    await expect(schemaRegistryCheck(registryConfig(url), 1_000)).rejects.toThrow('did not answer a list of subjects')
   })
 })
