@@ -1,4 +1,5 @@
-// runEnrich in-process over a test config: one drain to the end offsets, in a group of the test's own.
+// runEnrich in-process over a test config: one drain from the beginning to the end offsets, in a group
+// of the test's own.
 import {buildTopology} from '../../src/lib/alerts/topology.js'
 import {loadConfig} from '../../src/lib/config/load.js'
 import {runEnrich, type EnrichResult} from '../../src/lib/enrich/run.js'
@@ -11,6 +12,13 @@ export async function enrichOnce(
 ): Promise<{result: EnrichResult; topology: Topology}> {
   const loaded = await loadConfig(cfg.file, env)
   const topology = await buildTopology(loaded)
-  const result = await runEnrich({config: loaded.config, topology, group: `${cfg.prefix}g`, progress: false, env})
+  const result = await runEnrich({
+    config: loaded.config,
+    topology,
+    group: `${cfg.prefix}g`,
+    from: 'earliest',
+    progress: false,
+    env,
+  })
   return {result, topology}
 }

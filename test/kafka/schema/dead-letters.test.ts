@@ -94,6 +94,7 @@ describe('Schema Registry formats: dead letters and outages', () => {
         config: loaded.config,
         topology: await buildTopology(loaded),
         group: `${cfg.prefix}g`,
+        from: 'earliest',
         follow: true,
         exactlyOnce,
         signal: controller.signal,
