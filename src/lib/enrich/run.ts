@@ -14,7 +14,6 @@ import {chooseStart, startFromOf, type StartFrom} from '../kafka/start-from.js'
 import {requireTopics} from '../kafka/topics.js'
 import {defaultTuning, type EnrichTuning} from '../kafka/tuning.js'
 import {OutputWriter} from '../kafka/writer.js'
-import {readGroupLag} from '../kafka/group-lag.js'
 import {noMetrics, type Metrics} from '../metrics/room.js'
 import {silentLogger, type Logger} from '../output/log.js'
 import {progressEveryMs} from '../output/steady.js'
@@ -26,6 +25,7 @@ import {BatchProcessor} from './batch.js'
 import {DeadLetterMarks} from './dead-letter-marks.js'
 import {readLag, type LagReport} from './lag.js'
 import {membershipCheck} from './membership.js'
+import {observeLoaded} from './observe.js'
 import {checkedMessage, groupByTopic} from './messages.js'
 import {streamProgress} from './progress.js'
 import {retryInFollow} from './retry.js'
@@ -262,11 +262,8 @@ export async function runEnrich(options: EnrichOptions): Promise<EnrichResult> {
       }
       throw kafkaError(error, config, 'loading tables')
     }
-    const activeLoader = loader
-    metrics.ready('tables', true)
-    metrics.tableRows(() => Object.fromEntries(activeLoader.tableStats().map((t) => [t.table, t.rows])))
     const activeAdmin = admin
-    metrics.lag(group, async () => (await readGroupLag(activeAdmin, group, sources)).partitions)
+    observeLoaded(metrics, {loader, admin, group, sources})
 
     // Cron mode: where to stop (end offsets now) and where we start (committed offsets).
     const drain = await activeRun.fetchDrain()
