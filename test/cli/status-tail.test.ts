@@ -18,7 +18,8 @@ const fa = async (...args: string[]) => {
 beforeAll(async () => {
   cfg = prefixedConfig('status', `enrich:\n  group: g-status-${Date.now()}\n`)
   await fa('topics', 'create')
-  await fa('replay', 'fixtures/provisioning.jsonl', '--topic-prefix', cfg.prefix, '--yes')
+  // The config names the prefixed topics: replay writes the fixture's records to them.
+  await fa('replay', 'fixtures/provisioning.jsonl', '--yes')
   await fa('enrich', '--from', 'earliest')
 })
 
