@@ -29,14 +29,14 @@ export async function prepareFlow(
   return {cfg, group: `${cfg.prefix}g`, producer}
 }
 
-/** Ten Slack users and `orgs` assignments (org-i to csdr{i % 10}), so every event below alerts. */
+/** Ten Slack users (UCSDR0…UCSDR9, shaped as Slack ids) and `orgs` assignments (org-i to csdr{i % 10}), so every event below alerts. */
 async function seedTables(producer: Producer, cfg: TestConfig, orgs: number): Promise<void> {
   await producer.send({
     topic: cfg.topics.slackUsers,
     acks: -1,
     messages: Array.from({length: 10}, (_, i) => ({
       key: `csdr${i}@example.com`,
-      value: JSON.stringify({email: `csdr${i}@example.com`, slackUserId: `U${i}`}),
+      value: JSON.stringify({email: `csdr${i}@example.com`, slackUserId: `UCSDR${i}`}),
     })),
   })
   await producer.send({

@@ -163,6 +163,15 @@ export const configSchema = z.strictObject({
       modules: z.array(z.string().min(1)).default([]),
     })
     .prefault({}),
+  /** `/metrics`, `/healthz` and `/readyz` of `fa enrich --follow` and `fa send --follow`. */
+  metrics: z
+    .strictObject({
+      /** Serve on this port (`--metrics-port` wins); none: no metrics server. */
+      port: z.number().int().min(0).max(65_535).optional(),
+      /** Loopback unless said otherwise: metrics name topics, groups and channels. */
+      host: z.string().min(1).default('127.0.0.1'),
+    })
+    .prefault({}),
   schemaRegistry: schemaRegistrySchema,
   formats: formatsSchema,
 })

@@ -4,6 +4,7 @@ import {partitionKey} from '../kafka/drain.js'
 import type {BatchContext, GroupRun} from '../kafka/group-run.js'
 import type {EnrichTuning} from '../kafka/tuning.js'
 import {messageBytes, type OutputWriter} from '../kafka/writer.js'
+import type {Metrics} from '../metrics/room.js'
 import type {Logger} from '../output/log.js'
 import type {StateStore} from '../pipeline/state.js'
 import type {Summary} from '../pipeline/summary.js'
@@ -26,6 +27,7 @@ export interface BatchProcessorOptions {
   transactional: boolean
   summary: Summary
   run: GroupRun
+  metrics: Metrics
   /** Schema Registry formats: decoded before the core sees a record. */
   decoder?: RecordDecoder
   /** Ends a wait for the registry (the run's signal). */
@@ -50,10 +52,12 @@ export class BatchProcessor {
 
   /** For GroupRun: a failed batch is logged and rethrown (kafkajs retries it); a fenced writer ends the run. */
   readonly eachBatch = async (payload: EachBatchPayload, {member}: BatchContext): Promise<void> => {
-    const {writer, run, log} = this.options
+    const {writer, run, log, metrics} = this.options
     try {
       await this.process(payload, member)
+      metrics.failing(null)
     } catch (error) {
+      metrics.failing(`batch of ${payload.batch.topic}[${payload.batch.partition}] failed: ${(error as Error).message}`)
       const fatal = writer.fatal ?? this.options.keeper?.fatal
       if (fatal) run.fail(fatal)
       else
@@ -132,6 +136,7 @@ export class BatchProcessor {
     if (this.options.transactional) this.committedHere.set(key, nextOffset)
     this.lastBatchAt = Date.now()
     for (const result of outcomes) this.options.summary.add(result)
+    this.options.metrics.enrichBatch(outcomes, batch.messages)
     this.processed += batch.messages.length
     if (run.drain?.advance(topic, partition, Number(next))) pause()
     // No heartbeat() here: it throws when the group rebalances, which would fail a batch that is

@@ -1,5 +1,6 @@
 import type {Admin, ConsumerConfig, Kafka, KafkaMessage} from 'kafkajs'
 
+import type {Metrics} from '../metrics/room.js'
 import {silentLogger, type Logger} from '../output/log.js'
 import {progressBar} from '../output/progress.js'
 import type {Summary} from '../pipeline/summary.js'
@@ -25,6 +26,8 @@ export interface TableLoaderOptions {
   log?: Logger
   /** Table outcomes are added here too (per-table read and dead letters in the run summary). */
   summary?: Summary
+  /** Table outcomes are counted here too. */
+  metrics?: Metrics
   consumer?: Partial<ConsumerConfig>
   /** A progress bar on a TTY (default), a log line otherwise. */
   progress?: boolean
@@ -172,6 +175,7 @@ export class TableLoader {
     if (deadLettersUntil >= 0) marks?.advance(topic, partition, deadLettersUntil)
     stats.records += applied
     if (this.options.summary) for (const result of outcomes) this.options.summary.add(result)
+    this.options.metrics?.tableRecords(outcomes)
     return applied
   }
 }

@@ -222,7 +222,8 @@ export async function requireTopics(
   }
 }
 
-async function describeTopics(
+/** Partitions, replication factor and cleanup policy of existing topics (policy `unknown` without DescribeConfigs). */
+export async function describeTopics(
   admin: Admin,
   names: string[],
 ): Promise<Map<string, Omit<TopicState, 'topic' | 'roles'>>> {

@@ -69,7 +69,7 @@ const indent = (text: string) => text.split('\n').map((line) => `  ${line}`)
 /** A dead letter names the record it came from and why. */
 export function renderDeadLetter(
   outcome: Extract<Outcome, {kind: 'dead-letter'}>,
-  source: TopicRecord,
+  source: Pick<TopicRecord, 'topic' | 'origin'>,
   c: ChalkInstance,
 ): string {
   return (

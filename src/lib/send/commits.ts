@@ -6,6 +6,7 @@ import {withTimeout} from '../kafka/client.js'
 import {toKafka} from '../kafka/codec.js'
 import type {CommittedOffset, DrainTracker} from '../kafka/drain.js'
 import {messageBytes, type OutputWriter} from '../kafka/writer.js'
+import type {Metrics} from '../metrics/room.js'
 import type {Logger} from '../output/log.js'
 import {deadLetterOf} from '../records/dead-letter.js'
 import {Header} from '../records/headers.js'
@@ -31,6 +32,8 @@ export interface GroupCommitterOptions {
   stop: AbortSignal
   /** Rewords a kafkajs error for the user (kafkaError). */
   explain: (error: unknown, doing: string) => Error
+  /** Dead letters and commits are counted here. */
+  metrics?: Metrics
 }
 
 /**
@@ -146,7 +149,10 @@ export class GroupCommitter implements RunCommitter {
         await sleep(Math.min(5_000, 250 * 2 ** attempt))
       }
     }
-    if (deadLetterReason !== undefined) this.o.counts.deadLettered++
+    if (deadLetterReason !== undefined) {
+      this.o.counts.deadLettered++
+      this.o.metrics?.deadLetter(record.headers[Header.pipeline] ?? 'send', deadLetterReason)
+    }
     return true
   }
 
@@ -179,8 +185,12 @@ export class GroupCommitter implements RunCommitter {
         if (!ok) throw new Error('timed out')
       } catch (error) {
         log.warn('commit failed', {partition: state.partition, offset, error})
+        this.o.metrics?.offsetCommit(false)
+        this.o.metrics?.failing(`commit of partition ${state.partition} failed: ${(error as Error).message}`)
         return false
       }
+      this.o.metrics?.offsetCommit(true)
+      this.o.metrics?.failing(null)
       state.committed = Math.max(state.committed, offset)
       state.announced = announced
       log.debug('committed', {partition: state.partition, offset, meta})

@@ -2,6 +2,7 @@ import type {KafkaMessage} from 'kafkajs'
 
 import {fromKafka} from '../kafka/codec.js'
 import {partitionKey, type CommittedOffset, type DrainTracker} from '../kafka/drain.js'
+import type {Metrics} from '../metrics/room.js'
 import type {Logger} from '../output/log.js'
 import {Header} from '../records/headers.js'
 import {decodeJsonObject} from '../records/record.js'
@@ -46,6 +47,8 @@ export interface IntakeOptions {
   maxAgeMs?: number
   log: Logger
   stop: AbortSignal
+  /** Alerts taken on, invalid and skipped are counted here. */
+  metrics?: Metrics
   /** Schema Registry formats: slack-messages written in one are decoded first. */
   decoder?: RecordDecoder
 }
@@ -199,10 +202,12 @@ export class Intake {
     const wire = this.o.decoder?.decode(fromKafka(topic, partition, message), message)
     const record = wire ? wire.record : fromKafka(topic, partition, message)
     const pipeline = record.headers[Header.pipeline] ?? 'send'
+    this.o.metrics?.sendTaken(pipeline)
     const decoded = wire && !wire.ok ? wire : decodeJsonObject(record.value)
     const checked = decoded.ok ? validateSlackMessage(decoded.value) : decoded
     if (!checked.ok) {
       counts.invalid++
+      this.o.metrics?.sendOutcome(pipeline, 'invalid')
       const payload = decoded.ok ? decoded.value : {}
       const alertId = typeof payload.alertId === 'string' && payload.alertId ? payload.alertId : (record.key ?? null)
       const channel = typeof payload.channel === 'string' ? payload.channel : ''
@@ -220,6 +225,7 @@ export class Intake {
       pipeline,
       inDoubt: state.isInDoubt(entry.offset),
       revision: slackMessage.revision ?? 0,
+      takenAt: Date.now(),
     })
   }
 
@@ -235,6 +241,7 @@ export class Intake {
     if (earlier) await earlier
     if (job.revision > 0 ? table.appliedRevision(alertId) >= job.revision : table.isDelivered(alertId)) {
       counts.skipped++
+      this.o.metrics?.sendOutcome(job.pipeline, 'skipped')
       await deliverer.skip(job, channel)
       ledger.done(job.state, job.entry)
       return
@@ -242,6 +249,7 @@ export class Intake {
     const eventAt = this.expiredAt(job)
     if (eventAt) {
       counts.expired++
+      this.o.metrics?.sendOutcome(job.pipeline, 'expired')
       deliverer.expire(job, channel, eventAt)
       return
     }

@@ -1,5 +1,6 @@
 import {setTimeout as sleep} from 'node:timers/promises'
 
+import type {Metrics} from '../metrics/room.js'
 import type {Logger} from '../output/log.js'
 import type {SlackMessage} from '../slack/blocks.js'
 import type {DeliverOptions, DeliveryOutcome} from '../slack/deliver.js'
@@ -29,6 +30,8 @@ export interface SlackPosterOptions {
   stop: AbortSignal
   /** An error that ends the run (auth revoked mid-run, a bug). */
   fail: (error: Error) => void
+  /** Delivered and failed alerts are counted here, with their latencies. */
+  metrics?: Metrics
 }
 
 // Kafka and Slack clocks differ; a lookup for an in-doubt alert starts this long before its record's time.
@@ -97,6 +100,7 @@ export class SlackPoster implements RunDeliverer {
       counts.failed++
       if (!target) table.markFailed(alertId, outcome.error ?? 'failed')
     }
+    this.countOutcome(job, outcome.ok)
     this.record(job, outcome, outcome.ok ? undefined : `Slack: ${outcome.error}`)
   }
 
@@ -152,6 +156,10 @@ export class SlackPoster implements RunDeliverer {
     counts.rateLimited = stats.rateLimited
     counts.retries = stats.retried
     counts.foundInHistory = stats.foundInHistory
+  }
+
+  private countOutcome({pipeline, record, takenAt}: Job, ok: boolean): void {
+    this.o.metrics?.sendOutcome(pipeline, ok ? 'delivered' : 'failed', {eventTime: record.timestamp, takenAt})
   }
 
   private record(

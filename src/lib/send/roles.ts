@@ -20,6 +20,8 @@ export interface Job {
   inDoubt: boolean
   /** 0 for an alert's post; an incident's later revision is applied to that post with chat.update. */
   revision: number
+  /** When intake took it off slack-messages (epoch ms): its time in fa send is timed from here. */
+  takenAt?: number
 }
 
 /** A message that failed validation: never posted, recorded and dead-lettered (a dry run shows it). */
