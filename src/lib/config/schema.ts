@@ -65,6 +65,8 @@ export const configSchema = z.strictObject({
       workspacePerMinute: z.number().positive().default(600),
       maxAttempts: z.number().int().positive().default(6),
       timeoutMs: z.number().int().positive().default(10_000),
+      /** conversations.history calls a minute, all channels together: under Slack's Tier 3 (about 50). */
+      historyPerMinute: z.number().positive().default(45),
     })
     .prefault({}),
   bigquery: z

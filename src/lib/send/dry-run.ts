@@ -6,7 +6,7 @@ import {committedOffsets, partitionKey, type DrainTracker} from '../kafka/drain.
 import type {TopicRecord} from '../records/record.js'
 import type {SlackMessage} from '../slack/blocks.js'
 import type {Ledger} from './ledger.js'
-import type {Doubt, PartitionState} from './partitions.js'
+import {NO_DOUBT, type Doubt, type PartitionState} from './partitions.js'
 import type {Job, Rejected, RunCommitter, RunDeliverer} from './roles.js'
 import type {SendCounts} from './summary.js'
 
@@ -66,8 +66,6 @@ export class DryRunDeliverer implements RunDeliverer {
   }
 }
 
-const NO_DOUBT: Doubt = {from: 0, until: 0, lookupNotBefore: 0}
-
 /** Commits nothing, records nothing: progress only tells the drain. */
 export class DryRunCommitter implements RunCommitter {
   readonly groupId: string
@@ -109,8 +107,8 @@ export class DryRunCommitter implements RunCommitter {
     return NO_DOUBT
   }
 
-  async announce(state: PartitionState, until: number): Promise<boolean> {
-    state.announced = until
+  /** Nothing is posted. */
+  async announce(): Promise<boolean> {
     return true
   }
 

@@ -37,6 +37,8 @@ async function setup(serverOptions: SlackServerOptions = {}, options: Partial<De
     perChannelBurst: 2,
     workspacePerMinute: 60_000,
     maxAttempts: 6,
+    requestTimeoutMs: TIMEOUT_MS,
+    historyPerMinute: 60_000,
     backoffBaseMs: 20,
     backoffMaxMs: 200,
     ...options,
@@ -133,6 +135,63 @@ describe('Deliverer through the real WebClient', () => {
     expect(outcome!.attempts).toBe(2)
   })
 
+  it('does not post again when Slack stores a post after the request timed out, even later than a timeout', async () => {
+    const {server, deliverer} = await setup()
+    // Stored half a timeout after the client gave up, and (on the other channel) after a first look too.
+    server.inject({kind: 'hang', storeAfterMs: TIMEOUT_MS * 1.5, channels: ['C0LATE']})
+    server.inject({kind: 'hang', storeAfterMs: TIMEOUT_MS * 2.5, channels: ['C0LATER']})
+    const messages = [alert('late-1', 'C0LATE'), alert('late-2', 'C0LATER')]
+
+    const outcomes = await Promise.all(messages.map((m) => deliverer.deliver(m)))
+    await new Promise((r) => setTimeout(r, TIMEOUT_MS * 1.5))
+
+    expectExactlyOnce(server, messages, outcomes)
+    expect(outcomes.map((o) => o.attempts)).toEqual([1, 1])
+    expect(deliverer.stats.foundInHistory).toBe(2)
+  })
+
+  it('reads a channel once for all the in-doubt alerts a takeover inherits, pacing history under one limit', async () => {
+    const {server, deliverer} = await setup(
+      {historyRate: {perMinute: 120, burst: 1}},
+      {perChannelPerSecond: 100, perChannelBurst: 100},
+    )
+    const channels = ['C0IDA', 'C0IDB', 'C0IDC']
+    const messages = Array.from({length: 12}, (_, i) => alert(`idr-${i}`, channels[i % 3]!))
+    const since = new Date(Date.now() - 1000)
+    // The crashed owner had posted every other one.
+    await Promise.all(messages.filter((_, i) => i % 2 === 0).map((m) => deliverer.deliver(m)))
+    const before = server.calls.length
+
+    const again = new Deliverer(createSlackClient(TOKEN, {apiUrl: server.url, timeoutMs: TIMEOUT_MS}), {
+      perChannelPerSecond: 100,
+      perChannelBurst: 100,
+      workspacePerMinute: 60_000,
+      requestTimeoutMs: TIMEOUT_MS,
+      // A little under the server's cap, as slack.historyPerMinute is under Slack's by default.
+      historyPerMinute: 100,
+      maxAttempts: 3,
+    })
+    const settledAt = Date.now()
+    const outcomes = await Promise.all(messages.map((m) => again.deliver(m, {inDoubt: true, since, settledAt})))
+
+    expect(outcomes.every((o) => o.ok)).toBe(true)
+    for (const m of messages) expect(server.postsFor(m.alertId), m.alertId).toHaveLength(1)
+    const history = server.calls.slice(before).filter((c) => c.method === 'conversations.history')
+    expect(history).toHaveLength(channels.length)
+    expect(history.map((c) => c.result)).toEqual(['ok', 'ok', 'ok'])
+    expect(again.stats.foundInHistory).toBe(6)
+  })
+
+  it("holds every channel's lookups when Slack rate-limits history", async () => {
+    const {server, deliverer} = await setup({historyRate: {perMinute: 60, burst: 1}}, {historyPerMinute: 6_000})
+    const since = new Date(Date.now() - 1000)
+    const messages = ['C0HLA', 'C0HLB', 'C0HLC', 'C0HLD'].map((c, i) => alert(`hl-${i}`, c))
+    const outcomes = await Promise.all(messages.map((m) => deliverer.deliver(m, {inDoubt: true, since})))
+    expectExactlyOnce(server, messages, outcomes)
+    // Our own limit is loose here: Slack's answer holds all four, so only the first 429 of each wait comes.
+    expect(server.rateLimited).toBeLessThanOrEqual(3)
+  })
+
   it('looks up alerts the caller marks in doubt, across pages of history, instead of posting again', async () => {
     const {server, deliverer} = await setup({rate: false}, {perChannelPerSecond: 1000, perChannelBurst: 1000})
     const first = alert('doubt-0', 'C0HIST')
@@ -146,6 +205,8 @@ describe('Deliverer through the real WebClient', () => {
       perChannelPerSecond: 5,
       perChannelBurst: 2,
       workspacePerMinute: 600,
+      requestTimeoutMs: TIMEOUT_MS,
+      historyPerMinute: 600,
       maxAttempts: 3,
     })
     const outcome = await again.deliver(first, {inDoubt: true, since})
