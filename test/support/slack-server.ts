@@ -57,6 +57,8 @@ export interface RecordedCall {
   channel: string | undefined
   /** 'ok', Slack's error code, or 'http 429' / 'http 500' / 'hang' / 'drop'. */
   result: string
+  /** When it came in (ms since the epoch). */
+  at: number
 }
 
 export interface SlackServer {
@@ -273,7 +275,8 @@ export async function startSlackServer(options: SlackServerOptions = {}): Promis
       return send(res, {body: {ok: false, error: 'invalid_json'}})
     }
     const channel = typeof params.channel === 'string' ? params.channel : undefined
-    const record = (result: string) => calls.push({method, channel, result})
+    const at = Date.now()
+    const record = (result: string) => calls.push({method, channel, result, at})
     // Slack takes the token from the Authorization header or, for forms, a `token` parameter.
     const bearer =
       /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1] ??
