@@ -66,9 +66,10 @@ Credentials: Application Default Credentials (gcloud auth application-default lo
     const {args, flags} = await this.parse(Produce)
     this.verbose ||= flags.verbose
     // BigQuery and kafkajs load here, only for this command.
-    const [{findProducer}, {runProduce, describeEstimate, formatCost, InterruptedError}] = await Promise.all([
+    const [{findProducer}, {runProduce}, {describeEstimate, formatCost, InterruptedError}] = await Promise.all([
       import('../lib/produce/registry.js'),
       import('../lib/produce/run.js'),
+      import('../lib/produce/outcome.js'),
     ])
     const loaded = await this.loadConfig(flags.config)
     const producer = await findProducer(args.name, {modules: loaded.config.producers.modules, dir: loaded.dir})
