@@ -82,6 +82,10 @@ export const configSchema = z.strictObject({
   producers: z
     .strictObject({
       modules: z.array(z.string().min(1)).default([]),
+      /** Per producer name: how far before the checkpoint `--since checkpoint` re-reads (default 15m). */
+      grace: z
+        .record(z.string(), z.string().regex(/^(?:0+|(?:\d+[smhd])+)$/, 'a duration such as 15m, 1h or 0'))
+        .default({}),
     })
     .prefault({}),
 })

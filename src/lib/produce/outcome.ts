@@ -1,5 +1,5 @@
 import {formatBytes} from '../bigquery/client.js'
-import type {DryRun} from '../bigquery/query.js'
+import {ResultsPageError, type DryRun} from '../bigquery/query.js'
 import {ExitCode, FaError, type ExitCodeName} from '../errors.js'
 import type {Window} from './window.js'
 
@@ -56,9 +56,14 @@ export function checkpointDecision(previous: string | null, window: Window): {ad
 
 /** After a failure, says what was already produced and that the checkpoint stayed. */
 export function explainFailure(error: unknown, state: {produced: number; dryRun: boolean}): unknown {
-  if (!(error instanceof FaError) || state.dryRun || state.produced === 0 || error instanceof InterruptedError)
-    return error
+  if (!(error instanceof FaError) || state.dryRun || error instanceof InterruptedError) return error
   const exit = (Object.entries(ExitCode).find(([, code]) => code === error.exitCode)?.[0] ?? 'usage') as ExitCodeName
+  // A results page that failed mid-run: one short line, what failed and where the run stands.
+  if (error instanceof ResultsPageError) {
+    const done = state.produced === 0 ? 'nothing produced' : `${state.produced} records produced (repeated next run)`
+    return new FaError(`${error.message}; ${done}, the checkpoint did not move`, {exit, cause: error.cause ?? error})
+  }
+  if (state.produced === 0) return error
   const note = `${state.produced} records were produced before the failure and the checkpoint was not advanced: the next run repeats them with the same event ids`
   return new FaError(error.message, {
     exit,
@@ -67,9 +72,14 @@ export function explainFailure(error: unknown, state: {produced: number; dryRun:
   })
 }
 
-/** One line for people: what the dry run would cost. */
-export function describeEstimate(estimate: DryRun, pricePerTiB: number): string {
-  return `BigQuery would process ${formatBytes(estimate.bytesProcessed)}: about $${formatCost(estimate.cost)} at $${pricePerTiB}/TiB (cap: ${formatBytes(estimate.maximumBytesBilled)})`
+/** One line for people: what a real run would cost (the estimate itself is free), and whether the preview bills it now. */
+export function describeEstimate(estimate: DryRun, pricePerTiB: number, preview?: number): string {
+  const cost = `about $${formatCost(estimate.cost)} at $${pricePerTiB}/TiB (cap: ${formatBytes(estimate.maximumBytesBilled)})`
+  const now =
+    preview === undefined
+      ? 'this estimate is free'
+      : `the preview runs the query now and bills that, showing the events of at most ${preview} rows`
+  return `BigQuery would process ${formatBytes(estimate.bytesProcessed)}: a run bills ${cost}; ${now}`
 }
 
 export function formatCost(cost: number): string {

@@ -21,7 +21,7 @@ import {checkpointDecision, explainFailure, InterruptedError, untilAborted} from
 import type {Producer} from './producer.js'
 import {producerQuery} from './query.js'
 import {ProduceHeader} from './headers.js'
-import {CHECKPOINT, makeWindow, parseSince, parseUntil, type Window} from './window.js'
+import {CHECKPOINT, DEFAULT_GRACE, makeWindow, parseDuration, parseSince, parseUntil, type Window} from './window.js'
 
 export interface ProduceRunOptions {
   producer: Producer
@@ -30,8 +30,12 @@ export interface ProduceRunOptions {
   since: string
   /** `--until`: a duration or timestamp; now when absent. */
   until?: string
-  /** Estimate, query and convert, but produce nothing (no lock, no checkpoint). */
+  /** BigQuery's free estimate only: nothing queried, nothing produced (no lock, no checkpoint). */
   dryRun?: boolean
+  /** A dry run that also runs the (billed) query and shows the events of at most this many rows. */
+  preview?: number
+  /** `--grace`: how far before the checkpoint `--since checkpoint` re-reads (else producers.grace, else 15m). */
+  grace?: string
   /** Rows per BigQuery results page. */
   pageSize?: number
   /** Records per acknowledged sendBatch (default: 500, or the page size if smaller). */
@@ -42,7 +46,7 @@ export interface ProduceRunOptions {
   env?: NodeJS.ProcessEnv
   /** kafkajs' own logging (retries, connection trouble). */
   log?: Logger
-  /** Dry run: BigQuery's estimate for the window, before the query runs. */
+  /** Dry run: BigQuery's (free) estimate for the window, before any query runs. */
   onEstimate?: (estimate: DryRun, window: Window) => void
   /** Dry run: every record that would be produced (events, then dead letters, in row order). */
   onRecord?: (record: Envelope, kind: 'event' | 'dead-letter') => void
@@ -74,6 +78,10 @@ export interface ProduceSummary {
   jobId: string | null
   durationMs: number
   dryRun: boolean
+  /** The preview's row cap (the query ran and billed), when there was one. */
+  preview?: number
+  /** `--since checkpoint`: how far before the checkpoint the window starts, for late rows. */
+  grace?: string
   checkpoint: CheckpointOutcome
 }
 
@@ -94,8 +102,11 @@ export async function runProduce(options: ProduceRunOptions): Promise<ProduceSum
   const {producer, config} = options
   const env = options.env ?? process.env
   const log = options.log ?? silentLogger
-  const dryRun = Boolean(options.dryRun)
+  const preview = options.preview
+  const dryRun = Boolean(options.dryRun) || preview !== undefined
   const now = options.now ?? new Date()
+  const grace = options.grace ?? config.producers.grace[producer.name] ?? DEFAULT_GRACE
+  const graceMs = parseDuration(options.grace === undefined ? `producers.grace.${producer.name}` : '--grace', grace)
   const sinceArg = parseSince(options.since, now)
   const until = parseUntil(options.until, now)
   if (sinceArg !== CHECKPOINT) makeWindow(sinceArg, until)
@@ -144,7 +155,8 @@ export async function runProduce(options: ProduceRunOptions): Promise<ProduceSum
           hint: `run it once with an explicit --since (e.g. \`fa produce ${producer.name} --since 1h\`); later runs continue from where it ended`,
         })
       }
-      since = new Date(previous.until)
+      // Rows reach BigQuery late (streaming inserts, batch loads): re-read the grace before the checkpoint.
+      since = new Date(Date.parse(previous.until) - graceMs)
     } else {
       since = sinceArg
     }
@@ -162,10 +174,12 @@ export async function runProduce(options: ProduceRunOptions): Promise<ProduceSum
       jobId: null,
       durationMs: Date.now() - started,
       dryRun,
+      ...(preview === undefined ? {} : {preview}),
+      ...(sinceArg === CHECKPOINT ? {grace} : {}),
       ...fields,
     })
     const previousUntil = previous?.until ?? null
-    if (sinceArg === CHECKPOINT && since >= until) {
+    if (sinceArg === CHECKPOINT && previousUntil !== null && Date.parse(previousUntil) >= until.getTime()) {
       // Caught up (cron runs close together, or --until before the checkpoint): nothing to query.
       const note = `the checkpoint (${previousUntil}) is not before --until (${until.toISOString()}): nothing to query`
       return summary({
@@ -176,9 +190,23 @@ export async function runProduce(options: ProduceRunOptions): Promise<ProduceSum
     const query = await producerQuery(producer, {client, settings: config.bigquery, window, pageSize: options.pageSize})
 
     let estimate: DryRun | undefined
+    const dryRunCheckpoint = {
+      topic: checkpointTopic,
+      previous: previousUntil,
+      current: previousUntil,
+      advanced: false,
+      note: 'dry run',
+    }
     if (dryRun) {
       estimate = await query.dryRun()
       options.onEstimate?.(estimate, window)
+      // The estimate is free; only a preview runs (and bills) the query.
+      if (preview === undefined)
+        return summary({
+          bytesProcessed: Number(estimate.bytesProcessed),
+          cost: estimate.cost,
+          checkpoint: dryRunCheckpoint,
+        })
     } else {
       // Connected before the query runs: a Kafka problem should not cost a query.
       sender = await createProducer(kafka!, {
@@ -221,6 +249,7 @@ export async function runProduce(options: ProduceRunOptions): Promise<ProduceSum
 
     const source = run.rows()
     for (;;) {
+      if (preview !== undefined && rows >= preview) break
       // A signal stops the wait for BigQuery too, not only between rows.
       const next = await untilAborted(source.next(), options.signal)
       if (next.done) break
@@ -256,13 +285,7 @@ export async function runProduce(options: ProduceRunOptions): Promise<ProduceSum
         ...common,
         bytesProcessed: Number(estimate!.bytesProcessed),
         cost: estimate!.cost,
-        checkpoint: {
-          topic: checkpointTopic,
-          previous: previousUntil,
-          current: previousUntil,
-          advanced: false,
-          note: 'dry run',
-        },
+        checkpoint: dryRunCheckpoint,
       })
     }
 

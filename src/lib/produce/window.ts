@@ -31,6 +31,25 @@ export function parseUntil(input: string | undefined, now: Date): Date {
   return until
 }
 
+/** How far before the checkpoint a `--since checkpoint` run re-reads, for rows that reach BigQuery late. */
+export const DEFAULT_GRACE = '15m'
+
+/** A duration such as `15m` or `1h30m` (`0` for none), in ms; `what` names it in the error. */
+export function parseDuration(what: string, input: string): number {
+  const text = input.trim()
+  if (/^0+$/.test(text)) return 0
+  if (!/^(?:\d+[smhd])+$/.test(text))
+    throw new FaError(`${what} ${input}: expected a duration (30s, 15m, 1h, 2d, 1h30m) or 0`, {exit: 'usage'})
+  return durationMs(text)
+}
+
+function durationMs(text: string): number {
+  let ms = 0
+  for (const [, amount, unit] of text.matchAll(/(\d+)([smhd])/g))
+    ms += Number(amount) * UNIT_MS[unit as keyof typeof UNIT_MS]
+  return ms
+}
+
 /** The window, once `since` is known (the checkpoint resolved); refuses an empty one. */
 export function makeWindow(since: Date, until: Date): Window {
   if (since >= until) {
@@ -44,12 +63,7 @@ export function makeWindow(since: Date, until: Date): Window {
 
 function parseTime(flag: string, input: string, now: Date, expected: string): Date {
   const text = input.trim()
-  if (/^(?:\d+[smhd])+$/.test(text)) {
-    let ms = 0
-    for (const [, amount, unit] of text.matchAll(/(\d+)([smhd])/g))
-      ms += Number(amount) * UNIT_MS[unit as keyof typeof UNIT_MS]
-    return new Date(now.getTime() - ms)
-  }
+  if (/^(?:\d+[smhd])+$/.test(text)) return new Date(now.getTime() - durationMs(text))
   // A date is midnight UTC; a time of day needs its zone, or it would depend on the host's.
   const date = /^\d{4}-\d{2}-\d{2}$/.test(text)
   const dateTime = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:\d{2})$/i.test(text)
