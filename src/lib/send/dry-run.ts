@@ -33,6 +33,9 @@ export type DryRunItem =
 export type RenderDryRun = (item: DryRunItem) => void | Promise<void>
 
 export class DryRunDeliverer implements RunDeliverer {
+  /** Alerts shown as posts: a real run would post each once and skip its repeats. */
+  private readonly shown = new Set<string>()
+
   constructor(
     private readonly onDryRun: RenderDryRun | undefined,
     private readonly ledger: Ledger,
@@ -40,8 +43,15 @@ export class DryRunDeliverer implements RunDeliverer {
   ) {}
 
   async post(job: Job, channel: string): Promise<void> {
-    this.counts.wouldPost++
     const {alertId, pipeline, record: source, inDoubt} = job
+    if (this.shown.has(alertId)) {
+      this.counts.skipped++
+      await this.skip(job, channel)
+      this.ledger.done(job.state, job.entry)
+      return
+    }
+    this.shown.add(alertId)
+    this.counts.wouldPost++
     await this.render({action: 'post', alertId, pipeline, channel, message: {...job.message, channel}, source, inDoubt})
     this.ledger.done(job.state, job.entry)
   }
