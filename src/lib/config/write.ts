@@ -18,6 +18,8 @@ export interface InitSettings {
   /** Logical topic name → real name, for every key of defaultTopics. */
   topics: Record<keyof typeof defaultTopics, string>
   group: string
+  /** `fa send`'s consumer group (slack.group), when not the default (a topic prefix names it too). */
+  sendGroup?: string
   /** Of topics fa creates (`fa topics create`, `fa init`). */
   partitions?: number
   replicationFactor?: number
@@ -59,7 +61,12 @@ export function renderConfig(settings: InitSettings, env: NodeJS.ProcessEnv = pr
   if (settings.sasl) kafka.sasl = {...settings.sasl}
   if (settings.partitions !== undefined) kafka.partitions = settings.partitions
   if (settings.replicationFactor !== undefined) kafka.replicationFactor = settings.replicationFactor
-  const doc = new Document({kafka, topics: {...settings.topics}, enrich: {group: settings.group}})
+  const doc = new Document({
+    kafka,
+    topics: {...settings.topics},
+    enrich: {group: settings.group},
+    ...(settings.sendGroup ? {slack: {group: settings.sendGroup}} : {}),
+  })
   doc.commentBefore = [
     ` fa configuration, written by \`fa init\` on ${now.toISOString().slice(0, 10)}.`,
     ' Secrets are never stored here: kafka.sasl names the environment variables that hold them.',

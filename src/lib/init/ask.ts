@@ -103,20 +103,22 @@ export async function askSettings(f: InitAnswers, {prompt: p, detected}: Asking)
           )
         : 3)
 
-  const topics = await askTopics(f['topic-prefix'], f.topic, p)
+  const {prefix, topics} = await askTopics(f['topic-prefix'], f.topic, p)
+  // A prefix keeps a namespace apart: its consumer groups too, or staging would read as production's group.
   const group =
     f.group ??
     (p
       ? (
           await p.input({
             message: 'Consumer group of `fa enrich`',
-            default: 'fa-enrich',
+            default: `${prefix}fa-enrich`,
             validate: (v) => v.trim() !== '' || 'required',
           })
         ).trim()
-      : 'fa-enrich')
+      : `${prefix}fa-enrich`)
+  const sendGroup = prefix ? {sendGroup: `${prefix}fa-send`} : {}
 
-  return {brokers, ssl, sasl, topics, group, partitions, replicationFactor}
+  return {brokers, ssl, sasl, topics, group, ...sendGroup, partitions, replicationFactor}
 }
 
 async function askBrokers(
