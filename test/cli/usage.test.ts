@@ -5,6 +5,7 @@ import path from 'node:path'
 import {describe, expect, it} from 'vitest'
 
 import {root, runFa} from '../support/cli.js'
+import {hasScript, KEY, runFaOnTty} from '../support/pty.js'
 
 const COMMANDS = ['replay', 'enrich', 'send', 'produce', 'init', 'topics create']
 
@@ -66,5 +67,28 @@ describe('the CLI as people use it', () => {
     }).trim()
     const out = execFileSync(system, [path.join(root, 'bin/run.js'), '--version'], {cwd: root, encoding: 'utf8'})
     expect(out).toMatch(/^fa\/\d+\.\d+\.\d+ \S+ node-v2[4-9]\./)
+  })
+})
+
+describe('did you mean', () => {
+  it('off a terminal: the closest command with the same arguments, exit 127', async () => {
+    const typo = await runFa(['replya', 'fixtures/provisioning.jsonl', '--dry-run'])
+    expect(typo.code).toBe(127)
+    expect(typo.stderr).toBe(
+      'Error: replya is not a fa command: did you mean `fa replay fixtures/provisioning.jsonl --dry-run`?\n',
+    )
+    const topic = await runFa(['topic', 'create', '--partitions', '1'])
+    expect(topic.stderr).toMatch(/did you mean `fa topics create --partitions 1`\?/)
+    const none = await runFa(['zzzzzzzz'])
+    expect(none.stderr).toBe('Error: zzzzzzzz is not a fa command (`fa --help` lists them)\n')
+  })
+
+  it.skipIf(!hasScript)('on a terminal: accepting runs the suggested command with the same arguments', async () => {
+    const {code, output} = await runFaOnTty(
+      ['replya', 'fixtures/provisioning.jsonl', '--dry-run', '--json'],
+      [[/Run `fa replay fixtures\/provisioning\.jsonl --dry-run --json`\?/, KEY.enter]],
+    )
+    expect(output).toContain('"alertId"')
+    expect(code).toBe(0)
   })
 })
