@@ -140,6 +140,12 @@ async function setup(name: string, options: {partitions?: number; endpoint?: str
   }
 }
 
+/** The one line of a run whose results page 2 failed after page 1 (2 records) was produced. */
+const pageFailed = (reason: string) =>
+  new RegExp(
+    `^Error: BigQuery: reading page 2 of job fa_onboarding_\\S+ failed: ${reason}; 2 records produced \\(repeated next run\\), the checkpoint did not move\\n$`,
+  )
+
 const json = (result: CliResult) => {
   expect(result.stderr).toBe('')
   expect(result.code).toBe(0)
@@ -313,9 +319,7 @@ describe('fa produce (real broker, BigQuery test server)', () => {
       '2',
     ])
     expect(failed.code).toBe(4)
-    expect(failed.stderr).toMatch(
-      /^Error: BigQuery: reading page 2 of job fa_onboarding_\S+ failed: Not found: Job \S+; 2 records produced \(repeated next run\), the checkpoint did not move\n$/,
-    )
+    expect(failed.stderr).toMatch(pageFailed('Not found: Job \\S+'))
     expect(await t.checkpoint()).toBe('2024-05-01T10:30:00.000Z')
 
     proxy.failPagesAfter = undefined
@@ -376,9 +380,7 @@ describe('fa produce (real broker, BigQuery test server)', () => {
       '2',
     ])
     expect(failed.code).toBe(4)
-    expect(failed.stderr).toMatch(
-      /^Error: BigQuery: reading page 2 of job fa_onboarding_\S+ failed: [^;]+; 2 records produced \(repeated next run\), the checkpoint did not move\n$/,
-    )
+    expect(failed.stderr).toMatch(pageFailed('[^;]+'))
     expect(failed.stderr.length).toBeLessThan(200)
     expect(failed.stderr).not.toMatch(/http|pageToken/)
     expect(await t.checkpoint()).toBe('2024-05-01T10:30:00.000Z')

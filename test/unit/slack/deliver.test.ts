@@ -46,6 +46,19 @@ async function setup(serverOptions: SlackServerOptions = {}, options: Partial<De
   return {server, client, deliverer}
 }
 
+/** A fresh Deliverer on the same server, as a restarted `fa send` would have: it knows nothing. */
+function restarted(server: SlackServer, options: Partial<DelivererOptions>): Deliverer {
+  return new Deliverer(createSlackClient(TOKEN, {apiUrl: server.url, timeoutMs: TIMEOUT_MS}), {
+    perChannelPerSecond: 5,
+    perChannelBurst: 2,
+    workspacePerMinute: 600,
+    requestTimeoutMs: TIMEOUT_MS,
+    historyPerMinute: 600,
+    maxAttempts: 3,
+    ...options,
+  })
+}
+
 function alert(alertId: string, recipient: string): SlackMessage {
   return buildSlackMessage(alertId, 'test', {
     recipient,
@@ -162,14 +175,12 @@ describe('Deliverer through the real WebClient', () => {
     await Promise.all(messages.filter((_, i) => i % 2 === 0).map((m) => deliverer.deliver(m)))
     const before = server.calls.length
 
-    const again = new Deliverer(createSlackClient(TOKEN, {apiUrl: server.url, timeoutMs: TIMEOUT_MS}), {
+    const again = restarted(server, {
       perChannelPerSecond: 100,
       perChannelBurst: 100,
       workspacePerMinute: 60_000,
-      requestTimeoutMs: TIMEOUT_MS,
       // A little under the server's cap, as slack.historyPerMinute is under Slack's by default.
       historyPerMinute: 100,
-      maxAttempts: 3,
     })
     const settledAt = Date.now()
     const outcomes = await Promise.all(messages.map((m) => again.deliver(m, {inDoubt: true, since, settledAt})))
@@ -201,14 +212,7 @@ describe('Deliverer through the real WebClient', () => {
     const callsBefore = server.calls.length
 
     // A restarted sender: knows nothing but that doubt-0 may have been posted.
-    const again = new Deliverer(createSlackClient(TOKEN, {apiUrl: server.url, timeoutMs: TIMEOUT_MS}), {
-      perChannelPerSecond: 5,
-      perChannelBurst: 2,
-      workspacePerMinute: 600,
-      requestTimeoutMs: TIMEOUT_MS,
-      historyPerMinute: 600,
-      maxAttempts: 3,
-    })
+    const again = restarted(server, {perChannelPerSecond: 5, perChannelBurst: 2, workspacePerMinute: 600})
     const outcome = await again.deliver(first, {inDoubt: true, since})
 
     expect(outcome).toMatchObject({ok: true, attempts: 0, channel: 'C0HIST', ts: server.postsFor('doubt-0')[0]!.ts})
