@@ -58,7 +58,9 @@ await build({
   sourcemap: true,
   // yaml too: it is imported lazily, and a bundled CommonJS module reached by import() would
   // only have a default export (Node's own loader gives it its named ones).
-  external: ['kafkajs', '@google-cloud/bigquery', '@slack/web-api', '@inquirer/prompts', 'yaml'],
+  // typescript: oclif's tsconfig reader requires it inside a try, for development setups only;
+  // bundled, the compiler would be part of every start-up.
+  external: ['kafkajs', '@google-cloud/bigquery', '@slack/web-api', '@inquirer/prompts', 'yaml', 'typescript'],
   // Bundled CommonJS (oclif and its dependencies) calls require and reads __dirname.
   banner: {
     js: [

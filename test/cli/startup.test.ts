@@ -1,4 +1,5 @@
 import {spawnSync} from 'node:child_process'
+import {readdirSync, readFileSync} from 'node:fs'
 import path from 'node:path'
 
 import {describe, expect, it} from 'vitest'
@@ -39,6 +40,14 @@ describe('start-up', () => {
     const {status, heavy} = heavyImports(['replay', 'fixtures/provisioning.jsonl', '--dry-run', '--json'])
     expect(status).toBe(0)
     expect(heavy).toEqual([])
+  })
+
+  it('the bundle leaves the TypeScript compiler out (oclif requires it only for development setups)', () => {
+    const chunks = path.join(root, 'dist/chunks')
+    const bundled = readdirSync(chunks)
+      .filter((name) => name.endsWith('.js'))
+      .filter((name) => readFileSync(path.join(chunks, name), 'utf8').includes('node_modules/typescript/'))
+    expect(bundled).toEqual([])
   })
 
   it('the hook does see a heavy client when one is loaded', () => {

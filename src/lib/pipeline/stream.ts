@@ -150,7 +150,7 @@ export function stream(name: string, source: string, description = ''): StreamBu
  * can deduplicate. Events without an `eventId` are identified by their topic, key and value.
  */
 export function alertIdFor(pipeline: string, event: JsonObject, record: TopicRecord): string {
-  // One-shot hash of the same bytes as before (ids must not change): several times faster than createHash.
+  // One-shot hash of the same bytes as before (ids must not change): much faster than createHash.
   const identity =
     typeof event.eventId === 'string' && event.eventId !== ''
       ? `event\0${event.eventId}`

@@ -1,6 +1,6 @@
 import {setTimeout as sleep} from 'node:timers/promises'
 
-import type {Admin, Message} from 'kafkajs'
+import type {Message} from 'kafkajs'
 
 import {withTimeout} from '../kafka/client.js'
 import {toKafka} from '../kafka/codec.js'
@@ -24,8 +24,6 @@ export interface GroupCommitterOptions {
   instance: string
   topics: {responses: string; deadLetters: string}
   writer: Pick<OutputWriter, 'connect' | 'submit' | 'close'>
-  /** For polling the group's committed offsets while draining. */
-  admin: Admin
   table: ResponseTable
   counts: SendCounts
   /** slack.timeoutMs: how long a request the previous owner had in flight may still land. */
@@ -62,13 +60,9 @@ export class GroupCommitter implements RunCommitter {
     })
   }
 
+  /** Commits tell the drain (partitions another member finished: the run polls the group, see run.ts). */
   watch(drain: DrainTracker): void {
     this.drain = drain
-    // Partitions another member of the group finished count as done too.
-    const stopPolling = drain.pollCommitted(this.o.admin, this.o.group, 2_000, (error) =>
-      this.o.log.debug('cannot read committed offsets', {error}),
-    )
-    this.o.stop.addEventListener('abort', stopPolling, {once: true})
   }
 
   async startOffsets(): Promise<Array<{partition: number; offset: number}>> {

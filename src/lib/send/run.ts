@@ -1,17 +1,17 @@
 import {randomUUID} from 'node:crypto'
 
-import type {Admin, Kafka} from 'kafkajs'
+import type {Admin, Consumer, Kafka} from 'kafkajs'
 
 import type {Config} from '../config/schema.js'
 import {connectAdmin, createKafka, disconnectQuietly, withTimeout} from '../kafka/client.js'
 import {kafkaError} from '../kafka/connection.js'
-import {committedOffsets, DrainTracker} from '../kafka/drain.js'
+import {committedOffsets, type DrainTracker} from '../kafka/drain.js'
 import {TopicFollower} from '../kafka/follow.js'
+import {GroupRun} from '../kafka/group-run.js'
 import {requireTopics} from '../kafka/topics.js'
 import {OutputWriter} from '../kafka/writer.js'
 import {silentLogger, type Logger} from '../output/log.js'
 import {GroupCommitter} from './commits.js'
-import {SendConsumer, untilStopped} from './consumer.js'
 import {DryRunCommitter, DryRunDeliverer, type RenderDryRun} from './dry-run.js'
 import {Intake} from './intake.js'
 import {Ledger} from './ledger.js'
@@ -64,6 +64,7 @@ interface Pair {
  * - Every outcome is recorded on slack-responses (failures and invalid payloads also on the
  *   dead-letter topic) and an offset is committed only once everything before it is recorded (commits.ts).
  * - Crash safety: see partitions.ts for which alerts are looked up in channel history first.
+ * - The consume loop is enrich's too (kafka/group-run.ts): drained, signalled or failed, then closed.
  */
 export async function runSend(options: SendOptions): Promise<SendResult> {
   const started = Date.now()
@@ -85,8 +86,6 @@ export async function runSend(options: SendOptions): Promise<SendResult> {
   /** Aborted when the run stops: nothing more is taken on, waits (rate limits, backoffs) end. */
   const stop = new AbortController()
   let fatal: Error | undefined
-  let onFatal: () => void = () => {}
-  const fatalPromise = new Promise<void>((resolve) => (onFatal = resolve))
   let stoppedBy: SendSummary['stoppedBy'] = 'end'
   let responsesInfo = {read: 0, delivered: 0, ms: 0}
 
@@ -95,7 +94,7 @@ export async function runSend(options: SendOptions): Promise<SendResult> {
   let pair: Pair | undefined
   let follower: TopicFollower | undefined
   let intake: Intake | undefined
-  let consumer: SendConsumer | undefined
+  let run: GroupRun | undefined
   let progressTimer: NodeJS.Timeout | undefined
   let stopped = false
 
@@ -131,11 +130,44 @@ export async function runSend(options: SendOptions): Promise<SendResult> {
       throw kafkaError(error, config, `reading ${topics.responses}`)
     }
 
-    let drain: DrainTracker | undefined
-    if (!follow) {
-      drain = await DrainTracker.fetch(activeAdmin, group, [topics.messages]).catch((error) => {
-        throw kafkaError(error, config, 'reading offsets')
-      })
+    const activeRun: GroupRun = new GroupRun({
+      kafka,
+      admin: activeAdmin,
+      config,
+      group,
+      // A dry run reads as the pair's throwaway group.
+      consumerGroupId: committer.groupId,
+      topics: [topics.messages],
+      tuning,
+      follow,
+      signal,
+      log,
+      // Partitions another member of the group finished count as done too (not a throwaway group's).
+      pollCommitted: committer.groupId === group,
+      autoCommit: false,
+      onCrash: 'fail',
+      disconnectTimeoutMs: 5_000,
+      eachBatch: (payload) => activeIntake.batch(payload),
+      onJoin: (payload, c) => {
+        const assigned = new Set(payload.memberAssignment[topics.messages] ?? [])
+        log.info('joined the group', {group, partitions: [...assigned].join(',') || '(none)'})
+        activeIntake.assigned(assigned)
+        // Commits go through the group's member (its only consumer: a crash ends the run).
+        committer.attach(c)
+        committer
+          .startOffsets(assigned)
+          .then((offsets) => {
+            for (const {partition, offset} of offsets)
+              c.seek({topic: topics.messages, partition, offset: String(offset)})
+          })
+          .catch((error) => log.warn('cannot read the group offsets', {error}))
+      },
+      onEmptyBatch: (b) => activeIntake.markers(b.topic, b.partition, b.firstOffset, b.lastOffset),
+    })
+    run = activeRun
+
+    const drain: DrainTracker | undefined = await activeRun.fetchDrain()
+    if (drain) {
       if (drain.remaining === 0) {
         log.info('nothing to send: the group is at the end of every partition', {group})
         return await finish()
@@ -146,7 +178,7 @@ export async function runSend(options: SendOptions): Promise<SendResult> {
 
     progressTimer = setInterval(() => log.info('progress', {...counts, pending: ledger.size}), follow ? 60_000 : 10_000)
     progressTimer.unref()
-    intake = new Intake({
+    const activeIntake: Intake = new Intake({
       topic: topics.messages,
       channel: options.channel,
       committed: () => committedOffsets(activeAdmin, group, [topics.messages]),
@@ -159,22 +191,12 @@ export async function runSend(options: SendOptions): Promise<SendResult> {
       log,
       stop: stop.signal,
     })
-    const starting = new SendConsumer({
-      kafka,
-      config,
-      log,
-      group,
-      topic: topics.messages,
-      tuning,
-      intake,
-      committer,
-      stop: stop.signal,
-      fail,
-    })
-    committer.attach(starting)
-    await starting.start()
-    consumer = starting
-    await untilStopped(signal, () => (stoppedBy = 'signal'), [drain?.done, fatalPromise])
+    intake = activeIntake
+    // Told of an abort while stopping too (after the drain ended, say).
+    if (signal.aborted) stoppedBy = 'signal'
+    else signal.addEventListener('abort', () => (stoppedBy = 'signal'), {once: true})
+    const end = await activeRun.consume()
+    if (end.error) fail(end.error)
     return await finish()
   } finally {
     await shutdown()
@@ -195,7 +217,6 @@ export async function runSend(options: SendOptions): Promise<SendResult> {
       instance,
       topics,
       writer: new OutputWriter({kafka, groupId: group, log}),
-      admin: activeAdmin,
       table,
       counts,
       requestTimeoutMs: config.slack.timeoutMs,
@@ -222,7 +243,7 @@ export async function runSend(options: SendOptions): Promise<SendResult> {
     if (fatal) return
     fatal = error
     stoppedBy = 'error'
-    onFatal()
+    run?.fail(error)
   }
 
   async function finish(): Promise<SendResult> {
@@ -247,8 +268,24 @@ export async function runSend(options: SendOptions): Promise<SendResult> {
     stopped = true
     stop.abort(new Error('stopping'))
     clearInterval(progressTimer)
-    consumer?.pause()
-    // Rate limit and backoff waits have ended; posts in flight finish (or the grace runs out).
+    const hadConsumer = run?.consumer !== undefined
+    // The consumer leaves the group once every partition is closed: the last commits go through it.
+    await run?.close(settle)
+    if (!hadConsumer) await settle(undefined)
+    await follower?.stop(3_000)
+    await pair?.committer.disconnect()
+    await disconnectQuietly(admin, 3_000)
+    if (hadConsumer) log.info('send stopped', {...counts})
+  }
+
+  /** At a stop: nothing more is fetched, posts in flight finish (or the grace runs out), every partition is closed. */
+  async function settle(consumer: Consumer | undefined): Promise<void> {
+    try {
+      consumer?.pause([{topic: topics.messages}])
+    } catch {
+      // not running
+    }
+    // Rate limit and backoff waits have ended.
     const graceEnds = Date.now() + tuning.stopGraceMs
     if (intake?.dispatch.busy) {
       await withTimeout(intake.dispatch.idle(), tuning.stopGraceMs)
@@ -256,10 +293,5 @@ export async function runSend(options: SendOptions): Promise<SendResult> {
     }
     await pair?.committer.close(intake?.states.values() ?? [], graceEnds)
     pair?.deliverer.addStats(counts)
-    await consumer?.disconnect()
-    await follower?.stop(3_000)
-    await pair?.committer.disconnect()
-    await disconnectQuietly(admin, 3_000)
-    if (consumer) log.info('send stopped', {...counts})
   }
 }

@@ -6,8 +6,8 @@ const CONTROLS = /[&<>]/g
 const ESCAPES: Record<string, string> = {'&': '&amp;', '<': '&lt;', '>': '&gt;'}
 
 export function escapeMrkdwn(value: string): string {
-  // Most values need nothing: a regex test scans them without copying (measured 20-30% faster
-  // than a charCode loop over the strings of an alert).
+  // Most values need nothing: a regex test scans them without copying, which measured faster
+  // than a charCode loop over the strings of an alert.
   return CONTROL.test(value) ? value.replace(CONTROLS, (c) => ESCAPES[c]!) : value
 }
 

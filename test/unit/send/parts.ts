@@ -1,7 +1,7 @@
 // Fakes for the parts of `fa send` (src/lib/send/): messages and batches as kafkajs hands them
 // over, a deliverer and a committer that record what they are asked, and a GroupCommitter over a
 // writer and a commit target that record what they are given: no broker, no Slack.
-import type {Admin, KafkaMessage, Message} from 'kafkajs'
+import type {KafkaMessage, Message} from 'kafkajs'
 
 import {fromKafka} from '../../../src/lib/kafka/codec.js'
 import {partitionKey, type CommittedOffset} from '../../../src/lib/kafka/drain.js'
@@ -184,7 +184,6 @@ export function committerOf() {
     instance: 'inst1234',
     topics: {responses: 'responses', deadLetters: 'dead-letters'},
     writer,
-    admin: {} as Admin,
     table,
     counts,
     requestTimeoutMs: 1_000,
