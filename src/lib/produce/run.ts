@@ -110,6 +110,11 @@ export async function runProduce(options: ProduceRunOptions): Promise<ProduceSum
   const sinceArg = parseSince(options.since, now)
   const until = parseUntil(options.until, now)
   if (sinceArg !== CHECKPOINT) makeWindow(sinceArg, until)
+  if (sinceArg !== CHECKPOINT && options.grace !== undefined)
+    throw new FaError('--grace applies only with --since checkpoint', {
+      exit: 'usage',
+      hint: 'an explicit --since already says where the window starts',
+    })
   const topic = config.topics[producer.topic] ?? producer.topic
   const deadLetterTopic = config.topics.deadLetters
   const checkpointTopic = config.topics.checkpoints

@@ -419,6 +419,9 @@ describe('fa produce (real broker, BigQuery test server)', () => {
     const bad = await t.fa([...configured, '--grace', 'soon'])
     expect(bad.code).toBe(2)
     expect(bad.stderr).toMatch(/^Error: --grace soon: expected a duration/)
+    const explicit = await t.fa(['produce', 'onboarding', '--since', at('10:00'), '--grace', '5m', '--dry-run'])
+    expect(explicit.code).toBe(2)
+    expect(explicit.stderr).toMatch(/^Error: --grace applies only with --since checkpoint/)
   })
 
   it('refuses a run while another one of the same producer holds the lock (exit 7)', async () => {
