@@ -5,92 +5,14 @@ import path from 'node:path'
 import {afterEach, describe, expect, it, onTestFinished, vi} from 'vitest'
 
 import {FaError} from '../../../src/lib/errors.js'
-import {buildSlackMessage, type SlackMessage} from '../../../src/lib/slack/blocks.js'
 import {checkAuth, createSlackClient} from '../../../src/lib/slack/client.js'
-import {
-  Deliverer,
-  DeliveryAbortedError,
-  type DelivererOptions,
-  type DeliveryOutcome,
-} from '../../../src/lib/slack/deliver.js'
-import {md} from '../../../src/lib/slack/mrkdwn.js'
+import {DeliveryAbortedError} from '../../../src/lib/slack/deliver.js'
 import {readSlackToken, redactToken} from '../../../src/lib/slack/token.js'
 import {validateSlackMessage} from '../../../src/lib/slack/validate.js'
-import {startSlackServer, type SlackServer, type SlackServerOptions} from '../../support/slack-server.js'
+import {startSlackServer} from '../../support/slack-server.js'
+import {alert, closeServers, expectExactlyOnce, servers, setup, TIMEOUT_MS, TOKEN} from './harness.js'
 
-const TOKEN = 'xoxb-1111-2222-SeCrEtTestToken'
-
-const servers: SlackServer[] = []
-afterEach(async () => {
-  await Promise.all(servers.splice(0).map((server) => server.close()))
-})
-
-// Generous enough for a loaded CI box (undici's first requests are slow); hang faults cost this much.
-const TIMEOUT_MS = 1000
-
-async function setup(serverOptions: SlackServerOptions = {}, options: Partial<DelivererOptions> = {}) {
-  const server = await startSlackServer({token: TOKEN, ...serverOptions})
-  servers.push(server)
-  const client = createSlackClient(TOKEN, {apiUrl: server.url, timeoutMs: TIMEOUT_MS})
-  const deliverer = new Deliverer(client, {
-    perChannelPerSecond: 5,
-    perChannelBurst: 2,
-    workspacePerMinute: 60_000,
-    maxAttempts: 6,
-    requestTimeoutMs: TIMEOUT_MS,
-    historyPerMinute: 60_000,
-    backoffBaseMs: 20,
-    backoffMaxMs: 200,
-    ...options,
-  })
-  return {server, client, deliverer}
-}
-
-/** A fresh Deliverer on the same server, as a restarted `fa send` would have: it knows nothing. */
-function restarted(server: SlackServer, options: Partial<DelivererOptions>): Deliverer {
-  return new Deliverer(createSlackClient(TOKEN, {apiUrl: server.url, timeoutMs: TIMEOUT_MS}), {
-    perChannelPerSecond: 5,
-    perChannelBurst: 2,
-    workspacePerMinute: 600,
-    requestTimeoutMs: TIMEOUT_MS,
-    historyPerMinute: 600,
-    maxAttempts: 3,
-    ...options,
-  })
-}
-
-function alert(alertId: string, recipient: string): SlackMessage {
-  return buildSlackMessage(alertId, 'test', {
-    recipient,
-    header: `Alert ${alertId}`,
-    text: md`*${alertId}* for <@${recipient}> & co`,
-    fields: [{label: 'Account', value: 'Acme <Corp>'}],
-    context: ['fa test'],
-  })
-}
-
-/** Every alert posted exactly once, where its outcome says, and each channel's posts in submission order. */
-function expectExactlyOnce(server: SlackServer, messages: SlackMessage[], outcomes: DeliveryOutcome[]) {
-  expect(outcomes.filter((o) => !o.ok)).toEqual([])
-  for (const [i, message] of messages.entries()) {
-    const posts = server.postsFor(message.alertId)
-    expect(posts, message.alertId).toHaveLength(1)
-    expect(outcomes[i]).toMatchObject({
-      alertId: message.alertId,
-      ok: true,
-      channel: posts[0]!.channel,
-      ts: posts[0]!.ts,
-      error: null,
-    })
-    expect(posts[0]!.blocks).toEqual(message.blocks)
-  }
-  expect(server.posts).toHaveLength(messages.length)
-  for (const channel of new Set(messages.map((m) => m.channel))) {
-    const sent = messages.filter((m) => m.channel === channel).map((m) => m.alertId)
-    const posted = server.posts.filter((p) => p.requested === channel).sort((a, b) => Number(a.ts) - Number(b.ts))
-    expect(posted.map((p) => p.alertId)).toEqual(sent)
-  }
-}
+afterEach(closeServers)
 
 describe('Deliverer through the real WebClient', () => {
   it('delivers a batch to several channels exactly once through a 429 storm, 5xx and timeouts', async () => {
@@ -146,84 +68,6 @@ describe('Deliverer through the real WebClient', () => {
     const [outcome] = await Promise.all([deliverer.deliver(message)])
     expectExactlyOnce(server, [message], [outcome!])
     expect(outcome!.attempts).toBe(2)
-  })
-
-  it('does not post again when Slack stores a post after the request timed out, even later than a timeout', async () => {
-    const {server, deliverer} = await setup()
-    // Stored half a timeout after the client gave up, and (on the other channel) after a first look too.
-    server.inject({kind: 'hang', storeAfterMs: TIMEOUT_MS * 1.5, channels: ['C0LATE']})
-    server.inject({kind: 'hang', storeAfterMs: TIMEOUT_MS * 2.5, channels: ['C0LATER']})
-    const messages = [alert('late-1', 'C0LATE'), alert('late-2', 'C0LATER')]
-
-    const outcomes = await Promise.all(messages.map((m) => deliverer.deliver(m)))
-    await new Promise((r) => setTimeout(r, TIMEOUT_MS * 1.5))
-
-    expectExactlyOnce(server, messages, outcomes)
-    expect(outcomes.map((o) => o.attempts)).toEqual([1, 1])
-    expect(deliverer.stats.foundInHistory).toBe(2)
-  })
-
-  it('reads a channel once for all the in-doubt alerts a takeover inherits, pacing history under one limit', async () => {
-    const {server, deliverer} = await setup(
-      {historyRate: {perMinute: 120, burst: 1}},
-      {perChannelPerSecond: 100, perChannelBurst: 100},
-    )
-    const channels = ['C0IDA', 'C0IDB', 'C0IDC']
-    const messages = Array.from({length: 12}, (_, i) => alert(`idr-${i}`, channels[i % 3]!))
-    const since = new Date(Date.now() - 1000)
-    // The crashed owner had posted every other one.
-    await Promise.all(messages.filter((_, i) => i % 2 === 0).map((m) => deliverer.deliver(m)))
-    const before = server.calls.length
-
-    const again = restarted(server, {
-      perChannelPerSecond: 100,
-      perChannelBurst: 100,
-      workspacePerMinute: 60_000,
-      // A little under the server's cap, as slack.historyPerMinute is under Slack's by default.
-      historyPerMinute: 100,
-    })
-    const settledAt = Date.now()
-    const outcomes = await Promise.all(messages.map((m) => again.deliver(m, {inDoubt: true, since, settledAt})))
-
-    expect(outcomes.every((o) => o.ok)).toBe(true)
-    for (const m of messages) expect(server.postsFor(m.alertId), m.alertId).toHaveLength(1)
-    const history = server.calls.slice(before).filter((c) => c.method === 'conversations.history')
-    expect(history).toHaveLength(channels.length)
-    expect(history.map((c) => c.result)).toEqual(['ok', 'ok', 'ok'])
-    expect(again.stats.foundInHistory).toBe(6)
-  })
-
-  it("holds every channel's lookups when Slack rate-limits history", async () => {
-    const {server, deliverer} = await setup({historyRate: {perMinute: 60, burst: 1}}, {historyPerMinute: 6_000})
-    const since = new Date(Date.now() - 1000)
-    const messages = ['C0HLA', 'C0HLB', 'C0HLC', 'C0HLD'].map((c, i) => alert(`hl-${i}`, c))
-    const outcomes = await Promise.all(messages.map((m) => deliverer.deliver(m, {inDoubt: true, since})))
-    expectExactlyOnce(server, messages, outcomes)
-    // Our own limit is loose here: Slack's answer holds all four, so only the first 429 of each wait comes.
-    expect(server.rateLimited).toBeLessThanOrEqual(3)
-  })
-
-  it('looks up alerts the caller marks in doubt, across pages of history, instead of posting again', async () => {
-    const {server, deliverer} = await setup({rate: false}, {perChannelPerSecond: 1000, perChannelBurst: 1000})
-    const first = alert('doubt-0', 'C0HIST')
-    const filler = Array.from({length: 250}, (_, i) => alert(`filler-${i}`, 'C0HIST'))
-    const since = new Date(Date.now() - 1000)
-    await Promise.all([first, ...filler].map((m) => deliverer.deliver(m)))
-    const callsBefore = server.calls.length
-
-    // A restarted sender: knows nothing but that doubt-0 may have been posted.
-    const again = restarted(server, {perChannelPerSecond: 5, perChannelBurst: 2, workspacePerMinute: 600})
-    const outcome = await again.deliver(first, {inDoubt: true, since})
-
-    expect(outcome).toMatchObject({ok: true, attempts: 0, channel: 'C0HIST', ts: server.postsFor('doubt-0')[0]!.ts})
-    expect(server.postsFor('doubt-0')).toHaveLength(1)
-    const lookups = server.calls.slice(callsBefore)
-    expect(lookups.map((c) => c.method)).toEqual(['conversations.history', 'conversations.history'])
-
-    // Not there: posted once.
-    const fresh = await again.deliver(alert('doubt-new', 'C0HIST'), {inDoubt: true, since})
-    expect(fresh).toMatchObject({ok: true, attempts: 1})
-    expect(server.postsFor('doubt-new')).toHaveLength(1)
   })
 
   it('does not retry permanent errors and reports them as failed outcomes', async () => {
