@@ -149,6 +149,8 @@ try {
             fa(
               [
                 'enrich',
+                '--from',
+                'earliest',
                 '-c',
                 config,
                 '--group',

@@ -117,7 +117,7 @@ async function prepare(run, alertCount, serverOptions) {
 }
 
 function spawnSend(file, slack) {
-  return spawn(process.execPath, [path.join(root, 'bin/run.js'), 'send', '--json', '-c', file], {
+  return spawn(process.execPath, [path.join(root, 'bin/run.js'), 'send', '--from', 'earliest', '--json', '-c', file], {
     cwd: root,
     env: {...process.env, KAFKA_BROKERS: brokers, SLACK_BOT_TOKEN: slack.token, FA_LOG_LEVEL: 'warn', NO_COLOR: '1'},
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -28,6 +28,7 @@ export function processMessage(
       value: message.value,
       headers: safeHeaders(message),
       origin: {kind: 'kafka', partition, offset: message.offset},
+      wire: {key: message.key, headers: message.headers ?? {}},
     }
     return [topology.deadLetter('enrich', source, `fa could not process the record: ${(error as Error).message}`)]
   }

@@ -8,6 +8,7 @@ import type {Outcome, Topology} from '../pipeline/topology.js'
 import type {TopicRecord} from '../records/record.js'
 import {fromKafka} from '../kafka/codec.js'
 import {TopicFollower} from '../kafka/follow.js'
+import type {DeadLetterMarks} from './dead-letter-marks.js'
 
 export interface TableLoaderOptions {
   kafka: Kafka
@@ -18,6 +19,8 @@ export interface TableLoaderOptions {
   groupId: string
   /** Produces the dead letters of bad table records; awaited before the batch counts as applied. */
   deadLetters: (records: TopicRecord[]) => Promise<void>
+  /** Which bad records an earlier run dead-lettered already: they are not written again. */
+  marks?: DeadLetterMarks
   log?: Logger
   /** Table outcomes are added here too (per-table read and dead letters in the run summary). */
   summary?: Summary
@@ -102,6 +105,7 @@ export class TableLoader {
     const follower = this.follower
     if (!follower) return {tables: [], records: 0, ms: 0}
     const topics = this.options.topology.tableTopics.map((t) => t.topic)
+    await this.options.marks?.load()
     const {records, ms} = await follower.start(signal, (toLoad) => {
       this.log.info('loading tables', {topics, records: toLoad})
       const bar = this.options.progress === false ? undefined : progressBar('tables', Math.max(1, toLoad), 'records')
@@ -114,6 +118,7 @@ export class TableLoader {
         bar?.stop()
       }
     })
+    await this.options.marks?.save()
     const result = {tables: this.tableStats(), records, ms}
     this.log.info('tables loaded', {
       ms: result.ms,
@@ -125,14 +130,17 @@ export class TableLoader {
 
   async stop(timeoutMs = 5_000): Promise<void> {
     await this.follower?.stop(timeoutMs)
+    await this.options.marks?.close()
   }
 
   /** Runs a batch of table records through the topology; returns how many it applied. */
   private async apply(topic: string, partition: number, messages: KafkaMessage[]): Promise<number> {
     const stats = this.stats.get(topic)!
+    const {marks} = this.options
     const deadLetters: TopicRecord[] = []
     const outcomes: Outcome[][] = []
     let applied = 0
+    let deadLettersUntil = -1
     for (const message of messages) {
       let result: Outcome[]
       try {
@@ -142,6 +150,11 @@ export class TableLoader {
         continue
       }
       applied++
+      const offset = Number(message.offset)
+      if (marks?.written(topic, partition, offset)) {
+        // Dead-lettered by an earlier run: neither written nor counted again.
+        result = result.filter((outcome) => outcome.kind !== 'dead-letter')
+      } else if (result.some((outcome) => outcome.kind === 'dead-letter')) deadLettersUntil = offset + 1
       outcomes.push(result)
       for (const outcome of result) {
         if (outcome.kind === 'table') {
@@ -154,6 +167,7 @@ export class TableLoader {
       }
     }
     if (deadLetters.length > 0) await this.options.deadLetters(deadLetters)
+    if (deadLettersUntil >= 0) marks?.advance(topic, partition, deadLettersUntil)
     stats.records += applied
     if (this.options.summary) for (const result of outcomes) this.options.summary.add(result)
     return applied

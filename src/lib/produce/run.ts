@@ -1,6 +1,7 @@
 import type {Admin, Kafka, Message, Producer as KafkaProducer} from 'kafkajs'
 
 import {createBigQueryClient} from '../bigquery/client.js'
+import {requireCredentials} from '../bigquery/credentials.js'
 import type {DryRun} from '../bigquery/query.js'
 import type {Config} from '../config/schema.js'
 import {FaError} from '../errors.js'
@@ -21,7 +22,7 @@ import {checkpointDecision, explainFailure, InterruptedError, untilAborted} from
 import type {Producer} from './producer.js'
 import {producerQuery} from './query.js'
 import {ProduceHeader} from './headers.js'
-import {CHECKPOINT, DEFAULT_GRACE, makeWindow, parseDuration, parseSince, parseUntil, type Window} from './window.js'
+import {CHECKPOINT, DEFAULT_GRACE, makeWindow, parseGrace, parseSince, parseUntil, type Window} from './window.js'
 
 export interface ProduceRunOptions {
   producer: Producer
@@ -106,7 +107,7 @@ export async function runProduce(options: ProduceRunOptions): Promise<ProduceSum
   const dryRun = Boolean(options.dryRun) || preview !== undefined
   const now = options.now ?? new Date()
   const grace = options.grace ?? config.producers.grace[producer.name] ?? DEFAULT_GRACE
-  const graceMs = parseDuration(options.grace === undefined ? `producers.grace.${producer.name}` : '--grace', grace)
+  const graceMs = parseGrace(options.grace === undefined ? `producers.grace.${producer.name}` : '--grace', grace)
   const sinceArg = parseSince(options.since, now)
   const until = parseUntil(options.until, now)
   if (sinceArg !== CHECKPOINT) makeWindow(sinceArg, until)
@@ -120,6 +121,7 @@ export async function runProduce(options: ProduceRunOptions): Promise<ProduceSum
   const checkpointTopic = config.topics.checkpoints
   // Before any lock or connection: a missing project is a config error.
   const client = createBigQueryClient(config.bigquery, env)
+  await requireCredentials(env)
 
   const lock = dryRun
     ? undefined
@@ -133,7 +135,9 @@ export async function runProduce(options: ProduceRunOptions): Promise<ProduceSum
     let previous: Checkpoint | undefined
     if (!dryRun || sinceArg === CHECKPOINT) {
       kafka = await createKafka(config, {log, env, clientIdSuffix: `produce-${producer.name}`})
-      admin = await connectAdmin(kafka, config)
+      admin = await connectAdmin(kafka, config, options.signal).catch((error: unknown) => {
+        throw options.signal?.aborted ? new InterruptedError() : error
+      })
       const needed = dryRun ? [checkpointTopic] : [topic, deadLetterTopic, checkpointTopic]
       await requireTopics(admin, config, needed, 'nothing was queried or produced')
       previous = await readCheckpoint(kafka, admin, {topic: checkpointTopic, producer: producer.name}).catch(

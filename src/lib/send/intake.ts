@@ -41,6 +41,8 @@ export interface IntakeOptions {
   committer: RunCommitter
   /** Without --follow: where to stop. */
   drain?: Pick<DrainTracker, 'targetOf' | 'advance'>
+  /** Alerts whose event (the record's timestamp) is older are expired, not posted (slack.maxAlertAge). */
+  maxAgeMs?: number
   log: Logger
   stop: AbortSignal
 }
@@ -159,6 +161,14 @@ export class Intake {
     return this.o.drain.targetOf(this.o.topic, partition) ?? 0
   }
 
+  /** The event time of an alert older than the maximum age (the alert record's timestamp, copied from its event). */
+  private expiredAt(job: Job): string | undefined {
+    const {maxAgeMs} = this.o
+    const {timestamp} = job.record
+    if (maxAgeMs === undefined || timestamp === undefined) return undefined
+    return Date.now() - Date.parse(timestamp) > maxAgeMs ? timestamp : undefined
+  }
+
   /** Takes one message on: validate, then reject it or queue it on its channel. */
   private take(state: PartitionState, topic: string, partition: number, message: KafkaMessage): void {
     const {counts, ledger} = this.o
@@ -201,6 +211,12 @@ export class Intake {
       counts.skipped++
       await deliverer.skip(job, channel)
       ledger.done(job.state, job.entry)
+      return
+    }
+    const eventAt = this.expiredAt(job)
+    if (eventAt) {
+      counts.expired++
+      deliverer.expire(job, channel, eventAt)
       return
     }
     let done: () => void = () => {}

@@ -2,7 +2,7 @@ import {describe, expect, it} from 'vitest'
 
 import {FaError} from '../../../src/lib/errors.js'
 import {ResultsPageError} from '../../../src/lib/bigquery/query.js'
-import {CHECKPOINT, makeWindow, parseDuration, parseSince, parseUntil} from '../../../src/lib/produce/window.js'
+import {CHECKPOINT, makeWindow, parseGrace, parseSince, parseUntil} from '../../../src/lib/produce/window.js'
 
 describe('window', () => {
   const now = new Date('2024-05-01T12:00:00.000Z')
@@ -54,10 +54,10 @@ describe('window', () => {
   })
 
   it('reads a grace as a duration or 0', () => {
-    expect(parseDuration('--grace', '15m')).toBe(15 * 60_000)
-    expect(parseDuration('--grace', '1h30m')).toBe(90 * 60_000)
-    expect(parseDuration('--grace', '0')).toBe(0)
-    expect(() => parseDuration('producers.grace.onboarding', '15')).toThrow(
+    expect(parseGrace('--grace', '15m')).toBe(15 * 60_000)
+    expect(parseGrace('--grace', '1h30m')).toBe(90 * 60_000)
+    expect(parseGrace('--grace', '0')).toBe(0)
+    expect(() => parseGrace('producers.grace.onboarding', '15')).toThrow(
       /^producers\.grace\.onboarding 15: expected a duration/,
     )
   })
