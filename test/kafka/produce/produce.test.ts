@@ -418,7 +418,8 @@ describe('fa produce (real broker, BigQuery test server)', () => {
     expect(fromFlag.stderr).toMatch(/window 2024-05-01T10:45:00\.000Z → /)
     const bad = await t.fa([...configured, '--grace', 'soon'])
     expect(bad.code).toBe(2)
-    expect(bad.stderr).toMatch(/^Error: --grace soon: expected a duration/)
+    // With --json, the error is JSON too.
+    expect(JSON.parse(bad.stderr).error.message).toMatch(/^--grace soon: expected a duration/)
     const explicit = await t.fa(['produce', 'onboarding', '--since', at('10:00'), '--grace', '5m', '--dry-run'])
     expect(explicit.code).toBe(2)
     expect(explicit.stderr).toMatch(/^Error: --grace applies only with --since checkpoint/)
