@@ -1,6 +1,8 @@
 // npm run bench:kafka: end-to-end `fa enrich` throughput on a real broker, records/s from the
-// source topic to committed alerts, at-least-once and exactly-once, with 100k-row tables.
-// Uses KAFKA_BROKERS if set, else starts a throwaway broker (scripts/kafka.mjs) and stops it after.
+// source topic to committed alerts, at-least-once and exactly-once, with 100k-row tables; the
+// typical mix also on Avro tables and events (bench/avro-mix.mjs; BENCH_AVRO=0 skips it).
+// Uses KAFKA_BROKERS if set, else starts a throwaway broker (scripts/kafka.mjs) and stops it after;
+// likewise SCHEMA_REGISTRY_URL and a registry (scripts/registry.mjs).
 import {spawn} from 'node:child_process'
 import {randomUUID} from 'node:crypto'
 import {mkdtempSync, rmSync, writeFileSync} from 'node:fs'
@@ -11,12 +13,16 @@ import {fileURLToPath} from 'node:url'
 import kafkajs from 'kafkajs'
 
 import {quietKafkajsWarnings, startBroker} from '../scripts/kafka.mjs'
+import {startRegistry} from '../scripts/registry.mjs'
+import {avroEncoder} from './avro-mix.mjs'
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 300_000)
 const ROWS = Number(process.env.BENCH_TABLE_ROWS ?? 100_000)
 const PARTITIONS = Number(process.env.BENCH_PARTITIONS ?? 6)
 const TARGET = 30_000
+const AVRO_TARGET = 0.8 // of the JSON typical mix's figure, same run
+const AVRO = process.env.BENCH_AVRO !== '0'
 
 quietKafkajsWarnings()
 
@@ -28,6 +34,12 @@ if (!brokers) {
   broker = await startBroker({dir: path.join(work, 'broker')})
   brokers = broker.bootstrap
   console.log(`broker ${brokers} started in ${((Date.now() - t0) / 1000).toFixed(1)} s`)
+}
+let registry
+let registryUrl = process.env.SCHEMA_REGISTRY_URL
+if (AVRO && !registryUrl) {
+  registry = await startRegistry({dir: path.join(work, 'registry')})
+  registryUrl = registry.url
 }
 
 const benchPrefix = `bench-${randomUUID().slice(0, 8)}.`
@@ -58,6 +70,13 @@ try {
   // The same tables, with events of a typical notifications topic: 1 in 10 a provisioning failure.
   const typicalTopic = `${prefix}data-notifications-typical`
   const typicalConfig = writeConfig('typical.yaml', {notifications: typicalTopic})
+  const avroTopics = {
+    notifications: `${prefix}avro-notifications-typical`,
+    assignments: `${prefix}avro-csdr-assignment`,
+    slackUsers: `${prefix}avro-slack-users`,
+  }
+  const avroConfig = writeConfig('avro.yaml', avroTopics)
+  if (AVRO) writeFileSync(avroConfig, `schemaRegistry:\n  url: ${registryUrl}\n`, {flag: 'a'})
   // A quick heartbeat lets the instances of one group settle their partitions fast.
   const env = {
     ...process.env,
@@ -71,6 +90,7 @@ try {
 
   await fa(['topics', 'create', '-c', configFile], env)
   await fa(['topics', 'create', '-c', typicalConfig], env)
+  if (AVRO) await fa(['topics', 'create', '-c', avroConfig], env)
 
   // Tables: ROWS Slack users and ROWS assignments (5% point at someone without a Slack user).
   // Events: 20% filtered (not provisioning), ~10% of orgs unassigned, 0.1% malformed, the rest alerts.
@@ -81,27 +101,26 @@ try {
   })
   await producer.connect()
   const t0 = Date.now()
+  const slackUser = (i) => ({
+    email: `user${i}@example.com`,
+    slackUserId: `U${String(i).padStart(9, '0')}`,
+    displayName: `User ${i}`,
+  })
+  const assignment = (i) => {
+    const email = i % 20 === 19 ? `nobody${i}@example.com` : `user${(i * 7) % ROWS}@example.com`
+    return {orgId: `org-${i}`, orgName: `Org ${i} Inc.`, csdrEmail: email, csdrName: `CSDR ${i}`}
+  }
   await produce(producer, topics.slackUsers, ROWS, (i) => ({
     key: `user${i}@example.com`,
-    value: JSON.stringify({
-      email: `user${i}@example.com`,
-      slackUserId: `U${String(i).padStart(9, '0')}`,
-      displayName: `User ${i}`,
-    }),
+    value: JSON.stringify(slackUser(i)),
   }))
-  await produce(producer, topics.assignments, ROWS, (i) => {
-    const email = i % 20 === 19 ? `nobody${i}@example.com` : `user${(i * 7) % ROWS}@example.com`
-    return {
-      key: `org-${i}`,
-      value: JSON.stringify({orgId: `org-${i}`, orgName: `Org ${i} Inc.`, csdrEmail: email, csdrName: `CSDR ${i}`}),
-    }
-  })
-  const event = (i, provisioningPer10) => {
+  await produce(producer, topics.assignments, ROWS, (i) => ({key: `org-${i}`, value: JSON.stringify(assignment(i))}))
+  const event = (i, provisioningPer10, encode = JSON.stringify) => {
     const orgId = `org-${(i * 13) % Math.round(ROWS * 1.1)}`
     const value =
       i % 1000 === 7
         ? '{oops'
-        : JSON.stringify({
+        : encode({
             eventId: `evt-${i}`,
             orgId,
             connectorId: `lcc-${i}`,
@@ -118,6 +137,17 @@ try {
   }
   await produce(producer, topics.notifications, EVENTS, (i) => event(i, 8))
   await produce(producer, typicalTopic, EVENTS, (i) => event(i, 1))
+  if (AVRO) {
+    const users = await avroEncoder(registryUrl, 'slackUsers', avroTopics.slackUsers)
+    const rows = await avroEncoder(registryUrl, 'assignments', avroTopics.assignments)
+    const events = await avroEncoder(registryUrl, 'notifications', avroTopics.notifications)
+    await produce(producer, avroTopics.slackUsers, ROWS, (i) => ({
+      key: `user${i}@example.com`,
+      value: users(slackUser(i)),
+    }))
+    await produce(producer, avroTopics.assignments, ROWS, (i) => ({key: `org-${i}`, value: rows(assignment(i))}))
+    await produce(producer, avroTopics.notifications, EVENTS, (i) => event(i, 1, events))
+  }
   await producer.disconnect()
   const loadS = (Date.now() - t0) / 1000
   console.log(
@@ -136,6 +166,7 @@ try {
   for (const [mix, config] of [
     ['alert-heavy', configFile],
     ['typical', typicalConfig],
+    ...(AVRO ? [['typical Avro', avroConfig]] : []),
   ]) {
     for (const [name, flags] of [
       ['at-least-once', []],
@@ -199,7 +230,18 @@ try {
         `${Math.round(r.rate).toLocaleString('en')} records/s ${r.rate >= TARGET ? 'OK' : 'below'}`,
     )
   }
+  if (AVRO) {
+    console.log(`\nAvro against JSON, typical mix (target: at least ${AVRO_TARGET} of the JSON figure):`)
+    for (const r of results.filter((r) => r.mix === 'typical Avro')) {
+      const json = results.find((j) => j.mix === 'typical' && j.name === r.name && j.n === r.n)
+      const ratio = r.rate / json.rate
+      console.log(
+        `  ${r.name}, ${r.n} instance${r.n > 1 ? 's' : ''}: ${ratio.toFixed(2)} ${ratio >= AVRO_TARGET ? 'OK' : 'below'}`,
+      )
+    }
+  }
 } finally {
+  if (registry) await registry.stop()
   if (broker) await broker.stop()
   else await deleteTopics().catch((error) => console.error(`could not delete the bench topics: ${error.message}`))
   rmSync(work, {recursive: true, force: true})

@@ -108,6 +108,12 @@ With --dry-run everything happens in this process (no Kafka, Slack or cloud acco
       helpValue: 'N',
       dependsOn: ['dry-run'],
     }),
+    schemas: Flags.string({
+      description:
+        "with --dry-run: check every fixture value against its topic's schema in this Schema Registry (default: the configured one, if any)",
+      helpValue: 'URL',
+      dependsOn: ['dry-run'],
+    }),
     yes: Flags.boolean({char: 'y', description: 'produce to a cluster that is not on localhost without asking'}),
     timestamps: Flags.option({
       options: ['keep', 'now'] as const,
@@ -127,6 +133,10 @@ With --dry-run everything happens in this process (no Kafka, Slack or cloud acco
       return
     }
     const config = await this.loadConfig(flags.config)
+    // With a Schema Registry configured, fixtures must fit their topics' schemas (no registry: no check).
+    if (flags.schemas) config.config.schemaRegistry.url = flags.schemas
+    if (config.config.schemaRegistry.url)
+      await (await import('../lib/schema/fixtures.js')).checkFixtureSchemas(files, config.config)
     const topology = await buildTopology(config)
     const out = colorFor(process.stdout)
     const stdout = new BufferedWriter(process.stdout)

@@ -203,6 +203,7 @@ describe.skipIf(!hasScript)('fa init on a terminal (pseudo-TTY via `script`)', (
         [/Topic name prefix/, 'stg.' + K.enter],
         [/Use these\?/, K.enter],
         [/Consumer group/, 'grp' + K.enter],
+        [/Schema Registry URL/, K.enter],
         [/Check the connection to Kafka now\?/, K.ctrlC],
       ],
       // The credentials are exported, so the check is offered.

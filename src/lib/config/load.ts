@@ -77,5 +77,6 @@ function applyEnv(raw: unknown, env: NodeJS.ProcessEnv): unknown {
   if (env.GOOGLE_CLOUD_PROJECT && !config.bigquery?.projectId) {
     config.bigquery = {...config.bigquery, projectId: env.GOOGLE_CLOUD_PROJECT}
   }
+  if (env.SCHEMA_REGISTRY_URL) config.schemaRegistry = {...config.schemaRegistry, url: env.SCHEMA_REGISTRY_URL}
   return config
 }

@@ -29,6 +29,46 @@ const duration = z.string().regex(/^(?:\d+[smhd])+$/, 'must be a duration such a
 
 const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an environment variable name')
 
+// --- Schema Registry and wire formats -------------------------------------------------------
+
+/** How a topic's keys or values are written: plain JSON, or the Schema Registry wire format. */
+export const wireFormats = ['auto', 'json', 'avro', 'protobuf', 'json-schema'] as const
+export type WireFormat = (typeof wireFormats)[number]
+const wireFormat = z.enum(wireFormats)
+export interface TopicFormats {
+  key: WireFormat
+  value: WireFormat
+}
+
+/** The logical name (role) of a real topic name, for `formats:`; undefined when none maps to it. */
+export function roleOf(topics: Record<string, string>, topic: string): string | undefined {
+  return Object.keys(topics).find((role) => topics[role] === topic)
+}
+
+const schemaRegistrySchema = z
+  .strictObject({
+    /** The Confluent-compatible API's base URL (SCHEMA_REGISTRY_URL wins). */
+    url: z.url().optional(),
+    /** Basic auth (Confluent Cloud: an API key and secret), used when both variables are set. */
+    usernameEnv: envName.default('SCHEMA_REGISTRY_API_KEY'),
+    passwordEnv: envName.default('SCHEMA_REGISTRY_API_SECRET'),
+    timeoutMs: z.number().int().positive().default(10_000),
+  })
+  .prefault({})
+
+/** Per topic role (logical name): the value's format, or `{value, key}`; `auto` by default. */
+const formatsSchema = z
+  .record(
+    z.string(),
+    z.union([
+      wireFormat.transform((value) => ({value, key: 'auto' as WireFormat})),
+      z.strictObject({value: wireFormat.default('auto'), key: wireFormat.default('auto')}),
+    ]),
+  )
+  .default({})
+
+// ---------------------------------------------------------------------------------------------
+
 /**
  * The config file (fa.config.yaml). Secrets never appear here: only the names of the
  * environment variables (or files) that hold them.
@@ -109,6 +149,8 @@ export const configSchema = z.strictObject({
         .default({}),
     })
     .prefault({}),
+  schemaRegistry: schemaRegistrySchema,
+  formats: formatsSchema,
 })
 
 export type Config = z.infer<typeof configSchema>

@@ -18,6 +18,7 @@ import {silentLogger, type Logger} from '../output/log.js'
 import {Summary} from '../pipeline/summary.js'
 import {TableStore} from '../pipeline/table.js'
 import type {Topology} from '../pipeline/topology.js'
+import {decoderFromConfig} from '../schema/decoder.js'
 import {BatchProcessor} from './batch.js'
 import {DeadLetterMarks} from './dead-letter-marks.js'
 import {readLag, type LagReport} from './lag.js'
@@ -96,6 +97,7 @@ export async function runEnrich(options: EnrichOptions): Promise<EnrichResult> {
   const sources = topology.sourceTopics
   const summary = new Summary()
   const tables = new TableStore()
+  const decoder = decoderFromConfig(config, (role) => topology.topic(role), log, options.env)
 
   const kafka = await createKafka(config, {log, clientIdSuffix: 'enrich', env: options.env})
   log.info('enrich starting', {
@@ -197,6 +199,8 @@ export async function runEnrich(options: EnrichOptions): Promise<EnrichResult> {
       transactional: transactionalId !== null,
       summary,
       run: activeRun,
+      decoder,
+      signal,
     })
     batches = activeBatches
     // Connecting a transactional producer fences an earlier incarnation of this instance and
@@ -229,6 +233,8 @@ export async function runEnrich(options: EnrichOptions): Promise<EnrichResult> {
       },
       log,
       summary,
+      decoder,
+      signal,
       progress: options.progress,
       consumer: {
         sessionTimeout: tuning.sessionTimeout,

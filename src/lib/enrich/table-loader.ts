@@ -6,9 +6,10 @@ import type {Summary} from '../pipeline/summary.js'
 import type {TableStore} from '../pipeline/table.js'
 import type {Outcome, Topology} from '../pipeline/topology.js'
 import type {TopicRecord} from '../records/record.js'
-import {fromKafka} from '../kafka/codec.js'
+import type {RecordDecoder} from '../schema/decoder.js'
 import {TopicFollower} from '../kafka/follow.js'
 import type {DeadLetterMarks} from './dead-letter-marks.js'
+import {processMessage} from './messages.js'
 
 export interface TableLoaderOptions {
   kafka: Kafka
@@ -33,6 +34,10 @@ export interface TableLoaderOptions {
    * longer exist (compaction removed a trailing tombstone). Default 10 s.
    */
   stallMs?: number
+  /** Schema Registry formats: decoded before the core sees a record. */
+  decoder?: RecordDecoder
+  /** Ends a wait for the registry. */
+  signal?: AbortSignal
 }
 
 export interface TableStats {
@@ -141,14 +146,11 @@ export class TableLoader {
     const outcomes: Outcome[][] = []
     let applied = 0
     let deadLettersUntil = -1
+    const {decoder, topology, tables, signal} = this.options
+    // A registry outage waits here: the table applies nothing past it until the registry is back.
+    await decoder?.prepare(topic, messages, {signal})
     for (const message of messages) {
-      let result: Outcome[]
-      try {
-        result = this.options.topology.process(fromKafka(topic, partition, message), this.options.tables)
-      } catch (error) {
-        this.log.warn('table record failed', {topic, partition, offset: message.offset, error})
-        continue
-      }
+      let result = processMessage(topology, tables, topic, partition, message, decoder)
       applied++
       const offset = Number(message.offset)
       if (marks?.written(topic, partition, offset)) {

@@ -28,13 +28,13 @@ function isoTimestamp(ms: string): string {
 
 /**
  * A record as a kafkajs message (keyed records are partitioned by murmur2, like Java clients); one
- * read from Kafka (a dead letter) keeps its key bytes and every header as read.
+ * read from Kafka (a dead letter) keeps its key bytes, every header and any decoded value's bytes.
  */
 export function toKafka(record: TopicRecord): Message {
   const {wire} = record
   return {
     key: wire ? wire.key && bytesView(wire.key) : record.key,
-    value: kafkaValue(record.value),
+    value: wire?.value !== undefined ? wire.value && bytesView(wire.value) : kafkaValue(record.value),
     headers: wire ? (wire.headers as IHeaders) : record.headers,
     timestamp: record.timestamp === undefined ? undefined : String(Date.parse(record.timestamp)),
   }

@@ -1,4 +1,4 @@
-import type {z} from 'zod'
+import {z} from 'zod'
 
 import {formatIssue} from '../format-issue.js'
 import {decodeJsonObject, type TopicRecord} from '../records/record.js'
@@ -17,6 +17,12 @@ export interface TableSpec<V = unknown> {
   /** The key when the record has none. */
   keyOf?(value: V): string | undefined
 }
+
+/** An optional text field: a null (an Avro optional field, a Java producer's JSON) means absent. */
+export const optionalText = z
+  .string()
+  .nullish()
+  .transform((v) => v ?? undefined)
 
 export function defineTable<V>(spec: TableSpec<V>): TableSpec<V> {
   return spec

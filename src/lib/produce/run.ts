@@ -9,6 +9,8 @@ import {connectAdmin, createKafka, createProducer, disconnectQuietly} from '../k
 import {kafkaError} from '../kafka/connection.js'
 import {requireTopics} from '../kafka/topics.js'
 import {silentLogger, type Logger} from '../output/log.js'
+import type {RecordEncoder} from '../schema/encoder.js'
+import {encodedEvent, producerEncoder} from '../schema/producer-schema.js'
 import type {Envelope} from '../records/envelope.js'
 import {
   checkpointMessage,
@@ -206,6 +208,7 @@ export async function runProduce(options: ProduceRunOptions): Promise<ProduceSum
       advanced: false,
       note: 'dry run',
     }
+    let encoder: RecordEncoder | undefined
     if (dryRun) {
       estimate = await query.dryRun()
       options.onEstimate?.(estimate, window)
@@ -217,6 +220,8 @@ export async function runProduce(options: ProduceRunOptions): Promise<ProduceSum
           checkpoint: dryRunCheckpoint,
         })
     } else {
+      // Before the query too: a schema the registry refuses stops the run before anything is produced.
+      encoder = await producerEncoder(config, producer, topic, env)
       // Connected before the query runs: a Kafka problem should not cost a query.
       sender = await createProducer(kafka!, {
         idempotent: true,
@@ -264,13 +269,13 @@ export async function runProduce(options: ProduceRunOptions): Promise<ProduceSum
       if (next.done) break
       const row = next.value
       rows++
-      const result = producer.event(row)
+      const result = encodedEvent(producer.event(row), topic, encoder)
       if (result.ok) {
         events++
         const {key, value} = result.event
         const headers = {[ProduceHeader.producer]: producer.name, [ProduceHeader.jobId]: run.jobId}
         if (dryRun) options.onRecord?.({topic, key, value, headers}, 'event')
-        else pending.push({topic, message: {key, value: JSON.stringify(value), headers}})
+        else pending.push({topic, message: {key, value: result.bytes ?? JSON.stringify(value), headers}})
       } else {
         deadLetters++
         const headers = {

@@ -15,7 +15,7 @@ export function deadLetterOf(record: TopicRecord, topic: string, pipeline: strin
     timestamp: record.timestamp,
     origin: {kind: 'derived'},
   }
-  if (record.wire) letter.wire = {key: record.wire.key, headers: withAdded(record.wire.headers, added)}
+  if (record.wire) letter.wire = {...record.wire, headers: withAdded(record.wire.headers, added)}
   return letter
 }
 

@@ -25,9 +25,10 @@ export interface TopicRecord {
   /**
    * A record read from Kafka (and its dead letter): the key's bytes and every header exactly as
    * read, so a dead letter keeps them byte for byte (`key` and `headers` are their UTF-8 text,
-   * the last value of a repeated header).
+   * the last value of a repeated header). `value` is set when a Schema Registry format was
+   * decoded into the record's `value`: the bytes as read, which a dead letter writes untouched.
    */
-  wire?: {key: Uint8Array | null; headers: WireHeaders}
+  wire?: {key: Uint8Array | null; headers: WireHeaders; value?: Uint8Array | null}
 }
 
 export function isRawPayload(value: Payload): value is string | Uint8Array {

@@ -1,6 +1,6 @@
 import type {Message, Producer, TopicMessages} from 'kafkajs'
 
-import type {Config} from '../config/schema.js'
+import {roleOf, type Config} from '../config/schema.js'
 import {FaError} from '../errors.js'
 import {readFixtures, type FixtureProgress} from '../fixtures/read.js'
 import {connectAdmin, createKafka, createProducer, disconnectQuietly} from '../kafka/client.js'
@@ -8,6 +8,8 @@ import {kafkaError} from '../kafka/connection.js'
 import {toKafka} from '../kafka/codec.js'
 import {requireTopics} from '../kafka/topics.js'
 import type {Logger} from '../output/log.js'
+import {encoderFromConfig} from '../schema/encoder.js'
+import {checkFixturesFit, encodedMessage} from '../schema/fixtures.js'
 
 /**
  * Where fixture topics go: an explicit mapping (`--topic from=to`) wins and is taken as is;
@@ -133,6 +135,13 @@ export async function produceFixtures(options: ProduceOptions): Promise<ProduceR
   } finally {
     await disconnectQuietly(admin)
   }
+  // Schema Registry topics: every value is encoded (and so checked) once before anything is produced.
+  const encoder = await encoderFromConfig(
+    config,
+    [...plan.topics].map(([source, {target}]) => ({topic: target, role: roleOf(config.topics, source)})),
+  )
+  const route = (topic: string) => routeTopic(topic, routing)
+  if (encoder?.encodesAnything) await checkFixturesFit(options.files, route, encoder)
 
   // Murmur2 partitions like the Java client; never creates topics by accident.
   const producer: Producer = await createProducer(kafka, {idempotent: true, maxInFlightRequests: 1})
@@ -185,9 +194,10 @@ export async function produceFixtures(options: ProduceOptions): Promise<ProduceR
     }
     for await (const batch of readFixtures(options.files, (p) => options.onProgress?.({...p, produced}))) {
       for (const record of batch) {
-        const message = toKafka(record)
+        const topic = route(record.topic)
+        const message = encoder ? encodedMessage(record, topic, encoder) : toKafka(record)
         if (options.timestamps === 'now') delete message.timestamp
-        pending.push({topic: routeTopic(record.topic, routing), message})
+        pending.push({topic, message})
         pendingBytes += messageBytes(message)
         if (pending.length >= maxRecords || pendingBytes >= maxBytes) await flush()
       }

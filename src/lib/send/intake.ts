@@ -5,6 +5,7 @@ import {partitionKey, type CommittedOffset, type DrainTracker} from '../kafka/dr
 import type {Logger} from '../output/log.js'
 import {Header} from '../records/headers.js'
 import {decodeJsonObject} from '../records/record.js'
+import type {RecordDecoder} from '../schema/decoder.js'
 import {validateSlackMessage} from '../slack/validate.js'
 import {ChannelDispatch} from './dispatch.js'
 import type {Ledger} from './ledger.js'
@@ -45,6 +46,8 @@ export interface IntakeOptions {
   maxAgeMs?: number
   log: Logger
   stop: AbortSignal
+  /** Schema Registry formats: slack-messages written in one are decoded first. */
+  decoder?: RecordDecoder
 }
 
 /**
@@ -90,6 +93,9 @@ export class Intake {
     const {topic, partition} = batch
     const state = await this.stateFor(topic, partition, Number(batch.highWatermark), batch.messages[0])
     if (!state || stop.aborted) return
+    // A registry outage waits here: nothing of the batch is taken on until it is back.
+    await this.o.decoder?.prepare(topic, batch.messages, {signal: stop, heartbeat})
+    if (stop.aborted || isStale()) return
     const target = this.targetOf(partition)
     let complete = true
     for (const message of batch.messages) {
@@ -175,9 +181,10 @@ export class Intake {
     counts.read++
     ledger.take()
     const entry = state.track(Number(message.offset))
-    const record = fromKafka(topic, partition, message)
+    const wire = this.o.decoder?.decode(fromKafka(topic, partition, message), message)
+    const record = wire ? wire.record : fromKafka(topic, partition, message)
     const pipeline = record.headers[Header.pipeline] ?? 'send'
-    const decoded = decodeJsonObject(record.value)
+    const decoded = wire && !wire.ok ? wire : decodeJsonObject(record.value)
     const checked = decoded.ok ? validateSlackMessage(decoded.value) : decoded
     if (!checked.ok) {
       counts.invalid++

@@ -12,6 +12,7 @@ import {chooseStart, startFromOf, type StartFrom} from '../kafka/start-from.js'
 import {requireTopics} from '../kafka/topics.js'
 import {OutputWriter} from '../kafka/writer.js'
 import {silentLogger, type Logger} from '../output/log.js'
+import {decoderFromConfig} from '../schema/decoder.js'
 import {GroupCommitter} from './commits.js'
 import {DryRunCommitter, DryRunDeliverer, type RenderDryRun} from './dry-run.js'
 import {Intake} from './intake.js'
@@ -220,6 +221,7 @@ export async function runSend(options: SendOptions): Promise<SendResult> {
       maxAgeMs: options.maxAgeMs ?? parseDuration('slack.maxAlertAge', config.slack.maxAlertAge),
       log,
       stop: stop.signal,
+      decoder: decoderFromConfig(config, (role) => config.topics[role] ?? role, log, options.env),
     })
     intake = activeIntake
     // Told of an abort while stopping too (after the drain ended, say).

@@ -71,6 +71,7 @@ describe('fa init', () => {
       [/^Topic name prefix/, 'staging.'],
       [/Use these\?$/, ENTER],
       [/^Consumer group/, 'fa-staging'],
+      [/^Schema Registry URL/, ENTER],
     ])
     const run = await init({
       prompt,
@@ -126,6 +127,7 @@ slack:
       [/^Topic name prefix/, 'dev.'],
       [/Use these\?$/, ENTER],
       [/^Consumer group/, ENTER],
+      [/^Schema Registry URL/, ENTER],
       [/^Check the connection to Kafka now\?$/, ENTER],
       [/^Create the topics on 127\.0\.0\.1:39092 now\?$/, ENTER],
     ])
@@ -150,6 +152,7 @@ slack:
       [/^Topic name prefix/, ENTER],
       [/Use these\?$/, ENTER],
       [/^Consumer group/, ENTER],
+      [/^Schema Registry URL/, ENTER],
       // Not offered while there are no credentials to check with.
       ...(env.KAFKA_API_SECRET
         ? ([
@@ -270,7 +273,14 @@ slack:
         [/Use these\?$/, ENTER],
         [/^Check the connection/, CTRL_C],
       ]),
-      answers: {kafka: 'local', brokers: '127.0.0.1:9092', 'topic-prefix': '', topic: [], group: 'g'},
+      answers: {
+        kafka: 'local',
+        brokers: '127.0.0.1:9092',
+        'topic-prefix': '',
+        topic: [],
+        group: 'g',
+        'schema-registry': '',
+      },
     })
     await expect(later.code).rejects.toMatchObject({name: 'FaError', message: `stopped; ${later.shown} was written`})
     expect(existsSync(later.file)).toBe(true)
