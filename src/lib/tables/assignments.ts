@@ -13,7 +13,6 @@ export const assignments = defineTable({
     csdrEmail: z.string().min(1),
     csdrName: optionalText,
   }),
-  keyOf: (row) => row.orgId,
 })
 
 export type Assignment = z.infer<typeof assignments.schema>

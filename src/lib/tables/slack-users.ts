@@ -16,7 +16,6 @@ export const slackUsers = defineTable({
     displayName: optionalText,
   }),
   normalizeKey: normalizeEmail,
-  keyOf: (row) => row.email,
 })
 
 export type SlackUser = z.infer<typeof slackUsers.schema>
