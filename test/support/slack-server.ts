@@ -1,14 +1,8 @@
 import {createServer, type IncomingMessage, type ServerResponse} from 'node:http'
 import type {AddressInfo} from 'node:net'
 
-import {
-  conversationsHistory,
-  parseJsonParam,
-  updateMessage,
-  type MessageStore,
-  type RecordedUpdate,
-  type StoredMessage,
-} from './slack-messages.js'
+import {historyPage, type Params, type StoredMessage} from './slack-history.js'
+import {parseJsonParam, updateMessage, type MessageStore, type RecordedUpdate} from './slack-messages.js'
 
 export type {RecordedUpdate} from './slack-messages.js'
 
@@ -27,6 +21,8 @@ export interface SlackServerOptions {
   scopes?: string[]
   /** chat.postMessage limit per channel (Slack: about 1/s with short bursts); false for none. */
   rate?: {perSecond: number; burst: number} | false
+  /** conversations.history limit for the whole workspace (Slack's Tier 3: about 50 a minute); default none. */
+  historyRate?: {perMinute: number; burst: number} | false
 }
 
 /**
@@ -35,14 +31,15 @@ export interface SlackServerOptions {
  * `accept` means chat.postMessage records the post before misbehaving, so the client cannot tell.
  * - rate-limit: 429 with `Retry-After: retryAfter` seconds (default 1)
  * - http-error: HTTP `status` (default 500) with an HTML body
- * - hang: never answer (the client's timeout fires)
+ * - hang: never answer (the client's timeout fires); with `storeAfterMs` the post is stored that
+ *   long after the request came in, as Slack may do after the client has given up
  * - drop: destroy the connection without an answer (accept defaults to true)
  * - error: HTTP 200 `{ok:false, error}`
  */
 export type SlackFault = {count?: number; method?: string; channels?: string[]} & (
   | {kind: 'rate-limit'; retryAfter?: number}
   | {kind: 'http-error'; status?: number; accept?: boolean}
-  | {kind: 'hang'; accept?: boolean}
+  | {kind: 'hang'; accept?: boolean; storeAfterMs?: number}
   | {kind: 'drop'; accept?: boolean}
   | {kind: 'error'; error: string}
 )
@@ -66,6 +63,8 @@ export interface RecordedCall {
   channel: string | undefined
   /** 'ok', Slack's error code, or 'http 429' / 'http 500' / 'hang' / 'drop'. */
   result: string
+  /** When it came in (ms since the epoch). */
+  at: number
 }
 
 export interface SlackServer {
@@ -85,7 +84,6 @@ export interface SlackServer {
   close(): Promise<void>
 }
 
-type Params = Record<string, unknown>
 type Reply = {status?: number; headers?: Record<string, string>; body: unknown}
 
 const BOT = {user: 'fa-bot', userId: 'U0FABOT', botId: 'B0FABOT', appId: 'A0FAAPP', team: 'fa-test', teamId: 'T0FATEST'}
@@ -99,6 +97,7 @@ export async function startSlackServer(options: SlackServerOptions = {}): Promis
   const calls: RecordedCall[] = []
   const history = new Map<string, StoredMessage[]>()
   const buckets = new Map<string, {tokens: number; at: number}>()
+  const historyRate = options.historyRate ?? false
   let faults: Array<SlackFault & {left: number}> = []
   let rateLimited = 0
   let lastTs = 0
@@ -118,20 +117,26 @@ export async function startSlackServer(options: SlackServerOptions = {}): Promis
     return fault
   }
 
-  /** Seconds until the channel may post again, or 0 after taking a token. */
-  function rateWait(channel: string): number {
-    if (!rate) return 0
+  /** Seconds until the bucket (a channel's posts, or history calls) allows a call, or 0 after taking a token. */
+  function rateWait(key: string, limit: {perSecond: number; burst: number} | false): number {
+    if (!limit) return 0
     const now = performance.now()
-    const bucket = buckets.get(channel) ?? {tokens: rate.burst, at: now}
-    bucket.tokens = Math.min(rate.burst, bucket.tokens + ((now - bucket.at) / 1000) * rate.perSecond)
+    const bucket = buckets.get(key) ?? {tokens: limit.burst, at: now}
+    bucket.tokens = Math.min(limit.burst, bucket.tokens + ((now - bucket.at) / 1000) * limit.perSecond)
     bucket.at = now
-    buckets.set(channel, bucket)
+    buckets.set(key, bucket)
     if (bucket.tokens >= 1) {
       bucket.tokens -= 1
       return 0
     }
-    return Math.max(1, Math.ceil((1 - bucket.tokens) / rate.perSecond))
+    return Math.max(1, Math.ceil((1 - bucket.tokens) / limit.perSecond))
   }
+
+  const rateLimit = (wait: number): Reply => ({
+    status: 429,
+    headers: {'retry-after': String(wait)},
+    body: {ok: false, error: 'ratelimited'},
+  })
 
   /** Unique, increasing, like Slack's: epoch seconds with six decimals. */
   function nextTs(): string {
@@ -184,6 +189,12 @@ export async function startSlackServer(options: SlackServerOptions = {}): Promis
     return {channel, message}
   }
 
+  function conversationsHistory(params: Params): Reply {
+    const channel = String(params.channel ?? '')
+    if (!/^[CGD][A-Z0-9]{2,}$/.test(channel)) return {body: {ok: false, error: 'channel_not_found'}}
+    return {body: historyPage(history.get(channel) ?? [], params)}
+  }
+
   function handle(method: string, params: Params, fault: SlackFault | undefined): Reply | 'hang' | 'drop' {
     if (!fault) return dispatch(method, params)
     switch (fault.kind) {
@@ -196,8 +207,10 @@ export async function startSlackServer(options: SlackServerOptions = {}): Promis
       case 'error':
         return {body: {ok: false, error: fault.error}}
       default:
-        // The post happens; only the answer goes wrong.
-        if (fault.accept ?? fault.kind === 'drop') {
+        // The post happens (maybe later); only the answer goes wrong.
+        if (method === 'chat.postMessage' && fault.kind === 'hang' && fault.storeAfterMs !== undefined)
+          setTimeout(() => post(params), fault.storeAfterMs).unref()
+        else if (fault.accept ?? fault.kind === 'drop') {
           if (method === 'chat.postMessage') post(params)
           else if (method === 'chat.update') updateMessage(store, params)
         }
@@ -222,9 +235,8 @@ export async function startSlackServer(options: SlackServerOptions = {}): Promis
           },
         }
       case 'chat.postMessage': {
-        const wait = rateWait(conversationOf(String(params.channel ?? '')))
-        if (wait > 0)
-          return {status: 429, headers: {'retry-after': String(wait)}, body: {ok: false, error: 'ratelimited'}}
+        const wait = rateWait(conversationOf(String(params.channel ?? '')), rate)
+        if (wait > 0) return rateLimit(wait)
         const result = post(params)
         return {
           body:
@@ -234,14 +246,16 @@ export async function startSlackServer(options: SlackServerOptions = {}): Promis
         }
       }
       case 'chat.update': {
-        const wait = rateWait(String(params.channel ?? ''))
-        if (wait > 0)
-          return {status: 429, headers: {'retry-after': String(wait)}, body: {ok: false, error: 'ratelimited'}}
+        const wait = rateWait(String(params.channel ?? ''), rate)
+        if (wait > 0) return rateLimit(wait)
         const result = updateMessage(store, params)
         return {body: 'error' in result ? {ok: false, error: result.error} : {ok: true, ...result}}
       }
-      case 'conversations.history':
-        return {body: conversationsHistory(history, params)}
+      case 'conversations.history': {
+        const limit = historyRate && {perSecond: historyRate.perMinute / 60, burst: historyRate.burst}
+        const wait = rateWait(' history', limit)
+        return wait > 0 ? rateLimit(wait) : conversationsHistory(params)
+      }
       case 'conversations.open': {
         const users = String(params.users ?? '')
           .split(',')
@@ -273,7 +287,8 @@ export async function startSlackServer(options: SlackServerOptions = {}): Promis
       return send(res, {body: {ok: false, error: 'invalid_json'}})
     }
     const channel = typeof params.channel === 'string' ? params.channel : undefined
-    const record = (result: string) => calls.push({method, channel, result})
+    const at = Date.now()
+    const record = (result: string) => calls.push({method, channel, result, at})
     // Slack takes the token from the Authorization header or, for forms, a `token` parameter.
     const bearer =
       /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1] ??

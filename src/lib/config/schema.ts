@@ -146,6 +146,8 @@ export const configSchema = z.strictObject({
         .string()
         .refine((text) => Boolean(parseDuration(text)), 'must be a duration like 7d, 36h or 90m')
         .default('7d'),
+      /** conversations.history calls a minute, all channels together: under Slack's Tier 3 (about 50). */
+      historyPerMinute: z.number().positive().default(45),
     })
     .prefault({}),
   bigquery: z
@@ -161,6 +163,10 @@ export const configSchema = z.strictObject({
   producers: z
     .strictObject({
       modules: z.array(z.string().min(1)).default([]),
+      /** Per producer name: how far before the checkpoint `--since checkpoint` re-reads (default 15m). */
+      grace: z
+        .record(z.string(), z.string().regex(/^(?:0+|(?:\d+[smhd])+)$/, 'a duration such as 15m, 1h or 0'))
+        .default({}),
     })
     .prefault({}),
   /** `/metrics`, `/healthz` and `/readyz` of `fa enrich --follow` and `fa send --follow`. */

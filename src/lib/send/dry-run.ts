@@ -7,7 +7,7 @@ import type {GroupOffset} from '../kafka/group-offsets.js'
 import type {TopicRecord} from '../records/record.js'
 import type {SlackMessage} from '../slack/blocks.js'
 import type {Ledger} from './ledger.js'
-import type {Doubt, PartitionState} from './partitions.js'
+import {NO_DOUBT, type Doubt, type PartitionState} from './partitions.js'
 import type {Job, Rejected, RunCommitter, RunDeliverer} from './roles.js'
 import type {SendCounts} from './summary.js'
 
@@ -36,6 +36,9 @@ export type DryRunItem =
 export type RenderDryRun = (item: DryRunItem) => void | Promise<void>
 
 export class DryRunDeliverer implements RunDeliverer {
+  /** Alerts shown as posts: a real run would post each once and skip its repeats. */
+  private readonly shown = new Set<string>()
+
   constructor(
     private readonly onDryRun: RenderDryRun | undefined,
     private readonly ledger: Ledger,
@@ -43,8 +46,17 @@ export class DryRunDeliverer implements RunDeliverer {
   ) {}
 
   async post(job: Job, channel: string): Promise<void> {
-    this.counts.wouldPost++
     const {alertId, pipeline, record: source, inDoubt} = job
+    // An alert once per revision, however often it is on the topic: what a real run would apply.
+    const shownAs = job.revision > 0 ? `${alertId}@${job.revision}` : alertId
+    if (this.shown.has(shownAs)) {
+      this.counts.skipped++
+      await this.skip(job, channel)
+      this.ledger.done(job.state, job.entry)
+      return
+    }
+    this.shown.add(shownAs)
+    this.counts.wouldPost++
     const action = job.revision > 0 ? 'update' : 'post'
     await this.render({action, alertId, pipeline, channel, message: {...job.message, channel}, source, inDoubt})
     this.ledger.done(job.state, job.entry)
@@ -76,8 +88,6 @@ export class DryRunDeliverer implements RunDeliverer {
     await this.onDryRun?.(item)
   }
 }
-
-const NO_DOUBT: Doubt = {from: 0, until: 0, lookupNotBefore: 0}
 
 /** Commits nothing, records nothing: progress only tells the drain. */
 export class DryRunCommitter implements RunCommitter {
@@ -123,8 +133,8 @@ export class DryRunCommitter implements RunCommitter {
     return NO_DOUBT
   }
 
-  async announce(state: PartitionState, until: number): Promise<boolean> {
-    state.announced = until
+  /** Nothing is posted. */
+  async announce(): Promise<boolean> {
     return true
   }
 

@@ -53,9 +53,6 @@ export interface IntakeOptions {
   decoder?: RecordDecoder
 }
 
-/** Offsets announced (write-ahead, in the commit metadata) at a time before they are taken on: a crash leaves at most this many in doubt per partition, plus the batch. */
-const ANNOUNCE_CHUNK = 500
-
 /**
  * Takes slack-messages on, batch by batch: the state of each partition this process owns (its
  * in-doubt range when it took the partition over, see partitions.ts), validation, the wait for
@@ -113,17 +110,6 @@ export class Intake {
         complete = false
         break
       }
-      if (offset >= state.announced) {
-        // Write-ahead: the committed metadata says how far this process may post before it takes
-        // anything on, so a crash leaves only that far in doubt (see partitions.ts).
-        const until = Math.min(Number(batch.lastOffset()) + 1, target, offset + ANNOUNCE_CHUNK)
-        if (!(await committer.announce(state, until)))
-          throw new Error(`cannot announce offsets of partition ${partition} before posting them`)
-        if (stop.aborted || state.detached) {
-          complete = false
-          break
-        }
-      }
       this.take(state, topic, partition, message)
     }
     if (complete && !stop.aborted && !state.detached)
@@ -135,7 +121,7 @@ export class Intake {
   /**
    * The partition's state, creating it when this process takes the partition over (first batch
    * after an assignment): reads the committed offset and its metadata (in-doubt range, see
-   * partitions.ts). Nothing is posted before `batch` has announced it.
+   * partitions.ts). Nothing is posted before the poster has announced it (post.ts).
    */
   private async stateFor(
     topic: string,
@@ -163,11 +149,10 @@ export class Intake {
     const doubt = committer.doubtOf(committed, highWatermark)
     const start = committed.offset >= 0 ? committed.offset : Number(first?.offset ?? 0)
     const state = new PartitionState(topic, partition, start, doubt)
-    if (doubt.until > doubt.from)
+    if (doubt.ranges.length > 0)
       log.info('taking over a partition with alerts in doubt: they are looked up in Slack before posting', {
         partition,
-        from: doubt.from,
-        until: doubt.until,
+        offsets: doubt.ranges.map(([from, until]) => `${from}-${until - 1}`).join(','),
       })
     this.states.set(k, state)
     return state

@@ -69,15 +69,13 @@ export class SlackPoster implements RunDeliverer {
     }
     // Within the channel's rate as Slack counts it (see pacer.ts); the Deliverer then takes its own tokens.
     await this.pacer.ready(channel, stop).catch(() => undefined)
-    if (stop.aborted) return ledger.unfinished(state, job.entry, false)
+    if (stop.aborted || !(await this.announced(job))) return ledger.unfinished(state, job.entry, false)
     const since = job.record.timestamp ? new Date(Date.parse(job.record.timestamp) - CLOCK_SKEW_MS) : undefined
+    const inDoubt = {inDoubt: true, since, settledAt: state.doubt.lookupNotBefore}
     let outcome: DeliveryOutcome
     this.delivering.add(job)
     try {
-      outcome = await this.o.deliverer.deliver(
-        job.message,
-        target ? {update: target} : job.inDoubt ? {inDoubt: true, since} : {},
-      )
+      outcome = await this.o.deliverer.deliver(job.message, target ? {update: target} : job.inDoubt ? inDoubt : {})
     } catch (error) {
       if (!this.delivering.delete(job)) return // given up on at the end of the stop grace period
       if ((error as Error).name === 'DeliveryAbortedError')
@@ -160,6 +158,15 @@ export class SlackPoster implements RunDeliverer {
 
   private countOutcome({pipeline, record, takenAt}: Job, ok: boolean): void {
     this.o.metrics?.sendOutcome(pipeline, ok ? 'delivered' : 'failed', {eventTime: record.timestamp, takenAt})
+  }
+
+  /** Write-ahead (partitions.ts): a commit lists the alert in doubt before it is posted; retried until said or stopped. */
+  private async announced({state, entry}: Job): Promise<boolean> {
+    for (let attempt = 0; !this.o.stop.aborted && !state.detached; attempt++) {
+      if (await this.o.committer.announce(state, entry)) return true
+      await sleep(Math.min(5_000, 250 * 2 ** attempt), undefined, {signal: this.o.stop}).catch(() => undefined)
+    }
+    return false
   }
 
   private record(

@@ -73,8 +73,8 @@ export interface RunCommitter {
   owns(committed: CommittedOffset): boolean
   /** What a new owner of a partition inherits in doubt (see partitions.ts). */
   doubtOf(committed: CommittedOffset, highWatermark: number): Doubt
-  /** Write-ahead: offsets below `until` may be posted from now on; false if that could not be said. */
-  announce(state: PartitionState, until: number): Promise<boolean>
+  /** Write-ahead: the entry may be posted from now on (listed in doubt by a commit first); false if that could not be said. */
+  announce(state: PartitionState, entry: Entry): Promise<boolean>
   /** More of the partition is settled (or skipped as markers): commit it in a while. */
   progress(state: PartitionState): void
   attach(target: CommitTarget): void

@@ -32,6 +32,8 @@ export async function connectSlack(
         perChannelBurst: config.slack.perChannelBurst,
         workspacePerMinute: config.slack.workspacePerMinute,
         maxAttempts: config.slack.maxAttempts,
+        requestTimeoutMs: config.slack.timeoutMs,
+        historyPerMinute: config.slack.historyPerMinute,
         channel: options.channel,
         signal: stop,
         ...backoffFromEnv(options.env ?? process.env),

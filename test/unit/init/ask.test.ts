@@ -49,7 +49,9 @@ describe('fa init asks', () => {
       ssl: false,
       sasl: undefined,
       topics: prefixedTopics('dev.'),
-      group: 'fa-enrich',
+      // The prefix names the default consumer groups too.
+      group: 'dev.fa-enrich',
+      sendGroup: 'dev.fa-send',
       partitions: 3,
       replicationFactor: 1,
     })
@@ -97,6 +99,7 @@ describe('fa init asks', () => {
       sasl: {mechanism: 'scram-sha-512', usernameEnv: 'KAFKA_USERNAME', passwordEnv: 'KAFKA_PASS'},
       topics: {...prefixedTopics('staging.'), notifications: 'connect-events', slackMessages: 'alerts'},
       group: 'fa-staging',
+      sendGroup: 'staging.fa-send',
       partitions: 3,
       replicationFactor: 2,
     })

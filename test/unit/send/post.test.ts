@@ -64,8 +64,19 @@ describe('SlackPoster', () => {
     await poster.post(doubtful, 'C1')
     await poster.post(job(1, 'a-1'), 'C1')
     const since = new Date(Date.parse(doubtful.record.timestamp!) - 5 * 60_000)
-    expect(asked).toEqual([{inDoubt: true, since}, {}])
+    expect(asked).toEqual([{inDoubt: true, since, settledAt: 0}, {}])
     expect(counts.inDoubt).toBe(1)
+  })
+
+  it('lists an alert in doubt in a commit before posting it, not once it is recorded', async () => {
+    const seen: string[] = []
+    const parts = posterOf(async (m) => (seen.push(parts.commits.at(-1)?.metadata ?? 'none'), ok(m.alertId)))
+    const {poster, job, submits, commits} = parts
+    await poster.post(job(0, 'a-0'), 'C1')
+    expect(seen).toEqual([expect.stringMatching(/ state=open .* doubt=0$/)])
+    submits[0]!.ack.resolve()
+    await new Promise((r) => setTimeout(r, 250))
+    expect(commits.at(-1)).toEqual({offset: 1, metadata: expect.not.stringContaining('doubt=')})
   })
 
   it('leaves an aborted post for the next run, in doubt if it may exist; another error fails the run', async () => {
@@ -75,10 +86,10 @@ describe('SlackPoster', () => {
       throw revoked
     })
     await poster.post(job(4, 'a-0'), 'C1')
-    expect(state.abandonedInDoubt).toBe(4)
+    expect(state.doubtAt(0)).toEqual([[4, 5]])
     await poster.post(job(5, 'a-1'), 'C1')
     expect(failures).toEqual([revoked])
-    expect(state.abandonedInDoubt).toBe(5)
+    expect(state.doubtAt(0)).toEqual([[4, 6]])
     expect(counts.unfinished).toBe(2)
     expect(submits).toEqual([])
   })
@@ -90,7 +101,7 @@ describe('SlackPoster', () => {
     await new Promise((r) => setImmediate(r))
     poster.abandon()
     expect(counts.unfinished).toBe(1)
-    expect(state.abandonedInDoubt).toBe(7)
+    expect(state.doubtAt(0)).toEqual([[7, 8]])
     answer(ok('a-0'))
     await posting
     expect(submits).toEqual([])
