@@ -13,7 +13,8 @@ import {withAdmin, testKafka} from '../support/kafka-io.js'
 const brokers = inject('kafkaBrokers')
 const kafka = testKafka(brokers)
 // No Slack token, no BigQuery project: those checks are skipped, not failed.
-const env = {KAFKA_BROKERS: brokers, SLACK_BOT_TOKEN: '', GOOGLE_CLOUD_PROJECT: ''}
+// No Schema Registry here (the test setup's would otherwise be configured through the environment).
+const env = {KAFKA_BROKERS: brokers, SLACK_BOT_TOKEN: '', GOOGLE_CLOUD_PROJECT: '', SCHEMA_REGISTRY_URL: ''}
 
 interface Check {
   name: string

@@ -34,7 +34,8 @@ describe('fa status', () => {
     expect(notifications).toHaveLength(3)
     for (const p of notifications) expect(p).toMatchObject({lag: 0, committed: p.end})
     // fa send never ran: nothing committed, every alert waiting (5 in the sample fixture).
-    expect(send).toMatchObject({role: 'send', state: 'Dead', lag: 5, topics: {[cfg.topics.slackMessages]: 5}})
+    // Enrich loads the tables first (as --tables-first does): 6 alerts and 4 updates of incidents, all behind.
+    expect(send).toMatchObject({role: 'send', state: 'Dead', lag: 10, topics: {[cfg.topics.slackMessages]: 10}})
     expect(send.partitions.every((p: {committed: number}) => p.committed === -1)).toBe(true)
     expect(report.tables).toEqual([
       {table: 'assignments', topic: cfg.topics.assignments, rows: 3},
@@ -43,7 +44,7 @@ describe('fa status', () => {
     expect(report.checkpoints).toEqual([{producer: 'onboarding', until: null, committedAt: null}])
 
     const human = await fa('status')
-    expect(human.stdout).toMatch(/group \S+ \(send\): Dead, 0 member\(s\), lag 5/)
+    expect(human.stdout).toMatch(/group \S+ \(send\): Dead, 0 member\(s\), lag 10/)
     expect(human.stdout).toMatch(/assignments +\S+ +3/)
   })
   it('--watch --json prints a report per interval until stopped', async () => {
@@ -75,7 +76,8 @@ describe('fa tail', () => {
     const alerts = await fa('tail', 'slack-messages', '--from', 'earliest')
     expect(
       alerts.stdout.match(/^▶ (connector-provisioning-failed|onboarding-started) → U\w+ {2}fa-[0-9a-f]{32}$/gm),
-    ).toHaveLength(5)
+    ).toHaveLength(6)
+    expect(alerts.stdout.match(/^↻ update, revision \d of connector-provisioning-failed → U\w+/gm)).toHaveLength(4)
     expect(alerts.stdout).toContain('Connector failed to provision')
 
     const json = await fa('tail', cfg.topics.slackMessages, '--json', '-n', '1')

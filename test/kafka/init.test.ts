@@ -27,7 +27,7 @@ describe('fa init against the test broker', () => {
     expect(stderr).toBe('')
     expect(code).toBe(0)
     expect(stdout).toMatch(new RegExp(`✓ connected to ${brokers}: cluster \\S+, 1 broker\\n`))
-    expect(stdout).toMatch(/✓ topics: 8 created/)
+    expect(stdout).toMatch(/✓ topics: 10 created/)
     const topics = await withAdmin(testKafka(brokers), (admin) => admin.listTopics())
     const {config} = await load(path.join(dir, 'fa.config.yaml'))
     for (const topic of Object.values(config.topics)) expect(topics).toContain(topic)
@@ -38,7 +38,7 @@ describe('fa init against the test broker', () => {
       {cwd: dir},
     )
     expect(again.code).toBe(0)
-    expect(again.stdout).toContain('✓ topics: 0 created, 8 already existed')
+    expect(again.stdout).toContain('✓ topics: 0 created, 10 already existed')
   })
 
   it('reports a cluster it cannot reach within the timeout, keeps the file, exits 5', async () => {

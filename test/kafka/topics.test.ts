@@ -15,7 +15,7 @@ it("shows the broker's reason per topic when it refuses them", async () => {
   const {code, stderr} = await runFa(['topics', 'create', '-c', cfg.file, '--replication-factor', '3'], {env})
   expect(code).toBe(5)
   expect(stderr).toMatch(
-    /^Error: cannot create 8 topics: .+: replication factor 3 is more than the 1 broker of the cluster \(/,
+    /^Error: cannot create 10 topics: .+: replication factor 3 is more than the 1 broker of the cluster \(/,
   )
   expect(stderr).toContain(cfg.topics.notifications)
   expect(stderr.trimEnd().split('\n')).toHaveLength(1)

@@ -30,14 +30,19 @@ export function renderTailRecord(kind: TailKind, record: TopicRecord, c: ChalkIn
   }
 }
 
-/** An alert on slack-messages as replay shows it (recipient, header, text, fields). */
+/** An alert on slack-messages as replay shows it (recipient, header, text, fields), or an update of one. */
 function renderAlertRecord(record: TopicRecord, c: ChalkInstance): string {
   const decoded = decodeJsonObject(record.value)
   const checked = decoded.ok ? validateSlackMessage(decoded.value) : decoded
   if (!checked.ok) return `${c.yellow('?')} not a Slack message fa would post: ${checked.reason}\n\n`
   const pipeline = record.headers[Header.pipeline] ?? '(no pipeline)'
   const output = {...record, value: decoded.ok ? decoded.value : null}
-  return renderAlert({kind: 'alert', pipeline, alertId: checked.message.alertId, output}, c)
+  const {alertId} = checked.message
+  // An incident's later revision is shown as the update it is (whether it was the resolving one, the record does not say).
+  const revision = Number(record.headers[Header.revision] ?? 0)
+  return revision > 0
+    ? renderAlert({kind: 'update', pipeline, alertId, revision, resolved: false, output}, c)
+    : renderAlert({kind: 'alert', pipeline, alertId, output}, c)
 }
 
 /** A delivery outcome on slack-responses: delivered where and when, or the error; a tombstone removed it. */
