@@ -1,132 +1,21 @@
 // npm run bench:kafka: end-to-end `fa enrich` throughput on a real broker, records/s from the
 // source topic to committed alerts, at-least-once and exactly-once, with 100k-row tables.
 // Uses KAFKA_BROKERS if set, else starts a throwaway broker (scripts/kafka.mjs) and stops it after.
-import {spawn} from 'node:child_process'
-import {randomUUID} from 'node:crypto'
-import {mkdtempSync, rmSync, writeFileSync} from 'node:fs'
-import {tmpdir} from 'node:os'
-import path from 'node:path'
-import {fileURLToPath} from 'node:url'
+import {fa, loadData, openBench} from './support/kafka-data.mjs'
 
-import kafkajs from 'kafkajs'
-
-import {quietKafkajsWarnings, startBroker} from '../scripts/kafka.mjs'
-
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 300_000)
 const ROWS = Number(process.env.BENCH_TABLE_ROWS ?? 100_000)
 const PARTITIONS = Number(process.env.BENCH_PARTITIONS ?? 6)
 const TARGET = 30_000
 
-quietKafkajsWarnings()
-
-const work = mkdtempSync(path.join(tmpdir(), 'fa-bench-kafka-'))
-let broker
-let brokers = process.env.KAFKA_BROKERS
-if (!brokers) {
-  const t0 = Date.now()
-  broker = await startBroker({dir: path.join(work, 'broker')})
-  brokers = broker.bootstrap
-  console.log(`broker ${brokers} started in ${((Date.now() - t0) / 1000).toFixed(1)} s`)
-}
-
-const benchPrefix = `bench-${randomUUID().slice(0, 8)}.`
+const bench = await openBench({partitions: PARTITIONS})
 try {
-  const prefix = benchPrefix
-  const names = {
-    notifications: 'data-notifications-pipeline',
-    assignments: 'data-csdr-assignment',
-    slackUsers: 'data-slack-users',
-    onboarding: 'data-onboarding-events',
-    slackMessages: 'slack-messages',
-    slackResponses: 'slack-responses',
-    deadLetters: 'fa-dead-letters',
-    checkpoints: 'fa-checkpoints',
-  }
-  const topics = Object.fromEntries(Object.entries(names).map(([k, v]) => [k, prefix + v]))
-  const writeConfig = (name, overrides = {}) => {
-    const file = path.join(work, name)
-    writeFileSync(
-      file,
-      `kafka:\n  partitions: ${PARTITIONS}\ntopics:\n${Object.entries({...topics, ...overrides})
-        .map(([k, v]) => `  ${k}: ${v}`)
-        .join('\n')}\n`,
-    )
-    return file
-  }
+  const {prefix, writeConfig, env} = bench
   const configFile = writeConfig('fa.config.yaml')
-  // The same tables, with events of a typical notifications topic: 1 in 10 a provisioning failure.
-  const typicalTopic = `${prefix}data-notifications-typical`
-  const typicalConfig = writeConfig('typical.yaml', {notifications: typicalTopic})
-  // A quick heartbeat lets the instances of one group settle their partitions fast.
-  const env = {
-    ...process.env,
-    KAFKA_BROKERS: brokers,
-    FA_LOG_FORMAT: 'json',
-    FA_LOG_LEVEL: 'warn',
-    NO_COLOR: '1',
-    FA_KAFKA_HEARTBEAT_INTERVAL_MS: '500',
-    FA_KAFKA_SESSION_TIMEOUT_MS: '10000',
-  }
-
+  const typicalConfig = writeConfig('typical.yaml', {notifications: bench.typicalTopic})
   await fa(['topics', 'create', '-c', configFile], env)
   await fa(['topics', 'create', '-c', typicalConfig], env)
-
-  // Tables: ROWS Slack users and ROWS assignments (5% point at someone without a Slack user).
-  // Events: 20% filtered (not provisioning), ~10% of orgs unassigned, 0.1% malformed, the rest alerts.
-  const kafka = new kafkajs.Kafka({clientId: 'fa-bench', brokers: [brokers], logLevel: kafkajs.logLevel.NOTHING})
-  const producer = kafka.producer({
-    createPartitioner: kafkajs.Partitioners.DefaultPartitioner,
-    allowAutoTopicCreation: false,
-  })
-  await producer.connect()
-  const t0 = Date.now()
-  await produce(producer, topics.slackUsers, ROWS, (i) => ({
-    key: `user${i}@example.com`,
-    value: JSON.stringify({
-      email: `user${i}@example.com`,
-      slackUserId: `U${String(i).padStart(9, '0')}`,
-      displayName: `User ${i}`,
-    }),
-  }))
-  await produce(producer, topics.assignments, ROWS, (i) => {
-    const email = i % 20 === 19 ? `nobody${i}@example.com` : `user${(i * 7) % ROWS}@example.com`
-    return {
-      key: `org-${i}`,
-      value: JSON.stringify({orgId: `org-${i}`, orgName: `Org ${i} Inc.`, csdrEmail: email, csdrName: `CSDR ${i}`}),
-    }
-  })
-  const event = (i, provisioningPer10) => {
-    const orgId = `org-${(i * 13) % Math.round(ROWS * 1.1)}`
-    const value =
-      i % 1000 === 7
-        ? '{oops'
-        : JSON.stringify({
-            eventId: `evt-${i}`,
-            orgId,
-            connectorId: `lcc-${i}`,
-            connectorName: `connector-${i % 97} <prod> & co`,
-            connectorType: 'PostgresCdcSource',
-            clusterId: 'lkc-q8m2p',
-            environmentId: 'env-3n5v1',
-            oldStatus: i % 10 < provisioningPer10 ? 'Provisioning' : 'Running',
-            newStatus: 'Failed',
-            errorMessage: 'Unable to connect to database host db.internal:5432: connection timed out.',
-            occurredAt: '2026-11-24T10:00:00Z',
-          })
-    return {key: orgId, value}
-  }
-  await produce(producer, topics.notifications, EVENTS, (i) => event(i, 8))
-  await produce(producer, typicalTopic, EVENTS, (i) => event(i, 1))
-  await producer.disconnect()
-  const loadS = (Date.now() - t0) / 1000
-  console.log(
-    `produced ${ROWS.toLocaleString('en')} users, ${ROWS.toLocaleString('en')} assignments, ` +
-      `${EVENTS.toLocaleString('en')} events of each mix (${PARTITIONS} partitions) in ${loadS.toFixed(1)} s`,
-  )
-  console.log(
-    'alert-heavy mix: 8 in 10 events are provisioning failures (2 in 3 alert); typical mix: 1 in 10 (1 in 12 alert)\n',
-  )
+  await loadData(bench, {events: EVENTS, rows: ROWS, partitions: PARTITIONS})
 
   // Each configuration reads the same events with a group of its own. Two instances in one group
   // is fa's scale-out (each holds the full tables, the group splits the partitions): on this
@@ -198,52 +87,5 @@ try {
     )
   }
 } finally {
-  if (broker) await broker.stop()
-  else await deleteTopics().catch((error) => console.error(`could not delete the bench topics: ${error.message}`))
-  rmSync(work, {recursive: true, force: true})
-}
-
-/** On a broker we did not start, remove what the bench wrote (it is a few GB per run). */
-async function deleteTopics() {
-  const kafka = new kafkajs.Kafka({clientId: 'fa-bench', brokers: [brokers], logLevel: kafkajs.logLevel.NOTHING})
-  const admin = kafka.admin()
-  await admin.connect()
-  try {
-    const topics = (await admin.listTopics()).filter((t) => t.startsWith(benchPrefix))
-    if (topics.length > 0) await admin.deleteTopics({topics})
-  } finally {
-    await admin.disconnect()
-  }
-}
-
-/** Produces `count` generated messages in large batches, a few requests in flight. */
-async function produce(producer, topic, count, make) {
-  const BATCH = 2_000
-  const inFlight = new Set()
-  for (let i = 0; i < count; i += BATCH) {
-    const messages = []
-    for (let j = i; j < Math.min(count, i + BATCH); j++) messages.push(make(j))
-    const p = producer.send({topic, acks: -1, messages}).finally(() => inFlight.delete(p))
-    inFlight.add(p)
-    if (inFlight.size >= 4) await Promise.race(inFlight)
-  }
-  await Promise.all(inFlight)
-}
-
-/** Runs the built fa; resolves with stdout, rejects with stderr on a non-zero exit. */
-function fa(args, env) {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [path.join(root, 'bin/run.js'), ...args], {
-      cwd: root,
-      env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    })
-    let stdout = ''
-    let stderr = ''
-    child.stdout.on('data', (d) => (stdout += d))
-    child.stderr.on('data', (d) => (stderr += d))
-    child.on('close', (code) =>
-      code === 0 ? resolve(stdout) : reject(new Error(`fa ${args.join(' ')} exited ${code}:\n${stderr}`)),
-    )
-  })
+  await bench.close()
 }

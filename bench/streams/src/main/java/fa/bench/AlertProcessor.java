@@ -34,6 +34,9 @@ final class AlertProcessor implements Processor<byte[], byte[], byte[], byte[]> 
   static final LongAdder alerts = new LongAdder();
   static final LongAdder deadLetters = new LongAdder();
   static final Map<String, LongAdder> dropped = new ConcurrentHashMap<>();
+  /** When the first and the latest event were processed, to tell start-up from processing time. */
+  static final java.util.concurrent.atomic.AtomicLong firstRecordAt = new java.util.concurrent.atomic.AtomicLong();
+  static volatile long lastRecordAt;
 
   private ProcessorContext<byte[], byte[]> context;
   private ReadOnlyKeyValueStore<String, byte[]> assignments;
@@ -54,6 +57,8 @@ final class AlertProcessor implements Processor<byte[], byte[], byte[], byte[]> 
 
   @Override
   public void process(Record<byte[], byte[]> record) {
+    lastRecordAt = System.currentTimeMillis();
+    firstRecordAt.compareAndSet(0, lastRecordAt);
     Events.Decoded decoded = Events.decodeObject(record.value());
     if (decoded.value() == null) {
       deadLetter(record, decoded.reason());

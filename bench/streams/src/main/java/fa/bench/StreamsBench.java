@@ -98,6 +98,7 @@ public final class StreamsBench {
           .map(e -> "\"" + e.getKey() + "\":" + e.getValue().sum())
           .collect(Collectors.joining(","));
       System.out.println("{\"streamStartedAt\":" + startedAt.get() + ",\"lastCommitAt\":" + lastCommitAt
+          + ",\"firstRecordAt\":" + AlertProcessor.firstRecordAt.get() + ",\"lastRecordAt\":" + AlertProcessor.lastRecordAt
           + ",\"bootstrapMs\":" + (startedAt.get() - created) + ",\"alerts\":" + AlertProcessor.alerts.sum()
           + ",\"deadLetters\":" + AlertProcessor.deadLetters.sum() + ",\"badTableRows\":" + TableProcessor.badRows.sum()
           + ",\"dropped\":{" + dropped + "}}");
