@@ -1,7 +1,7 @@
 // npm run bench:kafka: end-to-end `fa enrich` throughput on a real broker, records/s from the
 // source topic to committed alerts, at-least-once and exactly-once, with 100k-row tables.
 // Uses KAFKA_BROKERS if set, else starts a throwaway broker (scripts/kafka.mjs) and stops it after.
-import {fa, loadData, openBench} from './support/kafka-data.mjs'
+import {enrichInstances, fa, loadData, openBench} from './support/kafka-data.mjs'
 
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 300_000)
 const ROWS = Number(process.env.BENCH_TABLE_ROWS ?? 100_000)
@@ -26,32 +26,16 @@ try {
     ['alert-heavy', configFile],
     ['typical', typicalConfig],
   ]) {
-    for (const [name, flags] of [
-      ['at-least-once', []],
-      ['exactly-once', ['--exactly-once']],
+    for (const [name, exactlyOnce] of [
+      ['at-least-once', false],
+      ['exactly-once', true],
     ]) {
       for (const n of instances) {
         const group = `${prefix}${mix}-${name}-${n}`
         const started = Date.now()
-        const outs = await Promise.all(
-          Array.from({length: n}, (_, i) =>
-            fa(
-              [
-                'enrich',
-                '-c',
-                config,
-                '--group',
-                group,
-                '--json',
-                ...flags,
-                ...(flags.length ? ['--instance', `bench-${i}`] : []),
-              ],
-              env,
-            ),
-          ),
-        )
+        const outs = await enrichInstances(config, group, {exactlyOnce, n}, env)
         const wall = Date.now() - started
-        const summaries = outs.map((out) => JSON.parse(out))
+        const summaries = outs.map((out) => out.summary)
         const lag = summaries.at(-1).lag.total
         if (lag !== 0) throw new Error(`${name} x${n}: lag ${lag} at exit`)
         const read = summaries.reduce((sum, s) => sum + (s.pipelines['connector-provisioning-failed']?.read ?? 0), 0)

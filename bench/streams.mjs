@@ -6,7 +6,7 @@ import {execFileSync} from 'node:child_process'
 import {readFileSync} from 'node:fs'
 import path from 'node:path'
 
-import {fa, faWithCpu, loadData, openBench} from './support/kafka-data.mjs'
+import {enrichInstances, fa, loadData, openBench} from './support/kafka-data.mjs'
 import {buildStreamsApp, runStreamsApp} from './support/streams-app.mjs'
 
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 300_000)
@@ -90,25 +90,8 @@ try {
 
 /** n fa enrich processes in one group; the summary of the lot. */
 async function runFa(config, group, guarantee, n, env) {
-  const flags = guarantee === 'exactly_once_v2' ? ['--exactly-once'] : []
-  const outs = await Promise.all(
-    Array.from({length: n}, (_, i) =>
-      faWithCpu(
-        [
-          'enrich',
-          '-c',
-          config,
-          '--group',
-          group,
-          '--json',
-          ...flags,
-          ...(flags.length ? ['--instance', `b${i}`] : []),
-        ],
-        env,
-      ),
-    ),
-  )
-  const summaries = outs.map((o) => JSON.parse(o.stdout))
+  const outs = await enrichInstances(config, group, {exactlyOnce: guarantee === 'exactly_once_v2', n}, env)
+  const summaries = outs.map((o) => o.summary)
   const lag = summaries.at(-1).lag.total
   if (lag !== 0) throw new Error(`fa ${group}: lag ${lag} at exit`)
   const first = Math.min(...summaries.map((s) => s.streamStartedAt))

@@ -10,6 +10,7 @@ import {fileURLToPath} from 'node:url'
 import kafkajs from 'kafkajs'
 
 import {quietKafkajsWarnings, startBroker} from '../../scripts/kafka.mjs'
+import {eventValue} from '../generate.mjs'
 
 export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 
@@ -114,22 +115,7 @@ export async function loadData({kafka, topics, typicalTopic}, {events, rows, par
   })
   const event = (i, provisioningPer10) => {
     const orgId = `org-${(i * 13) % Math.round(rows * 1.1)}`
-    const value =
-      i % 1000 === 7
-        ? '{oops'
-        : JSON.stringify({
-            eventId: `evt-${i}`,
-            orgId,
-            connectorId: `lcc-${i}`,
-            connectorName: `connector-${i % 97} <prod> & co`,
-            connectorType: 'PostgresCdcSource',
-            clusterId: 'lkc-q8m2p',
-            environmentId: 'env-3n5v1',
-            oldStatus: i % 10 < provisioningPer10 ? 'Provisioning' : 'Running',
-            newStatus: 'Failed',
-            errorMessage: 'Unable to connect to database host db.internal:5432: connection timed out.',
-            occurredAt: '2026-11-24T10:00:00Z',
-          })
+    const value = i % 1000 === 7 ? '{oops' : JSON.stringify(eventValue(i, orgId, provisioningPer10))
     return {key: orgId, value}
   }
   await produce(producer, topics.notifications, events, (i) => event(i, 8))
@@ -162,6 +148,23 @@ async function produce(producer, topic, count, make) {
 /** Runs the built fa; resolves with stdout, rejects with stderr on a non-zero exit. */
 export async function fa(args, env) {
   return (await faWithCpu(args, env)).stdout
+}
+
+/**
+ * `n` `fa enrich` processes in one group (exactly-once ones with instance ids of their own);
+ * resolves with each one's JSON summary and CPU seconds.
+ */
+export async function enrichInstances(config, group, {exactlyOnce, n}, env) {
+  const flags = exactlyOnce ? ['--exactly-once'] : []
+  const outs = await Promise.all(
+    Array.from({length: n}, (_, i) =>
+      faWithCpu(
+        ['enrich', '-c', config, '--group', group, '--json', ...flags, ...(exactlyOnce ? ['--instance', `b${i}`] : [])],
+        env,
+      ),
+    ),
+  )
+  return outs.map(({stdout, cpu}) => ({summary: JSON.parse(stdout), cpu}))
 }
 
 /** Runs the built fa; resolves with stdout and the CPU seconds it used. */
