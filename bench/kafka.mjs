@@ -1,21 +1,60 @@
 // npm run bench:kafka: end-to-end `fa enrich` throughput on a real broker, records/s from the
-// source topic to committed alerts, at-least-once and exactly-once, with 100k-row tables.
-// Uses KAFKA_BROKERS if set, else starts a throwaway broker (scripts/kafka.mjs) and stops it after.
-import {enrichInstances, fa, loadData, openBench} from './support/kafka-data.mjs'
+// source topic to committed alerts, at-least-once and exactly-once, with 100k-row tables; the
+// typical mix also on Avro tables and events (bench/avro-mix.mjs; BENCH_AVRO=0 skips it).
+// Uses KAFKA_BROKERS if set, else starts a throwaway broker (scripts/kafka.mjs) and stops it after;
+// likewise SCHEMA_REGISTRY_URL and a registry (scripts/registry.mjs).
+import {writeFileSync} from 'node:fs'
+import path from 'node:path'
+
+import {startRegistry} from '../scripts/registry.mjs'
+import {avroEncoder} from './avro-mix.mjs'
+import {
+  assignmentRow,
+  enrichInstances,
+  eventMessage,
+  fa,
+  loadData,
+  openBench,
+  slackUserRow,
+} from './support/kafka-data.mjs'
 
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 300_000)
 const ROWS = Number(process.env.BENCH_TABLE_ROWS ?? 100_000)
 const PARTITIONS = Number(process.env.BENCH_PARTITIONS ?? 6)
 const TARGET = 30_000
+const AVRO_TARGET = 0.8 // of the JSON typical mix's figure, same run
+const AVRO = process.env.BENCH_AVRO !== '0'
 
 const bench = await openBench({partitions: PARTITIONS})
+let registry
+let registryUrl = process.env.SCHEMA_REGISTRY_URL
 try {
+  if (AVRO && !registryUrl) {
+    registry = await startRegistry({dir: path.join(bench.work, 'registry')})
+    registryUrl = registry.url
+  }
   const {prefix, writeConfig, env} = bench
   const configFile = writeConfig('fa.config.yaml')
   const typicalConfig = writeConfig('typical.yaml', {notifications: bench.typicalTopic})
+  const avroTopics = {
+    notifications: `${prefix}avro-notifications-typical`,
+    assignments: `${prefix}avro-csdr-assignment`,
+    slackUsers: `${prefix}avro-slack-users`,
+  }
+  const avroConfig = writeConfig('avro.yaml', avroTopics)
+  if (AVRO) writeFileSync(avroConfig, `schemaRegistry:\n  url: ${registryUrl}\n`, {flag: 'a'})
   await fa(['topics', 'create', '-c', configFile], env)
   await fa(['topics', 'create', '-c', typicalConfig], env)
-  await loadData(bench, {events: EVENTS, rows: ROWS, partitions: PARTITIONS})
+  if (AVRO) await fa(['topics', 'create', '-c', avroConfig], env)
+  await loadData(bench, {events: EVENTS, rows: ROWS, partitions: PARTITIONS}, async (produce) => {
+    if (!AVRO) return
+    const users = await avroEncoder(registryUrl, 'slackUsers', avroTopics.slackUsers)
+    const rows = await avroEncoder(registryUrl, 'assignments', avroTopics.assignments)
+    const events = await avroEncoder(registryUrl, 'notifications', avroTopics.notifications)
+    await produce(avroTopics.slackUsers, ROWS, (i) => ({key: `user${i}@example.com`, value: users(slackUserRow(i))}))
+    await produce(avroTopics.assignments, ROWS, (i) => ({key: `org-${i}`, value: rows(assignmentRow(i, ROWS))}))
+    await produce(avroTopics.notifications, EVENTS, (i) => eventMessage(i, ROWS, 1, events))
+  })
 
   // Each configuration reads the same events with a group of its own. Two instances in one group
   // is fa's scale-out (each holds the full tables, the group splits the partitions): on this
@@ -25,6 +64,7 @@ try {
   for (const [mix, config] of [
     ['alert-heavy', configFile],
     ['typical', typicalConfig],
+    ...(AVRO ? [['typical Avro', avroConfig]] : []),
   ]) {
     for (const [name, exactlyOnce] of [
       ['at-least-once', false],
@@ -70,6 +110,17 @@ try {
         `${Math.round(r.rate).toLocaleString('en')} records/s ${r.rate >= TARGET ? 'OK' : 'below'}`,
     )
   }
+  if (AVRO) {
+    console.log(`\nAvro against JSON, typical mix (target: at least ${AVRO_TARGET} of the JSON figure):`)
+    for (const r of results.filter((r) => r.mix === 'typical Avro')) {
+      const json = results.find((j) => j.mix === 'typical' && j.name === r.name && j.n === r.n)
+      const ratio = r.rate / json.rate
+      console.log(
+        `  ${r.name}, ${r.n} instance${r.n > 1 ? 's' : ''}: ${ratio.toFixed(2)} ${ratio >= AVRO_TARGET ? 'OK' : 'below'}`,
+      )
+    }
+  }
 } finally {
+  if (registry) await registry.stop()
   await bench.close()
 }

@@ -113,11 +113,21 @@ async function once(run) {
 
   const started = performance.now()
   const result = await new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [path.join(root, 'bin/run.js'), 'send', '--json', '-c', file], {
-      cwd: root,
-      env: {...process.env, KAFKA_BROKERS: brokers, SLACK_BOT_TOKEN: slack.token, FA_LOG_LEVEL: 'warn', NO_COLOR: '1'},
-      stdio: ['ignore', 'pipe', 'pipe'],
-    })
+    const child = spawn(
+      process.execPath,
+      [path.join(root, 'bin/run.js'), 'send', '--from', 'earliest', '--json', '-c', file],
+      {
+        cwd: root,
+        env: {
+          ...process.env,
+          KAFKA_BROKERS: brokers,
+          SLACK_BOT_TOKEN: slack.token,
+          FA_LOG_LEVEL: 'warn',
+          NO_COLOR: '1',
+        },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    )
     let stdout = ''
     let stderr = ''
     child.stdout.on('data', (d) => (stdout += d))

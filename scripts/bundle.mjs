@@ -53,8 +53,19 @@ await build({
   // yaml too: it is imported lazily, and a bundled CommonJS module reached by import() would
   // only have a default export (Node's own loader gives it its named ones).
   // typescript: oclif's tsconfig reader requires it inside a try, for development setups only;
-  // bundled, the compiler would be part of every start-up.
-  external: ['kafkajs', '@google-cloud/bigquery', '@slack/web-api', '@inquirer/prompts', 'yaml', 'typescript'],
+  // bundled, the compiler would be part of every start-up. avsc, protobufjs and ajv: the Schema
+  // Registry codecs, loaded on first use only.
+  external: [
+    'kafkajs',
+    '@google-cloud/bigquery',
+    '@slack/web-api',
+    '@inquirer/prompts',
+    'yaml',
+    'typescript',
+    'avsc',
+    'protobufjs',
+    'ajv',
+  ],
   // Bundled CommonJS (oclif and its dependencies) calls require and reads __dirname.
   banner: {
     js: [

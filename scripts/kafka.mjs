@@ -9,6 +9,8 @@ import path from 'node:path'
 import {fileURLToPath} from 'node:url'
 import kafkajs from 'kafkajs'
 
+import {freePort, isAlive, readText, sleep, stopGroup, tail} from './daemon.mjs'
+
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 const POM = path.join(ROOT, 'scripts', 'kafka-pom.xml')
 // Jars are a cache shared by every state dir (tests use their own dir, same jars).
@@ -22,7 +24,6 @@ const STOP_TIMEOUT_MS = 20_000
 export const defaultDir = () => path.resolve(process.env.FA_KAFKA_DIR ?? path.join(ROOT, '.kafka'))
 
 const log = (msg) => process.stderr.write(`[kafka] ${msg}\n`)
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms))
 const java = () => (process.env.JAVA_HOME ? path.join(process.env.JAVA_HOME, 'bin', 'java') : 'java')
 
 /** Fetch the broker jars into LIBS once per pom content; returns the libs dir. */
@@ -67,14 +68,6 @@ const files = (dir) => ({
   data: path.join(dir, 'data'),
 })
 
-const readText = (file) => {
-  try {
-    return fs.readFileSync(file, 'utf8').trim()
-  } catch {
-    return undefined
-  }
-}
-
 /** Pid of the broker started from `dir` if it is still alive (and really a Kafka JVM, not a reused pid). */
 function runningPid(dir) {
   const pid = Number(readText(files(dir).pid))
@@ -87,18 +80,6 @@ function runningPid(dir) {
   const cmdline = readText(`/proc/${pid}/cmdline`)
   if (cmdline !== undefined && !cmdline.includes('kafka.Kafka')) return undefined
   return pid
-}
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer()
-    srv.unref()
-    srv.on('error', reject)
-    srv.listen(0, '127.0.0.1', () => {
-      const {port} = srv.address()
-      srv.close(() => resolve(port))
-    })
-  })
 }
 
 function portIsFree(port) {
@@ -214,20 +195,6 @@ async function waitReady(bootstrap, {pid, logFile, timeoutMs = READY_TIMEOUT_MS}
   )
 }
 
-function isAlive(pid) {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch {
-    return false
-  }
-}
-
-function tail(file, lines = 40) {
-  const text = readText(file)
-  return text ? `--- ${file} (last ${lines} lines) ---\n${text.split('\n').slice(-lines).join('\n')}` : `(no ${file})`
-}
-
 /**
  * Start the broker for state dir `dir` (default .kafka/), or reuse the one already running there.
  * Returns {bootstrap, pid, stop()}.
@@ -320,23 +287,7 @@ export async function stopBroker(dir = defaultDir(), {timeoutMs = STOP_TIMEOUT_M
   dir = path.resolve(dir)
   const f = files(dir)
   const pid = runningPid(dir)
-  if (pid) {
-    const signal = (sig) => {
-      try {
-        process.kill(-pid, sig) // the whole group: java was started detached as its leader
-      } catch {
-        /* already gone */
-      }
-    }
-    signal('SIGTERM')
-    const deadline = Date.now() + timeoutMs
-    while (isAlive(pid) && Date.now() < deadline) await sleep(100)
-    if (isAlive(pid)) {
-      log(`broker ${pid} ignored SIGTERM for ${timeoutMs} ms, killing`)
-      signal('SIGKILL')
-      while (isAlive(pid)) await sleep(50)
-    }
-  }
+  if (pid) await stopGroup(pid, timeoutMs, log)
   fs.rmSync(f.pid, {force: true})
   fs.rmSync(f.bootstrap, {force: true})
   return Boolean(pid)

@@ -86,40 +86,42 @@ async function deleteTopics(kafka, prefix) {
   }
 }
 
+/** Generated Slack user `i`. */
+export const slackUserRow = (i) => ({
+  email: `user${i}@example.com`,
+  slackUserId: `U${String(i).padStart(9, '0')}`,
+  displayName: `User ${i}`,
+})
+
+/** Generated assignment `i` of `rows`: 5% point at someone without a Slack user. */
+export const assignmentRow = (i, rows) => {
+  const email = i % 20 === 19 ? `nobody${i}@example.com` : `user${(i * 7) % rows}@example.com`
+  return {orgId: `org-${i}`, orgName: `Org ${i} Inc.`, csdrEmail: email, csdrName: `CSDR ${i}`}
+}
+
+/** Generated event `i`, its value encoded by `encode`: ~10% of orgs unassigned, 0.1% malformed. */
+export const eventMessage = (i, rows, provisioningPer10, encode = JSON.stringify) => {
+  const orgId = `org-${(i * 13) % Math.round(rows * 1.1)}`
+  return {key: orgId, value: i % 1000 === 7 ? '{oops' : encode(eventValue(i, orgId, provisioningPer10))}
+}
+
 /**
- * Tables: `rows` Slack users and `rows` assignments (5% point at someone without a Slack user).
- * Events of each mix: 20% (alert-heavy) or 90% (typical) filtered, ~10% of orgs unassigned,
- * 0.1% malformed, the rest alerts.
+ * Tables: `rows` Slack users and `rows` assignments. Events of each mix: 20% (alert-heavy) or
+ * 90% (typical) filtered, the rest alerts where assigned. `more(produce)` adds topics of its own.
  */
-export async function loadData({kafka, topics, typicalTopic}, {events, rows, partitions}) {
+export async function loadData({kafka, topics, typicalTopic}, {events, rows, partitions}, more = async () => {}) {
   const producer = kafka.producer({
     createPartitioner: kafkajs.Partitioners.DefaultPartitioner,
     allowAutoTopicCreation: false,
   })
   await producer.connect()
   const t0 = Date.now()
-  await produce(producer, topics.slackUsers, rows, (i) => ({
-    key: `user${i}@example.com`,
-    value: JSON.stringify({
-      email: `user${i}@example.com`,
-      slackUserId: `U${String(i).padStart(9, '0')}`,
-      displayName: `User ${i}`,
-    }),
-  }))
-  await produce(producer, topics.assignments, rows, (i) => {
-    const email = i % 20 === 19 ? `nobody${i}@example.com` : `user${(i * 7) % rows}@example.com`
-    return {
-      key: `org-${i}`,
-      value: JSON.stringify({orgId: `org-${i}`, orgName: `Org ${i} Inc.`, csdrEmail: email, csdrName: `CSDR ${i}`}),
-    }
-  })
-  const event = (i, provisioningPer10) => {
-    const orgId = `org-${(i * 13) % Math.round(rows * 1.1)}`
-    const value = i % 1000 === 7 ? '{oops' : JSON.stringify(eventValue(i, orgId, provisioningPer10))
-    return {key: orgId, value}
-  }
-  await produce(producer, topics.notifications, events, (i) => event(i, 8))
-  await produce(producer, typicalTopic, events, (i) => event(i, 1))
+  const to = (topic, count, make) => produce(producer, topic, count, make)
+  await to(topics.slackUsers, rows, (i) => ({key: `user${i}@example.com`, value: JSON.stringify(slackUserRow(i))}))
+  await to(topics.assignments, rows, (i) => ({key: `org-${i}`, value: JSON.stringify(assignmentRow(i, rows))}))
+  await to(topics.notifications, events, (i) => eventMessage(i, rows, 8))
+  await to(typicalTopic, events, (i) => eventMessage(i, rows, 1))
+  await more(to)
   await producer.disconnect()
   const loadS = (Date.now() - t0) / 1000
   console.log(
@@ -159,7 +161,18 @@ export async function enrichInstances(config, group, {exactlyOnce, n}, env) {
   const outs = await Promise.all(
     Array.from({length: n}, (_, i) =>
       faWithCpu(
-        ['enrich', '-c', config, '--group', group, '--json', ...flags, ...(exactlyOnce ? ['--instance', `b${i}`] : [])],
+        [
+          'enrich',
+          '--from',
+          'earliest',
+          '-c',
+          config,
+          '--group',
+          group,
+          '--json',
+          ...flags,
+          ...(exactlyOnce ? ['--instance', `b${i}`] : []),
+        ],
         env,
       ),
     ),

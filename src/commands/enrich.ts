@@ -3,6 +3,7 @@ import {Flags} from '@oclif/core'
 import {BaseCommand} from '../lib/cli/base-command.js'
 import {runEnrich, type EnrichResult} from '../lib/enrich/run.js'
 import {handleShutdownSignals} from '../lib/kafka/shutdown.js'
+import {startFromOf} from '../lib/kafka/start-from.js'
 import {tuningFromEnv} from '../lib/kafka/tuning.js'
 import {colorFor} from '../lib/output/color.js'
 import {renderSummary} from '../lib/output/human.js'
@@ -15,6 +16,8 @@ export default class Enrich extends BaseCommand {
 
 Guarantees: at-least-once by default (an offset is committed only after everything derived from it is acknowledged, so a crash may repeat, never lose, an alert). --exactly-once uses Kafka transactions: each record's alerts and its offset commit together, so read_committed consumers see every alert once across crashes and restarts. Each instance needs a stable, distinct --instance (default: the host name).
 
+A new consumer group (no committed offsets) starts where --from (or enrich.from) says: earliest, latest, a time or a duration ago; without either it stops and says how many records it would read. Bad table records are dead-lettered once, by the first run that reads them.
+
 Without --follow it processes up to the end offsets seen at start, prints a summary and exits 0: run it from cron. With --follow it runs until SIGINT/SIGTERM, then finishes the batches in flight, commits and exits; a second signal exits at once.
 
 Logs go to stderr: JSON Lines when stdout is not a terminal, readable lines otherwise (FA_LOG_FORMAT=json|human). Consumer timings can be tuned with FA_KAFKA_SESSION_TIMEOUT_MS, FA_KAFKA_HEARTBEAT_INTERVAL_MS, FA_KAFKA_REBALANCE_TIMEOUT_MS, FA_KAFKA_MAX_WAIT_MS and FA_KAFKA_CONCURRENCY.`
@@ -23,6 +26,10 @@ Logs go to stderr: JSON Lines when stdout is not a terminal, readable lines othe
     {
       description: 'Process what is waiting, print a summary, exit (cron)',
       command: '<%= config.bin %> <%= command.id %>',
+    },
+    {
+      description: 'First run of a new group: only events from the last day',
+      command: '<%= config.bin %> <%= command.id %> --from 1d',
     },
     {description: 'Run as a service until stopped', command: '<%= config.bin %> <%= command.id %> --follow'},
     {
@@ -49,6 +56,11 @@ Logs go to stderr: JSON Lines when stdout is not a terminal, readable lines othe
     'exactly-once': Flags.boolean({
       description: 'write alerts and commit offsets in Kafka transactions (exactly-once for read_committed consumers)',
     }),
+    from: Flags.string({
+      description:
+        'where a new consumer group starts: earliest, latest, an ISO time or a duration ago (2h); default enrich.from. Without either, a new group with records waiting stops and says how many',
+      helpValue: 'WHERE',
+    }),
     instance: Flags.string({
       description:
         "this instance's id in the transactional id (stable across restarts, distinct per instance; default: host name)",
@@ -62,6 +74,7 @@ Logs go to stderr: JSON Lines when stdout is not a terminal, readable lines othe
     this.verbose ||= flags.verbose
     const loaded = await this.loadConfig(flags.config)
     const topology = await buildTopology(loaded)
+    const from = startFromOf(flags.from, loaded.config.enrich.from, 'enrich.from')
     const log = createLogger({level: this.verbose ? 'debug' : undefined})
 
     // A signal only asks the run to stop (finish the batches in flight, commit, disconnect); a
@@ -77,6 +90,7 @@ Logs go to stderr: JSON Lines when stdout is not a terminal, readable lines othe
         exactlyOnce: flags['exactly-once'],
         instance: flags.instance,
         follow: flags.follow,
+        from,
         signal: signals.signal,
         log,
         tuning: tuningFromEnv(),
@@ -85,7 +99,7 @@ Logs go to stderr: JSON Lines when stdout is not a terminal, readable lines othe
       signals.dispose()
       // Everything is disconnected by now; if a kafkajs timer or socket still holds the event
       // loop, don't let it keep a finished run (or a stopped service) alive.
-      setTimeout(() => process.exit(), 3_000).unref()
+      setTimeout(() => process.exit(), 1_000).unref()
     }
 
     // A cron run cut short by a signal did not get to the end: say so in the exit code.

@@ -78,6 +78,18 @@ Every answer also has a flag: with --yes, questions not answered by a flag take 
       helpValue: 'NAME=TOPIC',
     }),
     group: Flags.string({description: 'consumer group of `fa enrich` (default fa-enrich)', helpValue: 'GROUP'}),
+    'schema-registry': Flags.string({
+      description: 'Schema Registry URL, for Avro/Protobuf/JSON Schema topics (default: none)',
+      helpValue: 'URL',
+    }),
+    'schema-registry-key-env': Flags.string({
+      description: 'environment variable holding the Schema Registry API key (default SCHEMA_REGISTRY_API_KEY)',
+      helpValue: 'NAME',
+    }),
+    'schema-registry-secret-env': Flags.string({
+      description: 'environment variable holding the Schema Registry API secret (default SCHEMA_REGISTRY_API_SECRET)',
+      helpValue: 'NAME',
+    }),
     check: Flags.boolean({description: 'check the connection after writing (default: yes)', allowNo: true}),
     'create-topics': Flags.boolean({
       description: 'create the topics after writing (default: yes on a local broker, no elsewhere)',

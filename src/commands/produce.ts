@@ -1,6 +1,9 @@
 import {Args, Flags} from '@oclif/core'
 
 import {BaseCommand} from '../lib/cli/base-command.js'
+import type {Config} from '../lib/config/schema.js'
+import {FaError} from '../lib/errors.js'
+import {parseTime, WHEN_EXPECTED} from '../lib/when.js'
 import {handleShutdownSignals} from '../lib/kafka/shutdown.js'
 import {colorFor} from '../lib/output/color.js'
 import {createLogger, silentLogger} from '../lib/output/log.js'
@@ -39,14 +42,20 @@ Credentials: Application Default Credentials (gcloud auth application-default lo
       description: 'producer name (built-in: onboarding; more from producers.modules)',
       required: true,
     }),
+    time: Args.string({description: 'with --checkpoint set: the new high-water mark (a time, or a duration ago)'}),
   }
 
   static override flags = {
     since: Flags.string({
       description:
         'start of the window (inclusive): a duration before now (15m, 1h, 2d), an ISO timestamp with zone or a date, or "checkpoint" for where the last successful run ended',
-      required: true,
       helpValue: 'WHEN',
+    }),
+    checkpoint: Flags.string({
+      description:
+        "instead of a run: show the producer's checkpoint, set it to TIME (`--checkpoint set 2026-01-31T00:00:00Z`), or reset it (the next --since checkpoint run then needs an explicit --since)",
+      options: ['show', 'set', 'reset'],
+      exclusive: ['since', 'until', 'dry-run'],
     }),
     until: Flags.string({
       description: 'end of the window (exclusive): a duration before now or a timestamp; default now',
@@ -72,6 +81,11 @@ Credentials: Application Default Credentials (gcloud auth application-default lo
     ])
     const loaded = await this.loadConfig(flags.config)
     const producer = await findProducer(args.name, {modules: loaded.config.producers.modules, dir: loaded.dir})
+    if (flags.checkpoint) return this.checkpoint(producer.name, flags.checkpoint, args.time, loaded.config, flags.json)
+    if (flags.since === undefined)
+      throw new FaError('--since is required (or --checkpoint show|set|reset)', {
+        hint: `e.g. \`fa produce ${producer.name} --since 1h\`, or --since checkpoint to continue from the last run`,
+      })
 
     const dryRun = flags['dry-run']
     const out = colorFor(process.stdout)
@@ -145,6 +159,44 @@ Credentials: Application Default Credentials (gcloud auth application-default lo
       return
     }
     for (const line of this.describe(summary, dryRun && flags.json ? this.stderrColor : out, formatCost)) info(line)
+  }
+
+  private async checkpoint(
+    producer: string,
+    kind: string,
+    time: string | undefined,
+    config: Config,
+    json: boolean,
+  ): Promise<void> {
+    if ((kind === 'set') !== (time !== undefined))
+      throw new FaError(kind === 'set' ? '--checkpoint set needs a TIME' : `--checkpoint ${kind} takes no TIME`, {
+        hint: `e.g. \`fa produce ${producer} --checkpoint set 2026-01-31T00:00:00Z\``,
+      })
+    if (kind === 'set' && parseTime('--checkpoint set', time!, new Date(), WHEN_EXPECTED) > new Date())
+      throw new FaError(`--checkpoint set ${time}: that is in the future`, {
+        hint: 'rows before it that arrive later would never be produced',
+      })
+    const {manageCheckpoint} = await import('../lib/produce/checkpoint-admin.js')
+    const action =
+      kind === 'set'
+        ? {kind: 'set' as const, until: parseTime('--checkpoint set', time!, new Date(), WHEN_EXPECTED)}
+        : {kind: kind as 'show' | 'reset'}
+    const change = await manageCheckpoint({config, producer, action})
+    if (json) {
+      process.stdout.write(JSON.stringify(change) + '\n')
+      return
+    }
+    const c = colorFor(process.stdout)
+    if (kind === 'show') {
+      const cp = change.checkpoint
+      this.log(
+        cp
+          ? `${producer}: checkpoint ${c.bold(cp.until)} ${c.dim(`(written ${cp.committedAt} by ${cp.host}, job ${cp.jobId ?? '-'}, ${cp.events} events)`)}`
+          : `${producer}: no checkpoint in ${change.topic}`,
+      )
+    } else {
+      this.log(`${producer}: checkpoint ${change.previous ?? '(none)'} → ${c.bold(change.current ?? '(none)')}`)
+    }
   }
 
   private describe(s: ProduceSummary, c: ReturnType<typeof colorFor>, formatCost: (cost: number) => string): string[] {

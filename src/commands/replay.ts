@@ -1,4 +1,4 @@
-import {Args, Flags} from '@oclif/core'
+import {Args, Flags, type Interfaces} from '@oclif/core'
 
 import {BaseCommand} from '../lib/cli/base-command.js'
 import type {Config} from '../lib/config/schema.js'
@@ -6,12 +6,13 @@ import {FaError} from '../lib/errors.js'
 import {isLocalCluster} from '../lib/kafka/connection.js'
 import {colorFor} from '../lib/output/color.js'
 import {createLogger} from '../lib/output/log.js'
-import {compareGolden, GoldenLines, writeGolden} from '../lib/output/golden.js'
-import {renderSummary} from '../lib/output/human.js'
 import {fileProgress} from '../lib/output/progress.js'
-import {BufferedWriter} from '../lib/output/writer.js'
+import {PARALLEL_BYTES} from '../lib/replay/dry-run.js'
+import {withStdin} from '../lib/fixtures/stdin.js'
+import {dryRunCli} from '../lib/replay/dry-run-cli.js'
+import {TableOrderWatch} from '../lib/replay/table-order.js'
+import {topicAliases} from '../lib/replay/topic-names.js'
 import {buildTopology} from '../lib/alerts/topology.js'
-import {PARALLEL_BYTES, replayDryRun} from '../lib/replay/dry-run.js'
 import {
   parseTopicMappings,
   planReplay,
@@ -24,7 +25,7 @@ export default class Replay extends BaseCommand {
   static override summary = 'Pipe fixture files of topic records through the alert pipelines.'
   static override description = `Each FILE is JSON Lines, one topic record per line:
   {"topic": "data-notifications-pipeline", "key": "org-1", "value": {...}, "headers": {...}, "timestamp": "..."}
-Records apply in file order: table records (assignments, Slack users) update the tables, events run through every alert type that reads their topic.
+Records apply in file order: table records (assignments, Slack users) update the tables, events run through every alert type that reads their topic. fa enrich instead loads the tables to their end before the events: --tables-first shows what it will make of a fixture replayed into Kafka.
 
 Without --dry-run the files are produced to Kafka: every file is validated first (a bad line stops the replay before anything is sent), then each record goes to its topic with its key, headers, timestamp and tombstone, in file order. --topic-prefix and --topic FROM=TO replay into a staging namespace (an explicit mapping wins over the prefix). A cluster that is not on localhost needs a confirmation on a TTY, or --yes.
 
@@ -50,6 +51,10 @@ With --dry-run everything happens in this process (no Kafka, Slack or cloud acco
         '<%= config.bin %> <%= command.id %> fixtures/provisioning.jsonl --dry-run --expect fixtures/provisioning.expected.jsonl --update',
     },
     {
+      description: 'See every alert as Slack will show it, and why each record did or did not alert',
+      command: '<%= config.bin %> <%= command.id %> fixtures/provisioning.jsonl --dry-run --html report.html --explain',
+    },
+    {
       description: 'Replay a large fixture on one thread only (from 64 MiB, a dry run uses one per CPU)',
       command: '<%= config.bin %> <%= command.id %> big.jsonl --dry-run --json --workers 1 > out.jsonl',
     },
@@ -66,7 +71,10 @@ With --dry-run everything happens in this process (no Kafka, Slack or cloud acco
 
   static override strict = false
   static override args = {
-    file: Args.string({description: 'fixture file(s), JSON Lines of topic records', required: true}),
+    file: Args.string({
+      description: 'fixture file(s), JSON Lines of topic records; - reads standard input',
+      required: true,
+    }),
   }
 
   static override flags = {
@@ -95,11 +103,45 @@ With --dry-run everything happens in this process (no Kafka, Slack or cloud acco
       multiple: true,
       exclusive: ['dry-run'],
     }),
+    explain: Flags.boolean({
+      description:
+        "with --dry-run: print every record's fate with its FILE:LINE (alerted, filtered, unassigned, no-slack-user, dead-letter, table, unread); JSON Lines on stderr with --json or --expect. --verbose implies it and adds Block Kit Builder links",
+      dependsOn: ['dry-run'],
+    }),
+    only: Flags.string({
+      description:
+        'with --dry-run: explain only records of these fates (comma-separated, e.g. unassigned,no-slack-user)',
+      helpValue: 'FATES',
+      multiple: true,
+      dependsOn: ['dry-run'],
+    }),
+    'explain-file': Flags.string({
+      description: 'with --dry-run: write the fates as JSON Lines to FILE instead (implies --explain)',
+      helpValue: 'FILE',
+      dependsOn: ['dry-run'],
+    }),
+    html: Flags.string({
+      description:
+        'with --dry-run: write one self-contained HTML page of the run: every alert as Slack shows it, by recipient, with Block Kit Builder links; dead letters, drops, the summary',
+      helpValue: 'FILE',
+      dependsOn: ['dry-run'],
+    }),
+    'tables-first': Flags.boolean({
+      description:
+        "with --dry-run: load every table record of the files before any event, as fa enrich does after a replay into Kafka (default: file order, as Kafka Streams' test driver)",
+      dependsOn: ['dry-run'],
+    }),
     workers: Flags.integer({
       description: `with --dry-run: threads to run the pipelines on; the output is the same (default: one per CPU, up to 4, for ${PARALLEL_BYTES >> 20} MiB of fixtures or more, else 1)`,
       min: 1,
       max: 64,
       helpValue: 'N',
+      dependsOn: ['dry-run'],
+    }),
+    schemas: Flags.string({
+      description:
+        "with --dry-run: check every fixture value against its topic's schema in this Schema Registry (default: the configured one, if any)",
+      helpValue: 'URL',
       dependsOn: ['dry-run'],
     }),
     yes: Flags.boolean({char: 'y', description: 'produce to a cluster that is not on localhost without asking'}),
@@ -115,50 +157,46 @@ With --dry-run everything happens in this process (no Kafka, Slack or cloud acco
   async run(): Promise<void> {
     const {argv, flags} = await this.parse(Replay)
     this.verbose ||= flags.verbose
-    const files = argv as string[]
-    if (!flags['dry-run']) {
-      await this.produce(files, flags)
-      return
+    const {files, cleanup, rename, nameOf} = await withStdin(argv as string[])
+    try {
+      if (flags['dry-run']) await this.dryRun(files, flags, nameOf)
+      else await this.produce(files, flags)
+    } catch (error) {
+      throw rename(error)
+    } finally {
+      await cleanup()
     }
-    const config = await this.loadConfig(flags.config)
-    const topology = await buildTopology(config)
-    const out = colorFor(process.stdout)
-    const stdout = new BufferedWriter(process.stdout)
-    const golden = new GoldenLines()
+  }
 
-    // --json and --expect make JSON Lines of the records; the summary then goes to stderr.
-    const toStderr = Boolean(flags.json || flags.expect)
-    const progress = fileProgress('replay')
-    const summary = await replayDryRun({
+  private async dryRun(
+    files: string[],
+    flags: Interfaces.InferredFlags<typeof Replay.flags & typeof BaseCommand.baseFlags>,
+    nameOf: (file: string) => string,
+  ): Promise<void> {
+    const loaded = await this.loadConfig(flags.config)
+    // With a Schema Registry configured, fixtures must fit their topics' schemas (no registry: no check).
+    if (flags.schemas) loaded.config.schemaRegistry.url = flags.schemas
+    if (loaded.config.schemaRegistry.url)
+      await (await import('../lib/schema/fixtures.js')).checkFixtureSchemas(files, loaded.config)
+    const code = await dryRunCli({
       files,
-      topology,
-      format: toStderr ? {kind: 'json'} : {kind: 'human', colorLevel: out.level},
-      out: flags.expect ? golden : stdout,
-      onProgress: progress.update,
-      threads: {config, count: flags.workers},
-    }).finally(progress.stop)
-    await stdout.flush()
-
-    const err = colorFor(process.stderr)
-    const summaryText = renderSummary(summary, toStderr ? err : out)
-    if (toStderr) process.stderr.write(summaryText)
-    else this.log(summaryText.trimEnd())
-
-    if (!flags.expect) return
-    if (flags.update) {
-      await writeGolden(flags.expect, golden.lines)
-      process.stderr.write(`wrote ${golden.lines.length} records to ${flags.expect}\n`)
-      return
-    }
-    const result = await compareGolden(flags.expect, golden.lines, err)
-    if (result.ok) {
-      process.stderr.write(`${err.green('✓')} ${golden.lines.length} records match ${flags.expect}\n`)
-      return
-    }
-    process.stderr.write(
-      `${result.diff}\n${err.red('✗')} ${result.differences} records differ from ${flags.expect} (- expected, + produced); run with --update to accept\n`,
-    )
-    this.exit(1)
+      nameOf,
+      loaded,
+      json: flags.json,
+      expect: flags.expect,
+      update: flags.update,
+      workers: flags.workers,
+      explain: flags.explain || this.verbose || Boolean(flags['explain-file']),
+      only: flags.only
+        ?.flatMap((names) => names.split(','))
+        .map((name) => name.trim())
+        .filter(Boolean),
+      explainFile: flags['explain-file'],
+      links: this.verbose,
+      tablesFirst: flags['tables-first'],
+      html: flags.html,
+    })
+    if (code !== 0) this.exit(code)
   }
 
   /** `fa replay FILE...` without --dry-run: validate every file, confirm if remote, produce. */
@@ -173,11 +211,25 @@ With --dry-run everything happens in this process (no Kafka, Slack or cloud acco
       timestamps: 'keep' | 'now'
     },
   ): Promise<void> {
-    const {config} = await this.loadConfig(flags.config)
-    const routing = {prefix: flags['topic-prefix'], map: parseTopicMappings(flags.topic)}
+    const loaded = await this.loadConfig(flags.config)
+    const {config} = loaded
+    const topology = await buildTopology(loaded)
+    const routing = {
+      prefix: flags['topic-prefix'],
+      map: parseTopicMappings(flags.topic),
+      aliases: topicAliases(config.topics),
+    }
+    const known = new Set([
+      ...Object.values(config.topics),
+      ...topology.sourceTopics,
+      ...topology.tableTopics.map(({topic}) => topic),
+    ])
 
     const validating = fileProgress('validate')
-    const plan = await planReplay(files, routing, validating.update).finally(validating.stop)
+    const watch = new TableOrderWatch(topology)
+    const plan = await planReplay(files, routing, validating.update, known, watch).finally(validating.stop)
+    const c = colorFor(process.stderr)
+    for (const warning of watch.warnings) process.stderr.write(`${c.yellow('warning:')} ${warning}\n`)
     if (plan.records === 0) {
       this.report({records: 0, topics: {}, batches: 0, ms: 0}, plan, config, flags.json)
       return

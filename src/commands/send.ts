@@ -2,6 +2,7 @@ import {Flags} from '@oclif/core'
 
 import {BaseCommand} from '../lib/cli/base-command.js'
 import {handleShutdownSignals} from '../lib/kafka/shutdown.js'
+import {startFromOf} from '../lib/kafka/start-from.js'
 import {colorFor} from '../lib/output/color.js'
 import {renderAlert, renderDeadLetter} from '../lib/output/human.js'
 import {createLogger} from '../lib/output/log.js'
@@ -11,12 +12,15 @@ import type {DryRunItem} from '../lib/send/dry-run.js'
 import type {SendResult} from '../lib/send/run.js'
 import {renderSendSummary, sendSummaryJson} from '../lib/send/summary.js'
 import {sendTuningFromEnv} from '../lib/send/tuning.js'
+import {parseDuration} from '../lib/when.js'
 
 export default class Send extends BaseCommand {
   static override summary = 'Deliver the alerts on Kafka to Slack, each exactly once, and record every outcome.'
   static override description = `Reads slack-responses (the outcomes recorded so far) to its end, then consumes slack-messages in the consumer group slack.group (fa-send) and posts each alert with chat.postMessage. Channels are served in parallel, each within Slack's rate (slack.perChannelPerSecond with a small burst) and a workspace-wide cap (slack.workspacePerMinute); a 429 holds only its channel for Retry-After, transient errors are retried with backoff, permanent ones (channel_not_found, invalid_blocks, ...) are not.
 
 Every outcome is recorded on slack-responses, keyed by alert id ({alertId, ok, channel, ts, error, attempts, firstAttemptAt, deliveredAt}; never the message or the token); failures and invalid payloads also go to the dead-letter topic with an fa-error header. An alert that already has a successful response is skipped, whichever fa send recorded it, and offsets are committed only after the responses are recorded. Alerts that a crashed or stopped run may have posted without recording are looked up in the channel's history (by the alert id in the message metadata) before being posted.
+
+A new consumer group starts where --from (or slack.from) says; without either it stops and says how many alerts it would read. Alerts whose event is older than slack.maxAlertAge (24h; --max-age) are not posted: they are recorded on slack-responses as expired and counted.
 
 The bot token comes from SLACK_BOT_TOKEN (or slack.tokenEnv / slack.tokenFile) and is checked with auth.test first: a bad token or a missing scope stops with exit code 6.
 
@@ -53,6 +57,16 @@ Without --follow it sends what is waiting up to the end offsets seen at start, p
       description: 'consumer group (default: slack.group in the config, fa-send)',
       helpValue: 'GROUP',
     }),
+    from: Flags.string({
+      description:
+        'where a new consumer group starts: earliest, latest, an ISO time or a duration ago (2h); default slack.from. Without either, a new group with alerts waiting stops and says how many',
+      helpValue: 'WHERE',
+    }),
+    'max-age': Flags.string({
+      description:
+        'alerts whose event is older are not posted but recorded on slack-responses as expired (default: slack.maxAlertAge, 24h)',
+      helpValue: 'DURATION',
+    }),
     json: Flags.boolean({
       description: 'print the summary as JSON; with --dry-run, every message as JSON Lines (summary on stderr)',
     }),
@@ -64,6 +78,12 @@ Without --follow it sends what is waiting up to the end offsets seen at start, p
     const loaded = await this.loadConfig(flags.config)
     const {config} = loaded
     const dryRun = flags['dry-run']
+    const from = startFromOf(flags.from, config.slack.from, 'slack.from')
+    const maxAge = flags['max-age']
+    const maxAgeMs = parseDuration(
+      maxAge === undefined ? 'slack.maxAlertAge' : '--max-age',
+      maxAge ?? config.slack.maxAlertAge,
+    )
     const log = createLogger({level: this.verbose ? 'debug' : undefined})
 
     let createDeliverer: Parameters<typeof import('../lib/send/run.js').runSend>[0]['createDeliverer']
@@ -89,6 +109,8 @@ Without --follow it sends what is waiting up to the end offsets seen at start, p
         config,
         group: flags.group,
         follow: flags.follow,
+        from,
+        maxAgeMs,
         channel: flags.channel,
         signal: signals.signal,
         log,
@@ -100,7 +122,7 @@ Without --follow it sends what is waiting up to the end offsets seen at start, p
       signals.dispose()
       await out.flush()
       // Everything is disconnected by now; a kafkajs timer or socket must not keep the process alive.
-      setTimeout(() => process.exit(), 3_000).unref()
+      setTimeout(() => process.exit(), 1_000).unref()
     }
     if (result.error) throw result.error
     // A cron run cut short by a signal did not get to the end: say so in the exit code.
@@ -130,6 +152,8 @@ function renderDryRun(item: DryRunItem, c: ReturnType<typeof colorFor>): string 
       )
     case 'skip':
       return `${c.dim('↷')} ${c.bold(item.pipeline)} → ${c.cyan(item.channel)}  ${c.dim(item.alertId)}  ${c.dim('skipped: already delivered')}\n\n`
+    case 'expire':
+      return `${c.dim('⌛')} ${c.bold(item.pipeline)} → ${c.cyan(item.channel)}  ${c.dim(item.alertId)}  ${c.yellow(`expired: event at ${item.eventAt}, older than the maximum alert age`)}\n\n`
     case 'dead-letter':
       return renderDeadLetter(
         {kind: 'dead-letter', pipeline: item.pipeline, reason: item.reason, output: item.source},
@@ -155,6 +179,15 @@ function dryRunJson(item: DryRunItem): Record<string, unknown> {
     }
     case 'skip':
       return {action: 'skip', alertId: item.alertId, pipeline: item.pipeline, channel: item.channel, source}
+    case 'expire':
+      return {
+        action: 'expire',
+        alertId: item.alertId,
+        pipeline: item.pipeline,
+        channel: item.channel,
+        eventAt: item.eventAt,
+        source,
+      }
     case 'dead-letter':
       return {action: 'dead-letter', alertId: item.alertId, pipeline: item.pipeline, reason: item.reason, source}
   }

@@ -9,7 +9,7 @@ import {afterAll, describe, expect, it} from 'vitest'
 import {loadConfig} from '../../src/lib/config/load.js'
 import {GoldenLines} from '../../src/lib/output/golden.js'
 import {buildTopology} from '../../src/lib/alerts/topology.js'
-import {replayDryRun} from '../../src/lib/replay/dry-run.js'
+import {replayDryRun, type FileCounts, type ReplayFormat} from '../../src/lib/replay/dry-run.js'
 
 const dir = mkdtempSync(path.join(tmpdir(), 'fa-threads-'))
 afterAll(() => rmSync(dir, {recursive: true, force: true}))
@@ -65,21 +65,46 @@ function fixture(rounds: number): {head: string[]; body: string[]} {
   return {head, body}
 }
 
-async function dryRun(file: string, count: number, chunkBytes: number) {
+async function dryRun(
+  file: string,
+  count: number,
+  chunkBytes: number,
+  format: ReplayFormat = {kind: 'json'},
+  tablesFirst = false,
+) {
   const loaded = await loadConfig(undefined, {})
   const out = new GoldenLines()
+  const explained = new GoldenLines()
+  const reported = new GoldenLines()
+  const fileCounts = new Map<string, FileCounts>()
   try {
     const summary = await replayDryRun({
       files: [file],
       topology: await buildTopology(loaded),
-      format: {kind: 'json'},
+      format,
       out,
+      explainOut: explained,
+      reportOut: reported,
+      fileCounts,
       threads: {config: loaded, count},
       chunkBytes,
+      tablesFirst,
     })
-    return {lines: out.lines, summary: summary.toJSON()}
+    return {
+      lines: out.lines,
+      explained: explained.lines,
+      reported: reported.lines,
+      fileCounts,
+      summary: summary.toJSON(),
+    }
   } catch (error) {
-    return {lines: out.lines, error: (error as Error).message}
+    return {
+      lines: out.lines,
+      explained: explained.lines,
+      reported: reported.lines,
+      fileCounts,
+      error: (error as Error).message,
+    }
   }
 }
 
@@ -106,6 +131,35 @@ describe('replay --dry-run on several threads', () => {
       expect(many.lines).toEqual(one.lines)
       expect(many.summary).toEqual(one.summary)
     }
+  })
+
+  it('explains every record the same, in file order, whatever the thread count', async () => {
+    const jsonFates: ReplayFormat = {kind: 'json', explain: {json: true}, report: true}
+    const one = await dryRun(file, 1, chunkBytes, jsonFates)
+    const fates = one.explained.map((l) => JSON.parse(l))
+    expect(fates.map((f) => f.line)).toEqual([...fates.map((f) => f.line)].sort((a, b) => a - b))
+    expect(new Set(fates.map((f) => f.fate))).toEqual(
+      new Set(['table', 'alerted', 'unassigned', 'no-slack-user', 'dead-letter']),
+    )
+    expect(one.reported.length).toBe(fates.length)
+    expect(one.fileCounts.get(file)).toEqual({records: head.length + body.length, unread: 0})
+    const human: ReplayFormat = {kind: 'human', colorLevel: 0, explain: {json: false, colorLevel: 0}}
+    const humanOne = await dryRun(file, 1, chunkBytes, human)
+    expect(humanOne.explained).toEqual([])
+    expect(humanOne.lines.join('\n')).toMatch(/tables-all-through\.jsonl:3 {2}connector-provisioning-failed {2}alerted/)
+    for (const count of [2, 3]) {
+      const many = await dryRun(file, count, chunkBytes, jsonFates)
+      expect(many.explained).toEqual(one.explained)
+      expect(many.reported).toEqual(one.reported)
+      expect(many.fileCounts).toEqual(one.fileCounts)
+      expect((await dryRun(file, count, chunkBytes, human)).lines).toEqual(humanOne.lines)
+    }
+  })
+
+  it('with the tables first, produces the same on any number of threads, and not what file order does', async () => {
+    const one = await dryRun(file, 1, chunkBytes, {kind: 'json'}, true)
+    expect(one.lines).not.toEqual((await dryRun(file, 1, chunkBytes)).lines)
+    for (const count of [2, 3]) expect(await dryRun(file, count, chunkBytes, {kind: 'json'}, true)).toEqual(one)
   })
 
   it('stops at a bad line a helper met, after writing what came before it', async () => {

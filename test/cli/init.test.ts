@@ -201,6 +201,7 @@ describe.skipIf(!hasScript)('fa init on a terminal (pseudo-TTY via `script`)', (
         [/Topic name prefix/, 'stg.' + K.enter],
         [/Use these\?/, K.enter],
         [/Consumer group/, 'grp' + K.enter],
+        [/Schema Registry URL/, K.enter],
         [/Check the connection to Kafka now\?/, K.ctrlC],
       ],
       {cwd: dir, env: {KAFKA_PASSWORD: SECRET}},

@@ -86,7 +86,19 @@ describe('fa enrich --follow --exactly-once across a broker restart', () => {
     await sendEvents(producer, 200)
 
     fa = startFa(
-      ['enrich', '--follow', '--exactly-once', '--instance', 'restart', '-c', cfg.file, '--group', `${cfg.prefix}g`],
+      [
+        'enrich',
+        '--from',
+        'earliest',
+        '--follow',
+        '--exactly-once',
+        '--instance',
+        'restart',
+        '-c',
+        cfg.file,
+        '--group',
+        `${cfg.prefix}g`,
+      ],
       env,
     )
     await fa.waitForLog((l) => l.msg === 'joined the group')

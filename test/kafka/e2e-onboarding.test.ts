@@ -163,13 +163,13 @@ it('produce twice over overlapping windows, enrich, send: one onboarding alert p
   const events = await readToEnd(kafka, [cfg.topics.onboarding])
   expect(events).toHaveLength(8)
 
-  ok(await fa(['enrich', '--json']), 'enrich')
+  ok(await fa(['enrich', '--from', 'earliest', '--json']), 'enrich')
   const messages = await readToEnd(kafka, [cfg.topics.slackMessages])
   // One alert per event; the repeated events give the same alert ids.
   expect(messages).toHaveLength(8)
   expect(new Set(messages.map((m) => m.key)).size).toBe(6)
 
-  ok(await fa(['send', '--json']), 'send')
+  ok(await fa(['send', '--from', 'earliest', '--json']), 'send')
   // Exactly one post per org, in the DM of its owner.
   expect(slack.posts).toHaveLength(6)
   for (const row of starts) {
@@ -182,6 +182,6 @@ it('produce twice over overlapping windows, enrich, send: one onboarding alert p
   }
 
   // A second send (cron again) posts nothing more.
-  ok(await fa(['send', '--json']), 'send again')
+  ok(await fa(['send', '--from', 'earliest', '--json']), 'send again')
   expect(slack.posts).toHaveLength(6)
 })

@@ -91,7 +91,7 @@ beforeAll(async () => {
 }, 180_000)
 
 it('the Streams app writes the alerts fa writes, byte for byte, and the same dead letters', async () => {
-  const fa = await runFa(['enrich', '-c', config.file, '--group', `${prefix}fa`, '--json'], {
+  const fa = await runFa(['enrich', '--from', 'earliest', '-c', config.file, '--group', `${prefix}fa`, '--json'], {
     env: {KAFKA_BROKERS: brokers},
   })
   expect(fa.code, fa.stderr).toBe(0)

@@ -83,6 +83,8 @@ export async function sendConfig(
       'slack:',
       `  apiUrl: ${slack.apiUrl}`,
       `  group: ${group}`,
+      // Each test's group is new and meant to read every alert the test produced.
+      '  from: earliest',
       `  perChannelPerSecond: ${slack.perChannelPerSecond ?? 20}`,
       `  perChannelBurst: ${slack.perChannelBurst ?? 5}`,
       `  workspacePerMinute: ${slack.workspacePerMinute ?? 60_000}`,
@@ -108,6 +110,8 @@ export interface RawMessage {
   key: string | null
   value: string | Buffer | null
   headers?: Record<string, string>
+  /** Epoch ms as a string (default: the time it is produced). */
+  timestamp?: string
 }
 
 /** Produces alerts as `fa enrich` does: keyed by alert id, JSON value, fa-alert-id / fa-pipeline headers. */

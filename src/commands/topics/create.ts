@@ -1,6 +1,7 @@
 import {Flags} from '@oclif/core'
 
 import {BaseCommand} from '../../lib/cli/base-command.js'
+import {FaError} from '../../lib/errors.js'
 import {kafkaError} from '../../lib/kafka/connection.js'
 import {connectAdmin, createKafka, disconnectQuietly} from '../../lib/kafka/client.js'
 import {ensureTopics, type EnsureTopicsResult, type TopicState} from '../../lib/kafka/topics.js'
@@ -65,7 +66,7 @@ Idempotent: topics that already exist are reported with their partitions, replic
         },
       )
     } catch (error) {
-      throw kafkaError(error, config, 'creating topics')
+      throw error instanceof FaError ? error : kafkaError(error, config, 'creating topics')
     } finally {
       await disconnectQuietly(admin)
     }

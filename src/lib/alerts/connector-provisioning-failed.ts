@@ -1,11 +1,12 @@
 import {z} from 'zod'
 
 import {stream} from '../pipeline/stream.js'
+import {optionalText} from '../pipeline/table.js'
 import {md} from '../slack/mrkdwn.js'
 import {assigneeContext, assignments} from '../tables/assignments.js'
 import {slackUsers} from '../tables/slack-users.js'
 
-const text = z.string().optional()
+const text = optionalText
 
 /** A connector failed while provisioning: tell the org's account team member in a DM. */
 export default stream(

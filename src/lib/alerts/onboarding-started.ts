@@ -1,11 +1,12 @@
 import {z} from 'zod'
 
 import {stream} from '../pipeline/stream.js'
+import {optionalText} from '../pipeline/table.js'
 import {md} from '../slack/mrkdwn.js'
 import {assigneeContext, assignments} from '../tables/assignments.js'
 import {slackUsers} from '../tables/slack-users.js'
 
-const text = z.string().optional()
+const text = optionalText
 
 /** A new customer started onboarding (produced by `fa produce onboarding`): welcome them. */
 export default stream(

@@ -5,7 +5,7 @@ import {FaError} from '../errors.js'
 
 export type BigQuerySettings = Config['bigquery']
 
-const LOGIN_HINT =
+export const LOGIN_HINT =
   'run `gcloud auth application-default login`, or set GOOGLE_APPLICATION_CREDENTIALS to a service account key file'
 
 /**

@@ -34,9 +34,11 @@ export abstract class BaseCommand extends Command {
   }
 
   protected override async catch(error: Error & {exitCode?: number; oclif?: {exit?: number}}): Promise<unknown> {
-    // oclif's own errors (bad flags, exit) already print well.
-    if (error instanceof Errors.ExitError || (error instanceof Errors.CLIError && !(error instanceof FaError)))
-      return super.catch(error)
+    if (error instanceof Errors.ExitError) return super.catch(error)
+    // Scripts that asked for JSON get the error as JSON too, on stderr.
+    if (this.argv.includes('--json')) return this.jsonError(error)
+    // oclif's own errors (bad flags) already print well.
+    if (error instanceof Errors.CLIError && !(error instanceof FaError)) return super.catch(error)
     const c = this.stderrColor
     const hint = error instanceof FaError && error.hint ? c.dim(` (${error.hint})`) : ''
     const message = error instanceof FaError ? error.message : `unexpected error: ${error.message}`
@@ -44,5 +46,15 @@ export abstract class BaseCommand extends Command {
     if (this.verbose || process.argv.includes('--verbose')) process.stderr.write(`${error.stack}\n`)
     else if (!(error instanceof FaError)) process.stderr.write(c.dim('run again with --verbose for the stack trace\n'))
     this.exit(error instanceof FaError ? error.exitCode : 1)
+  }
+
+  /** `{"error": {"message", "hint", "exit"}}` on stderr, one line. */
+  private jsonError(error: Error & {oclif?: {exit?: number}}): never {
+    const fa = error instanceof FaError
+    const exit = fa ? error.exitCode : error instanceof Errors.CLIError ? (error.oclif?.exit ?? 2) : 1
+    const message = fa || error instanceof Errors.CLIError ? error.message : `unexpected error: ${error.message}`
+    const hint = fa ? (error.hint ?? null) : null
+    process.stderr.write(JSON.stringify({error: {message, hint, exit}}) + '\n')
+    this.exit(exit)
   }
 }

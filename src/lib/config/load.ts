@@ -45,6 +45,11 @@ export async function loadConfig(explicit?: string, env: NodeJS.ProcessEnv = pro
   const parsed = configSchema.safeParse(applyEnv(raw, env))
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!
+    if (issue.path[0] === 'kafka' && issue.path[1] === 'brokers' && env.KAFKA_BROKERS) {
+      throw new FaError(`KAFKA_BROKERS "${env.KAFKA_BROKERS}": every broker ${issue.message}`, {
+        hint: 'a comma-separated list, e.g. KAFKA_BROKERS=k1:9092,k2:9092',
+      })
+    }
     const where = file ?? 'environment'
     throw new FaError(`${where}: config key "${issue.path.join('.')}": ${issue.message}`, {
       hint: 'see README "Configuration"',
@@ -72,5 +77,6 @@ function applyEnv(raw: unknown, env: NodeJS.ProcessEnv): unknown {
   if (env.GOOGLE_CLOUD_PROJECT && !config.bigquery?.projectId) {
     config.bigquery = {...config.bigquery, projectId: env.GOOGLE_CLOUD_PROJECT}
   }
+  if (env.SCHEMA_REGISTRY_URL) config.schemaRegistry = {...config.schemaRegistry, url: env.SCHEMA_REGISTRY_URL}
   return config
 }

@@ -12,7 +12,62 @@ export const defaultTopics = {
   checkpoints: 'fa-checkpoints',
 }
 
+/** `host:port`, `[v6 address]:port`: anything else would only fail later, as a connection error. */
+export const BROKER = /^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9_.-]+):\d{1,5}$/
+const broker = z.string().regex(BROKER, 'must be host:port (e.g. pkc-xxxxx.us-east-1.aws.confluent.cloud:9092)')
+
+/** `--from`'s config default: earliest, latest, an ISO time or a duration ago. */
+const startFrom = z
+  .string()
+  .regex(
+    /^(?:earliest|latest|(?:\d+[smhd])+|\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:\d{2}))?)$/i,
+    'must be earliest, latest, a duration (2h, 1d) or an ISO time with its zone',
+  )
+  .optional()
+
+const duration = z.string().regex(/^(?:\d+[smhd])+$/, 'must be a duration such as 30m, 24h or 2d')
+
 const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an environment variable name')
+
+// --- Schema Registry and wire formats -------------------------------------------------------
+
+/** How a topic's keys or values are written: plain JSON, or the Schema Registry wire format. */
+export const wireFormats = ['auto', 'json', 'avro', 'protobuf', 'json-schema'] as const
+export type WireFormat = (typeof wireFormats)[number]
+const wireFormat = z.enum(wireFormats)
+export interface TopicFormats {
+  key: WireFormat
+  value: WireFormat
+}
+
+/** The logical name (role) of a real topic name, for `formats:`; undefined when none maps to it. */
+export function roleOf(topics: Record<string, string>, topic: string): string | undefined {
+  return Object.keys(topics).find((role) => topics[role] === topic)
+}
+
+const schemaRegistrySchema = z
+  .strictObject({
+    /** The Confluent-compatible API's base URL (SCHEMA_REGISTRY_URL wins). */
+    url: z.url().optional(),
+    /** Basic auth (Confluent Cloud: an API key and secret), used when both variables are set. */
+    usernameEnv: envName.default('SCHEMA_REGISTRY_API_KEY'),
+    passwordEnv: envName.default('SCHEMA_REGISTRY_API_SECRET'),
+    timeoutMs: z.number().int().positive().default(10_000),
+  })
+  .prefault({})
+
+/** Per topic role (logical name): the value's format, or `{value, key}`; `auto` by default. */
+const formatsSchema = z
+  .record(
+    z.string(),
+    z.union([
+      wireFormat.transform((value) => ({value, key: 'auto' as WireFormat})),
+      z.strictObject({value: wireFormat.default('auto'), key: wireFormat.default('auto')}),
+    ]),
+  )
+  .default({})
+
+// ---------------------------------------------------------------------------------------------
 
 /**
  * The config file (fa.config.yaml). Secrets never appear here: only the names of the
@@ -21,7 +76,7 @@ const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an environ
 export const configSchema = z.strictObject({
   kafka: z
     .strictObject({
-      brokers: z.array(z.string().min(1)).min(1).default(['127.0.0.1:9092']),
+      brokers: z.array(broker).min(1).default(['127.0.0.1:9092']),
       clientId: z.string().min(1).default('fa'),
       ssl: z.boolean().default(false),
       sasl: z
@@ -43,6 +98,8 @@ export const configSchema = z.strictObject({
   enrich: z
     .strictObject({
       group: z.string().min(1).default('fa-enrich'),
+      /** Where a new group starts (`fa enrich --from`); unset: a new group with records waiting is refused. */
+      from: startFrom,
       transactionalIdPrefix: z.string().min(1).default('fa-enrich'),
     })
     .prefault({}),
@@ -60,6 +117,10 @@ export const configSchema = z.strictObject({
       tokenFile: z.string().optional(),
       apiUrl: z.url().optional(),
       group: z.string().min(1).default('fa-send'),
+      /** Where a new group starts (`fa send --from`); unset: a new group with alerts waiting is refused. */
+      from: startFrom,
+      /** Alerts whose event is older are not sent, but recorded as expired (`fa send --max-age`). */
+      maxAlertAge: duration.default('24h'),
       perChannelPerSecond: z.number().positive().default(1),
       perChannelBurst: z.number().int().positive().default(3),
       workspacePerMinute: z.number().positive().default(600),
@@ -82,6 +143,8 @@ export const configSchema = z.strictObject({
       modules: z.array(z.string().min(1)).default([]),
     })
     .prefault({}),
+  schemaRegistry: schemaRegistrySchema,
+  formats: formatsSchema,
 })
 
 export type Config = z.infer<typeof configSchema>

@@ -21,6 +21,8 @@ export interface InitSettings {
   /** Of topics fa creates (`fa topics create`, `fa init`). */
   partitions?: number
   replicationFactor?: number
+  /** For Avro, Protobuf and JSON Schema topics; the credentials by environment variable name. */
+  schemaRegistry?: {url: string; usernameEnv?: string; passwordEnv?: string}
 }
 
 export const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/
@@ -47,7 +49,15 @@ export function splitBrokers(text: string): string[] {
 }
 
 // Environment variables whose values must never end up in a config file.
-const SECRET_ENVS = ['KAFKA_API_KEY', 'KAFKA_API_SECRET', 'KAFKA_USERNAME', 'KAFKA_PASSWORD', 'SLACK_BOT_TOKEN']
+const SECRET_ENVS = [
+  'KAFKA_API_KEY',
+  'KAFKA_API_SECRET',
+  'KAFKA_USERNAME',
+  'KAFKA_PASSWORD',
+  'SLACK_BOT_TOKEN',
+  'SCHEMA_REGISTRY_API_KEY',
+  'SCHEMA_REGISTRY_API_SECRET',
+]
 
 /**
  * The config file's text for the settings: YAML with a header comment. It is checked twice
@@ -59,7 +69,12 @@ export function renderConfig(settings: InitSettings, env: NodeJS.ProcessEnv = pr
   if (settings.sasl) kafka.sasl = {...settings.sasl}
   if (settings.partitions !== undefined) kafka.partitions = settings.partitions
   if (settings.replicationFactor !== undefined) kafka.replicationFactor = settings.replicationFactor
-  const doc = new Document({kafka, topics: {...settings.topics}, enrich: {group: settings.group}})
+  const doc = new Document({
+    kafka,
+    topics: {...settings.topics},
+    enrich: {group: settings.group},
+    ...(settings.schemaRegistry && {schemaRegistry: {...settings.schemaRegistry}}),
+  })
   doc.commentBefore = [
     ` fa configuration, written by \`fa init\` on ${now.toISOString().slice(0, 10)}.`,
     ' Secrets are never stored here: kafka.sasl names the environment variables that hold them.',
@@ -73,7 +88,13 @@ export function renderConfig(settings: InitSettings, env: NodeJS.ProcessEnv = pr
     throw new FaError(`the answers make an invalid config: "${issue.path.join('.')}": ${issue.message}`)
   }
   const names = new Set(
-    [...SECRET_ENVS, settings.sasl?.usernameEnv, settings.sasl?.passwordEnv].filter((n): n is string => Boolean(n)),
+    [
+      ...SECRET_ENVS,
+      settings.sasl?.usernameEnv,
+      settings.sasl?.passwordEnv,
+      settings.schemaRegistry?.usernameEnv,
+      settings.schemaRegistry?.passwordEnv,
+    ].filter((n): n is string => Boolean(n)),
   )
   for (const name of names) {
     const value = env[name]

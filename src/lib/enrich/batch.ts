@@ -8,6 +8,7 @@ import type {Logger} from '../output/log.js'
 import type {Summary} from '../pipeline/summary.js'
 import type {TableStore} from '../pipeline/table.js'
 import type {Outcome, Topology} from '../pipeline/topology.js'
+import type {RecordDecoder} from '../schema/decoder.js'
 import {checkedMessage, processMessage} from './messages.js'
 
 export interface BatchProcessorOptions {
@@ -20,6 +21,10 @@ export interface BatchProcessorOptions {
   transactional: boolean
   summary: Summary
   run: GroupRun
+  /** Schema Registry formats: decoded before the core sees a record. */
+  decoder?: RecordDecoder
+  /** Ends a wait for the registry (the run's signal). */
+  signal?: AbortSignal
 }
 
 /** enrich's eachBatch: one fetched batch through the core, out to Kafka, its offset committed with it. */
@@ -56,8 +61,11 @@ export class BatchProcessor {
   }
 
   /** `member`: the group member id the batch was read as. */
-  private async process({batch, pause, isStale}: EachBatchPayload, member: string | undefined): Promise<void> {
-    const {writer, run, log, topology, tables, tuning} = this.options
+  private async process(
+    {batch, pause, isStale, heartbeat}: EachBatchPayload,
+    member: string | undefined,
+  ): Promise<void> {
+    const {writer, run, log, topology, tables, tuning, decoder} = this.options
     if (writer.fatal) throw writer.fatal
     const {topic, partition} = batch
     const key = partitionKey(topic, partition)
@@ -73,12 +81,15 @@ export class BatchProcessor {
       run.consumer?.seek({topic, partition, offset: String(known)})
       return
     }
+    // A registry outage waits here: nothing of the batch is written or committed until it is back.
+    await decoder?.prepare(topic, batch.messages, {signal: this.options.signal, heartbeat})
+    if (isStale()) return
     const outcomes: Outcome[][] = new Array(batch.messages.length)
     const outputs = new Map<string, Message[]>()
     let bytes = 0
     for (let i = 0; i < batch.messages.length; i++) {
       const message = batch.messages[i]!
-      const result = processMessage(topology, tables, topic, partition, message)
+      const result = processMessage(topology, tables, topic, partition, message, decoder)
       outcomes[i] = result
       for (const outcome of result) {
         if (outcome.kind !== 'alert' && outcome.kind !== 'dead-letter') continue

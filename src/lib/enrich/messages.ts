@@ -8,6 +8,7 @@ import type {TableStore} from '../pipeline/table.js'
 import type {Outcome, Topology} from '../pipeline/topology.js'
 import {Header} from '../records/headers.js'
 import type {TopicRecord} from '../records/record.js'
+import type {RecordDecoder} from '../schema/decoder.js'
 
 /** One record through the core; a record fa cannot even decode becomes a dead letter, never a crash. */
 export function processMessage(
@@ -16,10 +17,17 @@ export function processMessage(
   topic: string,
   partition: number,
   message: KafkaMessage,
+  decoder?: RecordDecoder,
 ): Outcome[] {
   let record: TopicRecord | undefined
   try {
     record = fromKafka(topic, partition, message)
+    if (decoder) {
+      const decoded = decoder.decode(record, message)
+      record = decoded.record
+      if (!decoded.ok)
+        return pipelinesOf(topology, topic).map((name) => topology.deadLetter(name, record!, decoded.reason))
+    }
     return topology.process(record, tables)
   } catch (error) {
     const source: TopicRecord = record ?? {
@@ -28,9 +36,18 @@ export function processMessage(
       value: message.value,
       headers: safeHeaders(message),
       origin: {kind: 'kafka', partition, offset: message.offset},
+      wire: {key: message.key, headers: message.headers ?? {}},
     }
     return [topology.deadLetter('enrich', source, `fa could not process the record: ${(error as Error).message}`)]
   }
+}
+
+/** The pipelines reading `topic`: its table, or the alert types it is the source of. */
+function pipelinesOf(topology: Topology, topic: string): string[] {
+  const table = topology.tableTopics.find((t) => t.topic === topic)
+  if (table) return [table.table.name]
+  const alerts = topology.alertTypes.filter((a) => topology.topic(a.source) === topic).map((a) => a.name)
+  return alerts.length > 0 ? alerts : ['enrich']
 }
 
 function safeHeaders(message: KafkaMessage): Record<string, string> {

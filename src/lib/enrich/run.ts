@@ -10,6 +10,7 @@ import {kafkaError} from '../kafka/connection.js'
 import {GroupRun} from '../kafka/group-run.js'
 import {commitGuardMissing} from '../kafka/patches/commit-guard.js'
 import {installKafkajsPatches} from '../kafka/patches/index.js'
+import {chooseStart, startFromOf, type StartFrom} from '../kafka/start-from.js'
 import {requireTopics} from '../kafka/topics.js'
 import {defaultTuning, type EnrichTuning} from '../kafka/tuning.js'
 import {OutputWriter} from '../kafka/writer.js'
@@ -17,7 +18,9 @@ import {silentLogger, type Logger} from '../output/log.js'
 import {Summary} from '../pipeline/summary.js'
 import {TableStore} from '../pipeline/table.js'
 import type {Topology} from '../pipeline/topology.js'
+import {decoderFromConfig} from '../schema/decoder.js'
 import {BatchProcessor} from './batch.js'
+import {DeadLetterMarks} from './dead-letter-marks.js'
 import {readLag, type LagReport} from './lag.js'
 import {membershipCheck} from './membership.js'
 import {checkedMessage, groupByTopic} from './messages.js'
@@ -39,6 +42,8 @@ export interface EnrichOptions {
   instance?: string
   /** Run until `signal` aborts; otherwise stop at the end offsets seen at start. */
   follow?: boolean
+  /** Where the group starts on partitions without committed offsets; a new group needs it (see start-from.ts). */
+  from?: StartFrom
   signal?: AbortSignal
   log?: Logger
   tuning?: Partial<EnrichTuning>
@@ -92,6 +97,7 @@ export async function runEnrich(options: EnrichOptions): Promise<EnrichResult> {
   const sources = topology.sourceTopics
   const summary = new Summary()
   const tables = new TableStore()
+  const decoder = decoderFromConfig(config, (role) => topology.topic(role), log, options.env)
 
   const kafka = await createKafka(config, {log, clientIdSuffix: 'enrich', env: options.env})
   log.info('enrich starting', {
@@ -114,7 +120,19 @@ export async function runEnrich(options: EnrichOptions): Promise<EnrichResult> {
   let streamMs = 0
   let streamStartedAt: number | null = null
   try {
-    admin = await retryInFollow(() => connectAdmin(kafka, config), {follow, signal, log, what: 'connecting to Kafka'})
+    try {
+      admin = await retryInFollow(() => connectAdmin(kafka, config, signal), {
+        follow,
+        signal,
+        log,
+        what: 'connecting to Kafka',
+      })
+    } catch (error) {
+      // A signal while connecting (or waiting to retry): stop now, there is nothing to finish.
+      if (!signal.aborted) throw error
+      stoppedBy = 'signal'
+      return await finish()
+    }
     const needed = [
       ...sources,
       ...topology.tableTopics.map((t) => t.topic),
@@ -122,6 +140,16 @@ export async function runEnrich(options: EnrichOptions): Promise<EnrichResult> {
       ...topology.alertTypes.map((a) => topology.topic(a.sink)),
     ]
     await requireTopics(admin, config, needed)
+    await chooseStart({
+      kafka,
+      admin,
+      group,
+      topics: sources,
+      from: options.from ?? startFromOf(undefined, config.enrich.from, 'enrich.from'),
+      configKey: 'enrich.from',
+      commit: true,
+      log,
+    })
 
     const activeRun: GroupRun = new GroupRun({
       kafka,
@@ -171,6 +199,8 @@ export async function runEnrich(options: EnrichOptions): Promise<EnrichResult> {
       transactional: transactionalId !== null,
       summary,
       run: activeRun,
+      decoder,
+      signal,
     })
     batches = activeBatches
     // Connecting a transactional producer fences an earlier incarnation of this instance and
@@ -187,6 +217,13 @@ export async function runEnrich(options: EnrichOptions): Promise<EnrichResult> {
       topology,
       tables,
       groupId: `${group}-tables-${randomUUID()}`,
+      marks: new DeadLetterMarks({
+        kafka,
+        admin,
+        groupId: `${group}-table-dead-letters`,
+        topics: topology.tableTopics.map((t) => t.topic),
+        log,
+      }),
       deadLetters: (records) => {
         const messages = records.map((r) => checkedMessage(r, tuning, log))
         return activeWriter.submit(
@@ -196,6 +233,8 @@ export async function runEnrich(options: EnrichOptions): Promise<EnrichResult> {
       },
       log,
       summary,
+      decoder,
+      signal,
       progress: options.progress,
       consumer: {
         sessionTimeout: tuning.sessionTimeout,

@@ -6,8 +6,10 @@ import type {Summary} from '../pipeline/summary.js'
 import type {TableStore} from '../pipeline/table.js'
 import type {Outcome, Topology} from '../pipeline/topology.js'
 import type {TopicRecord} from '../records/record.js'
-import {fromKafka} from '../kafka/codec.js'
+import type {RecordDecoder} from '../schema/decoder.js'
 import {TopicFollower} from '../kafka/follow.js'
+import type {DeadLetterMarks} from './dead-letter-marks.js'
+import {processMessage} from './messages.js'
 
 export interface TableLoaderOptions {
   kafka: Kafka
@@ -18,6 +20,8 @@ export interface TableLoaderOptions {
   groupId: string
   /** Produces the dead letters of bad table records; awaited before the batch counts as applied. */
   deadLetters: (records: TopicRecord[]) => Promise<void>
+  /** Which bad records an earlier run dead-lettered already: they are not written again. */
+  marks?: DeadLetterMarks
   log?: Logger
   /** Table outcomes are added here too (per-table read and dead letters in the run summary). */
   summary?: Summary
@@ -30,6 +34,10 @@ export interface TableLoaderOptions {
    * longer exist (compaction removed a trailing tombstone). Default 10 s.
    */
   stallMs?: number
+  /** Schema Registry formats: decoded before the core sees a record. */
+  decoder?: RecordDecoder
+  /** Ends a wait for the registry. */
+  signal?: AbortSignal
 }
 
 export interface TableStats {
@@ -102,6 +110,7 @@ export class TableLoader {
     const follower = this.follower
     if (!follower) return {tables: [], records: 0, ms: 0}
     const topics = this.options.topology.tableTopics.map((t) => t.topic)
+    await this.options.marks?.load()
     const {records, ms} = await follower.start(signal, (toLoad) => {
       this.log.info('loading tables', {topics, records: toLoad})
       const bar = this.options.progress === false ? undefined : progressBar('tables', Math.max(1, toLoad), 'records')
@@ -114,6 +123,7 @@ export class TableLoader {
         bar?.stop()
       }
     })
+    await this.options.marks?.save()
     const result = {tables: this.tableStats(), records, ms}
     this.log.info('tables loaded', {
       ms: result.ms,
@@ -125,23 +135,28 @@ export class TableLoader {
 
   async stop(timeoutMs = 5_000): Promise<void> {
     await this.follower?.stop(timeoutMs)
+    await this.options.marks?.close()
   }
 
   /** Runs a batch of table records through the topology; returns how many it applied. */
   private async apply(topic: string, partition: number, messages: KafkaMessage[]): Promise<number> {
     const stats = this.stats.get(topic)!
+    const {marks} = this.options
     const deadLetters: TopicRecord[] = []
     const outcomes: Outcome[][] = []
     let applied = 0
+    let deadLettersUntil = -1
+    const {decoder, topology, tables, signal} = this.options
+    // A registry outage waits here: the table applies nothing past it until the registry is back.
+    await decoder?.prepare(topic, messages, {signal})
     for (const message of messages) {
-      let result: Outcome[]
-      try {
-        result = this.options.topology.process(fromKafka(topic, partition, message), this.options.tables)
-      } catch (error) {
-        this.log.warn('table record failed', {topic, partition, offset: message.offset, error})
-        continue
-      }
+      let result = processMessage(topology, tables, topic, partition, message, decoder)
       applied++
+      const offset = Number(message.offset)
+      if (marks?.written(topic, partition, offset)) {
+        // Dead-lettered by an earlier run: neither written nor counted again.
+        result = result.filter((outcome) => outcome.kind !== 'dead-letter')
+      } else if (result.some((outcome) => outcome.kind === 'dead-letter')) deadLettersUntil = offset + 1
       outcomes.push(result)
       for (const outcome of result) {
         if (outcome.kind === 'table') {
@@ -154,6 +169,7 @@ export class TableLoader {
       }
     }
     if (deadLetters.length > 0) await this.options.deadLetters(deadLetters)
+    if (deadLettersUntil >= 0) marks?.advance(topic, partition, deadLettersUntil)
     stats.records += applied
     if (this.options.summary) for (const result of outcomes) this.options.summary.add(result)
     return applied

@@ -1,13 +1,14 @@
 import {brokerListProblem, ENV_NAME, splitBrokers, type InitSettings, type SaslMechanism} from '../config/write.js'
 import {FaError} from '../errors.js'
 import type {Prompter} from './prompt.js'
+import {askRegistry, type RegistryAnswers} from './registry.js'
 import {askTopics} from './topics.js'
 
 export type Where = 'local' | 'confluent' | 'other'
 export type SaslChoice = 'none' | SaslMechanism
 
 /** The answers flags can give; a question is asked only for what they leave open. */
-export interface InitAnswers {
+export interface InitAnswers extends RegistryAnswers {
   kafka?: Where
   brokers?: string
   tls?: boolean
@@ -116,7 +117,8 @@ export async function askSettings(f: InitAnswers, {prompt: p, detected}: Asking)
         ).trim()
       : 'fa-enrich')
 
-  return {brokers, ssl, sasl, topics, group, partitions, replicationFactor}
+  const schemaRegistry = await askRegistry(f, where, p)
+  return {brokers, ssl, sasl, topics, group, partitions, replicationFactor, ...(schemaRegistry && {schemaRegistry})}
 }
 
 async function askBrokers(

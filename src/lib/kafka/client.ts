@@ -2,6 +2,7 @@ import type {Admin, Kafka, LogEntry, Producer, ProducerConfig, RetryOptions} fro
 
 import type {Config} from '../config/schema.js'
 import {silentLogger, type Logger} from '../output/log.js'
+import {FaError} from '../errors.js'
 import {kafkaClientConfig, kafkaError} from './connection.js'
 import {describePatches, installKafkajsPatches} from './patches/index.js'
 
@@ -19,10 +20,14 @@ export function loadKafkaJs(): Promise<KafkaJs> {
   return loaded
 }
 
+/** The last connection error kafkajs logged for a client, for the one line that says why it could not connect. */
+const lastConnectionError = new WeakMap<Kafka, {message?: string}>()
+
 /**
  * A kafkajs client for the config (brokers, TLS, SASL from the environment), logging through
- * `log`: kafkajs errors and warnings (mostly retried connection trouble) as warnings, its info
- * lines as debug. Credentials are never logged: kafkajs does not log them, and neither do we.
+ * `log`: kafkajs errors and warnings as warnings, except its connection retries (a broker that is
+ * down is reported once, by whoever connects), which go to debug with its info lines.
+ * Credentials are never logged: kafkajs does not log them, and neither do we.
  */
 export async function createKafka(
   config: Config,
@@ -33,17 +38,30 @@ export async function createKafka(
   const level = log.isEnabled('debug') ? logLevel.INFO : logLevel.WARN
   const base = kafkaClientConfig(config, options.env, options.clientIdSuffix)
   log.debug('kafkajs patches', describePatches(installKafkajsPatches()))
-  return new Kafka({
+  const trouble: {message?: string} = {}
+  const kafka = new Kafka({
     ...base,
     retry: options.retry ?? base.retry,
     logLevel: level,
     logCreator: () => (entry: LogEntry) => {
       const {message, timestamp: _t, logger: _l, stack, ...extra} = entry.log
       const fields = {namespace: entry.namespace, ...extra, ...(log.isEnabled('debug') && stack ? {stack} : {})}
-      if (entry.level <= logLevel.WARN && !isRoutine(message, extra)) log.warn(message, fields)
+      const retrying = isConnectionRetry(entry.namespace, message)
+      if (retrying && entry.namespace === 'Connection') trouble.message = message
+      if (entry.level <= logLevel.WARN && !retrying && !isRoutine(message, extra)) log.warn(message, fields)
       else log.debug(message, fields)
     },
   })
+  lastConnectionError.set(kafka, trouble)
+  return kafka
+}
+
+/** kafkajs' lines for each failed connection attempt and its retry (`Connection error: …`, `Failed to connect to seed broker…`). */
+function isConnectionRetry(namespace: string, message: string): boolean {
+  return (
+    (namespace === 'Connection' && /^Connection (error|timeout)/.test(message)) ||
+    (namespace === 'BrokerPool' && message.startsWith('Failed to connect to seed broker'))
+  )
 }
 
 /**
@@ -59,15 +77,52 @@ function isRoutine(message: string, extra: Record<string, unknown>): boolean {
   )
 }
 
-/** Connects an admin client, or throws a one-line FaError (exit code 5) naming the brokers. */
-export async function connectAdmin(kafka: Kafka, config: Config): Promise<Admin> {
+/**
+ * Connects an admin client within kafka.connectionTimeoutMs (kafkajs retries inside that time),
+ * or throws a one-line FaError (exit code 5) naming the brokers and the last connection error.
+ * An abort of `signal` (SIGINT/SIGTERM) gives up at once, throwing `signal.reason`.
+ */
+export async function connectAdmin(kafka: Kafka, config: Config, signal?: AbortSignal): Promise<Admin> {
   const admin = kafka.admin()
-  try {
-    await admin.connect()
-  } catch (error) {
-    throw kafkaError(error, config, 'connecting')
-  }
+  await connectWithin(kafka, admin, config, signal)
   return admin
+}
+
+/** Connects `client` of `kafka` within kafka.connectionTimeoutMs (see connectAdmin). */
+export async function connectWithin(
+  kafka: Kafka,
+  client: {connect(): Promise<void>; disconnect(): Promise<void>},
+  config: Config,
+  signal?: AbortSignal,
+): Promise<void> {
+  const ms = config.kafka.connectionTimeoutMs
+  let timer: NodeJS.Timeout | undefined
+  let onAbort = () => {}
+  const outcome = await new Promise<{error?: unknown; late?: true; aborted?: true}>((resolve) => {
+    client.connect().then(
+      () => resolve({}),
+      (error: unknown) => resolve({error}),
+    )
+    timer = setTimeout(() => resolve({late: true}), ms)
+    onAbort = () => resolve({aborted: true})
+    if (signal?.aborted) onAbort()
+    signal?.addEventListener('abort', onAbort, {once: true})
+  })
+  clearTimeout(timer)
+  signal?.removeEventListener('abort', onAbort)
+  if (!outcome.late && !outcome.aborted && outcome.error === undefined) return
+  // Stops kafkajs' retries (their timers would keep a finished command alive).
+  void client.disconnect().catch(() => {})
+  if (outcome.aborted) throw signal!.reason
+  if (outcome.error !== undefined) throw kafkaError(outcome.error, config, 'connecting')
+  const last = lastConnectionError.get(kafka)?.message
+  throw new FaError(
+    `Kafka: cannot connect to ${config.kafka.brokers.join(',')} within ${ms / 1000} s${last ? ` (${last})` : ''}`,
+    {
+      exit: 'kafka',
+      hint: 'check kafka.brokers / KAFKA_BROKERS, TLS and credentials, and that this machine can reach them; kafka.connectionTimeoutMs sets the wait',
+    },
+  )
 }
 
 /**

@@ -11,6 +11,7 @@ export function fromKafka(topic: string, partition: number, message: KafkaMessag
     headers: decodeHeaders(message.headers),
     timestamp: isoTimestamp(message.timestamp),
     origin: {kind: 'kafka', partition, offset: message.offset},
+    wire: {key: message.key, headers: message.headers ?? {}},
   }
 }
 
@@ -25,12 +26,16 @@ function isoTimestamp(ms: string): string {
   return lastIso
 }
 
-/** A record as a kafkajs message (keyed records are partitioned by murmur2, like Java clients). */
+/**
+ * A record as a kafkajs message (keyed records are partitioned by murmur2, like Java clients); one
+ * read from Kafka (a dead letter) keeps its key bytes, every header and any decoded value's bytes.
+ */
 export function toKafka(record: TopicRecord): Message {
+  const {wire} = record
   return {
-    key: record.key,
-    value: kafkaValue(record.value),
-    headers: record.headers,
+    key: wire ? wire.key && bytesView(wire.key) : record.key,
+    value: wire?.value !== undefined ? wire.value && bytesView(wire.value) : kafkaValue(record.value),
+    headers: wire ? (wire.headers as IHeaders) : record.headers,
     timestamp: record.timestamp === undefined ? undefined : String(Date.parse(record.timestamp)),
   }
 }

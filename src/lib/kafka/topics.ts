@@ -93,7 +93,8 @@ export async function ensureTopics(
     } catch (error) {
       // Another process may have created some of them meanwhile; anything else is a real failure.
       const now = new Set(await admin.listTopics())
-      if (missing.some((spec) => !now.has(spec.topic))) throw error
+      const failed = missing.filter((spec) => !now.has(spec.topic))
+      if (failed.length > 0) throw await creationError(admin, error, failed, options)
     }
     await waitForTopics(
       admin,
@@ -112,9 +113,19 @@ export async function ensureTopics(
   const warnings: string[] = []
   const existing = existingSpecs.map((spec): TopicState => {
     const info = described.get(spec.topic) ?? {partitions: 0, replicationFactor: 0, cleanupPolicy: 'unknown'}
-    if (spec.compacted && !info.cleanupPolicy.split(',').includes('compact')) {
+    const compacted = info.cleanupPolicy.split(',').includes('compact')
+    if (spec.compacted && !compacted) {
       warnings.push(
         `${spec.topic} (${spec.roles.join(', ')}) has cleanup.policy=${info.cleanupPolicy}; it should be compacted, or old rows are lost after retention`,
+      )
+    } else if (!spec.compacted && compacted) {
+      warnings.push(
+        `${spec.topic} (${spec.roles.join(', ')}) has cleanup.policy=${info.cleanupPolicy}; fa would create it with delete: compaction keeps only the last record of each key`,
+      )
+    }
+    if (info.partitions !== options.partitions && info.partitions > 0) {
+      warnings.push(
+        `${spec.topic} has ${info.partitions} partition${info.partitions === 1 ? '' : 's'}, not the ${options.partitions} asked for (existing topics are left as they are)`,
       )
     }
     return {topic: spec.topic, roles: spec.roles, ...info}
@@ -129,6 +140,40 @@ export async function ensureTopics(
       cleanupPolicy: spec.compacted ? 'compact' : 'delete',
     }))
   return {created, existing, warnings}
+}
+
+/**
+ * The broker's refusal, per topic, in one line: `a, b: replication factor 3 is more than the 1
+ * broker of the cluster; c: not authorized to create topics`.
+ */
+async function creationError(
+  admin: Admin,
+  error: unknown,
+  failed: TopicSpec[],
+  options: TopicOptions,
+): Promise<FaError> {
+  const perTopic = (error as {errors?: Array<{topic?: string; type?: string; message?: string}>}).errors ?? []
+  let brokers: number | undefined
+  if (perTopic.some((e) => e.type === 'INVALID_REPLICATION_FACTOR'))
+    brokers = await admin.describeCluster().then(
+      (c) => c.brokers.length,
+      () => undefined,
+    )
+  const reasons = new Map<string, string[]>()
+  for (const spec of failed) {
+    const e = perTopic.find((item) => item.topic === spec.topic)
+    let reason = e?.message ?? (error instanceof Error ? error.message : String(error))
+    if (e?.type === 'INVALID_REPLICATION_FACTOR' && brokers !== undefined)
+      reason = `replication factor ${options.replicationFactor} is more than the ${brokers} broker${brokers === 1 ? '' : 's'} of the cluster`
+    else if (e?.type?.endsWith('AUTHORIZATION_FAILED')) reason = `not authorized to create topics (${e.message})`
+    reasons.set(reason, [...(reasons.get(reason) ?? []), spec.topic])
+  }
+  const text = [...reasons].map(([reason, topics]) => `${topics.join(', ')}: ${reason}`).join('; ')
+  return new FaError(`cannot create ${failed.length} topic${failed.length === 1 ? '' : 's'}: ${text}`, {
+    exit: 'kafka',
+    hint: 'set --replication-factor / kafka.replicationFactor and --partitions to what the cluster allows, or ask its admins',
+    cause: error,
+  })
 }
 
 /** Waits until every partition of `topics` has a leader (new topics take a moment to be usable). */

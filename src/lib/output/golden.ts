@@ -4,6 +4,8 @@ import type {ChalkInstance} from 'chalk'
 
 import {FaError} from '../errors.js'
 import {rawText} from '../records/record.js'
+import {changeLine, fieldChanges, identities, recordHeader, type GoldenRecord} from './golden-diff.js'
+import {plural} from './plural.js'
 import type {ByteSink} from './writer.js'
 
 /** Collects produced JSON Lines (one record per line) to compare with or write as a golden file. */
@@ -18,14 +20,19 @@ export class GoldenLines implements ByteSink {
 
 export interface GoldenResult {
   ok: boolean
-  /** A readable diff: what the golden file expects (-) against what was produced (+). */
+  /** A readable diff: each differing record once, by what it is, with only its changed fields. */
   diff: string
   differences: number
+  /** The differences by kind: records expected but not produced, produced but not expected, changed. */
+  missing: number
+  unexpected: number
+  changed: number
 }
 
 /**
- * Compares produced JSON Lines with a golden file record by record, ignoring key order
- * inside each record, and shows the differing records as a pretty-printed diff.
+ * Compares produced JSON Lines with a golden file record by record, matching records by what
+ * they are (alert id; topic, key and source for a dead letter), not where they stand: a missing
+ * or extra record is one line, a changed one shows its changed fields (path, old, new).
  */
 export async function compareGolden(
   file: string,
@@ -42,50 +49,57 @@ export async function compareGolden(
       hint: 'create it with --update',
     })
   }
-  const expected = text.split('\n').filter((line) => line.trim() !== '')
-  // Only a golden comparison needs a diff: not loaded by every replay.
-  const {diffLines} = await import('diff')
+  const expected: GoldenRecord[] = []
+  text.split('\n').forEach((line, i) => {
+    if (line.trim() !== '') expected.push(parse(line, `${file}:${i + 1}`))
+  })
+  const actual = actualLines.map((line, i) => parse(line, `output record ${i + 1}`))
+  const produced = new Map(identities(actual).map((id, i) => [id, actual[i]!]))
+  const expectedIds = identities(expected)
   const out: string[] = []
-  let differences = 0
-  for (let i = 0; i < Math.max(expected.length, actualLines.length); i++) {
-    const want = expected[i] === undefined ? undefined : canonical(expected[i]!, `${file}:${i + 1}`)
-    const got = actualLines[i] === undefined ? undefined : canonical(actualLines[i]!, `output record ${i + 1}`)
-    if (want === got) continue
-    differences++
-    if (differences > maxShown) continue
-    out.push(
-      c.bold(`record ${i + 1}${want === undefined ? ' (not expected)' : got === undefined ? ' (missing)' : ''}:`),
-    )
-    for (const part of diffLines(want ?? '', got ?? '')) {
-      const lines = part.value.replace(/\n$/, '').split('\n')
-      if (part.added) out.push(...lines.map((l) => c.green(`+ ${l}`)))
-      else if (part.removed) out.push(...lines.map((l) => c.red(`- ${l}`)))
-      else out.push(...lines.map((l) => c.dim(`  ${l}`)))
-    }
+  const counts = {missing: 0, unexpected: 0, changed: 0}
+  const show = (line: string, more: string[] = []) => {
+    if (counts.missing + counts.unexpected + counts.changed <= maxShown) out.push(line, ...more)
   }
-  if (differences > maxShown) out.push(`… and ${differences - maxShown} more differing records`)
-  return {ok: differences === 0, diff: out.join('\n'), differences}
+  expectedIds.forEach((id, i) => {
+    const want = expected[i]!
+    const got = produced.get(id)
+    produced.delete(id)
+    if (!got) {
+      counts.missing++
+      show(`${c.red('-')} ${c.bold('missing')}     ${recordHeader(want)}`)
+      return
+    }
+    const changes = fieldChanges(want, got)
+    if (changes.length === 0) return
+    counts.changed++
+    show(
+      `${c.yellow('~')} ${c.bold('changed')}     ${recordHeader(got)}`,
+      changes.map((change) => changeLine(change, c)),
+    )
+  })
+  for (const extra of produced.values()) {
+    counts.unexpected++
+    show(`${c.green('+')} ${c.bold('unexpected')}  ${recordHeader(extra)}`)
+  }
+  const differences = counts.missing + counts.unexpected + counts.changed
+  if (differences > maxShown) out.push(`… and ${plural(differences - maxShown, 'more differing record')}`)
+  return {ok: differences === 0, diff: out.join('\n'), differences, ...counts}
 }
 
 export async function writeGolden(file: string, lines: string[]): Promise<void> {
   await writeFile(file, lines.map((line) => line + '\n').join(''))
 }
 
-/** Pretty JSON with sorted keys, so key order never counts as a difference. */
-function canonical(line: string, where: string): string {
+/** A golden line as a record; one that is not a JSON object is bad input, named by FILE:LINE. */
+function parse(line: string, where: string): GoldenRecord {
+  let json: unknown
   try {
-    return JSON.stringify(sortKeys(JSON.parse(line)), null, 2)
+    json = JSON.parse(line)
   } catch (error) {
     throw new FaError(`${where}: not valid JSON: ${(error as Error).message}`, {exit: 'input'})
   }
-}
-
-function sortKeys(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(sortKeys)
-  if (value === null || typeof value !== 'object') return value
-  return Object.fromEntries(
-    Object.keys(value)
-      .sort()
-      .map((key) => [key, sortKeys((value as Record<string, unknown>)[key])]),
-  )
+  if (json === null || typeof json !== 'object' || Array.isArray(json))
+    throw new FaError(`${where}: a record must be a JSON object`, {exit: 'input'})
+  return json as GoldenRecord
 }

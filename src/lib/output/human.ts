@@ -4,6 +4,8 @@ import {describeOrigin, type TopicRecord} from '../records/record.js'
 import type {PipelineCounts, Summary} from '../pipeline/summary.js'
 import type {Outcome} from '../pipeline/topology.js'
 import type {Block, SlackMessage} from '../slack/blocks.js'
+import {blockKitBuilderLink} from '../slack/builder-link.js'
+import {printable} from './printable.js'
 
 /** Slack shows `&lt;` as `<`; so does the terminal. */
 const unescape = (text: string) => text.replaceAll('&lt;', '<').replaceAll('&gt;', '>').replaceAll('&amp;', '&')
@@ -16,29 +18,40 @@ const toTerminal = (text: string, c: ChalkInstance) =>
       .replace(/\*([^*\n]+)\*/g, (_, bold: string) => c.bold(bold)),
   )
 
-/** An alert as a person reads it in the terminal: recipient, header, text, fields. */
-export function renderAlert(outcome: Extract<Outcome, {kind: 'alert'}>, c: ChalkInstance): string {
+/**
+ * An alert as a person reads it in the terminal: recipient, header, text, fields; with `link`, a
+ * Block Kit Builder link to see it as Slack shows it. Control characters are shown escaped.
+ */
+export function renderAlert(
+  outcome: Extract<Outcome, {kind: 'alert'}>,
+  c: ChalkInstance,
+  {link = false}: {link?: boolean} = {},
+): string {
   const message = outcome.output.value as unknown as SlackMessage
-  const lines = [`${c.green('▶')} ${c.bold(outcome.pipeline)} → ${c.cyan(message.channel)}  ${c.dim(outcome.alertId)}`]
+  const lines = [
+    `${c.green('▶')} ${c.bold(outcome.pipeline)} → ${c.cyan(printable(message.channel))}  ${c.dim(outcome.alertId)}`,
+  ]
   for (const block of message.blocks) lines.push(...renderBlock(block, c))
+  if (link) lines.push(`  ${c.dim('Block Kit Builder:')} ${blockKitBuilderLink(message.blocks)}`)
   return lines.join('\n') + '\n\n'
 }
 
 function renderBlock(block: Block, c: ChalkInstance): string[] {
-  const text = (block.text as {text?: string} | undefined)?.text
+  const raw = (block.text as {text?: string} | undefined)?.text
+  const text = raw === undefined ? undefined : printable(raw)
   switch (block.type) {
     case 'header':
       return [`  ${c.bold.underline(text ?? '')}`]
     case 'section': {
       const out = text ? indent(toTerminal(text, c)) : []
       for (const field of (block.fields as Array<{text: string}> | undefined) ?? []) {
-        const [label = '', ...value] = field.text.split('\n')
+        const [label = '', ...value] = printable(field.text).split('\n')
         out.push(`  ${c.dim(unescape(label.replace(/^\*(.*)\*$/, '$1')) + ':')} ${unescape(value.join(' '))}`)
       }
       return out
     }
     case 'context':
-      return ((block.elements as Array<{text: string}>) ?? []).map((e) => `  ${c.dim(unescape(e.text))}`)
+      return ((block.elements as Array<{text: string}>) ?? []).map((e) => `  ${c.dim(unescape(printable(e.text)))}`)
     default:
       return [`  [${block.type}]`]
   }
@@ -54,7 +67,7 @@ export function renderDeadLetter(
 ): string {
   return (
     `${c.red('✗')} ${c.bold('dead letter')} ${c.dim(describeOrigin(source))} ` +
-    `${outcome.pipeline}: ${outcome.reason}\n\n`
+    `${outcome.pipeline}: ${printable(outcome.reason)}\n\n`
   )
 }
 

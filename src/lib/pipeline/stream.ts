@@ -4,7 +4,7 @@ import type {z} from 'zod'
 import {formatIssue} from '../format-issue.js'
 import type {JsonObject, TopicRecord} from '../records/record.js'
 import type {AlertContent} from './content.js'
-import type {TableSpec, TableStore} from './table.js'
+import {tableKey, type TableSpec, type TableStore} from './table.js'
 
 /** What every step sees: the decoded event and its record, plus what earlier steps added. */
 export interface BaseContext<E = JsonObject> {
@@ -21,6 +21,8 @@ export class Stop {
   constructor(
     readonly kind: 'drop' | 'dead-letter',
     readonly reason: string,
+    /** What `--explain` says beyond the reason: which step, which key was looked up. */
+    readonly detail?: string,
   ) {}
 }
 
@@ -45,6 +47,8 @@ export interface AlertType {
   /** The tables this alert type joins, so a runner loads exactly those. */
   tables: TableSpec[]
   steps: Step[]
+  /** The reasons its steps drop records for (`filtered`, `unassigned`, ...): what `--only` may name. */
+  dropReasons?: readonly string[]
   message: (ctx: any) => AlertContent
 }
 
@@ -60,12 +64,13 @@ export class StreamBuilder<C> {
     private readonly source: string,
     private readonly steps: Step[] = [],
     private readonly tables: TableSpec[] = [],
+    private readonly dropReasons: string[] = [],
   ) {}
 
   /** Keeps records the predicate accepts; the rest are dropped as `reason` (not an error). */
   filter(predicate: (ctx: C) => boolean, reason = 'filtered'): StreamBuilder<C> {
-    const stop = new Stop('drop', reason)
-    return this.with((ctx) => (predicate(ctx) ? ctx : stop))
+    const stop = new Stop('drop', reason, `by step ${this.steps.length + 1}: filter(${sourceOf(predicate)})`)
+    return this.with((ctx) => (predicate(ctx) ? ctx : stop), undefined, reason)
   }
 
   /** Chooses the key later steps join on; none is a dead letter saying `what` was missing. */
@@ -109,14 +114,20 @@ export class StreamBuilder<C> {
     // Resolved once here: each record runs the same step whichever form was written.
     const by = typeof options === 'function' ? {key: options, as: as!, missing: missing!} : options
     const {key, as: field} = by
-    const stop = new Stop('drop', by.missing)
-    return this.with((ctx, tables) => {
-      const lookup = key(ctx)
-      const row = lookup ? tables.get(table, lookup) : undefined
-      if (row === undefined) return stop
-      ctx[field] = row
-      return ctx
-    }, table)
+    const noKey = new Stop('drop', by.missing, `no key to look up in ${table.name}`)
+    return this.with(
+      (ctx, tables) => {
+        const lookup = key(ctx)
+        if (!lookup) return noKey
+        const row = tables.get(table, lookup)
+        if (row === undefined)
+          return new Stop('drop', by.missing, `${table.name} has no row for ${quote(tableKey(table, lookup))}`)
+        ctx[field] = row
+        return ctx
+      },
+      table,
+      by.missing,
+    )
   }
 
   /** Ends the stream: what the alert says, and the topic it goes to. */
@@ -129,16 +140,31 @@ export class StreamBuilder<C> {
         sink,
         tables: this.tables,
         steps: this.steps,
+        dropReasons: this.dropReasons,
         message,
       }),
     }
   }
 
-  private with<N>(step: (ctx: any, tables: TableStore) => N | Stop, table?: TableSpec): StreamBuilder<any> {
+  private with<N>(
+    step: (ctx: any, tables: TableStore) => N | Stop,
+    table?: TableSpec,
+    dropReason?: string,
+  ): StreamBuilder<any> {
     const tables = table && !this.tables.includes(table) ? [...this.tables, table] : this.tables
-    return new StreamBuilder(this.name, this.description, this.source, [...this.steps, step], tables)
+    const reasons =
+      dropReason && !this.dropReasons.includes(dropReason) ? [...this.dropReasons, dropReason] : this.dropReasons
+    return new StreamBuilder(this.name, this.description, this.source, [...this.steps, step], tables, reasons)
   }
 }
+
+/** A predicate's source on one line, cut short: enough to tell the filters of an alert type apart. */
+function sourceOf(predicate: (...args: never[]) => unknown): string {
+  const text = String(predicate).replace(/\s+/g, ' ')
+  return text.length > 100 ? `${text.slice(0, 99)}…` : text
+}
+
+const quote = (text: string) => JSON.stringify(text)
 
 /** Starts an alert type on a source topic (a logical name from the config's `topics`). */
 export function stream(name: string, source: string, description = ''): StreamBuilder<BaseContext> {

@@ -12,6 +12,8 @@ export interface PipelineCounts {
 export interface SummaryCounts {
   records: number
   unrouted: number
+  /** Records on topics no pipeline reads, by topic. */
+  unroutedTopics: Record<string, number>
   pipelines: Record<string, PipelineCounts>
 }
 
@@ -20,12 +22,14 @@ export class Summary implements SummaryCounts {
   pipelines: Record<string, PipelineCounts> = {}
   records = 0
   unrouted = 0
+  unroutedTopics: Record<string, number> = {}
 
   add(outcomes: Outcome[]): void {
     this.records++
     for (const outcome of outcomes) {
       if (outcome.kind === 'unrouted') {
         this.unrouted++
+        this.unroutedTopics[outcome.topic] = (this.unroutedTopics[outcome.topic] ?? 0) + 1
         continue
       }
       const counts = (this.pipelines[outcome.pipeline] ??= {read: 0, alerts: 0, deadLetters: 0, dropped: {}})
@@ -40,6 +44,8 @@ export class Summary implements SummaryCounts {
   merge(other: SummaryCounts): void {
     this.records += other.records
     this.unrouted += other.unrouted
+    for (const [topic, n] of Object.entries(other.unroutedTopics))
+      this.unroutedTopics[topic] = (this.unroutedTopics[topic] ?? 0) + n
     for (const [name, theirs] of Object.entries(other.pipelines)) {
       const counts = (this.pipelines[name] ??= {read: 0, alerts: 0, deadLetters: 0, dropped: {}})
       counts.read += theirs.read
@@ -61,7 +67,12 @@ export class Summary implements SummaryCounts {
   }
 
   counts(): SummaryCounts {
-    return {records: this.records, unrouted: this.unrouted, pipelines: this.pipelines}
+    return {
+      records: this.records,
+      unrouted: this.unrouted,
+      unroutedTopics: this.unroutedTopics,
+      pipelines: this.pipelines,
+    }
   }
 
   get totals(): {alerts: number; deadLetters: number; dropped: Record<string, number>} {
@@ -76,6 +87,12 @@ export class Summary implements SummaryCounts {
   }
 
   toJSON(): object {
-    return {records: this.records, unrouted: this.unrouted, ...this.totals, pipelines: this.pipelines}
+    return {
+      records: this.records,
+      unrouted: this.unrouted,
+      unroutedTopics: this.unroutedTopics,
+      ...this.totals,
+      pipelines: this.pipelines,
+    }
   }
 }

@@ -1,4 +1,4 @@
-import type {z} from 'zod'
+import {z} from 'zod'
 
 import {formatIssue} from '../format-issue.js'
 import {decodeJsonObject, type TopicRecord} from '../records/record.js'
@@ -14,9 +14,13 @@ export interface TableSpec<V = unknown> {
   schema: z.ZodType<V>
   /** Applied to the record key and to every lookup key, so both sides match alike. */
   normalizeKey?: (key: string) => string
-  /** The key when the record has none. */
-  keyOf?(value: V): string | undefined
 }
+
+/** An optional text field: a null (an Avro optional field, a Java producer's JSON) means absent. */
+export const optionalText = z
+  .string()
+  .nullish()
+  .transform((v) => v ?? undefined)
 
 export function defineTable<V>(spec: TableSpec<V>): TableSpec<V> {
   return spec
@@ -29,7 +33,7 @@ export class TableStore {
   private readonly rows = new Map<string, Map<string, unknown>>()
 
   get<V>(table: TableSpec<V>, key: string): V | undefined {
-    return this.rows.get(table.name)?.get(normalize(table, key)) as V | undefined
+    return this.rows.get(table.name)?.get(tableKey(table, key)) as V | undefined
   }
 
   size(table: TableSpec): number {
@@ -42,7 +46,7 @@ export class TableStore {
     if (!rows) this.rows.set(table.name, (rows = new Map()))
     if (record.value === null) {
       if (!record.key) return {ok: false, reason: `tombstone on table ${table.name} has no key`}
-      const key = normalize(table, record.key)
+      const key = tableKey(table, record.key)
       rows.delete(key)
       return {ok: true, op: 'delete', key}
     }
@@ -50,14 +54,21 @@ export class TableStore {
     if (!decoded.ok) return decoded
     const parsed = table.schema.safeParse(decoded.value)
     if (!parsed.success) return {ok: false, reason: `table ${table.name}: ${formatIssue(parsed.error)}`}
-    const rawKey = record.key || table.keyOf?.(parsed.data)
-    if (!rawKey) return {ok: false, reason: `table ${table.name} record has no key`}
-    const key = normalize(table, rawKey)
+    // Keyed by the record key alone, as a GlobalKTable is: compaction keeps one unkeyed row per
+    // partition, so a row keyed from its value would vanish later, depending on load order.
+    if (!record.key) {
+      return {
+        ok: false,
+        reason: `table ${table.name} record has no key: a table row is keyed by its record key only (set "key")`,
+      }
+    }
+    const key = tableKey(table, record.key)
     rows.set(key, parsed.data)
     return {ok: true, op: 'upsert', key}
   }
 }
 
-function normalize(table: TableSpec, key: string): string {
+/** A key as the table holds it (normalized), which is what a lookup is matched against. */
+export function tableKey(table: TableSpec, key: string): string {
   return table.normalizeKey ? table.normalizeKey(key) : key
 }

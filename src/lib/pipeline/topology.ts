@@ -13,10 +13,10 @@ export type RenderAlert = (alertId: string, pipeline: string, content: AlertCont
 
 export type Outcome =
   | {kind: 'alert'; pipeline: string; alertId: string; output: TopicRecord}
-  | {kind: 'dropped'; pipeline: string; reason: string}
+  | {kind: 'dropped'; pipeline: string; reason: string; detail?: string}
   | {kind: 'dead-letter'; pipeline: string; reason: string; output: TopicRecord}
-  | {kind: 'table'; pipeline: string; op: 'upsert' | 'delete'}
-  | {kind: 'unrouted'; pipeline: null}
+  | {kind: 'table'; pipeline: string; op: 'upsert' | 'delete'; key: string}
+  | {kind: 'unrouted'; pipeline: null; topic: string}
 
 /**
  * The enrichment core: records in, records out, tables as inputs. Pure apart from table
@@ -78,11 +78,11 @@ export class Topology {
     const table = this.byTable.get(record.topic)
     if (table) {
       const change = tables.apply(table, record)
-      if (change.ok) return [{kind: 'table', pipeline: table.name, op: change.op}]
+      if (change.ok) return [{kind: 'table', pipeline: table.name, op: change.op, key: change.key}]
       return [this.deadLetter(table.name, record, change.reason)]
     }
     const alerts = this.bySource.get(record.topic)
-    if (!alerts) return [{kind: 'unrouted', pipeline: null}]
+    if (!alerts) return [{kind: 'unrouted', pipeline: null, topic: record.topic}]
     const decoded = decodeJsonObject(record.value)
     if (!decoded.ok) return alerts.map((alert) => this.deadLetter(alert.name, record, decoded.reason))
     return alerts.map((alert) => this.run(alert, record, decoded.value, tables))
@@ -95,7 +95,7 @@ export class Topology {
         ctx = step(ctx, tables)
         if (ctx instanceof Stop) {
           return ctx.kind === 'drop'
-            ? {kind: 'dropped', pipeline: alert.name, reason: ctx.reason}
+            ? {kind: 'dropped', pipeline: alert.name, reason: ctx.reason, detail: ctx.detail}
             : this.deadLetter(alert.name, record, ctx.reason)
         }
       }

@@ -27,6 +27,12 @@ export interface ProducerSpec<Row = any> {
   naturalKey(row: Row): readonly string[]
   /** The record's key and value; fa sets `eventId` and `eventType` in the value. */
   toEvent(row: Row, meta: {eventId: string}): {key: string; value: JsonObject}
+  /**
+   * The events' schema, registered under `<topic>-value` on first use; events are then written
+   * in its wire format. `schema`: the text, a URL of a file (`.avsc`, `.proto`, `.json`), or an
+   * Avro / JSON Schema as an object. Without it, a topic whose subject exists gets its latest schema.
+   */
+  schema?: {type: 'avro' | 'protobuf' | 'json-schema'; schema: string | URL | object}
 }
 
 export interface ProducedEvent {

@@ -1,6 +1,7 @@
 import type {Admin, Kafka, Message, Producer as KafkaProducer} from 'kafkajs'
 
 import {createBigQueryClient, formatBytes} from '../bigquery/client.js'
+import {requireCredentials} from '../bigquery/credentials.js'
 import type {DryRun} from '../bigquery/query.js'
 import type {Config} from '../config/schema.js'
 import {ExitCode, FaError, type ExitCodeName} from '../errors.js'
@@ -8,6 +9,8 @@ import {connectAdmin, createKafka, createProducer, disconnectQuietly} from '../k
 import {kafkaError} from '../kafka/connection.js'
 import {requireTopics} from '../kafka/topics.js'
 import {silentLogger, type Logger} from '../output/log.js'
+import type {RecordEncoder} from '../schema/encoder.js'
+import {encodedEvent, producerEncoder} from '../schema/producer-schema.js'
 import type {Envelope} from '../records/envelope.js'
 import {
   checkpointMessage,
@@ -103,6 +106,7 @@ export async function runProduce(options: ProduceRunOptions): Promise<ProduceSum
   const checkpointTopic = config.topics.checkpoints
   // Before any lock or connection: a missing project is a config error.
   const client = createBigQueryClient(config.bigquery, env)
+  await requireCredentials(env)
 
   const lock = dryRun
     ? undefined
@@ -116,7 +120,9 @@ export async function runProduce(options: ProduceRunOptions): Promise<ProduceSum
     let previous: Checkpoint | undefined
     if (!dryRun || sinceArg === CHECKPOINT) {
       kafka = await createKafka(config, {log, env, clientIdSuffix: `produce-${producer.name}`})
-      admin = await connectAdmin(kafka, config)
+      admin = await connectAdmin(kafka, config, options.signal).catch((error: unknown) => {
+        throw options.signal?.aborted ? new InterruptedError() : error
+      })
       const needed = dryRun ? [checkpointTopic] : [topic, deadLetterTopic, checkpointTopic]
       await requireTopics(admin, config, needed, 'nothing was queried or produced')
       previous = await readCheckpoint(kafka, admin, {topic: checkpointTopic, producer: producer.name}).catch(
@@ -175,10 +181,13 @@ export async function runProduce(options: ProduceRunOptions): Promise<ProduceSum
     const query = await producerQuery(producer, {client, settings: config.bigquery, window, pageSize: options.pageSize})
 
     let estimate: DryRun | undefined
+    let encoder: RecordEncoder | undefined
     if (dryRun) {
       estimate = await query.dryRun()
       options.onEstimate?.(estimate, window)
     } else {
+      // Before the query too: a schema the registry refuses stops the run before anything is produced.
+      encoder = await producerEncoder(config, producer, topic, env)
       // Connected before the query runs: a Kafka problem should not cost a query.
       sender = await createProducer(kafka!, {
         idempotent: true,
@@ -225,13 +234,13 @@ export async function runProduce(options: ProduceRunOptions): Promise<ProduceSum
       if (next.done) break
       const row = next.value
       rows++
-      const result = producer.event(row)
+      const result = encodedEvent(producer.event(row), topic, encoder)
       if (result.ok) {
         events++
         const {key, value} = result.event
         const headers = {[ProduceHeader.producer]: producer.name, [ProduceHeader.jobId]: run.jobId}
         if (dryRun) options.onRecord?.({topic, key, value, headers}, 'event')
-        else pending.push({topic, message: {key, value: JSON.stringify(value), headers}})
+        else pending.push({topic, message: {key, value: result.bytes ?? JSON.stringify(value), headers}})
       } else {
         deadLetters++
         const headers = {

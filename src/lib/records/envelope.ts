@@ -1,8 +1,10 @@
+import {closest, distance} from 'fastest-levenshtein'
 import {z} from 'zod'
 
 import {rawText, type Origin, type Payload, type TopicRecord} from './record.js'
 
 const isoDateTime = z.iso.datetime({offset: true})
+const zoneless = z.iso.datetime({local: true})
 // Fixtures repeat timestamps: skip the regex for the one just seen valid.
 let lastValidTimestamp = ''
 function isTimestamp(text: string): boolean {
@@ -17,7 +19,7 @@ function isTimestamp(text: string): boolean {
  * `{"topic", "key", "value", "headers", "timestamp"}`. Every record of a fixture goes through
  * it, so it is kept lean: defaults are applied after parsing (zod's cost more than the check).
  */
-export const envelopeSchema = z.object({
+export const envelopeSchema = z.strictObject({
   topic: z.string({error: 'topic is required and must be a string'}).min(1, 'topic must not be empty'),
   key: z.string().nullable().optional(),
   // A custom check, not a union of array/record schemas: those would walk every field of every value.
@@ -28,8 +30,19 @@ export const envelopeSchema = z.object({
     )
     .optional(),
   headers: z.record(z.string(), z.string()).optional(),
-  timestamp: z.string().refine(isTimestamp, 'timestamp must be an ISO-8601 date-time').optional(),
+  timestamp: z
+    .string()
+    .check((ctx) => {
+      if (isTimestamp(ctx.value)) return
+      const message = zoneless.safeParse(ctx.value).success
+        ? `timestamp ${ctx.value} has no zone: add Z for UTC or an offset such as +01:00`
+        : 'timestamp must be an ISO-8601 date-time with a zone, e.g. 2026-11-24T10:00:00Z'
+      ctx.issues.push({code: 'custom', message, input: ctx.value})
+    })
+    .optional(),
 })
+
+export const ENVELOPE_KEYS = ['topic', 'key', 'value', 'headers', 'timestamp'] as const
 
 export type Envelope = {
   topic: string
@@ -56,10 +69,20 @@ export function parseEnvelopeLine(line: string, origin: Origin): ParsedLine {
   const parsed = envelopeSchema.safeParse(json)
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!
+    if (issue.code === 'unrecognized_keys') return {ok: false, reason: unknownKeys(issue.keys)}
     const field = issue.path.join('.')
     return {ok: false, reason: field && !issue.message.startsWith(field) ? `${field}: ${issue.message}` : issue.message}
   }
   return {ok: true, record: recordOf(parsed.data, origin)}
+}
+
+/** `"vaule"` must not pass for a record without a value (a tombstone): name it, and what was meant. */
+function unknownKeys(keys: string[]): string {
+  const named = keys.map((key) => {
+    const near = closest(key, [...ENVELOPE_KEYS])
+    return distance(key, near) <= 2 ? `"${key}" (did you mean "${near}"?)` : `"${key}"`
+  })
+  return `unknown key${keys.length === 1 ? '' : 's'} ${named.join(', ')}: a record has only ${ENVELOPE_KEYS.join(', ')}`
 }
 
 type EnvelopeInput = z.output<typeof envelopeSchema>
@@ -77,6 +100,7 @@ function recordOf(
  * which decides and explains; a property test holds the two to the same answer.
  */
 export function isPlainEnvelope(json: object): json is EnvelopeInput {
+  for (const name in json) if (!isEnvelopeKey(name)) return false
   const {topic, key, value, headers, timestamp} = json as Record<string, unknown>
   return (
     typeof topic === 'string' &&
@@ -86,6 +110,10 @@ export function isPlainEnvelope(json: object): json is EnvelopeInput {
     (headers === undefined || isStringRecord(headers)) &&
     (timestamp === undefined || (typeof timestamp === 'string' && isTimestamp(timestamp)))
   )
+}
+
+function isEnvelopeKey(name: string): boolean {
+  return name === 'topic' || name === 'key' || name === 'value' || name === 'headers' || name === 'timestamp'
 }
 
 function isStringRecord(value: unknown): boolean {

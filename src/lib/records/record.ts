@@ -8,6 +8,8 @@
 export type Payload = null | string | Uint8Array | JsonObject | unknown[]
 export type JsonObject = {[key: string]: unknown}
 export type Headers = Record<string, string>
+/** Headers as they came off the wire: bytes, and every value of a name the record repeats, in order. */
+export type WireHeaders = Record<string, Uint8Array | string | Array<Uint8Array | string> | undefined>
 
 export type Origin =
   {kind: 'fixture'; file: string; line: number} | {kind: 'kafka'; partition: number; offset: string} | {kind: 'derived'}
@@ -20,6 +22,13 @@ export interface TopicRecord {
   /** ISO-8601; absent when the source had none. */
   timestamp?: string
   origin: Origin
+  /**
+   * A record read from Kafka (and its dead letter): the key's bytes and every header exactly as
+   * read, so a dead letter keeps them byte for byte (`key` and `headers` are their UTF-8 text,
+   * the last value of a repeated header). `value` is set when a Schema Registry format was
+   * decoded into the record's `value`: the bytes as read, which a dead letter writes untouched.
+   */
+  wire?: {key: Uint8Array | null; headers: WireHeaders; value?: Uint8Array | null}
 }
 
 export function isRawPayload(value: Payload): value is string | Uint8Array {

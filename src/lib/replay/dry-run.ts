@@ -7,18 +7,36 @@ import type {ByteSink} from '../output/writer.js'
 import type {Summary} from '../pipeline/summary.js'
 import type {Topology} from '../pipeline/topology.js'
 import type {TopicRecord} from '../records/record.js'
-import {formatterFor, type ReplayFormat} from './format.js'
+import {printerFor, type ReplayFormat} from './format.js'
 import {Shard, type ChunkResult} from './shard.js'
 import type {Helper} from './threads.js'
 
 export type {ReplayFormat} from './format.js'
 
+export interface FileCounts {
+  records: number
+  unread: number
+}
+
 export interface DryRunOptions {
   files: string[]
   topology: Topology
   format: ReplayFormat
+  /** Other names fixtures may give topics (see topicAliases): none by default. */
+  aliases?: ReadonlyMap<string, string>
+  /**
+   * Loads every table record of the files before any event, as `fa enrich` does after a replay
+   * into Kafka, instead of applying them in file order (Kafka Streams' test driver).
+   */
+  tablesFirst?: boolean
   /** Receives what the records produce, as UTF-8, in file order. */
   out: ByteSink
+  /** Receives the records' fates when the format explains them apart from the records (JSON Lines). */
+  explainOut?: ByteSink
+  /** Receives every fate with what it produced, as JSON Lines, when the format asks for a report. */
+  reportOut?: ByteSink
+  /** Filled with each file's records, and those on topics no pipeline reads (a file without records has no entry). */
+  fileCounts?: Map<string, FileCounts>
   onProgress?: (progress: FixtureProgress) => void
   /**
    * Shares the chunks out among threads, helpers building `config`'s topology: `count` threads
@@ -48,7 +66,12 @@ export async function replayDryRun({
   files,
   topology,
   format,
+  aliases = new Map(),
+  tablesFirst = false,
   out,
+  explainOut,
+  reportOut,
+  fileCounts,
   onProgress,
   threads,
   chunkBytes,
@@ -57,12 +80,13 @@ export async function replayDryRun({
   const count = threads
     ? (threads.count ?? (totalBytes >= PARALLEL_BYTES ? Math.min(availableParallelism(), 4) : 1))
     : 1
-  const shard = new Shard(topology, formatterFor(format))
+  const shard = new Shard(topology, printerFor(format), aliases, tablesFirst)
   const helpers: Helper[] = []
   if (count > 1) {
     const {Helper, helperScript} = await import('./threads.js')
     const script = helperScript()
-    for (let i = 1; i < count; i++) helpers.push(new Helper(script, {config: threads!.config, format}))
+    for (let i = 1; i < count; i++)
+      helpers.push(new Helper(script, {config: threads!.config, format, aliases, tablesFirst}))
   }
 
   // Chunk results in file order: this thread's at once, the helpers' when they arrive. The
@@ -74,22 +98,37 @@ export async function replayDryRun({
     if (result.kind === 'error') throw new FixtureError(result.file, result.line, result.reason)
     const pending = out.write(result.output)
     if (pending) await pending
+    if (result.explained && explainOut) await explainOut.write(result.explained)
+    if (result.reported && reportOut) await reportOut.write(result.reported)
+    if (fileCounts && result.records > 0) {
+      const counts = fileCounts.get(result.file) ?? {records: 0, unread: 0}
+      counts.records += result.records
+      counts.unread += result.unread
+      fileCounts.set(result.file, counts)
+    }
     onProgress?.({bytesRead: result.bytesRead, totalBytes})
   }
   try {
+    if (tablesFirst) {
+      // Every thread holds the tables at their end before the events run: table records no longer pass between them.
+      for await (const chunk of readChunks(files, chunkBytes)) {
+        const found = shard.skim(chunk)
+        for (const helper of helpers) helper.tell(found)
+      }
+    }
     for await (const chunk of readChunks(files, chunkBytes)) {
       // The chunk's table records, for every helper that does not run it.
       let tableRecords: TopicRecord[] = []
       let failed = false
       const helper = helpers.find((h) => h.free)
       if (helper) {
-        tableRecords = shard.skim(chunk)
+        if (!tablesFirst) tableRecords = shard.skim(chunk)
         const entry = {result: helper.run(chunk), settled: false}
         const settle = () => (entry.settled = true)
         entry.result.then(settle, settle)
         queue.push(entry)
       } else {
-        const result = shard.result(chunk, tableRecords)
+        const result = shard.result(chunk, tablesFirst ? undefined : tableRecords)
         queue.push({result: Promise.resolve(result), settled: true})
         failed = result.kind === 'error'
       }

@@ -6,12 +6,12 @@ import {parentPort, workerData} from 'node:worker_threads'
 
 import {buildTopology} from '../alerts/topology.js'
 import {bytesView} from '../records/record.js'
-import {formatterFor} from './format.js'
+import {printerFor} from './format.js'
 import {Shard} from './shard.js'
 import type {HelperJob, HelperMessage, HelperRequest} from './threads.js'
 
 const job = workerData as HelperJob
-const shard = new Shard(await buildTopology(job.config), formatterFor(job.format))
+const shard = new Shard(await buildTopology(job.config), printerFor(job.format), job.aliases, job.tablesFirst)
 const port = parentPort!
 const post = (message: HelperMessage, transfer: ArrayBuffer[] = []) => port.postMessage(message, transfer)
 
@@ -23,6 +23,13 @@ port.on('message', (request: HelperRequest) => {
   shard.apply(request.tableRecords)
   // The bytes come as a plain Uint8Array: a Buffer over the same memory reads them as text.
   const result = shard.result({...request.chunk, bytes: bytesView(request.chunk.bytes)})
-  post(result, result.kind === 'chunk' ? [result.output.buffer as ArrayBuffer] : [])
+  const transfer =
+    result.kind === 'chunk'
+      ? [result.output, ...[result.explained, result.reported].filter((bytes) => bytes !== undefined)]
+      : []
+  post(
+    result,
+    transfer.map((bytes) => bytes.buffer as ArrayBuffer),
+  )
 })
 post({kind: 'ready'})

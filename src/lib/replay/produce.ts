@@ -1,6 +1,7 @@
+import {closest, distance} from 'fastest-levenshtein'
 import type {Message, Producer, TopicMessages} from 'kafkajs'
 
-import type {Config} from '../config/schema.js'
+import {roleOf, type Config} from '../config/schema.js'
 import {FaError} from '../errors.js'
 import {readFixtures, type FixtureProgress} from '../fixtures/read.js'
 import {connectAdmin, createKafka, createProducer, disconnectQuietly} from '../kafka/client.js'
@@ -8,6 +9,12 @@ import {kafkaError} from '../kafka/connection.js'
 import {toKafka} from '../kafka/codec.js'
 import {requireTopics} from '../kafka/topics.js'
 import type {Logger} from '../output/log.js'
+import {plural} from '../output/plural.js'
+import {describeOrigin} from '../records/record.js'
+import {checkSizes} from './size-limits.js'
+import type {TableOrderWatch} from './table-order.js'
+import {encoderFromConfig} from '../schema/encoder.js'
+import {checkFixturesFit, encodedMessage} from '../schema/fixtures.js'
 
 /**
  * Where fixture topics go: an explicit mapping (`--topic from=to`) wins and is taken as is;
@@ -16,6 +23,8 @@ import type {Logger} from '../output/log.js'
 export interface TopicRouting {
   prefix?: string
   map?: Record<string, string>
+  /** Other names fixtures may give topics (logical roles, renamed defaults): see topicAliases. */
+  aliases?: ReadonlyMap<string, string>
 }
 
 /** Parses repeated `--topic from=to` flags; rejects malformed and conflicting entries. */
@@ -37,16 +46,32 @@ export function parseTopicMappings(entries: readonly string[] | undefined): Reco
   return map
 }
 
+/** The topic a fixture topic goes to: mapped as written, else read through the config, then mapped or prefixed. */
 export function routeTopic(topic: string, routing: TopicRouting): string {
-  return routing.map?.[topic] ?? `${routing.prefix ?? ''}${topic}`
+  const explicit = routing.map?.[topic]
+  if (explicit !== undefined) return explicit
+  const named = routing.aliases?.get(topic) ?? topic
+  return routing.map?.[named] ?? `${routing.prefix ?? ''}${named}`
+}
+
+/** Mapped by --topic, as written or as the config names it. */
+function isMapped(topic: string, routing: TopicRouting): boolean {
+  return routing.map?.[topic] !== undefined || routing.map?.[routing.aliases?.get(topic) ?? topic] !== undefined
 }
 
 const LEGAL_TOPIC = /^[a-zA-Z0-9._-]{1,249}$/
 
 export interface ReplayPlan {
   records: number
-  /** Source topic → {target topic, records}, in order of first appearance. */
-  topics: Map<string, {target: string; records: number}>
+  /** Source topic → {target topic, records, its largest record}, in order of first appearance. */
+  topics: Map<string, PlannedTopic>
+}
+
+export interface PlannedTopic {
+  target: string
+  records: number
+  /** The largest record's size as produced (about), and where it is: checked against the broker's limit. */
+  largest: {bytes: number; where: string}
 }
 
 /**
@@ -58,18 +83,33 @@ export async function planReplay(
   files: string[],
   routing: TopicRouting,
   onProgress?: (p: FixtureProgress) => void,
+  /** The topics the config and the alert types know: any other must be mapped with --topic. */
+  known?: ReadonlySet<string>,
+  /** Sees every record (topic as the config names it), in file order. */
+  watch?: TableOrderWatch,
 ): Promise<ReplayPlan> {
-  const topics = new Map<string, {target: string; records: number}>()
+  const topics = new Map<string, PlannedTopic>()
   let records = 0
+  // Topics as written: --topic names them so, before the config's names apply.
   for await (const batch of readFixtures(files, onProgress)) {
     for (const record of batch) {
       records++
+      watch?.observe({...record, topic: routing.aliases?.get(record.topic) ?? record.topic})
+      const bytes = messageBytes(toKafka(record))
       const entry = topics.get(record.topic)
-      if (entry) entry.records++
-      else topics.set(record.topic, {target: routeTopic(record.topic, routing), records: 1})
+      if (!entry) {
+        const where = describeOrigin(record)
+        topics.set(record.topic, {target: routeTopic(record.topic, routing), records: 1, largest: {bytes, where}})
+      } else {
+        entry.records++
+        if (bytes > entry.largest.bytes) entry.largest = {bytes, where: describeOrigin(record)}
+      }
     }
   }
-  const unused = Object.keys(routing.map ?? {}).filter((from) => !topics.has(from))
+  if (known) checkKnown(topics, routing, known)
+  const unused = Object.keys(routing.map ?? {}).filter(
+    (from) => ![...topics.keys()].some((topic) => topic === from || routing.aliases?.get(topic) === from),
+  )
   if (unused.length > 0) {
     // A typo in a mapping would send the records to the unmapped (maybe production) topic.
     throw new FaError(`--topic ${unused.join(', ')}: no record in the files has this topic`, {
@@ -84,6 +124,24 @@ export async function planReplay(
     }
   }
   return {records, topics}
+}
+
+/** Topics no one knows are an error per topic (with counts), unless --topic maps them: else they would be created or land nowhere useful. */
+function checkKnown(topics: Map<string, PlannedTopic>, routing: TopicRouting, known: ReadonlySet<string>): void {
+  const unknown = [...topics].filter(
+    ([topic]) => !isMapped(topic, routing) && !known.has(routing.aliases?.get(topic) ?? topic),
+  )
+  if (unknown.length === 0) return
+  const names = [...known, ...(routing.aliases?.keys() ?? [])]
+  const listed = unknown.map(([topic, {records}]) => {
+    const near = closest(topic, names)
+    const hint = distance(topic, near) <= Math.max(2, near.length / 3) ? ` (did you mean ${near}?)` : ''
+    return `${topic} (${plural(records, 'record')})${hint}`
+  })
+  throw new FaError(
+    `neither the config nor the alert types know topic${unknown.length === 1 ? '' : 's'} ${listed.join(', ')}: nothing was produced`,
+    {exit: 'input', hint: `map each with --topic FROM=TO, or fix the fixture's topic`},
+  )
 }
 
 export interface ProduceOptions {
@@ -130,9 +188,20 @@ export async function produceFixtures(options: ProduceOptions): Promise<ProduceR
   const admin = await connectAdmin(kafka, config)
   try {
     await requireTopics(admin, config, targets, 'nothing was produced')
+    await checkSizes(admin, plan)
   } finally {
     await disconnectQuietly(admin)
   }
+  // Schema Registry topics: every value is encoded (and so checked) once before anything is produced.
+  const encoder = await encoderFromConfig(
+    config,
+    [...plan.topics].map(([source, {target}]) => ({
+      topic: target,
+      role: roleOf(config.topics, routing.aliases?.get(source) ?? source),
+    })),
+  )
+  const route = (topic: string) => routeTopic(topic, routing)
+  if (encoder?.encodesAnything) await checkFixturesFit(options.files, route, encoder)
 
   // Murmur2 partitions like the Java client; never creates topics by accident.
   const producer: Producer = await createProducer(kafka, {idempotent: true, maxInFlightRequests: 1})
@@ -185,9 +254,10 @@ export async function produceFixtures(options: ProduceOptions): Promise<ProduceR
     }
     for await (const batch of readFixtures(options.files, (p) => options.onProgress?.({...p, produced}))) {
       for (const record of batch) {
-        const message = toKafka(record)
+        const topic = route(record.topic)
+        const message = encoder ? encodedMessage(record, topic, encoder) : toKafka(record)
         if (options.timestamps === 'now') delete message.timestamp
-        pending.push({topic: routeTopic(record.topic, routing), message})
+        pending.push({topic, message})
         pendingBytes += messageBytes(message)
         if (pending.length >= maxRecords || pendingBytes >= maxBytes) await flush()
       }
@@ -199,7 +269,7 @@ export async function produceFixtures(options: ProduceOptions): Promise<ProduceR
   return {records: produced, topics: counts, batches, ms: Date.now() - started}
 }
 
-function messageBytes(message: Message): number {
+export function messageBytes(message: Message): number {
   let bytes = 64
   if (message.value) bytes += message.value.length
   if (message.key) bytes += Buffer.byteLength(message.key)

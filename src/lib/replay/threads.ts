@@ -12,6 +12,8 @@ import type {ChunkResult} from './shard.js'
 export interface HelperJob {
   config: LoadedConfig
   format: ReplayFormat
+  aliases: ReadonlyMap<string, string>
+  tablesFirst: boolean
 }
 
 /** To a helper: run a chunk, after the table records of the chunks before it that it did not run. */

@@ -10,9 +10,8 @@ import type {Logger} from '../output/log.js'
 import {deadLetterOf} from '../records/dead-letter.js'
 import {Header} from '../records/headers.js'
 import type {TopicRecord} from '../records/record.js'
-import type {DeliveryOutcome} from '../slack/deliver.js'
 import {encodeMeta, inheritedDoubt, type Doubt, type PartitionState} from './partitions.js'
-import {responseMessage, type ResponseTable} from './responses.js'
+import {responseMessage, type RecordedOutcome, type ResponseTable} from './responses.js'
 import type {CommitTarget, RunCommitter} from './roles.js'
 import type {SendCounts} from './summary.js'
 
@@ -98,7 +97,7 @@ export class GroupCommitter implements RunCommitter {
    */
   record(
     record: TopicRecord,
-    outcome: DeliveryOutcome | undefined,
+    outcome: RecordedOutcome | undefined,
     deadLetterReason: string | undefined,
     settled: (recorded: boolean) => void,
   ): void {
@@ -124,7 +123,7 @@ export class GroupCommitter implements RunCommitter {
 
   private async write(
     record: TopicRecord,
-    outcome: DeliveryOutcome | undefined,
+    outcome: RecordedOutcome | undefined,
     deadLetterReason: string | undefined,
   ): Promise<boolean> {
     const {topics, table, log} = this.o

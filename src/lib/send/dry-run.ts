@@ -3,6 +3,7 @@ import {randomUUID} from 'node:crypto'
 import type {Admin} from 'kafkajs'
 
 import {committedOffsets, partitionKey, type DrainTracker} from '../kafka/drain.js'
+import type {GroupOffset} from '../kafka/group-offsets.js'
 import type {TopicRecord} from '../records/record.js'
 import type {SlackMessage} from '../slack/blocks.js'
 import type {Ledger} from './ledger.js'
@@ -28,6 +29,7 @@ export type DryRunItem =
       inDoubt: boolean
     }
   | {action: 'skip'; alertId: string; pipeline: string; channel: string; source: TopicRecord}
+  | {action: 'expire'; alertId: string; pipeline: string; channel: string; eventAt: string; source: TopicRecord}
   | {action: 'dead-letter'; alertId: string | null; pipeline: string; reason: string; source: TopicRecord}
 
 export type RenderDryRun = (item: DryRunItem) => void | Promise<void>
@@ -48,6 +50,13 @@ export class DryRunDeliverer implements RunDeliverer {
 
   async skip(job: Job, channel: string): Promise<void> {
     await this.render({action: 'skip', alertId: job.alertId, pipeline: job.pipeline, channel, source: job.record})
+  }
+
+  expire(job: Job, channel: string, eventAt: string): void {
+    const {alertId, pipeline, record: source} = job
+    void this.render({action: 'expire', alertId, pipeline, channel, eventAt, source}).then(() =>
+      this.ledger.done(job.state, job.entry),
+    )
   }
 
   reject({state, entry, record, alertId, pipeline, reason}: Rejected): void {
@@ -72,6 +81,8 @@ const NO_DOUBT: Doubt = {from: 0, until: 0, lookupNotBefore: 0}
 export class DryRunCommitter implements RunCommitter {
   readonly groupId: string
   readonly writes: string[] = []
+  /** Where a new group would start (`--from`), for partitions without committed offsets. */
+  starts: GroupOffset[] = []
   private drain: DrainTracker | undefined
 
   constructor(
@@ -94,7 +105,8 @@ export class DryRunCommitter implements RunCommitter {
     const out: Array<{partition: number; offset: number}> = []
     for (const partition of partitions) {
       const offset = committed.get(partitionKey(this.topic, partition))?.offset ?? -1
-      if (offset >= 0) out.push({partition, offset})
+      const start = this.starts.find((s) => s.partition === partition)?.offset ?? -1
+      if (offset >= 0 || start >= 0) out.push({partition, offset: offset >= 0 ? offset : start})
     }
     return out
   }

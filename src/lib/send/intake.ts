@@ -5,6 +5,7 @@ import {partitionKey, type CommittedOffset, type DrainTracker} from '../kafka/dr
 import type {Logger} from '../output/log.js'
 import {Header} from '../records/headers.js'
 import {decodeJsonObject} from '../records/record.js'
+import type {RecordDecoder} from '../schema/decoder.js'
 import {validateSlackMessage} from '../slack/validate.js'
 import {ChannelDispatch} from './dispatch.js'
 import type {Ledger} from './ledger.js'
@@ -41,8 +42,12 @@ export interface IntakeOptions {
   committer: RunCommitter
   /** Without --follow: where to stop. */
   drain?: Pick<DrainTracker, 'targetOf' | 'advance'>
+  /** Alerts whose event (the record's timestamp) is older are expired, not posted (slack.maxAlertAge). */
+  maxAgeMs?: number
   log: Logger
   stop: AbortSignal
+  /** Schema Registry formats: slack-messages written in one are decoded first. */
+  decoder?: RecordDecoder
 }
 
 /** Offsets announced (write-ahead, in the commit metadata) at a time before they are taken on: a crash leaves at most this many in doubt per partition, plus the batch. */
@@ -91,6 +96,9 @@ export class Intake {
     const {topic, partition} = batch
     const state = await this.stateFor(topic, partition, Number(batch.highWatermark), batch.messages[0])
     if (!state || stop.aborted) return
+    // A registry outage waits here: nothing of the batch is taken on until it is back.
+    await this.o.decoder?.prepare(topic, batch.messages, {signal: stop, heartbeat})
+    if (stop.aborted || isStale()) return
     const target = this.targetOf(partition)
     let complete = true
     for (const message of batch.messages) {
@@ -174,15 +182,24 @@ export class Intake {
     return this.o.drain.targetOf(this.o.topic, partition) ?? 0
   }
 
+  /** The event time of an alert older than the maximum age (the alert record's timestamp, copied from its event). */
+  private expiredAt(job: Job): string | undefined {
+    const {maxAgeMs} = this.o
+    const {timestamp} = job.record
+    if (maxAgeMs === undefined || timestamp === undefined) return undefined
+    return Date.now() - Date.parse(timestamp) > maxAgeMs ? timestamp : undefined
+  }
+
   /** Takes one message on: validate, then reject it or queue it on its channel. */
   private take(state: PartitionState, topic: string, partition: number, message: KafkaMessage): void {
     const {counts, ledger} = this.o
     counts.read++
     ledger.take()
     const entry = state.track(Number(message.offset))
-    const record = fromKafka(topic, partition, message)
+    const wire = this.o.decoder?.decode(fromKafka(topic, partition, message), message)
+    const record = wire ? wire.record : fromKafka(topic, partition, message)
     const pipeline = record.headers[Header.pipeline] ?? 'send'
-    const decoded = decodeJsonObject(record.value)
+    const decoded = wire && !wire.ok ? wire : decodeJsonObject(record.value)
     const checked = decoded.ok ? validateSlackMessage(decoded.value) : decoded
     if (!checked.ok) {
       counts.invalid++
@@ -216,6 +233,12 @@ export class Intake {
       counts.skipped++
       await deliverer.skip(job, channel)
       ledger.done(job.state, job.entry)
+      return
+    }
+    const eventAt = this.expiredAt(job)
+    if (eventAt) {
+      counts.expired++
+      deliverer.expire(job, channel, eventAt)
       return
     }
     let done: () => void = () => {}

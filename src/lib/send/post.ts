@@ -6,7 +6,7 @@ import type {DeliverOptions, DeliveryOutcome} from '../slack/deliver.js'
 import type {GroupCommitter} from './commits.js'
 import type {Ledger} from './ledger.js'
 import {ChannelPacer} from './pacer.js'
-import type {ResponseTable} from './responses.js'
+import type {RecordedOutcome, ResponseTable} from './responses.js'
 import type {Job, Rejected, RunDeliverer} from './roles.js'
 import type {SendCounts} from './summary.js'
 
@@ -86,6 +86,21 @@ export class SlackPoster implements RunDeliverer {
 
   async skip(): Promise<void> {}
 
+  expire(job: Job, channel: string, eventAt: string): void {
+    const outcome = {
+      alertId: job.alertId,
+      ok: false,
+      channel,
+      ts: null,
+      error: 'expired',
+      attempts: 0,
+      firstAttemptAt: null,
+      deliveredAt: null,
+      expired: {eventAt},
+    }
+    this.record(job, outcome, undefined)
+  }
+
   reject(rejected: Rejected): void {
     const {alertId, channel, reason} = rejected
     const outcome: DeliveryOutcome | undefined = alertId
@@ -115,7 +130,7 @@ export class SlackPoster implements RunDeliverer {
 
   private record(
     {state, entry, record}: Pick<Job, 'state' | 'entry' | 'record'>,
-    outcome: DeliveryOutcome | undefined,
+    outcome: RecordedOutcome | undefined,
     deadLetterReason: string | undefined,
   ): void {
     this.o.committer.record(record, outcome, deadLetterReason, (recorded) =>

@@ -45,8 +45,11 @@ export class ResponseTable {
   }
 }
 
+/** An outcome as recorded; an expired alert (older than slack.maxAlertAge) was never posted. */
+export type RecordedOutcome = DeliveryOutcome & {expired?: {eventAt: string}}
+
 /** The recorded form of an outcome: exactly the documented fields, never the message or the token. */
-export function responseMessage(outcome: DeliveryOutcome): Message {
+export function responseMessage(outcome: RecordedOutcome): Message {
   const value = {
     alertId: outcome.alertId,
     ok: outcome.ok,
@@ -56,6 +59,7 @@ export function responseMessage(outcome: DeliveryOutcome): Message {
     attempts: outcome.attempts,
     firstAttemptAt: outcome.firstAttemptAt,
     deliveredAt: outcome.deliveredAt,
+    ...(outcome.expired ? {expired: true, eventAt: outcome.expired.eventAt} : {}),
   }
   return {key: outcome.alertId, value: JSON.stringify(value), headers: {'content-type': 'application/json'}}
 }

@@ -38,6 +38,8 @@ export interface RunDeliverer {
   post(job: Job, channel: string): Promise<void>
   /** The alert already has a successful response; the caller settles it. */
   skip(job: Job, channel: string): Promise<void>
+  /** The alert's event is older than the maximum alert age: recorded as expired, never posted; settles it. */
+  expire(job: Job, channel: string, eventAt: string): void
   reject(rejected: Rejected): void
   /** At the end of a stop's grace period: posts still in flight are left in doubt. */
   abandon(): void

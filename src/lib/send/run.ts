@@ -8,18 +8,22 @@ import {kafkaError} from '../kafka/connection.js'
 import {committedOffsets, type DrainTracker} from '../kafka/drain.js'
 import {TopicFollower} from '../kafka/follow.js'
 import {GroupRun} from '../kafka/group-run.js'
+import {chooseStart, startFromOf, type StartFrom} from '../kafka/start-from.js'
 import {requireTopics} from '../kafka/topics.js'
 import {OutputWriter} from '../kafka/writer.js'
 import {silentLogger, type Logger} from '../output/log.js'
+import {decoderFromConfig} from '../schema/decoder.js'
 import {GroupCommitter} from './commits.js'
 import {DryRunCommitter, DryRunDeliverer, type RenderDryRun} from './dry-run.js'
 import {Intake} from './intake.js'
 import {Ledger} from './ledger.js'
+import {encodeMeta} from './partitions.js'
 import {SlackPoster, type DelivererLike} from './post.js'
 import {ResponseTable} from './responses.js'
 import type {RunCommitter, RunDeliverer} from './roles.js'
 import {emptyCounts, type SendSummary} from './summary.js'
 import {defaultSendTuning, type SendTuning} from './tuning.js'
+import {parseDuration} from '../when.js'
 
 export interface SendOptions {
   config: Config
@@ -27,6 +31,10 @@ export interface SendOptions {
   group?: string
   /** Run until `signal` aborts; otherwise stop at the end offsets seen at start. */
   follow?: boolean
+  /** Where the group starts on partitions without committed offsets; a new group needs it (see start-from.ts). */
+  from?: StartFrom
+  /** Alerts whose event is older than this are recorded as expired instead of posted (default: slack.maxAlertAge). */
+  maxAgeMs?: number
   /** Post everything to this channel instead of each message's own. */
   channel?: string
   signal?: AbortSignal
@@ -100,11 +108,31 @@ export async function runSend(options: SendOptions): Promise<SendResult> {
 
   log.info('send starting', {group, follow, dryRun, channel: options.channel, topic: topics.messages, instance})
   try {
-    admin = await connectAdmin(kafka, config)
+    try {
+      admin = await connectAdmin(kafka, config, signal)
+    } catch (error) {
+      // A signal while connecting: stop now, there is nothing to finish.
+      if (!signal.aborted) throw error
+      stoppedBy = 'signal'
+      return await finish()
+    }
     const activeAdmin = admin
     pair = build(activeAdmin)
     const {deliverer, committer, ledger} = pair
     await requireTopics(activeAdmin, config, [...new Set([topics.messages, topics.responses, ...committer.writes])])
+    const starts = await chooseStart({
+      kafka,
+      admin: activeAdmin,
+      group,
+      topics: [topics.messages],
+      from: options.from ?? startFromOf(undefined, config.slack.from, 'slack.from'),
+      configKey: 'slack.from',
+      commit: !dryRun,
+      // Nothing was posted from a start: a closed commit leaves nothing in doubt (see partitions.ts).
+      metadata: encodeMeta({state: 'closed', instance: 'from', at: Date.now()}),
+      log,
+    })
+    if (committer instanceof DryRunCommitter) committer.starts = starts
     await committer.connect()
 
     follower = new TopicFollower({
@@ -168,6 +196,8 @@ export async function runSend(options: SendOptions): Promise<SendResult> {
 
     const drain: DrainTracker | undefined = await activeRun.fetchDrain()
     if (drain) {
+      // A dry run of a new group commits nothing: its start (--from) counts as where it is.
+      for (const start of starts) drain.advance(start.topic, start.partition, start.offset)
       if (drain.remaining === 0) {
         log.info('nothing to send: the group is at the end of every partition', {group})
         return await finish()
@@ -188,8 +218,10 @@ export async function runSend(options: SendOptions): Promise<SendResult> {
       deliverer,
       committer,
       drain,
+      maxAgeMs: options.maxAgeMs ?? parseDuration('slack.maxAlertAge', config.slack.maxAlertAge),
       log,
       stop: stop.signal,
+      decoder: decoderFromConfig(config, (role) => config.topics[role] ?? role, log, options.env),
     })
     intake = activeIntake
     // Told of an abort while stopping too (after the drain ended, say).

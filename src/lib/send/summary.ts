@@ -24,6 +24,8 @@ export interface SendCounts {
   inDoubt: number
   /** Taken on but left for the next run by a stop (neither recorded nor committed). */
   unfinished: number
+  /** Older than the maximum alert age (slack.maxAlertAge, --max-age): recorded as expired, never posted. */
+  expired: number
   /** --dry-run: alerts that would be posted. */
   wouldPost: number
 }
@@ -40,6 +42,7 @@ export const emptyCounts = (): SendCounts => ({
   foundInHistory: 0,
   inDoubt: 0,
   unfinished: 0,
+  expired: 0,
   wouldPost: 0,
 })
 
@@ -67,14 +70,14 @@ export function renderSendSummary(s: SendSummary, c: ChalkInstance): string {
   if (s.dryRun) {
     lines.push(
       c.bold(
-        `dry run: ${plural(n.read, 'message')} read: ${n.wouldPost} would be posted, ${n.skipped} skipped (already delivered), ${n.invalid} invalid (would be dead-lettered)`,
+        `dry run: ${plural(n.read, 'message')} read: ${n.wouldPost} would be posted, ${n.skipped} skipped (already delivered), ${n.expired} expired (too old to send), ${n.invalid} invalid (would be dead-lettered)`,
       ),
     )
   } else {
     lines.push(
       c.bold(
         `${plural(n.read, 'message')} read in ${seconds} s: ${n.delivered} delivered, ${n.skipped} skipped (already delivered), ` +
-          `${n.failed} failed, ${n.invalid} invalid, ${n.deadLettered} dead-lettered`,
+          `${n.expired} expired (too old to send), ${n.failed} failed, ${n.invalid} invalid, ${n.deadLettered} dead-lettered`,
       ),
     )
     lines.push(

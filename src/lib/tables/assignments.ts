@@ -1,6 +1,6 @@
 import {z} from 'zod'
 
-import {defineTable} from '../pipeline/table.js'
+import {defineTable, optionalText} from '../pipeline/table.js'
 
 /** Who on the account team (the CSDR) looks after an org; keyed by org id. */
 export const assignments = defineTable({
@@ -8,12 +8,11 @@ export const assignments = defineTable({
   topic: 'assignments',
   description: 'account-team assignment per org, keyed by org id',
   schema: z.looseObject({
-    orgId: z.string().optional(),
-    orgName: z.string().optional(),
+    orgId: optionalText,
+    orgName: optionalText,
     csdrEmail: z.string().min(1),
-    csdrName: z.string().optional(),
+    csdrName: optionalText,
   }),
-  keyOf: (row) => row.orgId,
 })
 
 export type Assignment = z.infer<typeof assignments.schema>

@@ -1,6 +1,6 @@
 import {z} from 'zod'
 
-import {defineTable} from '../pipeline/table.js'
+import {defineTable, optionalText} from '../pipeline/table.js'
 
 /** Emails match case-insensitively and ignoring surrounding whitespace, on both sides of the join. */
 export const normalizeEmail = (email: string): string => email.trim().toLowerCase()
@@ -11,12 +11,11 @@ export const slackUsers = defineTable({
   topic: 'slackUsers',
   description: 'Slack user per email, keyed by email',
   schema: z.looseObject({
-    email: z.string().optional(),
+    email: optionalText,
     slackUserId: z.string().min(1),
-    displayName: z.string().optional(),
+    displayName: optionalText,
   }),
   normalizeKey: normalizeEmail,
-  keyOf: (row) => row.email,
 })
 
 export type SlackUser = z.infer<typeof slackUsers.schema>

@@ -72,7 +72,7 @@ describe.each([
         const flow = flowEvents(producer, cfg, {events: EVENTS, perTick: 100, orgs: ORGS})
 
         await sleep(2_000)
-        const args = ['enrich', '--follow', '-c', cfg.file, '--group', group, ...flags]
+        const args = ['enrich', '--from', 'earliest', '--follow', '-c', cfg.file, '--group', group, ...flags]
         let killedWhileConsuming = 0
         for (let kill = 0; kill < KILLS; kill++) {
           const fa = startFa(args, env)
@@ -94,7 +94,10 @@ describe.each([
         expect(killedWhileConsuming).toBe(KILLS - 1)
 
         // The last incarnation runs to the end offsets and exits.
-        const final = await runFa(['enrich', '-c', cfg.file, '--group', group, '--json', ...flags], {env})
+        const final = await runFa(
+          ['enrich', '--from', 'earliest', '-c', cfg.file, '--group', group, '--json', ...flags],
+          {env},
+        )
         expect(final.code, final.stderr).toBe(0)
         expect(JSON.parse(final.stdout).lag.total).toBe(0)
 

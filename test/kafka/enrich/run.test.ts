@@ -58,6 +58,7 @@ describe('runEnrich in-process', () => {
       config: loaded.config,
       topology: await buildTopology(loaded),
       group: `${cfg.prefix}g`,
+      from: 'earliest',
       progress: false,
       env,
     })

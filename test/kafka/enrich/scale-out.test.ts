@@ -41,7 +41,10 @@ describe.each([
         const flow = flowEvents(producer, cfg, {events: EVENTS, perTick: 400, orgs: ORGS})
 
         const start = async (instance: string) => {
-          const fa = startFa(['enrich', '--follow', '-c', cfg.file, '--group', group, ...flags(instance)], env)
+          const fa = startFa(
+            ['enrich', '--from', 'earliest', '--follow', '-c', cfg.file, '--group', group, ...flags(instance)],
+            env,
+          )
           running.add(fa)
           await fa.waitForLog((l) => l.msg === 'joined the group', 60_000)
           return fa
@@ -69,7 +72,10 @@ describe.each([
         expect(joins(a)).toBeGreaterThanOrEqual(2)
         await Promise.all([stop(b), stop(c)])
 
-        const final = await runFa(['enrich', '-c', cfg.file, '--group', group, '--json', ...flags('final')], {env})
+        const final = await runFa(
+          ['enrich', '--from', 'earliest', '-c', cfg.file, '--group', group, '--json', ...flags('final')],
+          {env},
+        )
         expect(final.code, final.stderr).toBe(0)
         expect(JSON.parse(final.stdout).lag.total).toBe(0)
 
@@ -104,7 +110,19 @@ describe('fa enrich --exactly-once: a member that stalls past its session timeou
       const flow = flowEvents(producer, cfg, {events, perTick: 400, orgs: ORGS})
       const start = (instance: string) => {
         const fa = startFa(
-          ['enrich', '--follow', '-c', cfg.file, '--group', group, '--exactly-once', '--instance', instance],
+          [
+            'enrich',
+            '--from',
+            'earliest',
+            '--follow',
+            '-c',
+            cfg.file,
+            '--group',
+            group,
+            '--exactly-once',
+            '--instance',
+            instance,
+          ],
           env,
         )
         running.add(fa)
@@ -129,7 +147,19 @@ describe('fa enrich --exactly-once: a member that stalls past its session timeou
         running.delete(fa)
       }
       const final = await runFa(
-        ['enrich', '-c', cfg.file, '--group', group, '--json', '--exactly-once', '--instance', 'final'],
+        [
+          'enrich',
+          '--from',
+          'earliest',
+          '-c',
+          cfg.file,
+          '--group',
+          group,
+          '--json',
+          '--exactly-once',
+          '--instance',
+          'final',
+        ],
         {env},
       )
       expect(final.code, final.stderr).toBe(0)

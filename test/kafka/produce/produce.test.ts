@@ -369,9 +369,14 @@ describe('fa produce (real broker, BigQuery test server)', () => {
     const second = await t.fa(['produce', 'onboarding', '--since', at('10:00'), '--until', at('10:30'), '--json'])
     release()
     expect(second.code).toBe(7)
-    expect(second.stderr).toMatch(
-      /^Error: fa produce onboarding is already running \(pid \d+, started \S+ \(\d+ s ago\)\); not starting a second run \(wait for it to finish/,
-    )
+    // With --json, the error is JSON on stderr.
+    expect(JSON.parse(second.stderr).error).toMatchObject({
+      message: expect.stringMatching(
+        /^fa produce onboarding is already running \(pid \d+, started \S+ \(\d+ s ago\)\); not starting a second run$/,
+      ),
+      hint: expect.stringMatching(/^wait for it to finish/),
+      exit: 7,
+    })
     expect(second.stdout).toBe('')
     expect(json(await first).events).toBe(3)
 

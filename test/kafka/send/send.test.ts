@@ -267,7 +267,7 @@ describe('fa send', () => {
       /✗ dead letter \S+slack-messages\[\d\]@\d+ send: invalid Slack message: channel: missing/,
     )
     expect(human.stdout).toMatch(
-      /dry run: 3 messages read: 2 would be posted, 0 skipped \(already delivered\), 1 invalid/,
+      /dry run: 3 messages read: 2 would be posted, 0 skipped \(already delivered\), 0 expired \(too old to send\), 1 invalid/,
     )
 
     const json = await runFa(['send', '--dry-run', '--json', '--channel', 'C0STAGE'], {env})

@@ -3,7 +3,7 @@
 import {describe, expect, it} from 'vitest'
 
 import {defaultTopics} from '../../../src/lib/config/schema.js'
-import {prefixedTopics} from '../../../src/lib/config/write.js'
+import {prefixedTopics, renderConfig} from '../../../src/lib/config/write.js'
 import {askSettings} from '../../../src/lib/init/ask.js'
 import {ENTER, script} from '../../support/prompts.js'
 
@@ -19,6 +19,7 @@ describe('fa init asks', () => {
       [/^Topic name prefix/, ENTER],
       [/Use these\?$/, ENTER],
       [/^Consumer group of `fa enrich`$/, ENTER],
+      [/^Schema Registry URL/, ENTER],
     ])
     expect(await askSettings({}, {prompt})).toEqual({
       brokers: ['pkc-abc12.us-east-1.aws.confluent.cloud:9092'],
@@ -40,6 +41,7 @@ describe('fa init asks', () => {
       [/^Topic name prefix/, 'dev.'],
       [/Use these\?$/, ENTER],
       [/^Consumer group/, ENTER],
+      [/^Schema Registry URL/, ENTER],
     ])
     const detected = {brokers: '127.0.0.1:39092', file: '.kafka/bootstrap'}
     expect(await askSettings({}, {prompt, detected})).toEqual({
@@ -85,6 +87,7 @@ describe('fa init asks', () => {
       [/^Topic for dead letters$/, ENTER],
       [/^Topic for checkpoints$/, ENTER],
       [/^Consumer group/, ['  ', 'fa-staging']],
+      [/^Schema Registry URL/, ENTER],
     ])
     expect(await askSettings({}, {prompt})).toEqual({
       brokers: ['k1:9093', 'k2:9093'],
@@ -110,6 +113,7 @@ describe('fa init asks', () => {
       [/holding the username$/, 'ME'],
       [/^Replication factor/, ENTER],
       [/Use these\?$/, ENTER],
+      [/holding the Schema Registry API key$/, ['sr key', 'SR_KEY']],
     ])
     const answers = {
       kafka: 'other' as const,
@@ -119,8 +123,21 @@ describe('fa init asks', () => {
       'topic-prefix': 'stg.',
       topic: ['deadLetters=dlq'],
       group: 'g',
+      'schema-registry': 'https://psrc-1.example.cloud',
+      'schema-registry-secret-env': 'SR_SECRET',
     }
     const settings = await askSettings(answers, {prompt})
+    expect(settings.schemaRegistry).toEqual({
+      url: 'https://psrc-1.example.cloud',
+      usernameEnv: 'SR_KEY',
+      passwordEnv: 'SR_SECRET',
+    })
+    expect(renderConfig(settings)).toContain(
+      'schemaRegistry:\n  url: https://psrc-1.example.cloud\n  usernameEnv: SR_KEY\n  passwordEnv: SR_SECRET\n',
+    )
+    await expect(askSettings({...answers, 'schema-registry': 'psrc-1.example.cloud'}, {})).rejects.toThrow(
+      /--schema-registry psrc-1\.example\.cloud: must be an http/,
+    )
     expect(settings).toMatchObject({
       ssl: false,
       sasl: {mechanism: 'plain', usernameEnv: 'ME', passwordEnv: 'PW'},
@@ -135,7 +152,7 @@ describe('fa init asks', () => {
     const all = Object.keys(defaultTopics).map((key) => `${key}=t-${key}`)
     const none = script([])
     const local = await askSettings(
-      {kafka: 'local', brokers: 'h:1', 'topic-prefix': '', topic: all, group: 'g'},
+      {kafka: 'local', brokers: 'h:1', 'topic-prefix': '', topic: all, group: 'g', 'schema-registry': 'none'},
       {prompt: none},
     )
     expect(local.topics.checkpoints).toBe('t-checkpoints')

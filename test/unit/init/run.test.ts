@@ -71,6 +71,7 @@ describe('fa init', () => {
       [/^Topic name prefix/, 'staging.'],
       [/Use these\?$/, ENTER],
       [/^Consumer group/, 'fa-staging'],
+      [/^Schema Registry URL/, ENTER],
     ])
     const run = await init({
       prompt,
@@ -124,6 +125,7 @@ enrich:
       [/^Topic name prefix/, 'dev.'],
       [/Use these\?$/, ENTER],
       [/^Consumer group/, ENTER],
+      [/^Schema Registry URL/, ENTER],
       [/^Check the connection to Kafka now\?$/, ENTER],
       [/^Create the topics on 127\.0\.0\.1:39092 now\?$/, ENTER],
     ])
@@ -148,6 +150,7 @@ enrich:
       [/^Topic name prefix/, ENTER],
       [/Use these\?$/, ENTER],
       [/^Consumer group/, ENTER],
+      [/^Schema Registry URL/, ENTER],
       [/^Check the connection/, ENTER],
       ...(env.KAFKA_API_SECRET ? [[/^Create the topics on pkc-abc12\S+ now\?$/, ENTER] as Step] : []),
     ]
@@ -236,7 +239,14 @@ enrich:
         [/Use these\?$/, ENTER],
         [/^Check the connection/, CTRL_C],
       ]),
-      answers: {kafka: 'local', brokers: '127.0.0.1:9092', 'topic-prefix': '', topic: [], group: 'g'},
+      answers: {
+        kafka: 'local',
+        brokers: '127.0.0.1:9092',
+        'topic-prefix': '',
+        topic: [],
+        group: 'g',
+        'schema-registry': '',
+      },
     })
     await expect(later.code).rejects.toMatchObject({name: 'FaError', message: `stopped; ${later.shown} was written`})
     expect(existsSync(later.file)).toBe(true)

@@ -42,6 +42,9 @@ describe.each(Object.entries(joins))('join, %s', (_, joined) => {
   })
 
   it('drops a record without a row as `missing`', () => {
-    expect(run('p-2')).toEqual([{kind: 'dropped', pipeline: 'greet', reason: 'nobody'}])
+    expect(run('p-2')).toEqual([
+      {kind: 'dropped', pipeline: 'greet', reason: 'nobody', detail: 'people has no row for "p-2"'},
+    ])
+    expect(greet.dropReasons).toEqual(['nobody'])
   })
 })

@@ -66,7 +66,13 @@ describe('connector-provisioning-failed', () => {
 
   it.each(['Running', 'Provisioned', '', undefined])('filters oldStatus %s', (oldStatus) => {
     expect(run(...seeded, failure('org-1', {oldStatus}))).toEqual([
-      {kind: 'dropped', pipeline: 'connector-provisioning-failed', reason: 'filtered'},
+      {
+        kind: 'dropped',
+        pipeline: 'connector-provisioning-failed',
+        reason: 'filtered',
+        // --explain names the step and shows the predicate's source.
+        detail: expect.stringMatching(/^by step 1: filter\(\(\{ ?event ?\}\) => typeof event\.oldStatus/),
+      },
     ])
   })
 
@@ -125,8 +131,15 @@ describe('connector-provisioning-failed', () => {
         run(assignment('org-1', '  Jane@Example.COM '), slackUser(' JANE@example.com', 'U1'), failure('org-1', {})),
       ).channel,
     ).toBe('U1')
-    const keyless = {...slackUser('x', 'U9'), key: null, value: {email: 'Jane@Example.com ', slackUserId: 'U9'}}
-    expect(alertOf(run(assignment('org-1', 'jane@example.com'), keyless, failure('org-1', {}))).channel).toBe('U9')
+  })
+
+  it.each([null, ''])('dead-letters a table record keyed %j: rows are keyed by the record key only', (key) => {
+    const keyless = {...slackUser('x', 'U9'), key, value: {email: 'jane@example.com', slackUserId: 'U9'}}
+    const [applied, event] = [run(keyless), run(assignment('org-1', 'jane@example.com'), keyless, failure('org-1', {}))]
+    expect(deadLetterReason(applied)).toBe(
+      'table slack-users record has no key: a table row is keyed by its record key only (set "key")',
+    )
+    expect(event[0]).toMatchObject({kind: 'dropped', reason: 'no-slack-user'})
   })
 
   it('applies table upserts and tombstones to later events only', () => {
@@ -283,6 +296,6 @@ describe('topology', () => {
   })
 
   it('counts records on topics no pipeline reads', () => {
-    expect(run(rec('something-else', null, {}))).toEqual([{kind: 'unrouted', pipeline: null}])
+    expect(run(rec('something-else', null, {}))).toEqual([{kind: 'unrouted', pipeline: null, topic: 'something-else'}])
   })
 })

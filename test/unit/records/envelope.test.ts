@@ -32,7 +32,17 @@ describe('record envelope', () => {
     ['{"topic":"t","key":1}', /^key: /],
     ['{"topic":"t","value":1}', /^value: /],
     ['{"topic":"t","headers":{"h":1}}', /^headers.h: /],
-    ['{"topic":"t","timestamp":"yesterday"}', /timestamp must be an ISO-8601/],
+    ['{"topic":"t","timestamp":"yesterday"}', /timestamp must be an ISO-8601 date-time with a zone/],
+    [
+      '{"topic":"t","timestamp":"2026-11-24T10:00:00"}',
+      /^timestamp 2026-11-24T10:00:00 has no zone: add Z for UTC or an offset such as \+01:00$/,
+    ],
+    // A typo must not pass as a record without a value: on a table that is a tombstone.
+    [
+      '{"topic":"t","key":"k","vaule":{}}',
+      /^unknown key "vaule" \(did you mean "value"\?\): a record has only topic, key, value, headers, timestamp$/,
+    ],
+    ['{"topic":"t","partition":1,"hedaers":{}}', /^unknown keys "partition", "hedaers" \(did you mean "headers"\?\)/],
   ])('rejects %s', (line, reason) => {
     const parsed = parseEnvelopeLine(line, origin)
     expect(parsed.ok).toBe(false)

@@ -89,3 +89,24 @@ describe('send intake', () => {
     expect([...intake.states.values()][0]!.watermark()).toBe(1)
   })
 })
+
+describe('send intake: the maximum alert age', () => {
+  it('expires alerts whose event is older than the maximum age, posts the fresh ones, skips delivered ones', async () => {
+    const {intake, table, counts, deliverer} = intakeOf({maxAgeMs: 24 * 3_600_000})
+    table.markDelivered('old-done')
+    const payload = batchOf([alertValue('old-1', 'C1'), alertValue('fresh-1', 'C1'), alertValue('old-done', 'C2')])
+    const old = new Date(Date.now() - 25 * 3_600_000)
+    const ages = [old.getTime(), Date.now() - 23 * 3_600_000, old.getTime()]
+    payload.batch.messages.forEach((m, i) => (m.timestamp = String(ages[i])))
+    await intake.batch(payload)
+    await intake.dispatch.idle()
+    expect([...deliverer.calls].sort()).toEqual([
+      `expire old-1 C1 ${old.toISOString()}`,
+      'post fresh-1 C1',
+      'skip old-done C2',
+    ])
+    expect(counts).toMatchObject({read: 3, expired: 1, skipped: 1})
+    // Expired alerts are settled: the offsets behind them can be committed.
+    expect([...intake.states.values()][0]!.watermark()).toBe(3)
+  })
+})

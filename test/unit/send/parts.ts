@@ -90,6 +90,11 @@ export class FakeDeliverer implements RunDeliverer {
     this.calls.push(`skip ${job.alertId} ${channel}`)
   }
 
+  expire(job: Job, channel: string, eventAt: string): void {
+    this.calls.push(`expire ${job.alertId} ${channel} ${eventAt}`)
+    this.ledger.done(job.state, job.entry)
+  }
+
   reject(rejected: Rejected): void {
     this.calls.push(`reject ${rejected.alertId}`)
     this.rejected.push(rejected)
@@ -139,6 +144,7 @@ export function intakeOf<D extends RunDeliverer = FakeDeliverer>(
     channel?: string
     committer?: RunCommitter
     drain?: IntakeOptions['drain']
+    maxAgeMs?: number
     deliverer?: (ledger: Ledger, counts: SendCounts) => D
   } = {},
 ) {
@@ -160,6 +166,7 @@ export function intakeOf<D extends RunDeliverer = FakeDeliverer>(
     deliverer,
     committer,
     drain: options.drain,
+    maxAgeMs: options.maxAgeMs,
     log: silentLogger,
     stop: stop.signal,
   })

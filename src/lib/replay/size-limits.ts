@@ -1,0 +1,45 @@
+import type {Admin} from 'kafkajs'
+
+import {FaError} from '../errors.js'
+import {loadKafkaJs} from '../kafka/client.js'
+import type {PlannedTopic, ReplayPlan} from './produce.js'
+
+/** A record batch's own bytes around its one record: what the broker counts against max.message.bytes too. */
+const BATCH_OVERHEAD = 61 + 21
+
+/**
+ * Every topic's largest record against its max.message.bytes (the broker's message.max.bytes
+ * unless the topic sets its own), so an oversize record stops the replay with FILE:LINE before
+ * anything is produced, not with a broker error halfway through.
+ */
+export async function checkSizes(admin: Admin, plan: ReplayPlan): Promise<void> {
+  const byTarget = new Map<string, PlannedTopic['largest']>()
+  for (const {target, largest} of plan.topics.values()) {
+    const known = byTarget.get(target)
+    if (!known || largest.bytes > known.bytes) byTarget.set(target, largest)
+  }
+  const {ConfigResourceTypes} = await loadKafkaJs()
+  let resources: Awaited<ReturnType<Admin['describeConfigs']>>['resources']
+  try {
+    ;({resources} = await admin.describeConfigs({
+      includeSynonyms: false,
+      resources: [...byTarget.keys()].map((name) => ({
+        type: ConfigResourceTypes.TOPIC,
+        name,
+        configNames: ['max.message.bytes'],
+      })),
+    }))
+  } catch {
+    // Without DescribeConfigs permission the limit is unknown: the broker still enforces it.
+    return
+  }
+  for (const {resourceName, configEntries} of resources) {
+    const limit = Number(configEntries.find((entry) => entry.configName === 'max.message.bytes')?.configValue)
+    const largest = byTarget.get(resourceName)
+    if (!largest || !Number.isFinite(limit) || largest.bytes + BATCH_OVERHEAD <= limit) continue
+    throw new FaError(
+      `${largest.where}: the record is about ${largest.bytes + BATCH_OVERHEAD} bytes, over ${resourceName}'s limit of ${limit} bytes (max.message.bytes): nothing was produced`,
+      {exit: 'input', hint: 'make the record smaller, or raise max.message.bytes on the topic'},
+    )
+  }
+}

@@ -1,0 +1,49 @@
+import {closest, distance} from 'fastest-levenshtein'
+
+import {roleOf, type Config} from '../config/schema.js'
+import type {Summary} from '../pipeline/summary.js'
+import type {Topology} from '../pipeline/topology.js'
+import {plural} from '../output/plural.js'
+import {printable} from '../output/printable.js'
+import type {FileCounts} from './dry-run.js'
+
+/**
+ * One line per topic that records were on but no pipeline reads: how many, and what the config
+ * or the alert types know of it, with the nearest topic they read when the name looks like a typo.
+ */
+export function unreadTopicNotes(summary: Summary, topology: Topology, topics: Config['topics']): string[] {
+  const read = [...topology.sourceTopics, ...topology.tableTopics.map(({topic}) => topic)]
+  return Object.entries(summary.unroutedTopics).map(([topic, n]) => {
+    const role = roleOf(topics, topic)
+    const known = role
+      ? `the config names it as its ${role} topic, which no enabled alert type reads`
+      : `neither the config nor the alert types know it`
+    const near = read.length > 0 && !role ? closest(topic, read) : undefined
+    const hint = near && isNear(topic, near) ? `; did you mean \`${near}\`?` : ''
+    return `${plural(n, 'record')} on \`${printable(topic)}\`, which no enabled alert type reads: ${known}${hint}`
+  })
+}
+
+/** Near enough to be a typo: fewer edits than a third of the name (or its end: a name missing its prefix). */
+function isNear(name: string, candidate: string): boolean {
+  return distance(name, candidate) <= Math.max(2, Math.floor(candidate.length / 3)) || candidate.endsWith(name)
+}
+
+/** Files that gave the run nothing to test: no records at all, or only records no pipeline reads. */
+export function idleFileNotes(
+  files: string[],
+  counts: Map<string, FileCounts>,
+  nameOf: (file: string) => string = (file) => file,
+): string[] {
+  const notes: string[] = []
+  for (const path of new Set(files)) {
+    const {records = 0, unread = 0} = counts.get(path) ?? {}
+    const file = nameOf(path)
+    if (records === 0) notes.push(`${file} holds no records`)
+    else if (unread === records) {
+      const which = records === 1 ? 'its one record is' : `all ${records} of its records are`
+      notes.push(`${file}: ${which} on topics no enabled alert type or table reads`)
+    }
+  }
+  return notes
+}

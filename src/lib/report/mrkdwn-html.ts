@@ -1,0 +1,63 @@
+/** HTML's own escapes: whatever the text says is shown, never run or parsed as markup. */
+export function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`)
+}
+
+/** Slack's three escapes back to the characters they stand for. */
+const decodeSlack = (text: string) => text.replaceAll('&lt;', '<').replaceAll('&gt;', '>').replaceAll('&amp;', '&')
+
+/** Decoded and made safe for HTML: what Slack shows for text outside any markup. */
+const shown = (text: string) => escapeHtml(decodeSlack(text))
+
+/**
+ * Slack mrkdwn as Slack renders it: ```pre```, `code`, *bold*, _italic_, ~strike~, <url|text>
+ * links, <@U…> and <#C…> mentions, <!here>-style specials; an escaped `&lt;!channel&gt;` is the
+ * literal text `<!channel>`, not a mention. Only a raw `<` opens Slack markup.
+ */
+export function mrkdwnToHtml(text: string): string {
+  return text
+    .split(/```([\s\S]*?)```/)
+    .map((part, i) => (i % 2 === 1 ? `<pre>${shown(part)}</pre>` : inline(part)))
+    .join('')
+}
+
+function inline(text: string): string {
+  return text
+    .split(/`([^`\n]+)`/)
+    .map((part, i) => (i % 2 === 1 ? `<code>${shown(part)}</code>` : styled(part)))
+    .join('')
+}
+
+/** Text with Slack's <…> markup and its style markers. */
+function styled(text: string): string {
+  return text
+    .split(/<([^<>\n]+)>/)
+    .map((part, i) => (i % 2 === 1 ? markup(part) : styles(shown(part))))
+    .join('')
+    .replaceAll('\n', '<br>')
+}
+
+/** Style markers on already escaped text: they open after a non-word character and close before one. */
+function styles(html: string): string {
+  return html
+    .replace(/(^|[^\w*])\*(?!\s)([^*\n]+?)\*(?=$|[^\w*])/g, '$1<b>$2</b>')
+    .replace(/(^|[^\w_])_(?!\s)([^_\n]+?)_(?=$|[^\w_])/g, '$1<i>$2</i>')
+    .replace(/(^|[^\w~])~(?!\s)([^~\n]+?)~(?=$|[^\w~])/g, '$1<s>$2</s>')
+}
+
+/** One <…>: a link, a mention, or a special such as <!here>. */
+function markup(inner: string): string {
+  const bar = inner.indexOf('|')
+  const target = bar < 0 ? inner : inner.slice(0, bar)
+  const label = bar < 0 ? undefined : inner.slice(bar + 1)
+  if (target.startsWith('@')) return `<span class="mention">@${shown(label ?? target.slice(1))}</span>`
+  if (target.startsWith('#')) return `<span class="mention">#${shown(label ?? target.slice(1))}</span>`
+  if (target.startsWith('!')) {
+    const name = target.slice(1).split('^')[0]!
+    return `<span class="mention special">@${shown(label ?? name)}</span>`
+  }
+  if (/^(https?|mailto):/i.test(target)) {
+    return `<a href="${escapeHtml(decodeSlack(target))}" rel="noopener noreferrer">${shown(label ?? target)}</a>`
+  }
+  return shown(`<${inner}>`)
+}

@@ -1,0 +1,46 @@
+import {mkdtempSync, readFileSync, writeFileSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import path from 'node:path'
+
+import {describe, expect, it} from 'vitest'
+
+import {root, runFa} from '../support/cli.js'
+
+const fixture = path.join(root, 'fixtures/provisioning.jsonl')
+const tmp = () => mkdtempSync(path.join(tmpdir(), 'fa-fixtures-'))
+
+describe('fixtures that mean what users think', () => {
+  it('fa replay - reads standard input, naming it stdin', async () => {
+    const {code, stdout} = await runFa(['replay', '-', '--dry-run', '--only', 'unassigned'], {
+      input: readFileSync(fixture, 'utf8'),
+    })
+    expect(code).toBe(0)
+    expect(stdout).toContain('stdin:11  connector-provisioning-failed  unassigned')
+    expect(stdout).toMatch(/23 records: 5 alerts/)
+    const bad = await runFa(['replay', '-', '--dry-run'], {input: '{"topic":"t","vaule":{}}\n'})
+    expect(bad.code).toBe(3)
+    expect(bad.stderr).toMatch(/^Error: stdin:1: unknown key "vaule" \(did you mean "value"\?\)/)
+    const empty = await runFa(['replay', '-', '--dry-run'], {input: '\n'})
+    expect(empty.stdout).toContain('warning: stdin holds no records')
+  })
+
+  it('accepts a UTF-8 byte-order mark at the start of a file', async () => {
+    const file = path.join(tmp(), 'bom.jsonl')
+    writeFileSync(file, '\uFEFF' + readFileSync(fixture, 'utf8'))
+    const {code, stdout} = await runFa(['replay', file, '--dry-run'])
+    expect(code).toBe(0)
+    expect(stdout).toMatch(/23 records: 5 alerts, 5 dead letters/)
+  })
+
+  it('shows control characters in values escaped, never raw, in the terminal', async () => {
+    const file = path.join(tmp(), 'control.jsonl')
+    const text = readFileSync(fixture, 'utf8').replace('"orders-postgres-cdc"', '"orders\\u001b[2J\\u0007-cdc"')
+    writeFileSync(file, text.replace('"{oops"', '"{oops\\u001b]0;pwned\\u0007"'))
+    const {code, stdout} = await runFa(['replay', file, '--dry-run', '--explain'])
+    expect(code).toBe(0)
+    // eslint-disable-next-line no-control-regex
+    expect(stdout).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f]/)
+    expect(stdout).toContain('Connector failed to provision: orders\\u001b[2J\\u0007-cdc')
+    expect(stdout).toContain('control.jsonl:13  connector-provisioning-failed  dead-letter: value is not valid JSON')
+  })
+})
