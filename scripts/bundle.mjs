@@ -40,7 +40,13 @@ const oclifCommandSort = {
 
 await build({
   absWorkingDir: root,
-  entryPoints: ['src/cli.ts', 'src/index.ts', 'src/lib/replay/worker.ts', ...commands],
+  entryPoints: [
+    'src/cli.ts',
+    'src/index.ts',
+    'src/lib/replay/worker.ts',
+    'src/hooks/command-not-found.ts',
+    ...commands,
+  ],
   outdir: 'dist',
   outbase: 'src',
   chunkNames: 'chunks/[name]-[hash]',

@@ -23,6 +23,8 @@ const NAMES = {
   slackResponses: 'slack-responses',
   deadLetters: 'fa-dead-letters',
   checkpoints: 'fa-checkpoints',
+  clusters: 'data-cluster-events',
+  state: 'fa-state',
 }
 
 /**

@@ -1,12 +1,14 @@
 import {Flags} from '@oclif/core'
 
 import {BaseCommand} from '../lib/cli/base-command.js'
+import {metricsPortFlag} from '../lib/cli/daemon-flags.js'
 import {runEnrich, type EnrichResult} from '../lib/enrich/run.js'
 import {handleShutdownSignals} from '../lib/kafka/shutdown.js'
 import {startFromOf} from '../lib/kafka/start-from.js'
 import {tuningFromEnv} from '../lib/kafka/tuning.js'
 import {colorFor} from '../lib/output/color.js'
 import {renderSummary} from '../lib/output/human.js'
+import {daemonMetrics} from '../lib/metrics/serve.js'
 import {createLogger} from '../lib/output/log.js'
 import {buildTopology} from '../lib/alerts/topology.js'
 
@@ -67,6 +69,7 @@ Logs go to stderr: JSON Lines when stdout is not a terminal, readable lines othe
       env: 'FA_INSTANCE',
       helpValue: 'ID',
     }),
+    'metrics-port': metricsPortFlag,
   }
 
   async run(): Promise<object> {
@@ -80,6 +83,13 @@ Logs go to stderr: JSON Lines when stdout is not a terminal, readable lines othe
     // A signal only asks the run to stop (finish the batches in flight, commit, disconnect); a
     // second one exits at once, with 130 whichever signals they were.
     const signals = handleShutdownSignals({log, secondSignalExitCode: 130})
+    const served = await daemonMetrics({
+      config: loaded.config,
+      port: flags['metrics-port'],
+      follow: flags.follow,
+      parts: ['tables', 'consumer'],
+      log,
+    })
 
     let result: EnrichResult
     try {
@@ -94,9 +104,11 @@ Logs go to stderr: JSON Lines when stdout is not a terminal, readable lines othe
         signal: signals.signal,
         log,
         tuning: tuningFromEnv(),
+        metrics: served.metrics,
       })
     } finally {
       signals.dispose()
+      await served.close()
       // Everything is disconnected by now; if a kafkajs timer or socket still holds the event
       // loop, don't let it keep a finished run (or a stopped service) alive.
       setTimeout(() => process.exit(), 1_000).unref()

@@ -14,7 +14,7 @@ export default class Produce extends BaseCommand {
   static override summary = 'Run a named BigQuery query and publish one event per row to Kafka.'
   static override description = `Runs producer NAME's parameterized query (@since/@until as TIMESTAMP parameters) over the window [--since, --until), converts each row to plain JSON and publishes one event per row to the producer's topic (e.g. onboarding → data-onboarding-events), keyed as the producer says, with a deterministic eventId derived from the row's natural key: overlapping windows and repeated runs re-produce the same ids, which downstream delivers once. Rows the producer's schema refuses go to the dead-letter topic (fa-dead-letters) with the reason, producer, BigQuery job id and row number in headers.
 
-Made for cron: --since checkpoint continues from where the last successful run ended (kept in the compacted fa-checkpoints topic, keyed by producer name, and advanced only after every event is acknowledged), and a lock file (~/.cache/fa/locks, or FA_LOCK_DIR) makes a second concurrent run of the same producer exit with code 7.
+Made for cron: --since checkpoint continues from where the last successful run ended, re-reading --grace (default 15m) before it for rows that reach BigQuery late (kept in the compacted fa-checkpoints topic, keyed by producer name, and advanced only after every event is acknowledged), and a lock file (~/.cache/fa/locks, or FA_LOCK_DIR) makes a second concurrent run of the same producer exit with code 7.
 
 Credentials: Application Default Credentials (gcloud auth application-default login) or GOOGLE_APPLICATION_CREDENTIALS; the project comes from bigquery.projectId or GOOGLE_CLOUD_PROJECT. Exit codes: 2 usage, 4 BigQuery, 5 Kafka, 7 locked. Producers: the built-in onboarding, and modules listed under producers.modules in the config.`
 
@@ -28,12 +28,18 @@ Credentials: Application Default Credentials (gcloud auth application-default lo
       command: '<%= config.bin %> <%= command.id %> onboarding --since checkpoint --json',
     },
     {
-      description: 'Show the bytes and cost, then the events, without producing anything',
+      description: "BigQuery's free estimate of the bytes and cost; nothing is queried or produced",
       command: '<%= config.bin %> <%= command.id %> onboarding --since 2d --dry-run',
     },
     {
-      description: 'A fixed window, events as JSON Lines',
-      command: '<%= config.bin %> <%= command.id %> onboarding --since 2024-05-01 --until 2024-05-02 --dry-run --json',
+      description:
+        'Run the query (billed like a real run) and show the first 20 events as JSON Lines, producing nothing',
+      command:
+        '<%= config.bin %> <%= command.id %> onboarding --since 2024-05-01 --until 2024-05-02 --preview 20 --json',
+    },
+    {
+      description: 'From cron, re-reading the last hour before the checkpoint for rows that load late',
+      command: '<%= config.bin %> <%= command.id %> onboarding --since checkpoint --grace 1h',
     },
   ]
 
@@ -62,7 +68,18 @@ Credentials: Application Default Credentials (gcloud auth application-default lo
       helpValue: 'WHEN',
     }),
     'dry-run': Flags.boolean({
-      description: "print BigQuery's estimate (bytes, cost), then the events that would be produced; produce nothing",
+      description: "print BigQuery's free estimate (bytes, and what a run would bill); query and produce nothing",
+    }),
+    preview: Flags.integer({
+      description:
+        'a dry run that also runs the query (billed like a real run) and prints the events of at most N rows; produces nothing',
+      min: 1,
+      helpValue: 'N',
+    }),
+    grace: Flags.string({
+      description:
+        'with --since checkpoint: also re-read this long before the checkpoint, for rows that reach BigQuery late (default producers.grace.NAME, else 15m; 0 for none)',
+      helpValue: 'DURATION',
     }),
     json: Flags.boolean({
       description:
@@ -75,9 +92,10 @@ Credentials: Application Default Credentials (gcloud auth application-default lo
     const {args, flags} = await this.parse(Produce)
     this.verbose ||= flags.verbose
     // BigQuery and kafkajs load here, only for this command.
-    const [{findProducer}, {runProduce, describeEstimate, formatCost, InterruptedError}] = await Promise.all([
+    const [{findProducer}, {runProduce}, {describeEstimate, formatCost, InterruptedError}] = await Promise.all([
       import('../lib/produce/registry.js'),
       import('../lib/produce/run.js'),
+      import('../lib/produce/outcome.js'),
     ])
     const loaded = await this.loadConfig(flags.config)
     const producer = await findProducer(args.name, {modules: loaded.config.producers.modules, dir: loaded.dir})
@@ -87,7 +105,7 @@ Credentials: Application Default Credentials (gcloud auth application-default lo
         hint: `e.g. \`fa produce ${producer.name} --since 1h\`, or --since checkpoint to continue from the last run`,
       })
 
-    const dryRun = flags['dry-run']
+    const dryRun = flags['dry-run'] || flags.preview !== undefined
     const out = colorFor(process.stdout)
     // With --dry-run --json, stdout is only the records.
     const info = (line: string) => (dryRun && flags.json ? process.stderr.write(`${line}\n`) : this.log(line))
@@ -102,10 +120,12 @@ Credentials: Application Default Credentials (gcloud auth application-default lo
         since: flags.since,
         until: flags.until,
         dryRun,
+        preview: flags.preview,
+        grace: flags.grace,
         pageSize: flags['page-size'],
         signal: signals.signal,
         log,
-        onEstimate: (estimate) => info(describeEstimate(estimate, loaded.config.bigquery.pricePerTiB)),
+        onEstimate: (estimate) => info(describeEstimate(estimate, loaded.config.bigquery.pricePerTiB, flags.preview)),
         onRecord: (record, kind) => {
           if (flags.json) process.stdout.write(JSON.stringify(record) + '\n')
           else if (kind === 'event')
@@ -205,12 +225,18 @@ Credentials: Application Default Credentials (gcloud auth application-default lo
       s.deadLetters > 0
         ? c.red(`, ${s.deadLetters} dead letter${s.deadLetters === 1 ? '' : 's'} to ${s.deadLetterTopic}`)
         : ''
+    if (s.dryRun && s.preview === undefined) {
+      return [
+        c.bold('dry run: estimate only; nothing was queried or produced (--preview N runs the query and shows events)'),
+        c.dim(`  window ${window}`),
+      ]
+    }
     if (s.dryRun) {
       return [
         c.bold(
-          `dry run: ${s.rows} rows would give ${s.events} event${s.events === 1 ? '' : 's'} for ${s.topic}${dead}; nothing was produced`,
+          `preview: ${s.rows} rows (at most ${s.preview}) would give ${s.events} event${s.events === 1 ? '' : 's'} for ${s.topic}${dead}; nothing was produced`,
         ),
-        c.dim(`  window ${window}, job ${s.jobId ?? '-'}`),
+        c.dim(`  window ${window}, job ${s.jobId ?? '-'} (billed)`),
       ]
     }
     if (s.jobId === null) return [`${s.producer}: nothing to do: ${s.checkpoint.note}`]
@@ -222,7 +248,7 @@ Credentials: Application Default Credentials (gcloud auth application-default lo
       c.bold(
         `produced ${s.events} event${s.events === 1 ? '' : 's'} from ${s.rows} rows of ${s.producer} to ${s.topic}${dead}`,
       ),
-      `  window      ${window}`,
+      `  window      ${window}${s.grace && s.grace !== '0' ? c.dim(` (from ${s.grace} before the checkpoint, for late rows)`) : ''}`,
       `  BigQuery    job ${s.jobId}: ${s.bytesProcessed} bytes processed, ${s.bytesBilled} billed ($${formatCost(s.cost)})`,
       `  checkpoint  ${checkpoint}`,
       c.dim(`  took ${s.durationMs} ms`),

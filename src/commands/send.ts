@@ -1,10 +1,12 @@
 import {Flags} from '@oclif/core'
 
 import {BaseCommand} from '../lib/cli/base-command.js'
+import {metricsPortFlag} from '../lib/cli/daemon-flags.js'
 import {handleShutdownSignals} from '../lib/kafka/shutdown.js'
 import {startFromOf} from '../lib/kafka/start-from.js'
 import {colorFor} from '../lib/output/color.js'
 import {renderAlert, renderDeadLetter} from '../lib/output/human.js'
+import {daemonMetrics} from '../lib/metrics/serve.js'
 import {createLogger} from '../lib/output/log.js'
 import {BufferedWriter} from '../lib/output/writer.js'
 import {describeOrigin} from '../lib/records/record.js'
@@ -57,6 +59,7 @@ Without --follow it sends what is waiting up to the end offsets seen at start, p
       description: 'consumer group (default: slack.group in the config, fa-send)',
       helpValue: 'GROUP',
     }),
+    'metrics-port': metricsPortFlag,
     from: Flags.string({
       description:
         'where a new consumer group starts: earliest, latest, an ISO time or a duration ago (2h); default slack.from. Without either, a new group with alerts waiting stops and says how many',
@@ -85,12 +88,26 @@ Without --follow it sends what is waiting up to the end offsets seen at start, p
       maxAge ?? config.slack.maxAlertAge,
     )
     const log = createLogger({level: this.verbose ? 'debug' : undefined})
+    const served = await daemonMetrics({
+      config,
+      port: flags['metrics-port'],
+      follow: flags.follow,
+      parts: ['responses', 'consumer'],
+      log,
+    })
 
     let createDeliverer: Parameters<typeof import('../lib/send/run.js').runSend>[0]['createDeliverer']
     if (!dryRun) {
       // The Slack client is loaded only here: a dry run never needs it.
       const {connectSlack} = await import('../lib/send/slack.js')
-      const slack = await connectSlack(config, {dir: loaded.dir, channel: flags.channel})
+      const slack = await connectSlack(config, {
+        dir: loaded.dir,
+        channel: flags.channel,
+        metrics: served.metrics,
+      }).catch(async (error: unknown) => {
+        await served.close()
+        throw error
+      })
       log.info('Slack auth ok', {team: slack.identity.team, user: slack.identity.user, token: slack.tokenSource})
       createDeliverer = slack.createDeliverer
     }
@@ -117,9 +134,11 @@ Without --follow it sends what is waiting up to the end offsets seen at start, p
         tuning: sendTuningFromEnv(),
         createDeliverer,
         onDryRun,
+        metrics: served.metrics,
       })
     } finally {
       signals.dispose()
+      await served.close()
       await out.flush()
       // Everything is disconnected by now; a kafkajs timer or socket must not keep the process alive.
       setTimeout(() => process.exit(), 1_000).unref()
@@ -150,6 +169,18 @@ function renderDryRun(item: DryRunItem, c: ReturnType<typeof colorFor>): string 
         },
         c,
       )
+    case 'update':
+      return renderAlert(
+        {
+          kind: 'update',
+          pipeline: item.pipeline,
+          alertId: item.alertId,
+          revision: item.message.revision ?? 0,
+          resolved: false,
+          output: {...item.source, value: {...item.message}},
+        },
+        c,
+      )
     case 'skip':
       return `${c.dim('↷')} ${c.bold(item.pipeline)} → ${c.cyan(item.channel)}  ${c.dim(item.alertId)}  ${c.dim('skipped: already delivered')}\n\n`
     case 'expire':
@@ -166,10 +197,12 @@ function renderDryRun(item: DryRunItem, c: ReturnType<typeof colorFor>): string 
 function dryRunJson(item: DryRunItem): Record<string, unknown> {
   const source = describeOrigin(item.source)
   switch (item.action) {
-    case 'post': {
-      const {channel, text, blocks, metadata} = item.message
+    case 'post':
+    case 'update': {
+      const {channel, text, blocks, metadata, revision} = item.message
       return {
-        action: 'post',
+        action: item.action,
+        ...(revision ? {revision} : {}),
         alertId: item.alertId,
         pipeline: item.pipeline,
         channel,

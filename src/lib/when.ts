@@ -1,6 +1,5 @@
 import {FaError} from './errors.js'
-
-const UNIT_MS = {s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000} as const
+import {parseDuration as durationOf} from './pipeline/duration.js'
 
 export const WHEN_EXPECTED =
   'expected a duration (30s, 15m, 1h, 2d, 1h30m), an ISO timestamp with a time zone (2024-05-01T10:00:00Z), or a date'
@@ -8,9 +7,8 @@ export const WHEN_EXPECTED =
 /** A point in time given on the command line: a duration before `now`, an ISO timestamp with its zone, or a date (midnight UTC). */
 export function parseTime(flag: string, input: string, now: Date, expected: string): Date {
   const text = input.trim()
-  if (/^(?:\d+[smhd])+$/.test(text)) {
-    return new Date(now.getTime() - durationMs(text))
-  }
+  const ms = durationOf(text)
+  if (ms !== undefined) return new Date(now.getTime() - ms)
   // A date is midnight UTC; a time of day needs its zone, or it would depend on the host's.
   const date = /^\d{4}-\d{2}-\d{2}$/.test(text)
   const dateTime = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:\d{2})$/i.test(text)
@@ -29,15 +27,8 @@ export function parseTime(flag: string, input: string, now: Date, expected: stri
 
 /** A duration (30s, 15m, 24h, 2d, 1h30m) in milliseconds. */
 export function parseDuration(flag: string, input: string): number {
-  const text = input.trim()
-  if (!/^(?:\d+[smhd])+$/.test(text))
+  const ms = durationOf(input)
+  if (ms === undefined)
     throw new FaError(`${flag} ${input}: expected a duration (30s, 15m, 24h, 2d, 1h30m)`, {exit: 'usage'})
-  return durationMs(text)
-}
-
-function durationMs(text: string): number {
-  let ms = 0
-  for (const [, amount, unit] of text.matchAll(/(\d+)([smhd])/g))
-    ms += Number(amount) * UNIT_MS[unit as keyof typeof UNIT_MS]
   return ms
 }

@@ -65,6 +65,48 @@ function fixture(rounds: number): {head: string[]; body: string[]} {
   return {head, body}
 }
 
+const at = (minute: number) => new Date(Date.UTC(2026, 10, 24, 10) + minute * 60_000).toISOString()
+
+/**
+ * Incidents and histories whose state runs across chunks: a few connectors fail again and again
+ * (updates), recover (resolutions) and fail after their window (new incidents); orgs create
+ * clusters (first, then Nth); every third event has no timestamp and takes the previous one's.
+ */
+function statefulFixture(rounds: number): string[] {
+  const lines = [assignment('org-0', 'a0@example.com'), slackUser('a0@example.com', 'UA0')]
+  for (let n = 0; n < rounds; n++) {
+    const connector = `lcc-${n % 4}`
+    // Minutes jump by hours now and then, so 24 h windows end within the file.
+    const minute = n * 7 + Math.floor(n / 50) * 1440
+    const timestamp = n % 3 === 2 ? {} : {timestamp: at(minute)}
+    const status = n % 9 === 4 ? 'Running' : 'Failed'
+    lines.push(
+      line({
+        topic: 'data-notifications-pipeline',
+        key: 'org-0',
+        value: {
+          eventId: `evt-${n}`,
+          orgId: 'org-0',
+          connectorId: connector,
+          oldStatus: 'Provisioning',
+          newStatus: status,
+        },
+        ...timestamp,
+      }),
+    )
+    if (n % 5 === 0)
+      lines.push(
+        line({
+          topic: 'data-cluster-events',
+          key: `org-${n % 2}`,
+          value: {eventId: `clu-${n}`, orgId: `org-${n % 2}`, clusterId: `lkc-${n}`},
+          timestamp: at(minute),
+        }),
+      )
+  }
+  return lines
+}
+
 async function dryRun(
   file: string,
   count: number,
@@ -176,5 +218,26 @@ describe('replay --dry-run on several threads', () => {
     expect(one.lines.length).toBeGreaterThan(10)
     const three = await dryRun(bad, 3, chunkBytes)
     expect(three).toEqual(one)
+  })
+
+  it('keeps incidents and histories across chunks: the same updates, resolutions and counts on any number of threads', async () => {
+    const lines = statefulFixture(400)
+    const stateful = path.join(dir, 'stateful.jsonl')
+    writeFileSync(stateful, lines.join('\n') + '\n')
+    // Chunks of a few lines each: every incident spans chunks other threads run.
+    const small = Math.ceil(Buffer.byteLength(lines.join('\n')) / 60)
+    const one = await dryRun(stateful, 1, small)
+    const revisions = one.lines.map((l) => JSON.parse(l).value.revision).filter((r) => r !== undefined)
+    expect(Math.max(...revisions)).toBeGreaterThan(3)
+    expect(one.lines.some((l) => l.includes('Resolved at'))).toBe(true)
+    expect(one.lines.some((l) => l.includes('4th cluster'))).toBe(true)
+    const counts = (one.summary as {pipelines: Record<string, {incidents?: number; resolved?: number}>}).pipelines
+    expect(counts['connector-provisioning-failed']!.incidents).toBeGreaterThan(4)
+    expect(counts['connector-provisioning-failed']!.resolved).toBeGreaterThan(4)
+    for (const count of [2, 3]) {
+      const many = await dryRun(stateful, count, small)
+      expect(many.lines).toEqual(one.lines)
+      expect(many.summary).toEqual(one.summary)
+    }
   })
 })

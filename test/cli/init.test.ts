@@ -69,7 +69,9 @@ describe('fa init --yes (no TTY)', () => {
       },
     )
     expect(code).toBe(0)
-    expect(stdout).toContain('skipped the connection check: KAFKA_API_KEY and KAFKA_API_SECRET are not set')
+    expect(stdout).toContain(
+      '! connection not checked: KAFKA_API_KEY and KAFKA_API_SECRET are not set in this shell (fa reads the Kafka credentials from them when it runs)',
+    )
     expect(stdout).toContain('export KAFKA_API_KEY=… KAFKA_API_SECRET=…')
     expect(existsSync(path.join(dir, 'fa.config.yaml'))).toBe(true)
   })
@@ -204,7 +206,8 @@ describe.skipIf(!hasScript)('fa init on a terminal (pseudo-TTY via `script`)', (
         [/Schema Registry URL/, K.enter],
         [/Check the connection to Kafka now\?/, K.ctrlC],
       ],
-      {cwd: dir, env: {KAFKA_PASSWORD: SECRET}},
+      // The credentials are exported, so the check is offered.
+      {cwd: dir, env: {KAFKA_USERNAME: 'fa', MY_PASS: SECRET}},
     )
     expect(output).toContain('✓ wrote fa.config.yaml')
     expect(output).toContain('Error: stopped; fa.config.yaml was written')
@@ -220,5 +223,6 @@ describe.skipIf(!hasScript)('fa init on a terminal (pseudo-TTY via `script`)', (
     })
     expect(config.topics.slackUsers).toBe('stg.data-slack-users')
     expect(config.enrich.group).toBe('grp')
+    expect(config.slack.group).toBe('stg.fa-send')
   })
 })

@@ -15,7 +15,7 @@ describe('fa replay --dry-run --explain', () => {
     const {code, stdout} = await runFa(['replay', fixture, '--dry-run', '--explain'])
     expect(code).toBe(0)
     const fates = stdout.split('\n').filter((line) => line.startsWith('provisioning.jsonl:'))
-    expect(fates).toHaveLength(23)
+    expect(fates).toHaveLength(29)
     expect(fates[0]).toBe('provisioning.jsonl:1  slack-users  table: upsert "jane.doe@example.com"')
     expect(fates[7]).toBe(
       'provisioning.jsonl:8  connector-provisioning-failed  alerted  → U01JANEDOE  fa-124b060fd15f6b7fbaf1b8363a1ccb83',
@@ -68,14 +68,14 @@ describe('fa replay --dry-run --explain', () => {
       fate: 'dead-letter',
       detail: expect.stringMatching(/^value is not valid JSON/),
     })
-    expect(stdout.trimEnd().split('\n')).toHaveLength(10)
+    expect(stdout.trimEnd().split('\n')).toHaveLength(15)
 
     const file = path.join(tmp(), 'fates.jsonl')
     const apart = await runFa(['replay', fixture, '--dry-run', '--expect', golden, '--explain-file', file])
     expect(apart.code).toBe(0)
     expect(apart.stderr).not.toContain('"fate"')
     const lines = readFileSync(file, 'utf8').trimEnd().split('\n')
-    expect(lines).toHaveLength(23)
+    expect(lines).toHaveLength(29)
     expect(JSON.parse(lines[7]!)).toMatchObject({line: 8, fate: 'alerted', recipient: 'U01JANEDOE'})
   })
 
@@ -149,7 +149,9 @@ describe('fa replay --dry-run: topics through the config', () => {
     writeFileSync(file, readFileSync(fixture, 'utf8').replaceAll('"data-csdr-assignment"', '"assignments"'))
     const {code, stdout} = await runFa(['replay', file, '--dry-run', '--config', config])
     expect(code).toBe(0)
-    expect(stdout).toMatch(/23 records: 5 alerts, 5 dead letters, 1 filtered, 2 unassigned, 1 no-slack-user\n/)
+    expect(stdout).toMatch(
+      /29 records: 7 alerts, 6 incidents opened, 3 updates, 1 resolved, 5 dead letters, 1 filtered, 2 unassigned, 1 no-slack-user, 1 no-open-incident\n/,
+    )
     expect(stdout).not.toContain('warning')
   })
 })
@@ -169,6 +171,8 @@ describe('fa replay --dry-run --tables-first', () => {
     ])
     // Table records still tell their fate, and the bad one is still a dead letter.
     const {stdout} = await runFa(['replay', fixture, '--dry-run', '--tables-first', '--workers', '2'])
-    expect(stdout).toMatch(/23 records: 5 alerts, 5 dead letters, 1 filtered, 3 unassigned\n/)
+    expect(stdout).toMatch(
+      /29 records: 6 alerts, 5 incidents opened, 4 updates, 1 resolved, 5 dead letters, 1 filtered, 3 unassigned, 1 no-open-incident\n/,
+    )
   })
 })

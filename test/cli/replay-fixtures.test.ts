@@ -16,7 +16,7 @@ describe('fixtures that mean what users think', () => {
     })
     expect(code).toBe(0)
     expect(stdout).toContain('stdin:11  connector-provisioning-failed  unassigned')
-    expect(stdout).toMatch(/23 records: 5 alerts/)
+    expect(stdout).toMatch(/29 records: 7 alerts/)
     const bad = await runFa(['replay', '-', '--dry-run'], {input: '{"topic":"t","vaule":{}}\n'})
     expect(bad.code).toBe(3)
     expect(bad.stderr).toMatch(/^Error: stdin:1: unknown key "vaule" \(did you mean "value"\?\)/)
@@ -29,7 +29,7 @@ describe('fixtures that mean what users think', () => {
     writeFileSync(file, '\uFEFF' + readFileSync(fixture, 'utf8'))
     const {code, stdout} = await runFa(['replay', file, '--dry-run'])
     expect(code).toBe(0)
-    expect(stdout).toMatch(/23 records: 5 alerts, 5 dead letters/)
+    expect(stdout).toMatch(/29 records: 7 alerts, 6 incidents opened, 3 updates, 1 resolved, 5 dead letters/)
   })
 
   it('shows control characters in values escaped, never raw, in the terminal', async () => {

@@ -21,7 +21,13 @@ describe('fa replay --dry-run', () => {
     expect(stdout).toMatch(
       /✗ dead letter provisioning\.jsonl:13 connector-provisioning-failed: value is not valid JSON/,
     )
-    expect(stdout).toMatch(/23 records: 5 alerts, 5 dead letters, 1 filtered, 2 unassigned, 1 no-slack-user/)
+    expect(stdout).toMatch(
+      /29 records: 7 alerts, 6 incidents opened, 3 updates, 1 resolved, 5 dead letters, 1 filtered, 2 unassigned, 1 no-slack-user, 1 no-open-incident/,
+    )
+    // The fixture's repeats and recovery (lines 24-29): an update, the resolution, a new incident.
+    expect(stdout).toMatch(/↻ update, revision 1 of connector-provisioning-failed → U01JANEDOE {2}(fa-124b\S+)/)
+    expect(stdout).toMatch(/✓ resolved, revision 2 of connector-provisioning-failed → U01JANEDOE {2}fa-124b/)
+    expect(stdout).toContain('Resolved at 2026-11-24T11:30:00.000Z, now Running.')
     expect(stdout).not.toContain('\u001B[')
   })
 
@@ -43,6 +49,21 @@ describe('fa replay --dry-run', () => {
       'fa-dead-letters',
       'slack-messages',
       'fa-dead-letters',
+      'slack-messages',
+      'slack-messages',
+      'slack-messages',
+      'slack-messages',
+      'slack-messages',
+    ])
+    // Repeats and the recovery update the first alert: same key and alert id, the next revision.
+    expect(
+      records.slice(10).map((r) => [r.key === records[0].key, r.value.revision, r.headers['fa-revision']]),
+    ).toEqual([
+      [true, 1, '1'],
+      [true, 2, '2'],
+      [false, undefined, undefined],
+      [false, undefined, undefined],
+      [false, 1, '1'],
     ])
     const malformed = records[2]
     expect(malformed).toMatchObject({
@@ -51,12 +72,12 @@ describe('fa replay --dry-run', () => {
       headers: {'fa-source-line': '13', 'fa-source-topic': 'data-notifications-pipeline'},
     })
     expect(records[0].value).toMatchObject({channel: 'U01JANEDOE', alertId: records[0].key})
-    expect(stderr).toMatch(/5 alerts, 5 dead letters/)
+    expect(stderr).toMatch(/7 alerts, 6 incidents opened, 3 updates, 1 resolved, 5 dead letters/)
   })
 
   it('--expect passes on the shipped golden file', async () => {
     const {code, stderr} = await runFa(['replay', fixture, '--dry-run', '--expect', golden])
-    expect(stderr).toContain('10 records match')
+    expect(stderr).toContain('15 records match')
     expect(code).toBe(0)
   })
 
@@ -131,7 +152,7 @@ describe('fa replay --dry-run', () => {
     const one = await runFa(['replay', fixture, '--dry-run', ...format, '--workers', '1'])
     const three = await runFa(['replay', fixture, '--dry-run', ...format, '--workers', '3'])
     expect(one.code).toBe(0)
-    expect(one.stdout + one.stderr).toMatch(/5 alerts/)
+    expect(one.stdout + one.stderr).toMatch(/7 alerts/)
     expect(three).toEqual(one)
   })
 

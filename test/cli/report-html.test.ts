@@ -48,7 +48,10 @@ describe('fa replay --dry-run --html, in Chromium', () => {
     expect(requests).toEqual([pathToFileURL(report).href])
 
     const messages = page.locator('article.message')
-    await expect(messages.count()).resolves.toBe(5)
+    // 7 alerts, then the incidents' 3 updates, one of them the resolution, each labelled so.
+    await expect(messages.count()).resolves.toBe(10)
+    await expect(page.locator('article.message .kind', {hasText: 'updated'}).count()).resolves.toBe(2)
+    await expect(page.locator('article.message .kind', {hasText: 'resolved'}).count()).resolves.toBe(1)
     const first = messages.first()
     await expect(first.locator('.header').innerText()).resolves.toBe(
       'Connector failed to provision: orders-postgres-cdc',
@@ -75,7 +78,7 @@ describe('fa replay --dry-run --html, in Chromium', () => {
 
     // Grouped by recipient, with the fallback text and a Block Kit Builder link each.
     await expect(page.locator('section.recipient h3').allInnerTexts()).resolves.toEqual([
-      '→ U01JANEDOE 1 message',
+      '→ U01JANEDOE 6 messages',
       '→ U02RAJPATEL 2 messages',
       '→ U03LIWEI 2 messages',
     ])
@@ -86,7 +89,7 @@ describe('fa replay --dry-run --html, in Chromium', () => {
     expect(JSON.parse(decodeURIComponent(link!.split('#')[1]!)).blocks[0].type).toBe('header')
 
     await expect(page.locator('#dead-letters').innerText()).resolves.toBe('Dead letters (5)')
-    await expect(page.locator('#drops').innerText()).resolves.toBe('Dropped (4)')
+    await expect(page.locator('#drops').innerText()).resolves.toBe('Dropped (5)') // 1 filtered, 2 unassigned, 1 no-slack-user, 1 no-open-incident
 
     mkdirSync(artifacts, {recursive: true})
     await page.screenshot({path: path.join(artifacts, 'replay-report.png'), fullPage: true})

@@ -1,6 +1,7 @@
 // A steady flow of alerting events into a test config's topics, for tests that kill, restart or
 // rescale `fa enrich` while events arrive, and the check that every event gave its alert.
 import {Partitioners, type Kafka, type Producer} from 'kafkajs'
+import {expect} from 'vitest'
 
 import {runFa} from './cli.js'
 import {prefixedConfig, type ReadRecord, type TestConfig} from './fa-process.js'
@@ -28,14 +29,14 @@ export async function prepareFlow(
   return {cfg, group: `${cfg.prefix}g`, producer}
 }
 
-/** Ten Slack users and `orgs` assignments (org-i to csdr{i % 10}), so every event below alerts. */
+/** Ten Slack users (UCSDR0…UCSDR9, shaped as Slack ids) and `orgs` assignments (org-i to csdr{i % 10}), so every event below alerts. */
 async function seedTables(producer: Producer, cfg: TestConfig, orgs: number): Promise<void> {
   await producer.send({
     topic: cfg.topics.slackUsers,
     acks: -1,
     messages: Array.from({length: 10}, (_, i) => ({
       key: `csdr${i}@example.com`,
-      value: JSON.stringify({email: `csdr${i}@example.com`, slackUserId: `U${i}`}),
+      value: JSON.stringify({email: `csdr${i}@example.com`, slackUserId: `UCSDR${i}`}),
     })),
   })
   await producer.send({
@@ -48,22 +49,27 @@ async function seedTables(producer: Producer, cfg: TestConfig, orgs: number): Pr
   })
 }
 
-/** Produces `events` provisioning failures, `perTick` every 100 ms; resolves when all are sent. */
+/**
+ * Produces `events` provisioning failures, `perTick` every 100 ms; resolves when all are sent.
+ * Each event is its own connector's (an incident of its own), or with `connectors` one of that
+ * many, in turn (repeats: one incident each, updated by the rest), each connector in one org.
+ */
 export async function flowEvents(
   producer: Producer,
   cfg: TestConfig,
-  options: {events: number; perTick: number; orgs: number},
+  options: {events: number; perTick: number; orgs: number; connectors?: number},
 ): Promise<void> {
   for (let sent = 0; sent < options.events;) {
     const messages = Array.from({length: Math.min(options.perTick, options.events - sent)}, () => {
       const n = sent++
-      const orgId = `org-${n % options.orgs}`
+      const connector = options.connectors ? n % options.connectors : n
+      const orgId = `org-${connector % options.orgs}`
       return {
         key: orgId,
         value: JSON.stringify({
           eventId: `evt-${n}`,
           orgId,
-          connectorId: `lcc-${n}`,
+          connectorId: `lcc-${connector}`,
           oldStatus: 'Provisioning',
           newStatus: 'Failed',
         }),
@@ -82,4 +88,19 @@ export function alertsPerSource(alerts: ReadRecord[]): Map<string, number> {
     bySource.set(source, (bySource.get(source) ?? 0) + 1)
   }
   return bySource
+}
+
+/**
+ * Checks what `flowEvents` with `connectors` gave: one incident per connector (all its events
+ * within a day), opened once, and every revision of it written once, none missing, in order.
+ */
+export function expectEveryRevisionOnce(alerts: ReadRecord[], events: number, connectors: number): void {
+  const revisions = new Map<string, number[]>()
+  for (const alert of alerts) {
+    const {alertId, revision} = JSON.parse(alert.value!) as {alertId: string; revision?: number}
+    revisions.set(alertId, [...(revisions.get(alertId) ?? []), revision ?? 0])
+  }
+  expect(revisions.size).toBe(connectors)
+  const each = Array.from({length: events / connectors}, (_, i) => i)
+  for (const [alertId, seen] of revisions) expect(seen, alertId).toEqual(each)
 }

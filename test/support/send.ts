@@ -50,6 +50,8 @@ export async function sendConfig(
     workspacePerMinute?: number
     maxAttempts?: number
     timeoutMs?: number
+    /** The test server caps no history by default: no need to pace lookups at Slack's rate. */
+    historyPerMinute?: number
   },
 ): Promise<SendConfig> {
   const prefix = `t-${what}-${randomUUID().slice(0, 8)}.`
@@ -90,6 +92,7 @@ export async function sendConfig(
       `  workspacePerMinute: ${slack.workspacePerMinute ?? 60_000}`,
       `  maxAttempts: ${slack.maxAttempts ?? 6}`,
       `  timeoutMs: ${slack.timeoutMs ?? 1_000}`,
+      `  historyPerMinute: ${slack.historyPerMinute ?? 6_000}`,
       '',
     ].join('\n'),
   )

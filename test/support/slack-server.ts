@@ -1,11 +1,17 @@
 import {createServer, type IncomingMessage, type ServerResponse} from 'node:http'
 import type {AddressInfo} from 'node:net'
 
+import {historyPage, type Params, type StoredMessage} from './slack-history.js'
+import {parseJsonParam, updateMessage, type MessageStore, type RecordedUpdate} from './slack-messages.js'
+
+export type {RecordedUpdate} from './slack-messages.js'
+
 /**
  * A Slack Web API stand-in for tests: the real WebClient pointed at `url` (its `slackApiUrl`).
  * It speaks the wire format (form-encoded or JSON POSTs to /api/<method>, `blocks` and `metadata`
  * as JSON strings in forms, `{ok:false, error}` with HTTP 200, 429 + Retry-After), enforces a
- * per-channel rate on chat.postMessage, injects faults on demand and records every accepted post.
+ * per-channel rate on chat.postMessage and chat.update, injects faults on demand and records every
+ * accepted post; chat.update replaces a post's text and blocks (found by conversation id and ts).
  */
 
 export interface SlackServerOptions {
@@ -15,6 +21,8 @@ export interface SlackServerOptions {
   scopes?: string[]
   /** chat.postMessage limit per channel (Slack: about 1/s with short bursts); false for none. */
   rate?: {perSecond: number; burst: number} | false
+  /** conversations.history limit for the whole workspace (Slack's Tier 3: about 50 a minute); default none. */
+  historyRate?: {perMinute: number; burst: number} | false
 }
 
 /**
@@ -23,14 +31,15 @@ export interface SlackServerOptions {
  * `accept` means chat.postMessage records the post before misbehaving, so the client cannot tell.
  * - rate-limit: 429 with `Retry-After: retryAfter` seconds (default 1)
  * - http-error: HTTP `status` (default 500) with an HTML body
- * - hang: never answer (the client's timeout fires)
+ * - hang: never answer (the client's timeout fires); with `storeAfterMs` the post is stored that
+ *   long after the request came in, as Slack may do after the client has given up
  * - drop: destroy the connection without an answer (accept defaults to true)
  * - error: HTTP 200 `{ok:false, error}`
  */
 export type SlackFault = {count?: number; method?: string; channels?: string[]} & (
   | {kind: 'rate-limit'; retryAfter?: number}
   | {kind: 'http-error'; status?: number; accept?: boolean}
-  | {kind: 'hang'; accept?: boolean}
+  | {kind: 'hang'; accept?: boolean; storeAfterMs?: number}
   | {kind: 'drop'; accept?: boolean}
   | {kind: 'error'; error: string}
 )
@@ -45,6 +54,8 @@ export interface RecordedPost {
   blocks: Array<Record<string, unknown>> | undefined
   metadata: {event_type: string; event_payload: Record<string, unknown>} | undefined
   alertId: string | undefined
+  /** chat.update calls applied to it. */
+  updates: number
 }
 
 export interface RecordedCall {
@@ -52,6 +63,8 @@ export interface RecordedCall {
   channel: string | undefined
   /** 'ok', Slack's error code, or 'http 429' / 'http 500' / 'hang' / 'drop'. */
   result: string
+  /** When it came in (ms since the epoch). */
+  at: number
 }
 
 export interface SlackServer {
@@ -59,6 +72,8 @@ export interface SlackServer {
   url: string
   token: string
   posts: RecordedPost[]
+  /** Accepted chat.update calls, in order (the posts they changed hold the latest content). */
+  updates: RecordedUpdate[]
   calls: RecordedCall[]
   inject(fault: SlackFault): void
   clearFaults(): void
@@ -69,7 +84,6 @@ export interface SlackServer {
   close(): Promise<void>
 }
 
-type Params = Record<string, unknown>
 type Reply = {status?: number; headers?: Record<string, string>; body: unknown}
 
 const BOT = {user: 'fa-bot', userId: 'U0FABOT', botId: 'B0FABOT', appId: 'A0FAAPP', team: 'fa-test', teamId: 'T0FATEST'}
@@ -79,9 +93,11 @@ export async function startSlackServer(options: SlackServerOptions = {}): Promis
   const scopes = options.scopes ?? ['chat:write', 'channels:history', 'groups:history', 'im:history', 'im:write']
   const rate = options.rate ?? {perSecond: 1, burst: 3}
   const posts: RecordedPost[] = []
+  const updates: RecordedUpdate[] = []
   const calls: RecordedCall[] = []
-  const history = new Map<string, Array<Record<string, unknown> & {ts: string}>>()
+  const history = new Map<string, StoredMessage[]>()
   const buckets = new Map<string, {tokens: number; at: number}>()
+  const historyRate = options.historyRate ?? false
   let faults: Array<SlackFault & {left: number}> = []
   let rateLimited = 0
   let lastTs = 0
@@ -101,20 +117,26 @@ export async function startSlackServer(options: SlackServerOptions = {}): Promis
     return fault
   }
 
-  /** Seconds until the channel may post again, or 0 after taking a token. */
-  function rateWait(channel: string): number {
-    if (!rate) return 0
+  /** Seconds until the bucket (a channel's posts, or history calls) allows a call, or 0 after taking a token. */
+  function rateWait(key: string, limit: {perSecond: number; burst: number} | false): number {
+    if (!limit) return 0
     const now = performance.now()
-    const bucket = buckets.get(channel) ?? {tokens: rate.burst, at: now}
-    bucket.tokens = Math.min(rate.burst, bucket.tokens + ((now - bucket.at) / 1000) * rate.perSecond)
+    const bucket = buckets.get(key) ?? {tokens: limit.burst, at: now}
+    bucket.tokens = Math.min(limit.burst, bucket.tokens + ((now - bucket.at) / 1000) * limit.perSecond)
     bucket.at = now
-    buckets.set(channel, bucket)
+    buckets.set(key, bucket)
     if (bucket.tokens >= 1) {
       bucket.tokens -= 1
       return 0
     }
-    return Math.max(1, Math.ceil((1 - bucket.tokens) / rate.perSecond))
+    return Math.max(1, Math.ceil((1 - bucket.tokens) / limit.perSecond))
   }
+
+  const rateLimit = (wait: number): Reply => ({
+    status: 429,
+    headers: {'retry-after': String(wait)},
+    body: {ok: false, error: 'ratelimited'},
+  })
 
   /** Unique, increasing, like Slack's: epoch seconds with six decimals. */
   function nextTs(): string {
@@ -122,14 +144,7 @@ export async function startSlackServer(options: SlackServerOptions = {}): Promis
     return `${Math.floor(lastTs / 1e6)}.${String(lastTs % 1e6).padStart(6, '0')}`
   }
 
-  function parseJsonParam(value: unknown): {ok: true; value: unknown} | {ok: false} {
-    if (value === undefined || typeof value !== 'string') return {ok: true, value}
-    try {
-      return {ok: true, value: JSON.parse(value)}
-    } catch {
-      return {ok: false}
-    }
-  }
+  const store: MessageStore = {history, posts, updates, nextTs, botUserId: BOT.userId}
 
   /** chat.postMessage's checks, then the post; returns the error code or the stored message. */
   function post(params: Params): {error: string} | {channel: string; message: Record<string, unknown> & {ts: string}} {
@@ -169,6 +184,7 @@ export async function startSlackServer(options: SlackServerOptions = {}): Promis
       blocks: blocks.value as RecordedPost['blocks'],
       metadata: meta,
       alertId: typeof alertId === 'string' ? alertId : undefined,
+      updates: 0,
     })
     return {channel, message}
   }
@@ -176,32 +192,7 @@ export async function startSlackServer(options: SlackServerOptions = {}): Promis
   function conversationsHistory(params: Params): Reply {
     const channel = String(params.channel ?? '')
     if (!/^[CGD][A-Z0-9]{2,}$/.test(channel)) return {body: {ok: false, error: 'channel_not_found'}}
-    const withMetadata =
-      params.include_all_metadata === true ||
-      params.include_all_metadata === 'true' ||
-      params.include_all_metadata === '1'
-    const inclusive = params.inclusive === true || params.inclusive === 'true' || params.inclusive === '1'
-    const oldest = params.oldest === undefined ? 0 : Number(params.oldest)
-    const cursor =
-      typeof params.cursor === 'string' && params.cursor ? Buffer.from(params.cursor, 'base64').toString() : ''
-    // A cursor carries the ts the next (older) page starts below; else `latest`, else now.
-    const latest = cursor.startsWith('next_ts:')
-      ? Number(cursor.slice(8))
-      : params.latest === undefined
-        ? Infinity
-        : Number(params.latest)
-    const limit = Math.min(999, Math.max(1, Number(params.limit ?? 100)))
-    const inRange = (history.get(channel) ?? [])
-      .filter((m) => {
-        const ts = Number(m.ts)
-        return (inclusive ? ts >= oldest : ts > oldest) && (inclusive && !cursor ? ts <= latest : ts < latest)
-      })
-      .reverse()
-    const page = inRange.slice(0, limit).map(({metadata, ...m}) => (withMetadata && metadata ? {...m, metadata} : m))
-    const hasMore = inRange.length > limit
-    const body: Record<string, unknown> = {ok: true, messages: page, has_more: hasMore, pin_count: 0}
-    if (hasMore) body.response_metadata = {next_cursor: Buffer.from(`next_ts:${page.at(-1)!.ts}`).toString('base64')}
-    return {body}
+    return {body: historyPage(history.get(channel) ?? [], params)}
   }
 
   function handle(method: string, params: Params, fault: SlackFault | undefined): Reply | 'hang' | 'drop' {
@@ -216,8 +207,13 @@ export async function startSlackServer(options: SlackServerOptions = {}): Promis
       case 'error':
         return {body: {ok: false, error: fault.error}}
       default:
-        // The post happens; only the answer goes wrong.
-        if (method === 'chat.postMessage' && (fault.accept ?? fault.kind === 'drop')) post(params)
+        // The post happens (maybe later); only the answer goes wrong.
+        if (method === 'chat.postMessage' && fault.kind === 'hang' && fault.storeAfterMs !== undefined)
+          setTimeout(() => post(params), fault.storeAfterMs).unref()
+        else if (fault.accept ?? fault.kind === 'drop') {
+          if (method === 'chat.postMessage') post(params)
+          else if (method === 'chat.update') updateMessage(store, params)
+        }
         return fault.kind === 'http-error'
           ? {status: fault.status ?? 500, body: '<html>Internal Server Error</html>'}
           : fault.kind
@@ -239,9 +235,8 @@ export async function startSlackServer(options: SlackServerOptions = {}): Promis
           },
         }
       case 'chat.postMessage': {
-        const wait = rateWait(conversationOf(String(params.channel ?? '')))
-        if (wait > 0)
-          return {status: 429, headers: {'retry-after': String(wait)}, body: {ok: false, error: 'ratelimited'}}
+        const wait = rateWait(conversationOf(String(params.channel ?? '')), rate)
+        if (wait > 0) return rateLimit(wait)
         const result = post(params)
         return {
           body:
@@ -250,8 +245,17 @@ export async function startSlackServer(options: SlackServerOptions = {}): Promis
               : {ok: true, channel: result.channel, ts: result.message.ts, message: result.message},
         }
       }
-      case 'conversations.history':
-        return conversationsHistory(params)
+      case 'chat.update': {
+        const wait = rateWait(String(params.channel ?? ''), rate)
+        if (wait > 0) return rateLimit(wait)
+        const result = updateMessage(store, params)
+        return {body: 'error' in result ? {ok: false, error: result.error} : {ok: true, ...result}}
+      }
+      case 'conversations.history': {
+        const limit = historyRate && {perSecond: historyRate.perMinute / 60, burst: historyRate.burst}
+        const wait = rateWait(' history', limit)
+        return wait > 0 ? rateLimit(wait) : conversationsHistory(params)
+      }
       case 'conversations.open': {
         const users = String(params.users ?? '')
           .split(',')
@@ -283,7 +287,8 @@ export async function startSlackServer(options: SlackServerOptions = {}): Promis
       return send(res, {body: {ok: false, error: 'invalid_json'}})
     }
     const channel = typeof params.channel === 'string' ? params.channel : undefined
-    const record = (result: string) => calls.push({method, channel, result})
+    const at = Date.now()
+    const record = (result: string) => calls.push({method, channel, result, at})
     // Slack takes the token from the Authorization header or, for forms, a `token` parameter.
     const bearer =
       /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1] ??
@@ -331,6 +336,7 @@ export async function startSlackServer(options: SlackServerOptions = {}): Promis
     url: `http://127.0.0.1:${port}/api/`,
     token,
     posts,
+    updates,
     calls,
     inject(fault) {
       faults.push({...fault, left: fault.count ?? 1})

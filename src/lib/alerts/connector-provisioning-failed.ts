@@ -8,12 +8,22 @@ import {slackUsers} from '../tables/slack-users.js'
 
 const text = optionalText
 
-/** A connector failed while provisioning: tell the org's account team member in a DM. */
+const running = (status: unknown) => typeof status === 'string' && status.toLowerCase() === 'running'
+
+/**
+ * A connector failed while provisioning: tell the org's account team member in a DM. Repeats for
+ * the same connector within 24 hours update that DM; the connector reaching Running resolves it.
+ */
 export default stream(
   'connector-provisioning-failed',
   'notifications',
   'a connector failed during provisioning; DM the account team member of its org',
 )
+  .incidents({
+    key: ({event}) => event.connectorId,
+    window: '24h',
+    resolve: {when: ({event}) => running(event.newStatus), status: ({event}) => event.newStatus},
+  })
   .filter(({event}) => typeof event.oldStatus === 'string' && event.oldStatus.toLowerCase() === 'provisioning')
   .selectKey(({record, event}) => record.key || event.orgId, 'org id (record key or value.orgId)')
   .validate(

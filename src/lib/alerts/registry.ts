@@ -1,10 +1,11 @@
 import {assertUniqueNames, importUserModule} from '../config/modules.js'
 import {FaError} from '../errors.js'
 import type {AlertType} from '../pipeline/stream.js'
+import clusterCreated from './cluster-created.js'
 import connectorProvisioningFailed from './connector-provisioning-failed.js'
 import onboardingStarted from './onboarding-started.js'
 
-export const builtInAlerts: readonly AlertType[] = [connectorProvisioningFailed, onboardingStarted]
+export const builtInAlerts: readonly AlertType[] = [connectorProvisioningFailed, onboardingStarted, clusterCreated]
 
 /** The built-in alert types the config enables, then the user's own modules. */
 export async function loadAlertTypes(options: {

@@ -1,5 +1,6 @@
 import type {BigQuery, Job, Query} from '@google-cloud/bigquery'
 
+import {FaError} from '../errors.js'
 import type {JsonObject} from '../records/record.js'
 import {bigQueryError, type BigQuerySettings} from './client.js'
 import {rowToJson} from './convert.js'
@@ -104,7 +105,7 @@ export class QueryRun {
    */
   async *rows(): AsyncGenerator<JsonObject> {
     let pageToken: string | undefined
-    for (;;) {
+    for (let number = 1; ; number++) {
       let page
       try {
         page = await this.job.getQueryResults({
@@ -115,11 +116,16 @@ export class QueryRun {
           parseJSON: true,
         })
       } catch (error) {
-        throw failure(this.settings, this.request, error)
+        // The first answer carries the job's own failure (over the cap, invalid SQL); later ones only fail to read.
+        const jobFailed = number === 1 && (error as {errors?: unknown[]} | undefined)?.errors?.length
+        throw jobFailed ? failure(this.settings, this.request, error) : new ResultsPageError(error, number, this.jobId)
       }
       const [rows, , response] = page
       // Still running: BigQuery held the call for its wait time (10 s by default); ask again.
-      if (response?.jobComplete === false) continue
+      if (response?.jobComplete === false) {
+        number--
+        continue
+      }
       const fields = response?.schema?.fields ?? []
       for (const row of rows) yield rowToJson(row, fields)
       pageToken = response?.pageToken ?? undefined
@@ -142,6 +148,24 @@ export class QueryRun {
       cost: cost(this.settings, bytesBilled),
       cacheHit: stats.cacheHit ?? false,
     }
+  }
+}
+
+/**
+ * A results page that could not be read, in a few words: page N of the job and the reason, never
+ * the request URL with its page token that the client's network errors start with.
+ */
+export class ResultsPageError extends FaError {
+  constructor(error: unknown, page: number, jobId: string) {
+    const e = (error ?? {}) as {errors?: Array<{message?: string}>; message?: string; code?: unknown}
+    const text = e.errors?.find((item) => item.message)?.message ?? e.message ?? String(error)
+    let reason = (/reason: (.*)$/s.exec(text)?.[1] ?? text)
+      .split('\n')[0]!
+      .replace(/https?:\/\/\S+/g, '…')
+      .trim()
+    if (typeof e.code === 'string' && !reason.includes(e.code)) reason += ` (${e.code})`
+    super(`BigQuery: reading page ${page} of job ${jobId} failed: ${reason}`, {exit: 'source', cause: error})
+    this.name = 'ResultsPageError'
   }
 }
 

@@ -3,6 +3,7 @@ import {Command, Errors, Flags, type Interfaces} from '@oclif/core'
 import {loadConfig, type LoadedConfig} from '../config/load.js'
 import {FaError} from '../errors.js'
 import {colorFor} from '../output/color.js'
+import {unknownFlags} from './suggest.js'
 
 export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<
   (typeof BaseCommand)['baseFlags'] & T['flags']
@@ -37,6 +38,16 @@ export abstract class BaseCommand extends Command {
     if (error instanceof Errors.ExitError) return super.catch(error)
     // Scripts that asked for JSON get the error as JSON too, on stderr.
     if (this.argv.includes('--json')) return this.jsonError(error)
+    // A mistyped flag: the closest one, not the whole help.
+    const typed = (error as {flags?: unknown}).flags
+    if (error instanceof Errors.CLIError && /^Nonexistent flags?:/.test(error.message) && Array.isArray(typed)) {
+      const flags = {...this.ctor.baseFlags, ...this.ctor.flags}
+      const c = this.stderrColor
+      process.stderr.write(
+        `${c.red('Error:')} ${unknownFlags(typed as string[], flags)} ${c.dim(`(${this.config.bin} ${this.id} --help lists every flag)`)}\n`,
+      )
+      this.exit(2)
+    }
     // oclif's own errors (bad flags) already print well.
     if (error instanceof Errors.CLIError && !(error instanceof FaError)) return super.catch(error)
     const c = this.stderrColor

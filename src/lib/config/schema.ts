@@ -1,15 +1,20 @@
 import {z} from 'zod'
 
+import {parseDuration} from '../pipeline/duration.js'
+
 /** Default topic names; every one can be renamed under `topics:` in the config. */
 export const defaultTopics = {
   notifications: 'data-notifications-pipeline',
   assignments: 'data-csdr-assignment',
   slackUsers: 'data-slack-users',
   onboarding: 'data-onboarding-events',
+  clusters: 'data-cluster-events',
   slackMessages: 'slack-messages',
   slackResponses: 'slack-responses',
   deadLetters: 'fa-dead-letters',
   checkpoints: 'fa-checkpoints',
+  /** The changelog of stateful alert types (open incidents, histories): compacted, owned by fa enrich. */
+  state: 'fa-state',
 }
 
 /** `host:port`, `[v6 address]:port`: anything else would only fail later, as a connection error. */
@@ -109,6 +114,13 @@ export const configSchema = z.strictObject({
       builtIn: z.array(z.string()).optional(),
       /** Paths (relative to the config file) of modules whose default export is an alert type. */
       modules: z.array(z.string().min(1)).default([]),
+      /** Incident windows by alert type, over what each declares: `{connector-provisioning-failed: 12h}`. */
+      windows: z
+        .record(
+          z.string(),
+          z.string().refine((text) => Boolean(parseDuration(text)), 'must be a duration like 24h, 30m, 2d or 1h30m'),
+        )
+        .default({}),
     })
     .prefault({}),
   slack: z
@@ -126,6 +138,16 @@ export const configSchema = z.strictObject({
       workspacePerMinute: z.number().positive().default(600),
       maxAttempts: z.number().int().positive().default(6),
       timeoutMs: z.number().int().positive().default(10_000),
+      /**
+       * How long fa send remembers an alert's outcome (by the response's record time): longer than
+       * any incident window, so updates still find their post. Older alerts would be sent again.
+       */
+      retention: z
+        .string()
+        .refine((text) => Boolean(parseDuration(text)), 'must be a duration like 7d, 36h or 90m')
+        .default('7d'),
+      /** conversations.history calls a minute, all channels together: under Slack's Tier 3 (about 50). */
+      historyPerMinute: z.number().positive().default(45),
     })
     .prefault({}),
   bigquery: z
@@ -141,6 +163,19 @@ export const configSchema = z.strictObject({
   producers: z
     .strictObject({
       modules: z.array(z.string().min(1)).default([]),
+      /** Per producer name: how far before the checkpoint `--since checkpoint` re-reads (default 15m). */
+      grace: z
+        .record(z.string(), z.string().regex(/^(?:0+|(?:\d+[smhd])+)$/, 'a duration such as 15m, 1h or 0'))
+        .default({}),
+    })
+    .prefault({}),
+  /** `/metrics`, `/healthz` and `/readyz` of `fa enrich --follow` and `fa send --follow`. */
+  metrics: z
+    .strictObject({
+      /** Serve on this port (`--metrics-port` wins); none: no metrics server. */
+      port: z.number().int().min(0).max(65_535).optional(),
+      /** Loopback unless said otherwise: metrics name topics, groups and channels. */
+      host: z.string().min(1).default('127.0.0.1'),
     })
     .prefault({}),
   schemaRegistry: schemaRegistrySchema,

@@ -18,6 +18,8 @@ export interface InitSettings {
   /** Logical topic name → real name, for every key of defaultTopics. */
   topics: Record<keyof typeof defaultTopics, string>
   group: string
+  /** `fa send`'s consumer group (slack.group), when not the default (a topic prefix names it too). */
+  sendGroup?: string
   /** Of topics fa creates (`fa topics create`, `fa init`). */
   partitions?: number
   replicationFactor?: number
@@ -73,6 +75,7 @@ export function renderConfig(settings: InitSettings, env: NodeJS.ProcessEnv = pr
     kafka,
     topics: {...settings.topics},
     enrich: {group: settings.group},
+    ...(settings.sendGroup ? {slack: {group: settings.sendGroup}} : {}),
     ...(settings.schemaRegistry && {schemaRegistry: {...settings.schemaRegistry}}),
   })
   doc.commentBefore = [

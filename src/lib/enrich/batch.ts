@@ -3,17 +3,23 @@ import type {EachBatchPayload, Message} from 'kafkajs'
 import {partitionKey} from '../kafka/drain.js'
 import type {BatchContext, GroupRun} from '../kafka/group-run.js'
 import type {EnrichTuning} from '../kafka/tuning.js'
-import type {OutputWriter} from '../kafka/writer.js'
+import {messageBytes, type OutputWriter} from '../kafka/writer.js'
+import type {Metrics} from '../metrics/room.js'
 import type {Logger} from '../output/log.js'
+import type {StateStore} from '../pipeline/state.js'
 import type {Summary} from '../pipeline/summary.js'
 import type {TableStore} from '../pipeline/table.js'
 import type {Outcome, Topology} from '../pipeline/topology.js'
 import type {RecordDecoder} from '../schema/decoder.js'
 import {checkedMessage, processMessage} from './messages.js'
+import type {StateKeeper} from './state-keeper.js'
 
 export interface BatchProcessorOptions {
   topology: Topology
   tables: TableStore
+  /** Incidents and histories, in memory; with `keeper`, restored from and written to its changelog. */
+  state: StateStore
+  keeper?: StateKeeper
   tuning: EnrichTuning
   log: Logger
   writer: OutputWriter
@@ -21,6 +27,7 @@ export interface BatchProcessorOptions {
   transactional: boolean
   summary: Summary
   run: GroupRun
+  metrics: Metrics
   /** Schema Registry formats: decoded before the core sees a record. */
   decoder?: RecordDecoder
   /** Ends a wait for the registry (the run's signal). */
@@ -45,11 +52,14 @@ export class BatchProcessor {
 
   /** For GroupRun: a failed batch is logged and rethrown (kafkajs retries it); a fenced writer ends the run. */
   readonly eachBatch = async (payload: EachBatchPayload, {member}: BatchContext): Promise<void> => {
-    const {writer, run, log} = this.options
+    const {writer, run, log, metrics} = this.options
     try {
       await this.process(payload, member)
+      metrics.failing(null)
     } catch (error) {
-      if (writer.fatal) run.fail(writer.fatal)
+      metrics.failing(`batch of ${payload.batch.topic}[${payload.batch.partition}] failed: ${(error as Error).message}`)
+      const fatal = writer.fatal ?? this.options.keeper?.fatal
+      if (fatal) run.fail(fatal)
       else
         log.warn('batch failed; it will be retried', {
           topic: payload.batch.topic,
@@ -65,7 +75,7 @@ export class BatchProcessor {
     {batch, pause, isStale, heartbeat}: EachBatchPayload,
     member: string | undefined,
   ): Promise<void> {
-    const {writer, run, log, topology, tables, tuning, decoder} = this.options
+    const {writer, run, log, topology, tables, state, tuning, decoder} = this.options
     if (writer.fatal) throw writer.fatal
     const {topic, partition} = batch
     const key = partitionKey(topic, partition)
@@ -84,15 +94,19 @@ export class BatchProcessor {
     // A registry outage waits here: nothing of the batch is written or committed until it is back.
     await decoder?.prepare(topic, batch.messages, {signal: this.options.signal, heartbeat})
     if (isStale()) return
+    const {keeper} = this.options
+    if (keeper) await keeper.ready()
     const outcomes: Outcome[][] = new Array(batch.messages.length)
     const outputs = new Map<string, Message[]>()
     let bytes = 0
+    let maxTimestamp = 0
     for (let i = 0; i < batch.messages.length; i++) {
       const message = batch.messages[i]!
-      const result = processMessage(topology, tables, topic, partition, message, decoder)
+      maxTimestamp = Math.max(maxTimestamp, Number(message.timestamp))
+      const result = processMessage(topology, tables, state, topic, partition, message, decoder)
       outcomes[i] = result
       for (const outcome of result) {
-        if (outcome.kind !== 'alert' && outcome.kind !== 'dead-letter') continue
+        if (outcome.kind !== 'alert' && outcome.kind !== 'update' && outcome.kind !== 'dead-letter') continue
         const out = checkedMessage(outcome.output, tuning, log)
         bytes += out.bytes
         const list = outputs.get(outcome.output.topic)
@@ -100,14 +114,29 @@ export class BatchProcessor {
         else outputs.set(outcome.output.topic, [out.message])
       }
     }
+    if (keeper) {
+      const changes = keeper.changes(maxTimestamp)
+      if (changes.length > 0) outputs.set(keeper.topic, changes)
+      for (const change of changes) bytes += messageBytes(change)
+    }
     // A rebalance or seek made this batch stale: another member (or a re-read) handles it.
-    if (isStale()) return
+    if (isStale()) {
+      keeper?.invalidate()
+      return
+    }
     const nextOffset = BigInt(batch.lastOffset()) + 1n
     const next = String(nextOffset)
-    await writer.submit(outputs, bytes, [{topic, partition, offset: next}], member)
+    try {
+      await writer.submit(outputs, bytes, [{topic, partition, offset: next}], member)
+    } catch (error) {
+      // Its state changes are in memory but not in the changelog: read the changelog again.
+      keeper?.invalidate()
+      throw error
+    }
     if (this.options.transactional) this.committedHere.set(key, nextOffset)
     this.lastBatchAt = Date.now()
     for (const result of outcomes) this.options.summary.add(result)
+    this.options.metrics.enrichBatch(outcomes, batch.messages)
     this.processed += batch.messages.length
     if (run.drain?.advance(topic, partition, Number(next))) pause()
     // No heartbeat() here: it throws when the group rebalances, which would fail a batch that is

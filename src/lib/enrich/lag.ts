@@ -1,26 +1,16 @@
 import type {Admin} from 'kafkajs'
 
-import {committedOffsets, partitionKey} from '../kafka/drain.js'
+import {readGroupLag} from '../kafka/group-lag.js'
 
 export interface LagReport {
   total: number
   topics: Record<string, number>
 }
 
-/** Records of the source topics the group has not committed yet. */
+/** Records of the source topics the group has not committed yet, per topic. */
 export async function readLag(admin: Admin, group: string, topics: string[]): Promise<LagReport> {
-  const committed = await committedOffsets(admin, group, topics)
-  const report: LagReport = {total: 0, topics: {}}
-  for (const topic of topics) {
-    let lag = 0
-    for (const {partition, high, low} of await admin.fetchTopicOffsets(topic)) {
-      lag += Math.max(
-        0,
-        Number(high) - Math.max(Number(low), committed.get(partitionKey(topic, partition))?.offset ?? 0),
-      )
-    }
-    report.topics[topic] = lag
-    report.total += lag
-  }
+  const {total, partitions} = await readGroupLag(admin, group, topics)
+  const report: LagReport = {total, topics: Object.fromEntries(topics.map((t) => [t, 0]))}
+  for (const p of partitions) report.topics[p.topic]! += p.lag
   return report
 }

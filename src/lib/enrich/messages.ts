@@ -4,16 +4,21 @@ import {decodeHeaders, fromKafka, toKafka} from '../kafka/codec.js'
 import type {EnrichTuning} from '../kafka/tuning.js'
 import {messageBytes} from '../kafka/writer.js'
 import type {Logger} from '../output/log.js'
+import type {StateStore} from '../pipeline/state.js'
 import type {TableStore} from '../pipeline/table.js'
 import type {Outcome, Topology} from '../pipeline/topology.js'
 import {Header} from '../records/headers.js'
 import type {TopicRecord} from '../records/record.js'
 import type {RecordDecoder} from '../schema/decoder.js'
 
-/** One record through the core; a record fa cannot even decode becomes a dead letter, never a crash. */
+/**
+ * One record through the core; a record fa cannot even decode becomes a dead letter, never a
+ * crash. Without `state` it is a table record (the table loader's), applied to its table.
+ */
 export function processMessage(
   topology: Topology,
   tables: TableStore,
+  state: StateStore | undefined,
   topic: string,
   partition: number,
   message: KafkaMessage,
@@ -28,7 +33,7 @@ export function processMessage(
       if (!decoded.ok)
         return pipelinesOf(topology, topic).map((name) => topology.deadLetter(name, record!, decoded.reason))
     }
-    return topology.process(record, tables)
+    return state ? topology.process(record, tables, state) : topology.applyTable(record, tables)
   } catch (error) {
     const source: TopicRecord = record ?? {
       topic,

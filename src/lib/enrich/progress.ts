@@ -1,10 +1,12 @@
 import type {Logger} from '../output/log.js'
 import {progressBar} from '../output/progress.js'
+import {steadyLog} from '../output/steady.js'
 import type {Summary} from '../pipeline/summary.js'
 
 /**
  * While the event stream runs: a progress bar over the records to drain (drain mode, unless
- * `bar` is false), and a rate line in the log every minute. Returns the function that stops both.
+ * `bar` is false), and a `progress` log line every `everyMs` with the events processed (what the
+ * bar counts), alerts, dead letters and the group's lag. Returns the function that stops both.
  */
 export function streamProgress(options: {
   /** Records to drain; undefined when following (no bar). */
@@ -13,20 +15,33 @@ export function streamProgress(options: {
   processed: () => number
   summary: Summary
   log: Logger
+  everyMs: number
+  /** The group's lag on the source topics now (undefined: could not be read). */
+  lag: () => Promise<number | undefined>
 }): () => void {
   const {total, summary, log, processed} = options
   const bar = total === undefined || !options.bar ? undefined : progressBar('events', Math.max(1, total), 'records')
   const ticker = bar ? setInterval(() => bar.update(Math.min(processed(), total!)), 200) : undefined
-  let lastReport = {at: Date.now(), records: 0}
-  const reporter = setInterval(() => {
-    if (summary.records === lastReport.records) return
-    const rate = Math.round(((summary.records - lastReport.records) * 1000) / (Date.now() - lastReport.at))
-    lastReport = {at: Date.now(), records: summary.records}
-    log.info('progress', {records: summary.records, perSecond: rate, ...summary.totals})
-  }, 60_000)
+  let last = {at: Date.now(), events: 0}
+  const stopLog = steadyLog(log, 'progress', options.everyMs, async () => {
+    const lag = await options.lag().catch(() => undefined)
+    const now = {at: Date.now(), events: processed()}
+    const perSecond = Math.round(((now.events - last.events) * 1000) / Math.max(1, now.at - last.at))
+    last = now
+    const {alerts, deadLetters, dropped} = summary.totals
+    return {
+      events: now.events,
+      ...(total === undefined ? {} : {of: total}),
+      perSecond,
+      alerts,
+      deadLetters,
+      dropped,
+      lag,
+    }
+  })
   return () => {
     clearInterval(ticker)
-    clearInterval(reporter)
+    stopLog()
     if (bar) {
       bar.update(Math.min(processed(), total!))
       bar.stop()

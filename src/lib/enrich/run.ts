@@ -14,8 +14,11 @@ import {chooseStart, startFromOf, type StartFrom} from '../kafka/start-from.js'
 import {requireTopics} from '../kafka/topics.js'
 import {defaultTuning, type EnrichTuning} from '../kafka/tuning.js'
 import {OutputWriter} from '../kafka/writer.js'
+import {noMetrics, type Metrics} from '../metrics/room.js'
 import {silentLogger, type Logger} from '../output/log.js'
+import {progressEveryMs} from '../output/steady.js'
 import {Summary} from '../pipeline/summary.js'
+import {MemoryStateStore} from '../pipeline/state.js'
 import {TableStore} from '../pipeline/table.js'
 import type {Topology} from '../pipeline/topology.js'
 import {decoderFromConfig} from '../schema/decoder.js'
@@ -23,10 +26,13 @@ import {BatchProcessor} from './batch.js'
 import {DeadLetterMarks} from './dead-letter-marks.js'
 import {readLag, type LagReport} from './lag.js'
 import {membershipCheck} from './membership.js'
+import {observeLoaded} from './observe.js'
 import {checkedMessage, groupByTopic} from './messages.js'
 import {streamProgress} from './progress.js'
 import {retryInFollow} from './retry.js'
 import {rewinder} from './rewind.js'
+import {restoreState} from './state-changelog.js'
+import {StateKeeper} from './state-keeper.js'
 import {TableLoader, type TableStats} from './table-loader.js'
 import {transactionalIdFor} from './transactional-id.js'
 
@@ -50,6 +56,8 @@ export interface EnrichOptions {
   /** Progress bars on a TTY (default true). */
   progress?: boolean
   env?: NodeJS.ProcessEnv
+  /** Where outcomes are counted (`fa enrich --follow` with a metrics port); none by default. */
+  metrics?: Metrics
 }
 
 export interface EnrichResult {
@@ -88,6 +96,7 @@ export async function runEnrich(options: EnrichOptions): Promise<EnrichResult> {
     if (!commitGuard.active) throw commitGuardMissing(commitGuard.reason)
   }
   const log = options.log ?? silentLogger
+  const metrics = options.metrics ?? noMetrics
   const tuning: EnrichTuning = {...defaultTuning, ...options.tuning}
   const group = options.group ?? config.enrich.group
   const guarantee: Guarantee = options.exactlyOnce ? 'exactly-once' : 'at-least-once'
@@ -97,6 +106,8 @@ export async function runEnrich(options: EnrichOptions): Promise<EnrichResult> {
   const sources = topology.sourceTopics
   const summary = new Summary()
   const tables = new TableStore()
+  const state = new MemoryStateStore({journal: true})
+  const stateTopic = topology.statefulTopics.length > 0 ? topology.topic('state') : undefined
   const decoder = decoderFromConfig(config, (role) => topology.topic(role), log, options.env)
 
   const kafka = await createKafka(config, {log, clientIdSuffix: 'enrich', env: options.env})
@@ -138,8 +149,16 @@ export async function runEnrich(options: EnrichOptions): Promise<EnrichResult> {
       ...topology.tableTopics.map((t) => t.topic),
       topology.deadLetterTopic,
       ...topology.alertTypes.map((a) => topology.topic(a.sink)),
+      ...(stateTopic ? [stateTopic] : []),
     ]
     await requireTopics(admin, config, needed)
+    const activeAdmin = admin
+    const keeper =
+      stateTopic === undefined
+        ? undefined
+        : new StateKeeper(state, stateTopic, topology, () =>
+            restoreState({kafka, admin: activeAdmin, topic: stateTopic, state, log, signal}),
+          )
     await chooseStart({
       kafka,
       admin,
@@ -169,7 +188,11 @@ export async function runEnrich(options: EnrichOptions): Promise<EnrichResult> {
           .map(([topic, partitions]) => `${topic}[${partitions.join(',')}]`)
           .join(' ')
         log.info('joined the group', {group, assigned: assigned || '(nothing)'})
+        // Partitions gained carry the state their last owner wrote: read it before processing them.
+        keeper?.invalidate()
+        metrics.ready('consumer', true)
       },
+      onConsumerFailed: () => metrics.ready('consumer', false),
     })
     run = activeRun
     writer = new OutputWriter({
@@ -179,6 +202,7 @@ export async function runEnrich(options: EnrichOptions): Promise<EnrichResult> {
       log,
       maxRequestBytes: tuning.maxRequestBytes,
       onTransactionFailed: rewinder({admin, group, run: activeRun, log}),
+      onTransaction: (result) => metrics.transaction(result),
       beforeCommit: membershipCheck({
         admin,
         group,
@@ -193,12 +217,15 @@ export async function runEnrich(options: EnrichOptions): Promise<EnrichResult> {
     const activeBatches: BatchProcessor = new BatchProcessor({
       topology,
       tables,
+      state,
+      keeper,
       tuning,
       log,
       writer,
       transactional: transactionalId !== null,
       summary,
       run: activeRun,
+      metrics,
       decoder,
       signal,
     })
@@ -233,6 +260,7 @@ export async function runEnrich(options: EnrichOptions): Promise<EnrichResult> {
       },
       log,
       summary,
+      metrics,
       decoder,
       signal,
       progress: options.progress,
@@ -251,6 +279,7 @@ export async function runEnrich(options: EnrichOptions): Promise<EnrichResult> {
       }
       throw kafkaError(error, config, 'loading tables')
     }
+    observeLoaded(metrics, {loader, admin, group, sources})
 
     // Cron mode: where to stop (end offsets now) and where we start (committed offsets).
     const drain = await activeRun.fetchDrain()
@@ -265,6 +294,8 @@ export async function runEnrich(options: EnrichOptions): Promise<EnrichResult> {
       processed: () => activeBatches.processed,
       summary,
       log,
+      everyMs: progressEveryMs(follow, options.env),
+      lag: async () => (await readLag(activeAdmin, group, sources)).total,
     })
     const streamStarted = Date.now()
     streamStartedAt = streamStarted

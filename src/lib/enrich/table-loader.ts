@@ -1,5 +1,6 @@
 import type {Admin, ConsumerConfig, Kafka, KafkaMessage} from 'kafkajs'
 
+import type {Metrics} from '../metrics/room.js'
 import {silentLogger, type Logger} from '../output/log.js'
 import {progressBar} from '../output/progress.js'
 import type {Summary} from '../pipeline/summary.js'
@@ -25,6 +26,8 @@ export interface TableLoaderOptions {
   log?: Logger
   /** Table outcomes are added here too (per-table read and dead letters in the run summary). */
   summary?: Summary
+  /** Table outcomes are counted here too. */
+  metrics?: Metrics
   consumer?: Partial<ConsumerConfig>
   /** A progress bar on a TTY (default), a log line otherwise. */
   progress?: boolean
@@ -150,7 +153,7 @@ export class TableLoader {
     // A registry outage waits here: the table applies nothing past it until the registry is back.
     await decoder?.prepare(topic, messages, {signal})
     for (const message of messages) {
-      let result = processMessage(topology, tables, topic, partition, message, decoder)
+      let result = processMessage(topology, tables, undefined, topic, partition, message, decoder)
       applied++
       const offset = Number(message.offset)
       if (marks?.written(topic, partition, offset)) {
@@ -172,6 +175,7 @@ export class TableLoader {
     if (deadLettersUntil >= 0) marks?.advance(topic, partition, deadLettersUntil)
     stats.records += applied
     if (this.options.summary) for (const result of outcomes) this.options.summary.add(result)
+    this.options.metrics?.tableRecords(outcomes)
     return applied
   }
 }

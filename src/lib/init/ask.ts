@@ -104,21 +104,33 @@ export async function askSettings(f: InitAnswers, {prompt: p, detected}: Asking)
           )
         : 3)
 
-  const topics = await askTopics(f['topic-prefix'], f.topic, p)
+  const {prefix, topics} = await askTopics(f['topic-prefix'], f.topic, p)
+  // A prefix keeps a namespace apart: its consumer groups too, or staging would read as production's group.
   const group =
     f.group ??
     (p
       ? (
           await p.input({
             message: 'Consumer group of `fa enrich`',
-            default: 'fa-enrich',
+            default: `${prefix}fa-enrich`,
             validate: (v) => v.trim() !== '' || 'required',
           })
         ).trim()
-      : 'fa-enrich')
+      : `${prefix}fa-enrich`)
+  const sendGroup = prefix ? {sendGroup: `${prefix}fa-send`} : {}
 
   const schemaRegistry = await askRegistry(f, where, p)
-  return {brokers, ssl, sasl, topics, group, partitions, replicationFactor, ...(schemaRegistry && {schemaRegistry})}
+  return {
+    brokers,
+    ssl,
+    sasl,
+    topics,
+    group,
+    ...sendGroup,
+    partitions,
+    replicationFactor,
+    ...(schemaRegistry && {schemaRegistry}),
+  }
 }
 
 async function askBrokers(

@@ -45,24 +45,33 @@ export async function followUp(
   const {config} = loaded
   const c = out.color
   const local = isLocalCluster(config)
-  // Credentials are usually exported later: without them, a check fa chose to run is skipped, not failed.
+  // Credentials are usually exported later: without them there is nothing to check with, so say so
+  // instead of offering a check (one asked for with --check fails, naming them).
   const sasl = config.kafka.sasl
   const missingCredentials = sasl ? [sasl.usernameEnv, sasl.passwordEnv].filter((name) => !env[name]) : []
+  const unset =
+    missingCredentials.length > 0
+      ? `${missingCredentials.join(' and ')} ${missingCredentials.length > 1 ? 'are' : 'is'} not set in this shell`
+      : undefined
   let failure: FaError | undefined
   let skipped = false
   let created = false
   try {
-    let check =
-      checkFlag ?? (p ? await p.confirm({message: 'Check the connection to Kafka now?', default: true}) : true)
-    if (check && missingCredentials.length > 0 && checkFlag === undefined) {
+    let check = checkFlag
+    if (unset && checkFlag === undefined) {
       out.log(
-        c.dim(
-          `skipped the connection check: ${missingCredentials.join(' and ')} ${missingCredentials.length > 1 ? 'are' : 'is'} not set`,
-        ),
+        `${c.yellow('!')} connection not checked: ${unset} (fa reads the Kafka credentials from them when it runs); export them, then \`fa topics create\` connects and creates the topics`,
       )
       check = false
       skipped = true
+    } else if (unset && checkFlag) {
+      failure = new FaError(`cannot check the connection: ${unset}`, {
+        exit: 'kafka',
+        hint: 'export them (the file holds only their names), then run `fa topics create`',
+      })
+      check = false
     }
+    check ??= p ? await p.confirm({message: 'Check the connection to Kafka now?', default: true}) : true
     if (check) {
       try {
         const info = await steps.check(config, env)

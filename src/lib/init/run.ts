@@ -1,6 +1,7 @@
 import path from 'node:path'
 
 import {loadConfig} from '../config/load.js'
+import {isLocalCluster} from '../kafka/connection.js'
 import {assertWritable, renderConfig, writeConfigFile, type InitSettings} from '../config/write.js'
 import {askSettings, type InitAnswers} from './ask.js'
 import {followUp, type FollowUpSteps, type InitOutput} from './follow-up.js'
@@ -53,6 +54,10 @@ export async function runInit(o: InitOptions): Promise<number | undefined> {
       c.dim(`note: KAFKA_BROKERS is set, so fa uses ${config.kafka.brokers.join(',')} instead of kafka.brokers`),
     )
   }
+  if (config.kafka.sasl && !config.kafka.ssl && !isLocalCluster(config))
+    o.out.warn(
+      `SASL without TLS to ${config.kafka.brokers.join(',')}: the traffic${config.kafka.sasl.mechanism === 'plain' ? ', the password included,' : ''} crosses the network unencrypted; use TLS (--tls) unless that network is trusted`,
+    )
   const {failure, created} = await followUp(
     {
       loaded,

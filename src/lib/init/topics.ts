@@ -10,21 +10,24 @@ const TOPIC_LABELS: Record<keyof typeof defaultTopics, string> = {
   assignments: 'CSDR assignments (table)',
   slackUsers: 'Slack users (table)',
   onboarding: 'onboarding events',
+  clusters: 'cluster events',
   slackMessages: 'Slack messages (alerts out)',
   slackResponses: 'Slack responses',
   deadLetters: 'dead letters',
   checkpoints: 'checkpoints',
+  state: 'alert state (changelog)',
 }
 
 /**
  * The topic names: the prefix (flag, question, or none), then the --topic overrides; on a
  * terminal, the names the overrides leave open are shown for a yes, or asked one by one.
+ * Returns the prefix too: it names the default consumer groups as well.
  */
 export async function askTopics(
   prefixFlag: string | undefined,
   entries: string[] | undefined,
   p: Prompter | undefined,
-): Promise<Topics> {
+): Promise<{prefix: string; topics: Topics}> {
   const overrides = parseTopicFlags(entries)
   const validPrefix = (v: string) => v === '' || /^[a-zA-Z0-9._-]+$/.test(v) || 'letters, digits, ".", "_" and "-" only'
   if (prefixFlag !== undefined && validPrefix(prefixFlag) !== true)
@@ -41,15 +44,15 @@ export async function askTopics(
         ).trim()
       : '')
   const topics = {...prefixedTopics(prefix), ...overrides}
-  if (!p) return topics
+  if (!p) return {prefix, topics}
 
   const open = (Object.keys(defaultTopics) as Array<keyof typeof defaultTopics>).filter(
     (key) => overrides[key] === undefined,
   )
-  if (open.length === 0) return topics
+  if (open.length === 0) return {prefix, topics}
   const width = Math.max(...open.map((key) => TOPIC_LABELS[key].length))
   const listing = open.map((key) => `  ${TOPIC_LABELS[key].padEnd(width)}  ${topics[key]}`).join('\n')
-  if (await p.confirm({message: `Topic names:\n${listing}\nUse these?`, default: true})) return topics
+  if (await p.confirm({message: `Topic names:\n${listing}\nUse these?`, default: true})) return {prefix, topics}
   for (const key of open) {
     topics[key] = (
       await p.input({
@@ -59,7 +62,7 @@ export async function askTopics(
       })
     ).trim()
   }
-  return topics
+  return {prefix, topics}
 }
 
 function parseTopicFlags(entries: string[] | undefined): Partial<Topics> {

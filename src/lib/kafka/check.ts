@@ -1,3 +1,5 @@
+import type {Kafka} from 'kafkajs'
+
 import type {Config} from '../config/schema.js'
 import {FaError} from '../errors.js'
 import {disconnectQuietly, loadKafkaJs, withTimeout} from './client.js'
@@ -10,6 +12,20 @@ export interface ClusterInfo {
 }
 
 /**
+ * A client for checks that must answer quickly: a short connection timeout, two retries, and
+ * no kafkajs log lines (the check reports the outcome itself).
+ */
+export async function quickKafka(config: Config, env?: NodeJS.ProcessEnv): Promise<Kafka> {
+  const {Kafka, logLevel} = await loadKafkaJs()
+  return new Kafka({
+    ...kafkaClientConfig(config, env, 'check'),
+    connectionTimeout: Math.min(config.kafka.connectionTimeoutMs, 5_000),
+    retry: {retries: 2, initialRetryTime: 300, maxRetryTime: 2_000},
+    logLevel: logLevel.NOTHING,
+  })
+}
+
+/**
  * Connects to the configured cluster and asks for its description (kafkajs admin
  * describeCluster), failing within `timeoutMs` rather than after kafkajs' long retries.
  * Credentials come from the environment, as for every command; missing ones are an error.
@@ -19,13 +35,7 @@ export async function checkConnection(
   options: {timeoutMs?: number; env?: NodeJS.ProcessEnv} = {},
 ): Promise<ClusterInfo> {
   const timeoutMs = options.timeoutMs ?? 15_000
-  const {Kafka, logLevel} = await loadKafkaJs()
-  const kafka = new Kafka({
-    ...kafkaClientConfig(config, options.env, 'check'),
-    connectionTimeout: Math.min(config.kafka.connectionTimeoutMs, 5_000),
-    retry: {retries: 2, initialRetryTime: 300, maxRetryTime: 2_000},
-    logLevel: logLevel.NOTHING,
-  })
+  const kafka = await quickKafka(config, options.env)
   const admin = kafka.admin()
   try {
     const attempt = admin.connect().then(() => admin.describeCluster())

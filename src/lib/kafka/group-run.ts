@@ -53,6 +53,8 @@ export interface GroupRunOptions {
   disconnectTimeoutMs?: number
   eachBatch(payload: EachBatchPayload, context: BatchContext): Promise<void>
   onJoin?(payload: ConsumerGroupJoinEvent['payload'], consumer: Consumer): void
+  /** The consumer crashed (restarted or not): it is out of the group until the next join. */
+  onConsumerFailed?(error: Error): void
   /** Replaces the default handling of a marker-only batch: the drain counts its partition done up to it. */
   onEmptyBatch?(batch: EmptyBatch): void
 }
@@ -209,6 +211,7 @@ export class GroupRun {
       else this.drain?.advance(payload.topic, payload.partition, Number(payload.lastOffset) + 1)
     })
     c.on(c.events.CRASH, ({payload}) => {
+      this.options.onConsumerFailed?.(payload.error)
       if (signal.aborted || this.closed || this.fatal || this.retired.has(c)) return
       log.warn('consumer failed', {error: payload.error, restart: payload.restart})
       if (payload.restart) return

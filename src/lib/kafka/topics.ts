@@ -6,7 +6,7 @@ import type {Topology} from '../pipeline/topology.js'
 import {loadKafkaJs} from './client.js'
 import {kafkaError} from './connection.js'
 
-export type TopicRole = 'source' | 'table' | 'sink' | 'dead-letters' | 'slack-responses' | 'checkpoints'
+export type TopicRole = 'source' | 'table' | 'sink' | 'dead-letters' | 'slack-responses' | 'checkpoints' | 'state'
 
 /** A topic the pipelines use, and what for. Tables, responses and checkpoints are compacted. */
 export interface TopicSpec {
@@ -39,7 +39,7 @@ export interface EnsureTopicsResult {
   warnings: string[]
 }
 
-const COMPACTED: ReadonlySet<TopicRole> = new Set(['table', 'slack-responses', 'checkpoints'])
+const COMPACTED: ReadonlySet<TopicRole> = new Set(['table', 'slack-responses', 'checkpoints', 'state'])
 
 /**
  * The topics a config's pipelines use: every alert type's source and sink, every joined
@@ -60,6 +60,7 @@ export function pipelineTopics(topology: Topology, config: Pick<Config, 'topics'
   add(topology.deadLetterTopic, 'dead-letters')
   add(config.topics.slackResponses ?? topology.topic('slackResponses'), 'slack-responses')
   add(config.topics.checkpoints ?? topology.topic('checkpoints'), 'checkpoints')
+  if (topology.statefulTopics.length > 0) add(topology.topic('state'), 'state')
   return [...specs.values()]
 }
 
@@ -221,7 +222,8 @@ export async function requireTopics(
   }
 }
 
-async function describeTopics(
+/** Partitions, replication factor and cleanup policy of existing topics (policy `unknown` without DescribeConfigs). */
+export async function describeTopics(
   admin: Admin,
   names: string[],
 ): Promise<Map<string, Omit<TopicState, 'topic' | 'roles'>>> {

@@ -33,6 +33,8 @@ export interface WriterOptions {
    * must rewind them to their committed offsets before reading on.
    */
   onTransactionFailed?: (partitions: PartitionOffset[]) => Promise<void>
+  /** Told of every transaction's end (counted as metrics). */
+  onTransaction?: (result: 'committed' | 'aborted') => void
   /**
    * Runs just before a transaction that carries offsets commits (right before its EndTxn, see
    * patches/commit-guard.ts); throwing aborts it (and rewinds like any failed transaction). kafkajs sends
@@ -163,6 +165,7 @@ export class OutputWriter {
       await transaction.commit()
       this.commitCheck = undefined
       this.records += count(requests)
+      this.options.onTransaction?.('committed')
       this.log.debug('transaction committed', {
         records: count(requests),
         requests: requests.length,
@@ -189,6 +192,7 @@ export class OutputWriter {
       // same transactional id completes or aborts it for good; then the consumer rewinds to what
       // is committed, so nothing is lost and nothing is written twice.
       await transaction.abort().catch(() => {})
+      this.options.onTransaction?.('aborted')
       await this.resetProducer()
       await this.options.onTransactionFailed?.(offsets)
       throw error

@@ -7,8 +7,9 @@ import {printable} from './printable.js'
 export type GoldenRecord = {topic?: unknown; key?: unknown; value?: unknown; headers?: Record<string, unknown>}
 
 /**
- * What a record is, whatever its position: its topic and alert id, or for a record without one
- * (a dead letter) its topic, key, pipeline and source position. The same record twice gets `#2`.
+ * What a record is, whatever its position: its topic and alert id (and revision, for an
+ * incident's update), or for a record without one (a dead letter) its topic, key, pipeline and
+ * source position. The same record twice gets `#2`.
  */
 export function identities(records: readonly GoldenRecord[]): string[] {
   const seen = new Map<string, number>()
@@ -16,7 +17,7 @@ export function identities(records: readonly GoldenRecord[]): string[] {
     const headers = record.headers ?? {}
     const base =
       typeof headers[Header.alertId] === 'string'
-        ? [record.topic, headers[Header.alertId]]
+        ? [record.topic, headers[Header.alertId], headers[Header.revision] ?? '0']
         : [record.topic, record.key, headers[Header.pipeline], sourceOf(record)]
     const id = JSON.stringify(base)
     const n = (seen.get(id) ?? 0) + 1
@@ -44,7 +45,7 @@ export function recordHeader(record: GoldenRecord): string {
   if (value && typeof value === 'object' && typeof value.channel === 'string') parts.push(`→ ${value.channel}`)
   const source = sourceOf(record)
   if (source) parts.push(`from ${source}`)
-  if (alertId) parts.push(alertId)
+  if (alertId) parts.push(headers[Header.revision] ? `${alertId} revision ${headers[Header.revision]}` : alertId)
   return printable(parts.join(' '))
 }
 

@@ -1,7 +1,7 @@
 import type {ChalkInstance} from 'chalk'
 
 import {describeOrigin, type TopicRecord} from '../records/record.js'
-import type {PipelineCounts, Summary} from '../pipeline/summary.js'
+import {INCIDENT_COUNTS, type PipelineCounts, type Summary} from '../pipeline/summary.js'
 import type {Outcome} from '../pipeline/topology.js'
 import type {Block, SlackMessage} from '../slack/blocks.js'
 import {blockKitBuilderLink} from '../slack/builder-link.js'
@@ -20,16 +20,23 @@ const toTerminal = (text: string, c: ChalkInstance) =>
 
 /**
  * An alert as a person reads it in the terminal: recipient, header, text, fields; with `link`, a
- * Block Kit Builder link to see it as Slack shows it. Control characters are shown escaped.
+ * Block Kit Builder link to see it as Slack shows it. Control characters are shown escaped. An
+ * incident's update is marked `↻` with its revision, its final update (resolved) `✓`.
  */
 export function renderAlert(
-  outcome: Extract<Outcome, {kind: 'alert'}>,
+  outcome: Extract<Outcome, {kind: 'alert' | 'update'}>,
   c: ChalkInstance,
   {link = false}: {link?: boolean} = {},
 ): string {
   const message = outcome.output.value as unknown as SlackMessage
+  const mark =
+    outcome.kind === 'alert'
+      ? c.green('▶')
+      : outcome.resolved
+        ? `${c.green('✓')} ${c.dim(`resolved, revision ${outcome.revision} of`)}`
+        : `${c.yellow('↻')} ${c.dim(`update, revision ${outcome.revision} of`)}`
   const lines = [
-    `${c.green('▶')} ${c.bold(outcome.pipeline)} → ${c.cyan(printable(message.channel))}  ${c.dim(outcome.alertId)}`,
+    `${mark} ${c.bold(outcome.pipeline)} → ${c.cyan(printable(message.channel))}  ${c.dim(outcome.alertId)}`,
   ]
   for (const block of message.blocks) lines.push(...renderBlock(block, c))
   if (link) lines.push(`  ${c.dim('Block Kit Builder:')} ${blockKitBuilderLink(message.blocks)}`)
@@ -62,7 +69,7 @@ const indent = (text: string) => text.split('\n').map((line) => `  ${line}`)
 /** A dead letter names the record it came from and why. */
 export function renderDeadLetter(
   outcome: Extract<Outcome, {kind: 'dead-letter'}>,
-  source: TopicRecord,
+  source: Pick<TopicRecord, 'topic' | 'origin'>,
   c: ChalkInstance,
 ): string {
   return (
@@ -74,9 +81,12 @@ export function renderDeadLetter(
 /** The per-pipeline table every command prints at the end. */
 export function renderSummary(summary: Summary, c: ChalkInstance, extra: Record<string, string | number> = {}): string {
   const reasons = [...new Set(Object.values(summary.pipelines).flatMap((p) => Object.keys(p.dropped)))].sort()
-  const columns = ['read', 'alerts', ...reasons, 'dead letters']
+  const stateful = INCIDENT_COUNTS.filter((name) => Object.values(summary.pipelines).some((p) => p[name] !== undefined))
+  const columns = ['read', 'alerts', ...stateful, ...reasons, 'dead letters']
   const cells = (p: PipelineCounts) =>
-    [p.read, p.alerts, ...reasons.map((r) => p.dropped[r] ?? 0), p.deadLetters].map(String)
+    [p.read, p.alerts, ...stateful.map((n) => p[n] ?? 0), ...reasons.map((r) => p.dropped[r] ?? 0), p.deadLetters].map(
+      String,
+    )
   const rows = Object.entries(summary.pipelines).map(([name, counts]) => [name, ...cells(counts)])
   const header = ['pipeline', ...columns]
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)))
@@ -85,7 +95,11 @@ export function renderSummary(summary: Summary, c: ChalkInstance, extra: Record<
   const totals = summary.totals
   const out = [
     c.bold(
-      `${summary.records} records: ${totals.alerts} alerts, ${totals.deadLetters} dead letters` +
+      `${summary.records} records: ${totals.alerts} alerts, ` +
+        INCIDENT_COUNTS.filter((n) => totals[n] !== undefined)
+          .map((n) => `${totals[n]} ${n === 'incidents' ? 'incidents opened' : n}, `)
+          .join('') +
+        `${totals.deadLetters} dead letters` +
         Object.entries(totals.dropped)
           .map(([r, n]) => `, ${n} ${r}`)
           .join('') +

@@ -1,3 +1,4 @@
+import {writeAboveBar} from './bar-lines.js'
 import {colorFor} from './color.js'
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error'
@@ -57,7 +58,7 @@ export function createLogger(options: LoggerOptions = {}): Logger {
         .join(' ')
       line = `${c.dim(time)} ${paint[lvl](lvl.toUpperCase().padEnd(5))} ${message}${rest ? ' ' + c.dim(rest) : ''}`
     }
-    stream.write(line + '\n')
+    if (!writeAboveBar(stream, line + '\n')) stream.write(line + '\n')
   }
 
   const make = (base: LogFields): Logger => ({

@@ -4,7 +4,13 @@ import type {z} from 'zod'
 import {formatIssue} from '../format-issue.js'
 import type {JsonObject, TopicRecord} from '../records/record.js'
 import type {AlertContent} from './content.js'
+import {historyStep, type HistoryCounts, type HistoryOptions} from './history.js'
+import {incidentSpec, type IncidentOptions, type IncidentSpec} from './incidents.js'
+import type {StateStore} from './state.js'
+import {Stop} from './stop.js'
 import {tableKey, type TableSpec, type TableStore} from './table.js'
+
+export {Stop} from './stop.js'
 
 /** What every step sees: the decoded event and its record, plus what earlier steps added. */
 export interface BaseContext<E = JsonObject> {
@@ -12,21 +18,7 @@ export interface BaseContext<E = JsonObject> {
   record: TopicRecord
 }
 
-/**
- * A step's verdict on a record it does not pass on. Steps that pass a record on add to the
- * context in place: each record gets a fresh context per alert type, and copying it at every
- * step was a large share of replay's time.
- */
-export class Stop {
-  constructor(
-    readonly kind: 'drop' | 'dead-letter',
-    readonly reason: string,
-    /** What `--explain` says beyond the reason: which step, which key was looked up. */
-    readonly detail?: string,
-  ) {}
-}
-
-type Step = (ctx: any, tables: TableStore) => any | Stop
+export type Step = (ctx: any, tables: TableStore, state: StateStore) => any | Stop
 
 /** How `join` finds its row and where it puts it: `join(table, {key, as, missing})`. */
 export interface JoinOptions<C, A extends string> {
@@ -50,6 +42,21 @@ export interface AlertType {
   /** The reasons its steps drop records for (`filtered`, `unassigned`, ...): what `--only` may name. */
   dropReasons?: readonly string[]
   message: (ctx: any) => AlertContent
+  /** Present when its alerts are grouped into incidents: one alert per incident, then updates. */
+  incidents?: IncidentSpec
+  /** Whether it keeps state from one event to the next (incidents, histories). */
+  stateful: boolean
+}
+
+interface Parts {
+  name: string
+  description: string
+  source: string
+  steps: Step[]
+  tables: TableSpec[]
+  dropReasons: string[]
+  incidents?: IncidentSpec
+  stateful: boolean
 }
 
 /**
@@ -58,18 +65,11 @@ export interface AlertType {
  * Steps run in the order written; a step either passes a (richer) context on or stops the record.
  */
 export class StreamBuilder<C> {
-  constructor(
-    private readonly name: string,
-    private readonly description: string,
-    private readonly source: string,
-    private readonly steps: Step[] = [],
-    private readonly tables: TableSpec[] = [],
-    private readonly dropReasons: string[] = [],
-  ) {}
+  constructor(private readonly parts: Parts) {}
 
   /** Keeps records the predicate accepts; the rest are dropped as `reason` (not an error). */
   filter(predicate: (ctx: C) => boolean, reason = 'filtered'): StreamBuilder<C> {
-    const stop = new Stop('drop', reason, `by step ${this.steps.length + 1}: filter(${sourceOf(predicate)})`)
+    const stop = new Stop('drop', reason, `by step ${this.parts.steps.length + 1}: filter(${sourceOf(predicate)})`)
     return this.with((ctx) => (predicate(ctx) ? ctx : stop), undefined, reason)
   }
 
@@ -130,31 +130,46 @@ export class StreamBuilder<C> {
     )
   }
 
+  /**
+   * Keeps an aggregate per key over the events that reach this step (a count with first and last
+   * seen by default, or `reduce` from `initial`), this event included, as context field `as`.
+   */
+  history<A extends string = 'history', S = HistoryCounts>(
+    options: HistoryOptions<C, S, A>,
+  ): StreamBuilder<C & {[P in A]: S}> {
+    const next = this.with(historyStep(this.parts.name, options))
+    return new StreamBuilder({...next.parts, stateful: true})
+  }
+
+  /**
+   * Groups the alerts into incidents per state key: the first event that would alert opens one
+   * and alerts; later ones within `window` of it update that alert instead; `resolve` closes it.
+   * Where it is written does not matter: it applies to the events that pass every step.
+   */
+  incidents(options: IncidentOptions): StreamBuilder<C> {
+    const {dropReasons} = this.parts
+    // A resolving event with no incident open is dropped as this: a fate `--only` may name.
+    const reasons = options.resolve ? [...dropReasons, 'no-open-incident'] : dropReasons
+    return new StreamBuilder({...this.parts, dropReasons: reasons, incidents: incidentSpec(options), stateful: true})
+  }
+
   /** Ends the stream: what the alert says, and the topic it goes to. */
   message(message: (ctx: C) => AlertContent): {to(sink: string): AlertType} {
+    const {name, description, source, tables, steps, dropReasons, incidents, stateful} = this.parts
     return {
-      to: (sink) => ({
-        name: this.name,
-        description: this.description,
-        source: this.source,
-        sink,
-        tables: this.tables,
-        steps: this.steps,
-        dropReasons: this.dropReasons,
-        message,
-      }),
+      to: (sink) => ({name, description, source, sink, tables, steps, dropReasons, message, incidents, stateful}),
     }
   }
 
   private with<N>(
-    step: (ctx: any, tables: TableStore) => N | Stop,
+    step: (ctx: any, tables: TableStore, state: StateStore) => N | Stop,
     table?: TableSpec,
     dropReason?: string,
   ): StreamBuilder<any> {
-    const tables = table && !this.tables.includes(table) ? [...this.tables, table] : this.tables
-    const reasons =
-      dropReason && !this.dropReasons.includes(dropReason) ? [...this.dropReasons, dropReason] : this.dropReasons
-    return new StreamBuilder(this.name, this.description, this.source, [...this.steps, step], tables, reasons)
+    const {tables, steps, dropReasons} = this.parts
+    const joined = table && !tables.includes(table) ? [...tables, table] : tables
+    const reasons = dropReason && !dropReasons.includes(dropReason) ? [...dropReasons, dropReason] : dropReasons
+    return new StreamBuilder({...this.parts, steps: [...steps, step], tables: joined, dropReasons: reasons})
   }
 }
 
@@ -168,7 +183,7 @@ const quote = (text: string) => JSON.stringify(text)
 
 /** Starts an alert type on a source topic (a logical name from the config's `topics`). */
 export function stream(name: string, source: string, description = ''): StreamBuilder<BaseContext> {
-  return new StreamBuilder(name, description, source)
+  return new StreamBuilder({name, description, source, steps: [], tables: [], dropReasons: [], stateful: false})
 }
 
 /**

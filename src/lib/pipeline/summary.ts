@@ -6,7 +6,14 @@ export interface PipelineCounts {
   deadLetters: number
   /** Records dropped on purpose, by reason: filtered, unassigned, no-slack-user, ... */
   dropped: Record<string, number>
+  /** Alert types with incidents only: incidents opened (each also an alert), updates, and resolutions among them. */
+  incidents?: number
+  updates?: number
+  resolved?: number
 }
+
+/** The counts only alert types with incidents have, in the order they are shown. */
+export const INCIDENT_COUNTS = ['incidents', 'updates', 'resolved'] as const
 
 /** A summary's counts as plain data: what a replay shard sends back from its thread. */
 export interface SummaryCounts {
@@ -34,8 +41,13 @@ export class Summary implements SummaryCounts {
       }
       const counts = (this.pipelines[outcome.pipeline] ??= {read: 0, alerts: 0, deadLetters: 0, dropped: {}})
       counts.read++
-      if (outcome.kind === 'alert') counts.alerts++
-      else if (outcome.kind === 'dead-letter') counts.deadLetters++
+      if (outcome.kind === 'alert') {
+        counts.alerts++
+        if (outcome.incident) counts.incidents = (counts.incidents ?? 0) + 1
+      } else if (outcome.kind === 'update') {
+        counts.updates = (counts.updates ?? 0) + 1
+        if (outcome.resolved) counts.resolved = (counts.resolved ?? 0) + 1
+      } else if (outcome.kind === 'dead-letter') counts.deadLetters++
       else if (outcome.kind === 'dropped') counts.dropped[outcome.reason] = (counts.dropped[outcome.reason] ?? 0) + 1
     }
   }
@@ -53,6 +65,8 @@ export class Summary implements SummaryCounts {
       counts.deadLetters += theirs.deadLetters
       for (const [reason, n] of Object.entries(theirs.dropped))
         counts.dropped[reason] = (counts.dropped[reason] ?? 0) + n
+      for (const name of INCIDENT_COUNTS)
+        if (theirs[name] !== undefined) counts[name] = (counts[name] ?? 0) + theirs[name]
     }
   }
 
@@ -75,11 +89,17 @@ export class Summary implements SummaryCounts {
     }
   }
 
-  get totals(): {alerts: number; deadLetters: number; dropped: Record<string, number>} {
-    const totals = {alerts: 0, deadLetters: 0, dropped: {} as Record<string, number>}
+  get totals(): {alerts: number; deadLetters: number; dropped: Record<string, number>} & Partial<
+    Record<(typeof INCIDENT_COUNTS)[number], number>
+  > {
+    const totals: {alerts: number; deadLetters: number; dropped: Record<string, number>} & Partial<
+      Record<(typeof INCIDENT_COUNTS)[number], number>
+    > = {alerts: 0, deadLetters: 0, dropped: {}}
     for (const counts of Object.values(this.pipelines)) {
       totals.alerts += counts.alerts
       totals.deadLetters += counts.deadLetters
+      for (const name of INCIDENT_COUNTS)
+        if (counts[name] !== undefined) totals[name] = (totals[name] ?? 0) + counts[name]
       for (const [reason, n] of Object.entries(counts.dropped))
         totals.dropped[reason] = (totals.dropped[reason] ?? 0) + n
     }

@@ -2,6 +2,18 @@ import {deadLetterOf} from '../records/dead-letter.js'
 import {Header, originHeaders} from '../records/headers.js'
 import {decodeJsonObject, type JsonObject, type TopicRecord} from '../records/record.js'
 import type {AlertContent} from './content.js'
+import {
+  eventTime,
+  expired,
+  observe,
+  resolvedContent,
+  resolves,
+  stateKey,
+  updatedContent,
+  type IncidentSpec,
+  type IncidentState,
+} from './incidents.js'
+import type {StateStore} from './state.js'
 import {alertIdFor, Stop, type AlertType} from './stream.js'
 import type {TableSpec, TableStore} from './table.js'
 
@@ -11,16 +23,27 @@ export type TopicMap = Record<string, string>
 /** Turns what an alert type says into the value of its alert record (fa's: a Slack message). */
 export type RenderAlert = (alertId: string, pipeline: string, content: AlertContent) => object
 
+export interface TopologyOptions {
+  /** Incident windows in ms by alert type, over what the alert types declare (the config's `alerts.windows`). */
+  incidentWindows?: Record<string, number>
+}
+
 export type Outcome =
-  | {kind: 'alert'; pipeline: string; alertId: string; output: TopicRecord}
+  /** `incident`: the alert opened an incident (its alert type groups alerts). */
+  | {kind: 'alert'; pipeline: string; alertId: string; output: TopicRecord; incident?: true}
+  /** A later revision of an incident's alert, the final one when `resolved`. */
+  | {kind: 'update'; pipeline: string; alertId: string; revision: number; resolved: boolean; output: TopicRecord}
   | {kind: 'dropped'; pipeline: string; reason: string; detail?: string}
   | {kind: 'dead-letter'; pipeline: string; reason: string; output: TopicRecord}
   | {kind: 'table'; pipeline: string; op: 'upsert' | 'delete'; key: string}
   | {kind: 'unrouted'; pipeline: null; topic: string}
 
+/** Where an alert type keeps its open incidents, by state key. */
+const incidentsOf = (alert: AlertType) => `${alert.name}/incident`
+
 /**
- * The enrichment core: records in, records out, tables as inputs. Pure apart from table
- * updates, which it applies to the store it is given. `replay --dry-run`, `enrich` and the
+ * The enrichment core: records in, records out, tables and state as inputs. Pure apart from
+ * table and state changes, which it applies to the stores it is given. `replay --dry-run`, `enrich` and the
  * tests all run this same code.
  */
 export class Topology {
@@ -34,7 +57,12 @@ export class Topology {
     alertTypes: AlertType[],
     private readonly topics: TopicMap,
     private readonly render: RenderAlert,
+    private readonly options: TopologyOptions = {},
   ) {
+    for (const name of Object.keys(options.incidentWindows ?? {})) {
+      if (!alertTypes.some((alert) => alert.name === name && alert.incidents))
+        throw new Error(`incident window for "${name}": no enabled alert type of that name declares incidents`)
+    }
     this.alertTypes = alertTypes
     this.deadLetterTopic = this.topic('deadLetters')
     for (const alert of alertTypes) {
@@ -74,46 +102,162 @@ export class Topology {
     return this.byTable.has(topic)
   }
 
-  process(record: TopicRecord, tables: TableStore): Outcome[] {
-    const table = this.byTable.get(record.topic)
-    if (table) {
-      const change = tables.apply(table, record)
-      if (change.ok) return [{kind: 'table', pipeline: table.name, op: change.op, key: change.key}]
-      return [this.deadLetter(table.name, record, change.reason)]
+  /** Source topics read by an alert type that keeps state: their records change what later ones do. */
+  get statefulTopics(): string[] {
+    return this.sourceTopics.filter((topic) => this.bySource.get(topic)!.some((alert) => alert.stateful))
+  }
+
+  /** The incident window of an alert type that declares incidents, after the config's override. */
+  windowOf(alert: AlertType & {incidents: IncidentSpec}): number {
+    return this.options.incidentWindows?.[alert.name] ?? alert.incidents.windowMs
+  }
+
+  /**
+   * Deletes the incidents whose windows have passed by `now` (stream time, ms): what a later event
+   * would find of them is nothing, so state does not grow without bound. Returns how many went.
+   * `mine`: only keys it says are this runner's (others may have moved on since it last saw them).
+   */
+  expire(state: StateStore, now: number, mine?: (namespace: string, key: string) => boolean): number {
+    let gone = 0
+    for (const alert of this.alertTypes) {
+      if (!alert.incidents) continue
+      const windowMs = this.windowOf(alert as AlertType & {incidents: IncidentSpec})
+      const namespace = incidentsOf(alert)
+      for (const [key, incident] of [...state.entries(namespace)]) {
+        if (!expired(incident as IncidentState, now, windowMs) || (mine && !mine(namespace, key))) continue
+        state.delete(namespace, key)
+        gone++
+      }
     }
+    return gone
+  }
+
+  /** A record of a table topic: upserts or deletes its row, or is a dead letter. */
+  applyTable(record: TopicRecord, tables: TableStore): Outcome[] {
+    const table = this.byTable.get(record.topic)!
+    const change = tables.apply(table, record)
+    if (change.ok) return [{kind: 'table', pipeline: table.name, op: change.op, key: change.key}]
+    return [this.deadLetter(table.name, record, change.reason)]
+  }
+
+  process(record: TopicRecord, tables: TableStore, state: StateStore): Outcome[] {
+    if (this.byTable.has(record.topic)) return this.applyTable(record, tables)
     const alerts = this.bySource.get(record.topic)
     if (!alerts) return [{kind: 'unrouted', pipeline: null, topic: record.topic}]
     const decoded = decodeJsonObject(record.value)
     if (!decoded.ok) return alerts.map((alert) => this.deadLetter(alert.name, record, decoded.reason))
-    return alerts.map((alert) => this.run(alert, record, decoded.value, tables))
+    return alerts.map((alert) => this.run(alert, record, decoded.value, tables, state))
   }
 
-  private run(alert: AlertType, record: TopicRecord, event: Record<string, unknown>, tables: TableStore): Outcome {
-    let ctx: unknown = {event, record}
+  private run(
+    alert: AlertType,
+    record: TopicRecord,
+    event: Record<string, unknown>,
+    tables: TableStore,
+    state: StateStore,
+  ): Outcome {
+    let ctx: any = {event, record}
     try {
+      const resolution = alert.incidents?.resolve && this.resolve(alert as Incidental, ctx, state)
+      if (resolution) return resolution
       for (const step of alert.steps) {
-        ctx = step(ctx, tables)
+        ctx = step(ctx, tables, state)
         if (ctx instanceof Stop) {
           return ctx.kind === 'drop'
             ? {kind: 'dropped', pipeline: alert.name, reason: ctx.reason, detail: ctx.detail}
             : this.deadLetter(alert.name, record, ctx.reason)
         }
       }
+      if (alert.incidents) return this.incident(alert as Incidental, ctx, state)
       const alertId = alertIdFor(alert.name, event, record)
-      const message = this.render(alertId, alert.name, alert.message(ctx))
-      const headers = originHeaders(record, {[Header.alertId]: alertId, [Header.pipeline]: alert.name})
-      const output: TopicRecord = {
-        topic: this.sinks.get(alert)!,
-        key: alertId,
-        value: message as JsonObject,
-        headers,
-        timestamp: record.timestamp,
-        origin: {kind: 'derived'},
+      return {
+        kind: 'alert',
+        pipeline: alert.name,
+        alertId,
+        output: this.output(alert, alertId, record, alert.message(ctx)),
       }
-      return {kind: 'alert', pipeline: alert.name, alertId, output}
     } catch (error) {
       // A bug in one alert type's code must not stop the others or the run.
       return this.deadLetter(alert.name, record, `alert type ${alert.name} failed: ${(error as Error).message}`)
+    }
+  }
+
+  /** An event that passed every step, in its key's incident: it opens one (an alert) or updates it. */
+  private incident(alert: Incidental, ctx: {event: JsonObject; record: TopicRecord}, state: StateStore): Outcome {
+    const {record} = ctx
+    const key = stateKey(alert.incidents.key, ctx)
+    if (key === undefined) return this.deadLetter(alert.name, record, 'no incident key')
+    const namespace = incidentsOf(alert)
+    const current = state.get(namespace, key) as IncidentState | undefined
+    const alertId = alertIdFor(alert.name, ctx.event, record)
+    const content = alert.message(ctx)
+    const next = observe(current, eventTime(record), this.windowOf(alert), content, alertId)
+    state.put(namespace, key, next)
+    if (next.revision === 0) {
+      const output = this.output(alert, alertId, record, content)
+      return {kind: 'alert', pipeline: alert.name, alertId, output, incident: true}
+    }
+    return this.update(alert, next, record, updatedContent(next), false)
+  }
+
+  /**
+   * A resolving event (checked before any step, so also one the filter would drop): it closes its
+   * key's open incident with a final update. With none open it does nothing: dropped as
+   * `no-open-incident`. Undefined when the event does not resolve (or names no key).
+   */
+  private resolve(
+    alert: Incidental,
+    ctx: {event: JsonObject; record: TopicRecord},
+    state: StateStore,
+  ): Outcome | undefined {
+    const {resolve, key: select} = alert.incidents
+    if (!resolve!.when(ctx)) return undefined
+    const key = stateKey(select, ctx)
+    if (key === undefined) return undefined
+    const namespace = incidentsOf(alert)
+    const current = state.get(namespace, key) as IncidentState | undefined
+    const time = eventTime(ctx.record)
+    if (!resolves(current, time, this.windowOf(alert))) {
+      if (current && expired(current, time, this.windowOf(alert))) state.delete(namespace, key)
+      return {kind: 'dropped', pipeline: alert.name, reason: 'no-open-incident'}
+    }
+    state.delete(namespace, key)
+    const status = resolve!.status?.(ctx)
+    const final = {...current, revision: current.revision + 1}
+    const content = resolvedContent(final, time, typeof status === 'string' && status !== '' ? status : undefined)
+    return this.update(alert, final, ctx.record, content, true)
+  }
+
+  private update(
+    alert: AlertType,
+    incident: IncidentState,
+    record: TopicRecord,
+    content: AlertContent,
+    resolved: boolean,
+  ): Outcome {
+    const {alertId, revision} = incident
+    const output = this.output(alert, alertId, record, content, revision)
+    return {kind: 'update', pipeline: alert.name, alertId, revision, resolved, output}
+  }
+
+  /** The alert record of `content`; a revision after the first carries its number in the value and a header. */
+  private output(
+    alert: AlertType,
+    alertId: string,
+    record: TopicRecord,
+    content: AlertContent,
+    revision?: number,
+  ): TopicRecord {
+    const message = this.render(alertId, alert.name, content) as JsonObject
+    const headers = originHeaders(record, {[Header.alertId]: alertId, [Header.pipeline]: alert.name})
+    if (revision !== undefined) headers[Header.revision] = String(revision)
+    return {
+      topic: this.sinks.get(alert)!,
+      key: alertId,
+      value: revision === undefined ? message : {...message, revision},
+      headers,
+      timestamp: record.timestamp,
+      origin: {kind: 'derived'},
     }
   }
 
@@ -122,3 +266,5 @@ export class Topology {
     return {kind: 'dead-letter', pipeline, reason, output: deadLetterOf(record, this.deadLetterTopic, pipeline, reason)}
   }
 }
+
+type Incidental = AlertType & {incidents: IncidentSpec}

@@ -92,7 +92,8 @@ export class InvalidCheckpointError extends FaError {
   }
 }
 
-function parseCheckpoint(value: Buffer, topic: string, producer: string): Checkpoint {
+/** A checkpoint record's value; throws InvalidCheckpointError when it is not one fa wrote. */
+export function parseCheckpoint(value: Buffer, topic: string, producer: string): Checkpoint {
   let parsed: Partial<Checkpoint>
   try {
     parsed = JSON.parse(value.toString('utf8'))

@@ -1,10 +1,10 @@
 import type {Admin, Kafka, Message, Producer as KafkaProducer} from 'kafkajs'
 
-import {createBigQueryClient, formatBytes} from '../bigquery/client.js'
+import {createBigQueryClient} from '../bigquery/client.js'
 import {requireCredentials} from '../bigquery/credentials.js'
 import type {DryRun} from '../bigquery/query.js'
 import type {Config} from '../config/schema.js'
-import {ExitCode, FaError, type ExitCodeName} from '../errors.js'
+import {FaError} from '../errors.js'
 import {connectAdmin, createKafka, createProducer, disconnectQuietly} from '../kafka/client.js'
 import {kafkaError} from '../kafka/connection.js'
 import {requireTopics} from '../kafka/topics.js'
@@ -20,10 +20,11 @@ import {
   type Checkpoint,
 } from './checkpoint.js'
 import {acquireLock, produceLockFile} from './lock.js'
+import {checkpointDecision, explainFailure, InterruptedError, untilAborted} from './outcome.js'
 import type {Producer} from './producer.js'
 import {producerQuery} from './query.js'
 import {ProduceHeader} from './headers.js'
-import {CHECKPOINT, makeWindow, parseSince, parseUntil, type Window} from './window.js'
+import {CHECKPOINT, DEFAULT_GRACE, makeWindow, parseGrace, parseSince, parseUntil, type Window} from './window.js'
 
 export interface ProduceRunOptions {
   producer: Producer
@@ -32,8 +33,12 @@ export interface ProduceRunOptions {
   since: string
   /** `--until`: a duration or timestamp; now when absent. */
   until?: string
-  /** Estimate, query and convert, but produce nothing (no lock, no checkpoint). */
+  /** BigQuery's free estimate only: nothing queried, nothing produced (no lock, no checkpoint). */
   dryRun?: boolean
+  /** A dry run that also runs the (billed) query and shows the events of at most this many rows. */
+  preview?: number
+  /** `--grace`: how far before the checkpoint `--since checkpoint` re-reads (else producers.grace, else 15m). */
+  grace?: string
   /** Rows per BigQuery results page. */
   pageSize?: number
   /** Records per acknowledged sendBatch (default: 500, or the page size if smaller). */
@@ -44,7 +49,7 @@ export interface ProduceRunOptions {
   env?: NodeJS.ProcessEnv
   /** kafkajs' own logging (retries, connection trouble). */
   log?: Logger
-  /** Dry run: BigQuery's estimate for the window, before the query runs. */
+  /** Dry run: BigQuery's (free) estimate for the window, before any query runs. */
   onEstimate?: (estimate: DryRun, window: Window) => void
   /** Dry run: every record that would be produced (events, then dead letters, in row order). */
   onRecord?: (record: Envelope, kind: 'event' | 'dead-letter') => void
@@ -76,6 +81,10 @@ export interface ProduceSummary {
   jobId: string | null
   durationMs: number
   dryRun: boolean
+  /** The preview's row cap (the query ran and billed), when there was one. */
+  preview?: number
+  /** `--since checkpoint`: how far before the checkpoint the window starts, for late rows. */
+  grace?: string
   checkpoint: CheckpointOutcome
 }
 
@@ -96,11 +105,19 @@ export async function runProduce(options: ProduceRunOptions): Promise<ProduceSum
   const {producer, config} = options
   const env = options.env ?? process.env
   const log = options.log ?? silentLogger
-  const dryRun = Boolean(options.dryRun)
+  const preview = options.preview
+  const dryRun = Boolean(options.dryRun) || preview !== undefined
   const now = options.now ?? new Date()
+  const grace = options.grace ?? config.producers.grace[producer.name] ?? DEFAULT_GRACE
+  const graceMs = parseGrace(options.grace === undefined ? `producers.grace.${producer.name}` : '--grace', grace)
   const sinceArg = parseSince(options.since, now)
   const until = parseUntil(options.until, now)
   if (sinceArg !== CHECKPOINT) makeWindow(sinceArg, until)
+  if (sinceArg !== CHECKPOINT && options.grace !== undefined)
+    throw new FaError('--grace applies only with --since checkpoint', {
+      exit: 'usage',
+      hint: 'an explicit --since already says where the window starts',
+    })
   const topic = config.topics[producer.topic] ?? producer.topic
   const deadLetterTopic = config.topics.deadLetters
   const checkpointTopic = config.topics.checkpoints
@@ -149,7 +166,8 @@ export async function runProduce(options: ProduceRunOptions): Promise<ProduceSum
           hint: `run it once with an explicit --since (e.g. \`fa produce ${producer.name} --since 1h\`); later runs continue from where it ended`,
         })
       }
-      since = new Date(previous.until)
+      // Rows reach BigQuery late (streaming inserts, batch loads): re-read the grace before the checkpoint.
+      since = new Date(Date.parse(previous.until) - graceMs)
     } else {
       since = sinceArg
     }
@@ -167,10 +185,12 @@ export async function runProduce(options: ProduceRunOptions): Promise<ProduceSum
       jobId: null,
       durationMs: Date.now() - started,
       dryRun,
+      ...(preview === undefined ? {} : {preview}),
+      ...(sinceArg === CHECKPOINT ? {grace} : {}),
       ...fields,
     })
     const previousUntil = previous?.until ?? null
-    if (sinceArg === CHECKPOINT && since >= until) {
+    if (sinceArg === CHECKPOINT && previousUntil !== null && Date.parse(previousUntil) >= until.getTime()) {
       // Caught up (cron runs close together, or --until before the checkpoint): nothing to query.
       const note = `the checkpoint (${previousUntil}) is not before --until (${until.toISOString()}): nothing to query`
       return summary({
@@ -181,10 +201,24 @@ export async function runProduce(options: ProduceRunOptions): Promise<ProduceSum
     const query = await producerQuery(producer, {client, settings: config.bigquery, window, pageSize: options.pageSize})
 
     let estimate: DryRun | undefined
+    const dryRunCheckpoint = {
+      topic: checkpointTopic,
+      previous: previousUntil,
+      current: previousUntil,
+      advanced: false,
+      note: 'dry run',
+    }
     let encoder: RecordEncoder | undefined
     if (dryRun) {
       estimate = await query.dryRun()
       options.onEstimate?.(estimate, window)
+      // The estimate is free; only a preview runs (and bills) the query.
+      if (preview === undefined)
+        return summary({
+          bytesProcessed: Number(estimate.bytesProcessed),
+          cost: estimate.cost,
+          checkpoint: dryRunCheckpoint,
+        })
     } else {
       // Before the query too: a schema the registry refuses stops the run before anything is produced.
       encoder = await producerEncoder(config, producer, topic, env)
@@ -229,6 +263,7 @@ export async function runProduce(options: ProduceRunOptions): Promise<ProduceSum
 
     const source = run.rows()
     for (;;) {
+      if (preview !== undefined && rows >= preview) break
       // A signal stops the wait for BigQuery too, not only between rows.
       const next = await untilAborted(source.next(), options.signal)
       if (next.done) break
@@ -264,13 +299,7 @@ export async function runProduce(options: ProduceRunOptions): Promise<ProduceSum
         ...common,
         bytesProcessed: Number(estimate!.bytesProcessed),
         cost: estimate!.cost,
-        checkpoint: {
-          topic: checkpointTopic,
-          previous: previousUntil,
-          current: previousUntil,
-          advanced: false,
-          note: 'dry run',
-        },
+        checkpoint: dryRunCheckpoint,
       })
     }
 
@@ -314,76 +343,4 @@ export async function runProduce(options: ProduceRunOptions): Promise<ProduceSum
     await disconnectQuietly(admin)
     await lock?.release()
   }
-}
-
-/** Resolves with `promise`, or rejects with InterruptedError as soon as `signal` aborts. */
-async function untilAborted<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
-  if (!signal) return promise
-  if (signal.aborted) {
-    promise.catch(() => {})
-    throw new InterruptedError()
-  }
-  let onAbort!: () => void
-  const aborted = new Promise<never>((_, reject) => {
-    onAbort = () => reject(new InterruptedError())
-    signal.addEventListener('abort', onAbort, {once: true})
-  })
-  try {
-    return await Promise.race([promise, aborted])
-  } finally {
-    signal.removeEventListener('abort', onAbort)
-    promise.catch(() => {})
-  }
-}
-
-/** The run was stopped by a signal: nothing after the last acknowledged batch, checkpoint unchanged. */
-export class InterruptedError extends FaError {
-  constructor() {
-    super('interrupted: the checkpoint was not advanced', {
-      exit: 'usage',
-      hint: 'the next run repeats the window; repeated events keep their ids',
-    })
-    this.name = 'InterruptedError'
-  }
-}
-
-/**
- * Moves the checkpoint to the window's end when the window starts at or before it (or there is
- * none yet): never backwards, and never over a gap between the checkpoint and the window.
- */
-export function checkpointDecision(previous: string | null, window: Window): {advance: boolean; note?: string} {
-  if (previous === null) return {advance: true}
-  const mark = new Date(previous)
-  if (window.until <= mark)
-    return {advance: false, note: `the checkpoint (${previous}) is already at or after this window's end`}
-  if (window.since > mark) {
-    return {
-      advance: false,
-      note: `this window starts after the checkpoint (${previous}); moving it would skip the rows in between: run once with --since ${previous} to close the gap`,
-    }
-  }
-  return {advance: true}
-}
-
-/** After a failure, says what was already produced and that the checkpoint stayed. */
-function explainFailure(error: unknown, state: {produced: number; dryRun: boolean}): unknown {
-  if (!(error instanceof FaError) || state.dryRun || state.produced === 0 || error instanceof InterruptedError)
-    return error
-  const exit = (Object.entries(ExitCode).find(([, code]) => code === error.exitCode)?.[0] ?? 'usage') as ExitCodeName
-  const note = `${state.produced} records were produced before the failure and the checkpoint was not advanced: the next run repeats them with the same event ids`
-  return new FaError(error.message, {
-    exit,
-    hint: error.hint ? `${error.hint}; ${note}` : note,
-    cause: error.cause ?? error,
-  })
-}
-
-/** One line for people: what the dry run would cost. */
-export function describeEstimate(estimate: DryRun, pricePerTiB: number): string {
-  return `BigQuery would process ${formatBytes(estimate.bytesProcessed)}: about $${formatCost(estimate.cost)} at $${pricePerTiB}/TiB (cap: ${formatBytes(estimate.maximumBytesBilled)})`
-}
-
-export function formatCost(cost: number): string {
-  if (cost >= 0.01 || cost === 0) return cost.toFixed(2)
-  return cost >= 0.000001 ? String(Number(cost.toPrecision(2))) : '0.000001 or less'
 }

@@ -1,5 +1,5 @@
 import {FaError} from '../errors.js'
-import {parseTime, WHEN_EXPECTED} from '../when.js'
+import {parseDuration, parseTime, WHEN_EXPECTED} from '../when.js'
 
 /** The rows a run asks for: `since` inclusive, `until` exclusive. */
 export interface Window {
@@ -26,6 +26,14 @@ export function parseUntil(input: string | undefined, now: Date): Date {
     })
   }
   return until
+}
+
+/** How far before the checkpoint a `--since checkpoint` run re-reads, for rows that reach BigQuery late. */
+export const DEFAULT_GRACE = '15m'
+
+/** A grace such as `15m` or `1h30m` (`0` for none), in ms; `what` names it in the error. */
+export function parseGrace(what: string, input: string): number {
+  return /^\s*0+\s*$/.test(input) ? 0 : parseDuration(what, input)
 }
 
 /** The window, once `since` is known (the checkpoint resolved); refuses an empty one. */

@@ -1,9 +1,11 @@
-import type {Headers, TopicRecord} from './record.js'
+import type {Headers, Origin, TopicRecord} from './record.js'
 
 /** The headers fa sets on what it writes: alert ids, pipelines, errors and where a record came from. */
 export const Header = {
   alertId: 'fa-alert-id',
   pipeline: 'fa-pipeline',
+  /** An incident's update: its revision of the alert (the first post is revision 0, with no header). */
+  revision: 'fa-revision',
   error: 'fa-error',
   sourceTopic: 'fa-source-topic',
   sourcePartition: 'fa-source-partition',
@@ -11,6 +13,18 @@ export const Header = {
   sourceFile: 'fa-source-file',
   sourceLine: 'fa-source-line',
 } as const
+
+/** Where a record fa wrote came from, read back from its origin headers (the reverse of `originHeaders`). */
+export function originOf(headers: Headers): Pick<TopicRecord, 'topic' | 'origin'> {
+  const topic = headers[Header.sourceTopic] ?? '(unknown topic)'
+  const partition = headers[Header.sourcePartition]
+  const offset = headers[Header.sourceOffset]
+  const file = headers[Header.sourceFile]
+  let origin: Origin = {kind: 'derived'}
+  if (partition !== undefined && offset !== undefined) origin = {kind: 'kafka', partition: Number(partition), offset}
+  else if (file !== undefined) origin = {kind: 'fixture', file, line: Number(headers[Header.sourceLine] ?? 0)}
+  return {topic, origin}
+}
 
 /** Adds the headers that say where `record` came from to `headers` (a fresh object by default). */
 export function originHeaders(record: TopicRecord, headers: Headers = {}): Headers {

@@ -2,7 +2,7 @@ import {availableParallelism} from 'node:os'
 
 import type {LoadedConfig} from '../config/load.js'
 import {readChunks} from '../fixtures/chunks.js'
-import {FixtureError, totalSize, type FixtureProgress} from '../fixtures/read.js'
+import {FixtureError, lastTimestamp, totalSize, type FixtureProgress} from '../fixtures/read.js'
 import type {ByteSink} from '../output/writer.js'
 import type {Summary} from '../pipeline/summary.js'
 import type {Topology} from '../pipeline/topology.js'
@@ -112,27 +112,30 @@ export async function replayDryRun({
     if (tablesFirst) {
       // Every thread holds the tables at their end before the events run: table records no longer pass between them.
       for await (const chunk of readChunks(files, chunkBytes)) {
-        const found = shard.skim(chunk)
+        const found = shard.skim(chunk, 'tables')
         for (const helper of helpers) helper.tell(found)
       }
     }
-    for await (const chunk of readChunks(files, chunkBytes)) {
-      // The chunk's table records, for every helper that does not run it.
-      let tableRecords: TopicRecord[] = []
+    let previousTimestamp: string | undefined
+    for await (const read of readChunks(files, chunkBytes)) {
+      const chunk = {...read, previousTimestamp}
+      previousTimestamp = lastTimestamp(read.bytes, previousTimestamp)
+      // The chunk's shared records (tables unless loaded first, stateful events), for every helper that does not run it.
+      let sharedRecords: TopicRecord[] = []
       let failed = false
       const helper = helpers.find((h) => h.free)
       if (helper) {
-        if (!tablesFirst) tableRecords = shard.skim(chunk)
+        sharedRecords = shard.skim(chunk)
         const entry = {result: helper.run(chunk), settled: false}
         const settle = () => (entry.settled = true)
         entry.result.then(settle, settle)
         queue.push(entry)
       } else {
-        const result = shard.result(chunk, tablesFirst ? undefined : tableRecords)
+        const result = shard.result(chunk, sharedRecords)
         queue.push({result: Promise.resolve(result), settled: true})
         failed = result.kind === 'error'
       }
-      for (const other of helpers) if (other !== helper) other.tell(tableRecords)
+      for (const other of helpers) if (other !== helper) other.tell(sharedRecords)
       if (failed) break
       // Write what is ready; wait for a helper only when this thread is far enough ahead.
       while (queue.length > 0 && (queue[0]!.settled || queue.length > ahead)) await writeHead()

@@ -7,7 +7,7 @@ import type {TopicRecord} from '../records/record.js'
 
 /**
  * What happened to one record in one pipeline, as `--explain` tells it. `fate` is `alerted`,
- * `dead-letter`, `table`, `unread`, a drop reason (`filtered`, `unassigned`, `no-slack-user`,
+ * `updated`/`resolved` (an incident's later revisions), `dead-letter`, `table`, `unread`, a drop reason (`filtered`, `unassigned`, `no-slack-user`,
  * ...) or, for an outcome kind this file does not know yet, that kind's name.
  */
 export interface Fate {
@@ -23,7 +23,7 @@ export interface Fate {
 }
 
 /** The fates every run can have besides the alert types' drop reasons. */
-export const FIXED_FATES = ['alerted', 'dead-letter', 'table', 'unread'] as const
+export const FIXED_FATES = ['alerted', 'updated', 'resolved', 'dead-letter', 'table', 'unread'] as const
 
 /** One record's fates, one per pipeline that read it (or one `unread`). */
 export function fatesOf(record: TopicRecord, outcomes: readonly Outcome[]): Fate[] {
@@ -42,6 +42,13 @@ function describe(outcome: Outcome): Told {
   switch (outcome.kind) {
     case 'alert':
       return {fate: 'alerted', recipient: recipientOf(outcome.output), alertId: outcome.alertId}
+    case 'update':
+      return {
+        fate: outcome.resolved ? 'resolved' : 'updated',
+        detail: `revision ${outcome.revision}`,
+        recipient: recipientOf(outcome.output),
+        alertId: outcome.alertId,
+      }
     case 'dropped':
       return {fate: outcome.reason, detail: outcome.detail}
     case 'dead-letter':

@@ -39,9 +39,9 @@ export function printerFor(format: ReplayFormat): Printer {
     format.kind === 'json'
       ? (produced) => JSON.stringify(toEnvelope(produced.output)) + '\n'
       : (produced, source) =>
-          produced.kind === 'alert'
-            ? renderAlert(produced, color, {link: format.links})
-            : renderDeadLetter(produced, source, color)
+          produced.kind === 'dead-letter'
+            ? renderDeadLetter(produced, source, color)
+            : renderAlert(produced, color, {link: format.links})
   const report = format.report ? reportLines : undefined
   if (!format.explain) return {produced, explainApart: false, report}
   const {explain: how} = format

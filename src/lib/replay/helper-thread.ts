@@ -20,7 +20,7 @@ port.on('message', (request: HelperRequest) => {
     post({kind: 'done', summary: shard.summary.counts()})
     return
   }
-  shard.apply(request.tableRecords)
+  shard.apply(request.sharedRecords)
   // The bytes come as a plain Uint8Array: a Buffer over the same memory reads them as text.
   const result = shard.result({...request.chunk, bytes: bytesView(request.chunk.bytes)})
   const transfer =

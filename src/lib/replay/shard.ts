@@ -1,6 +1,7 @@
 import type {FixtureChunk} from '../fixtures/chunks.js'
-import {chunkRecords, FixtureError} from '../fixtures/read.js'
+import {chunkRecords, FixtureError, lastTimestamp} from '../fixtures/read.js'
 import {Utf8Buffer} from '../output/utf8-buffer.js'
+import {MemoryStateStore} from '../pipeline/state.js'
 import {Summary} from '../pipeline/summary.js'
 import {TableStore} from '../pipeline/table.js'
 import type {Outcome, Topology} from '../pipeline/topology.js'
@@ -10,7 +11,7 @@ import type {Printer} from './format.js'
 
 const NEWLINE = 0x0a
 
-export type Produced = Extract<Outcome, {kind: 'alert' | 'dead-letter'}>
+export type Produced = Extract<Outcome, {kind: 'alert' | 'update' | 'dead-letter'}>
 
 /** What one chunk came to: its output as UTF-8, or the line that stopped the run. */
 export type ChunkResult =
@@ -31,17 +32,23 @@ export type ChunkResult =
   | {kind: 'error'; index: number; file: string; line: number; reason: string}
 
 /**
- * One thread's share of a dry run: the core over the chunks it runs, with tables that must
- * hold what the files said up to the chunk at hand, whoever ran the chunks before it. Alone,
- * it is the whole dry run. Alert types are pure (as they are for enrich, where a topic's
- * partitions are shared out the same way), so which thread runs an event changes nothing.
+ * One thread's share of a dry run: the core over the chunks it runs, with tables and state that
+ * must hold what the files said up to the chunk at hand, whoever ran the chunks before it. Alone,
+ * it is the whole dry run. The records that change what later ones do (table records, and the
+ * events of stateful alert types, which run here again for their state) are *shared*: every
+ * thread applies them all, in file order, and writes output only for its own chunks.
  */
 export class Shard {
   readonly summary = new Summary()
   private readonly tables = new TableStore()
+  private readonly state = new MemoryStateStore()
   /** With tables first: where table records go when run in file order, for their outcome only. */
   private readonly scratch = new TableStore()
-  /** What every line that could be a table record holds: a table topic as JSON, or an escape that could spell one. */
+  /** The topics whose records are shared while the events run, and the table topics. */
+  private readonly shared: Set<string>
+  private readonly tableTopics: Set<string>
+  /** What every line that could be such a record holds: its topic as JSON, or an escape that could spell one. */
+  private readonly sharedMarks: Buffer[]
   private readonly tableMarks: Buffer[]
 
   constructor(
@@ -52,21 +59,27 @@ export class Shard {
     /** The tables were loaded to their end before the run (skim): table records no longer change them. */
     private readonly tablesFirst = false,
   ) {
-    const tableNames = [...aliases].filter(([, topic]) => topology.isTableTopic(topic)).map(([alias]) => alias)
-    this.tableMarks = [
-      ...[...topology.tableTopics.map(({topic}) => topic), ...tableNames].map((name) =>
-        Buffer.from(JSON.stringify(name)),
-      ),
+    this.tableTopics = new Set(topology.tableTopics.map(({topic}) => topic))
+    this.shared = new Set([...(tablesFirst ? [] : this.tableTopics), ...topology.statefulTopics])
+    this.sharedMarks = this.marksFor(this.shared)
+    this.tableMarks = this.marksFor(this.tableTopics)
+  }
+
+  /** The names a fixture may give `topics` (aliases included) as JSON, and the escapes that could spell one. */
+  private marksFor(topics: ReadonlySet<string>): Buffer[] {
+    const aliases = [...this.aliases].filter(([, topic]) => topics.has(topic)).map(([alias]) => alias)
+    return [
+      ...[...topics, ...aliases].map((name) => Buffer.from(JSON.stringify(name))),
       Buffer.from('\\u'),
       Buffer.from('\\/'),
     ]
   }
 
   /**
-   * What a chunk's records produce, as UTF-8; its table records also go to `tableRecords` when given.
+   * What a chunk's records produce, as UTF-8; its shared records also go to `sharedRecords` when given.
    * A line that is not a record throws a FixtureError (FILE:LINE) before any record is run.
    */
-  private run(chunk: FixtureChunk, tableRecords?: TopicRecord[]): Extract<ChunkResult, {kind: 'chunk'}> {
+  private run(chunk: FixtureChunk, sharedRecords?: TopicRecord[]): Extract<ChunkResult, {kind: 'chunk'}> {
     // About what a chunk of the typical mix produces; an alert-heavy one grows it a few times.
     const out = new Utf8Buffer(Math.max(4096, chunk.bytes.length >> 1))
     const {produced, explain, explainApart, report} = this.printer
@@ -75,14 +88,15 @@ export class Shard {
     const records = chunkRecords(chunk, this.aliases)
     let unread = 0
     for (const record of records) {
-      const tables = this.tablesFirst && this.topology.isTableTopic(record.topic) ? this.scratch : this.tables
-      const outcomes = this.topology.process(record, tables)
+      const tables = this.tablesFirst && this.tableTopics.has(record.topic) ? this.scratch : this.tables
+      const outcomes = this.topology.process(record, tables, this.state)
       this.summary.add(outcomes)
       if (explained) explained.write(explain(record, outcomes))
       if (reported) reported.write(report(record, outcomes))
+      if (sharedRecords && this.shared.has(record.topic)) sharedRecords.push(record)
       for (const outcome of outcomes) {
-        if (outcome.kind === 'alert' || outcome.kind === 'dead-letter') out.write(produced(outcome, record))
-        else if (outcome.kind === 'table') tableRecords?.push(record)
+        if (outcome.kind === 'alert' || outcome.kind === 'update' || outcome.kind === 'dead-letter')
+          out.write(produced(outcome, record))
         else if (outcome.kind === 'unrouted') unread++
       }
     }
@@ -100,27 +114,29 @@ export class Shard {
   }
 
   /** A chunk run, as a result to pass on in file order: a line that is not a record becomes an 'error' result. */
-  result(chunk: FixtureChunk, tableRecords?: TopicRecord[]): ChunkResult {
+  result(chunk: FixtureChunk, sharedRecords?: TopicRecord[]): ChunkResult {
     try {
-      return this.run(chunk, tableRecords)
+      return this.run(chunk, sharedRecords)
     } catch (error) {
       if (!(error instanceof FixtureError)) throw error
       return {kind: 'error', index: chunk.index, file: error.file, line: error.line, reason: error.reason}
     }
   }
 
-  /** Table records that other threads' chunks held, in file order, as if they were run here. */
-  apply(tableRecords: TopicRecord[]): void {
-    for (const record of tableRecords) this.topology.process(record, this.tables)
+  /** Shared records that other threads' chunks held, in file order, as if they were run here (without output). */
+  apply(sharedRecords: TopicRecord[]): void {
+    for (const record of sharedRecords) this.topology.process(record, this.tables, this.state)
   }
 
   /**
-   * The table records of a chunk another thread runs, applied here too: only lines that could
-   * be one are parsed. What else is wrong with the chunk is the other thread's to report.
+   * The shared records of a chunk another thread runs (with `tables`, the table records of a
+   * chunk, for loading the tables first), applied here too: only lines that could be one are
+   * parsed. What else is wrong with the chunk is the other thread's to report.
    */
-  skim({bytes}: FixtureChunk): TopicRecord[] {
+  skim({bytes, previousTimestamp}: FixtureChunk, which: 'shared' | 'tables' = 'shared'): TopicRecord[] {
+    const [topics, marks] = which === 'tables' ? [this.tableTopics, this.tableMarks] : [this.shared, this.sharedMarks]
     const starts = new Set<number>()
-    for (const mark of this.tableMarks) {
+    for (const mark of marks) {
       for (let at = bytes.indexOf(mark); at >= 0;) {
         starts.add(bytes.lastIndexOf(NEWLINE, at) + 1)
         const end = bytes.indexOf(NEWLINE, at)
@@ -133,7 +149,10 @@ export class Shard {
       const parsed = parseEnvelopeLine(bytes.toString('utf8', start, end < 0 ? bytes.length : end), {kind: 'derived'})
       if (!parsed.ok) continue
       parsed.record.topic = this.aliases.get(parsed.record.topic) ?? parsed.record.topic
-      if (this.topology.isTableTopic(parsed.record.topic)) found.push(parsed.record)
+      if (!topics.has(parsed.record.topic)) continue
+      // As chunkRecords does: a record without a timestamp has the previous record's.
+      parsed.record.timestamp ??= lastTimestamp(bytes.subarray(0, start), previousTimestamp)
+      found.push(parsed.record)
     }
     this.apply(found)
     return found

@@ -1,3 +1,4 @@
+import {MemoryStateStore} from '../pipeline/state.js'
 import {TableStore, tableKey, type TableSpec} from '../pipeline/table.js'
 import type {Topology} from '../pipeline/topology.js'
 import {describeOrigin, type TopicRecord} from '../records/record.js'
@@ -22,6 +23,7 @@ class WatchedTables extends TableStore {
  */
 export class TableOrderWatch {
   private readonly tables = new WatchedTables()
+  private readonly state = new MemoryStateStore()
   readonly warnings: string[] = []
 
   constructor(private readonly topology: Topology) {}
@@ -29,7 +31,7 @@ export class TableOrderWatch {
   /** `record` with its topic as the config names it. */
   observe(record: TopicRecord): void {
     this.tables.current = describeOrigin(record)
-    const outcomes = this.topology.process(record, this.tables)
+    const outcomes = this.topology.process(record, this.tables, this.state)
     for (const outcome of outcomes) {
       if (outcome.kind !== 'table') continue
       const event = this.tables.lookedUp.get(`${outcome.pipeline}\0${outcome.key}`)

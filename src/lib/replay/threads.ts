@@ -16,8 +16,8 @@ export interface HelperJob {
   tablesFirst: boolean
 }
 
-/** To a helper: run a chunk, after the table records of the chunks before it that it did not run. */
-export type HelperRequest = {kind: 'run'; chunk: FixtureChunk; tableRecords: TopicRecord[]} | {kind: 'end'}
+/** To a helper: run a chunk, after the shared records (tables, stateful events) of the chunks before it that it did not run. */
+export type HelperRequest = {kind: 'run'; chunk: FixtureChunk; sharedRecords: TopicRecord[]} | {kind: 'end'}
 
 /** From a helper: ready to run, what a chunk came to (in the order asked), its counts at the end. */
 export type HelperMessage = {kind: 'ready'} | ChunkResult | {kind: 'done'; summary: SummaryCounts}
@@ -27,14 +27,14 @@ const BACKLOG = 2
 
 /**
  * A helper thread of a dry run: it runs the chunks it is handed through its own copy of the
- * topology, and hears of every table record of the chunks it is not handed.
+ * topology, and hears of every shared record (tables, stateful events) of the chunks it is not handed.
  */
 export class Helper {
   private ready = false
   private handed = 0
   private readonly asked: Array<{resolve: (result: ChunkResult) => void; reject: (error: Error) => void}> = []
-  /** Table records of chunks it did not run, to send with the next chunk it runs. */
-  private tableRecords: TopicRecord[] = []
+  /** Shared records of chunks it did not run, to send with the next chunk it runs. */
+  private sharedRecords: TopicRecord[] = []
   private done: {resolve: (summary: SummaryCounts) => void; reject: (error: Error) => void} | undefined
   private failure: Error | undefined
   private readonly worker: Worker
@@ -60,17 +60,17 @@ export class Helper {
     const request: HelperRequest = {
       kind: 'run',
       chunk: {...chunk, bytes: bytes as Buffer},
-      tableRecords: this.tableRecords,
+      sharedRecords: this.sharedRecords,
     }
-    this.tableRecords = []
+    this.sharedRecords = []
     this.handed++
     this.worker.postMessage(request, [bytes.buffer])
     return new Promise((resolve, reject) => this.asked.push({resolve, reject}))
   }
 
-  /** Table records of a chunk it does not run. */
-  tell(tableRecords: TopicRecord[]): void {
-    for (const record of tableRecords) this.tableRecords.push(record)
+  /** Shared records of a chunk it does not run. */
+  tell(sharedRecords: TopicRecord[]): void {
+    for (const record of sharedRecords) this.sharedRecords.push(record)
   }
 
   /** Its counts, once every chunk it was handed is run. */

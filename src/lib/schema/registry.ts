@@ -68,6 +68,14 @@ export class RegistryClient {
     return {id: body.id, type: schemaType(body.schemaType), schema: body.schema}
   }
 
+  /** The registered subjects (`GET /subjects`). */
+  async subjects(): Promise<string[]> {
+    const body = await this.request('GET', '/subjects')
+    if (!Array.isArray(body))
+      throw new RegistryRefused(`${this.url}/subjects did not answer a list of subjects`, 200, undefined)
+    return body.map(String)
+  }
+
   /** Registers (or finds) `schema` under `subject`; a compatibility refusal is a RegistryRefused (409). */
   async register(subject: string, type: RegisteredSchema['type'], schema: string): Promise<number> {
     const body = (await this.request('POST', `/subjects/${encodeURIComponent(subject)}/versions`, {

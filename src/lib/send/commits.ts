@@ -6,11 +6,12 @@ import {withTimeout} from '../kafka/client.js'
 import {toKafka} from '../kafka/codec.js'
 import type {CommittedOffset, DrainTracker} from '../kafka/drain.js'
 import {messageBytes, type OutputWriter} from '../kafka/writer.js'
+import type {Metrics} from '../metrics/room.js'
 import type {Logger} from '../output/log.js'
 import {deadLetterOf} from '../records/dead-letter.js'
 import {Header} from '../records/headers.js'
 import type {TopicRecord} from '../records/record.js'
-import {encodeMeta, inheritedDoubt, type Doubt, type PartitionState} from './partitions.js'
+import {covers, encodeMeta, inheritedDoubt, type Doubt, type Entry, type PartitionState} from './partitions.js'
 import {responseMessage, type RecordedOutcome, type ResponseTable} from './responses.js'
 import type {CommitTarget, RunCommitter} from './roles.js'
 import type {SendCounts} from './summary.js'
@@ -31,6 +32,8 @@ export interface GroupCommitterOptions {
   stop: AbortSignal
   /** Rewords a kafkajs error for the user (kafkaError). */
   explain: (error: unknown, doing: string) => Error
+  /** Dead letters and commits are counted here. */
+  metrics?: Metrics
 }
 
 /**
@@ -45,6 +48,8 @@ export class GroupCommitter implements RunCommitter {
   private drain: DrainTracker | undefined
   /** Outcomes being recorded (awaited at a stop). */
   private readonly recording = new Set<Promise<void>>()
+  /** A partition's open commit that is queued behind another and not built yet: announcements join it. */
+  private readonly queuedOpen = new WeakMap<PartitionState, Promise<boolean>>()
 
   constructor(private readonly o: GroupCommitterOptions) {
     this.groupId = o.group
@@ -74,8 +79,10 @@ export class GroupCommitter implements RunCommitter {
     return inheritedDoubt(committed, highWatermark, Date.now(), this.o.requestTimeoutMs)
   }
 
-  announce(state: PartitionState, until: number): Promise<boolean> {
-    return this.commit(state, 'open', until)
+  async announce(state: PartitionState, entry: Entry): Promise<boolean> {
+    entry.posting = true
+    if (covers(state.announced, entry.offset)) return true
+    return (await this.commit(state, 'open')) && covers(state.announced, entry.offset)
   }
 
   progress(state: PartitionState): void {
@@ -128,8 +135,8 @@ export class GroupCommitter implements RunCommitter {
   ): Promise<boolean> {
     const {topics, table, log} = this.o
     const messages = new Map<string, Message[]>()
-    // A failure never overwrites a success in the compacted table.
-    if (outcome && (outcome.ok || !table.isDelivered(outcome.alertId)))
+    // A failure never overwrites a success in the compacted table (an update's has a key of its own).
+    if (outcome && (outcome.ok || outcome.revision || !table.isDelivered(outcome.alertId)))
       messages.set(topics.responses, [responseMessage(outcome)])
     if (deadLetterReason !== undefined) messages.set(topics.deadLetters, [this.deadLetter(record, deadLetterReason)])
     const bytes = [...messages.values()].flat().reduce((n, m) => n + messageBytes(m), 0)
@@ -146,7 +153,10 @@ export class GroupCommitter implements RunCommitter {
         await sleep(Math.min(5_000, 250 * 2 ** attempt))
       }
     }
-    if (deadLetterReason !== undefined) this.o.counts.deadLettered++
+    if (deadLetterReason !== undefined) {
+      this.o.counts.deadLettered++
+      this.o.metrics?.deadLetter(record.headers[Header.pipeline] ?? 'send', deadLetterReason)
+    }
     return true
   }
 
@@ -157,18 +167,20 @@ export class GroupCommitter implements RunCommitter {
 
   /**
    * Commits the partition's watermark (everything before it recorded) with the metadata for
-   * `how`, after the partition's earlier commits (they are chained, so the metadata only ever
-   * moves forward). `announce` raises how far this process may post (`open`). False when the
+   * `how`, listing the offsets in doubt at that moment (partitions.ts), after the partition's
+   * earlier commits (they are chained, so the metadata only ever moves forward). False when the
    * commit failed: progress is committed again later, an announcement must not be relied on.
    */
-  private commit(state: PartitionState, how: 'open' | 'closed', announce?: number): Promise<boolean> {
+  private commit(state: PartitionState, how: 'open' | 'closed'): Promise<boolean> {
     const {instance, log} = this.o
-    const run = state.commitChain.then(async () => {
+    const queued = how === 'open' ? this.queuedOpen.get(state) : undefined
+    if (queued) return queued
+    const run: Promise<boolean> = state.commitChain.then(async () => {
+      if (this.queuedOpen.get(state) === run) this.queuedOpen.delete(state)
       if (state.detached || !this.target) return false
       const offset = state.watermark()
-      const announced = Math.max(state.announced, announce ?? 0)
-      const doubtUntil = how === 'open' ? Math.max(state.doubt.until, announced) : state.closingDoubtUntil(offset)
-      const meta = encodeMeta({state: how, instance, at: Date.now(), doubtUntil})
+      const doubt = state.doubtAt(offset)
+      const meta = encodeMeta({state: how, instance, at: Date.now(), doubt})
       try {
         const ok = await withTimeout(
           this.target
@@ -179,14 +191,19 @@ export class GroupCommitter implements RunCommitter {
         if (!ok) throw new Error('timed out')
       } catch (error) {
         log.warn('commit failed', {partition: state.partition, offset, error})
+        this.o.metrics?.offsetCommit(false)
+        this.o.metrics?.failing(`commit of partition ${state.partition} failed: ${(error as Error).message}`)
         return false
       }
+      this.o.metrics?.offsetCommit(true)
+      this.o.metrics?.failing(null)
       state.committed = Math.max(state.committed, offset)
-      state.announced = announced
+      state.announced = doubt
       log.debug('committed', {partition: state.partition, offset, meta})
       this.drain?.advance(state.topic, state.partition, offset)
       return true
     })
+    if (how === 'open') this.queuedOpen.set(state, run)
     state.commitChain = run
     return run
   }

@@ -7,7 +7,7 @@ import type {GroupOffset} from '../kafka/group-offsets.js'
 import type {TopicRecord} from '../records/record.js'
 import type {SlackMessage} from '../slack/blocks.js'
 import type {Ledger} from './ledger.js'
-import type {Doubt, PartitionState} from './partitions.js'
+import {NO_DOUBT, type Doubt, type PartitionState} from './partitions.js'
 import type {Job, Rejected, RunCommitter, RunDeliverer} from './roles.js'
 import type {SendCounts} from './summary.js'
 
@@ -20,7 +20,8 @@ import type {SendCounts} from './summary.js'
 /** What --dry-run shows for each message. */
 export type DryRunItem =
   | {
-      action: 'post'
+      /** An update is an incident's later revision, applied to the alert's post with chat.update. */
+      action: 'post' | 'update'
       alertId: string
       pipeline: string
       channel: string
@@ -35,6 +36,9 @@ export type DryRunItem =
 export type RenderDryRun = (item: DryRunItem) => void | Promise<void>
 
 export class DryRunDeliverer implements RunDeliverer {
+  /** Alerts shown as posts: a real run would post each once and skip its repeats. */
+  private readonly shown = new Set<string>()
+
   constructor(
     private readonly onDryRun: RenderDryRun | undefined,
     private readonly ledger: Ledger,
@@ -42,9 +46,19 @@ export class DryRunDeliverer implements RunDeliverer {
   ) {}
 
   async post(job: Job, channel: string): Promise<void> {
-    this.counts.wouldPost++
     const {alertId, pipeline, record: source, inDoubt} = job
-    await this.render({action: 'post', alertId, pipeline, channel, message: {...job.message, channel}, source, inDoubt})
+    // An alert once per revision, however often it is on the topic: what a real run would apply.
+    const shownAs = job.revision > 0 ? `${alertId}@${job.revision}` : alertId
+    if (this.shown.has(shownAs)) {
+      this.counts.skipped++
+      await this.skip(job, channel)
+      this.ledger.done(job.state, job.entry)
+      return
+    }
+    this.shown.add(shownAs)
+    this.counts.wouldPost++
+    const action = job.revision > 0 ? 'update' : 'post'
+    await this.render({action, alertId, pipeline, channel, message: {...job.message, channel}, source, inDoubt})
     this.ledger.done(job.state, job.entry)
   }
 
@@ -74,8 +88,6 @@ export class DryRunDeliverer implements RunDeliverer {
     await this.onDryRun?.(item)
   }
 }
-
-const NO_DOUBT: Doubt = {from: 0, until: 0, lookupNotBefore: 0}
 
 /** Commits nothing, records nothing: progress only tells the drain. */
 export class DryRunCommitter implements RunCommitter {
@@ -121,8 +133,8 @@ export class DryRunCommitter implements RunCommitter {
     return NO_DOUBT
   }
 
-  async announce(state: PartitionState, until: number): Promise<boolean> {
-    state.announced = until
+  /** Nothing is posted. */
+  async announce(): Promise<boolean> {
     return true
   }
 

@@ -2,6 +2,7 @@ import type {KafkaMessage} from 'kafkajs'
 
 import {fromKafka} from '../kafka/codec.js'
 import {partitionKey, type CommittedOffset, type DrainTracker} from '../kafka/drain.js'
+import type {Metrics} from '../metrics/room.js'
 import type {Logger} from '../output/log.js'
 import {Header} from '../records/headers.js'
 import {decodeJsonObject} from '../records/record.js'
@@ -46,12 +47,11 @@ export interface IntakeOptions {
   maxAgeMs?: number
   log: Logger
   stop: AbortSignal
+  /** Alerts taken on, invalid and skipped are counted here. */
+  metrics?: Metrics
   /** Schema Registry formats: slack-messages written in one are decoded first. */
   decoder?: RecordDecoder
 }
-
-/** Offsets announced (write-ahead, in the commit metadata) at a time before they are taken on: a crash leaves at most this many in doubt per partition, plus the batch. */
-const ANNOUNCE_CHUNK = 500
 
 /**
  * Takes slack-messages on, batch by batch: the state of each partition this process owns (its
@@ -110,17 +110,6 @@ export class Intake {
         complete = false
         break
       }
-      if (offset >= state.announced) {
-        // Write-ahead: the committed metadata says how far this process may post before it takes
-        // anything on, so a crash leaves only that far in doubt (see partitions.ts).
-        const until = Math.min(Number(batch.lastOffset()) + 1, target, offset + ANNOUNCE_CHUNK)
-        if (!(await committer.announce(state, until)))
-          throw new Error(`cannot announce offsets of partition ${partition} before posting them`)
-        if (stop.aborted || state.detached) {
-          complete = false
-          break
-        }
-      }
       this.take(state, topic, partition, message)
     }
     if (complete && !stop.aborted && !state.detached)
@@ -132,7 +121,7 @@ export class Intake {
   /**
    * The partition's state, creating it when this process takes the partition over (first batch
    * after an assignment): reads the committed offset and its metadata (in-doubt range, see
-   * partitions.ts). Nothing is posted before `batch` has announced it.
+   * partitions.ts). Nothing is posted before the poster has announced it (post.ts).
    */
   private async stateFor(
     topic: string,
@@ -160,11 +149,10 @@ export class Intake {
     const doubt = committer.doubtOf(committed, highWatermark)
     const start = committed.offset >= 0 ? committed.offset : Number(first?.offset ?? 0)
     const state = new PartitionState(topic, partition, start, doubt)
-    if (doubt.until > doubt.from)
+    if (doubt.ranges.length > 0)
       log.info('taking over a partition with alerts in doubt: they are looked up in Slack before posting', {
         partition,
-        from: doubt.from,
-        until: doubt.until,
+        offsets: doubt.ranges.map(([from, until]) => `${from}-${until - 1}`).join(','),
       })
     this.states.set(k, state)
     return state
@@ -199,10 +187,12 @@ export class Intake {
     const wire = this.o.decoder?.decode(fromKafka(topic, partition, message), message)
     const record = wire ? wire.record : fromKafka(topic, partition, message)
     const pipeline = record.headers[Header.pipeline] ?? 'send'
+    this.o.metrics?.sendTaken(pipeline)
     const decoded = wire && !wire.ok ? wire : decodeJsonObject(record.value)
     const checked = decoded.ok ? validateSlackMessage(decoded.value) : decoded
     if (!checked.ok) {
       counts.invalid++
+      this.o.metrics?.sendOutcome(pipeline, 'invalid')
       const payload = decoded.ok ? decoded.value : {}
       const alertId = typeof payload.alertId === 'string' && payload.alertId ? payload.alertId : (record.key ?? null)
       const channel = typeof payload.channel === 'string' ? payload.channel : ''
@@ -219,18 +209,24 @@ export class Intake {
       alertId: slackMessage.alertId,
       pipeline,
       inDoubt: state.isInDoubt(entry.offset),
+      revision: slackMessage.revision ?? 0,
+      takenAt: Date.now(),
     })
   }
 
-  /** The alert's turn on its channel: skipped if it has a successful response, else delivered. */
+  /**
+   * The alert's turn on its channel: skipped if it has a successful response (an update: if that
+   * revision or a later one is applied, so an older one never replaces a newer), else delivered.
+   */
   private async turn(job: Job, channel: string): Promise<void> {
     const {table, counts, ledger, deliverer} = this.o
     if (this.o.stop.aborted || job.state.detached) return ledger.unfinished(job.state, job.entry, false)
     const {alertId} = job
     const earlier = this.inflight.get(alertId)
     if (earlier) await earlier
-    if (table.isDelivered(alertId)) {
+    if (job.revision > 0 ? table.appliedRevision(alertId) >= job.revision : table.isDelivered(alertId)) {
       counts.skipped++
+      this.o.metrics?.sendOutcome(job.pipeline, 'skipped')
       await deliverer.skip(job, channel)
       ledger.done(job.state, job.entry)
       return
@@ -238,6 +234,7 @@ export class Intake {
     const eventAt = this.expiredAt(job)
     if (eventAt) {
       counts.expired++
+      this.o.metrics?.sendOutcome(job.pipeline, 'expired')
       deliverer.expire(job, channel, eventAt)
       return
     }

@@ -41,9 +41,10 @@ export class Ledger {
   }
 
   /** Not recorded, so its offset is never committed; `mayBePosted` keeps it in doubt for the next run. */
-  unfinished(state: PartitionState, entry: Entry, mayBePosted: boolean): void {
+  unfinished(_state: PartitionState, entry: Entry, mayBePosted: boolean): void {
     this.counts.unfinished++
-    if (mayBePosted) state.abandonedInDoubt = Math.max(state.abandonedInDoubt, entry.offset)
+    // An announced post that never went out is not in doubt (a post that may have is, until recorded).
+    if (!mayBePosted) entry.posting = false
     this.release()
   }
 

@@ -1,5 +1,6 @@
 import {setTimeout as sleep} from 'node:timers/promises'
 
+import type {Metrics} from '../metrics/room.js'
 import type {Logger} from '../output/log.js'
 import type {SlackMessage} from '../slack/blocks.js'
 import type {DeliverOptions, DeliveryOutcome} from '../slack/deliver.js'
@@ -29,6 +30,8 @@ export interface SlackPosterOptions {
   stop: AbortSignal
   /** An error that ends the run (auth revoked mid-run, a bug). */
   fail: (error: Error) => void
+  /** Delivered and failed alerts are counted here, with their latencies. */
+  metrics?: Metrics
 }
 
 // Kafka and Slack clocks differ; a lookup for an in-doubt alert starts this long before its record's time.
@@ -45,9 +48,19 @@ export class SlackPoster implements RunDeliverer {
   }
 
   async post(job: Job, channel: string): Promise<void> {
-    const {stop, ledger, counts} = this.o
-    const {state, alertId} = job
-    if (job.inDoubt) {
+    const {stop, ledger, counts, table} = this.o
+    const {state, alertId, revision} = job
+    const target = revision > 0 ? table.posted(alertId) : undefined
+    if (revision > 0 && !target) {
+      // Never posted as new: the DM it updates failed (or was never delivered); say so and dead-letter it.
+      const failure = table.postFailure(alertId)
+      counts.failed++
+      const reason = failure
+        ? `update ${revision} of an alert whose post failed: ${failure}`
+        : `update ${revision} of an alert with no recorded post`
+      return this.reject({...job, channel, reason})
+    }
+    if (job.inDoubt && !target) {
       // Let a request the previous owner still had in flight land (or fail) before looking it up.
       const wait = state.doubt.lookupNotBefore - Date.now()
       if (wait > 0) await sleep(wait, undefined, {signal: stop}).catch(() => undefined)
@@ -56,12 +69,13 @@ export class SlackPoster implements RunDeliverer {
     }
     // Within the channel's rate as Slack counts it (see pacer.ts); the Deliverer then takes its own tokens.
     await this.pacer.ready(channel, stop).catch(() => undefined)
-    if (stop.aborted) return ledger.unfinished(state, job.entry, false)
+    if (stop.aborted || !(await this.announced(job))) return ledger.unfinished(state, job.entry, false)
     const since = job.record.timestamp ? new Date(Date.parse(job.record.timestamp) - CLOCK_SKEW_MS) : undefined
+    const inDoubt = {inDoubt: true, since, settledAt: state.doubt.lookupNotBefore}
     let outcome: DeliveryOutcome
     this.delivering.add(job)
     try {
-      outcome = await this.o.deliverer.deliver(job.message, job.inDoubt ? {inDoubt: true, since} : {})
+      outcome = await this.o.deliverer.deliver(job.message, target ? {update: target} : job.inDoubt ? inDoubt : {})
     } catch (error) {
       if (!this.delivering.delete(job)) return // given up on at the end of the stop grace period
       if ((error as Error).name === 'DeliveryAbortedError')
@@ -75,12 +89,16 @@ export class SlackPoster implements RunDeliverer {
     if (!this.delivering.delete(job)) return
     this.pacer.charge(channel, outcome.attempts > 0 ? 1 : 0)
     if (outcome.ok) {
-      // Before it is recorded: nothing in this process may post it again.
-      this.o.table.markDelivered(alertId)
+      // Before it is recorded: nothing in this process may post (or apply) it again.
+      if (target) table.markApplied(alertId, revision)
+      else if (outcome.ts) table.markDelivered(alertId, {channel: outcome.channel, ts: outcome.ts})
+      else table.markDelivered(alertId)
       counts.delivered++
     } else {
       counts.failed++
+      if (!target) table.markFailed(alertId, outcome.error ?? 'failed')
     }
+    this.countOutcome(job, outcome.ok)
     this.record(job, outcome, outcome.ok ? undefined : `Slack: ${outcome.error}`)
   }
 
@@ -102,9 +120,19 @@ export class SlackPoster implements RunDeliverer {
   }
 
   reject(rejected: Rejected): void {
-    const {alertId, channel, reason} = rejected
+    const {alertId, channel, reason, revision} = rejected
     const outcome: DeliveryOutcome | undefined = alertId
-      ? {alertId, ok: false, channel, ts: null, error: reason, attempts: 0, firstAttemptAt: null, deliveredAt: null}
+      ? {
+          alertId,
+          ok: false,
+          channel,
+          ts: null,
+          error: reason,
+          attempts: 0,
+          firstAttemptAt: null,
+          deliveredAt: null,
+          ...(revision ? {revision} : {}),
+        }
       : undefined
     this.record(rejected, outcome, reason)
   }
@@ -126,6 +154,19 @@ export class SlackPoster implements RunDeliverer {
     counts.rateLimited = stats.rateLimited
     counts.retries = stats.retried
     counts.foundInHistory = stats.foundInHistory
+  }
+
+  private countOutcome({pipeline, record, takenAt}: Job, ok: boolean): void {
+    this.o.metrics?.sendOutcome(pipeline, ok ? 'delivered' : 'failed', {eventTime: record.timestamp, takenAt})
+  }
+
+  /** Write-ahead (partitions.ts): a commit lists the alert in doubt before it is posted; retried until said or stopped. */
+  private async announced({state, entry}: Job): Promise<boolean> {
+    for (let attempt = 0; !this.o.stop.aborted && !state.detached; attempt++) {
+      if (await this.o.committer.announce(state, entry)) return true
+      await sleep(Math.min(5_000, 250 * 2 ** attempt), undefined, {signal: this.o.stop}).catch(() => undefined)
+    }
+    return false
   }
 
   private record(

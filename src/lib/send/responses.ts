@@ -1,44 +1,135 @@
 import type {KafkaMessage, Message} from 'kafkajs'
 
+import {parseDuration} from '../pipeline/duration.js'
 import type {DeliveryOutcome} from '../slack/deliver.js'
 
+/** Where a post landed: what chat.update needs to change it. */
+export interface Posted {
+  channel: string
+  ts: string
+}
+
+/** Outcomes noted between sweeps for those past the retention. */
+const PRUNE_EVERY = 4096
+
+/** The key of an update's response: its own, so a failed update never hides the post's success. */
+const UPDATE_KEY = /^(.+)@(\d+)$/
+
 /**
- * What is known about alerts from `slack-responses` (a compacted topic keyed by alert id): the
- * ids with a successful response. Fed by the bootstrap read, by the follower afterwards (other
- * `fa send` processes) and by this process as soon as a post succeeds (before it is recorded).
+ * What is known about alerts from `slack-responses` (a compacted topic keyed by alert id, and by
+ * `<alert id>@<revision>` for updates): the ids with a successful post and where it landed, why a
+ * post failed for good, and the latest revision applied. Fed by the bootstrap read, by the
+ * follower afterwards (other `fa send` processes) and by this process as soon as a post or an
+ * update succeeds (before it is recorded).
  */
 export class ResponseTable {
-  private readonly delivered = new Set<string>()
+  private readonly delivered = new Map<string, Posted | null>()
+  private readonly failedPosts = new Map<string, string>()
+  private readonly applied = new Map<string, number>()
+  /** When each alert's latest outcome was recorded (ms), so outcomes past the retention are forgotten. */
+  private readonly recordedAt = new Map<string, number>()
+  private untilPrune = PRUNE_EVERY
   /** Responses read from the topic (not counting this process's own updates). */
   read = 0
 
+  private readonly retentionMs: number
+
+  /** `retention` (slack.retention, a duration or ms): outcomes recorded longer ago are forgotten, so the set stops growing. */
+  constructor(
+    retention: string | number = Infinity,
+    private readonly now: () => number = Date.now,
+  ) {
+    this.retentionMs = typeof retention === 'number' ? retention : (parseDuration(retention) ?? Infinity)
+  }
+
   isDelivered(alertId: string): boolean {
     return this.delivered.has(alertId)
+  }
+
+  /** Where the alert's post landed; undefined if it has no successful post (or one recorded without a ts). */
+  posted(alertId: string): Posted | undefined {
+    return this.delivered.get(alertId) ?? undefined
+  }
+
+  /** Why the alert's post failed for good, if it did and never succeeded. */
+  postFailure(alertId: string): string | undefined {
+    return this.delivered.has(alertId) ? undefined : this.failedPosts.get(alertId)
+  }
+
+  /** The latest revision applied to the alert's post (0: the post itself, or nothing yet). */
+  appliedRevision(alertId: string): number {
+    return this.applied.get(alertId) ?? 0
   }
 
   get size(): number {
     return this.delivered.size
   }
 
-  markDelivered(alertId: string): void {
-    this.delivered.add(alertId)
+  markDelivered(alertId: string, posted?: Posted, at = this.now()): void {
+    this.delivered.set(alertId, posted ?? this.delivered.get(alertId) ?? null)
+    this.touch(alertId, at)
+  }
+
+  /** A post that failed for good: its updates are dead-lettered, not posted as new. */
+  markFailed(alertId: string, error: string, at = this.now()): void {
+    this.failedPosts.set(alertId, error)
+    this.touch(alertId, at)
+  }
+
+  markApplied(alertId: string, revision: number, at = this.now()): void {
+    if (revision > this.appliedRevision(alertId)) this.applied.set(alertId, revision)
+    this.touch(alertId, at)
+  }
+
+  private touch(alertId: string, at: number): void {
+    this.recordedAt.set(alertId, Math.max(at, this.recordedAt.get(alertId) ?? 0))
+    if (--this.untilPrune > 0) return
+    this.untilPrune = PRUNE_EVERY
+    const cutoff = this.now() - this.retentionMs
+    for (const [id, time] of this.recordedAt) {
+      if (time >= cutoff) continue
+      this.recordedAt.delete(id)
+      this.delivered.delete(id)
+      this.failedPosts.delete(id)
+      this.applied.delete(id)
+    }
   }
 
   /**
-   * A record of the topic: an ok response marks the id delivered; a failed one never unmarks it
-   * (a post that happened stays posted); a tombstone forgets the id (an operator wants it sent again).
+   * A record of the topic: an ok response marks the id delivered (an update's, the revision
+   * applied); a failed one never unmarks it (a post that happened stays posted); a tombstone
+   * forgets the id (an operator wants it sent again).
    */
-  apply(message: Pick<KafkaMessage, 'key' | 'value'>): void {
-    const alertId = message.key?.toString('utf8')
-    if (!alertId) return
+  apply(message: Pick<KafkaMessage, 'key' | 'value'> & {timestamp?: string}): void {
+    const key = message.key?.toString('utf8')
+    if (!key) return
     this.read++
+    const at = message.timestamp === undefined ? this.now() : Number(message.timestamp)
+    // Past the retention: forgotten, as if it had never been recorded.
+    if (this.now() - at > this.retentionMs) return
+    const update = UPDATE_KEY.exec(key)
     if (message.value === null) {
-      this.delivered.delete(alertId)
+      if (!update) this.delivered.delete(key)
       return
     }
     try {
-      const parsed = JSON.parse(message.value.toString('utf8')) as {ok?: unknown}
-      if (parsed?.ok === true) this.delivered.add(alertId)
+      const parsed = JSON.parse(message.value.toString('utf8')) as {
+        ok?: unknown
+        channel?: unknown
+        ts?: unknown
+        error?: unknown
+      }
+      if (update) {
+        if (parsed?.ok === true) this.markApplied(update[1]!, Number(update[2]), at)
+      } else if (parsed?.ok === true) {
+        const where =
+          typeof parsed.channel === 'string' && typeof parsed.ts === 'string'
+            ? {channel: parsed.channel, ts: parsed.ts}
+            : undefined
+        this.markDelivered(key, where, at)
+      } else if (parsed && typeof parsed === 'object') {
+        this.markFailed(key, typeof parsed.error === 'string' ? parsed.error : 'failed', at)
+      }
     } catch {
       // Not ours (or corrupt): says nothing about delivery.
     }
@@ -59,7 +150,9 @@ export function responseMessage(outcome: RecordedOutcome): Message {
     attempts: outcome.attempts,
     firstAttemptAt: outcome.firstAttemptAt,
     deliveredAt: outcome.deliveredAt,
+    ...(outcome.revision ? {revision: outcome.revision} : {}),
     ...(outcome.expired ? {expired: true, eventAt: outcome.expired.eventAt} : {}),
   }
-  return {key: outcome.alertId, value: JSON.stringify(value), headers: {'content-type': 'application/json'}}
+  const key = outcome.revision ? `${outcome.alertId}@${outcome.revision}` : outcome.alertId
+  return {key, value: JSON.stringify(value), headers: {'content-type': 'application/json'}}
 }

@@ -18,6 +18,10 @@ export interface Job {
   alertId: string
   pipeline: string
   inDoubt: boolean
+  /** 0 for an alert's post; an incident's later revision is applied to that post with chat.update. */
+  revision: number
+  /** When intake took it off slack-messages (epoch ms): its time in fa send is timed from here. */
+  takenAt?: number
 }
 
 /** A message that failed validation: never posted, recorded and dead-lettered (a dry run shows it). */
@@ -30,6 +34,8 @@ export interface Rejected {
   channel: string
   pipeline: string
   reason: string
+  /** An update's revision: its outcome is recorded under its own key. */
+  revision?: number
 }
 
 /** Delivers the alerts whose turn has come on their channel; each settles its entry (see ledger.ts). */
@@ -67,8 +73,8 @@ export interface RunCommitter {
   owns(committed: CommittedOffset): boolean
   /** What a new owner of a partition inherits in doubt (see partitions.ts). */
   doubtOf(committed: CommittedOffset, highWatermark: number): Doubt
-  /** Write-ahead: offsets below `until` may be posted from now on; false if that could not be said. */
-  announce(state: PartitionState, until: number): Promise<boolean>
+  /** Write-ahead: the entry may be posted from now on (listed in doubt by a commit first); false if that could not be said. */
+  announce(state: PartitionState, entry: Entry): Promise<boolean>
   /** More of the partition is settled (or skipped as markers): commit it in a while. */
   progress(state: PartitionState): void
   attach(target: CommitTarget): void

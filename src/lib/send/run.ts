@@ -11,7 +11,10 @@ import {GroupRun} from '../kafka/group-run.js'
 import {chooseStart, startFromOf, type StartFrom} from '../kafka/start-from.js'
 import {requireTopics} from '../kafka/topics.js'
 import {OutputWriter} from '../kafka/writer.js'
+import {readGroupLag} from '../kafka/group-lag.js'
+import {noMetrics, type Metrics} from '../metrics/room.js'
 import {silentLogger, type Logger} from '../output/log.js'
+import {progressEveryMs, steadyLog} from '../output/steady.js'
 import {decoderFromConfig} from '../schema/decoder.js'
 import {GroupCommitter} from './commits.js'
 import {DryRunCommitter, DryRunDeliverer, type RenderDryRun} from './dry-run.js'
@@ -47,6 +50,8 @@ export interface SendOptions {
    */
   createDeliverer?: (stop: AbortSignal) => DelivererLike
   onDryRun?: RenderDryRun
+  /** Where outcomes are counted (`fa send --follow` with a metrics port); none by default. */
+  metrics?: Metrics
 }
 
 export interface SendResult extends SendSummary {
@@ -78,6 +83,7 @@ export async function runSend(options: SendOptions): Promise<SendResult> {
   const started = Date.now()
   const {config} = options
   const log = options.log ?? silentLogger
+  const metrics = options.metrics ?? noMetrics
   const tuning: SendTuning = {...defaultSendTuning, ...options.tuning}
   const group = options.group ?? config.slack.group
   const follow = Boolean(options.follow)
@@ -90,7 +96,7 @@ export async function runSend(options: SendOptions): Promise<SendResult> {
   }
   const instance = randomUUID().slice(0, 8)
   const counts = emptyCounts()
-  const table = new ResponseTable()
+  const table = new ResponseTable(config.slack.retention)
   /** Aborted when the run stops: nothing more is taken on, waits (rate limits, backoffs) end. */
   const stop = new AbortController()
   let fatal: Error | undefined
@@ -103,7 +109,7 @@ export async function runSend(options: SendOptions): Promise<SendResult> {
   let follower: TopicFollower | undefined
   let intake: Intake | undefined
   let run: GroupRun | undefined
-  let progressTimer: NodeJS.Timeout | undefined
+  let stopProgress: (() => void) | undefined
   let stopped = false
 
   log.info('send starting', {group, follow, dryRun, channel: options.channel, topic: topics.messages, instance})
@@ -150,6 +156,8 @@ export async function runSend(options: SendOptions): Promise<SendResult> {
       const loaded = await follower.start(signal)
       responsesInfo = {read: loaded.records, delivered: table.size, ms: loaded.ms}
       log.info('responses loaded', {topic: topics.responses, ...responsesInfo})
+      metrics.ready('responses', true)
+      metrics.lag(group, async () => (await readGroupLag(activeAdmin, group, [topics.messages])).partitions)
     } catch (error) {
       if (signal.aborted) {
         stoppedBy = 'signal'
@@ -179,6 +187,7 @@ export async function runSend(options: SendOptions): Promise<SendResult> {
       onJoin: (payload, c) => {
         const assigned = new Set(payload.memberAssignment[topics.messages] ?? [])
         log.info('joined the group', {group, partitions: [...assigned].join(',') || '(none)'})
+        metrics.ready('consumer', true)
         activeIntake.assigned(assigned)
         // Commits go through the group's member (its only consumer: a crash ends the run).
         committer.attach(c)
@@ -190,6 +199,7 @@ export async function runSend(options: SendOptions): Promise<SendResult> {
           })
           .catch((error) => log.warn('cannot read the group offsets', {error}))
       },
+      onConsumerFailed: () => metrics.ready('consumer', false),
       onEmptyBatch: (b) => activeIntake.markers(b.topic, b.partition, b.firstOffset, b.lastOffset),
     })
     run = activeRun
@@ -206,8 +216,10 @@ export async function runSend(options: SendOptions): Promise<SendResult> {
       committer.watch(drain)
     }
 
-    progressTimer = setInterval(() => log.info('progress', {...counts, pending: ledger.size}), follow ? 60_000 : 10_000)
-    progressTimer.unref()
+    stopProgress = steadyLog(log, 'progress', progressEveryMs(follow, options.env), async () => {
+      const lag = await readGroupLag(activeAdmin, group, [topics.messages]).catch(() => undefined)
+      return {...counts, pending: ledger.size, lag: lag?.total}
+    })
     const activeIntake: Intake = new Intake({
       topic: topics.messages,
       channel: options.channel,
@@ -221,6 +233,7 @@ export async function runSend(options: SendOptions): Promise<SendResult> {
       maxAgeMs: options.maxAgeMs ?? parseDuration('slack.maxAlertAge', config.slack.maxAlertAge),
       log,
       stop: stop.signal,
+      metrics,
       decoder: decoderFromConfig(config, (role) => config.topics[role] ?? role, log, options.env),
     })
     intake = activeIntake
@@ -255,6 +268,7 @@ export async function runSend(options: SendOptions): Promise<SendResult> {
       log,
       stop: stop.signal,
       explain: (error, doing) => kafkaError(error, config, doing),
+      metrics,
     })
     const ledger = ledgerFor(committer)
     const deliverer = new SlackPoster({
@@ -267,6 +281,7 @@ export async function runSend(options: SendOptions): Promise<SendResult> {
       log,
       stop: stop.signal,
       fail,
+      metrics,
     })
     return {committer, ledger, deliverer}
   }
@@ -299,7 +314,7 @@ export async function runSend(options: SendOptions): Promise<SendResult> {
     if (stopped) return
     stopped = true
     stop.abort(new Error('stopping'))
-    clearInterval(progressTimer)
+    stopProgress?.()
     const hadConsumer = run?.consumer !== undefined
     // The consumer leaves the group once every partition is closed: the last commits go through it.
     await run?.close(settle)

@@ -1,4 +1,5 @@
 import type {Config} from '../config/schema.js'
+import type {Metrics} from '../metrics/room.js'
 import {checkAuth, createSlackClient, type SlackIdentity} from '../slack/client.js'
 import {Deliverer} from '../slack/deliver.js'
 import {readSlackToken} from '../slack/token.js'
@@ -17,10 +18,10 @@ export interface SlackConnection {
  */
 export async function connectSlack(
   config: Config,
-  options: {dir?: string; env?: NodeJS.ProcessEnv; channel?: string} = {},
+  options: {dir?: string; env?: NodeJS.ProcessEnv; channel?: string; metrics?: Metrics} = {},
 ): Promise<SlackConnection> {
   const {token, source} = await readSlackToken(config.slack, {env: options.env, dir: options.dir})
-  const client = createSlackClient(token, config.slack)
+  const client = createSlackClient(token, config.slack, {metrics: options.metrics})
   const identity = await checkAuth(client, {source})
   return {
     identity,
@@ -31,6 +32,8 @@ export async function connectSlack(
         perChannelBurst: config.slack.perChannelBurst,
         workspacePerMinute: config.slack.workspacePerMinute,
         maxAttempts: config.slack.maxAttempts,
+        requestTimeoutMs: config.slack.timeoutMs,
+        historyPerMinute: config.slack.historyPerMinute,
         channel: options.channel,
         signal: stop,
         ...backoffFromEnv(options.env ?? process.env),

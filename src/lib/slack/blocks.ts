@@ -10,6 +10,8 @@ export interface SlackMessage {
   text: string
   blocks: Block[]
   metadata: {event_type: string; event_payload: Record<string, string>}
+  /** An incident's later revision of the alert (chat.update of the first post); absent for the post itself. */
+  revision?: number
 }
 
 export const METADATA_EVENT_TYPE = 'fa_alert'

@@ -1,6 +1,7 @@
-import {LogLevel, WebClient} from '@slack/web-api'
+import {LogLevel, WebClient, type WebAPICallResult} from '@slack/web-api'
 
 import type {Config} from '../config/schema.js'
+import type {Metrics} from '../metrics/room.js'
 import {FaError} from '../errors.js'
 import {classifySlackError} from './errors.js'
 import {redactToken} from './token.js'
@@ -12,9 +13,10 @@ import {redactToken} from './token.js'
 export function createSlackClient(
   token: string,
   settings: Pick<Config['slack'], 'apiUrl' | 'timeoutMs'>,
-  {logLevel = LogLevel.ERROR}: {logLevel?: LogLevel} = {},
+  {logLevel = LogLevel.ERROR, metrics}: {logLevel?: LogLevel; metrics?: Metrics} = {},
 ): WebClient {
-  return new WebClient(token, {
+  const Client = metrics ? countedClient(metrics) : WebClient
+  return new Client(token, {
     slackApiUrl: settings.apiUrl,
     retryConfig: {retries: 0},
     rejectRateLimitedCalls: true,
@@ -22,6 +24,30 @@ export function createSlackClient(
     // At the default (info) it warns on every network error; outcomes already report them.
     logLevel,
   })
+}
+
+/**
+ * A WebClient that counts every call by method and result. Every method (`chat.postMessage`,
+ * ...) is bound to `apiCall` when the client is built, so overriding it sees them all.
+ */
+function countedClient(metrics: Metrics): typeof WebClient {
+  return class CountedWebClient extends WebClient {
+    override async apiCall(method: string, options?: Record<string, unknown>): Promise<WebAPICallResult> {
+      try {
+        const result = await super.apiCall(method, options)
+        metrics.slackCall(method, 'ok')
+        return result
+      } catch (error) {
+        const failure = classifySlackError(error)
+        if (failure.kind === 'rate-limited') metrics.slackRateLimited(method, failure.retryAfterMs / 1000)
+        // Codes only: an unknown error's message would be a new label value each time.
+        const result =
+          failure.kind === 'rate-limited' ? 'rate_limited' : /^[\w.-]+$/.test(failure.error) ? failure.error : 'error'
+        metrics.slackCall(method, result)
+        throw error
+      }
+    }
+  }
 }
 
 /** Posting needs chat:write; finding an earlier post after an ambiguous failure needs history, and DMs need im:write. */

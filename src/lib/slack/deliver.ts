@@ -4,9 +4,11 @@ import type {WebClient} from '@slack/web-api'
 
 import type {Config} from '../config/schema.js'
 import {FaError} from '../errors.js'
-import {METADATA_EVENT_TYPE, type SlackMessage} from './blocks.js'
+import type {SlackMessage} from './blocks.js'
 import {slackAuthError} from './client.js'
 import {classifySlackError} from './errors.js'
+import {HistoryLookup} from './history.js'
+import {TokenBucket} from './token-bucket.js'
 import {redactToken} from './token.js'
 
 /** What happened to one alert; recorded on slack-responses. Never the token, never the message. */
@@ -21,12 +23,16 @@ export interface DeliveryOutcome {
   attempts: number
   firstAttemptAt: string | null
   deliveredAt: string | null
+  /** An update's revision (applied with chat.update); absent for a post. */
+  revision?: number
 }
 
 export type DelivererOptions = Pick<
   Config['slack'],
-  'perChannelPerSecond' | 'perChannelBurst' | 'workspacePerMinute' | 'maxAttempts'
+  'perChannelPerSecond' | 'perChannelBurst' | 'workspacePerMinute' | 'maxAttempts' | 'historyPerMinute'
 > & {
+  /** The client's request timeout (slack.timeoutMs): a post that timed out may still be stored this long after. */
+  requestTimeoutMs: number
   /** Post everything to this channel instead of each message's own (`--channel`). */
   channel?: string
   /** Stops new work: waits end at once, in-flight calls finish (bounded by the client's timeout). */
@@ -43,6 +49,16 @@ export interface DeliverOptions {
   inDoubt?: boolean
   /** The earliest it can have been posted (e.g. the Kafka record's time); bounds that lookup. */
   since?: Date
+  /**
+   * Apply it with chat.update to this earlier post instead of posting. An update sets the whole
+   * message, so applying it again changes nothing: an ambiguous failure is simply retried.
+   */
+  update?: {channel: string; ts: string}
+  /**
+   * When every post that may exist had landed (a takeover's wait for the old owner's requests):
+   * one history read of the channel made after then answers for all its in-doubt alerts.
+   */
+  settledAt?: number
 }
 
 /**
@@ -62,13 +78,16 @@ export class DeliveryAbortedError extends Error {
 
 // Slack's clock stamps ts; allow for ours being behind when bounding a lookup.
 const CLOCK_SKEW_MS = 2 * 60_000
-const HISTORY_PAGE = 200
+// After an ambiguous failure: history is read this many times, a request timeout apart, before posting again.
+const LOOKS_BEFORE_REPOST = 2
 
 /**
  * Posts alerts: channels in parallel, each channel in order, one message at a time, within a
  * per-channel token bucket and a workspace-wide one. A 429 holds only its channel; transient
  * errors back off; permanent ones fail at once. After an ambiguous failure (the post may exist)
- * the channel's history is searched for the alert id before posting again, so nothing posts twice.
+ * the channel's history is searched for the alert id before posting again, so nothing posts twice:
+ * a request timeout after the failure (Slack may store a post that long after the client gave up),
+ * and once more before the re-post.
  * An auth error (revoked token, ...) stops everything: `deliver` rejects with a FaError.
  */
 export class Deliverer {
@@ -77,8 +96,7 @@ export class Deliverer {
 
   private readonly lanes = new Map<string, {bucket: TokenBucket; tail: Promise<unknown>}>()
   private readonly workspace: TokenBucket
-  /** Recipient → the conversation a post to it lands in (a user id's DM is D…), learned from responses. */
-  private readonly conversations = new Map<string, string>()
+  private readonly history: HistoryLookup
   private readonly halt = new AbortController()
   private readonly signal: AbortSignal
 
@@ -89,6 +107,7 @@ export class Deliverer {
     const workspacePerSecond = options.workspacePerMinute / 60
     this.workspace = new TokenBucket(workspacePerSecond, Math.max(1, Math.ceil(workspacePerSecond)))
     this.signal = options.signal ? AbortSignal.any([options.signal, this.halt.signal]) : this.halt.signal
+    this.history = new HistoryLookup(client, options.historyPerMinute, this.signal)
   }
 
   /** Resolves when the alert is delivered or has failed for good; rejects only when stopped. */
@@ -114,24 +133,36 @@ export class Deliverer {
     bucket: TokenBucket,
     options: DeliverOptions,
   ): Promise<DeliveryOutcome> {
-    const {maxAttempts, backoffBaseMs = 500, backoffMaxMs = 30_000, lookbackMs = 24 * 3600_000} = this.options
+    const {maxAttempts, requestTimeoutMs, backoffBaseMs = 500, backoffMaxMs = 30_000} = this.options
+    const {lookbackMs = 24 * 3600_000} = this.options
     let attempts = 0
     let firstAttemptAt: Date | undefined
     let failures = 0
     let lastError = ''
     // Set while a post may exist: search history from here before posting (again).
     let verifyFrom = options.inDoubt ? (options.since ?? new Date(Date.now() - lookbackMs)) : undefined
+    // A post of ours that failed ambiguously: when to look, and how many more looks before a re-post.
+    let lookAt = 0
+    let looks = 0
 
+    const {update} = options
     const outcome = (
       fields: Pick<DeliveryOutcome, 'ok' | 'channel' | 'ts' | 'error' | 'deliveredAt'>,
     ): DeliveryOutcome => {
       this.stats[fields.ok ? 'posted' : 'failed']++
-      return {alertId: message.alertId, ...fields, attempts, firstAttemptAt: firstAttemptAt?.toISOString() ?? null}
+      const revision = update ? {revision: message.revision} : {}
+      return {
+        alertId: message.alertId,
+        ...fields,
+        attempts,
+        firstAttemptAt: firstAttemptAt?.toISOString() ?? null,
+        ...revision,
+      }
     }
     const failed = (error: string) =>
       outcome({
         ok: false,
-        channel: this.conversations.get(channel) ?? channel,
+        channel: this.history.knownConversation(channel) ?? channel,
         ts: null,
         error: redactToken(error, this.client.token),
         deliveredAt: null,
@@ -142,7 +173,14 @@ export class Deliverer {
       let step: 'lookup' | 'wait' | 'post' = 'lookup'
       try {
         if (verifyFrom) {
-          const found = await this.findPosted(message.alertId, channel, verifyFrom)
+          if (lookAt > Date.now()) {
+            await sleep(lookAt - Date.now(), undefined, {signal: this.signal}).catch(() => undefined)
+            if (this.signal.aborted) continue
+          }
+          const found =
+            looks === 0 && options.settledAt !== undefined
+              ? await this.history.findInDoubt(message.alertId, channel, verifyFrom, options.settledAt)
+              : await this.history.find(message.alertId, channel, verifyFrom)
           if (found) {
             this.stats.foundInHistory++
             return outcome({
@@ -152,6 +190,12 @@ export class Deliverer {
               deliveredAt: new Date(Number(found.ts) * 1000).toISOString(),
             })
           }
+          if (looks > 1) {
+            looks--
+            lookAt = Date.now() + requestTimeoutMs
+            continue
+          }
+          looks = 0
           verifyFrom = undefined
           if (failures >= maxAttempts) return failed(lastError)
         }
@@ -164,16 +208,27 @@ export class Deliverer {
         step = 'post'
         attempts++
         firstAttemptAt ??= new Date()
-        const response = await this.client.chat.postMessage({
-          channel,
-          text: message.text,
-          blocks: message.blocks,
-          metadata: message.metadata,
-          unfurl_links: false,
-          unfurl_media: false,
-        })
+        const response = update
+          ? await this.client.chat.update({...update, text: message.text, blocks: message.blocks})
+          : await this.client.chat.postMessage({
+              channel,
+              text: message.text,
+              blocks: message.blocks,
+              metadata: message.metadata,
+              unfurl_links: false,
+              unfurl_media: false,
+            })
+        if (update) {
+          return outcome({
+            ok: true,
+            channel: update.channel,
+            ts: update.ts,
+            error: null,
+            deliveredAt: new Date().toISOString(),
+          })
+        }
         const postedTo = response.channel ?? channel
-        if (postedTo !== channel) this.conversations.set(channel, postedTo)
+        this.history.learn(channel, postedTo)
         return outcome({
           ok: true,
           channel: postedTo,
@@ -187,7 +242,7 @@ export class Deliverer {
           this.halt.abort(
             slackAuthError(
               failure.error,
-              `${step === 'lookup' ? 'history lookup' : 'chat.postMessage'} for ${channel}`,
+              `${step === 'lookup' ? 'history lookup' : update ? 'chat.update' : 'chat.postMessage'} for ${channel}`,
               failure.needed,
             ),
           )
@@ -196,13 +251,21 @@ export class Deliverer {
         // A lookup that cannot run leaves the alert unverifiable: fail it rather than risk a second post.
         if (failure.kind === 'permanent')
           return failed(step === 'lookup' ? `unverified: history lookup failed: ${failure.error}` : failure.error)
-        if (failure.kind === 'transient' && failure.ambiguous && step === 'post') {
+        if (failure.kind === 'transient' && failure.ambiguous && step === 'post' && !update) {
           verifyFrom ??= new Date(firstAttemptAt!.getTime() - CLOCK_SKEW_MS)
+          // Slack may still store it: look once the request timeout has passed again, then once more.
+          lookAt = Date.now() + requestTimeoutMs
+          looks = LOOKS_BEFORE_REPOST
         }
         if (this.signal.aborted) throw this.stopped(message.alertId, attempts, verifyFrom !== undefined)
         // A 429 is not an attempt that counts against maxAttempts: Slack did nothing with it.
         if (failure.kind === 'rate-limited') {
           this.stats.rateLimited++
+          // History calls share one workspace limit: all lookups wait.
+          if (step === 'lookup') {
+            this.history.hold(failure.retryAfterMs)
+            continue
+          }
           // Slack says how long this channel must wait; other channels are unaffected.
           if (step === 'post') bucket.drain()
           await sleep(failure.retryAfterMs, undefined, {signal: this.signal}).catch(() => undefined)
@@ -223,89 +286,8 @@ export class Deliverer {
     }
   }
 
-  /** Searches the conversation the alert went to for a message carrying its id in metadata. */
-  private async findPosted(
-    alertId: string,
-    channel: string,
-    since: Date,
-  ): Promise<{channel: string; ts: string} | undefined> {
-    const conversation = await this.conversationOf(channel)
-    let cursor: string | undefined
-    do {
-      this.signal.throwIfAborted()
-      const page = await this.client.conversations.history({
-        channel: conversation,
-        oldest: (since.getTime() / 1000).toFixed(6),
-        include_all_metadata: true,
-        limit: HISTORY_PAGE,
-        cursor,
-      })
-      const hit = page.messages?.find(
-        (m) =>
-          m.metadata?.event_type === METADATA_EVENT_TYPE &&
-          (m.metadata.event_payload as Record<string, unknown> | undefined)?.alert_id === alertId,
-      )
-      if (hit?.ts) return {channel: conversation, ts: hit.ts}
-      cursor = page.response_metadata?.next_cursor || undefined
-    } while (cursor)
-    return undefined
-  }
-
-  /** Posting to a user id goes to our DM with them, whose history is under its own D… id. */
-  private async conversationOf(channel: string): Promise<string> {
-    const known = this.conversations.get(channel)
-    if (known || !/^[UW]/.test(channel)) return known ?? channel
-    const opened = await this.client.conversations.open({users: channel})
-    const dm = opened.channel?.id
-    if (!dm) throw new Error(`conversations.open gave no channel for ${channel}`)
-    this.conversations.set(channel, dm)
-    return dm
-  }
-
   private stopped(alertId: string, attempts: number, inDoubt: boolean): Error {
     const reason: unknown = this.signal.reason
     return reason instanceof FaError ? reason : new DeliveryAbortedError(alertId, attempts, inDoubt)
-  }
-}
-
-/** A token bucket; waiters are served in arrival order. */
-class TokenBucket {
-  private tokens: number
-  private updatedAt = performance.now()
-  private queue: Promise<unknown> = Promise.resolve()
-
-  constructor(
-    private readonly perSecond: number,
-    private readonly capacity: number,
-  ) {
-    this.tokens = capacity
-  }
-
-  take(signal: AbortSignal): Promise<void> {
-    const turn = this.queue.then(async () => {
-      await this.ready(signal)
-      this.tokens -= 1
-    })
-    this.queue = turn.catch(() => undefined)
-    return turn
-  }
-
-  /** Waits until a token is there without taking it. */
-  async ready(signal: AbortSignal): Promise<void> {
-    for (this.refill(); this.tokens < 1; this.refill()) {
-      await sleep(Math.ceil(((1 - this.tokens) / this.perSecond) * 1000), undefined, {signal})
-    }
-  }
-
-  /** After a 429: Slack's count says we are out, whatever ours says. */
-  drain(): void {
-    this.refill()
-    this.tokens = Math.min(this.tokens, 0)
-  }
-
-  private refill(): void {
-    const now = performance.now()
-    this.tokens = Math.min(this.capacity, this.tokens + ((now - this.updatedAt) / 1000) * this.perSecond)
-    this.updatedAt = now
   }
 }

@@ -54,7 +54,7 @@ afterAll(async () => {
 async function createTopics(cfg: TestConfig): Promise<void> {
   const result = await runFa(['topics', 'create', '-c', cfg.file, '--json'], {env})
   expect(result.code, result.stderr).toBe(0)
-  expect(JSON.parse(result.stdout).created).toHaveLength(8)
+  expect(JSON.parse(result.stdout).created).toHaveLength(10)
 }
 
 /**

@@ -53,6 +53,7 @@ beforeEach(() => {
   bigquery.setHandler(onboardingTable())
   bigquery.requests.length = 0
   proxy.failPagesAfter = undefined
+  proxy.drop = false
 })
 
 /** The warehouse: org-1 … org-7 started onboarding at 10:00, 10:10, … 11:00 on 2024-05-01. */
@@ -138,6 +139,12 @@ async function setup(name: string, options: {partitions?: number; endpoint?: str
     },
   }
 }
+
+/** The one line of a run whose results page 2 failed after page 1 (2 records) was produced. */
+const pageFailed = (reason: string) =>
+  new RegExp(
+    `^Error: BigQuery: reading page 2 of job fa_onboarding_\\S+ failed: ${reason}; 2 records produced \\(repeated next run\\), the checkpoint did not move\\n$`,
+  )
 
 const json = (result: CliResult) => {
   expect(result.stderr).toBe('')
@@ -304,16 +311,15 @@ describe('fa produce (real broker, BigQuery test server)', () => {
       'onboarding',
       '--since',
       'checkpoint',
+      '--grace',
+      '0',
       '--until',
       at('11:10'),
       '--page-size',
       '2',
     ])
     expect(failed.code).toBe(4)
-    expect(failed.stderr.trimEnd().split('\n')).toHaveLength(1)
-    expect(failed.stderr).toMatch(
-      /^Error: BigQuery query "onboarding": Not found: Job .*2 records were produced before the failure and the checkpoint was not advanced/,
-    )
+    expect(failed.stderr).toMatch(pageFailed('Not found: Job \\S+'))
     expect(await t.checkpoint()).toBe('2024-05-01T10:30:00.000Z')
 
     proxy.failPagesAfter = undefined
@@ -323,6 +329,8 @@ describe('fa produce (real broker, BigQuery test server)', () => {
         'onboarding',
         '--since',
         'checkpoint',
+        '--grace',
+        '0',
         '--until',
         at('11:10'),
         '--page-size',
@@ -354,6 +362,67 @@ describe('fa produce (real broker, BigQuery test server)', () => {
       jobId: null,
       checkpoint: {advanced: false, current: '2024-05-01T11:10:00.000Z'},
     })
+  })
+
+  it('a dropped connection mid-results: one short line naming the page and the job, and the checkpoint stays', async () => {
+    const t = await setup('dropped')
+    json(await t.fa(['produce', 'onboarding', '--since', at('10:00'), '--until', at('10:30'), '--json']))
+    proxy.failPagesAfter = 1
+    proxy.drop = true
+    const failed = await t.fa([
+      'produce',
+      'onboarding',
+      '--since',
+      'checkpoint',
+      '--until',
+      at('11:10'),
+      '--page-size',
+      '2',
+    ])
+    expect(failed.code).toBe(4)
+    expect(failed.stderr).toMatch(pageFailed('[^;]+'))
+    expect(failed.stderr.length).toBeLessThan(200)
+    expect(failed.stderr).not.toMatch(/http|pageToken/)
+    expect(await t.checkpoint()).toBe('2024-05-01T10:30:00.000Z')
+  })
+
+  it('rows that reach BigQuery after a run are produced by the next one: it re-reads the grace before the checkpoint', async () => {
+    const t = await setup('grace')
+    const rows: Array<Record<string, unknown>> = [...starts]
+    bigquery.setHandler(onboardingTable({rows}))
+    json(await t.fa(['produce', 'onboarding', '--since', at('10:00'), '--until', at('10:30'), '--json']))
+    expect(await t.checkpoint()).toBe('2024-05-01T10:30:00.000Z')
+
+    // Loaded after that run, with an event time a microsecond before its checkpoint.
+    const late = {...starts[0]!, org_id: 'org-late', org_name: 'Late', started_at: '2024-05-01T10:29:59.999999Z'}
+    rows.push(late)
+    const next = json(await t.fa(['produce', 'onboarding', '--since', 'checkpoint', '--until', at('10:50'), '--json']))
+    expect(next).toMatchObject({
+      window: {since: '2024-05-01T10:15:00.000Z', until: '2024-05-01T10:50:00.000Z'},
+      grace: '15m',
+      // org-3 (10:20) again, with its id; org-late; org-4, org-5.
+      events: 4,
+      checkpoint: {advanced: true, current: '2024-05-01T10:50:00.000Z'},
+    })
+    const consumed = await t.consume(3 + 4)
+    const keys = consumed.map((c) => c.message.key!.toString())
+    expect(keys.filter((k) => k === 'org-late')).toHaveLength(1)
+    expect(keys.filter((k) => k === 'org-3')).toHaveLength(2)
+
+    // The grace per producer in the config, and --grace over it.
+    writeFileSync(t.configFile, readFileSync(t.configFile, 'utf8') + 'producers:\n  grace:\n    onboarding: 1h\n')
+    const configured = ['produce', 'onboarding', '--since', 'checkpoint', '--until', at('11:10'), '--dry-run', '--json']
+    const fromConfig = await t.fa(configured)
+    expect(fromConfig.stderr).toMatch(/window 2024-05-01T09:50:00\.000Z → 2024-05-01T11:10:00\.000Z/)
+    const fromFlag = await t.fa([...configured, '--grace', '5m'])
+    expect(fromFlag.stderr).toMatch(/window 2024-05-01T10:45:00\.000Z → /)
+    const bad = await t.fa([...configured, '--grace', 'soon'])
+    expect(bad.code).toBe(2)
+    // With --json, the error is JSON too.
+    expect(JSON.parse(bad.stderr).error.message).toMatch(/^--grace soon: expected a duration/)
+    const explicit = await t.fa(['produce', 'onboarding', '--since', at('10:00'), '--grace', '5m', '--dry-run'])
+    expect(explicit.code).toBe(2)
+    expect(explicit.stderr).toMatch(/^Error: --grace applies only with --since checkpoint/)
   })
 
   it('refuses a run while another one of the same producer holds the lock (exit 7)', async () => {
@@ -456,7 +525,7 @@ describe('fa produce (real broker, BigQuery test server)', () => {
     expect(await recordCount(kafka, [t.topic, t.deadLetters, t.checkpoints])).toBe(0)
   })
 
-  it('--dry-run prints bytes and cost, then the events, and produces nothing', async () => {
+  it('--dry-run prints the free estimate only; --preview N runs the billed query and shows N rows; nothing is produced', async () => {
     const t = await setup('dry-run')
     const handler = onboardingTable()
     // The estimate is an upper bound; the real job processes less (and stays under the cap).
@@ -468,22 +537,25 @@ describe('fa produce (real broker, BigQuery test server)', () => {
     const human = await t.fa(['produce', 'onboarding', '--since', at('10:00'), '--until', at('10:30'), '--dry-run'])
     expect(human.stderr).toBe('')
     expect(human.code).toBe(0)
-    expect(human.stdout).toContain('BigQuery would process 549755813888 bytes (512.0 GiB): about $3.13 at $6.25/TiB')
-    expect(human.stdout).toMatch(
+    expect(human.stdout).toContain(
+      'BigQuery would process 549755813888 bytes (512.0 GiB): a run bills about $3.13 at $6.25/TiB (cap: 1000000000 bytes (953.7 MiB)); this estimate is free',
+    )
+    expect(human.stdout).not.toMatch(/^→ /m)
+    expect(human.stdout).toMatch(/^dry run: estimate only; nothing was queried or produced/m)
+    expect(bigquery.requests.filter((r) => r.route === 'jobs.insert')).toHaveLength(1)
+
+    const window = ['--since', at('10:00'), '--until', at('10:30')]
+    const preview = await t.fa(['produce', 'onboarding', ...window, '--preview', '2'])
+    expect(preview.code).toBe(0)
+    expect(preview.stdout).toContain(
+      'the preview runs the query now and bills that, showing the events of at most 2 rows',
+    )
+    expect(preview.stdout).toMatch(
       new RegExp(`^→ ${t.topic.replaceAll('.', '\\.')} org-1 \\{"eventId":"${idOf(starts[0]!)}"`, 'm'),
     )
-    expect(human.stdout).toMatch(/^dry run: 3 rows would give 3 events for \S+; nothing was produced$/m)
+    expect(preview.stdout).toMatch(/^preview: 2 rows \(at most 2\) would give 2 events for \S+; nothing was produced$/m)
 
-    const lines = await t.fa([
-      'produce',
-      'onboarding',
-      '--since',
-      at('10:00'),
-      '--until',
-      at('10:30'),
-      '--dry-run',
-      '--json',
-    ])
+    const lines = await t.fa(['produce', 'onboarding', ...window, '--preview', '5', '--json'])
     expect(lines.code).toBe(0)
     const records = lines.stdout
       .trim()
@@ -495,7 +567,7 @@ describe('fa produce (real broker, BigQuery test server)', () => {
     expect(lines.stderr).toContain('BigQuery would process 549755813888 bytes')
 
     const inserts = bigquery.requests.filter((r) => r.route === 'jobs.insert')
-    expect(inserts.map((r) => r.body.configuration.dryRun ?? false)).toEqual([true, false, true, false])
+    expect(inserts.map((r) => r.body.configuration.dryRun ?? false)).toEqual([true, true, false, true, false])
     expect(await recordCount(kafka, [t.topic, t.deadLetters, t.checkpoints])).toBe(0)
   })
 
@@ -540,13 +612,15 @@ interface FaultProxy {
   endpoint: string
   /** Pages served before getQueryResults fails (404 job not found); undefined: never. */
   failPagesAfter: number | undefined
+  /** Fail by dropping the connection instead of answering 404. */
+  drop: boolean
   close(): Promise<void>
 }
 
 /** Forwards to the BigQuery test server; fails results pages after `failPagesAfter` pages of a job. */
 async function startFaultProxy(target: string): Promise<FaultProxy> {
   const pages = new Map<string, number>()
-  const state: FaultProxy = {endpoint: '', failPagesAfter: undefined, close: async () => {}}
+  const state: FaultProxy = {endpoint: '', failPagesAfter: undefined, drop: false, close: async () => {}}
   const server: Server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', target)
     const results = /\/queries\/([^/]+)$/.exec(url.pathname)
@@ -554,6 +628,10 @@ async function startFaultProxy(target: string): Promise<FaultProxy> {
       const job = decodeURIComponent(results[1]!)
       const served = pages.get(job) ?? 0
       if (served >= state.failPagesAfter) {
+        if (state.drop) {
+          req.socket.destroy()
+          return
+        }
         const message = `Not found: Job ${bigquery.projectId}:EU.${job}`
         res.writeHead(404, {'content-type': 'application/json'})
         res.end(

@@ -26,10 +26,17 @@ interface Line {
   timestamp?: string
 }
 
+let previous: string | undefined
+// A line without a timestamp is produced with the previous line's, as fa reads fixtures.
 const lines: Line[] = readFileSync(fixture, 'utf8')
   .trim()
   .split('\n')
-  .map((line) => JSON.parse(line))
+  .map((text) => {
+    const line = JSON.parse(text) as Line
+    line.timestamp ??= previous
+    previous = line.timestamp
+    return line
+  })
 const fixtureTopics = [...new Set(lines.map((l) => l.topic))]
 
 /** stderr less the two warnings the sample fixture earns (table changes after events; see topics.test.ts). */
@@ -76,8 +83,8 @@ describe('fa replay FILE (into Kafka)', () => {
     const {code, stdout, stderr} = await runFa(['replay', fixture, '--topic-prefix', prefix])
     expect(withoutOrderWarnings(stderr)).toBe('')
     expect(code).toBe(0)
-    expect(stdout).toMatch(/^produced 23 records to \S+ in \d+ ms$/m)
-    expect(stdout).toMatch(new RegExp(`^  ${prefix.replaceAll('.', '\\.')}data-notifications-pipeline +12 `, 'm'))
+    expect(stdout).toMatch(/^produced 29 records to \S+ in \d+ ms$/m)
+    expect(stdout).toMatch(new RegExp(`^  ${prefix.replaceAll('.', '\\.')}data-notifications-pipeline +18 `, 'm'))
     expect(stdout).toMatch(new RegExp(`^  ${prefix.replaceAll('.', '\\.')}data-slack-users +3 `, 'm'))
 
     const consumed = await consumeAll(
@@ -194,11 +201,11 @@ describe('fa replay FILE (into Kafka)', () => {
     expect(withoutOrderWarnings(stderr)).toBe('')
     expect(code).toBe(0)
     const summary = JSON.parse(stdout)
-    expect(summary).toMatchObject({records: 23, brokers: [brokers]})
+    expect(summary).toMatchObject({records: 29, brokers: [brokers]})
     expect(summary.topics).toEqual([
       {topic: `${prefix}data-slack-users`, records: 3, from: ['data-slack-users']},
       {topic: `${prefix}data-csdr-assignment`, records: 7, from: ['data-csdr-assignment']},
-      {topic: `${prefix}data-notifications-pipeline`, records: 12, from: ['data-notifications-pipeline']},
+      {topic: `${prefix}data-notifications-pipeline`, records: 18, from: ['data-notifications-pipeline']},
       {topic: staging, records: 1, from: ['data-onboarding-events']},
     ])
     const [onboarding] = await consumeAll(kafka, [staging], 1)
@@ -304,7 +311,7 @@ describe('fa replay FILE (into Kafka)', () => {
       })
       expect(code).toBe(2)
       expect(withoutOrderWarnings(stderr)).toBe(
-        `Error: ${remote} is not on localhost: producing 23 records there needs --yes when there is no terminal to confirm on (add --yes to confirm without a prompt)\n`,
+        `Error: ${remote} is not on localhost: producing 29 records there needs --yes when there is no terminal to confirm on (add --yes to confirm without a prompt)\n`,
       )
       expect(stdout).toBe('')
       expect(connections).toBe(0)
@@ -316,7 +323,7 @@ describe('fa replay FILE (into Kafka)', () => {
         ['replay', fixture, '--config', configFile],
         [
           [
-            new RegExp(`Produce 23 records to 4 topics \\(data-slack-users, .*\\) on ${remote}\\? \\(y/N\\)`),
+            new RegExp(`Produce 29 records to 4 topics \\(data-slack-users, .*\\) on ${remote}\\? \\(y/N\\)`),
             'n' + KEY.enter,
           ],
         ],

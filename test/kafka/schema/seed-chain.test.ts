@@ -7,6 +7,7 @@ import {readFileSync} from 'node:fs'
 import {Partitioners, type Message} from 'kafkajs'
 import {afterAll, beforeAll, describe, expect, inject, it} from 'vitest'
 
+import {MemoryStateStore} from '../../../src/lib/pipeline/state.js'
 import {TableStore} from '../../../src/lib/pipeline/table.js'
 import type {Topology} from '../../../src/lib/pipeline/topology.js'
 import {parseEnvelopeLine} from '../../../src/lib/records/envelope.js'
@@ -33,12 +34,16 @@ const logical: Record<string, 'notifications' | 'assignments' | 'slackUsers'> = 
 }
 
 function fixtureRecords(): TopicRecord[] {
+  let previous: string | undefined
   return readFileSync(FIXTURE, 'utf8')
     .split('\n')
     .filter((line) => line.trim())
     .map((line, i) => {
       const parsed = parseEnvelopeLine(line, {kind: 'fixture', file: FIXTURE, line: i + 1})
       if (!parsed.ok) throw new Error(parsed.reason)
+      // A line without a timestamp has the previous line's, as fa reads fixtures.
+      parsed.record.timestamp ??= previous
+      previous = parsed.record.timestamp
       return parsed.record
     })
 }
@@ -78,9 +83,13 @@ async function produceFixture(cfg: TestConfig, encoders: Encoders): Promise<void
   }
 }
 
-/** What the core makes of the fixture as JSON, with the tables loaded first (as enrich does). */
+/**
+ * What the core makes of the fixture as JSON, with the tables loaded first (as enrich does): each
+ * alert as its last revision (an incident's updates replace it, as they do in Slack).
+ */
 function jsonReference(topology: Topology): {alerts: Map<string, unknown>; errors: string[]} {
   const tables = new TableStore()
+  const state = new MemoryStateStore()
   const records = fixtureRecords().map((r) => ({...r, topic: topology.topic(logical[r.topic]!)}))
   const alerts = new Map<string, unknown>()
   const errors: string[] = []
@@ -88,8 +97,8 @@ function jsonReference(topology: Topology): {alerts: Map<string, unknown>; error
     ...records.filter((r) => topology.isTableTopic(r.topic)),
     ...records.filter((r) => !topology.isTableTopic(r.topic)),
   ]) {
-    for (const outcome of topology.process(record, tables)) {
-      if (outcome.kind === 'alert') alerts.set(outcome.alertId, outcome.output.value)
+    for (const outcome of topology.process(record, tables, state)) {
+      if (outcome.kind === 'alert' || outcome.kind === 'update') alerts.set(outcome.alertId, outcome.output.value)
       if (outcome.kind === 'dead-letter') errors.push(outcome.reason)
     }
   }

@@ -54,6 +54,8 @@ it('kill -9 at random points while alerts flow, restart, three times: no alert l
     else if (pick < 0.5) slack.inject({kind: 'rate-limit', count: 2, retryAfter: 1})
     else if (pick < 0.65) slack.inject({kind: 'http-error', status: 500, accept: true, count: 1})
     else if (pick < 0.75) slack.inject({kind: 'hang', accept: true, count: 1})
+    // Stored after fa's request timed out (timeoutMs 1000): a quick re-post would be a double.
+    else if (pick < 0.85) slack.inject({kind: 'hang', storeAfterMs: 1_500, count: 1})
   }, 400)
 
   try {

@@ -49,7 +49,9 @@ describe('fa init asks', () => {
       ssl: false,
       sasl: undefined,
       topics: prefixedTopics('dev.'),
-      group: 'fa-enrich',
+      // The prefix names the default consumer groups too.
+      group: 'dev.fa-enrich',
+      sendGroup: 'dev.fa-send',
       partitions: 3,
       replicationFactor: 1,
     })
@@ -82,10 +84,12 @@ describe('fa init asks', () => {
       [/^Topic for CSDR assignments \(table\)$/, ENTER],
       [/^Topic for Slack users \(table\)$/, ENTER],
       [/^Topic for onboarding events$/, ENTER],
+      [/^Topic for cluster events$/, ENTER],
       [/^Topic for Slack messages \(alerts out\)$/, 'alerts'],
       [/^Topic for Slack responses$/, ENTER],
       [/^Topic for dead letters$/, ENTER],
       [/^Topic for checkpoints$/, ENTER],
+      [/^Topic for alert state \(changelog\)$/, ENTER],
       [/^Consumer group/, ['  ', 'fa-staging']],
       [/^Schema Registry URL/, ENTER],
     ])
@@ -95,6 +99,7 @@ describe('fa init asks', () => {
       sasl: {mechanism: 'scram-sha-512', usernameEnv: 'KAFKA_USERNAME', passwordEnv: 'KAFKA_PASS'},
       topics: {...prefixedTopics('staging.'), notifications: 'connect-events', slackMessages: 'alerts'},
       group: 'fa-staging',
+      sendGroup: 'staging.fa-send',
       partitions: 3,
       replicationFactor: 2,
     })

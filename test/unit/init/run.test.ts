@@ -101,12 +101,16 @@ topics:
   assignments: staging.data-csdr-assignment
   slackUsers: staging.data-slack-users
   onboarding: staging.data-onboarding-events
+  clusters: staging.data-cluster-events
   slackMessages: staging.slack-messages
   slackResponses: staging.slack-responses
   deadLetters: staging.fa-dead-letters
   checkpoints: staging.fa-checkpoints
+  state: staging.fa-state
 enrich:
   group: fa-staging
+slack:
+  group: staging.fa-send
 `)
     expect(run.log).toEqual([
       `✓ wrote ${run.shown}`,
@@ -151,13 +155,30 @@ enrich:
       [/Use these\?$/, ENTER],
       [/^Consumer group/, ENTER],
       [/^Schema Registry URL/, ENTER],
-      [/^Check the connection/, ENTER],
-      ...(env.KAFKA_API_SECRET ? [[/^Create the topics on pkc-abc12\S+ now\?$/, ENTER] as Step] : []),
+      // Not offered while there are no credentials to check with.
+      ...(env.KAFKA_API_SECRET
+        ? ([
+            [/^Check the connection/, ENTER],
+            [/^Create the topics on pkc-abc12\S+ now\?$/, ENTER],
+          ] as Step[])
+        : []),
     ]
     const without = await init({prompt: script(steps({}))})
     expect(await without.code).toBeUndefined()
     expect(without.ran).toEqual([])
-    expect(without.log).toContain('skipped the connection check: KAFKA_API_KEY and KAFKA_API_SECRET are not set')
+    expect(without.log).toContain(
+      '! connection not checked: KAFKA_API_KEY and KAFKA_API_SECRET are not set in this shell (fa reads the Kafka credentials from them when it runs); export them, then `fa topics create` connects and creates the topics',
+    )
+    // Asked for with --check: a failure naming them.
+    const checked = await init({
+      answers: {kafka: 'confluent', brokers: 'pkc-abc12.us-east-1.aws.confluent.cloud:9092'},
+      check: true,
+    })
+    expect(await checked.code).toBe(5)
+    expect(checked.ran).toEqual([])
+    expect(checked.log).toContain(
+      '✗ cannot check the connection: KAFKA_API_KEY and KAFKA_API_SECRET are not set in this shell (export them (the file holds only their names), then run `fa topics create`)',
+    )
     expect(without.log).toContain('  export KAFKA_API_KEY=… KAFKA_API_SECRET=…   # the credentials, never in the file')
 
     const env = {KAFKA_API_KEY: 'ABCDEFGH12345678', KAFKA_API_SECRET: SECRET}
@@ -168,6 +189,21 @@ enrich:
     expect(exported.log).toContain(topicsCreate)
     expect(exported.read()).not.toContain(SECRET)
     expect(prompt.left).toEqual([])
+  })
+
+  it('warns of SASL without TLS to a cluster that is not on this machine', async () => {
+    const answers = {kafka: 'other', brokers: 'k1.internal:9092', sasl: 'plain', tls: false} as const
+    const remote = await init({answers, check: false, createTopics: false})
+    expect(await remote.code).toBeUndefined()
+    expect(remote.log).toContain(
+      'warning: SASL without TLS to k1.internal:9092: the traffic, the password included, crosses the network unencrypted; use TLS (--tls) unless that network is trusted',
+    )
+    const withTls = await init({answers: {...answers, tls: true}, check: false, createTopics: false})
+    await withTls.code
+    expect(withTls.log.filter((l) => l.startsWith('warning:'))).toEqual([])
+    const local = await init({answers: {...answers, brokers: '127.0.0.1:9092'}, check: false, createTopics: false})
+    await local.code
+    expect(local.log.filter((l) => l.startsWith('warning:'))).toEqual([])
   })
 
   it('refuses to write a credential pasted as an answer', async () => {

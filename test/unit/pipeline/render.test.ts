@@ -2,6 +2,7 @@ import {describe, expect, it} from 'vitest'
 
 import {Mrkdwn, type AlertContent} from '../../../src/lib/pipeline/content.js'
 import {stream} from '../../../src/lib/pipeline/stream.js'
+import {MemoryStateStore} from '../../../src/lib/pipeline/state.js'
 import {TableStore} from '../../../src/lib/pipeline/table.js'
 import {Topology, type RenderAlert} from '../../../src/lib/pipeline/topology.js'
 import {rec} from '../../support/records.js'
@@ -17,7 +18,11 @@ describe('Topology', () => {
       calls.push([alertId, pipeline, content])
       return {rendered: content.header}
     }
-    const [outcome] = new Topology([shout], {}, render).process(rec('events', 'k', {word: 'hi'}), new TableStore())
+    const [outcome] = new Topology([shout], {}, render).process(
+      rec('events', 'k', {word: 'hi'}),
+      new TableStore(),
+      new MemoryStateStore(),
+    )
     if (outcome?.kind !== 'alert') throw new Error(`expected an alert, got ${JSON.stringify(outcome)}`)
     expect(outcome.output).toMatchObject({topic: 'out', key: outcome.alertId, value: {rendered: 'hi'}})
     expect(calls).toEqual([[outcome.alertId, 'shout', {recipient: 'C1', header: 'hi', text: new Mrkdwn('!')}]])

@@ -3,6 +3,7 @@ import {z} from 'zod'
 
 import {Mrkdwn} from '../../../src/lib/pipeline/content.js'
 import {stream} from '../../../src/lib/pipeline/stream.js'
+import {MemoryStateStore} from '../../../src/lib/pipeline/state.js'
 import {defineTable, TableStore} from '../../../src/lib/pipeline/table.js'
 import {Topology} from '../../../src/lib/pipeline/topology.js'
 import {rec} from '../../support/records.js'
@@ -32,8 +33,9 @@ describe.each(Object.entries(joins))('join, %s', (_, joined) => {
   const run = (key: string) => {
     const topology = new Topology([greet], {}, (_id, _pipeline, content) => content)
     const tables = new TableStore()
-    topology.process(rec('people', 'p-1', {name: 'Ada'}), tables)
-    return topology.process(rec('events', key, {}), tables)
+    const state = new MemoryStateStore()
+    topology.process(rec('people', 'p-1', {name: 'Ada'}), tables, state)
+    return topology.process(rec('events', key, {}), tables, state)
   }
 
   it('puts the row under the key in the context field named `as`', () => {

@@ -2,6 +2,7 @@ import {describe, expect, it} from 'vitest'
 
 import {builtInAlerts} from '../../../src/lib/alerts/registry.js'
 import {defaultTopics} from '../../../src/lib/config/schema.js'
+import {MemoryStateStore} from '../../../src/lib/pipeline/state.js'
 import {TableStore} from '../../../src/lib/pipeline/table.js'
 import {Topology, type Outcome} from '../../../src/lib/pipeline/topology.js'
 import {Header} from '../../../src/lib/records/headers.js'
@@ -14,8 +15,9 @@ const topology = () => new Topology([...builtInAlerts], defaultTopics, buildSlac
 function run(...records: ReturnType<typeof rec>[]): Outcome[] {
   const core = topology()
   const tables = new TableStore()
+  const state = new MemoryStateStore()
   let last: Outcome[] = []
-  for (const record of records) last = core.process(record, tables)
+  for (const record of records) last = core.process(record, tables, state)
   return last
 }
 
@@ -145,18 +147,19 @@ describe('connector-provisioning-failed', () => {
   it('applies table upserts and tombstones to later events only', () => {
     const core = topology()
     const tables = new TableStore()
+    const state = new MemoryStateStore()
     const outcomes = [
       ...seeded,
-      failure('org-1', {}),
+      failure('org-1', {connectorId: 'lcc-a'}),
       slackUser('bob@example.com', 'U2'),
       assignment('org-1', 'bob@example.com'),
-      failure('org-1', {}),
+      failure('org-1', {connectorId: 'lcc-b'}),
       rec('data-csdr-assignment', 'org-1', null),
-      failure('org-1', {}),
+      failure('org-1', {connectorId: 'lcc-c'}),
       rec('data-slack-users', 'BOB@example.com', null),
       assignment('org-1', 'bob@example.com'),
-      failure('org-1', {}),
-    ].map((record) => core.process(record, tables))
+      failure('org-1', {connectorId: 'lcc-d'}),
+    ].map((record) => core.process(record, tables, state))
     const events = outcomes
       .filter((o) => o[0]?.kind !== 'table')
       .map((o) =>
@@ -165,15 +168,16 @@ describe('connector-provisioning-failed', () => {
     expect(events).toEqual(['U1', 'U2', 'unassigned', 'no-slack-user'])
   })
 
-  it('does not deduplicate: the same event twice gives two identical alerts', () => {
+  it('does not deduplicate: the same event twice is one incident, an alert then its update', () => {
     const core = topology()
     const tables = new TableStore()
-    for (const record of seeded) core.process(record, tables)
+    const state = new MemoryStateStore()
+    for (const record of seeded) core.process(record, tables, state)
     const event = failure('org-1', {eventId: 'evt-same'})
-    const [a] = core.process(event, tables)
-    const [b] = core.process(event, tables)
-    expect(a).toEqual(b)
-    expect(a?.kind).toBe('alert')
+    const [a] = core.process(event, tables, state)
+    const [b] = core.process(event, tables, state)
+    expect(a).toMatchObject({kind: 'alert', incident: true})
+    expect(b).toMatchObject({kind: 'update', alertId: (a as {alertId: string}).alertId, revision: 1, resolved: false})
   })
 
   it('gives deterministic alert ids: from eventId, else from the record', () => {
@@ -249,8 +253,9 @@ describe('dead letters', () => {
     }
     const core = new Topology([broken, {...builtInAlerts[0]!, name: 'fine'}], defaultTopics, buildSlackMessage)
     const tables = new TableStore()
-    for (const record of seeded) core.process(record, tables)
-    const outcomes = core.process(failure('org-1', {}), tables)
+    const state = new MemoryStateStore()
+    for (const record of seeded) core.process(record, tables, state)
+    const outcomes = core.process(failure('org-1', {}), tables, state)
     expect(outcomes.map((o) => o.kind)).toEqual(['dead-letter', 'alert'])
     expect(deadLetterReason(outcomes)).toMatch(/alert type broken failed: kaput/)
   })
@@ -290,8 +295,9 @@ describe('topology', () => {
     )
     expect(core.sourceTopics).toContain('staging.notifications')
     const tables = new TableStore()
-    for (const record of seeded) core.process(record, tables)
-    const [outcome] = core.process({...failure('org-1', {}), topic: 'staging.notifications'}, tables)
+    const state = new MemoryStateStore()
+    for (const record of seeded) core.process(record, tables, state)
+    const [outcome] = core.process({...failure('org-1', {}), topic: 'staging.notifications'}, tables, state)
     expect(outcome?.kind === 'alert' && outcome.output.topic).toBe('staging.slack')
   })
 

@@ -1,6 +1,6 @@
 import {describe, expect, it} from 'vitest'
 
-import {checkpointDecision} from '../../../src/lib/produce/run.js'
+import {checkpointDecision} from '../../../src/lib/produce/outcome.js'
 
 const at = (hhmm: string) => `2024-05-01T${hhmm}:00Z`
 

@@ -1,7 +1,8 @@
 import {describe, expect, it} from 'vitest'
 
 import {FaError} from '../../../src/lib/errors.js'
-import {CHECKPOINT, makeWindow, parseSince, parseUntil} from '../../../src/lib/produce/window.js'
+import {ResultsPageError} from '../../../src/lib/bigquery/query.js'
+import {CHECKPOINT, makeWindow, parseGrace, parseSince, parseUntil} from '../../../src/lib/produce/window.js'
 
 describe('window', () => {
   const now = new Date('2024-05-01T12:00:00.000Z')
@@ -50,5 +51,32 @@ describe('window', () => {
       since: new Date('2024-05-01T11:00:00Z'),
       until: now,
     })
+  })
+
+  it('reads a grace as a duration or 0', () => {
+    expect(parseGrace('--grace', '15m')).toBe(15 * 60_000)
+    expect(parseGrace('--grace', '1h30m')).toBe(90 * 60_000)
+    expect(parseGrace('--grace', '0')).toBe(0)
+    expect(() => parseGrace('producers.grace.onboarding', '15')).toThrow(
+      /^producers\.grace\.onboarding 15: expected a duration/,
+    )
+  })
+})
+
+describe('a results page that failed', () => {
+  it('says which page of which job and the reason, without the request URL or page token', () => {
+    const network = Object.assign(
+      new Error(
+        'request to http://127.0.0.1:4000/bigquery/v2/projects/p/queries/job-1?maxResults=2&pageToken=c2VjcmV0LXRva2Vu&location=EU failed, reason: socket hang up',
+      ),
+      {code: 'ECONNRESET'},
+    )
+    expect(new ResultsPageError(network, 2, 'job-1').message).toBe(
+      'BigQuery: reading page 2 of job job-1 failed: socket hang up (ECONNRESET)',
+    )
+    const api = Object.assign(new Error('x'), {code: 404, errors: [{message: 'Not found: Job p:EU.job-1'}]})
+    expect(new ResultsPageError(api, 3, 'job-1').message).toBe(
+      'BigQuery: reading page 3 of job job-1 failed: Not found: Job p:EU.job-1',
+    )
   })
 })

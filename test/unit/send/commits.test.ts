@@ -16,21 +16,39 @@ describe('send commits', () => {
     submits[1]!.ack.resolve()
     await debounce()
     expect(commits.map((c) => c.offset)).toEqual([1, 3])
-    expect(commits.at(-1)!.metadata).toMatch(/^fa-send\/1 state=open instance=inst1234 at=\d+ doubt-until=0$/)
+    expect(commits.at(-1)!.metadata).toMatch(/^fa-send\/1 state=open instance=inst1234 at=\d+$/)
   })
 
   it('announces in an open commit before posting, and closes each partition at a stop', async () => {
     const {committer, submits, commits, state, ledger, record} = committerOf()
-    expect(await committer.announce(state, 500)).toBe(true)
-    expect(commits).toEqual([{offset: 0, metadata: expect.stringMatching(/ state=open .* doubt-until=500$/)}])
     ledger.take()
-    record(state.track(0), ok('a-0'))
+    const entry = state.track(0)
+    expect(await committer.announce(state, entry)).toBe(true)
+    expect(commits).toEqual([{offset: 0, metadata: expect.stringMatching(/ state=open .* doubt=0$/)}])
+    // Already listed: no second commit.
+    expect(await committer.announce(state, entry)).toBe(true)
+    expect(commits).toHaveLength(1)
+    record(entry, ok('a-0'))
     submits[0]!.ack.resolve()
     await committer.close([state], Date.now() + 1_000)
     expect(commits.at(-1)).toEqual({
       offset: 1,
       metadata: expect.stringMatching(/^fa-send\/1 state=closed instance=inst1234 at=\d+$/),
     })
+  })
+
+  it('lists only the posts not recorded yet; announcements made together share a commit', async () => {
+    const {committer, submits, commits, state, ledger, record} = committerOf()
+    const entries = Array.from({length: 10}, (_, i) => (ledger.take(), state.track(i)))
+    // Queued alerts (not announced) are never in doubt.
+    await Promise.all([2, 5, 6].map((i) => committer.announce(state, entries[i]!)))
+    expect(commits.length).toBeLessThanOrEqual(2)
+    expect(commits.at(-1)!.metadata).toMatch(/ doubt=2,5-6$/)
+    record(entries[5]!, ok('a-5'))
+    submits[0]!.ack.resolve()
+    await new Promise((r) => setImmediate(r))
+    expect(await committer.announce(state, entries[8]!)).toBe(true)
+    expect(commits.at(-1)).toEqual({offset: 0, metadata: expect.stringMatching(/ doubt=2,6,8$/)})
   })
 
   it('records a failure as a dead letter without overwriting a success', async () => {

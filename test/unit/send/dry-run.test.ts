@@ -28,7 +28,7 @@ describe('send --dry-run pair', () => {
     const committer: RunCommitter = new DryRunCommitter('fa-send', TOPIC, admin)
     const commits: unknown[] = []
     committer.attach({commitOffsets: async (offsets) => void commits.push(offsets)})
-    const drain = new DrainTracker([{topic: TOPIC, partition: 0, from: 0, target: 3}])
+    const drain = new DrainTracker([{topic: TOPIC, partition: 0, from: 0, target: 5}])
     committer.watch(drain)
     const {intake, table, counts} = intakeOf({
       committer,
@@ -36,12 +36,20 @@ describe('send --dry-run pair', () => {
       deliverer: (ledger, counts) => new DryRunDeliverer((item) => void items.push(item), ledger, counts),
     })
     table.markDelivered('a-2')
-    await intake.batch(batchOf([alertValue('a-1', 'C1'), alertValue('a-2', 'C1'), '{"alertId": "bad", oops']))
+    // a-1 three times (a producer retried, an overlapping window): a real run posts it once.
+    const values = [alertValue('a-1', 'C1'), alertValue('a-2', 'C1'), '{"alertId": "bad", oops']
+    await intake.batch(batchOf([...values, alertValue('a-1', 'C1'), alertValue('a-1', 'C2')]))
     await intake.dispatch.idle()
     await new Promise((r) => setImmediate(r))
 
-    expect(items.map((i) => `${i.action} ${i.alertId}`).sort()).toEqual(['dead-letter null', 'post a-1', 'skip a-2'])
-    expect(counts).toMatchObject({read: 3, wouldPost: 1, skipped: 1, invalid: 1, delivered: 0, deadLettered: 0})
+    expect(items.map((i) => `${i.action} ${i.alertId}`).sort()).toEqual([
+      'dead-letter null',
+      'post a-1',
+      'skip a-1',
+      'skip a-1',
+      'skip a-2',
+    ])
+    expect(counts).toMatchObject({read: 5, wouldPost: 1, skipped: 3, invalid: 1, delivered: 0, deadLettered: 0})
     // Nothing recorded or committed, yet the drain sees the run through.
     await committer.close(intake.states.values(), Date.now())
     expect(commits).toEqual([])

@@ -42,15 +42,13 @@ describe('send intake', () => {
     expect(counts).toMatchObject({read: 3, invalid: 2})
   })
 
-  it('announces offsets before taking them on, and waits for capacity', async () => {
-    const committer = new FakeCommitter()
-    const {intake, counts, deliverer} = intakeOf({maxPending: 1, committer})
+  it('waits for capacity before taking more on', async () => {
+    const {intake, counts, deliverer} = intakeOf({maxPending: 1})
     const gate = deferred()
     deliverer.hold = () => gate.promise
     const batch = batchOf([alertValue('a-1', 'C1'), alertValue('a-2', 'C2')])
     const taking = intake.batch(batch)
     await settle()
-    expect(committer.announced).toEqual([2])
     // One pending (a-1, still posting): a-2 waits, though its channel is free.
     expect(counts.read).toBe(1)
     expect(deliverer.calls).toEqual(['post a-1 C1'])
@@ -63,8 +61,8 @@ describe('send intake', () => {
 
   it('marks alerts in the inherited in-doubt range, from the committed offset on', async () => {
     const committer = new FakeCommitter()
-    committer.doubt = {from: 1, until: 2, lookupNotBefore: 0}
-    const committed = {offset: 1, metadata: encodeMeta({state: 'open', instance: 'other', at: 0, doubtUntil: 2})}
+    committer.doubt = {ranges: [[1, 2]], lookupNotBefore: 0}
+    const committed = {offset: 1, metadata: encodeMeta({state: 'open', instance: 'other', at: 0, doubt: [[1, 2]]})}
     const {intake, deliverer} = intakeOf({committer, committed})
     await intake.batch(batchOf([alertValue('a-0', 'C1'), alertValue('a-1', 'C1'), alertValue('a-2', 'C1')]))
     await intake.dispatch.idle()
@@ -87,6 +85,17 @@ describe('send intake', () => {
     expect(deliverer.calls).toEqual(['post a-1 C1'])
     expect(counts.unfinished).toBe(1)
     expect([...intake.states.values()][0]!.watermark()).toBe(1)
+  })
+
+  it('applies each revision once and never an older one over a newer: revisions at or below the applied one are skipped', async () => {
+    const {intake, table, deliverer} = intakeOf()
+    table.markDelivered('a-1', {channel: 'D1', ts: '1.1'})
+    table.markApplied('a-1', 2)
+    const revision = (n: number) => JSON.stringify({...JSON.parse(alertValue('a-1', 'C1')), revision: n})
+    await intake.batch(batchOf([alertValue('a-1', 'C1'), revision(1), revision(2), revision(3)]))
+    await intake.dispatch.idle()
+    expect(deliverer.calls).toEqual(['skip a-1 C1', 'skip a-1 C1', 'skip a-1 C1', 'post a-1 C1'])
+    expect(deliverer.jobs.map((j) => j.revision)).toEqual([3])
   })
 })
 

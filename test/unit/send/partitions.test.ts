@@ -1,19 +1,34 @@
 import {describe, expect, it} from 'vitest'
 
 import {ChannelPacer} from '../../../src/lib/send/pacer.js'
-import {encodeMeta, inheritedDoubt, parseMeta, PartitionState} from '../../../src/lib/send/partitions.js'
+import {
+  covers,
+  encodeMeta,
+  inheritedDoubt,
+  NO_DOUBT,
+  parseMeta,
+  PartitionState,
+} from '../../../src/lib/send/partitions.js'
 import {ResponseTable, responseMessage} from '../../../src/lib/send/responses.js'
 
-describe('commit metadata and the in-doubt range', () => {
-  it('round-trips and rejects what it did not write', () => {
-    const open = {state: 'open', instance: 'ab12cd34', at: 1_700_000_000_000, doubtUntil: 1500} as const
-    expect(encodeMeta(open)).toBe('fa-send/1 state=open instance=ab12cd34 at=1700000000000 doubt-until=1500')
+describe('commit metadata and the in-doubt offsets', () => {
+  it('round-trips the listed offsets and rejects what it did not write', () => {
+    const open = {
+      state: 'open',
+      instance: 'ab12cd34',
+      at: 1_700_000_000_000,
+      doubt: [
+        [40, 48],
+        [52, 53],
+      ],
+    } as const
+    expect(encodeMeta(open)).toBe('fa-send/1 state=open instance=ab12cd34 at=1700000000000 doubt=40-47,52')
     expect(parseMeta(encodeMeta(open))).toEqual(open)
-    expect(parseMeta(encodeMeta({state: 'closed', instance: 'x', at: 5}))).toEqual({
+    expect(parseMeta(encodeMeta({state: 'closed', instance: 'x', at: 5, doubt: []}))).toEqual({
       state: 'closed',
       instance: 'x',
       at: 5,
-      doubtUntil: undefined,
+      doubt: undefined,
     })
     for (const foreign of [
       null,
@@ -23,55 +38,85 @@ describe('commit metadata and the in-doubt range', () => {
       'fa-send/1 state=half instance=a at=1',
       'fa-send/1 state=open at=1',
       'fa-send/1 state=open instance=a at=1 doubt-until=x',
+      'fa-send/1 state=open instance=a at=1 doubt=5-3',
+      'fa-send/1 state=open instance=a at=1 doubt=1,,2',
     ]) {
       expect(parseMeta(foreign), String(foreign)).toBeUndefined()
     }
+  })
+
+  it('merges neighbouring ranges rather than outgrow the broker metadata limit, covering every offset', () => {
+    const offsets = Array.from({length: 2_000}, (_, i) => i * 3)
+    const text = encodeMeta({state: 'open', instance: 'a', at: 1, doubt: offsets.map((o) => [o, o + 1] as const)})
+    expect(text.length).toBeLessThan(2_100)
+    const doubt = parseMeta(text)!.doubt!
+    for (const o of offsets) expect(covers(doubt, o), String(o)).toBe(true)
   })
 
   const now = 1_000_000
   const timeout = 10_000
 
   it('nothing is in doubt without a committed offset or after a clean close', () => {
-    expect(inheritedDoubt({offset: -1, metadata: null}, 900, now, timeout)).toEqual({
-      from: 0,
-      until: 0,
-      lookupNotBefore: 0,
-    })
+    expect(inheritedDoubt({offset: -1, metadata: null}, 900, now, timeout)).toEqual(NO_DOUBT)
     const clean = encodeMeta({state: 'closed', instance: 'a', at: now - 5_000})
-    expect(inheritedDoubt({offset: 40, metadata: clean}, 900, now, timeout).until).toBe(0)
-    // A doubt-until at or below the committed offset is worked off.
-    const done = encodeMeta({state: 'closed', instance: 'a', at: now - 5_000, doubtUntil: 40})
-    expect(inheritedDoubt({offset: 40, metadata: done}, 900, now, timeout).until).toBe(0)
+    expect(inheritedDoubt({offset: 40, metadata: clean}, 900, now, timeout)).toEqual(NO_DOUBT)
+    // Offsets below the committed one are recorded: worked off.
+    const done = encodeMeta({state: 'closed', instance: 'a', at: now - 5_000, doubt: [[30, 40]]})
+    expect(inheritedDoubt({offset: 40, metadata: done}, 900, now, timeout)).toEqual(NO_DOUBT)
+    // An open partition whose owner had nothing posting.
+    const idle = encodeMeta({state: 'open', instance: 'a', at: now - 5_000})
+    expect(inheritedDoubt({offset: 40, metadata: idle}, 900, now, timeout)).toEqual(NO_DOUBT)
   })
 
-  it('a closed partition keeps the range of cut-short posts; lookups wait out their requests', () => {
-    const meta = encodeMeta({state: 'closed', instance: 'a', at: now - 5_000, doubtUntil: 47})
+  it('a closed partition keeps its cut-short posts; lookups wait out their requests', () => {
+    const meta = encodeMeta({
+      state: 'closed',
+      instance: 'a',
+      at: now - 5_000,
+      doubt: [
+        [38, 41],
+        [46, 47],
+      ],
+    })
     expect(inheritedDoubt({offset: 40, metadata: meta}, 900, now, timeout)).toEqual({
-      from: 40,
-      until: 47,
+      ranges: [
+        [40, 41],
+        [46, 47],
+      ],
       lookupNotBefore: now + 5_000,
     })
   })
 
-  it('an open partition (its owner crashed) is in doubt as far as announced; foreign metadata up to the high watermark', () => {
-    const meta = encodeMeta({state: 'open', instance: 'a', at: now - 60_000, doubtUntil: 540})
+  it('an open partition (its owner crashed) is in doubt where listed; an older fa below doubt-until; foreign metadata up to the high watermark', () => {
+    const meta = encodeMeta({
+      state: 'open',
+      instance: 'a',
+      at: now - 60_000,
+      doubt: [
+        [41, 42],
+        [45, 47],
+      ],
+    })
     expect(inheritedDoubt({offset: 40, metadata: meta}, 900, now, timeout)).toEqual({
-      from: 40,
-      until: 540,
+      ranges: [
+        [41, 42],
+        [45, 47],
+      ],
       lookupNotBefore: now + timeout,
     })
+    const older = 'fa-send/1 state=open instance=a at=1 doubt-until=540'
+    expect(inheritedDoubt({offset: 40, metadata: older}, 900, now, timeout).ranges).toEqual([[40, 540]])
     expect(inheritedDoubt({offset: 40, metadata: 'written by kcat'}, 900, now, timeout)).toEqual({
-      from: 40,
-      until: 900,
+      ranges: [[40, 900]],
       lookupNotBefore: now + timeout,
     })
-    expect(inheritedDoubt({offset: 40, metadata: null}, 40, now, timeout).until).toBe(0)
+    expect(inheritedDoubt({offset: 40, metadata: null}, 40, now, timeout)).toEqual(NO_DOUBT)
   })
 })
 
 describe('PartitionState', () => {
   it('commits up to the first offset not recorded, whatever order they finish in', () => {
-    const state = new PartitionState('t', 0, 10, {from: 0, until: 0, lookupNotBefore: 0})
+    const state = new PartitionState('t', 0, 10, NO_DOUBT)
     expect(state.watermark()).toBe(10)
     const [a, b, c] = [10, 11, 13].map((o) => state.track(o))
     expect(state.seen).toBe(14)
@@ -84,15 +129,22 @@ describe('PartitionState', () => {
     expect(state.outstanding).toBe(0)
   })
 
-  it('closes with the inherited range not worked off, or the last cut-short post', () => {
-    const state = new PartitionState('t', 0, 10, {from: 10, until: 20, lookupNotBefore: 0})
+  it('lists in doubt the inherited offsets not worked off and the posts not recorded, not the queued ones', () => {
+    const state = new PartitionState('t', 0, 10, {ranges: [[10, 20]], lookupNotBefore: 0})
     expect(state.isInDoubt(9)).toBe(false)
     expect(state.isInDoubt(10)).toBe(true)
     expect(state.isInDoubt(20)).toBe(false)
-    expect(state.closingDoubtUntil(15)).toBe(20)
-    expect(state.closingDoubtUntil(20)).toBeUndefined()
-    state.abandonedInDoubt = 31
-    expect(state.closingDoubtUntil(25)).toBe(32)
+    expect(state.doubtAt(15)).toEqual([[15, 20]])
+    expect(state.doubtAt(20)).toEqual([])
+    const entries = Array.from({length: 20}, (_, i) => state.track(20 + i))
+    entries[3]!.posting = true
+    entries[9]!.posting = true
+    entries[10]!.posting = true
+    entries[9]!.done = true
+    expect(state.doubtAt(21)).toEqual([
+      [23, 24],
+      [30, 31],
+    ])
   })
 })
 

@@ -9,7 +9,7 @@ import {silentLogger} from '../../../src/lib/output/log.js'
 import {GroupCommitter} from '../../../src/lib/send/commits.js'
 import {Intake, type BatchPayload, type IntakeOptions} from '../../../src/lib/send/intake.js'
 import {Ledger} from '../../../src/lib/send/ledger.js'
-import {PartitionState, type Doubt, type Entry} from '../../../src/lib/send/partitions.js'
+import {NO_DOUBT, PartitionState, type Doubt, type Entry} from '../../../src/lib/send/partitions.js'
 import {ResponseTable} from '../../../src/lib/send/responses.js'
 import type {Job, Rejected, RunCommitter, RunDeliverer} from '../../../src/lib/send/roles.js'
 import {emptyCounts, type SendCounts} from '../../../src/lib/send/summary.js'
@@ -18,7 +18,6 @@ import type {DeliveryOutcome} from '../../../src/lib/slack/deliver.js'
 import {md} from '../../../src/lib/slack/mrkdwn.js'
 
 export const TOPIC = 'slack-messages'
-const NO_DOUBT: Doubt = {from: 0, until: 0, lookupNotBefore: 0}
 
 export function alertValue(alertId: string, recipient: string): string {
   return JSON.stringify(
@@ -109,7 +108,6 @@ export class FakeDeliverer implements RunDeliverer {
 export class FakeCommitter implements RunCommitter {
   readonly groupId = 'unit'
   readonly writes: string[] = []
-  readonly announced: number[] = []
   progressed = 0
   doubt: Doubt = NO_DOUBT
   async connect(): Promise<void> {}
@@ -123,9 +121,8 @@ export class FakeCommitter implements RunCommitter {
   doubtOf(): Doubt {
     return this.doubt
   }
-  async announce(state: PartitionState, until: number): Promise<boolean> {
-    this.announced.push(until)
-    state.announced = until
+  async announce(_state: PartitionState, entry: Entry): Promise<boolean> {
+    entry.posting = true
     return true
   }
   progress(): void {

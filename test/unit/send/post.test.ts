@@ -22,7 +22,7 @@ function posterOf(deliver: DelivererLike['deliver']) {
     stop: parts.stop.signal,
     fail: (error) => failures.push(error),
   })
-  const job = (offset: number, alertId: string, inDoubt = false): Job => {
+  const job = (offset: number, alertId: string, inDoubt = false, revision = 0): Job => {
     parts.ledger.take()
     const value = alertValue(alertId, 'C1')
     return {
@@ -33,6 +33,7 @@ function posterOf(deliver: DelivererLike['deliver']) {
       alertId,
       pipeline: 'unit',
       inDoubt,
+      revision,
     }
   }
   return {...parts, poster, failures, job}
@@ -63,8 +64,19 @@ describe('SlackPoster', () => {
     await poster.post(doubtful, 'C1')
     await poster.post(job(1, 'a-1'), 'C1')
     const since = new Date(Date.parse(doubtful.record.timestamp!) - 5 * 60_000)
-    expect(asked).toEqual([{inDoubt: true, since}, {}])
+    expect(asked).toEqual([{inDoubt: true, since, settledAt: 0}, {}])
     expect(counts.inDoubt).toBe(1)
+  })
+
+  it('lists an alert in doubt in a commit before posting it, not once it is recorded', async () => {
+    const seen: string[] = []
+    const parts = posterOf(async (m) => (seen.push(parts.commits.at(-1)?.metadata ?? 'none'), ok(m.alertId)))
+    const {poster, job, submits, commits} = parts
+    await poster.post(job(0, 'a-0'), 'C1')
+    expect(seen).toEqual([expect.stringMatching(/ state=open .* doubt=0$/)])
+    submits[0]!.ack.resolve()
+    await new Promise((r) => setTimeout(r, 250))
+    expect(commits.at(-1)).toEqual({offset: 1, metadata: expect.not.stringContaining('doubt=')})
   })
 
   it('leaves an aborted post for the next run, in doubt if it may exist; another error fails the run', async () => {
@@ -74,10 +86,10 @@ describe('SlackPoster', () => {
       throw revoked
     })
     await poster.post(job(4, 'a-0'), 'C1')
-    expect(state.abandonedInDoubt).toBe(4)
+    expect(state.doubtAt(0)).toEqual([[4, 5]])
     await poster.post(job(5, 'a-1'), 'C1')
     expect(failures).toEqual([revoked])
-    expect(state.abandonedInDoubt).toBe(5)
+    expect(state.doubtAt(0)).toEqual([[4, 6]])
     expect(counts.unfinished).toBe(2)
     expect(submits).toEqual([])
   })
@@ -89,11 +101,83 @@ describe('SlackPoster', () => {
     await new Promise((r) => setImmediate(r))
     poster.abandon()
     expect(counts.unfinished).toBe(1)
-    expect(state.abandonedInDoubt).toBe(7)
+    expect(state.doubtAt(0)).toEqual([[7, 8]])
     answer(ok('a-0'))
     await posting
     expect(submits).toEqual([])
     poster.addStats(counts)
     expect(counts).toMatchObject({rateLimited: 3, retries: 2, foundInHistory: 1, delivered: 0})
+  })
+
+  it('applies an update with chat.update on the post it recorded, under its own response key', async () => {
+    const asked: unknown[] = []
+    const {poster, job, submits, table} = posterOf(async (m, options) => {
+      asked.push(options)
+      return options?.update ? {...ok(m.alertId), revision: 1} : ok(m.alertId)
+    })
+    await poster.post(job(0, 'a-0'), 'C1')
+    expect(table.posted('a-0')).toEqual({channel: 'C1', ts: '1.2'})
+    await poster.post(job(1, 'a-0', true, 1), 'C1')
+    expect(asked).toEqual([{}, {update: {channel: 'C1', ts: '1.2'}}])
+    expect(table.appliedRevision('a-0')).toBe(1)
+    const response = submits[1]!.messages.get('responses')![0]!
+    expect(String(response.key)).toBe('a-0@1')
+    expect(JSON.parse(String(response.value))).toMatchObject({alertId: 'a-0', ok: true, revision: 1})
+  })
+
+  it('an update of an alert whose post failed for good is recorded and dead-lettered, never posted as new', async () => {
+    const asked: unknown[] = []
+    const {poster, job, submits, table, counts} = posterOf(async (m) => {
+      asked.push(m.alertId)
+      return ok(m.alertId)
+    })
+    table.apply({key: Buffer.from('a-9'), value: Buffer.from(JSON.stringify({ok: false, error: 'channel_not_found'}))})
+    await poster.post(job(0, 'a-9', false, 2), 'C1')
+    expect(asked).toEqual([])
+    const recorded = submits[0]!.messages
+    expect(String(recorded.get('responses')![0]!.key)).toBe('a-9@2')
+    expect(recorded.get('dead-letters')![0]!.headers).toMatchObject({
+      'fa-error': 'update 2 of an alert whose post failed: channel_not_found',
+    })
+    expect(counts.failed).toBe(1)
+    expect(table.isDelivered('a-9')).toBe(false)
+  })
+})
+
+describe('ResponseTable', () => {
+  it('keeps where each post landed, the latest revision applied (never lowered) and why a post failed', async () => {
+    const {ResponseTable} = await import('../../../src/lib/send/responses.js')
+    const table = new ResponseTable()
+    const apply = (key: string, value: object | null) =>
+      table.apply({key: Buffer.from(key), value: value && Buffer.from(JSON.stringify(value))})
+    apply('a', {ok: true, channel: 'D1', ts: '1.5'})
+    apply('a@2', {ok: true})
+    apply('a@1', {ok: true})
+    apply('a@3', {ok: false, error: 'boom'})
+    apply('b', {ok: false, error: 'channel_not_found'})
+    expect(table.posted('a')).toEqual({channel: 'D1', ts: '1.5'})
+    expect(table.appliedRevision('a')).toBe(2)
+    expect(table.postFailure('b')).toBe('channel_not_found')
+    expect(table.postFailure('a')).toBeUndefined()
+    apply('b', {ok: true, channel: 'D2', ts: '2.5'})
+    expect(table.postFailure('b')).toBeUndefined()
+    expect(table.size).toBe(2)
+  })
+
+  it('forgets outcomes recorded longer ago than the retention: when read, and in a sweep of its own marks', async () => {
+    const {ResponseTable} = await import('../../../src/lib/send/responses.js')
+    let now = Date.UTC(2026, 11, 1)
+    const day = 86_400_000
+    const table = new ResponseTable('7d', () => now)
+    const ok = (id: string, at: number) =>
+      table.apply({key: Buffer.from(id), value: Buffer.from('{"ok":true}'), timestamp: String(at)})
+    ok('old', now - 8 * day)
+    ok('recent', now - 6 * day)
+    expect([table.isDelivered('old'), table.isDelivered('recent')]).toEqual([false, true])
+    now += 2 * day
+    // A sweep runs every few thousand outcomes noted.
+    for (let i = 0; i < 5000; i++) table.markDelivered(`fresh-${i}`)
+    expect(table.isDelivered('recent')).toBe(false)
+    expect(table.isDelivered('fresh-0')).toBe(true)
   })
 })

@@ -7,75 +7,14 @@ import {afterEach, describe, expect, it, onTestFinished, vi} from 'vitest'
 import {FaError} from '../../../src/lib/errors.js'
 import {buildSlackMessage, type SlackMessage} from '../../../src/lib/slack/blocks.js'
 import {checkAuth, createSlackClient} from '../../../src/lib/slack/client.js'
-import {
-  Deliverer,
-  DeliveryAbortedError,
-  type DelivererOptions,
-  type DeliveryOutcome,
-} from '../../../src/lib/slack/deliver.js'
+import {DeliveryAbortedError} from '../../../src/lib/slack/deliver.js'
 import {md} from '../../../src/lib/slack/mrkdwn.js'
 import {readSlackToken, redactToken} from '../../../src/lib/slack/token.js'
 import {validateSlackMessage} from '../../../src/lib/slack/validate.js'
-import {startSlackServer, type SlackServer, type SlackServerOptions} from '../../support/slack-server.js'
+import {startSlackServer} from '../../support/slack-server.js'
+import {alert, closeServers, expectExactlyOnce, servers, setup, TIMEOUT_MS, TOKEN} from './harness.js'
 
-const TOKEN = 'xoxb-1111-2222-SeCrEtTestToken'
-
-const servers: SlackServer[] = []
-afterEach(async () => {
-  await Promise.all(servers.splice(0).map((server) => server.close()))
-})
-
-// Generous enough for a loaded CI box (undici's first requests are slow); hang faults cost this much.
-const TIMEOUT_MS = 1000
-
-async function setup(serverOptions: SlackServerOptions = {}, options: Partial<DelivererOptions> = {}) {
-  const server = await startSlackServer({token: TOKEN, ...serverOptions})
-  servers.push(server)
-  const client = createSlackClient(TOKEN, {apiUrl: server.url, timeoutMs: TIMEOUT_MS})
-  const deliverer = new Deliverer(client, {
-    perChannelPerSecond: 5,
-    perChannelBurst: 2,
-    workspacePerMinute: 60_000,
-    maxAttempts: 6,
-    backoffBaseMs: 20,
-    backoffMaxMs: 200,
-    ...options,
-  })
-  return {server, client, deliverer}
-}
-
-function alert(alertId: string, recipient: string): SlackMessage {
-  return buildSlackMessage(alertId, 'test', {
-    recipient,
-    header: `Alert ${alertId}`,
-    text: md`*${alertId}* for <@${recipient}> & co`,
-    fields: [{label: 'Account', value: 'Acme <Corp>'}],
-    context: ['fa test'],
-  })
-}
-
-/** Every alert posted exactly once, where its outcome says, and each channel's posts in submission order. */
-function expectExactlyOnce(server: SlackServer, messages: SlackMessage[], outcomes: DeliveryOutcome[]) {
-  expect(outcomes.filter((o) => !o.ok)).toEqual([])
-  for (const [i, message] of messages.entries()) {
-    const posts = server.postsFor(message.alertId)
-    expect(posts, message.alertId).toHaveLength(1)
-    expect(outcomes[i]).toMatchObject({
-      alertId: message.alertId,
-      ok: true,
-      channel: posts[0]!.channel,
-      ts: posts[0]!.ts,
-      error: null,
-    })
-    expect(posts[0]!.blocks).toEqual(message.blocks)
-  }
-  expect(server.posts).toHaveLength(messages.length)
-  for (const channel of new Set(messages.map((m) => m.channel))) {
-    const sent = messages.filter((m) => m.channel === channel).map((m) => m.alertId)
-    const posted = server.posts.filter((p) => p.requested === channel).sort((a, b) => Number(a.ts) - Number(b.ts))
-    expect(posted.map((p) => p.alertId)).toEqual(sent)
-  }
-}
+afterEach(closeServers)
 
 describe('Deliverer through the real WebClient', () => {
   it('delivers a batch to several channels exactly once through a 429 storm, 5xx and timeouts', async () => {
@@ -131,34 +70,6 @@ describe('Deliverer through the real WebClient', () => {
     const [outcome] = await Promise.all([deliverer.deliver(message)])
     expectExactlyOnce(server, [message], [outcome!])
     expect(outcome!.attempts).toBe(2)
-  })
-
-  it('looks up alerts the caller marks in doubt, across pages of history, instead of posting again', async () => {
-    const {server, deliverer} = await setup({rate: false}, {perChannelPerSecond: 1000, perChannelBurst: 1000})
-    const first = alert('doubt-0', 'C0HIST')
-    const filler = Array.from({length: 250}, (_, i) => alert(`filler-${i}`, 'C0HIST'))
-    const since = new Date(Date.now() - 1000)
-    await Promise.all([first, ...filler].map((m) => deliverer.deliver(m)))
-    const callsBefore = server.calls.length
-
-    // A restarted sender: knows nothing but that doubt-0 may have been posted.
-    const again = new Deliverer(createSlackClient(TOKEN, {apiUrl: server.url, timeoutMs: TIMEOUT_MS}), {
-      perChannelPerSecond: 5,
-      perChannelBurst: 2,
-      workspacePerMinute: 600,
-      maxAttempts: 3,
-    })
-    const outcome = await again.deliver(first, {inDoubt: true, since})
-
-    expect(outcome).toMatchObject({ok: true, attempts: 0, channel: 'C0HIST', ts: server.postsFor('doubt-0')[0]!.ts})
-    expect(server.postsFor('doubt-0')).toHaveLength(1)
-    const lookups = server.calls.slice(callsBefore)
-    expect(lookups.map((c) => c.method)).toEqual(['conversations.history', 'conversations.history'])
-
-    // Not there: posted once.
-    const fresh = await again.deliver(alert('doubt-new', 'C0HIST'), {inDoubt: true, since})
-    expect(fresh).toMatchObject({ok: true, attempts: 1})
-    expect(server.postsFor('doubt-new')).toHaveLength(1)
   })
 
   it('does not retry permanent errors and reports them as failed outcomes', async () => {
@@ -318,6 +229,7 @@ describe('the Slack test server', () => {
         blocks: message.blocks,
         metadata: message.metadata,
         alertId: 'j-1',
+        updates: 0,
       },
     ])
   })
@@ -489,5 +401,38 @@ describe('validateSlackMessage', () => {
     ['nope', 'payload: must be an object'],
   ])('rejects %#: %s', (payload, reason) => {
     expect(validateSlackMessage(payload)).toEqual({ok: false, reason})
+  })
+})
+
+describe('Deliverer: updates (chat.update)', () => {
+  const revised = (alertId: string, recipient: string, revision: number): SlackMessage => ({
+    ...buildSlackMessage(alertId, 'test', {
+      recipient,
+      header: `Alert ${alertId} r${revision}`,
+      text: md`revision ${revision}`,
+    }),
+    revision,
+  })
+
+  it('applies a revision to the recorded post in place, through transient errors and 429s, never posting again', async () => {
+    const {server, deliverer} = await setup()
+    const posted = await deliverer.deliver(alert('fa-u1', 'U123'))
+    expect(posted).toMatchObject({ok: true, channel: 'D123'})
+    server.inject({kind: 'rate-limit', method: 'chat.update', retryAfter: 0})
+    server.inject({kind: 'http-error', method: 'chat.update', accept: true})
+    const updated = await deliverer.deliver(revised('fa-u1', 'U123', 1), {
+      update: {channel: posted.channel, ts: posted.ts!},
+    })
+    expect(updated).toMatchObject({ok: true, alertId: 'fa-u1', channel: 'D123', ts: posted.ts, revision: 1})
+    expect(server.posts).toHaveLength(1)
+    expect(server.posts[0]).toMatchObject({text: 'revision 1', updates: 2})
+    expect(server.calls.filter((c) => c.method === 'conversations.history')).toEqual([])
+  })
+
+  it('a permanent error fails the update without a post', async () => {
+    const {server, deliverer} = await setup()
+    const outcome = await deliverer.deliver(revised('fa-u2', 'U123', 2), {update: {channel: 'D123', ts: '1.000001'}})
+    expect(outcome).toMatchObject({ok: false, error: 'message_not_found', revision: 2})
+    expect(server.posts).toEqual([])
   })
 })

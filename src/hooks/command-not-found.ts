@@ -1,0 +1,43 @@
+import type {Hook} from '@oclif/core'
+
+import {closestName} from '../lib/cli/suggest.js'
+
+/**
+ * `fa sedn --dry-run`: the closest command. On a terminal, accepting runs it with the same
+ * arguments; otherwise (cron, CI, a pipe) the suggestion is printed and the exit code is 127.
+ */
+const hook: Hook<'command_not_found'> = async function ({id, argv = [], config}) {
+  const ids = config.commands.filter((c) => !c.hidden).map((c) => c.id)
+  const shown = (commandId: string) => commandId.replaceAll(':', ' ')
+  // The words before the first flag arrive joined (`replya:fixtures/x.jsonl`): the longest leading
+  // words that are close to a command are the command, the others its arguments.
+  const words = id.split(':')
+  let suggestion: string | undefined
+  let rest = argv
+  let typed = shown(id)
+  for (let n = words.length; n > 0 && !suggestion; n--) {
+    suggestion = closestName(words.slice(0, n).join(':'), ids)
+    if (suggestion) {
+      rest = [...words.slice(n), ...argv]
+      typed = words.slice(0, n).join(' ')
+    }
+  }
+  if (!suggestion) {
+    process.stderr.write(`Error: ${typed} is not a fa command (\`fa --help\` lists them)\n`)
+    return this.exit(127)
+  }
+  const command = ['fa', shown(suggestion), ...rest].join(' ')
+  if (process.stdin.isTTY && process.stderr.isTTY) {
+    const {confirm} = await import('@inquirer/prompts')
+    const yes = await confirm(
+      {message: `${typed} is not a fa command. Run \`${command}\`?`, default: true},
+      {output: process.stderr},
+    ).catch(() => false)
+    if (yes) return config.runCommand(suggestion, rest)
+    return this.exit(127)
+  }
+  process.stderr.write(`Error: ${typed} is not a fa command: did you mean \`${command}\`?\n`)
+  return this.exit(127)
+}
+
+export default hook

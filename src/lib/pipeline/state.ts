@@ -1,0 +1,75 @@
+/**
+ * The state stateful alert types keep from one event to the next (open incidents, histories),
+ * passed into the core like the TableStore. Values are plain JSON, so a runner can keep them in
+ * memory (replay --dry-run) or restore them from and write them to a changelog (fa enrich).
+ * A namespace is one alert type's kind of state: `<alert type>/incident`, `<alert type>/history/<as>`.
+ */
+export interface StateStore {
+  get(namespace: string, key: string): unknown
+  put(namespace: string, key: string, value: unknown): void
+  delete(namespace: string, key: string): void
+  entries(namespace: string): Iterable<[string, unknown]>
+}
+
+/** One change to a state store, in the order made: a value, or null for a deletion (a tombstone). */
+export interface StateChange {
+  namespace: string
+  key: string
+  value: unknown
+}
+
+/** State in memory. With `journal`, every change is also kept until taken, for a changelog. */
+export class MemoryStateStore implements StateStore {
+  private readonly spaces = new Map<string, Map<string, unknown>>()
+  private changes: StateChange[] | undefined
+
+  constructor(options: {journal?: boolean} = {}) {
+    if (options.journal) this.changes = []
+  }
+
+  get(namespace: string, key: string): unknown {
+    return this.spaces.get(namespace)?.get(key)
+  }
+
+  put(namespace: string, key: string, value: unknown): void {
+    let space = this.spaces.get(namespace)
+    if (!space) this.spaces.set(namespace, (space = new Map()))
+    space.set(key, value)
+    this.changes?.push({namespace, key, value})
+  }
+
+  delete(namespace: string, key: string): void {
+    this.spaces.get(namespace)?.delete(key)
+    this.changes?.push({namespace, key, value: null})
+  }
+
+  entries(namespace: string): Iterable<[string, unknown]> {
+    return this.spaces.get(namespace)?.entries() ?? []
+  }
+
+  /** Puts a restored value without journalling it (it is already in the changelog). */
+  restore(namespace: string, key: string, value: unknown): void {
+    const journal = this.changes
+    this.changes = undefined
+    if (value === null) this.delete(namespace, key)
+    else this.put(namespace, key, value)
+    this.changes = journal
+  }
+
+  /** Forgets everything (before a restore), changes not yet taken included. */
+  clear(): void {
+    this.spaces.clear()
+    if (this.changes) this.changes = []
+  }
+
+  /** The changes made since the last call, oldest first. */
+  takeChanges(): StateChange[] {
+    const taken = this.changes ?? []
+    if (this.changes) this.changes = []
+    return taken
+  }
+
+  size(namespace: string): number {
+    return this.spaces.get(namespace)?.size ?? 0
+  }
+}

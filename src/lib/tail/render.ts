@@ -1,0 +1,53 @@
+import type {ChalkInstance} from 'chalk'
+
+import {renderAlert, renderDeadLetter} from '../output/human.js'
+import {Header, originOf} from '../records/headers.js'
+import {decodeJsonObject, describeOrigin, type TopicRecord} from '../records/record.js'
+import {validateSlackMessage} from '../slack/validate.js'
+
+/** Which of fa's own topics a record is on: it decides how a person reads it. */
+export type TailKind = 'alerts' | 'dead-letters' | 'responses'
+
+/** One record of fa's own topics as a person reads it; records that are not what fa writes say so. */
+export function renderTailRecord(kind: TailKind, record: TopicRecord, c: ChalkInstance): string {
+  const time = c.dim(`${record.timestamp ?? ''} ${describeOrigin(record)}`)
+  switch (kind) {
+    case 'alerts':
+      return `${time}\n${renderAlertRecord(record, c)}`
+    case 'dead-letters':
+      return `${time}\n${renderDeadLetter(
+        {
+          kind: 'dead-letter',
+          pipeline: record.headers[Header.pipeline] ?? '(no pipeline)',
+          reason: record.headers[Header.error] ?? '(no fa-error header)',
+          output: record,
+        },
+        originOf(record.headers),
+        c,
+      )}`
+    case 'responses':
+      return `${time} ${renderResponse(record, c)}\n`
+  }
+}
+
+/** An alert on slack-messages as replay shows it (recipient, header, text, fields). */
+function renderAlertRecord(record: TopicRecord, c: ChalkInstance): string {
+  const decoded = decodeJsonObject(record.value)
+  const checked = decoded.ok ? validateSlackMessage(decoded.value) : decoded
+  if (!checked.ok) return `${c.yellow('?')} not a Slack message fa would post: ${checked.reason}\n\n`
+  const pipeline = record.headers[Header.pipeline] ?? '(no pipeline)'
+  const output = {...record, value: decoded.ok ? decoded.value : null}
+  return renderAlert({kind: 'alert', pipeline, alertId: checked.message.alertId, output}, c)
+}
+
+/** A delivery outcome on slack-responses: delivered where and when, or the error; a tombstone removed it. */
+function renderResponse(record: TopicRecord, c: ChalkInstance): string {
+  if (record.value === null) return `${c.dim('∅')} ${record.key ?? ''} ${c.dim('response removed (tombstone)')}`
+  const decoded = decodeJsonObject(record.value)
+  if (!decoded.ok) return `${c.yellow('?')} ${record.key ?? ''} not a response fa writes: ${decoded.reason}`
+  const r = decoded.value
+  const attempts = typeof r.attempts === 'number' ? `, ${r.attempts} attempt(s)` : ''
+  if (r.ok === true)
+    return `${c.green('✓')} ${String(r.alertId)} → ${c.cyan(String(r.channel))} ts ${String(r.ts)} delivered ${String(r.deliveredAt)}${c.dim(attempts)}`
+  return `${c.red('✗')} ${String(r.alertId)} → ${c.cyan(String(r.channel))} ${c.red(String(r.error))}${c.dim(attempts)}`
+}

@@ -1,0 +1,90 @@
+// Scale-out with incidents: `fa enrich --follow --exactly-once` members join and leave one group
+// while repeated failures flow; partitions gained carry their state (restored from the changelog
+// at each join), so every incident is opened once and every revision written once.
+import {Kafka, logLevel} from 'kafkajs'
+import {describe, expect, inject, it} from 'vitest'
+
+import {silenceKafkajsTimeoutWarning} from '../../../src/lib/kafka/patches/node-warnings.js'
+import {runFa} from '../../support/cli.js'
+import {flowEvents, prepareFlow, expectEveryRevisionOnce} from '../../support/event-flow.js'
+import {readToEnd, runningProcesses, startFa, type FaProcess} from '../../support/fa-process.js'
+
+silenceKafkajsTimeoutWarning()
+
+const brokers = inject('kafkaBrokers')
+const kafka = new Kafka({clientId: 'fa-scale-incidents-test', brokers: [brokers], logLevel: logLevel.NOTHING})
+const env = {KAFKA_BROKERS: brokers, FA_KAFKA_MAX_BYTES_PER_PARTITION: '16384'}
+const EVENTS = 8_000
+const CONNECTORS = 40
+const ORGS = 20
+
+const running = runningProcesses()
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
+
+describe('fa enrich --exactly-once with incidents: members join and leave while events flow', () => {
+  it('opens each incident once and writes each revision once across rebalances', {timeout: 180_000}, async () => {
+    const {cfg, group, producer} = await prepareFlow(kafka, 'scale-incidents', {
+      env,
+      orgs: ORGS,
+      config: 'kafka:\n  partitions: 6\n',
+    })
+    try {
+      const flow = flowEvents(producer, cfg, {events: EVENTS, perTick: 100, orgs: ORGS, connectors: CONNECTORS})
+      const start = async (instance: string) => {
+        const args = [
+          'enrich',
+          '--from',
+          'earliest',
+          '--follow',
+          '-c',
+          cfg.file,
+          '--group',
+          group,
+          '--exactly-once',
+          '--instance',
+          instance,
+        ]
+        const fa = startFa(args, env)
+        running.add(fa)
+        await fa.waitForLog((l) => l.msg === 'joined the group', 60_000)
+        return fa
+      }
+      const stop = async (fa: FaProcess) => {
+        fa.child.kill('SIGTERM')
+        const {code} = await fa.exited
+        running.delete(fa)
+        expect(code, fa.stderr()).toBe(0)
+      }
+      const a = await start('a')
+      await sleep(1_500)
+      const b = await start('b')
+      await sleep(2_000)
+      await stop(a)
+      await sleep(1_500)
+      const c = await start('c')
+      await flow
+      await Promise.all([stop(b), stop(c)])
+      const final = await runFa(
+        [
+          'enrich',
+          '--from',
+          'earliest',
+          '-c',
+          cfg.file,
+          '--group',
+          group,
+          '--json',
+          '--exactly-once',
+          '--instance',
+          'final',
+        ],
+        {env},
+      )
+      expect(final.code, final.stderr).toBe(0)
+
+      expectEveryRevisionOnce(await readToEnd(kafka, [cfg.topics.slackMessages]), EVENTS, CONNECTORS)
+    } finally {
+      await producer.disconnect()
+    }
+  })
+})
