@@ -53,7 +53,14 @@ const edgeEvents: Array<{key: string | null; value: unknown; headers?: Record<st
   // No eventId: the alert id hashes the event's JSON; no record key: the org id from the value.
   {
     key: null,
-    value: {orgId: 'org-1001', connectorId: 'lcc-e3', oldStatus: 'Provisioning', n: 42, nested: {a: [1, true, null]}},
+    value: {
+      orgId: 'org-1001',
+      connectorId: 'lcc-e3',
+      connectorType: null,
+      oldStatus: 'Provisioning',
+      n: 42,
+      nested: {a: [1, true, null]},
+    },
   },
   {
     key: '',
@@ -79,8 +86,14 @@ beforeAll(async () => {
   const byTopic = new Map<string, Message[]>()
   const add = (topic: string, message: Message) => byTopic.set(topic, [...(byTopic.get(topic) ?? []), message])
   const lines = readFileSync(path.join(root, 'fixtures/provisioning.jsonl'), 'utf8').trim().split('\n')
+  const connectors = new Set<unknown>()
   for (const line of lines) {
     const {topic, key, value} = JSON.parse(line) as {topic: string; key: string | null; value: unknown}
+    // The Streams app has no incidents: leave out the events that would update or resolve one.
+    const event = value !== null && typeof value === 'object' ? (value as Record<string, unknown>) : {}
+    if (prefix + topic === topics.notifications && (connectors.has(event.connectorId) || event.newStatus === 'Running'))
+      continue
+    if (event.connectorId !== undefined) connectors.add(event.connectorId)
     add(prefix + topic, {key, value: value === null || typeof value === 'string' ? value : JSON.stringify(value)})
   }
   for (const {key, value, headers} of edgeEvents) {
@@ -116,9 +129,9 @@ it('the Streams app writes the alerts fa writes, byte for byte, and the same dea
       .sort((a, b) => a.key!.localeCompare(b.key!))
   const faAlerts = byAlertId(await readToEnd(kafka, [topics.slackMessages]))
   const streamsAlerts = byAlertId(await readToEnd(kafka, [streamsOut.alerts]))
-  // The fixture's 4 (enrich loads the tables first: org-1004 is deleted by then) and the 4 edge ones above.
-  expect(faAlerts).toHaveLength(8)
-  expect(summary.alerts).toBe(8)
+  // The fixture's 3 left (enrich loads the tables first: org-1004 is deleted by then) and the 4 edge ones above.
+  expect(faAlerts).toHaveLength(7)
+  expect(summary.alerts).toBe(7)
   expect(streamsAlerts).toEqual(faAlerts)
 
   const deadLetters = async (topic: string) =>

@@ -163,7 +163,7 @@ final class AlertProcessor implements Processor<byte[], byte[], byte[], byte[]> 
       identity = "event\0" + eventId;
     } else {
       StringBuilder json = new StringBuilder();
-      Events.stringify(json, event);
+      Events.stringifyChecked(json, event, TEXT_FIELDS);
       identity = "record\0" + topic() + "\0" + recordKey + "\0" + json;
     }
     byte[] digest = sha256.digest((PIPELINE + "\0" + identity).getBytes(StandardCharsets.UTF_8));

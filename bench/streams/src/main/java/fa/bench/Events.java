@@ -41,10 +41,10 @@ final class Events {
     return "number";
   }
 
-  /** The field as a string, null when absent; INVALID when present but not a string (z.string().optional()). */
+  /** The field as a string, null when absent or null; INVALID when another type (fa's optionalText, nullish). */
   static String optionalText(JsonNode object, String field) {
     JsonNode node = object.get(field);
-    if (node == null) return null;
+    if (node == null || node.isNull()) return null;
     return node.isTextual() ? node.textValue() : INVALID;
   }
 
@@ -55,7 +55,37 @@ final class Events {
     return field + ": Invalid input: expected string, received " + typeName(object.get(field));
   }
 
-  /** JSON.stringify of a parsed value, for alert ids of events without an eventId. */
+  /**
+   * JSON.stringify of the event as fa's check returns it (zod's looseObject): the schema's fields
+   * first, in its order, nulls left out, then the other fields in their order. For alert ids of
+   * events without an eventId.
+   */
+  static void stringifyChecked(StringBuilder out, JsonNode event, String[] fields) {
+    out.append('{');
+    boolean first = true;
+    java.util.Set<String> known = java.util.Set.of(fields);
+    for (String field : fields) {
+      JsonNode value = event.get(field);
+      if (value == null || value.isNull()) continue;
+      if (!first) out.append(',');
+      first = false;
+      Json.string(out, field);
+      out.append(':');
+      stringify(out, value);
+    }
+    for (Iterator<Map.Entry<String, JsonNode>> it = event.fields(); it.hasNext(); ) {
+      Map.Entry<String, JsonNode> entry = it.next();
+      if (known.contains(entry.getKey())) continue;
+      if (!first) out.append(',');
+      first = false;
+      Json.string(out, entry.getKey());
+      out.append(':');
+      stringify(out, entry.getValue());
+    }
+    out.append('}');
+  }
+
+  /** JSON.stringify of a parsed value. */
   static void stringify(StringBuilder out, JsonNode node) {
     if (node.isObject()) {
       out.append('{');

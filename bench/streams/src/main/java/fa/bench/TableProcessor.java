@@ -11,16 +11,16 @@ import org.apache.kafka.streams.state.KeyValueStore;
 
 /**
  * Keeps a global store as fa's TableStore.apply does (pipeline/table.ts): rows checked against
- * the table's schema, keyed by the record key or a value field, keys normalized (emails trimmed
+ * the table's schema, keyed by the record key, keys normalized (emails trimmed
  * and lowercased), tombstones delete. A global store's processor cannot forward, so a bad row is
  * counted and skipped where fa writes a dead letter.
  */
 final class TableProcessor implements Processor<byte[], byte[], Void, Void> {
-  /** One of fa's two tables: its store, the required field, the key field and whether keys are emails. */
-  record Spec(String store, String required, String keyField, boolean emailKeys) {}
+  /** One of fa's two tables: its store, the required field and whether keys are emails. */
+  record Spec(String store, String required, boolean emailKeys) {}
 
-  static final Spec ASSIGNMENTS = new Spec("assignments", "csdrEmail", "orgId", false);
-  static final Spec SLACK_USERS = new Spec("slack-users", "slackUserId", "email", true);
+  static final Spec ASSIGNMENTS = new Spec("assignments", "csdrEmail", false);
+  static final Spec SLACK_USERS = new Spec("slack-users", "slackUserId", true);
   static final String[][] OPTIONAL = {{"orgId", "orgName", "csdrName"}, {"email", "displayName"}};
 
   static final LongAdder badRows = new LongAdder();
@@ -50,11 +50,8 @@ final class TableProcessor implements Processor<byte[], byte[], Void, Void> {
       badRows.increment();
       return;
     }
-    if (key == null || key.isEmpty()) {
-      String field = Events.optionalText(decoded.value(), spec.keyField());
-      key = field == null || field.isEmpty() ? null : field;
-    }
-    if (key == null) badRows.increment();
+    // Keyed by the record key only, as fa's tables are.
+    if (key == null || key.isEmpty()) badRows.increment();
     else rows.put(normalize(key), record.value());
   }
 
