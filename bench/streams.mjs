@@ -39,6 +39,8 @@ try {
           const outputs = (who) => ({
             slackMessages: `${prefix}${who}-${tag}.alerts`,
             deadLetters: `${prefix}${who}-${tag}.dlq`,
+            // Incidents one run opened must not turn the next run's alerts into updates.
+            state: `${prefix}${who}-${tag}.state`,
           })
           const faConfig = writeConfig(`fa-${tag}.yaml`, {notifications: sources[mix], ...outputs('fa')})
           const streamsOut = outputs('streams')
