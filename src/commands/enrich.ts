@@ -60,12 +60,14 @@ Logs go to stderr: JSON Lines when stdout is not a terminal, readable lines othe
     }),
     from: Flags.string({
       description:
-        'where a new consumer group starts: earliest, latest, an ISO time or a duration ago (2h); default enrich.from. Without either, a new group with records waiting stops and says how many',
+        'where a new consumer group starts: earliest, latest, an ISO time or a duration ago (2h); ' +
+        'default enrich.from. Without either, a new group with records waiting stops and says how many',
       helpValue: 'WHERE',
     }),
     instance: Flags.string({
       description:
-        "this instance's id in the transactional id (stable across restarts, distinct per instance; default: host name)",
+        "this instance's id in the transactional id (stable across restarts, distinct per instance; " +
+        'default: host name)',
       env: 'FA_INSTANCE',
       helpValue: 'ID',
     }),

@@ -25,12 +25,15 @@ Every answer also has a flag: with --yes, questions not answered by a flag take 
     {
       description: 'Confluent Cloud (SASL_SSL PLAIN; key and secret in KAFKA_API_KEY / KAFKA_API_SECRET)',
       command:
-        '<%= config.bin %> <%= command.id %> --yes --kafka confluent --brokers pkc-abc12.us-east-1.aws.confluent.cloud:9092 --no-create-topics',
+        '<%= config.bin %> <%= command.id %> --yes --kafka confluent --brokers ' +
+        'pkc-abc12.us-east-1.aws.confluent.cloud:9092 --no-create-topics',
     },
     {
       description: 'Another cluster with TLS and SCRAM, staging topic names',
       command:
-        '<%= config.bin %> <%= command.id %> --yes --kafka other --brokers k1:9093,k2:9093 --tls --sasl scram-sha-512 --username-env KAFKA_USER --password-env KAFKA_PASS --topic-prefix staging. --group fa-staging',
+        '<%= config.bin %> <%= command.id %> --yes --kafka other --brokers k1:9093,k2:9093 --tls ' +
+        '--sasl scram-sha-512 --username-env KAFKA_USER --password-env KAFKA_PASS --topic-prefix ' +
+        'staging. --group fa-staging',
     },
   ]
 
@@ -73,7 +76,9 @@ Every answer also has a flag: with --yes, questions not answered by a flag take 
     }),
     'topic-prefix': Flags.string({description: 'prefix for every default topic name', helpValue: 'PFX'}),
     topic: Flags.string({
-      description: `one topic name, e.g. notifications=my-events (names: ${Object.keys(defaultTopics).join(', ')}); repeatable`,
+      description:
+        `one topic name, e.g. notifications=my-events (names: ` +
+        `${Object.keys(defaultTopics).join(', ')}); repeatable`,
       multiple: true,
       helpValue: 'NAME=TOPIC',
     }),

@@ -54,12 +54,14 @@ Credentials: Application Default Credentials (gcloud auth application-default lo
   static override flags = {
     since: Flags.string({
       description:
-        'start of the window (inclusive): a duration before now (15m, 1h, 2d), an ISO timestamp with zone or a date, or "checkpoint" for where the last successful run ended',
+        'start of the window (inclusive): a duration before now (15m, 1h, 2d), an ISO timestamp ' +
+        'with zone or a date, or "checkpoint" for where the last successful run ended',
       helpValue: 'WHEN',
     }),
     checkpoint: Flags.string({
       description:
-        "instead of a run: show the producer's checkpoint, set it to TIME (`--checkpoint set 2026-01-31T00:00:00Z`), or reset it (the next --since checkpoint run then needs an explicit --since)",
+        "instead of a run: show the producer's checkpoint, set it to TIME (`--checkpoint set " +
+        '2026-01-31T00:00:00Z`), or reset it (the next --since checkpoint run then needs an explicit --since)',
       options: ['show', 'set', 'reset'],
       exclusive: ['since', 'until', 'dry-run'],
     }),
@@ -72,13 +74,15 @@ Credentials: Application Default Credentials (gcloud auth application-default lo
     }),
     preview: Flags.integer({
       description:
-        'a dry run that also runs the query (billed like a real run) and prints the events of at most N rows; produces nothing',
+        'a dry run that also runs the query (billed like a real run) and prints the events of at ' +
+        'most N rows; produces nothing',
       min: 1,
       helpValue: 'N',
     }),
     grace: Flags.string({
       description:
-        'with --since checkpoint: also re-read this long before the checkpoint, for rows that reach BigQuery late (default producers.grace.NAME, else 15m; 0 for none)',
+        'with --since checkpoint: also re-read this long before the checkpoint, for rows that reach ' +
+        'BigQuery late (default producers.grace.NAME, else 15m; 0 for none)',
       helpValue: 'DURATION',
     }),
     json: Flags.boolean({
@@ -134,14 +138,16 @@ Credentials: Application Default Credentials (gcloud auth application-default lo
             )
           else
             this.log(
-              `${out.red('✗')} dead letter, row ${record.headers?.[ProduceHeader.row]}: ${record.headers?.[ProduceHeader.error]}`,
+              `${out.red('✗')} dead letter, row ${record.headers?.[ProduceHeader.row]}: ` +
+                `${record.headers?.[ProduceHeader.error]}`,
             )
         },
       })
     } catch (error) {
       if (!(error instanceof InterruptedError)) throw error
       process.stderr.write(
-        `${this.stderrColor.yellow('interrupted:')} stopped before the end of the query; the checkpoint was not advanced\n`,
+        `${this.stderrColor.yellow('interrupted:')} stopped before the end of the query; the ` +
+          `checkpoint was not advanced\n`,
       )
       process.exitCode = 130
       return
@@ -234,7 +240,8 @@ Credentials: Application Default Credentials (gcloud auth application-default lo
     if (s.dryRun) {
       return [
         c.bold(
-          `preview: ${s.rows} rows (at most ${s.preview}) would give ${s.events} event${s.events === 1 ? '' : 's'} for ${s.topic}${dead}; nothing was produced`,
+          `preview: ${s.rows} rows (at most ${s.preview}) would give ${s.events} ` +
+            `event${s.events === 1 ? '' : 's'} for ${s.topic}${dead}; nothing was produced`,
         ),
         c.dim(`  window ${window}, job ${s.jobId ?? '-'} (billed)`),
       ]
@@ -246,10 +253,12 @@ Credentials: Application Default Credentials (gcloud auth application-default lo
       : c.yellow(`stays at ${cp.current ?? '(none)'}: ${cp.note}`)
     return [
       c.bold(
-        `produced ${s.events} event${s.events === 1 ? '' : 's'} from ${s.rows} rows of ${s.producer} to ${s.topic}${dead}`,
+        `produced ${s.events} event${s.events === 1 ? '' : 's'} from ${s.rows} rows of ` +
+          `${s.producer} to ${s.topic}${dead}`,
       ),
       `  window      ${window}${s.grace && s.grace !== '0' ? c.dim(` (from ${s.grace} before the checkpoint, for late rows)`) : ''}`,
-      `  BigQuery    job ${s.jobId}: ${s.bytesProcessed} bytes processed, ${s.bytesBilled} billed ($${formatCost(s.cost)})`,
+      `  BigQuery    job ${s.jobId}: ${s.bytesProcessed} bytes ` +
+        `processed, ${s.bytesBilled} billed ($${formatCost(s.cost)})`,
       `  checkpoint  ${checkpoint}`,
       c.dim(`  took ${s.durationMs} ms`),
     ]

@@ -43,12 +43,14 @@ With --dry-run everything happens in this process (no Kafka, Slack or cloud acco
     {
       description: 'Test alert rules against a golden file (exit 1 on any difference)',
       command:
-        '<%= config.bin %> <%= command.id %> fixtures/provisioning.jsonl --dry-run --expect fixtures/provisioning.expected.jsonl',
+        '<%= config.bin %> <%= command.id %> fixtures/provisioning.jsonl ' +
+        '--dry-run --expect fixtures/provisioning.expected.jsonl',
     },
     {
       description: 'Accept the current output as the new golden file',
       command:
-        '<%= config.bin %> <%= command.id %> fixtures/provisioning.jsonl --dry-run --expect fixtures/provisioning.expected.jsonl --update',
+        '<%= config.bin %> <%= command.id %> fixtures/provisioning.jsonl ' +
+        '--dry-run --expect fixtures/provisioning.expected.jsonl --update',
     },
     {
       description: 'See every alert as Slack will show it, and why each record did or did not alert',
@@ -65,14 +67,16 @@ With --dry-run everything happens in this process (no Kafka, Slack or cloud acco
     {
       description: 'Produce into renamed topics on a remote cluster, without the confirmation prompt',
       command:
-        '<%= config.bin %> <%= command.id %> fixtures/provisioning.jsonl --topic data-notifications-pipeline=test-notifications --yes',
+        '<%= config.bin %> <%= command.id %> fixtures/provisioning.jsonl ' +
+        '--topic data-notifications-pipeline=test-notifications --yes',
     },
   ]
 
   // Written out: oclif's generated line for flags exclusive of --dry-run leaves stray `| ]`.
   static override usage = [
     '<%= command.id %> FILE... --dry-run [--json] [--expect FILE [--update]] [--workers N] [-c FILE] [--verbose]',
-    '<%= command.id %> FILE... [--topic-prefix PFX] [--topic FROM=TO...] [--timestamps keep|now] [-y] [--json] [-c FILE] [--verbose]',
+    '<%= command.id %> FILE... [--topic-prefix PFX] [--topic FROM=TO...] [--timestamps ' +
+      'keep|now] [-y] [--json] [-c FILE] [--verbose]',
   ]
 
   static override strict = false
@@ -87,7 +91,8 @@ With --dry-run everything happens in this process (no Kafka, Slack or cloud acco
     'dry-run': Flags.boolean({description: 'run the pipelines in this process instead of producing to Kafka'}),
     json: Flags.boolean({
       description:
-        'with --dry-run: print every produced record as JSON Lines on stdout (summary on stderr); else print the summary as JSON',
+        'with --dry-run: print every produced record as JSON Lines on stdout (summary on stderr); ' +
+        'else print the summary as JSON',
     }),
     expect: Flags.string({
       description: 'with --dry-run: golden JSONL file to compare the produced records with; exit 1 on any difference',
@@ -111,7 +116,9 @@ With --dry-run everything happens in this process (no Kafka, Slack or cloud acco
     }),
     explain: Flags.boolean({
       description:
-        "with --dry-run: print every record's fate with its FILE:LINE (alerted, filtered, unassigned, no-slack-user, dead-letter, table, unread); JSON Lines on stderr with --json or --expect. --verbose implies it and adds Block Kit Builder links",
+        "with --dry-run: print every record's fate with its FILE:LINE (alerted, filtered, " +
+        'unassigned, no-slack-user, dead-letter, table, unread); JSON Lines on stderr with --json ' +
+        'or --expect. --verbose implies it and adds Block Kit Builder links',
       dependsOn: ['dry-run'],
     }),
     only: Flags.string({
@@ -128,17 +135,21 @@ With --dry-run everything happens in this process (no Kafka, Slack or cloud acco
     }),
     html: Flags.string({
       description:
-        'with --dry-run: write one self-contained HTML page of the run: every alert as Slack shows it, by recipient, with Block Kit Builder links; dead letters, drops, the summary',
+        'with --dry-run: write one self-contained HTML page of the run: every alert as Slack shows ' +
+        'it, by recipient, with Block Kit Builder links; dead letters, drops, the summary',
       helpValue: 'FILE',
       dependsOn: ['dry-run'],
     }),
     'tables-first': Flags.boolean({
       description:
-        "with --dry-run: load every table record of the files before any event, as fa enrich does after a replay into Kafka (default: file order, as Kafka Streams' test driver)",
+        'with --dry-run: load every table record of the files before any event, as fa enrich does ' +
+        "after a replay into Kafka (default: file order, as Kafka Streams' test driver)",
       dependsOn: ['dry-run'],
     }),
     workers: Flags.integer({
-      description: `with --dry-run: threads to run the pipelines on; the output is the same (default: one per CPU, up to 4, for ${PARALLEL_BYTES >> 20} MiB of fixtures or more, else 1)`,
+      description:
+        `with --dry-run: threads to run the pipelines on; the output is the same (default: one per ` +
+        `CPU, up to 4, for ${PARALLEL_BYTES >> 20} MiB of fixtures or more, else 1)`,
       min: 1,
       max: 64,
       helpValue: 'N',
@@ -146,7 +157,8 @@ With --dry-run everything happens in this process (no Kafka, Slack or cloud acco
     }),
     schemas: Flags.string({
       description:
-        "with --dry-run: check every fixture value against its topic's schema in this Schema Registry (default: the configured one, if any)",
+        "with --dry-run: check every fixture value against its topic's schema in this Schema " +
+        'Registry (default: the configured one, if any)',
       helpValue: 'URL',
       dependsOn: ['dry-run'],
     }),
@@ -155,7 +167,8 @@ With --dry-run everything happens in this process (no Kafka, Slack or cloud acco
       options: ['keep', 'now'] as const,
       default: 'keep',
       description:
-        "when producing: keep each record's timestamp, or use the time of producing (brokers reject timestamps over an hour ahead, and retention deletes old ones)",
+        "when producing: keep each record's timestamp, or use the time of producing (brokers reject " +
+        'timestamps over an hour ahead, and retention deletes old ones)',
       exclusive: ['dry-run'],
     })(),
   }
@@ -262,7 +275,8 @@ With --dry-run everything happens in this process (no Kafka, Slack or cloud acco
     const targets = [...new Set([...plan.topics.values()].map((t) => t.target))]
     if (!process.stdin.isTTY || !process.stderr.isTTY) {
       throw new FaError(
-        `${brokers} is not on localhost: producing ${plan.records} records there needs --yes when there is no terminal to confirm on`,
+        `${brokers} is not on localhost: producing ${plan.records} records there needs --yes when ` +
+          `there is no terminal to confirm on`,
         {
           hint: 'add --yes to confirm without a prompt',
         },
@@ -273,7 +287,9 @@ With --dry-run everything happens in this process (no Kafka, Slack or cloud acco
     try {
       ok = await confirm(
         {
-          message: `Produce ${plan.records} records to ${targets.length} topic${targets.length === 1 ? '' : 's'} (${targets.join(', ')}) on ${brokers}?`,
+          message:
+            `Produce ${plan.records} records to ${targets.length} ` +
+            `topic${targets.length === 1 ? '' : 's'} (${targets.join(', ')}) on ${brokers}?`,
           default: false,
         },
         {output: process.stderr},

@@ -49,7 +49,8 @@ Without --follow it sends what is waiting up to the end offsets seen at start, p
     }),
     'dry-run': Flags.boolean({
       description:
-        "print what would be posted (from the group's committed offsets); no Slack calls, nothing recorded or committed",
+        "print what would be posted (from the group's committed offsets); no Slack calls, nothing " +
+        'recorded or committed',
     }),
     channel: Flags.string({
       description: 'post every message to this channel instead of its recipient (outcomes are still recorded)',
@@ -62,12 +63,14 @@ Without --follow it sends what is waiting up to the end offsets seen at start, p
     'metrics-port': metricsPortFlag,
     from: Flags.string({
       description:
-        'where a new consumer group starts: earliest, latest, an ISO time or a duration ago (2h); default slack.from. Without either, a new group with alerts waiting stops and says how many',
+        'where a new consumer group starts: earliest, latest, an ISO time or a duration ago (2h); ' +
+        'default slack.from. Without either, a new group with alerts waiting stops and says how many',
       helpValue: 'WHERE',
     }),
     'max-age': Flags.string({
       description:
-        'alerts whose event is older are not posted but recorded on slack-responses as expired (default: slack.maxAlertAge, 24h)',
+        'alerts whose event is older are not posted but recorded on slack-responses as expired ' +
+        '(default: slack.maxAlertAge, 24h)',
       helpValue: 'DURATION',
     }),
     json: Flags.boolean({
@@ -182,7 +185,10 @@ function renderDryRun(item: DryRunItem, c: ReturnType<typeof colorFor>): string 
         c,
       )
     case 'skip':
-      return `${c.dim('↷')} ${c.bold(item.pipeline)} → ${c.cyan(item.channel)}  ${c.dim(item.alertId)}  ${c.dim('skipped: already delivered')}\n\n`
+      return (
+        `${c.dim('↷')} ${c.bold(item.pipeline)} → ${c.cyan(item.channel)}  ` +
+        `${c.dim(item.alertId)}  ${c.dim('skipped: already delivered')}\n\n`
+      )
     case 'expire':
       return `${c.dim('⌛')} ${c.bold(item.pipeline)} → ${c.cyan(item.channel)}  ${c.dim(item.alertId)}  ${c.yellow(`expired: event at ${item.eventAt}, older than the maximum alert age`)}\n\n`
     case 'dead-letter':

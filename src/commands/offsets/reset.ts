@@ -59,12 +59,15 @@ A time is an ISO timestamp with its zone, a date, or a duration ago (2h, 1d): ea
     for (const p of result.partitions) {
       const current = p.current === null ? '-' : String(p.current)
       this.log(
-        `${p.topic.padEnd(width)}  ${String(p.partition).padStart(9)}  ${current.padStart(7)} → ${String(p.target).padStart(6)}  ${String(p.lagBefore).padStart(11)} → ${p.lagAfter}`,
+        `${p.topic.padEnd(width)}  ${String(p.partition).padStart(9)}  ${current.padStart(7)} → ` +
+          `${String(p.target).padStart(6)}  ${String(p.lagBefore).padStart(11)} → ${p.lagAfter}`,
       )
     }
     const before = result.partitions.reduce((n, p) => n + p.lagBefore, 0)
     const after = result.partitions.reduce((n, p) => n + p.lagAfter, 0)
-    const what = `${result.group} to ${result.to}: ${result.partitions.length} partitions, ${before} records to read → ${after}`
+    const what =
+      `${result.group} to ${result.to}: ${result.partitions.length} partitions, ${before} records ` +
+      `to read → ${after}`
     if (result.applied) this.log(c.bold(`reset ${what}`))
     else {
       this.log(c.bold(`would reset ${what}`))

@@ -73,7 +73,8 @@ Idempotent: topics that already exist are reported with their partitions, replic
 
     const c = colorFor(process.stdout)
     const line = (state: TopicState, what: string) =>
-      `${what} ${state.topic.padEnd(width)}  ${String(state.partitions).padStart(3)} partitions  rf ${state.replicationFactor}  ${state.cleanupPolicy.padEnd(7)}  ${c.dim(state.roles.join(', '))}`
+      `${what} ${state.topic.padEnd(width)}  ${String(state.partitions).padStart(3)} partitions  ` +
+      `rf ${state.replicationFactor}  ${state.cleanupPolicy.padEnd(7)}  ${c.dim(state.roles.join(', '))}`
     const width = Math.max(0, ...[...result.created, ...result.existing].map((s) => s.topic.length))
     const verb = flags['dry-run'] ? 'would create' : 'created'
     for (const state of result.created) this.log(line(state, c.green(verb.padEnd(12))))

@@ -88,7 +88,9 @@ async function topicChecks(admin: Admin, config: Config, specs: TopicSpec[]): Pr
         `kafka-configs --alter --entity-type topics --entity-name ${spec.topic} --add-config cleanup.policy=compact`,
       )
     }
-    const what = `${info.partitions} partitions, replication ${info.replicationFactor}, cleanup.policy=${info.cleanupPolicy} (${roles})`
+    const what =
+      `${info.partitions} partitions, replication ${info.replicationFactor}, ` +
+      `cleanup.policy=${info.cleanupPolicy} (${roles})`
     return {...(problems.length ? fail(problems.join('; '), fixes.join('; ')) : pass(what)), name}
   })
 }
@@ -108,7 +110,9 @@ function explain(error: unknown, config: Config): FaError {
   const message = error instanceof Error ? error.message : String(error)
   if (/SASL|authentic/i.test(message))
     return new FaError(`authentication failed: ${message}`, {
-      hint: `check ${config.kafka.sasl?.usernameEnv ?? 'KAFKA_API_KEY'} / ${config.kafka.sasl?.passwordEnv ?? 'KAFKA_API_SECRET'} and kafka.sasl.mechanism`,
+      hint:
+        `check ${config.kafka.sasl?.usernameEnv ?? 'KAFKA_API_KEY'} / ` +
+        `${config.kafka.sasl?.passwordEnv ?? 'KAFKA_API_SECRET'} and kafka.sasl.mechanism`,
     })
   return new FaError(`cannot connect to ${config.kafka.brokers.join(',')}: ${message}`, {hint: BROKER_HINT})
 }

@@ -29,8 +29,10 @@ export function membershipCheck(options: {
       options.onExpelled()
       throw new FaError(
         gone
-          ? `this instance was expelled from group ${group} (no heartbeat within the session timeout) while a batch was in flight; the batch is aborted and whoever owns its partition now processes it`
-          : `group ${group} took ${ms} ms to say who its members are: this instance may have been expelled meanwhile, so the batch is aborted and read again`,
+          ? `this instance was expelled from group ${group} (no heartbeat within the session timeout) ` +
+              `while a batch was in flight; the batch is aborted and whoever owns its partition now processes it`
+          : `group ${group} took ${ms} ms to say who its members are: this instance may have been ` +
+              `expelled meanwhile, so the batch is aborted and read again`,
       )
     }
   }

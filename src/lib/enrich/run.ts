@@ -1,5 +1,4 @@
 import {hostname} from 'node:os'
-import {randomUUID} from 'node:crypto'
 
 import type {Admin} from 'kafkajs'
 
@@ -13,7 +12,7 @@ import {installKafkajsPatches} from '../kafka/patches/index.js'
 import {chooseStart, startFromOf, type StartFrom} from '../kafka/start-from.js'
 import {requireTopics} from '../kafka/topics.js'
 import {defaultTuning, type EnrichTuning} from '../kafka/tuning.js'
-import {OutputWriter} from '../kafka/writer.js'
+import type {OutputWriter} from '../kafka/writer.js'
 import {noMetrics, type Metrics} from '../metrics/room.js'
 import {silentLogger, type Logger} from '../output/log.js'
 import {progressEveryMs} from '../output/steady.js'
@@ -23,17 +22,14 @@ import {TableStore} from '../pipeline/table.js'
 import type {Topology} from '../pipeline/topology.js'
 import {decoderFromConfig} from '../schema/decoder.js'
 import {BatchProcessor} from './batch.js'
-import {DeadLetterMarks} from './dead-letter-marks.js'
+import {enrichWriter, tableLoader} from './parts.js'
 import {readLag, type LagReport} from './lag.js'
-import {membershipCheck} from './membership.js'
 import {observeLoaded} from './observe.js'
-import {checkedMessage, groupByTopic} from './messages.js'
 import {streamProgress} from './progress.js'
 import {retryInFollow} from './retry.js'
-import {rewinder} from './rewind.js'
 import {restoreState} from './state-changelog.js'
 import {StateKeeper} from './state-keeper.js'
-import {TableLoader, type TableStats} from './table-loader.js'
+import type {TableLoader, TableStats} from './table-loader.js'
 import {transactionalIdFor} from './transactional-id.js'
 
 export type Guarantee = 'at-least-once' | 'exactly-once'
@@ -195,24 +191,7 @@ export async function runEnrich(options: EnrichOptions): Promise<EnrichResult> {
       onConsumerFailed: () => metrics.ready('consumer', false),
     })
     run = activeRun
-    writer = new OutputWriter({
-      kafka,
-      transactionalId: transactionalId ?? undefined,
-      groupId: group,
-      log,
-      maxRequestBytes: tuning.maxRequestBytes,
-      onTransactionFailed: rewinder({admin, group, run: activeRun, log}),
-      onTransaction: (result) => metrics.transaction(result),
-      beforeCommit: membershipCheck({
-        admin,
-        group,
-        sessionTimeout: tuning.sessionTimeout,
-        onExpelled: () =>
-          void activeRun.replace(
-            'expelled from the group: replacing the consumer, to read on from the committed offsets',
-          ),
-      }),
-    })
+    writer = enrichWriter({kafka, admin, group, transactionalId, tuning, log, metrics, run: activeRun})
     const activeWriter = writer
     const activeBatches: BatchProcessor = new BatchProcessor({
       topology,
@@ -238,38 +217,13 @@ export async function runEnrich(options: EnrichOptions): Promise<EnrichResult> {
       },
     )
 
-    loader = new TableLoader({
-      kafka,
-      admin,
-      topology,
-      tables,
-      groupId: `${group}-tables-${randomUUID()}`,
-      marks: new DeadLetterMarks({
-        kafka,
-        admin,
-        groupId: `${group}-table-dead-letters`,
-        topics: topology.tableTopics.map((t) => t.topic),
-        log,
-      }),
-      deadLetters: (records) => {
-        const messages = records.map((r) => checkedMessage(r, tuning, log))
-        return activeWriter.submit(
-          groupByTopic(messages),
-          messages.reduce((n, m) => n + m.bytes, 0),
-        )
+    loader = tableLoader(
+      {kafka, admin, topology, tables, group, tuning, log, summary, metrics, decoder, signal},
+      {
+        writer: activeWriter,
+        progress: options.progress,
       },
-      log,
-      summary,
-      metrics,
-      decoder,
-      signal,
-      progress: options.progress,
-      consumer: {
-        sessionTimeout: tuning.sessionTimeout,
-        heartbeatInterval: tuning.heartbeatInterval,
-        rebalanceTimeout: tuning.rebalanceTimeout,
-      },
-    })
+    )
     try {
       bootstrap = await loader.start(signal)
     } catch (error) {

@@ -76,7 +76,8 @@ export async function followUp(
       try {
         const info = await steps.check(config, env)
         out.log(
-          `${c.green('✓')} connected to ${config.kafka.brokers.join(',')}: cluster ${info.clusterId}, ${info.brokers} broker${info.brokers === 1 ? '' : 's'}`,
+          `${c.green('✓')} connected to ${config.kafka.brokers.join(',')}: cluster ${info.clusterId}, ` +
+            `${info.brokers} broker${info.brokers === 1 ? '' : 's'}`,
         )
       } catch (error) {
         failure = error instanceof FaError ? error : kafkaError(error, config, 'connecting')

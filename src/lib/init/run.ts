@@ -56,7 +56,9 @@ export async function runInit(o: InitOptions): Promise<number | undefined> {
   }
   if (config.kafka.sasl && !config.kafka.ssl && !isLocalCluster(config))
     o.out.warn(
-      `SASL without TLS to ${config.kafka.brokers.join(',')}: the traffic${config.kafka.sasl.mechanism === 'plain' ? ', the password included,' : ''} crosses the network unencrypted; use TLS (--tls) unless that network is trusted`,
+      `SASL without TLS to ${config.kafka.brokers.join(',')}: the ` +
+        `traffic${config.kafka.sasl.mechanism === 'plain' ? ', the password included,' : ''} ` +
+        `crosses the network unencrypted; use TLS (--tls) unless that network is trusted`,
     )
   const {failure, created} = await followUp(
     {
@@ -76,7 +78,8 @@ export async function runInit(o: InitOptions): Promise<number | undefined> {
   o.out.log(c.bold('next:'))
   if (settings.sasl)
     o.out.log(
-      `  export ${settings.sasl.usernameEnv}=… ${settings.sasl.passwordEnv}=…   ${c.dim('# the credentials, never in the file')}`,
+      `  export ${settings.sasl.usernameEnv}=… ${settings.sasl.passwordEnv}=… ` +
+        `  ${c.dim('# the credentials, never in the file')}`,
     )
   if (failure) o.out.log(`  fa init --force ...        ${c.dim('# to change the answers')}`)
   if (!created) o.out.log(`  fa topics create           ${c.dim('# creates missing topics (idempotent)')}`)

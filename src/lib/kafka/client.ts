@@ -120,7 +120,9 @@ export async function connectWithin(
     `Kafka: cannot connect to ${config.kafka.brokers.join(',')} within ${ms / 1000} s${last ? ` (${last})` : ''}`,
     {
       exit: 'kafka',
-      hint: 'check kafka.brokers / KAFKA_BROKERS, TLS and credentials, and that this machine can reach them; kafka.connectionTimeoutMs sets the wait',
+      hint:
+        'check kafka.brokers / KAFKA_BROKERS, TLS and credentials, and that this machine can reach ' +
+        'them; kafka.connectionTimeoutMs sets the wait',
     },
   )
 }

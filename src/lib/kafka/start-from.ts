@@ -113,9 +113,13 @@ export async function chooseStart(o: StartOptions): Promise<GroupOffset[]> {
 function newGroupError(o: StartOptions, records: number, partitions: number): FaError {
   const n = records.toLocaleString('en-US')
   return new FaError(
-    `consumer group ${o.group} is new (no committed offsets on ${o.topics.join(', ')}): it would read all ${n} record${records === 1 ? '' : 's'} already there (${partitions} partition${partitions === 1 ? '' : 's'}); say where to start`,
+    `consumer group ${o.group} is new (no committed offsets on ${o.topics.join(', ')}): it ` +
+      `would read all ${n} record${records === 1 ? '' : 's'} already there (${partitions} ` +
+      `partition${partitions === 1 ? '' : 's'}); say where to start`,
     {
-      hint: `--from earliest reads all ${n}, --from latest only what arrives from now on, --from 2h or --from 2026-01-31T08:00:00Z what arrived since then; or set ${o.configKey} in the config`,
+      hint:
+        `--from earliest reads all ${n}, --from latest only what arrives from now on, --from 2h or ` +
+        `--from 2026-01-31T08:00:00Z what arrived since then; or set ${o.configKey} in the config`,
     },
   )
 }

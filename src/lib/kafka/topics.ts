@@ -117,16 +117,19 @@ export async function ensureTopics(
     const compacted = info.cleanupPolicy.split(',').includes('compact')
     if (spec.compacted && !compacted) {
       warnings.push(
-        `${spec.topic} (${spec.roles.join(', ')}) has cleanup.policy=${info.cleanupPolicy}; it should be compacted, or old rows are lost after retention`,
+        `${spec.topic} (${spec.roles.join(', ')}) has cleanup.policy=${info.cleanupPolicy}; it ` +
+          `should be compacted, or old rows are lost after retention`,
       )
     } else if (!spec.compacted && compacted) {
       warnings.push(
-        `${spec.topic} (${spec.roles.join(', ')}) has cleanup.policy=${info.cleanupPolicy}; fa would create it with delete: compaction keeps only the last record of each key`,
+        `${spec.topic} (${spec.roles.join(', ')}) has cleanup.policy=${info.cleanupPolicy}; fa ` +
+          `would create it with delete: compaction keeps only the last record of each key`,
       )
     }
     if (info.partitions !== options.partitions && info.partitions > 0) {
       warnings.push(
-        `${spec.topic} has ${info.partitions} partition${info.partitions === 1 ? '' : 's'}, not the ${options.partitions} asked for (existing topics are left as they are)`,
+        `${spec.topic} has ${info.partitions} partition${info.partitions === 1 ? '' : 's'}, not the ` +
+          `${options.partitions} asked for (existing topics are left as they are)`,
       )
     }
     return {topic: spec.topic, roles: spec.roles, ...info}
@@ -165,14 +168,18 @@ async function creationError(
     const e = perTopic.find((item) => item.topic === spec.topic)
     let reason = e?.message ?? (error instanceof Error ? error.message : String(error))
     if (e?.type === 'INVALID_REPLICATION_FACTOR' && brokers !== undefined)
-      reason = `replication factor ${options.replicationFactor} is more than the ${brokers} broker${brokers === 1 ? '' : 's'} of the cluster`
+      reason =
+        `replication factor ${options.replicationFactor} is more than the ${brokers} ` +
+        `broker${brokers === 1 ? '' : 's'} of the cluster`
     else if (e?.type?.endsWith('AUTHORIZATION_FAILED')) reason = `not authorized to create topics (${e.message})`
     reasons.set(reason, [...(reasons.get(reason) ?? []), spec.topic])
   }
   const text = [...reasons].map(([reason, topics]) => `${topics.join(', ')}: ${reason}`).join('; ')
   return new FaError(`cannot create ${failed.length} topic${failed.length === 1 ? '' : 's'}: ${text}`, {
     exit: 'kafka',
-    hint: 'set --replication-factor / kafka.replicationFactor and --partitions to what the cluster allows, or ask its admins',
+    hint:
+      'set --replication-factor / kafka.replicationFactor and --partitions to what the cluster ' +
+      'allows, or ask its admins',
     cause: error,
   })
 }

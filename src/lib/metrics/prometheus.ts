@@ -47,7 +47,9 @@ export class PrometheusMetrics implements Metrics {
     })
     this.recordsOut = new Counter({
       name: 'fa_records_out_total',
-      help: 'What each pipeline did with its records, by outcome (alert, dead-letter, a drop reason, upsert, delete; send: delivered, skipped, expired, failed, invalid)',
+      help:
+        'What each pipeline did with its records, by outcome (alert, dead-letter, a drop reason, ' +
+        'upsert, delete; send: delivered, skipped, expired, failed, invalid)',
       labelNames: ['pipeline', 'outcome'],
       registers,
     })
@@ -66,7 +68,9 @@ export class PrometheusMetrics implements Metrics {
     })
     this.takenToSlack = new Histogram({
       name: 'fa_send_to_slack_seconds',
-      help: 'From fa send taking the alert off slack-messages to Slack accepting the post (rate limits, retries, lookups)',
+      help:
+        'From fa send taking the alert off slack-messages to ' +
+        'Slack accepting the post (rate limits, retries, lookups)',
       labelNames: ['pipeline'],
       buckets: LATENCY_BUCKETS,
       registers,

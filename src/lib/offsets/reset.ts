@@ -62,7 +62,8 @@ export async function resetGroupOffsets(o: ResetOptions): Promise<ResetResult> {
     if (o.apply && members > 0) {
       const who = description!.members.map((m) => `${m.clientId}@${m.clientHost}`).join(', ')
       throw new FaError(
-        `consumer group ${group} has ${members} active member${members === 1 ? '' : 's'} (${who}): their own positions would overwrite the reset`,
+        `consumer group ${group} has ${members} active member${members === 1 ? '' : 's'} (${who}): ` +
+          `their own positions would overwrite the reset`,
         {exit: 'locked', hint: 'stop them (fa enrich / fa send of this group) first, then run the reset again'},
       )
     }

@@ -75,7 +75,9 @@ const iso = (ms: number) => new Date(ms).toISOString()
  */
 export function updatedContent(incident: IncidentState): AlertContent {
   const {content, count} = incident
-  const seen = `Seen ${count} time${count === 1 ? '' : 's'}: first ${iso(incident.firstSeen)}, last ${iso(incident.lastSeen)}.`
+  const seen =
+    `Seen ${count} time${count === 1 ? '' : 's'}: first ` +
+    `${iso(incident.firstSeen)}, last ${iso(incident.lastSeen)}.`
   return {...content, text: new Mrkdwn(content.text), context: [seen, ...(content.context ?? [])]}
 }
 

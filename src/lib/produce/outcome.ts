@@ -48,7 +48,9 @@ export function checkpointDecision(previous: string | null, window: Window): {ad
   if (window.since > mark) {
     return {
       advance: false,
-      note: `this window starts after the checkpoint (${previous}); moving it would skip the rows in between: run once with --since ${previous} to close the gap`,
+      note:
+        `this window starts after the checkpoint (${previous}); moving it would skip the rows in ` +
+        `between: run once with --since ${previous} to close the gap`,
     }
   }
   return {advance: true}
@@ -64,7 +66,9 @@ export function explainFailure(error: unknown, state: {produced: number; dryRun:
     return new FaError(`${error.message}; ${done}, the checkpoint did not move`, {exit, cause: error.cause ?? error})
   }
   if (state.produced === 0) return error
-  const note = `${state.produced} records were produced before the failure and the checkpoint was not advanced: the next run repeats them with the same event ids`
+  const note =
+    `${state.produced} records were produced before the failure and the checkpoint was not ` +
+    `advanced: the next run repeats them with the same event ids`
   return new FaError(error.message, {
     exit,
     hint: error.hint ? `${error.hint}; ${note}` : note,
@@ -74,7 +78,8 @@ export function explainFailure(error: unknown, state: {produced: number; dryRun:
 
 /** One line for people: what a real run would cost (the estimate itself is free), and whether the preview bills it now. */
 export function describeEstimate(estimate: DryRun, pricePerTiB: number, preview?: number): string {
-  const cost = `about $${formatCost(estimate.cost)} at $${pricePerTiB}/TiB (cap: ${formatBytes(estimate.maximumBytesBilled)})`
+  const cost =
+    `about $${formatCost(estimate.cost)} at $${pricePerTiB}/TiB ` + `(cap: ${formatBytes(estimate.maximumBytesBilled)})`
   const now =
     preview === undefined
       ? 'this estimate is free'

@@ -18,7 +18,8 @@ async function producerSql(producer: Producer): Promise<string> {
     sql = await readFile(file, 'utf8')
   } catch (error) {
     throw new FaError(
-      `producer "${producer.name}": cannot read its SQL file ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+      `producer "${producer.name}": cannot read its SQL file ${file}: ` +
+        `${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
     )
   }
   checkSql(producer.name, sql, producer.params)

@@ -43,7 +43,9 @@ async function importProducer(modulePath: string, dir: string): Promise<Producer
     throw new FaError(
       `${file}: the default export is not a producer${missing.length > 0 ? ` (missing ${missing.join(', ')})` : ''}`,
       {
-        hint: 'export default defineProducer({name, description, sql, params, topic, eventType, row, naturalKey, toEvent})',
+        hint:
+          'export default defineProducer({name, description, sql, ' +
+          'params, topic, eventType, row, naturalKey, toEvent})',
       },
     )
   }

@@ -121,7 +121,9 @@ export async function dryRunCli(options: DryRunCliOptions): Promise<number> {
     result.changed && `${result.changed} changed`,
   ].filter(Boolean)
   process.stderr.write(
-    `${result.diff}\n${err.red('✗')} ${plural(result.differences, 'record')} ${result.differences === 1 ? 'differs' : 'differ'} from ${expect} (${kinds.join(', ')}); run with --update to accept\n`,
+    `${result.diff}\n${err.red('✗')} ${plural(result.differences, 'record')} ` +
+      `${result.differences === 1 ? 'differs' : 'differ'} from ${expect} (${kinds.join(', ')}); ` +
+      `run with --update to accept\n`,
   )
   return 1
 }

@@ -139,7 +139,8 @@ function checkKnown(topics: Map<string, PlannedTopic>, routing: TopicRouting, kn
     return `${topic} (${plural(records, 'record')})${hint}`
   })
   throw new FaError(
-    `neither the config nor the alert types know topic${unknown.length === 1 ? '' : 's'} ${listed.join(', ')}: nothing was produced`,
+    `neither the config nor the alert types know topic${unknown.length === 1 ? '' : 's'} ` +
+      `${listed.join(', ')}: nothing was produced`,
     {exit: 'input', hint: `map each with --topic FROM=TO, or fix the fixture's topic`},
   )
 }

@@ -38,7 +38,8 @@ export async function checkSizes(admin: Admin, plan: ReplayPlan): Promise<void> 
     const largest = byTarget.get(resourceName)
     if (!largest || !Number.isFinite(limit) || largest.bytes + BATCH_OVERHEAD <= limit) continue
     throw new FaError(
-      `${largest.where}: the record is about ${largest.bytes + BATCH_OVERHEAD} bytes, over ${resourceName}'s limit of ${limit} bytes (max.message.bytes): nothing was produced`,
+      `${largest.where}: the record is about ${largest.bytes + BATCH_OVERHEAD} bytes, over ` +
+        `${resourceName}'s limit of ${limit} bytes (max.message.bytes): nothing was produced`,
       {exit: 'input', hint: 'make the record smaller, or raise max.message.bytes on the topic'},
     )
   }

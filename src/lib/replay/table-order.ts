@@ -37,7 +37,9 @@ export class TableOrderWatch {
       const event = this.tables.lookedUp.get(`${outcome.pipeline}\0${outcome.key}`)
       if (event === undefined) continue
       this.warnings.push(
-        `${describeOrigin(record)} changes ${outcome.pipeline} row ${JSON.stringify(outcome.key)} after the event at ${event} looked it up: fa enrich loads tables to their end first, so that event will see the change (fa replay --dry-run --tables-first shows what enrich will do)`,
+        `${describeOrigin(record)} changes ${outcome.pipeline} row ${JSON.stringify(outcome.key)} ` +
+          `after the event at ${event} looked it up: fa enrich loads tables to their end first, so ` +
+          `that event will see the change (fa replay --dry-run --tables-first shows what enrich will do)`,
       )
       this.tables.lookedUp.delete(`${outcome.pipeline}\0${outcome.key}`)
     }

@@ -84,7 +84,8 @@ function messageHtml(entry: ReportEntry): string {
   const blocks = message.blocks ?? []
   const kind = entry.fate === 'alerted' ? '' : `<span class="kind">${esc(entry.fate)}</span> `
   return `<article class="message" data-alert-id="${esc(entry.alertId ?? '')}">
-<div class="meta">${kind}<b>${esc(entry.pipeline ?? '')}</b> · ${esc(where(entry))} · <code>${esc(entry.alertId ?? '')}</code></div>
+<div class="meta">${kind}<b>${esc(entry.pipeline ?? '')}</b> · ${esc(where(entry))} ' +
+'· <code>${esc(entry.alertId ?? '')}</code></div>
 <div class="slack">${blocksToHtml(blocks)}</div>
 <div class="fallback"><span>Notification text</span> ${mrkdwnToHtml(message.text ?? '')}</div>
 <a class="builder" href="${esc(blockKitBuilderLink(blocks))}" rel="noopener noreferrer">Open in Block Kit Builder</a>

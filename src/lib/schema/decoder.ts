@@ -121,7 +121,9 @@ export class RecordDecoder {
     if (format === 'json') {
       return {
         ok: false,
-        reason: `${where} is in the Schema Registry wire format (schema id ${id}), but topic ${record.topic} is pinned to json`,
+        reason:
+          `${where} is in the Schema Registry wire format (schema id ${id}), but topic ` +
+          `${record.topic} is pinned to json`,
       }
     }
     if (!this.registry) return undefined // no registry: read as before (JSON or raw)

@@ -114,7 +114,9 @@ export class RegistryClient {
     }
     if (res.status === 401 || res.status === 403) {
       throw new FaError(`Schema Registry ${this.url} refused the credentials (${res.status})`, {
-        hint: 'check schemaRegistry.usernameEnv/passwordEnv (default SCHEMA_REGISTRY_API_KEY/SCHEMA_REGISTRY_API_SECRET)',
+        hint:
+          'check schemaRegistry.usernameEnv/passwordEnv (default ' +
+          'SCHEMA_REGISTRY_API_KEY/SCHEMA_REGISTRY_API_SECRET)',
       })
     }
     if (!res.ok) throw new RegistryRefused(body.message ?? `HTTP ${res.status}`, res.status, body.error_code)

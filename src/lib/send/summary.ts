@@ -70,14 +70,18 @@ export function renderSendSummary(s: SendSummary, c: ChalkInstance): string {
   if (s.dryRun) {
     lines.push(
       c.bold(
-        `dry run: ${plural(n.read, 'message')} read: ${n.wouldPost} would be posted, ${n.skipped} skipped (already delivered), ${n.expired} expired (too old to send), ${n.invalid} invalid (would be dead-lettered)`,
+        `dry run: ${plural(n.read, 'message')} read: ${n.wouldPost} would be posted, ${n.skipped} ` +
+          `skipped (already delivered), ${n.expired} expired (too old to send), ${n.invalid} invalid ` +
+          `(would be dead-lettered)`,
       ),
     )
   } else {
     lines.push(
       c.bold(
-        `${plural(n.read, 'message')} read in ${seconds} s: ${n.delivered} delivered, ${n.skipped} skipped (already delivered), ` +
-          `${n.expired} expired (too old to send), ${n.failed} failed, ${n.invalid} invalid, ${n.deadLettered} dead-lettered`,
+        `${plural(n.read, 'message')} read in ${seconds} s: ${n.delivered} delivered, ${n.skipped} ` +
+          `skipped (already delivered), ` +
+          `${n.expired} expired (too old to send), ${n.failed} failed, ${n.invalid} invalid, ` +
+          `${n.deadLettered} dead-lettered`,
       ),
     )
     lines.push(

@@ -48,6 +48,9 @@ function renderResponse(record: TopicRecord, c: ChalkInstance): string {
   const r = decoded.value
   const attempts = typeof r.attempts === 'number' ? `, ${r.attempts} attempt(s)` : ''
   if (r.ok === true)
-    return `${c.green('✓')} ${String(r.alertId)} → ${c.cyan(String(r.channel))} ts ${String(r.ts)} delivered ${String(r.deliveredAt)}${c.dim(attempts)}`
+    return (
+      `${c.green('✓')} ${String(r.alertId)} → ${c.cyan(String(r.channel))} ts ${String(r.ts)} ` +
+      `delivered ${String(r.deliveredAt)}${c.dim(attempts)}`
+    )
   return `${c.red('✗')} ${String(r.alertId)} → ${c.cyan(String(r.channel))} ${c.red(String(r.error))}${c.dim(attempts)}`
 }

@@ -1,0 +1,103 @@
+import {randomUUID} from 'node:crypto'
+
+import type {Admin, Kafka} from 'kafkajs'
+
+import type {GroupRun} from '../kafka/group-run.js'
+import type {EnrichTuning} from '../kafka/tuning.js'
+import {OutputWriter} from '../kafka/writer.js'
+import type {Metrics} from '../metrics/room.js'
+import type {Logger} from '../output/log.js'
+import type {Summary} from '../pipeline/summary.js'
+import type {TableStore} from '../pipeline/table.js'
+import type {Topology} from '../pipeline/topology.js'
+import type {RecordDecoder} from '../schema/decoder.js'
+import {DeadLetterMarks} from './dead-letter-marks.js'
+import {membershipCheck} from './membership.js'
+import {checkedMessage, groupByTopic} from './messages.js'
+import {rewinder} from './rewind.js'
+import {TableLoader} from './table-loader.js'
+
+/**
+ * The producer of a run: transactional under --exactly-once, a failed transaction rewinds the
+ * consumer, and every commit first asks the group whether this member still belongs to it.
+ */
+export function enrichWriter(o: {
+  kafka: Kafka
+  admin: Admin
+  group: string
+  transactionalId: string | null
+  tuning: EnrichTuning
+  log: Logger
+  metrics: Metrics
+  run: GroupRun
+}): OutputWriter {
+  const {admin, group, log, run} = o
+  return new OutputWriter({
+    kafka: o.kafka,
+    transactionalId: o.transactionalId ?? undefined,
+    groupId: group,
+    log,
+    maxRequestBytes: o.tuning.maxRequestBytes,
+    onTransactionFailed: rewinder({admin, group, run, log}),
+    onTransaction: (result) => o.metrics.transaction(result),
+    beforeCommit: membershipCheck({
+      admin,
+      group,
+      sessionTimeout: o.tuning.sessionTimeout,
+      onExpelled: () =>
+        void run.replace('expelled from the group: replacing the consumer, to read on from the committed offsets'),
+    }),
+  })
+}
+
+/** The tables of a run, loaded and followed in a throwaway group; their dead letters go out once (marks). */
+export function tableLoader(
+  o: {
+    kafka: Kafka
+    admin: Admin
+    topology: Topology
+    tables: TableStore
+    group: string
+    tuning: EnrichTuning
+    log: Logger
+    summary: Summary
+    metrics: Metrics
+    decoder: RecordDecoder | undefined
+    signal: AbortSignal
+  },
+  {writer, progress}: {writer: OutputWriter; progress?: boolean},
+): TableLoader {
+  const {kafka, admin, group, tuning, log} = o
+  return new TableLoader({
+    kafka,
+    admin,
+    topology: o.topology,
+    tables: o.tables,
+    groupId: `${group}-tables-${randomUUID()}`,
+    marks: new DeadLetterMarks({
+      kafka,
+      admin,
+      groupId: `${group}-table-dead-letters`,
+      topics: o.topology.tableTopics.map((t) => t.topic),
+      log,
+    }),
+    deadLetters: (records) => {
+      const messages = records.map((r) => checkedMessage(r, tuning, log))
+      return writer.submit(
+        groupByTopic(messages),
+        messages.reduce((n, m) => n + m.bytes, 0),
+      )
+    },
+    log,
+    summary: o.summary,
+    metrics: o.metrics,
+    decoder: o.decoder,
+    signal: o.signal,
+    progress,
+    consumer: {
+      sessionTimeout: tuning.sessionTimeout,
+      heartbeatInterval: tuning.heartbeatInterval,
+      rebalanceTimeout: tuning.rebalanceTimeout,
+    },
+  })
+}
