@@ -27,19 +27,7 @@ export async function generateFixture(file, {events = 200_000, orgs = 1_000, pro
   }
   for (let i = 0; i < events; i++) {
     const org = `org-${i % orgs}`
-    const value = {
-      eventId: `evt-${i}`,
-      orgId: org,
-      connectorId: `lcc-${i}`,
-      connectorName: `connector-${i % 97} <prod> & co`,
-      connectorType: 'PostgresCdcSource',
-      clusterId: 'lkc-q8m2p',
-      environmentId: 'env-3n5v1',
-      oldStatus: i % 10 < provisioningPer10 ? 'Provisioning' : 'Running',
-      newStatus: 'Failed',
-      errorMessage: 'Unable to connect to database host db.internal:5432: connection timed out.',
-      occurredAt: '2026-11-24T10:00:00Z',
-    }
+    const value = eventValue(i, org, provisioningPer10)
     await write({
       topic: 'data-notifications-pipeline',
       key: org,
@@ -49,4 +37,21 @@ export async function generateFixture(file, {events = 200_000, orgs = 1_000, pro
   }
   out.end()
   await once(out, 'finish')
+}
+
+/** The value of generated event `i` of org `orgId`: a provisioning failure for `provisioningPer10` in 10. */
+export function eventValue(i, orgId, provisioningPer10) {
+  return {
+    eventId: `evt-${i}`,
+    orgId,
+    connectorId: `lcc-${i}`,
+    connectorName: `connector-${i % 97} <prod> & co`,
+    connectorType: 'PostgresCdcSource',
+    clusterId: 'lkc-q8m2p',
+    environmentId: 'env-3n5v1',
+    oldStatus: i % 10 < provisioningPer10 ? 'Provisioning' : 'Running',
+    newStatus: 'Failed',
+    errorMessage: 'Unable to connect to database host db.internal:5432: connection timed out.',
+    occurredAt: '2026-11-24T10:00:00Z',
+  }
 }

@@ -85,18 +85,24 @@ function compare(title, fixture, {human = false, note}) {
   const replay = [node, 'bin/run.js', 'replay', fixture, '--dry-run']
   const commands = [
     [node, 'bench/parse-baseline.mjs', fixture],
+    [node, 'bench/stringify-baseline.mjs', fixture],
     [...replay, '--json'],
     [...replay, '--json', '--workers', '1'],
     ...(human ? [replay] : []),
   ]
-  const [base, json, single, people] = measure(commands)
+  const [base, stringify, json, single, people] = measure(commands)
   console.log(title)
   row('baseline: stream + JSON.parse', base, lines)
+  row('baseline: parse + JSON.stringify out', stringify, lines)
   row(`fa replay --dry-run --json (${onThreads})`, json, lines)
   row('fa replay --dry-run --json --workers 1', single, lines)
   if (people) row(`fa replay --dry-run (human, ${onThreads})`, people, lines)
   console.log(
-    `replay --json speed against the baseline: ${speed(base, json)} (${note}); on one thread ${speed(base, single)}\n`,
+    `replay --json speed against the baseline: ${speed(base, json)} (${note}); on one thread ${speed(base, single)}`,
+  )
+  console.log(
+    `replay --json on one thread against parse + stringify: ${(single.ms / stringify.ms).toFixed(2)}x its time ` +
+      `by best times, ${(single.medianMs / stringify.medianMs).toFixed(2)}x by medians (target: at most 1.1x)\n`,
   )
 }
 

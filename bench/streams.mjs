@@ -1,0 +1,143 @@
+// npm run bench:streams: fa enrich side by side with a Kafka Streams 4.4 application of the same
+// topology (bench/streams/), on the same input topics, each run with a fresh group / application
+// id and output topics of its own: records/s, wall time and CPU seconds of each and of the broker,
+// for both mixes, both guarantees, one and two instances. The counts must agree or the bench fails.
+import {execFileSync} from 'node:child_process'
+import {readFileSync} from 'node:fs'
+import path from 'node:path'
+
+import {enrichInstances, fa, loadData, openBench} from './support/kafka-data.mjs'
+import {buildStreamsApp, runStreamsApp} from './support/streams-app.mjs'
+
+const EVENTS = Number(process.env.BENCH_EVENTS ?? 300_000)
+const ROWS = Number(process.env.BENCH_TABLE_ROWS ?? 100_000)
+const PARTITIONS = Number(process.env.BENCH_PARTITIONS ?? 6)
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 1)
+const instances = (process.env.BENCH_INSTANCES ?? '1,2').split(',').map(Number)
+
+const t0 = Date.now()
+buildStreamsApp()
+console.log(`bench/streams built in ${((Date.now() - t0) / 1000).toFixed(1)} s`)
+
+const bench = await openBench({partitions: PARTITIONS})
+const brokerPid = pidListeningOn(Number(bench.brokers.split(':').at(-1)))
+try {
+  const {prefix, topics, writeConfig, env} = bench
+  const sources = {'alert-heavy': topics.notifications, typical: bench.typicalTopic}
+  await fa(['topics', 'create', '-c', writeConfig('fa.config.yaml')], env)
+  await fa(['topics', 'create', '-c', writeConfig('typical.yaml', {notifications: sources.typical})], env)
+  await loadData(bench, {events: EVENTS, rows: ROWS, partitions: PARTITIONS})
+  if (!brokerPid) console.log('(broker CPU not shown: no process found listening on its port)\n')
+
+  let run = 0
+  const best = new Map()
+  for (let round = 1; round <= ROUNDS; round++) {
+    for (const mix of Object.keys(sources)) {
+      for (const guarantee of ['at_least_once', 'exactly_once_v2']) {
+        for (const n of instances) {
+          const tag = `${mix}-${guarantee}-${n}-${++run}`
+          const outputs = (who) => ({
+            slackMessages: `${prefix}${who}-${tag}.alerts`,
+            deadLetters: `${prefix}${who}-${tag}.dlq`,
+            // Incidents one run opened must not turn the next run's alerts into updates.
+            state: `${prefix}${who}-${tag}.state`,
+          })
+          const faConfig = writeConfig(`fa-${tag}.yaml`, {notifications: sources[mix], ...outputs('fa')})
+          const streamsOut = outputs('streams')
+          // fa topics create makes the Streams app's outputs too, alike: same partitions, same settings.
+          await fa(['topics', 'create', '-c', faConfig], env)
+          await fa(['topics', 'create', '-c', writeConfig(`streams-${tag}.yaml`, streamsOut)], env)
+
+          const faResult = await measure(() => runFa(faConfig, `${prefix}fa-${tag}`, guarantee, n, env))
+          const streamsResult = await measure(() =>
+            runStreamsApp(
+              {
+                bootstrap: bench.brokers,
+                application: `${prefix}streams-${tag}`,
+                source: sources[mix],
+                assignments: topics.assignments,
+                slackUsers: topics.slackUsers,
+                alerts: streamsOut.slackMessages,
+                deadLetters: streamsOut.deadLetters,
+                guarantee,
+                threads: n,
+                stateDir: path.join(bench.work, `state-${tag}`),
+              },
+              env,
+            ).then((s) => ({...s, rate: EVENTS / ((s.lastCommitAt - s.streamStartedAt) / 1000), processes: 1})),
+          )
+          for (const [what, f, s] of [
+            ['alerts', faResult.alerts, streamsResult.alerts],
+            ['dead letters', faResult.deadLetters, streamsResult.deadLetters],
+          ]) {
+            if (f !== s) throw new Error(`${tag}: fa wrote ${f} ${what}, the Streams app ${s}`)
+          }
+          const key = `${mix}|${guarantee}|${n}`
+          const previous = best.get(key)
+          if (!previous || faResult.rate / streamsResult.rate > previous.fa.rate / previous.streams.rate) {
+            best.set(key, {mix, guarantee, n, fa: faResult, streams: streamsResult})
+          }
+          print({mix, guarantee, n, fa: faResult, streams: streamsResult}, round)
+        }
+      }
+    }
+  }
+  if (ROUNDS > 1) {
+    console.log(`\nbest ratio of ${ROUNDS} rounds:`)
+    for (const row of best.values()) print(row)
+  }
+} finally {
+  await bench.close()
+}
+
+/** n fa enrich processes in one group; the summary of the lot. */
+async function runFa(config, group, guarantee, n, env) {
+  const outs = await enrichInstances(config, group, {exactlyOnce: guarantee === 'exactly_once_v2', n}, env)
+  const summaries = outs.map((o) => o.summary)
+  const lag = summaries.at(-1).lag.total
+  if (lag !== 0) throw new Error(`fa ${group}: lag ${lag} at exit`)
+  const first = Math.min(...summaries.map((s) => s.streamStartedAt))
+  const last = Math.max(...summaries.map((s) => s.lastBatchAt ?? 0))
+  return {
+    rate: EVENTS / ((last - first) / 1000),
+    alerts: summaries.reduce((sum, s) => sum + s.alerts, 0),
+    deadLetters: summaries.reduce((sum, s) => sum + s.deadLetters, 0),
+    cpu: outs.reduce((sum, o) => sum + o.cpu, 0),
+    processes: n,
+  }
+}
+
+/** Runs `work`, adding its wall time and the broker's CPU seconds meanwhile. */
+async function measure(work) {
+  const cpu0 = brokerCpu()
+  const started = Date.now()
+  const result = await work()
+  return {...result, wall: (Date.now() - started) / 1000, brokerCpu: brokerCpu() - cpu0}
+}
+
+function print({mix, guarantee, n, fa, streams}, round) {
+  const label = `${mix}, ${guarantee}, ${n} instance${n > 1 ? 's' : ''}${round && ROUNDS > 1 ? ` (round ${round})` : ''}`
+  const side = (r) =>
+    `${Math.round(r.rate).toLocaleString('en').padStart(7)} rec/s, wall ${r.wall.toFixed(1)} s, ` +
+    `CPU ${r.cpu.toFixed(1)} s${brokerPid ? ` (broker ${r.brokerCpu.toFixed(1)} s)` : ''}`
+  console.log(
+    `${label}: ${(fa.rate / streams.rate).toFixed(2)}x  [${fa.alerts.toLocaleString('en')} alerts, ` +
+      `${fa.deadLetters} dead letters each]\n  fa      ${side(fa)}\n  Streams ${side(streams)}`,
+  )
+}
+
+function pidListeningOn(port) {
+  try {
+    const out = execFileSync('ss', ['-ltnpH', `sport = :${port}`], {encoding: 'utf8'})
+    return Number(out.match(/pid=(\d+)/)?.[1]) || undefined
+  } catch {
+    return undefined
+  }
+}
+
+/** The broker's user + system CPU seconds so far (/proc/<pid>/stat fields 14 and 15, in clock ticks). */
+function brokerCpu() {
+  if (!brokerPid) return 0
+  const fields = readFileSync(`/proc/${brokerPid}/stat`, 'utf8').split(') ')[1].split(' ')
+  return (Number(fields[11]) + Number(fields[12])) / 100
+}

@@ -1,0 +1,205 @@
+package fa.bench;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.LongAdder;
+import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.header.Headers;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.processor.api.RecordMetadata;
+import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
+
+/**
+ * fa's connector-provisioning-failed alert type (src/lib/alerts/), step for step: filter on
+ * oldStatus, key from the record key or orgId, the same checks, joins to the two global stores,
+ * the Block Kit message with fa's alert id and headers, dead letters with fa's headers.
+ */
+final class AlertProcessor implements Processor<byte[], byte[], byte[], byte[]> {
+  static final String PIPELINE = "connector-provisioning-failed";
+  static final String[] TEXT_FIELDS = {
+    "eventId", "connectorId", "connectorName", "connectorType", "clusterId",
+    "environmentId", "oldStatus", "newStatus", "errorMessage", "occurredAt"
+  };
+  static final LongAdder alerts = new LongAdder();
+  static final LongAdder deadLetters = new LongAdder();
+  static final Map<String, LongAdder> dropped = new ConcurrentHashMap<>();
+  /** When the first and the latest event were processed, to tell start-up from processing time. */
+  static final java.util.concurrent.atomic.AtomicLong firstRecordAt = new java.util.concurrent.atomic.AtomicLong();
+  static volatile long lastRecordAt;
+
+  private ProcessorContext<byte[], byte[]> context;
+  private ReadOnlyKeyValueStore<String, byte[]> assignments;
+  private ReadOnlyKeyValueStore<String, byte[]> slackUsers;
+  private MessageDigest sha256;
+
+  @Override
+  public void init(ProcessorContext<byte[], byte[]> context) {
+    this.context = context;
+    assignments = context.getStateStore(TableProcessor.ASSIGNMENTS.store());
+    slackUsers = context.getStateStore(TableProcessor.SLACK_USERS.store());
+    try {
+      sha256 = MessageDigest.getInstance("SHA-256");
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  @Override
+  public void process(Record<byte[], byte[]> record) {
+    lastRecordAt = System.currentTimeMillis();
+    firstRecordAt.compareAndSet(0, lastRecordAt);
+    Events.Decoded decoded = Events.decodeObject(record.value());
+    if (decoded.value() == null) {
+      deadLetter(record, decoded.reason());
+      return;
+    }
+    JsonNode event = decoded.value();
+    JsonNode oldStatus = event.get("oldStatus");
+    if (oldStatus == null || !oldStatus.isTextual() || !oldStatus.textValue().toLowerCase(Locale.ROOT).equals("provisioning")) {
+      drop("filtered");
+      return;
+    }
+    String recordKey = record.key() == null ? "" : new String(record.key(), StandardCharsets.UTF_8);
+    String key = recordKey;
+    if (key.isEmpty()) {
+      JsonNode orgId = event.get("orgId");
+      key = orgId != null && orgId.isTextual() ? orgId.textValue() : "";
+    }
+    if (key.isEmpty()) {
+      deadLetter(record, "no org id (record key or value.orgId)");
+      return;
+    }
+    String[] text = new String[TEXT_FIELDS.length];
+    for (int i = 0; i < TEXT_FIELDS.length; i++) {
+      text[i] = Events.optionalText(event, TEXT_FIELDS[i]);
+      if (i == 1 && (text[i] == null || text[i] == Events.INVALID || text[i].isEmpty())) {
+        deadLetter(record, "connectorId: must be a non-empty string");
+        return;
+      }
+      if (text[i] == Events.INVALID) {
+        deadLetter(record, Events.typeError(event, TEXT_FIELDS[i]));
+        return;
+      }
+    }
+    JsonNode assignment = row(assignments, key);
+    if (assignment == null) {
+      drop("unassigned");
+      return;
+    }
+    String csdrEmail = assignment.get("csdrEmail").textValue();
+    JsonNode slackUser = csdrEmail.isEmpty() ? null : row(slackUsers, TableProcessor.normalizeEmail(csdrEmail));
+    if (slackUser == null) {
+      drop("no-slack-user");
+      return;
+    }
+    String alertId = alertId(text[0], event, recordKey, record);
+    String value = message(alertId, key, text, assignment, slackUser);
+    Headers headers = new RecordHeaders();
+    put(headers, "fa-alert-id", alertId);
+    put(headers, "fa-pipeline", PIPELINE);
+    origin(headers);
+    alerts.increment();
+    context.forward(new Record<>(alertId.getBytes(StandardCharsets.UTF_8), value.getBytes(StandardCharsets.UTF_8), record.timestamp(), headers));
+  }
+
+  private static JsonNode row(ReadOnlyKeyValueStore<String, byte[]> store, String key) {
+    byte[] bytes = store.get(key);
+    return bytes == null ? null : Events.decodeObject(bytes).value();
+  }
+
+  private static String nonEmpty(String value, String otherwise) {
+    return value == null || value.isEmpty() ? otherwise : value;
+  }
+
+  private static String text(JsonNode row, String field) {
+    JsonNode node = row.get(field);
+    return node == null ? null : node.textValue();
+  }
+
+  /** The alert's content as connector-provisioning-failed.ts says it, rendered as slack/blocks.ts does. */
+  private static String message(String alertId, String key, String[] t, JsonNode assignment, JsonNode slackUser) {
+    String eventId = t[0], connectorId = t[1], connectorType = t[3], clusterId = t[4], environmentId = t[5];
+    String oldStatus = t[6], newStatus = t[7], errorMessage = t[8], occurredAt = t[9];
+    String connector = nonEmpty(t[2], connectorId);
+    String org = nonEmpty(text(assignment, "orgName"), key);
+    String text = "Connector *" + Mrkdwn.escape(connector) + "* (" + Mrkdwn.escape(connectorId) + ") of *"
+        + Mrkdwn.escape(org) + "* (" + Mrkdwn.escape(key) + ") failed while provisioning"
+        + (newStatus == null || newStatus.isEmpty() ? "" : " and is now " + Mrkdwn.escape(newStatus))
+        + ". Reaching out now may save the customer some frustration.";
+    List<SlackMessage.Field> fields = List.of(
+        new SlackMessage.Field("Organization", org + " (" + key + ")"),
+        new SlackMessage.Field("Connector", connector + " (" + connectorId + ")"),
+        new SlackMessage.Field("Type", connectorType),
+        new SlackMessage.Field("Status", (newStatus == null ? "unknown" : newStatus) + " (was " + oldStatus + ")"),
+        new SlackMessage.Field("Cluster", clusterId),
+        new SlackMessage.Field("Environment", environmentId),
+        new SlackMessage.Field("Occurred at", occurredAt));
+    SlackMessage.Field detail = errorMessage == null || errorMessage.isEmpty() ? null : new SlackMessage.Field("Error", errorMessage);
+    String who = nonEmpty(text(assignment, "csdrName"), text(assignment, "csdrEmail"));
+    char last = org.isEmpty() ? ' ' : org.charAt(org.length() - 1);
+    String forOrg = last == '.' || last == '!' || last == '?' ? org : org + ".";
+    String context = "Sent to " + who + " as the account team member for " + forOrg
+        + (eventId == null || eventId.isEmpty() ? "" : " Event " + eventId + ".");
+    String recipient = slackUser.get("slackUserId").textValue();
+    String header = "Connector failed to provision: " + connector;
+    return SlackMessage.build(alertId, PIPELINE, recipient, header, text, fields, detail, List.of(context));
+  }
+
+  /** fa's alertIdFor (pipeline/stream.ts): the same id for the same event, whoever computes it. */
+  private String alertId(String eventId, JsonNode event, String recordKey, Record<byte[], byte[]> record) {
+    String identity;
+    if (eventId != null && !eventId.isEmpty()) {
+      identity = "event\0" + eventId;
+    } else {
+      StringBuilder json = new StringBuilder();
+      Events.stringifyChecked(json, event, TEXT_FIELDS);
+      identity = "record\0" + topic() + "\0" + recordKey + "\0" + json;
+    }
+    byte[] digest = sha256.digest((PIPELINE + "\0" + identity).getBytes(StandardCharsets.UTF_8));
+    return "fa-" + HexFormat.of().formatHex(digest).substring(0, 32);
+  }
+
+  private void drop(String reason) {
+    dropped.computeIfAbsent(reason, r -> new LongAdder()).increment();
+  }
+
+  /** The original key, bytes and headers (the last of a repeated one), plus fa-error, fa-pipeline and where from. */
+  private void deadLetter(Record<byte[], byte[]> record, String reason) {
+    Map<String, byte[]> original = new LinkedHashMap<>();
+    for (Header header : record.headers()) original.put(header.key(), header.value());
+    original.put("fa-error", reason.getBytes(StandardCharsets.UTF_8));
+    original.put("fa-pipeline", PIPELINE.getBytes(StandardCharsets.UTF_8));
+    Headers headers = new RecordHeaders();
+    for (Map.Entry<String, byte[]> entry : original.entrySet()) headers.add(entry.getKey(), entry.getValue());
+    origin(headers);
+    deadLetters.increment();
+    context.forward(new Record<>(record.key(), record.value(), record.timestamp(), headers));
+  }
+
+  private void origin(Headers headers) {
+    RecordMetadata meta = context.recordMetadata().orElseThrow();
+    put(headers, "fa-source-topic", meta.topic());
+    put(headers, "fa-source-partition", Integer.toString(meta.partition()));
+    put(headers, "fa-source-offset", Long.toString(meta.offset()));
+  }
+
+  private String topic() {
+    return context.recordMetadata().orElseThrow().topic();
+  }
+
+  private static void put(Headers headers, String key, String value) {
+    headers.remove(key);
+    headers.add(key, value.getBytes(StandardCharsets.UTF_8));
+  }
+}
