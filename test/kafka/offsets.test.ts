@@ -21,7 +21,8 @@ describe('fa offsets reset', () => {
   it('shows the change, applies it with --yes, and refuses while the group has members', async () => {
     const cfg = prefixedConfig('offsets-reset')
     expect((await runFa(['topics', 'create', '-c', cfg.file], {env})).code).toBe(0)
-    const producer = kafka.producer({createPartitioner: Partitioners.DefaultPartitioner})
+    // Idempotent: a retried send under load must not write an event twice (the lags below count them).
+    const producer = kafka.producer({createPartitioner: Partitioners.DefaultPartitioner, idempotent: true})
     await producer.connect()
     const messages = Array.from({length: 6}, (_, i) => ({key: `org-${i}`, value: JSON.stringify({eventId: `e${i}`})}))
     await producer.send({topic: cfg.topics.notifications, acks: -1, messages})
