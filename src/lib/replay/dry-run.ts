@@ -40,7 +40,7 @@ export interface DryRunOptions {
   onProgress?: (progress: FixtureProgress) => void
   /**
    * Shares the chunks out among threads, helpers building `config`'s topology: `count` threads
-   * (this one included), else one per CPU (up to 4) for PARALLEL_BYTES of fixtures or more.
+   * (this one included), else as defaultThreads says.
    * Absent: this thread alone.
    */
   threads?: {config: LoadedConfig; count?: number}
@@ -55,6 +55,17 @@ export interface DryRunOptions {
  * no faster just under this size (figures: docs/performance.md).
  */
 export const PARALLEL_BYTES = 64 << 20
+
+/**
+ * Threads for a dry run not told how many: one per CPU (up to 4) from PARALLEL_BYTES, but one
+ * when an enabled alert type keeps state. Every thread runs all the events of a stateful type's
+ * source (its state must see them in file order), so more threads repeat that work instead of
+ * sharing it: measured slower than one (docs/performance.md).
+ */
+export function defaultThreads(totalBytes: number, topology: Pick<Topology, 'statefulTopics'>): number {
+  if (totalBytes < PARALLEL_BYTES || topology.statefulTopics.length > 0) return 1
+  return Math.min(availableParallelism(), 4)
+}
 
 /**
  * Runs fixture files through the core in file order (so a table change affects only the events
@@ -77,9 +88,7 @@ export async function replayDryRun({
   chunkBytes,
 }: DryRunOptions): Promise<Summary> {
   const totalBytes = await totalSize(files)
-  const count = threads
-    ? (threads.count ?? (totalBytes >= PARALLEL_BYTES ? Math.min(availableParallelism(), 4) : 1))
-    : 1
+  const count = threads ? (threads.count ?? defaultThreads(totalBytes, topology)) : 1
   const shard = new Shard(topology, printerFor(format), aliases, tablesFirst)
   const helpers: Helper[] = []
   if (count > 1) {
