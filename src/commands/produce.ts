@@ -10,6 +10,18 @@ import {createLogger, silentLogger} from '../lib/output/log.js'
 import {ProduceHeader} from '../lib/produce/headers.js'
 import type {ProduceSummary} from '../lib/produce/run.js'
 
+const SUMMARY_KEYS_FIRST = [
+  'producer',
+  'rows',
+  'events',
+  'deadLetters',
+  'topic',
+  'window',
+  'bytesProcessed',
+  'jobId',
+  'durationMs',
+] as const satisfies ReadonlyArray<keyof ProduceSummary>
+
 export default class Produce extends BaseCommand {
   static override summary = 'Run a named BigQuery query and publish one event per row to Kafka.'
   static override description = `Runs producer NAME's parameterized query (@since/@until as TIMESTAMP parameters) over the window [--since, --until), converts each row to plain JSON and publishes one event per row to the producer's topic (e.g. onboarding → data-onboarding-events), keyed as the producer says, with a deterministic eventId derived from the row's natural key: overlapping windows and repeated runs re-produce the same ids, which downstream delivers once. Rows the producer's schema refuses go to the dead-letter topic (fa-dead-letters) with the reason, producer, BigQuery job id and row number in headers.
@@ -156,32 +168,9 @@ Credentials: Application Default Credentials (gcloud auth application-default lo
     }
 
     if (flags.json && !dryRun) {
-      const {
-        producer: name,
-        rows,
-        events,
-        deadLetters,
-        topic,
-        window,
-        bytesProcessed,
-        jobId,
-        durationMs,
-        ...rest
-      } = summary
-      process.stdout.write(
-        JSON.stringify({
-          producer: name,
-          rows,
-          events,
-          deadLetters,
-          topic,
-          window,
-          bytesProcessed,
-          jobId,
-          durationMs,
-          ...rest,
-        }) + '\n',
-      )
+      // These keys first, in this order, then the rest as the summary has them.
+      const first = Object.fromEntries(SUMMARY_KEYS_FIRST.map((key) => [key, summary[key]]))
+      process.stdout.write(JSON.stringify({...first, ...summary}) + '\n')
       return
     }
     for (const line of this.describe(summary, dryRun && flags.json ? this.stderrColor : out, formatCost)) info(line)
