@@ -47,27 +47,29 @@ export class BatchProcessor {
    * records again.
    */
   private readonly committedHere = new Map<string, bigint>()
+  private failuresSeen = 0
 
   constructor(private readonly options: BatchProcessorOptions) {}
 
   /** For GroupRun: a failed batch is logged and rethrown (kafkajs retries it); a fenced writer ends the run. */
   readonly eachBatch = async (payload: EachBatchPayload, {member}: BatchContext): Promise<void> => {
-    const {writer, run, log, metrics} = this.options
     try {
       await this.process(payload, member)
-      metrics.failing(null)
+      this.options.metrics.failing(null)
     } catch (error) {
-      metrics.failing(`batch of ${payload.batch.topic}[${payload.batch.partition}] failed: ${(error as Error).message}`)
-      const fatal = writer.fatal ?? this.options.keeper?.fatal
-      if (fatal) run.fail(fatal)
-      else
-        log.warn('batch failed; it will be retried', {
-          topic: payload.batch.topic,
-          partition: payload.batch.partition,
-          error,
-        })
+      this.failed(error as Error, payload.batch.topic, payload.batch.partition)
       throw error
     }
+  }
+
+  /** A batch not written: its state changes never reached the changelog; a fenced writer ends the run. */
+  private failed(error: Error, topic: string, partition: number): void {
+    const {writer, run, log, metrics, keeper} = this.options
+    keeper?.invalidate()
+    metrics.failing(`batch of ${topic}[${partition}] failed: ${error.message}`)
+    const fatal = writer.fatal ?? keeper?.fatal
+    if (fatal) run.fail(fatal)
+    else log.warn('batch failed; it will be retried', {topic, partition, error})
   }
 
   /** `member`: the group member id the batch was read as. */
@@ -95,6 +97,12 @@ export class BatchProcessor {
     await decoder?.prepare(topic, batch.messages, {signal: this.options.signal, heartbeat})
     if (isStale()) return
     const {keeper} = this.options
+    // A transaction failed since the last batch: the state in memory holds changes it never wrote.
+    const failures = writer.failures
+    if (failures !== this.failuresSeen) {
+      this.failuresSeen = failures
+      keeper?.invalidate()
+    }
     if (keeper) await keeper.ready()
     const outcomes: Outcome[][] = new Array(batch.messages.length)
     const outputs = new Map<string, Message[]>()
@@ -124,21 +132,32 @@ export class BatchProcessor {
       keeper?.invalidate()
       return
     }
+    // ... or failed while this batch was processed (on that state): read it again.
+    if (writer.failures !== failures) throw new Error('an earlier transaction failed while the batch was processed')
     const nextOffset = BigInt(batch.lastOffset()) + 1n
     const next = String(nextOffset)
+    const written = writer.submit(outputs, bytes, [{topic, partition, offset: next}], member).then(() => {
+      if (this.options.transactional) this.committedHere.set(key, nextOffset)
+      this.lastBatchAt = Date.now()
+      for (const result of outcomes) this.options.summary.add(result)
+      this.options.metrics.enrichBatch(outcomes, batch.messages)
+      this.processed += batch.messages.length
+      if (run.drain?.advance(topic, partition, Number(next))) pause()
+    })
+    if (this.options.transactional) {
+      // The transaction commits later, with the batches after this one (writer.ts); a failed one
+      // rewinds the consumer itself. Meanwhile the next batch is processed while this one is sent.
+      written.catch((error: unknown) => this.failed(error as Error, topic, partition))
+      await writer.room()
+      return
+    }
     try {
-      await writer.submit(outputs, bytes, [{topic, partition, offset: next}], member)
+      await written
     } catch (error) {
       // Its state changes are in memory but not in the changelog: read the changelog again.
       keeper?.invalidate()
       throw error
     }
-    if (this.options.transactional) this.committedHere.set(key, nextOffset)
-    this.lastBatchAt = Date.now()
-    for (const result of outcomes) this.options.summary.add(result)
-    this.options.metrics.enrichBatch(outcomes, batch.messages)
-    this.processed += batch.messages.length
-    if (run.drain?.advance(topic, partition, Number(next))) pause()
     // No heartbeat() here: it throws when the group rebalances, which would fail a batch that is
     // already written (and, at-least-once, write it again). kafkajs heartbeats after each batch.
   }

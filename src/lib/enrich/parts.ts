@@ -38,6 +38,7 @@ export function enrichWriter(o: {
     groupId: group,
     log,
     maxRequestBytes: o.tuning.maxRequestBytes,
+    commitIntervalMs: o.tuning.commitIntervalMs,
     onTransactionFailed: rewinder({admin, group, run, log}),
     onTransaction: (result) => o.metrics.transaction(result),
     beforeCommit: membershipCheck({

@@ -17,7 +17,15 @@ export function rewinder(options: {
     const consumer = run.consumer
     // A consumer being replaced reads from the committed offsets anyway.
     if (!consumer || run.isReplacing || partitions.length === 0) return
-    const committed = await committedOffsets(admin, group, [...new Set(partitions.map((p) => p.topic))])
+    let committed
+    try {
+      committed = await committedOffsets(admin, group, [...new Set(partitions.map((p) => p.topic))])
+    } catch (error) {
+      // The positions are past what failed (its batches were handed on before the commit): never go on from there.
+      log.warn('cannot read the committed offsets to rewind to', {error})
+      void run.replace('replacing the consumer, which reads on from the committed offsets')
+      return
+    }
     for (const {topic, partition} of partitions) {
       const offset = committed.get(partitionKey(topic, partition))?.offset ?? -1
       if (offset >= 0) consumer.seek({topic, partition, offset: String(offset)})

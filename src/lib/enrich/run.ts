@@ -88,8 +88,9 @@ export async function runEnrich(options: EnrichOptions): Promise<EnrichResult> {
   const {config, topology} = options
   if (options.exactlyOnce) {
     // Without the guard an expelled member's transactions could still commit: refuse, never weaken.
-    const {commitGuard} = installKafkajsPatches()
+    const {commitGuard, revokeHook} = installKafkajsPatches()
     if (!commitGuard.active) throw commitGuardMissing(commitGuard.reason)
+    if (!revokeHook.active) throw commitGuardMissing(revokeHook.reason)
   }
   const log = options.log ?? silentLogger
   const metrics = options.metrics ?? noMetrics
@@ -179,6 +180,8 @@ export async function runEnrich(options: EnrichOptions): Promise<EnrichResult> {
       autoCommit: !transactionalId,
       onCrash: 'restart',
       eachBatch: (payload, context) => activeBatches.eachBatch(payload, context),
+      // A transaction spans batches: commit it while this member still owns their partitions.
+      beforeRevoke: transactionalId ? () => activeWriter.flush() : undefined,
       onJoin: (payload) => {
         const assigned = Object.entries(payload.memberAssignment)
           .map(([topic, partitions]) => `${topic}[${partitions.join(',')}]`)

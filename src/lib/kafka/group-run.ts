@@ -6,6 +6,7 @@ import type {Logger} from '../output/log.js'
 import {disconnectQuietly} from './client.js'
 import {kafkaError} from './connection.js'
 import {DrainTracker} from './drain.js'
+import {beforeRevoke} from './patches/revoke-hook.js'
 import type {EnrichTuning} from './tuning.js'
 
 /** The consumer settings a group run takes from the tuning (send's tuning has the first five too). */
@@ -57,6 +58,11 @@ export interface GroupRunOptions {
   onConsumerFailed?(error: Error): void
   /** Replaces the default handling of a marker-only batch: the drain counts its partition done up to it. */
   onEmptyBatch?(batch: EmptyBatch): void
+  /**
+   * Runs before a member gives up its partitions (rejoins or leaves the group), with no batch in
+   * process: exactly-once commits what it processed there (patches/revoke-hook.ts).
+   */
+  beforeRevoke?(): Promise<void>
 }
 
 export interface GroupRunEnd {
@@ -201,10 +207,15 @@ export class GroupRun {
       },
     })
     let member: string | undefined
+    let unhook = () => {}
+    const {beforeRevoke: hook} = this.options
     c.on(c.events.GROUP_JOIN, ({payload}) => {
       member = payload.memberId
+      unhook()
+      if (hook) unhook = beforeRevoke(payload.memberId, hook)
       this.options.onJoin?.(payload, c)
     })
+    c.on(c.events.DISCONNECT, () => unhook())
     c.on(c.events.END_BATCH_PROCESS, ({payload}) => {
       if (payload.batchSize !== 0) return
       if (this.options.onEmptyBatch) this.options.onEmptyBatch(payload)

@@ -13,6 +13,8 @@ export interface EnrichTuning {
   maxRequestBytes: number
   /** A single output record above this is replaced by a dead letter without its value. */
   maxRecordBytes: number
+  /** Exactly-once: a transaction spans the batches of this many ms (Kafka Streams' commit.interval.ms). */
+  commitIntervalMs: number
 }
 
 export const defaultTuning: EnrichTuning = {
@@ -27,6 +29,9 @@ export const defaultTuning: EnrichTuning = {
   partitionsConsumedConcurrently: 4,
   maxRequestBytes: 900_000,
   maxRecordBytes: 1_000_000,
+  // Kafka Streams' default under exactly-once: a commit's round trips shared by ~100 ms of batches,
+  // at most that much processed work redone after a crash (never written twice).
+  commitIntervalMs: 100,
 }
 
 const TUNING_ENV: Record<keyof EnrichTuning, string> = {
@@ -39,6 +44,7 @@ const TUNING_ENV: Record<keyof EnrichTuning, string> = {
   partitionsConsumedConcurrently: 'FA_KAFKA_CONCURRENCY',
   maxRequestBytes: 'FA_KAFKA_MAX_REQUEST_BYTES',
   maxRecordBytes: 'FA_KAFKA_MAX_RECORD_BYTES',
+  commitIntervalMs: 'FA_KAFKA_COMMIT_INTERVAL_MS',
 }
 
 /** Tuning from the environment (`FA_KAFKA_SESSION_TIMEOUT_MS=6000` ...); unset or invalid values are ignored. */

@@ -1,16 +1,13 @@
-import type {Kafka, Message, Producer, TopicMessages, TopicOffsets} from 'kafkajs'
+import type {Kafka, Message, Producer} from 'kafkajs'
 
 import {FaError} from '../errors.js'
 import {silentLogger, type Logger} from '../output/log.js'
 import {createProducer, disconnectQuietly} from './client.js'
 import {guardCommits, unguardCommits} from './patches/commit-guard.js'
+import {countMessages, cutRequests, type PartitionOffset, type Submission} from './requests.js'
+import {TransactionLoop} from './transactions.js'
 
-/** The next offset to read in one partition: what a consumer group commits. */
-export interface PartitionOffset {
-  topic: string
-  partition: number
-  offset: string
-}
+export {messageBytes, type PartitionOffset} from './requests.js'
 
 export interface WriterOptions {
   kafka: Kafka
@@ -25,8 +22,13 @@ export interface WriterOptions {
   log?: Logger
   /** Estimated bytes per produce request; below the broker's message.max.bytes (1 MiB default). */
   maxRequestBytes?: number
-  /** Estimated bytes of records taken into one flush (one transaction). */
+  /** Estimated bytes of records taken into one flush (at-least-once) or one transaction. */
   maxFlushBytes?: number
+  /**
+   * Transactional: a transaction spans the submissions of up to this many ms (as Kafka Streams'
+   * commit.interval.ms); `submit` resolves at its commit. 0: one transaction per flush.
+   */
+  commitIntervalMs?: number
   /**
    * Called after a failed transaction was cleaned up (producer re-initialised, so it is
    * committed or aborted for good) with the partitions whose offsets it carried: the consumer
@@ -45,15 +47,6 @@ export interface WriterOptions {
   beforeCommit?: (members: string[]) => Promise<void>
 }
 
-interface Submission {
-  messages: Map<string, Message[]>
-  bytes: number
-  offsets: PartitionOffset[]
-  member?: string
-  resolve: () => void
-  reject: (error: Error) => void
-}
-
 const FENCED = new Set([
   'INVALID_PRODUCER_EPOCH',
   'PRODUCER_FENCED',
@@ -62,28 +55,49 @@ const FENCED = new Set([
 ])
 
 /**
- * Writes what the pipelines produce. Submissions from concurrently processed batches are merged
- * into one flush (one produce round, or one transaction), so throughput does not pay a broker
- * round trip per partition batch. Requests are cut to stay under the broker's record batch size.
+ * Writes what the pipelines produce. At-least-once, submissions from concurrently processed
+ * batches are merged into one flush (one produce round), so throughput does not pay a broker
+ * round trip per partition batch; transactional, a TransactionLoop spans many submissions per
+ * transaction. Requests are cut to stay under the broker's record batch size.
  */
 export class OutputWriter {
   private producer: Producer | undefined
   private readonly queue: Submission[] = []
   private flushing: Promise<void> | undefined
   private readonly log: Logger
+  private readonly transactions: TransactionLoop | undefined
   /** Set when this instance was fenced by another with the same transactional id. */
   fatal: FaError | undefined
   /** The check the commit guard runs for the transaction being committed. */
   private commitCheck: (() => Promise<void>) | undefined
-  flushes = 0
-  records = 0
 
   constructor(private readonly options: WriterOptions) {
     this.log = (options.log ?? silentLogger).child({component: 'producer'})
+    if (options.transactionalId === undefined) return
+    const maxRequestBytes = options.maxRequestBytes ?? 900_000
+    this.transactions = new TransactionLoop(
+      {
+        producer: () => this.ensureProducer(),
+        reset: () => this.resetProducer(),
+        fenced: (error) => (isFenced(error) ? this.fence(error) : undefined),
+        commitCheck: (check) => (this.commitCheck = check),
+      },
+      {
+        groupId: options.groupId,
+        log: this.log,
+        commitIntervalMs: options.commitIntervalMs ?? 0,
+        maxTransactionBytes: options.maxFlushBytes ?? 16 << 20,
+        maxRequestBytes,
+        maxQueuedBytes: 8 * maxRequestBytes,
+        beforeCommit: options.beforeCommit,
+        onTransaction: options.onTransaction,
+        onTransactionFailed: options.onTransactionFailed,
+      },
+    )
   }
 
   get transactional(): boolean {
-    return this.options.transactionalId !== undefined
+    return this.transactions !== undefined
   }
 
   /** Connects the producer; a transactional one fences older instances with the same id and aborts their open transaction. */
@@ -107,13 +121,31 @@ export class OutputWriter {
     if (this.fatal) return Promise.reject(this.fatal)
     if (messages.size === 0 && (offsets.length === 0 || !this.transactional)) return Promise.resolve()
     return new Promise<void>((resolve, reject) => {
-      this.queue.push({messages, bytes, offsets, member, resolve, reject})
+      const submission = {messages, bytes, offsets, member, resolve, reject}
+      if (this.transactions) return this.transactions.submit(submission)
+      this.queue.push(submission)
       this.flushing ??= this.drain().finally(() => (this.flushing = undefined))
     })
   }
 
+  /** Transactional: failed transactions so far (each fails and rewinds what was submitted until its rewind). */
+  get failures(): number {
+    return this.transactions?.failures ?? 0
+  }
+
+  /** Transactional: resolves once the submitted records not yet sent are few enough to take more. */
+  room(): Promise<void> {
+    return this.transactions?.room() ?? Promise.resolve()
+  }
+
+  /** Transactional: commits the open transaction now (before the partitions it read move on); resolves once done. */
+  flush(): Promise<void> {
+    return this.transactions?.flush() ?? Promise.resolve()
+  }
+
   async close(timeoutMs = 5_000): Promise<void> {
     await this.flushing?.catch(() => {})
+    await this.transactions?.flush()
     if (this.options.transactionalId) unguardCommits(this.options.transactionalId)
     const producer = this.producer
     this.producer = undefined
@@ -131,98 +163,32 @@ export class OutputWriter {
         taken.push(next)
       }
       try {
-        await (this.transactional ? this.flushTransaction(taken) : this.flushPlain(taken))
-        this.flushes++
+        await this.flushPlain(taken)
         for (const s of taken) s.resolve()
       } catch (error) {
         const err = error instanceof Error ? error : new Error(String(error))
-        for (const s of taken) s.reject(this.fatal ?? err)
+        for (const s of taken) s.reject(err)
       }
     }
   }
 
   private async flushPlain(taken: Submission[]): Promise<void> {
     const producer = await this.ensureProducer()
-    const requests = this.requests(taken)
+    const requests = cutRequests(taken, this.options.maxRequestBytes ?? 900_000)
     await Promise.all(requests.map((topicMessages) => producer.sendBatch({topicMessages, acks: -1})))
-    this.records += count(requests)
-    this.log.debug('produced', {records: count(requests), requests: requests.length, batches: taken.length})
+    this.log.debug('produced', {records: countMessages(requests), requests: requests.length, batches: taken.length})
   }
 
-  private async flushTransaction(taken: Submission[]): Promise<void> {
-    const producer = await this.ensureProducer()
-    const requests = this.requests(taken)
-    const offsets = mergeOffsets(taken.flatMap((s) => s.offsets))
-    const members = [...new Set(taken.flatMap((t) => (t.member === undefined ? [] : [t.member])))]
-    const check =
-      offsets.length > 0 && this.options.beforeCommit ? () => this.options.beforeCommit!(members) : undefined
-    const transaction = await producer.transaction()
-    try {
-      for (const topicMessages of requests) await transaction.sendBatch({topicMessages, acks: -1})
-      if (offsets.length > 0)
-        await transaction.sendOffsets({consumerGroupId: this.options.groupId, topics: toTopicOffsets(offsets)})
-      this.commitCheck = check
-      await transaction.commit()
-      this.commitCheck = undefined
-      this.records += count(requests)
-      this.options.onTransaction?.('committed')
-      this.log.debug('transaction committed', {
-        records: count(requests),
-        requests: requests.length,
-        batches: taken.length,
-      })
-    } catch (error) {
-      this.commitCheck = undefined
-      if (isFenced(error)) {
-        this.fatal = new FaError(
-          `another fa enrich took over transactional id ${this.options.transactionalId} (fenced)`,
-          {
-            exit: 'kafka',
-            hint: 'give every instance of a group its own --instance',
-            cause: error,
-          },
-        )
-        throw this.fatal
-      }
-      this.log.warn('transaction failed; aborting it, then retrying from the committed offsets', {
-        error,
-        records: count(requests),
-      })
-      // The commit may or may not have happened (a timeout is ambiguous). A fresh producer with the
-      // same transactional id completes or aborts it for good; then the consumer rewinds to what
-      // is committed, so nothing is lost and nothing is written twice.
-      await transaction.abort().catch(() => {})
-      this.options.onTransaction?.('aborted')
-      await this.resetProducer()
-      await this.options.onTransactionFailed?.(offsets)
-      throw error
-    }
-  }
-
-  /** The messages of `taken`, per topic in submission order, cut into requests below maxRequestBytes. */
-  private requests(taken: Submission[]): TopicMessages[][] {
-    const max = this.options.maxRequestBytes ?? 900_000
-    const requests: TopicMessages[][] = []
-    let current = new Map<string, Message[]>()
-    let bytes = 0
-    for (const submission of taken) {
-      for (const [topic, messages] of submission.messages) {
-        for (const message of messages) {
-          const size = messageBytes(message)
-          if (bytes > 0 && bytes + size > max) {
-            requests.push(toTopicMessages(current))
-            current = new Map()
-            bytes = 0
-          }
-          const list = current.get(topic)
-          if (list) list.push(message)
-          else current.set(topic, [message])
-          bytes += size
-        }
-      }
-    }
-    if (current.size > 0) requests.push(toTopicMessages(current))
-    return requests
+  private fence(cause: unknown): FaError {
+    this.fatal ??= new FaError(
+      `another fa enrich took over transactional id ${this.options.transactionalId} (fenced)`,
+      {
+        exit: 'kafka',
+        hint: 'give every instance of a group its own --instance',
+        cause,
+      },
+    )
+    return this.fatal
   }
 
   private async ensureProducer(): Promise<Producer> {
@@ -268,16 +234,6 @@ export class OutputWriter {
   }
 }
 
-/** Approximate bytes of a message on the wire: value, key, headers and record overhead. */
-export function messageBytes(message: Message): number {
-  let bytes = 32
-  const {value, key, headers} = message
-  if (value) bytes += typeof value === 'string' ? Buffer.byteLength(value) : value.length
-  if (key) bytes += typeof key === 'string' ? Buffer.byteLength(key) : key.length
-  if (headers) for (const name in headers) bytes += name.length + 8 + String(headers[name]).length
-  return bytes
-}
-
 function isFenced(error: unknown): boolean {
   for (
     let e = error as {type?: string; cause?: unknown; originalError?: unknown} | undefined;
@@ -288,28 +244,3 @@ function isFenced(error: unknown): boolean {
   }
   return false
 }
-
-function mergeOffsets(offsets: PartitionOffset[]): PartitionOffset[] {
-  const merged = new Map<string, PartitionOffset>()
-  for (const o of offsets) {
-    const k = `${o.topic}\u0000${o.partition}`
-    const seen = merged.get(k)
-    if (!seen || BigInt(o.offset) > BigInt(seen.offset)) merged.set(k, o)
-  }
-  return [...merged.values()]
-}
-
-function toTopicOffsets(offsets: PartitionOffset[]): TopicOffsets[] {
-  const byTopic = new Map<string, TopicOffsets>()
-  for (const {topic, partition, offset} of offsets) {
-    const entry = byTopic.get(topic) ?? {topic, partitions: []}
-    entry.partitions.push({partition, offset})
-    byTopic.set(topic, entry)
-  }
-  return [...byTopic.values()]
-}
-
-const toTopicMessages = (map: Map<string, Message[]>): TopicMessages[] =>
-  [...map].map(([topic, messages]) => ({topic, messages}))
-const count = (requests: TopicMessages[][]) =>
-  requests.reduce((n, r) => n + r.reduce((m, t) => m + t.messages.length, 0), 0)

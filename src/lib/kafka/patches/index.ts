@@ -1,12 +1,13 @@
 import {installCommitGuard} from './commit-guard.js'
+import {installRevokeHook} from './revoke-hook.js'
 import {silenceKafkajsTimeoutWarning} from './node-warnings.js'
 import {speedUpKafkaJs} from './speedup.js'
 
 /**
- * fa keeps a small fork of three kafkajs 2.2.4 internals (the last release; package.json pins
+ * fa keeps a small fork of four kafkajs 2.2.4 internals (the last release; package.json pins
  * it exactly, since every patch assumes its module layout): the producer speed-up (speedup.ts),
- * the commit guard exactly-once relies on (commit-guard.ts) and the Node 24 warning kafkajs
- * triggers (node-warnings.ts).
+ * the commit guard and the revoke hook exactly-once relies on (commit-guard.ts, revoke-hook.ts)
+ * and the Node 24 warning kafkajs triggers (node-warnings.ts).
  */
 
 /** Whether a patch is in place, and if not, why. */
@@ -15,6 +16,7 @@ export type PatchStatus = {active: true} | {active: false; reason: string}
 export interface PatchReport {
   speedUp: PatchStatus
   commitGuard: PatchStatus
+  revokeHook: PatchStatus
   nodeWarnings: PatchStatus
 }
 
@@ -25,6 +27,7 @@ export function installKafkajsPatches(): PatchReport {
     // Before the commit guard, which loads some of kafkajs' modules.
     speedUp: speedUpKafkaJs(),
     commitGuard: installCommitGuard(),
+    revokeHook: installRevokeHook(),
   }
 }
 

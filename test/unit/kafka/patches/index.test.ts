@@ -8,6 +8,7 @@ import {guardCommits, unguardCommits} from '../../../../src/lib/kafka/patches/co
 import {crc32c} from '../../../../src/lib/kafka/patches/crc32c.js'
 import {installKafkajsPatches} from '../../../../src/lib/kafka/patches/index.js'
 import {murmur2} from '../../../../src/lib/kafka/patches/murmur2.js'
+import {beforeRevoke} from '../../../../src/lib/kafka/patches/revoke-hook.js'
 
 const require = createRequire(import.meta.url)
 // Before anything loads kafkajs: the speed-up only applies then.
@@ -56,5 +57,31 @@ describe('kafkajs patches', () => {
       unguardCommits('t-1')
     }
     expect(sent).toEqual([false, true, true])
+  })
+
+  it('the revoke hook runs before a member rejoins or leaves, and only for its member', async () => {
+    expect(report.revokeHook).toEqual({active: true})
+    const ConsumerGroup = require('kafkajs/src/consumer/consumerGroup.js') as {
+      prototype: {joinAndSync(): Promise<unknown>; leave(): Promise<unknown>}
+    }
+    const order: string[] = []
+    const group = (memberId: string | null) =>
+      Object.assign(Object.create(ConsumerGroup.prototype) as typeof ConsumerGroup.prototype, {
+        memberId,
+        // What the originals call first: reached only after the hook.
+        retrier: async () => order.push(`join ${memberId}`),
+        coordinator: {leaveGroup: async () => order.push(`leave ${memberId}`)},
+        groupId: 'g',
+      })
+    const unhook = beforeRevoke('m-1', async () => {
+      order.push('hook')
+      throw new Error('commit failed') // reported by the hook's owner; the group change goes on
+    })
+    await group('m-1').joinAndSync()
+    await group('m-2').joinAndSync()
+    await group('m-1').leave()
+    unhook()
+    await group('m-1').leave()
+    expect(order).toEqual(['hook', 'join m-1', 'join m-2', 'hook', 'leave m-1', 'leave m-1'])
   })
 })

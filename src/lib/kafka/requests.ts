@@ -1,0 +1,83 @@
+import type {Message, TopicMessages} from 'kafkajs'
+
+/** The next offset to read in one partition: what a consumer group commits. */
+export interface PartitionOffset {
+  topic: string
+  partition: number
+  offset: string
+}
+
+/** What one caller handed the writer: records per topic (in order) and the offsets they came from. */
+export interface Submission {
+  messages: Map<string, Message[]>
+  bytes: number
+  offsets: PartitionOffset[]
+  /** The group member that read the records (for the commit guard's membership check). */
+  member?: string
+  resolve: () => void
+  reject: (error: Error) => void
+}
+
+/** Approximate bytes of a message on the wire: value, key, headers and record overhead. */
+export function messageBytes(message: Message): number {
+  let bytes = 32
+  const {value, key, headers} = message
+  if (value) bytes += typeof value === 'string' ? Buffer.byteLength(value) : value.length
+  if (key) bytes += typeof key === 'string' ? Buffer.byteLength(key) : key.length
+  if (headers) for (const name in headers) bytes += name.length + 8 + String(headers[name]).length
+  return bytes
+}
+
+/** The messages of `taken`, per topic in submission order, cut into requests below `max` bytes. */
+export function cutRequests(taken: Submission[], max: number): TopicMessages[][] {
+  const requests: TopicMessages[][] = []
+  let current = new Map<string, Message[]>()
+  let bytes = 0
+  for (const submission of taken) {
+    for (const [topic, messages] of submission.messages) {
+      for (const message of messages) {
+        const size = messageBytes(message)
+        if (bytes > 0 && bytes + size > max) {
+          requests.push(toTopicMessages(current))
+          current = new Map()
+          bytes = 0
+        }
+        const list = current.get(topic)
+        if (list) list.push(message)
+        else current.set(topic, [message])
+        bytes += size
+      }
+    }
+  }
+  if (current.size > 0) requests.push(toTopicMessages(current))
+  return requests
+}
+
+/** One offset per partition: the highest. */
+export function mergeOffsets(offsets: PartitionOffset[]): PartitionOffset[] {
+  const merged = new Map<string, PartitionOffset>()
+  for (const o of offsets) {
+    const k = `${o.topic}\u0000${o.partition}`
+    const seen = merged.get(k)
+    if (!seen || BigInt(o.offset) > BigInt(seen.offset)) merged.set(k, o)
+  }
+  return [...merged.values()]
+}
+
+export function toTopicOffsets(
+  offsets: PartitionOffset[],
+): Array<{topic: string; partitions: Array<{partition: number; offset: string}>}> {
+  const byTopic = new Map<string, {topic: string; partitions: Array<{partition: number; offset: string}>}>()
+  for (const {topic, partition, offset} of offsets) {
+    const entry = byTopic.get(topic) ?? {topic, partitions: []}
+    entry.partitions.push({partition, offset})
+    byTopic.set(topic, entry)
+  }
+  return [...byTopic.values()]
+}
+
+const toTopicMessages = (map: Map<string, Message[]>): TopicMessages[] =>
+  [...map].map(([topic, messages]) => ({topic, messages}))
+
+export const countMessages = (requests: TopicMessages[][]): number =>
+  requests.reduce((n, r) => n + r.reduce((m, t) => m + t.messages.length, 0), 0)
