@@ -81,6 +81,45 @@ describe('kafkajs speed-up', () => {
     expect(new Fast()).toBeInstanceOf(Encoder)
   })
 
+  it('the Encoder keeps large parts and nested encoders by reference and still writes the same bytes', () => {
+    const Fast = fastEncoder(Encoder)
+    fc.assert(
+      fc.property(
+        fc.array(fc.oneof(fc.integer({min: 0, max: 300}), fc.integer({min: 16_000, max: 70_000})), {maxLength: 6}),
+        fc.array(fc.integer({min: 0, max: 5}), {maxLength: 4}),
+        (sizes, depths) => {
+          let seed = 0
+          const part = (n: number) => Buffer.alloc(n, ++seed % 251)
+          // A produce request's shape: buffers inside encoders inside encoders, with small fields between.
+          const build = (E: any, depth: number): any => {
+            const e = new E().writeInt32(depth)
+            for (const n of sizes) e.writeBytes(part(n)).writeInt16(n % 300)
+            if (depth > 0) e.writeArray([build(E, depth - 1), build(E, depth - 1)]).writeEncoder(build(E, depth - 1))
+            return e
+          }
+          for (const depth of depths) {
+            seed = 0
+            const fast = (new Fast() as any).writeInt32(0).writeEncoder(build(Fast, depth))
+            seed = 0
+            const original = new Encoder().writeInt32(0).writeEncoder(build(Encoder, depth))
+            expect(fast.size()).toBe(original.size())
+            expect(bytes(fast)).toBe(bytes(original))
+            // Read twice (kafkajs logs the size first): the same bytes, joined once.
+            const once: Buffer = fast.buffer
+            expect(fast.buffer.buffer).toBe(once.buffer)
+            expect(fast.writeInt8(1).size()).toBe(original.writeInt8(1).size())
+            expect(bytes(fast)).toBe(bytes(original))
+          }
+        },
+      ),
+      {numRuns: 100},
+    )
+    // Not copied until the frame's bytes are read.
+    const big = Buffer.alloc(20_000, 7)
+    expect((new Fast() as any).writeInt8(1).writeBuffer(big).chunks).toEqual([Buffer.from([1]), big])
+    expect((new Fast() as any).writeInt8(1).writeBuffer(big).chunks[1]).toBe(big)
+  })
+
   it('record batches are byte for byte the ones kafkajs builds', async () => {
     const fastRec = fastRecord(Record)
     const fastBatch = fastRecordBatch(RecordBatch, Encoder.prototype, Long)
