@@ -36,6 +36,7 @@ export function enrichWriter(o: {
     kafka: o.kafka,
     transactionalId: o.transactionalId ?? undefined,
     groupId: group,
+    admin,
     log,
     maxRequestBytes: o.tuning.maxRequestBytes,
     commitIntervalMs: o.tuning.commitIntervalMs,

@@ -1,5 +1,7 @@
 import type {Message, TopicMessages} from 'kafkajs'
 
+import {murmur2} from './patches/murmur2.js'
+
 /** The next offset to read in one partition: what a consumer group commits. */
 export interface PartitionOffset {
   topic: string
@@ -45,6 +47,53 @@ export function cutRequests(taken: Submission[], max: number): TopicMessages[][]
         const list = current.get(topic)
         if (list) list.push(message)
         else current.set(topic, [message])
+        bytes += size
+      }
+    }
+  }
+  if (current.size > 0) requests.push(toTopicMessages(current))
+  return requests
+}
+
+/**
+ * The messages of `taken` cut into requests that carry up to `maxPartitionBytes` for each
+ * partition and `maxRequestBytes` in all: the broker's limit (message.max.bytes) is per record
+ * batch, one per partition, so a request may hold several partitions' worth. Each message gets
+ * its partition here, as kafkajs' default partitioner would choose it (murmur2 of the key, as the
+ * Java client; keyless ones in turn), so its batch's size is known.
+ */
+export function cutByPartition(
+  taken: Submission[],
+  partitionCounts: Map<string, number>,
+  maxPartitionBytes: number,
+  maxRequestBytes: number,
+): TopicMessages[][] {
+  const requests: TopicMessages[][] = []
+  let current = new Map<string, Message[]>()
+  let perPartition = new Map<string, number>()
+  let bytes = 0
+  let turn = 0
+  for (const submission of taken) {
+    for (const [topic, messages] of submission.messages) {
+      const count = partitionCounts.get(topic)!
+      for (const message of messages) {
+        message.partition ??=
+          message.key === null || message.key === undefined
+            ? turn++ % count
+            : (murmur2(message.key) & 0x7fffffff) % count
+        const size = messageBytes(message)
+        const slot = `${topic}\u0000${message.partition}`
+        const inSlot = perPartition.get(slot) ?? 0
+        if (bytes > 0 && (inSlot + size > maxPartitionBytes || bytes + size > maxRequestBytes)) {
+          requests.push(toTopicMessages(current))
+          current = new Map()
+          perPartition = new Map()
+          bytes = 0
+        }
+        const list = current.get(topic)
+        if (list) list.push(message)
+        else current.set(topic, [message])
+        perPartition.set(slot, (perPartition.get(slot) ?? 0) + size)
         bytes += size
       }
     }

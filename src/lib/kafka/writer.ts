@@ -1,4 +1,4 @@
-import type {Kafka, Message, Producer} from 'kafkajs'
+import type {Admin, Kafka, Message, Producer} from 'kafkajs'
 
 import {FaError} from '../errors.js'
 import {silentLogger, type Logger} from '../output/log.js'
@@ -19,6 +19,8 @@ export interface WriterOptions {
   transactionalId?: string
   /** The consumer group whose offsets go into the transactions. */
   groupId: string
+  /** Transactional: reads the partition counts of the output topics (requests are cut per partition). */
+  admin?: Admin
   log?: Logger
   /** Estimated bytes per produce request; below the broker's message.max.bytes (1 MiB default). */
   maxRequestBytes?: number
@@ -70,6 +72,8 @@ export class OutputWriter {
   fatal: FaError | undefined
   /** The check the commit guard runs for the transaction being committed. */
   private commitCheck: (() => Promise<void>) | undefined
+  /** Partitions per output topic, read once (a topic that gains partitions keeps its old count here). */
+  private readonly counts = new Map<string, number>()
 
   constructor(private readonly options: WriterOptions) {
     this.log = (options.log ?? silentLogger).child({component: 'producer'})
@@ -81,6 +85,7 @@ export class OutputWriter {
         reset: () => this.resetProducer(),
         fenced: (error) => (isFenced(error) ? this.fence(error) : undefined),
         commitCheck: (check) => (this.commitCheck = check),
+        partitionCounts: (topics) => this.partitionCounts(topics),
       },
       {
         groupId: options.groupId,
@@ -88,6 +93,7 @@ export class OutputWriter {
         commitIntervalMs: options.commitIntervalMs ?? 0,
         maxTransactionBytes: options.maxFlushBytes ?? 16 << 20,
         maxRequestBytes,
+        maxRequestTotalBytes: 8 << 20,
         maxQueuedBytes: 8 * maxRequestBytes,
         beforeCommit: options.beforeCommit,
         onTransaction: options.onTransaction,
@@ -177,6 +183,15 @@ export class OutputWriter {
     const requests = cutRequests(taken, this.options.maxRequestBytes ?? 900_000)
     await Promise.all(requests.map((topicMessages) => producer.sendBatch({topicMessages, acks: -1})))
     this.log.debug('produced', {records: countMessages(requests), requests: requests.length, batches: taken.length})
+  }
+
+  private async partitionCounts(topics: string[]): Promise<Map<string, number>> {
+    const missing = topics.filter((t) => !this.counts.has(t))
+    if (missing.length > 0) {
+      const {topics: metadata} = await this.options.admin!.fetchTopicMetadata({topics: missing})
+      for (const t of metadata) this.counts.set(t.name, t.partitions.length)
+    }
+    return this.counts
   }
 
   private fence(cause: unknown): FaError {

@@ -49,6 +49,7 @@ function setup(log: Log, commitIntervalMs = 50) {
       reset: async () => void resets++,
       fenced: () => undefined,
       commitCheck: () => {},
+      partitionCounts: async () => new Map([['out', 1]]),
     },
     {
       groupId: 'g',
@@ -56,6 +57,7 @@ function setup(log: Log, commitIntervalMs = 50) {
       commitIntervalMs,
       maxTransactionBytes: 1 << 20,
       maxRequestBytes: 1 << 20,
+      maxRequestTotalBytes: 1 << 20,
       maxQueuedBytes: 1 << 20,
       onTransactionFailed: async (partitions: PartitionOffset[]) =>
         void rewound.push(partitions.map((p) => `${p.partition}@${p.offset}`)),
@@ -130,13 +132,20 @@ describe('TransactionLoop', () => {
     const log: Log = {events: [], sendGate: new Promise((r) => (open = r))}
     const producer = fakeProducer(log)
     const loop = new TransactionLoop(
-      {producer: async () => producer, reset: async () => {}, fenced: () => undefined, commitCheck: () => {}},
+      {
+        producer: async () => producer,
+        reset: async () => {},
+        fenced: () => undefined,
+        commitCheck: () => {},
+        partitionCounts: async () => new Map([['out', 1]]),
+      },
       {
         groupId: 'g',
         log: silentLogger,
         commitIntervalMs: 60_000,
         maxTransactionBytes: 1 << 20,
         maxRequestBytes: 1 << 20,
+        maxRequestTotalBytes: 1 << 20,
         maxQueuedBytes: 150,
       },
     )
