@@ -13,6 +13,7 @@ import {colorFor} from '../lib/output/color.js'
 import {createLogger} from '../lib/output/log.js'
 import {BufferedWriter} from '../lib/output/writer.js'
 import {toEnvelope} from '../lib/records/envelope.js'
+import {decoderFromConfig} from '../lib/schema/decoder.js'
 import {tailTopic, type TailStart} from '../lib/tail/read.js'
 import {renderTailRecord, type TailKind} from '../lib/tail/render.js'
 
@@ -83,9 +84,14 @@ Without --from, the last --lines records of each partition; --from earliest|late
         start,
         follow: flags.follow,
         signal: signals.signal,
+        decoder: decoderFromConfig(config, (role) => config.topics[role] ?? role, log),
         onRecords: (records) => {
-          for (const record of records)
-            out.write(flags.json ? JSON.stringify(toEnvelope(record)) + '\n' : renderTailRecord(kind, record, c))
+          for (const read of records)
+            out.write(
+              flags.json
+                ? JSON.stringify(toEnvelope(read.record)) + '\n'
+                : renderTailRecord(kind, read.record, c, read.undecodable),
+            )
         },
       }).catch((error) => {
         throw error instanceof FaError ? error : kafkaError(error, config, `reading ${topic}`)

@@ -21,6 +21,7 @@ import {MemoryStateStore} from '../pipeline/state.js'
 import {TableStore} from '../pipeline/table.js'
 import type {Topology} from '../pipeline/topology.js'
 import {decoderFromConfig} from '../schema/decoder.js'
+import {ownOutputEncoder} from '../schema/own-outputs.js'
 import {BatchProcessor} from './batch.js'
 import {enrichWriter, tableLoader} from './parts.js'
 import {readLag, type LagReport} from './lag.js'
@@ -105,6 +106,12 @@ export async function runEnrich(options: EnrichOptions): Promise<EnrichResult> {
   const state = new MemoryStateStore({journal: true})
   const stateTopic = topology.statefulTopics.length > 0 ? topology.topic('state') : undefined
   const decoder = decoderFromConfig(config, (role) => topology.topic(role), log, options.env)
+  // Before anything is produced: a registry that refuses fa's schema for its outputs stops the run here.
+  const outputs = await ownOutputEncoder(
+    config,
+    [...new Set(topology.alertTypes.map((a) => a.sink))].map((role) => ({role, topic: topology.topic(role)})),
+    options.env,
+  )
 
   const kafka = await createKafka(config, {log, clientIdSuffix: 'enrich', env: options.env})
   log.info('enrich starting', {
@@ -207,6 +214,7 @@ export async function runEnrich(options: EnrichOptions): Promise<EnrichResult> {
       metrics,
       decoder,
       signal,
+      encoding: outputs && {encoder: outputs, deadLetters: topology.deadLetterTopic},
     })
     batches = activeBatches
     // Connecting a transactional producer fences an earlier incarnation of this instance and

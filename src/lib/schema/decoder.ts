@@ -5,7 +5,13 @@ import {FaError} from '../errors.js'
 import type {Logger} from '../output/log.js'
 import {describeOrigin, type Payload, type TopicRecord} from '../records/record.js'
 import {codecFor, framedId, type SchemaCodec} from './codec.js'
-import {registryFromConfig, RegistryRefused, RegistryUnavailable, type RegistryClient} from './registry.js'
+import {
+  REGISTRY_TYPES,
+  registryFromConfig,
+  RegistryRefused,
+  RegistryUnavailable,
+  type RegistryClient,
+} from './registry.js'
 
 export type Decoding = {ok: true; record: TopicRecord} | {ok: false; reason: string; record: TopicRecord}
 
@@ -190,6 +196,6 @@ export function decoderFromConfig(
   return new RecordDecoder(registry, formats, log)
 }
 
-function isRegistryFormat(format: WireFormat): boolean {
+export function isRegistryFormat(format: WireFormat): format is keyof typeof REGISTRY_TYPES {
   return format === 'avro' || format === 'protobuf' || format === 'json-schema'
 }

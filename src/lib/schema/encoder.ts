@@ -11,14 +11,14 @@ import {
 } from './registry.js'
 
 /** One subject's schema, ready to encode: its id and codec. */
-interface SubjectSchema {
+export interface SubjectSchema {
   subject: string
   id: number
   codec: SchemaCodec
 }
 
 /** How values (and keys) of one topic are written: by its subject's schema, or as JSON when it has none. */
-interface TopicSchemas {
+export interface TopicSchemas {
   value?: SubjectSchema
   key?: SubjectSchema
 }
@@ -30,7 +30,7 @@ interface TopicSchemas {
  * unless their format is pinned. Raw string values and tombstones are written as they are.
  */
 export class RecordEncoder {
-  private constructor(private readonly topics: ReadonlyMap<string, TopicSchemas>) {}
+  constructor(private readonly topics: ReadonlyMap<string, TopicSchemas>) {}
 
   /** Values of `topic` in the wire format of schema `id` (registered by the caller). */
   static async forSchema(topic: string, id: number, schema: RegisteredSchema): Promise<RecordEncoder> {
@@ -92,7 +92,7 @@ export class SchemaMismatch extends Error {
   override name = 'SchemaMismatch'
 }
 
-async function latestOf(
+export async function latestOf(
   registry: RegistryClient,
   subject: string,
   format: WireFormat,

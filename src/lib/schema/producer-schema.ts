@@ -5,9 +5,7 @@ import type {Config} from '../config/schema.js'
 import {FaError} from '../errors.js'
 import type {EventResult, ProducedEvent, Producer} from '../produce/producer.js'
 import {encoderFromConfig, RecordEncoder, registryError, SchemaMismatch} from './encoder.js'
-import {registryFromConfig, RegistryRefused, type RegisteredSchema} from './registry.js'
-
-const TYPES = {avro: 'AVRO', protobuf: 'PROTOBUF', 'json-schema': 'JSON'} as const
+import {REGISTRY_TYPES, registryFromConfig, RegistryRefused, type RegisteredSchema} from './registry.js'
 
 /**
  * How `fa produce` writes its events to `topic`: in the producer's declared schema (registered
@@ -34,7 +32,7 @@ export async function producerEncoder(
   }
   const schema: RegisteredSchema = {
     id: 0,
-    type: TYPES[declared.type],
+    type: REGISTRY_TYPES[declared.type],
     schema: await schemaText(producer.name, declared.schema),
   }
   const subject = `${topic}-value`

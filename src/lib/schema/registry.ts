@@ -8,6 +8,9 @@ export interface RegisteredSchema {
   schema: string
 }
 
+/** The registry's schemaType of each `formats:` wire format that needs a registry. */
+export const REGISTRY_TYPES = {avro: 'AVRO', protobuf: 'PROTOBUF', 'json-schema': 'JSON'} as const
+
 /** The registry could not be asked (down, timed out, 5xx, 429): retry later, never dead-letter. */
 export class RegistryUnavailable extends Error {
   override name = 'RegistryUnavailable'
