@@ -2,13 +2,7 @@ import type {Config, TopicFormats, WireFormat} from '../config/schema.js'
 import {FaError} from '../errors.js'
 import {isRawPayload, type Payload} from '../records/record.js'
 import {codecFor, frame, type SchemaCodec} from './codec.js'
-import {
-  registryFromConfig,
-  RegistryRefused,
-  RegistryUnavailable,
-  type RegisteredSchema,
-  type RegistryClient,
-} from './registry.js'
+import {registryFromConfig, RegistryRefused, RegistryUnavailable, type RegistryClient} from './registry.js'
 
 /** One subject's schema, ready to encode: its id and codec. */
 export interface SubjectSchema {
@@ -31,13 +25,6 @@ export interface TopicSchemas {
  */
 export class RecordEncoder {
   constructor(private readonly topics: ReadonlyMap<string, TopicSchemas>) {}
-
-  /** Values of `topic` in the wire format of schema `id` (registered by the caller). */
-  static async forSchema(topic: string, id: number, schema: RegisteredSchema): Promise<RecordEncoder> {
-    return new RecordEncoder(
-      new Map([[topic, {value: {subject: `${topic}-value`, id, codec: await codecFor(schema)}}]]),
-    )
-  }
 
   /** Looks the latest schema of each target topic's subjects up once. */
   static async forTopics(

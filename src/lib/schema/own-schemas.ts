@@ -96,9 +96,14 @@ export function shippedSchema(
   part: 'key' | 'value',
   type: RegisteredSchema['type'],
 ): Omit<RegisteredSchema, 'id'> | undefined {
+  if (part === 'key') return stringSchema(type)
+  return type === 'PROTOBUF' ? undefined : {type, schema: JSON.stringify(values[role][type])}
+}
+
+/** A key fa writes (a string: an alert id, a producer's event key) as a schema of `type`; none for Protobuf. */
+export function stringSchema(type: RegisteredSchema['type']): Omit<RegisteredSchema, 'id'> | undefined {
   if (type === 'PROTOBUF') return undefined
-  const schema = part === 'key' ? (type === 'AVRO' ? 'string' : {type: 'string'}) : values[role][type]
-  return {type, schema: JSON.stringify(schema)}
+  return {type, schema: JSON.stringify(type === 'AVRO' ? 'string' : {type: 'string'})}
 }
 
 export function isOwnRole(role: string): role is OwnRole {
