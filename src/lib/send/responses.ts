@@ -5,6 +5,7 @@ import {fromKafka} from '../kafka/codec.js'
 import type {Logger} from '../output/log.js'
 import {parseDuration} from '../pipeline/duration.js'
 import {decodeJsonObject, type Payload} from '../records/record.js'
+import {framedId} from '../schema/codec.js'
 import type {RecordDecoder} from '../schema/decoder.js'
 import type {RecordEncoder} from '../schema/encoder.js'
 import type {DeliveryOutcome} from '../slack/deliver.js'
@@ -157,12 +158,13 @@ export function responseReader(
     await decoder?.prepare(topic, messages, {signal})
     for (const message of messages) {
       const decoded = decoder?.decode(fromKafka(topic, partition, message), message)
-      if (decoded && !decoded.ok) {
+      // A JSON response recorded before slackResponses was pinned still counts: ignoring it would post again.
+      if (decoded && !decoded.ok && framedId(message.value) !== undefined) {
         // Says nothing about delivery, as a record that is not JSON.
         log.warn('a slack-responses record cannot be decoded; it is ignored', {reason: decoded.reason})
         continue
       }
-      const {key, value} = decoded?.record ?? message
+      const {key, value} = decoded?.ok ? decoded.record : message
       table.apply({key, value, timestamp: message.timestamp})
     }
   }
