@@ -1,13 +1,13 @@
 import type {KafkaMessage} from 'kafkajs'
 
 import type {Config, TopicFormats, WireFormat} from '../config/schema.js'
-import {FaError} from '../errors.js'
 import type {Logger} from '../output/log.js'
 import {describeOrigin, type Payload, type TopicRecord} from '../records/record.js'
 import {codecFor, framedId, type SchemaCodec} from './codec.js'
 import {
   REGISTRY_TYPES,
   registryFromConfig,
+  registryMissing,
   RegistryRefused,
   RegistryUnavailable,
   type RegistryClient,
@@ -189,9 +189,7 @@ export function decoderFromConfig(
   for (const [role, f] of Object.entries(config.formats)) formats.set(topic(role), f)
   const pinned = [...formats.entries()].find(([, f]) => isRegistryFormat(f.key) || isRegistryFormat(f.value))
   if (!registry && pinned) {
-    throw new FaError(`formats: topic ${pinned[0]} needs a Schema Registry, and none is configured`, {
-      hint: 'set schemaRegistry.url in the config or SCHEMA_REGISTRY_URL',
-    })
+    throw registryMissing(`formats: topic ${pinned[0]}`)
   }
   if (!registry && formats.size === 0) return undefined
   return new RecordDecoder(registry, formats, log)

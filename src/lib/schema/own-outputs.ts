@@ -1,10 +1,9 @@
 import type {Config, WireFormat} from '../config/schema.js'
-import {FaError} from '../errors.js'
 import {isRegistryFormat} from './decoder.js'
 import {RecordEncoder, type TopicSchemas} from './encoder.js'
 import {isOwnRole, sampleOf, shippedSchema, type OwnRole} from './own-schemas.js'
 import {pinnedSubject} from './pinned-subject.js'
-import {REGISTRY_TYPES, registryFromConfig} from './registry.js'
+import {REGISTRY_TYPES, registryFromConfig, registryMissing} from './registry.js'
 
 /**
  * How fa writes the records of its own (slack-messages from enrich, slack-responses from send):
@@ -28,9 +27,7 @@ export async function ownOutputEncoder(
   if (pinned.length === 0) return undefined
   const registry = registryFromConfig(config, env)
   if (!registry) {
-    throw new FaError(`formats: topic ${pinned[0]!.topic} needs a Schema Registry, and none is configured`, {
-      hint: 'set schemaRegistry.url in the config or SCHEMA_REGISTRY_URL',
-    })
+    throw registryMissing(`formats: topic ${pinned[0]!.topic}`)
   }
   const topics = new Map<string, TopicSchemas>()
   for (const {role, topic} of pinned) {

@@ -12,6 +12,7 @@ import {pinnedSubject} from './pinned-subject.js'
 import {
   REGISTRY_TYPES,
   registryFromConfig,
+  registryMissing,
   RegistryRefused,
   type RegisteredSchema,
   type RegistryClient,
@@ -33,15 +34,13 @@ export async function producerEncoder(
   const formats = config.formats[producer.topic] ?? {key: 'auto', value: 'auto'}
   const registry = registryFromConfig(config, env)
   const needs = producer.schema
-    ? `producer "${producer.name}" declares a ${producer.schema.type} schema`
+    ? `producer "${producer.name}"'s ${producer.schema.type} schema`
     : isRegistryFormat(formats.key)
-      ? `formats: the key of topic ${topic} is pinned to ${formats.key}`
+      ? `formats: the ${formats.key} key of topic ${topic}`
       : undefined
   if (!registry) {
     if (!needs) return undefined
-    throw new FaError(`${needs}, and no Schema Registry is configured`, {
-      hint: 'set schemaRegistry.url in the config or SCHEMA_REGISTRY_URL',
-    })
+    throw registryMissing(needs)
   }
   const value = producer.schema
     ? await declaredSchema(registry, producer, `${topic}-value`)

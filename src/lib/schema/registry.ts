@@ -139,3 +139,10 @@ export function registryFromConfig(config: Config, env: NodeJS.ProcessEnv = proc
   if (!url) return undefined
   return new RegistryClient(url, {username: env[usernameEnv], password: env[passwordEnv], timeoutMs})
 }
+
+/** `needs` (what asks for a registry: "formats: topic X") said as the run's error when none is configured. */
+export function registryMissing(needs: string): FaError {
+  return new FaError(`${needs} needs a Schema Registry, and none is configured`, {
+    hint: 'set schemaRegistry.url in the config or SCHEMA_REGISTRY_URL',
+  })
+}
