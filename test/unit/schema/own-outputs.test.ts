@@ -86,6 +86,16 @@ describe("fa's own outputs in a registry format", () => {
     ).rejects.toThrow('needs a Schema Registry')
   })
 
+  it("refuses a registry format for fa's internal topics (state, checkpoints, dead letters)", () => {
+    const parsed = configSchema.safeParse({formats: {deadLetters: 'avro', state: {key: 'json'}}})
+    expect(parsed.error?.issues).toEqual([
+      expect.objectContaining({
+        path: ['formats', 'deadLetters'],
+        message: expect.stringContaining("fa's own JSON topic"),
+      }),
+    ])
+  })
+
   it('an alert fa builds round-trips through the shipped Avro schema; its null optional fields read as absent', async () => {
     const schema = shippedSchema('slackMessages', 'value', 'AVRO')!
     const codec = await codecFor({id: 1, ...schema})
