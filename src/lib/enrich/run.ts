@@ -107,11 +107,13 @@ export async function runEnrich(options: EnrichOptions): Promise<EnrichResult> {
   const stateTopic = topology.statefulTopics.length > 0 ? topology.topic('state') : undefined
   const decoder = decoderFromConfig(config, (role) => topology.topic(role), log, options.env)
   // Before anything is produced: a registry that refuses fa's schema for its outputs stops the run here.
-  const outputs = await ownOutputEncoder(
-    config,
-    [...new Set(topology.alertTypes.map((a) => a.sink))].map((role) => ({role, topic: topology.topic(role)})),
-    options.env,
-  )
+  const sinks = topology.alertTypes.map((a) => ({role: a.sink, topic: topology.topic(a.sink)}))
+  const outputs = await retryInFollow(() => ownOutputEncoder(config, sinks, options.env), {
+    follow,
+    signal,
+    log,
+    what: 'looking up the output schemas',
+  })
 
   const kafka = await createKafka(config, {log, clientIdSuffix: 'enrich', env: options.env})
   log.info('enrich starting', {

@@ -31,6 +31,7 @@ export async function ownOutputEncoder(
   }
   const topics = new Map<string, TopicSchemas>()
   for (const {role, topic} of pinned) {
+    if (topics.has(topic)) continue
     const formats = config.formats[role]!
     const of = (part: 'key' | 'value', format: WireFormat) =>
       isRegistryFormat(format)
