@@ -27,7 +27,7 @@ export default class Tail extends BaseCommand {
   static override summary = "Show the records on fa's own topics: alerts, dead letters, Slack responses."
   static override description = `TOPIC is slack-messages, fa-dead-letters or slack-responses (the default names; the configured names under topics: work too). Alerts are shown as replay --dry-run shows them, dead letters with their reason (fa-error) and the record they came from, responses as delivered (where, when) or the error.
 
-Without --from, the last --lines records of each partition; --from earliest|latest|TIME|DURATION starts there (TIME an ISO timestamp with a zone, DURATION like 15m or 2h ago). --follow keeps printing new records until Ctrl-C. --json prints each record as a JSON Lines envelope, the fixture format (replay can read it back).`
+Without --from, the last --lines records of each partition; --from earliest|latest|TIME|DURATION starts there (TIME an ISO timestamp with a zone, DURATION like 15m or 2h ago). --follow keeps printing new records until Ctrl-C. --json prints each record as a JSON Lines envelope, the fixture format (replay can read it back). Records in a Schema Registry format are shown decoded.`
 
   static override examples = [
     {description: 'The latest dead letters and why', command: '<%= config.bin %> <%= command.id %> fa-dead-letters'},
