@@ -166,6 +166,22 @@ function toJson(type: AvroType, cache = new Map<AvroType, ToJson>()): ToJson {
       }
       break
     }
+    case 'union:unwrapped': {
+      // avsc unwraps a union only when each branch holds a different kind of value (null, a
+      // Buffer, an array, an object, ...): the value's kind says which branch to convert it by.
+      const convert = (kinds: string[]) => {
+        const branch = type.types!.find((t) => kinds.includes(t.typeName))
+        return branch ? toJson(branch, cache) : identity
+      }
+      const [buffer, array, object] = [convert(['bytes', 'fixed']), convert(['array']), convert(['record', 'map'])]
+      if ([buffer, array, object].every((c) => c === identity)) break
+      compiled = (value) => {
+        if (value === null || typeof value !== 'object') return value
+        if (Buffer.isBuffer(value)) return buffer(value)
+        return Array.isArray(value) ? array(value) : object(value)
+      }
+      break
+    }
     case 'union:wrapped': {
       const branches = new Map(type.types!.map((t) => [t.branchName!, toJson(t, cache)]))
       compiled = (value) => {
@@ -220,10 +236,17 @@ function fromJson(type: AvroType, value: unknown): unknown {
 
 export function avroCodec(schema: string): SchemaCodec {
   const type = avro.Type.forSchema(JSON.parse(schema), {...options, registry: {long: longType}}) as AvroType
-  const json = toJson(type)
+  // Decoding reads unions unwrapped where avsc can (no wrapper object per optional field); writing
+  // keeps them wrapped, so a value's branch is never guessed.
+  const reader = avro.Type.forSchema(JSON.parse(schema), {
+    ...options,
+    wrapUnions: 'auto',
+    registry: {long: longType},
+  }) as AvroType
+  const json = toJson(reader)
   return {
     format: 'avro',
-    decode: (payload) => json(type.fromBuffer(payload)),
+    decode: (payload) => json(reader.fromBuffer(payload)),
     encode(value) {
       const native = fromJson(type, value)
       const problems: string[] = []

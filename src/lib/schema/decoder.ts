@@ -116,31 +116,29 @@ export class RecordDecoder {
   ): {ok: true; value: unknown} | {ok: false; reason: string} | undefined {
     if (bytes === null) return undefined
     const id = framedId(bytes)
-    // Only a failure names where (most records decode: no string built for them).
-    const where = () => `${describeOrigin(record)}: ${part}`
     if (id === undefined) {
       if (format === 'auto' || format === 'json') return undefined
       return {
         ok: false,
-        reason: `${where()} is not in the Schema Registry wire format, but topic ${record.topic} is pinned to ${format}`,
+        reason: `${where(record, part)} is not in the Schema Registry wire format, but topic ${record.topic} is pinned to ${format}`,
       }
     }
     if (format === 'json') {
       return {
         ok: false,
         reason:
-          `${where()} is in the Schema Registry wire format (schema id ${id}), but topic ` +
+          `${where(record, part)} is in the Schema Registry wire format (schema id ${id}), but topic ` +
           `${record.topic} is pinned to json`,
       }
     }
     if (!this.registry) return undefined // no registry: read as before (JSON or raw)
     const codec = this.schemas.get(id)
     if (codec === undefined) throw new Error(`schema id ${id} was not prepared`)
-    if ('unusable' in codec) return {ok: false, reason: `${where()} schema id ${id}: ${codec.unusable}`}
+    if ('unusable' in codec) return {ok: false, reason: `${where(record, part)} schema id ${id}: ${codec.unusable}`}
     if (format !== 'auto' && codec.format !== format) {
       return {
         ok: false,
-        reason: `${where()} schema id ${id} is ${codec.format}, but topic ${record.topic} is pinned to ${format}`,
+        reason: `${where(record, part)} schema id ${id} is ${codec.format}, but topic ${record.topic} is pinned to ${format}`,
       }
     }
     try {
@@ -148,13 +146,18 @@ export class RecordDecoder {
     } catch (error) {
       return {
         ok: false,
-        reason: `${where()} schema id ${id}: does not decode as ${codec.format}: ${(error as Error).message}`,
+        reason: `${where(record, part)} schema id ${id}: does not decode as ${codec.format}: ${(error as Error).message}`,
       }
     }
   }
 }
 
 const AUTO: TopicFormats = {key: 'auto', value: 'auto'}
+
+/** Where a failure is (built only for one: most records decode). */
+function where(record: TopicRecord, part: 'key' | 'value'): string {
+  return `${describeOrigin(record)}: ${part}`
+}
 
 function keyText(value: unknown): string | null {
   if (value === null || typeof value === 'string') return value
