@@ -7,7 +7,9 @@ import {Partitioners} from 'kafkajs'
 import {Chalk} from 'chalk'
 import {afterAll, beforeAll, describe, expect, inject, it} from 'vitest'
 
+import {buildTopology} from '../../../src/lib/alerts/topology.js'
 import {loadConfig} from '../../../src/lib/config/load.js'
+import {runEnrich} from '../../../src/lib/enrich/run.js'
 import {connectAdmin, createKafka} from '../../../src/lib/kafka/client.js'
 import {silentLogger} from '../../../src/lib/output/log.js'
 import {decoderFromConfig} from '../../../src/lib/schema/decoder.js'
@@ -137,6 +139,26 @@ describe("fa's own topics in Avro", () => {
     const shown = read.map((r) => renderTailRecord('alerts', r.record, new Chalk({level: 0}), r.undecodable))
     expect(shown.join('')).toContain('lcc-o1')
     expect(shown.join('')).not.toContain('not a Slack message')
+  })
+
+  it('exactly-once: the alerts are written in Avro inside the transactions', async () => {
+    const {cfg, env, loaded} = await setUp('own-avro-eos')
+    const topology = await buildTopology(loaded)
+    const result = await runEnrich({
+      config: loaded.config,
+      topology,
+      group: `${cfg.prefix}g`,
+      from: 'earliest',
+      exactlyOnce: true,
+      progress: false,
+      env,
+    })
+    expect(result.summary.totals).toMatchObject({alerts: 2, deadLetters: 0})
+    const java = await decodeWithJava(brokers, cfg.topics.slackMessages, registryUrl)
+    expect(java.map((line) => (JSON.parse(line.slice(line.indexOf(' ') + 1)) as {channel: string}).channel)).toEqual([
+      'UANN',
+      'UANN',
+    ])
   })
 
   it('a registered schema that cannot carry the alerts stops enrich before anything is produced', async () => {
