@@ -1,5 +1,5 @@
 import type {FixtureChunk} from '../fixtures/chunks.js'
-import {chunkRecords, FixtureError, lastTimestamp} from '../fixtures/read.js'
+import {eachChunkRecord, FixtureError, lastTimestamp} from '../fixtures/read.js'
 import {Utf8Buffer} from '../output/utf8-buffer.js'
 import {MemoryStateStore} from '../pipeline/state.js'
 import {Summary} from '../pipeline/summary.js'
@@ -77,7 +77,8 @@ export class Shard {
 
   /**
    * What a chunk's records produce, as UTF-8; its shared records also go to `sharedRecords` when given.
-   * A line that is not a record throws a FixtureError (FILE:LINE) before any record is run.
+   * A line that is not a record throws a FixtureError (FILE:LINE), and the chunk's output goes with
+   * it: the run stops there, so nothing of the chunk is written.
    */
   private run(chunk: FixtureChunk, sharedRecords?: TopicRecord[]): Extract<ChunkResult, {kind: 'chunk'}> {
     // About what a chunk of the typical mix produces; an alert-heavy one grows it a few times.
@@ -85,9 +86,9 @@ export class Shard {
     const {produced, explain, explainApart, report} = this.printer
     const explained = explain && (explainApart ? new Utf8Buffer(4096) : out)
     const reported = report && new Utf8Buffer(4096)
-    const records = chunkRecords(chunk, this.aliases)
     let unread = 0
-    for (const record of records) {
+    // Each record runs as soon as it is parsed; a bad line throws, and the chunk's output goes with it.
+    const records = eachChunkRecord(chunk, this.aliases, (record) => {
       const tables = this.tablesFirst && this.tableTopics.has(record.topic) ? this.scratch : this.tables
       const outcomes = this.topology.process(record, tables, this.state)
       this.summary.add(outcomes)
@@ -99,7 +100,7 @@ export class Shard {
           out.write(produced(outcome, record))
         else if (outcome.kind === 'unrouted') unread++
       }
-    }
+    })
     return {
       kind: 'chunk',
       index: chunk.index,
@@ -107,7 +108,7 @@ export class Shard {
       output: out.bytes,
       ...(explained && explainApart ? {explained: explained.bytes} : {}),
       ...(reported ? {reported: reported.bytes} : {}),
-      records: records.length,
+      records,
       unread,
       bytesRead: chunk.bytesRead,
     }
