@@ -50,6 +50,8 @@ export class Shard {
   /** What every line that could be such a record holds: its topic as JSON, or an escape that could spell one. */
   private readonly sharedMarks: Buffer[]
   private readonly tableMarks: Buffer[]
+  /** Output bytes per input byte of the last chunk run: about 0.4 for the typical mix, 3 for an alert-heavy one. */
+  private outputPerByte = 0.5
 
   constructor(
     private readonly topology: Topology,
@@ -81,8 +83,10 @@ export class Shard {
    * it: the run stops there, so nothing of the chunk is written.
    */
   private run(chunk: FixtureChunk, sharedRecords?: TopicRecord[]): Extract<ChunkResult, {kind: 'chunk'}> {
-    // About what a chunk of the typical mix produces; an alert-heavy one grows it a few times.
-    const out = new Utf8Buffer(Math.max(4096, chunk.bytes.length >> 1))
+    // As much per input byte as the last chunk produced, and a little more, so it seldom grows (each growth is a copy).
+    const out = new Utf8Buffer(
+      Math.max(4096, Math.ceil(chunk.bytes.length * Math.max(0.125, this.outputPerByte) * 1.1)),
+    )
     const {produced, explain, explainApart, report} = this.printer
     const explained = explain && (explainApart ? new Utf8Buffer(4096) : out)
     const reported = report && new Utf8Buffer(4096)
@@ -101,6 +105,7 @@ export class Shard {
         else if (outcome.kind === 'unrouted') unread++
       }
     })
+    if (chunk.bytes.length > 0) this.outputPerByte = out.bytes.length / chunk.bytes.length
     return {
       kind: 'chunk',
       index: chunk.index,
