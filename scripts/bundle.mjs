@@ -17,10 +17,12 @@ const commands = readdirSync(path.join(root, 'src/commands'), {recursive: true, 
   .map((file) => path.join('src/commands', file))
 
 /**
- * Two lines of oclif patched for start-up, each part of every command's (`fa --version` too).
+ * Lines of oclif patched for start-up, each part of every command's (`fa --version` too).
  * The build fails if a line changes, so an oclif upgrade cannot drop a patch silently.
  * - oclif sorts each plugin's command ids with localeCompare, and the first call builds ICU's
  *   collator. Command ids are file names (ASCII), which sort the same by code unit.
+ * - oclif's spinner loads cli-spinners (a 26 KB table of spinners) when oclif loads; it is read
+ *   only when a spinner starts.
  * - To tell WSL from Linux, oclif imports wsl-utils, whose `isWsl` is is-wsl's answer; wsl-utils
  *   itself also loads node:util, node:child_process and node:fs/promises for its PowerShell
  *   helpers (and esbuild's interop reads every export of node:util, loading a dozen more
@@ -36,6 +38,11 @@ const oclifPatches = [
     file: /@oclif[\\/]core[\\/]lib[\\/]util[\\/]os\.js$/,
     from: "return (await import('wsl-utils')).isWsl ? 'wsl'",
     to: "return (await import('is-wsl')).default ? 'wsl'",
+  },
+  {
+    file: /@oclif[\\/]core[\\/]lib[\\/]ux[\\/]action[\\/]spinner\.js$/,
+    from: 'const cli_spinners_1 = __importDefault(require("cli-spinners"));',
+    to: 'const cli_spinners_1 = {get default() { return require("cli-spinners"); }};',
   },
 ]
 const patchOclif = {
