@@ -21,6 +21,8 @@ const commands = readdirSync(path.join(root, 'src/commands'), {recursive: true, 
  * The build fails if a line changes, so an oclif upgrade cannot drop a patch silently.
  * - oclif sorts each plugin's command ids with localeCompare, and the first call builds ICU's
  *   collator. Command ids are file names (ASCII), which sort the same by code unit.
+ * - oclif loads tinyglobby (with fdir and picomatch) to find a plugin's commands in its
+ *   directories, which it does only for a plugin without a manifest (fa and its plugins ship one).
  * - oclif's spinner loads cli-spinners (a 26 KB table of spinners) when oclif loads; it is read
  *   only when a spinner starts.
  * - To tell WSL from Linux, oclif imports wsl-utils, whose `isWsl` is is-wsl's answer; wsl-utils
@@ -31,29 +33,40 @@ const commands = readdirSync(path.join(root, 'src/commands'), {recursive: true, 
 const oclifPatches = [
   {
     file: /@oclif[\\/]core[\\/]lib[\\/]config[\\/]plugin\.js$/,
-    from: '.sort((a, b) => a.id.localeCompare(b.id));',
-    to: '.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));',
-  },
-  {
-    file: /@oclif[\\/]core[\\/]lib[\\/]util[\\/]os\.js$/,
-    from: "return (await import('wsl-utils')).isWsl ? 'wsl'",
-    to: "return (await import('is-wsl')).default ? 'wsl'",
+    edits: [
+      ['.sort((a, b) => a.id.localeCompare(b.id));', '.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));'],
+      [
+        'const tinyglobby_1 = require("tinyglobby");',
+        'const tinyglobby_1 = {get glob() { return require("tinyglobby").glob; }};',
+      ],
+    ],
   },
   {
     file: /@oclif[\\/]core[\\/]lib[\\/]ux[\\/]action[\\/]spinner\.js$/,
-    from: 'const cli_spinners_1 = __importDefault(require("cli-spinners"));',
-    to: 'const cli_spinners_1 = {get default() { return require("cli-spinners"); }};',
+    edits: [
+      [
+        'const cli_spinners_1 = __importDefault(require("cli-spinners"));',
+        'const cli_spinners_1 = {get default() { return require("cli-spinners"); }};',
+      ],
+    ],
+  },
+  {
+    file: /@oclif[\\/]core[\\/]lib[\\/]util[\\/]os\.js$/,
+    edits: [["return (await import('wsl-utils')).isWsl ? 'wsl'", "return (await import('is-wsl')).default ? 'wsl'"]],
   },
 ]
 const patchOclif = {
   name: 'patch-oclif',
   setup(build) {
-    for (const {file, from, to} of oclifPatches) {
+    for (const {file, edits} of oclifPatches) {
       build.onLoad({filter: file}, (args) => {
-        const source = readFileSync(args.path, 'utf8')
-        if (!source.includes(from))
-          throw new Error(`${args.path}: the line to patch is gone (oclif changed): see scripts/bundle.mjs`)
-        return {contents: source.replace(from, to), loader: 'js'}
+        let source = readFileSync(args.path, 'utf8')
+        for (const [from, to] of edits) {
+          if (!source.includes(from))
+            throw new Error(`${args.path}: the line to patch is gone (oclif changed): see scripts/bundle.mjs`)
+          source = source.replace(from, to)
+        }
+        return {contents: source, loader: 'js'}
       })
     }
   },
