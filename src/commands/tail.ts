@@ -13,6 +13,7 @@ import {colorFor} from '../lib/output/color.js'
 import {createLogger} from '../lib/output/log.js'
 import {BufferedWriter} from '../lib/output/writer.js'
 import {toEnvelope} from '../lib/records/envelope.js'
+import {decoderFromConfig} from '../lib/schema/decoder.js'
 import {tailTopic, type TailStart} from '../lib/tail/read.js'
 import {renderTailRecord, type TailKind} from '../lib/tail/render.js'
 
@@ -26,7 +27,7 @@ export default class Tail extends BaseCommand {
   static override summary = "Show the records on fa's own topics: alerts, dead letters, Slack responses."
   static override description = `TOPIC is slack-messages, fa-dead-letters or slack-responses (the default names; the configured names under topics: work too). Alerts are shown as replay --dry-run shows them, dead letters with their reason (fa-error) and the record they came from, responses as delivered (where, when) or the error.
 
-Without --from, the last --lines records of each partition; --from earliest|latest|TIME|DURATION starts there (TIME an ISO timestamp with a zone, DURATION like 15m or 2h ago). --follow keeps printing new records until Ctrl-C. --json prints each record as a JSON Lines envelope, the fixture format (replay can read it back).`
+Without --from, the last --lines records of each partition; --from earliest|latest|TIME|DURATION starts there (TIME an ISO timestamp with a zone, DURATION like 15m or 2h ago). --follow keeps printing new records until Ctrl-C. --json prints each record as a JSON Lines envelope, the fixture format (replay can read it back). Records in a Schema Registry format are shown decoded.`
 
   static override examples = [
     {description: 'The latest dead letters and why', command: '<%= config.bin %> <%= command.id %> fa-dead-letters'},
@@ -83,9 +84,14 @@ Without --from, the last --lines records of each partition; --from earliest|late
         start,
         follow: flags.follow,
         signal: signals.signal,
+        decoder: decoderFromConfig(config, (role) => config.topics[role] ?? role, log),
         onRecords: (records) => {
-          for (const record of records)
-            out.write(flags.json ? JSON.stringify(toEnvelope(record)) + '\n' : renderTailRecord(kind, record, c))
+          for (const read of records)
+            out.write(
+              flags.json
+                ? JSON.stringify(toEnvelope(read.record)) + '\n'
+                : renderTailRecord(kind, read.record, c, read.undecodable),
+            )
         },
       }).catch((error) => {
         throw error instanceof FaError ? error : kafkaError(error, config, `reading ${topic}`)

@@ -11,7 +11,7 @@ import type {Summary} from '../pipeline/summary.js'
 import type {TableStore} from '../pipeline/table.js'
 import type {Outcome, Topology} from '../pipeline/topology.js'
 import type {RecordDecoder} from '../schema/decoder.js'
-import {checkedMessage, processMessage} from './messages.js'
+import {checkedMessage, processMessage, type OutputEncoding} from './messages.js'
 import type {StateKeeper} from './state-keeper.js'
 
 export interface BatchProcessorOptions {
@@ -32,6 +32,8 @@ export interface BatchProcessorOptions {
   decoder?: RecordDecoder
   /** Ends a wait for the registry (the run's signal). */
   signal?: AbortSignal
+  /** Alerts in a registry format (`formats:`); JSON without. */
+  encoding?: OutputEncoding
 }
 
 /** enrich's eachBatch: one fetched batch through the core, out to Kafka, its offset committed with it. */
@@ -115,7 +117,7 @@ export class BatchProcessor {
       outcomes[i] = result
       for (const outcome of result) {
         if (outcome.kind !== 'alert' && outcome.kind !== 'update' && outcome.kind !== 'dead-letter') continue
-        const out = checkedMessage(outcome.output, tuning, log)
+        const out = checkedMessage(outcome.output, tuning, log, this.options.encoding)
         bytes += out.bytes
         const list = outputs.get(outcome.output.topic)
         if (list) list.push(out.message)

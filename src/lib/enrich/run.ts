@@ -21,6 +21,7 @@ import {MemoryStateStore} from '../pipeline/state.js'
 import {TableStore} from '../pipeline/table.js'
 import type {Topology} from '../pipeline/topology.js'
 import {decoderFromConfig} from '../schema/decoder.js'
+import {ownOutputEncoder} from '../schema/own-outputs.js'
 import {BatchProcessor} from './batch.js'
 import {enrichWriter, tableLoader} from './parts.js'
 import {readLag, type LagReport} from './lag.js'
@@ -106,6 +107,14 @@ export async function runEnrich(options: EnrichOptions): Promise<EnrichResult> {
   const state = new MemoryStateStore({journal: true})
   const stateTopic = topology.statefulTopics.length > 0 ? topology.topic('state') : undefined
   const decoder = decoderFromConfig(config, (role) => topology.topic(role), log, options.env)
+  // Before anything is produced: a registry that refuses fa's schema for its outputs stops the run here.
+  const sinks = topology.alertTypes.map((a) => ({role: a.sink, topic: topology.topic(a.sink)}))
+  const outputs = await retryInFollow(() => ownOutputEncoder(config, sinks, options.env), {
+    follow,
+    signal,
+    log,
+    what: 'looking up the output schemas',
+  })
 
   const kafka = await createKafka(config, {log, clientIdSuffix: 'enrich', env: options.env})
   log.info('enrich starting', {
@@ -210,6 +219,7 @@ export async function runEnrich(options: EnrichOptions): Promise<EnrichResult> {
       metrics,
       decoder,
       signal,
+      encoding: outputs && {encoder: outputs, deadLetters: topology.deadLetterTopic},
     })
     batches = activeBatches
     // Connecting a transactional producer fences an earlier incarnation of this instance and

@@ -6,6 +6,7 @@ import type {Config} from '../config/schema.js'
 import {connectAdmin, createKafka, disconnectQuietly} from '../kafka/client.js'
 import {kafkaError} from '../kafka/connection.js'
 import {requireTopics} from '../kafka/topics.js'
+import {decoderFromConfig} from '../schema/decoder.js'
 import type {Logger} from '../output/log.js'
 import type {Topology} from '../pipeline/topology.js'
 import {groupStatus} from './groups.js'
@@ -53,6 +54,8 @@ export async function runStatus(options: StatusOptions): Promise<void> {
       checkpointsTopic: config.topics.checkpoints,
       producers: options.producers,
       log,
+      decoder: decoderFromConfig(config, (role) => topology.topic(role), log, options.env),
+      signal,
     })
     await tables.start(signal).catch((error) => {
       if (!signal.aborted) throw kafkaError(error, config, 'reading the tables')

@@ -3,14 +3,19 @@ import type {ChalkInstance} from 'chalk'
 import {renderAlert, renderDeadLetter} from '../output/human.js'
 import {Header, originOf} from '../records/headers.js'
 import {decodeJsonObject, describeOrigin, type TopicRecord} from '../records/record.js'
-import {validateSlackMessage} from '../slack/validate.js'
+import {readSlackMessage} from '../slack/record.js'
 
 /** Which of fa's own topics a record is on: it decides how a person reads it. */
 export type TailKind = 'alerts' | 'dead-letters' | 'responses'
 
-/** One record of fa's own topics as a person reads it; records that are not what fa writes say so. */
-export function renderTailRecord(kind: TailKind, record: TopicRecord, c: ChalkInstance): string {
+/**
+ * One record of fa's own topics as a person reads it; records that are not what fa writes say so,
+ * as do alerts and responses in a registry format that cannot be decoded (a dead letter's value
+ * is shown as it is: often why it is one).
+ */
+export function renderTailRecord(kind: TailKind, record: TopicRecord, c: ChalkInstance, undecodable?: string): string {
   const time = c.dim(`${record.timestamp ?? ''} ${describeOrigin(record)}`)
+  if (undecodable && kind !== 'dead-letters') return `${time}\n${c.yellow('?')} cannot be decoded: ${undecodable}\n\n`
   switch (kind) {
     case 'alerts':
       return `${time}\n${renderAlertRecord(record, c)}`
@@ -32,8 +37,7 @@ export function renderTailRecord(kind: TailKind, record: TopicRecord, c: ChalkIn
 
 /** An alert on slack-messages as replay shows it (recipient, header, text, fields), or an update of one. */
 function renderAlertRecord(record: TopicRecord, c: ChalkInstance): string {
-  const decoded = decodeJsonObject(record.value)
-  const checked = decoded.ok ? validateSlackMessage(decoded.value) : decoded
+  const {decoded, checked} = readSlackMessage(record)
   if (!checked.ok) return `${c.yellow('?')} not a Slack message fa would post: ${checked.reason}\n\n`
   const pipeline = record.headers[Header.pipeline] ?? '(no pipeline)'
   const output = {...record, value: decoded.ok ? decoded.value : null}

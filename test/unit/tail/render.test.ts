@@ -35,6 +35,14 @@ describe('renderTailRecord', () => {
     )
   })
 
+  it('says why an alert or response in a registry format cannot be decoded; a dead letter shows as it is', () => {
+    const framed = onKafka('slack-messages', Buffer.from([0, 0, 0, 0, 9]))
+    const why = 'slack-messages[2]@41: value schema id 9: not found in the Schema Registry'
+    for (const kind of ['alerts', 'responses'] as const)
+      expect(renderTailRecord(kind, framed, c, why)).toContain(`? cannot be decoded: ${why}`)
+    expect(renderTailRecord('dead-letters', framed, c, why)).toContain('✗ dead letter')
+  })
+
   it('shows an alert as replay does, and says so when a record is not a Slack message', () => {
     const message = buildSlackMessage('fa-1', 'p', {
       recipient: 'U0ANN',
