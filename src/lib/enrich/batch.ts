@@ -10,6 +10,7 @@ import type {StateStore} from '../pipeline/state.js'
 import type {Summary} from '../pipeline/summary.js'
 import type {TableStore} from '../pipeline/table.js'
 import type {Outcome, Topology} from '../pipeline/topology.js'
+import {Header} from '../records/headers.js'
 import type {RecordDecoder} from '../schema/decoder.js'
 import {checkedMessage, processMessage} from './messages.js'
 import type {StateKeeper} from './state-keeper.js'
@@ -100,6 +101,7 @@ export class BatchProcessor {
     const outputs = new Map<string, Message[]>()
     let bytes = 0
     let maxTimestamp = 0
+    const producedAt = String(Date.now())
     for (let i = 0; i < batch.messages.length; i++) {
       const message = batch.messages[i]!
       maxTimestamp = Math.max(maxTimestamp, Number(message.timestamp))
@@ -107,6 +109,7 @@ export class BatchProcessor {
       outcomes[i] = result
       for (const outcome of result) {
         if (outcome.kind !== 'alert' && outcome.kind !== 'update' && outcome.kind !== 'dead-letter') continue
+        if (outcome.kind !== 'dead-letter') outcome.output.headers[Header.producedAt] = producedAt
         const out = checkedMessage(outcome.output, tuning, log)
         bytes += out.bytes
         const list = outputs.get(outcome.output.topic)
