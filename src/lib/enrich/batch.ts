@@ -1,5 +1,6 @@
 import type {EachBatchPayload, Message} from 'kafkajs'
 
+import {commitWithTime} from '../kafka/commit-time.js'
 import {partitionKey} from '../kafka/drain.js'
 import type {BatchContext, GroupRun} from '../kafka/group-run.js'
 import type {EnrichTuning} from '../kafka/tuning.js'
@@ -73,7 +74,7 @@ export class BatchProcessor {
 
   /** `member`: the group member id the batch was read as. */
   private async process(
-    {batch, pause, isStale, heartbeat}: EachBatchPayload,
+    {batch, pause, isStale, heartbeat, commitOffsetsIfNecessary}: EachBatchPayload,
     member: string | undefined,
   ): Promise<void> {
     const {writer, run, log, topology, tables, state, tuning, decoder} = this.options
@@ -137,6 +138,7 @@ export class BatchProcessor {
       throw error
     }
     if (this.options.transactional) this.committedHere.set(key, nextOffset)
+    else await commitWithTime({commitOffsetsIfNecessary}, {topic, partition, offset: next}, log)
     this.lastBatchAt = Date.now()
     for (const result of outcomes) this.options.summary.add(result)
     this.options.metrics.enrichBatch(outcomes, batch.messages)
