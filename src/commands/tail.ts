@@ -1,4 +1,5 @@
 import {Args, Flags} from '@oclif/core'
+import type {Admin} from 'kafkajs'
 
 import {BaseCommand} from '../lib/cli/base-command.js'
 import type {Config} from '../lib/config/schema.js'
@@ -73,8 +74,10 @@ Without --from, the last --lines records of each partition; --from earliest|late
     const out = new BufferedWriter(process.stdout)
     const c = colorFor(process.stdout)
     const kafka = await createKafka(config, {log, clientIdSuffix: 'tail'})
-    const admin = await connectAdmin(kafka, config)
+    let admin: Admin | undefined
     try {
+      // Ctrl-C while the brokers do not answer ends it at once, not after the connection timeout.
+      admin = await connectAdmin(kafka, config, signals.signal)
       await requireTopics(admin, config, [topic])
       await tailTopic({
         kafka,
@@ -90,11 +93,16 @@ Without --from, the last --lines records of each partition; --from earliest|late
       }).catch((error) => {
         throw error instanceof FaError ? error : kafkaError(error, config, `reading ${topic}`)
       })
+    } catch (error) {
+      if (!signals.received) throw error
+      // Stopped before it could read (a --follow ends this way as it should).
+      if (!flags.follow) process.exitCode = signals.exitCode
     } finally {
       signals.dispose()
       await out.flush()
       await disconnectQuietly(admin, 3_000)
-      setTimeout(() => process.exit(), 3_000).unref()
+      // Everything is disconnected by now: a kafkajs retry timer must not keep a stopped tail alive.
+      setTimeout(() => process.exit(), 1_000).unref()
     }
   }
 }
