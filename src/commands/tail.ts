@@ -13,9 +13,8 @@ import {requireTopics} from '../lib/kafka/topics.js'
 import {colorFor} from '../lib/output/color.js'
 import {createLogger} from '../lib/output/log.js'
 import {BufferedWriter} from '../lib/output/writer.js'
-import {toEnvelope} from '../lib/records/envelope.js'
 import {tailTopic, type TailStart} from '../lib/tail/read.js'
-import {renderTailRecord, type TailKind} from '../lib/tail/render.js'
+import {renderTailRecord, tailEnvelope, type TailKind} from '../lib/tail/render.js'
 
 const KINDS: Array<{kind: TailKind; key: keyof typeof defaultTopics}> = [
   {kind: 'alerts', key: 'slackMessages'},
@@ -27,7 +26,7 @@ export default class Tail extends BaseCommand {
   static override summary = "Show the records on fa's own topics: alerts, dead letters, Slack responses."
   static override description = `TOPIC is slack-messages, fa-dead-letters or slack-responses (the default names; the configured names under topics: work too). Alerts are shown as replay --dry-run shows them, dead letters with their reason (fa-error) and the record they came from, responses as delivered (where, when) or the error.
 
-Without --from, the last --lines records of each partition; --from earliest|latest|TIME|DURATION starts there (TIME an ISO timestamp with a zone, DURATION like 15m or 2h ago). --follow keeps printing new records until Ctrl-C. --json prints each record as a JSON Lines envelope, the fixture format (replay can read it back).`
+Without --from, the last --lines records of each partition; --from earliest|latest|TIME|DURATION starts there (TIME an ISO timestamp with a zone, DURATION like 15m or 2h ago). --follow keeps printing new records until Ctrl-C. --json prints each record as a JSON Lines envelope, the fixture format (replay can read it back): alerts and responses with their value as JSON, dead letters with their original bytes as text.`
 
   static override examples = [
     {description: 'The latest dead letters and why', command: '<%= config.bin %> <%= command.id %> fa-dead-letters'},
@@ -88,7 +87,9 @@ Without --from, the last --lines records of each partition; --from earliest|late
         signal: signals.signal,
         onRecords: (records) => {
           for (const record of records)
-            out.write(flags.json ? JSON.stringify(toEnvelope(record)) + '\n' : renderTailRecord(kind, record, c))
+            out.write(
+              flags.json ? JSON.stringify(tailEnvelope(kind, record)) + '\n' : renderTailRecord(kind, record, c),
+            )
         },
       }).catch((error) => {
         throw error instanceof FaError ? error : kafkaError(error, config, `reading ${topic}`)
