@@ -138,6 +138,29 @@ describe('--json errors', () => {
     const flag = await timed(['send', '--json', '--bogus'], {})
     expect(flag.code).toBe(2)
     expect(JSON.parse(flag.stderr).error).toMatchObject({message: expect.stringContaining('--bogus'), exit: 2})
+    // A mistyped flag gets its suggestion, oclif's usage errors their own words in one line, the help as the hint.
+    expect(JSON.parse((await timed(['send', '--json', '--dryrun'], {})).stderr)).toEqual({
+      error: {
+        message: 'unknown flag --dryrun: did you mean --dry-run?',
+        hint: 'fa send --help lists every flag',
+        exit: 2,
+      },
+    })
+    expect(JSON.parse((await timed(['status', '--json', '--interval', '3'], {})).stderr)).toEqual({
+      error: {
+        message: 'All of the following must be provided when using --interval: --watch',
+        hint: 'fa status --help lists every flag',
+        exit: 2,
+      },
+    })
+    const missing = await timed(['replay', '--json'], {})
+    expect(JSON.parse(missing.stderr).error.message).toMatch(/^Missing 1 required arg: file +fixture file/)
+    expect(missing.stderr).not.toMatch(/See more help|Note:/)
+    const unknown = await timed(['sedn', '--json'], {})
+    expect(unknown.code).toBe(127)
+    expect(JSON.parse(unknown.stderr)).toEqual({
+      error: {message: 'sedn is not a fa command: did you mean `fa send --json`?', hint: null, exit: 127},
+    })
     const kafka = await timed(['topics', 'create', '--json'], {KAFKA_BROKERS: refused})
     expect(kafka.code).toBe(5)
     expect(JSON.parse(kafka.stderr).error).toMatchObject({message: expect.stringContaining(refused), exit: 5})
