@@ -5,11 +5,12 @@ import type {Logger} from '../output/log.js'
 /*
  * Kafka's OffsetFetch tells a group's committed offsets but not when they were committed, so fa
  * writes the time into each commit's metadata (`at=<epoch ms>`), where `fa status` reads it.
- * fa send's metadata carries it among its own fields (send/partitions.ts); fa enrich's is this.
+ * fa send's metadata carries it among its own fields (send/partitions.ts); fa enrich's and
+ * `fa offsets reset`'s are `commitMetadata`.
  */
 
-/** fa enrich's commit metadata: when it committed. */
-export const enrichCommitMetadata = (now = Date.now()): string => `fa-enrich at=${now}`
+/** The commit metadata of fa enrich's commits, or of `fa offsets reset`'s: who and when. */
+export const commitMetadata = (by: 'fa-enrich' | 'fa-offsets-reset', now = Date.now()): string => `${by} at=${now}`
 
 /** The commit time (epoch ms) in fa's commit metadata (enrich's or send's); null in anyone else's. */
 export function commitTimeOf(metadata: string | null): number | null {
@@ -27,7 +28,7 @@ export async function commitWithTime(
   {topic, partition, offset}: {topic: string; partition: number; offset: string},
   log: Logger,
 ): Promise<void> {
-  const partitions = [{partition, offset, metadata: enrichCommitMetadata()}]
+  const partitions = [{partition, offset, metadata: commitMetadata('fa-enrich')}]
   await payload.commitOffsetsIfNecessary({topics: [{topic, partitions}]}).catch((error: unknown) => {
     log.debug('offset commit with its time failed; the auto-commit follows', {topic, partition, error})
   })
