@@ -34,38 +34,14 @@ describe('fa produce: checkpoints', () => {
 
     // The next run fails reading page 2, after page 1 (org-4, org-5) was produced.
     h.proxy.failPagesAfter = 1
-    const failed = await t.fa([
-      'produce',
-      'onboarding',
-      '--since',
-      'checkpoint',
-      '--grace',
-      '0',
-      '--until',
-      at('11:10'),
-      '--page-size',
-      '2',
-    ])
+    const next = ['produce', 'onboarding', '--since', 'checkpoint', '--grace', '0', '--until', at('11:10')]
+    const failed = await t.fa([...next, '--page-size', '2'])
     expect(failed.code).toBe(4)
     expect(failed.stderr).toMatch(pageFailed('Not found: Job \\S+'))
     expect(await t.checkpoint()).toBe('2024-05-01T10:30:00.000Z')
 
     h.proxy.failPagesAfter = undefined
-    const resumed = json(
-      await t.fa([
-        'produce',
-        'onboarding',
-        '--since',
-        'checkpoint',
-        '--grace',
-        '0',
-        '--until',
-        at('11:10'),
-        '--page-size',
-        '2',
-        '--json',
-      ]),
-    )
+    const resumed = json(await t.fa([...next, '--page-size', '2', '--json']))
     expect(resumed.window).toEqual({since: '2024-05-01T10:30:00.000Z', until: '2024-05-01T11:10:00.000Z'})
     expect(resumed.events).toBe(4)
     expect(resumed.checkpoint).toMatchObject({
