@@ -74,7 +74,8 @@ export function renderSendSummary(s: SendSummary, c: ChalkInstance): string {
     lines.push(
       c.bold(
         `dry run: ${plural(n.read, 'message')} read: ${n.wouldPost} would be posted, ` +
-          `${plural(n.wouldUpdate, 'update')} applied to them, ${n.skipped} ` +
+          (n.wouldUpdate > 0 ? `${plural(n.wouldUpdate, 'update')} applied to them, ` : '') +
+          `${n.skipped} ` +
           `skipped (already delivered), ${n.expired} expired (too old to send), ${n.invalid} invalid ` +
           `(would be dead-lettered)`,
       ),
