@@ -62,29 +62,33 @@ function withEnrichGroup(cfg: TestConfig, group: string): TestConfig {
 }
 
 describe('fa status: last commit', () => {
-  it('of enrich at-least-once and --exactly-once, and of send, from their commit metadata', async () => {
-    const slack = await startSlackServer({token: TOKEN, rate: {perSecond: 50, burst: 10}})
-    servers.push(slack)
-    const group = `g-commits-${Date.now()}`
-    const cfg = prefixedConfig(
-      'status-commits',
-      `enrich:\n  group: ${group}\nslack:\n  apiUrl: ${slack.url}\n  group: ${group}-send\n  perChannelPerSecond: 50\n`,
-    )
-    await fa(cfg, 'topics', 'create')
-    // Timestamps of now: the fixture's own are older than the broker's retention and the send's maxAlertAge.
-    await fa(cfg, 'replay', 'fixtures/provisioning.jsonl', '--yes', '--timestamps', 'now')
-    const fresh = await statusOf(cfg, 'enrich')
-    expect(fresh.group.lastCommitAt).toBeNull()
-    expect(fresh.line).toContain('no commits yet')
+  it(
+    'of enrich at-least-once and --exactly-once, and of send, from their commit metadata',
+    {timeout: 180_000},
+    async () => {
+      const slack = await startSlackServer({token: TOKEN, rate: {perSecond: 50, burst: 10}})
+      servers.push(slack)
+      const group = `g-commits-${Date.now()}`
+      const cfg = prefixedConfig(
+        'status-commits',
+        `enrich:\n  group: ${group}\nslack:\n  apiUrl: ${slack.url}\n  group: ${group}-send\n  perChannelPerSecond: 50\n`,
+      )
+      await fa(cfg, 'topics', 'create')
+      // Timestamps of now: the fixture's own are older than the broker's retention and the send's maxAlertAge.
+      await fa(cfg, 'replay', 'fixtures/provisioning.jsonl', '--yes', '--timestamps', 'now')
+      const fresh = await statusOf(cfg, 'enrich')
+      expect(fresh.group.lastCommitAt).toBeNull()
+      expect(fresh.line).toContain('no commits yet')
 
-    await expectCommitTimeOf(cfg, 'enrich', ['enrich', '--from', 'earliest'])
-    await expectCommitTimeOf(withEnrichGroup(cfg, `${group}-eos`), 'enrich', [
-      'enrich',
-      '--from',
-      'earliest',
-      '--exactly-once',
-    ])
-    await expectCommitTimeOf(cfg, 'send', ['send', '--from', 'earliest'])
-    expect(slack.posts.length).toBeGreaterThan(0)
-  })
+      await expectCommitTimeOf(cfg, 'enrich', ['enrich', '--from', 'earliest'])
+      await expectCommitTimeOf(withEnrichGroup(cfg, `${group}-eos`), 'enrich', [
+        'enrich',
+        '--from',
+        'earliest',
+        '--exactly-once',
+      ])
+      await expectCommitTimeOf(cfg, 'send', ['send', '--from', 'earliest'])
+      expect(slack.posts.length).toBeGreaterThan(0)
+    },
+  )
 })
