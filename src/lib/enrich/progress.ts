@@ -6,7 +6,8 @@ import type {Summary} from '../pipeline/summary.js'
 /**
  * While the event stream runs: a progress bar over the records to drain (drain mode, unless
  * `bar` is false), and a `progress` log line every `everyMs` with the events processed (what the
- * bar counts), alerts (and incidents, updates, resolutions), dead letters and the group's lag. Returns the function that stops both.
+ * bar counts), alerts (and incidents, updates, resolutions), dead letters and the group's lag.
+ * Returns the function that stops both.
  */
 export function streamProgress(options: {
   /** Records to drain; undefined when following (no bar). */
