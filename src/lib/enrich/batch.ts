@@ -1,5 +1,6 @@
 import type {EachBatchPayload, Message} from 'kafkajs'
 
+import {commitWithTime} from '../kafka/commit-time.js'
 import {partitionKey} from '../kafka/drain.js'
 import type {BatchContext, GroupRun} from '../kafka/group-run.js'
 import type {EnrichTuning} from '../kafka/tuning.js'
@@ -10,6 +11,7 @@ import type {StateStore} from '../pipeline/state.js'
 import type {Summary} from '../pipeline/summary.js'
 import type {TableStore} from '../pipeline/table.js'
 import type {Outcome, Topology} from '../pipeline/topology.js'
+import {Header} from '../records/headers.js'
 import type {RecordDecoder} from '../schema/decoder.js'
 import {checkedMessage, processMessage, type OutputEncoding} from './messages.js'
 import type {StateKeeper} from './state-keeper.js'
@@ -76,7 +78,7 @@ export class BatchProcessor {
 
   /** `member`: the group member id the batch was read as. */
   private async process(
-    {batch, pause, isStale, heartbeat}: EachBatchPayload,
+    {batch, pause, isStale, heartbeat, commitOffsetsIfNecessary}: EachBatchPayload,
     member: string | undefined,
   ): Promise<void> {
     const {writer, run, log, topology, tables, state, tuning, decoder} = this.options
@@ -110,6 +112,7 @@ export class BatchProcessor {
     const outputs = new Map<string, Message[]>()
     let bytes = 0
     let maxTimestamp = 0
+    const producedAt = String(Date.now())
     for (let i = 0; i < batch.messages.length; i++) {
       const message = batch.messages[i]!
       maxTimestamp = Math.max(maxTimestamp, Number(message.timestamp))
@@ -117,6 +120,7 @@ export class BatchProcessor {
       outcomes[i] = result
       for (const outcome of result) {
         if (outcome.kind !== 'alert' && outcome.kind !== 'update' && outcome.kind !== 'dead-letter') continue
+        if (outcome.kind !== 'dead-letter') outcome.output.headers[Header.producedAt] = producedAt
         const out = checkedMessage(outcome.output, tuning, log, this.options.encoding)
         bytes += out.bytes
         const list = outputs.get(outcome.output.topic)
@@ -138,8 +142,9 @@ export class BatchProcessor {
     if (writer.failures !== failures) throw new Error('an earlier transaction failed while the batch was processed')
     const nextOffset = BigInt(batch.lastOffset()) + 1n
     const next = String(nextOffset)
-    const written = writer.submit(outputs, bytes, [{topic, partition, offset: next}], member).then(() => {
+    const written = writer.submit(outputs, bytes, [{topic, partition, offset: next}], member).then(async () => {
       if (this.options.transactional) this.committedHere.set(key, nextOffset)
+      else await commitWithTime({commitOffsetsIfNecessary}, {topic, partition, offset: next}, log)
       this.lastBatchAt = Date.now()
       for (const result of outcomes) this.options.summary.add(result)
       this.options.metrics.enrichBatch(outcomes, batch.messages)

@@ -5,6 +5,7 @@ import type {Admin} from 'kafkajs'
 import type {Config} from '../config/schema.js'
 import {FaError} from '../errors.js'
 import {connectAdmin, createKafka, disconnectQuietly, withTimeout} from '../kafka/client.js'
+import {commitMetadata} from '../kafka/commit-time.js'
 import {kafkaError} from '../kafka/connection.js'
 import {GroupRun} from '../kafka/group-run.js'
 import {commitGuardMissing} from '../kafka/patches/commit-guard.js'
@@ -173,6 +174,7 @@ export async function runEnrich(options: EnrichOptions): Promise<EnrichResult> {
       from: options.from ?? startFromOf(undefined, config.enrich.from, 'enrich.from'),
       configKey: 'enrich.from',
       commit: true,
+      metadata: commitMetadata('fa-enrich'),
       log,
     })
 

@@ -1,5 +1,6 @@
-import type {Message, TopicMessages} from 'kafkajs'
+import type {Message, TopicMessages, TopicOffsets} from 'kafkajs'
 
+import {commitMetadata} from './commit-time.js'
 import {murmur2} from './patches/murmur2.js'
 
 /** The next offset to read in one partition: what a consumer group commits. */
@@ -113,13 +114,13 @@ export function mergeOffsets(offsets: PartitionOffset[]): PartitionOffset[] {
   return [...merged.values()]
 }
 
-export function toTopicOffsets(
-  offsets: PartitionOffset[],
-): Array<{topic: string; partitions: Array<{partition: number; offset: string}>}> {
-  const byTopic = new Map<string, {topic: string; partitions: Array<{partition: number; offset: string}>}>()
+/** With the commit time in each partition's metadata (kafkajs passes it on to TxnOffsetCommit). */
+export function toTopicOffsets(offsets: PartitionOffset[]): TopicOffsets[] {
+  const byTopic = new Map<string, TopicOffsets>()
+  const metadata = commitMetadata('fa-enrich')
   for (const {topic, partition, offset} of offsets) {
     const entry = byTopic.get(topic) ?? {topic, partitions: []}
-    entry.partitions.push({partition, offset})
+    entry.partitions.push({partition, offset, metadata} as TopicOffsets['partitions'][number])
     byTopic.set(topic, entry)
   }
   return [...byTopic.values()]

@@ -36,7 +36,12 @@ export async function runStatus(options: StatusOptions): Promise<void> {
   let admin: Admin | undefined
   let tables: TablesAndCheckpoints | undefined
   try {
-    admin = await connectAdmin(kafka, config)
+    // Ctrl-C while the brokers do not answer ends it at once, not after the connection timeout.
+    admin = await connectAdmin(kafka, config, signal).catch((error: unknown) => {
+      if (signal.aborted) return undefined
+      throw error
+    })
+    if (!admin) return
     const activeAdmin = admin
     const groups = [
       {group: config.enrich.group, role: 'enrich', topics: topology.sourceTopics},

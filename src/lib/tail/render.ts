@@ -1,6 +1,7 @@
 import type {ChalkInstance} from 'chalk'
 
 import {renderAlert, renderDeadLetter} from '../output/human.js'
+import {toEnvelope, type Envelope} from '../records/envelope.js'
 import {Header, originOf} from '../records/headers.js'
 import {decodeJsonObject, describeOrigin, type TopicRecord} from '../records/record.js'
 import {readSlackMessage} from '../slack/record.js'
@@ -33,6 +34,17 @@ export function renderTailRecord(kind: TailKind, record: TopicRecord, c: ChalkIn
     case 'responses':
       return `${time} ${renderResponse(record, c)}\n`
   }
+}
+
+/**
+ * `--json`: the record as a fixture envelope. Alerts and responses, JSON objects fa writes, carry
+ * their value as JSON (as `replay --dry-run --json` prints alerts: `jq .value.channel` works); a
+ * dead letter keeps its original bytes, as text, whatever they are.
+ */
+export function tailEnvelope(kind: TailKind, record: TopicRecord): Envelope {
+  if (kind === 'dead-letters') return toEnvelope(record)
+  const decoded = decodeJsonObject(record.value)
+  return toEnvelope(decoded.ok ? {...record, value: decoded.value} : record)
 }
 
 /** An alert on slack-messages as replay shows it (recipient, header, text, fields), or an update of one. */
