@@ -6,19 +6,16 @@ import type {EnrichTuning} from '../kafka/tuning.js'
 import {messageBytes, type OutputWriter} from '../kafka/writer.js'
 import type {Metrics} from '../metrics/room.js'
 import type {Logger} from '../output/log.js'
-import type {StateStore} from '../pipeline/state.js'
 import type {Summary} from '../pipeline/summary.js'
-import type {TableStore} from '../pipeline/table.js'
-import type {Outcome, Topology} from '../pipeline/topology.js'
-import type {RecordDecoder} from '../schema/decoder.js'
-import {checkedMessage, processMessage} from './messages.js'
+import type {Outcome} from '../pipeline/topology.js'
+import {checkedMessage} from './messages.js'
+import type {RecordRouter} from './router.js'
 import type {StateKeeper} from './state-keeper.js'
 
 export interface BatchProcessorOptions {
-  topology: Topology
-  tables: TableStore
-  /** Incidents and histories, in memory; with `keeper`, restored from and written to its changelog. */
-  state: StateStore
+  /** Runs each record: directly, or in two stages through a repartition topic (stateful alert types). */
+  router: RecordRouter
+  /** Incidents and histories, in memory, restored from and written to its changelog (repartition batches). */
   keeper?: StateKeeper
   tuning: EnrichTuning
   log: Logger
@@ -28,9 +25,7 @@ export interface BatchProcessorOptions {
   summary: Summary
   run: GroupRun
   metrics: Metrics
-  /** Schema Registry formats: decoded before the core sees a record. */
-  decoder?: RecordDecoder
-  /** Ends a wait for the registry (the run's signal). */
+  /** Ends a wait for the Schema Registry (the run's signal). */
   signal?: AbortSignal
 }
 
@@ -75,7 +70,7 @@ export class BatchProcessor {
     {batch, pause, isStale, heartbeat}: EachBatchPayload,
     member: string | undefined,
   ): Promise<void> {
-    const {writer, run, log, topology, tables, state, tuning, decoder} = this.options
+    const {writer, run, log, tuning, router} = this.options
     if (writer.fatal) throw writer.fatal
     const {topic, partition} = batch
     const key = partitionKey(topic, partition)
@@ -92,26 +87,31 @@ export class BatchProcessor {
       return
     }
     // A registry outage waits here: nothing of the batch is written or committed until it is back.
-    await decoder?.prepare(topic, batch.messages, {signal: this.options.signal, heartbeat})
+    await router.prepare(topic, batch.messages, {signal: this.options.signal, heartbeat})
     if (isStale()) return
-    const {keeper} = this.options
-    if (keeper) await keeper.ready()
+    // Restored before any batch after a join (a changelog this fa cannot read ends the run at once); used by repartition batches.
+    await this.options.keeper?.ready()
+    const stateful = router.keepsState(topic)
+    const keeper = stateful ? this.options.keeper : undefined
     const outcomes: Outcome[][] = new Array(batch.messages.length)
     const outputs = new Map<string, Message[]>()
     let bytes = 0
     let maxTimestamp = 0
+    const emit = (to: string, out: Message, size = messageBytes(out)) => {
+      bytes += size
+      const list = outputs.get(to)
+      if (list) list.push(out)
+      else outputs.set(to, [out])
+    }
     for (let i = 0; i < batch.messages.length; i++) {
       const message = batch.messages[i]!
       maxTimestamp = Math.max(maxTimestamp, Number(message.timestamp))
-      const result = processMessage(topology, tables, state, topic, partition, message, decoder)
+      const result = router.process(topic, partition, message, emit)
       outcomes[i] = result
       for (const outcome of result) {
         if (outcome.kind !== 'alert' && outcome.kind !== 'update' && outcome.kind !== 'dead-letter') continue
         const out = checkedMessage(outcome.output, tuning, log)
-        bytes += out.bytes
-        const list = outputs.get(outcome.output.topic)
-        if (list) list.push(out.message)
-        else outputs.set(outcome.output.topic, [out.message])
+        emit(out.topic, out.message, out.bytes)
       }
     }
     if (keeper) {
@@ -135,10 +135,12 @@ export class BatchProcessor {
     }
     if (this.options.transactional) this.committedHere.set(key, nextOffset)
     this.lastBatchAt = Date.now()
-    for (const result of outcomes) this.options.summary.add(result)
+    // A repartitioned record was counted when its source record was read.
+    for (const result of outcomes) this.options.summary.add(result, !stateful)
     this.options.metrics.enrichBatch(outcomes, batch.messages)
     this.processed += batch.messages.length
-    if (run.drain?.advance(topic, partition, Number(next))) pause()
+    // A repartition partition is not paused at its target: this run's source batches may write more to it.
+    if (run.drain?.advance(topic, partition, Number(next)) && !stateful) pause()
     // No heartbeat() here: it throws when the group rebalances, which would fail a batch that is
     // already written (and, at-least-once, write it again). kafkajs heartbeats after each batch.
   }

@@ -27,6 +27,8 @@ import {readLag, type LagReport} from './lag.js'
 import {observeLoaded} from './observe.js'
 import {streamProgress} from './progress.js'
 import {retryInFollow} from './retry.js'
+import {drainRepartition, prepareRepartition} from './repartition-setup.js'
+import {RecordRouter} from './router.js'
 import {restoreState} from './state-changelog.js'
 import {StateKeeper} from './state-keeper.js'
 import type {TableLoader, TableStats} from './table-loader.js'
@@ -66,7 +68,7 @@ export interface EnrichResult {
   summary: Summary
   tables: TableStats[]
   bootstrap: {records: number; ms: number}
-  /** Records of the source topics not yet processed when the run ended (null if it could not be read). */
+  /** Records of the source (and repartition) topics not yet processed when the run ended (null if it could not be read). */
   lag: LagReport | null
   ms: number
   /** Time spent consuming the source topics (from starting the consumer to the end offsets, or to the signal). */
@@ -126,6 +128,8 @@ export async function runEnrich(options: EnrichOptions): Promise<EnrichResult> {
   let lag: LagReport | null = null
   let streamMs = 0
   let streamStartedAt: number | null = null
+  /** The topics the group reads: the sources, then the repartition topics of stateful alert types. */
+  let consumed = sources
   try {
     try {
       admin = await retryInFollow(() => connectAdmin(kafka, config, signal), {
@@ -149,6 +153,8 @@ export async function runEnrich(options: EnrichOptions): Promise<EnrichResult> {
     ]
     await requireTopics(admin, config, needed)
     const activeAdmin = admin
+    const plan = await prepareRepartition({admin, config, topology, group, log})
+    consumed = [...sources, ...(plan?.topics.map((t) => t.topic) ?? [])]
     const keeper =
       stateTopic === undefined
         ? undefined
@@ -171,7 +177,7 @@ export async function runEnrich(options: EnrichOptions): Promise<EnrichResult> {
       admin,
       config,
       group,
-      topics: sources,
+      topics: consumed,
       tuning,
       follow,
       signal,
@@ -194,9 +200,7 @@ export async function runEnrich(options: EnrichOptions): Promise<EnrichResult> {
     writer = enrichWriter({kafka, admin, group, transactionalId, tuning, log, metrics, run: activeRun})
     const activeWriter = writer
     const activeBatches: BatchProcessor = new BatchProcessor({
-      topology,
-      tables,
-      state,
+      router: new RecordRouter(topology, tables, state, plan, decoder),
       keeper,
       tuning,
       log,
@@ -205,7 +209,6 @@ export async function runEnrich(options: EnrichOptions): Promise<EnrichResult> {
       summary,
       run: activeRun,
       metrics,
-      decoder,
       signal,
     })
     batches = activeBatches
@@ -233,10 +236,11 @@ export async function runEnrich(options: EnrichOptions): Promise<EnrichResult> {
       }
       throw kafkaError(error, config, 'loading tables')
     }
-    observeLoaded(metrics, {loader, admin, group, sources})
+    observeLoaded(metrics, {loader, admin, group, sources: consumed})
 
     // Cron mode: where to stop (end offsets now) and where we start (committed offsets).
     const drain = await activeRun.fetchDrain()
+    if (drain && plan) drainRepartition(drain, activeAdmin, group, plan)
     if (drain && drain.remaining === 0) {
       log.info('nothing to do: the group is at the end of every source partition', {group})
       return await finish()
@@ -249,7 +253,7 @@ export async function runEnrich(options: EnrichOptions): Promise<EnrichResult> {
       summary,
       log,
       everyMs: progressEveryMs(follow, options.env),
-      lag: async () => (await readLag(activeAdmin, group, sources)).total,
+      lag: async () => (await readLag(activeAdmin, group, consumed)).total,
     })
     const streamStarted = Date.now()
     streamStartedAt = streamStarted
@@ -307,7 +311,7 @@ export async function runEnrich(options: EnrichOptions): Promise<EnrichResult> {
     if (a) {
       lag =
         (await withTimeout(
-          readLag(a, group, sources).catch(() => null),
+          readLag(a, group, consumed).catch(() => null),
           5_000,
         )) ?? null
       await disconnectQuietly(a, 3_000)

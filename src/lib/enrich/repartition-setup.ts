@@ -1,0 +1,42 @@
+import type {Admin} from 'kafkajs'
+
+import type {Config} from '../config/schema.js'
+import {FaError} from '../errors.js'
+import {kafkaError} from '../kafka/connection.js'
+import {DrainTracker} from '../kafka/drain.js'
+import {repartitionSpecs} from '../kafka/repartition-topics.js'
+import {ensureTopics} from '../kafka/topics.js'
+import type {Logger} from '../output/log.js'
+import type {Topology} from '../pipeline/topology.js'
+import {RepartitionPlan} from './repartition.js'
+
+/**
+ * The run's repartition topics (none without stateful alert types), created where missing as
+ * Kafka Streams creates its internal topics: with the source's partition count.
+ */
+export async function prepareRepartition(o: {
+  admin: Admin
+  config: Config
+  topology: Topology
+  group: string
+  log: Logger
+}): Promise<RepartitionPlan | undefined> {
+  const specs = repartitionSpecs(o.topology, o.group)
+  if (specs.length === 0) return undefined
+  const {kafka} = o.config
+  const result = await ensureTopics(o.admin, specs, {
+    partitions: kafka.partitions,
+    replicationFactor: kafka.replicationFactor,
+  }).catch((error: unknown) => {
+    throw error instanceof FaError ? error : kafkaError(error, o.config, 'creating the repartition topics')
+  })
+  for (const {topic, partitions} of result.created) o.log.info('created repartition topic', {topic, partitions})
+  for (const warning of result.warnings) o.log.warn(warning)
+  return new RepartitionPlan(o.topology, o.group)
+}
+
+/** Cron mode: once the sources are drained, what the run wrote to the repartition topics is drained too. */
+export function drainRepartition(drain: DrainTracker, admin: Admin, group: string, plan: RepartitionPlan): void {
+  const topics = plan.topics.map((t) => t.topic)
+  drain.thenDrain(async () => (await DrainTracker.fetch(admin, group, topics)).targets)
+}
