@@ -1,7 +1,7 @@
 import type {EachBatchPayload, Message} from 'kafkajs'
 
 import {partitionKey} from '../kafka/drain.js'
-import type {BatchContext, GroupRun} from '../kafka/group-run.js'
+import type {BatchContext, EmptyBatch, GroupRun} from '../kafka/group-run.js'
 import type {EnrichTuning} from '../kafka/tuning.js'
 import {messageBytes, type OutputWriter} from '../kafka/writer.js'
 import type {Metrics} from '../metrics/room.js'
@@ -63,6 +63,25 @@ export class BatchProcessor {
         })
       throw error
     }
+  }
+
+  /**
+   * Cron mode under --exactly-once, a batch of only transaction markers at the end of a
+   * repartition partition (every transaction that wrote to it ends in one): its offset is
+   * committed past them, or members polling the group's offsets would wait for them forever.
+   */
+  readonly commitPastMarkers = (batch: EmptyBatch, member: string | undefined): void => {
+    const {run, writer, router, log} = this.options
+    const next = Number(batch.lastOffset) + 1
+    run.drain?.advance(batch.topic, batch.partition, next)
+    if (!run.drain || !this.options.transactional || !router.keepsState(batch.topic)) return
+    const key = partitionKey(batch.topic, batch.partition)
+    if ((this.committedHere.get(key) ?? -1n) >= BigInt(next)) return
+    const offsets = [{topic: batch.topic, partition: batch.partition, offset: String(next)}]
+    writer.submit(new Map(), 0, offsets, member).then(
+      () => this.committedHere.set(key, BigInt(next)),
+      (error: unknown) => log.debug('cannot commit past transaction markers', {...offsets[0], error}),
+    )
   }
 
   /** `member`: the group member id the batch was read as. */

@@ -185,6 +185,7 @@ export async function runEnrich(options: EnrichOptions): Promise<EnrichResult> {
       autoCommit: !transactionalId,
       onCrash: 'restart',
       eachBatch: (payload, context) => activeBatches.eachBatch(payload, context),
+      onEmptyBatch: (batch, member) => activeBatches.commitPastMarkers(batch, member),
       onJoin: (payload) => {
         const assigned = Object.entries(payload.memberAssignment)
           .map(([topic, partitions]) => `${topic}[${partitions.join(',')}]`)

@@ -56,7 +56,7 @@ export interface GroupRunOptions {
   /** The consumer crashed (restarted or not): it is out of the group until the next join. */
   onConsumerFailed?(error: Error): void
   /** Replaces the default handling of a marker-only batch: the drain counts its partition done up to it. */
-  onEmptyBatch?(batch: EmptyBatch): void
+  onEmptyBatch?(batch: EmptyBatch, member: string | undefined): void
 }
 
 export interface GroupRunEnd {
@@ -207,7 +207,7 @@ export class GroupRun {
     })
     c.on(c.events.END_BATCH_PROCESS, ({payload}) => {
       if (payload.batchSize !== 0) return
-      if (this.options.onEmptyBatch) this.options.onEmptyBatch(payload)
+      if (this.options.onEmptyBatch) this.options.onEmptyBatch(payload, member)
       else this.drain?.advance(payload.topic, payload.partition, Number(payload.lastOffset) + 1)
     })
     c.on(c.events.CRASH, ({payload}) => {
