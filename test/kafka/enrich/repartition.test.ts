@@ -40,13 +40,6 @@ describe('fa enrich with repartitioning: a state key on several source partition
         config: partitionsConfig,
       })
       try {
-        const flow = flowEvents(producer, cfg, {
-          events: EVENTS,
-          perTick: 100,
-          orgs: ORGS,
-          connectors: CONNECTORS,
-          spread: PARTITIONS,
-        })
         const start = async (instance: string) => {
           const args = ['enrich', '--from', 'earliest', '--follow', '-c', cfg.file, '--group', group]
           const fa = startFa([...args, '--exactly-once', '--instance', instance], env)
@@ -61,6 +54,14 @@ describe('fa enrich with repartitioning: a state key on several source partition
           expect(code, fa.stderr()).toBe(0)
         }
         const a = await start('a')
+        // Members come and go while the flow lasts (some 15 s): a and b, then b and c, share the partitions.
+        const flow = flowEvents(producer, cfg, {
+          events: EVENTS,
+          perTick: 40,
+          orgs: ORGS,
+          connectors: CONNECTORS,
+          spread: PARTITIONS,
+        })
         const b = await start('b')
         // Records no state key can be derived from, among the flow: a dead letter each, once.
         const bad = Array.from({length: 24}, (_, i) => ({
@@ -70,10 +71,9 @@ describe('fa enrich with repartitioning: a state key on several source partition
             i % 2 ? `not json ${i}` : JSON.stringify({eventId: `bad-${i}`, orgId: 'org-1', oldStatus: 'Provisioning'}),
         }))
         await producer.send({topic: cfg.topics.notifications, acks: -1, messages: bad})
-        await sleep(2_000)
+        await sleep(3_000)
         await stop(a)
         const c = await start('c')
-        await sleep(1_500)
         await flow
         await Promise.all([stop(b), stop(c)])
         const final = await runFa(
