@@ -31,8 +31,9 @@ describe('fa enrich with repartitioning: a state key on several source partition
     'opens each incident once and writes each revision once while members join and leave',
     {timeout: 240_000},
     async () => {
-      const EVENTS = 6_000
-      const CONNECTORS = 40
+      // 35 connectors over 6 partitions in turn: each connector's events on every partition.
+      const EVENTS = 6_300
+      const CONNECTORS = 35
       const ORGS = 20
       const {cfg, group, producer} = await prepareFlow(kafka, 'repart-scale', {
         env,
