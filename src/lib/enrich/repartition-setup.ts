@@ -8,11 +8,19 @@ import {repartitionSpecs} from '../kafka/repartition-topics.js'
 import {ensureTopics} from '../kafka/topics.js'
 import type {Logger} from '../output/log.js'
 import type {Topology} from '../pipeline/topology.js'
+import {purgeRepartition} from './repartition-purge.js'
 import {RepartitionPlan} from './repartition.js'
+
+export interface Repartitioning {
+  plan: RepartitionPlan
+  /** Stops deleting processed records, after one last round. */
+  stopPurging(): Promise<void>
+}
 
 /**
  * The run's repartition topics (none without stateful alert types), created where missing as
- * Kafka Streams creates its internal topics: with the source's partition count.
+ * Kafka Streams creates its internal topics: with the source's partition count; what the group
+ * has processed of them is deleted as it goes.
  */
 export async function prepareRepartition(o: {
   admin: Admin
@@ -20,7 +28,7 @@ export async function prepareRepartition(o: {
   topology: Topology
   group: string
   log: Logger
-}): Promise<RepartitionPlan | undefined> {
+}): Promise<Repartitioning | undefined> {
   const specs = repartitionSpecs(o.topology, o.group)
   if (specs.length === 0) return undefined
   const {kafka} = o.config
@@ -32,7 +40,9 @@ export async function prepareRepartition(o: {
   })
   for (const {topic, partitions} of result.created) o.log.info('created repartition topic', {topic, partitions})
   for (const warning of result.warnings) o.log.warn(warning)
-  return new RepartitionPlan(o.topology, o.group)
+  const plan = new RepartitionPlan(o.topology, o.group)
+  const purge = purgeRepartition({...o, topics: plan.topics.map((t) => t.topic)})
+  return {plan, stopPurging: () => purge.stop()}
 }
 
 /** Cron mode: once the sources are drained, what the run wrote to the repartition topics is drained too. */

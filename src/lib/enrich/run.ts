@@ -27,7 +27,7 @@ import {readLag, type LagReport} from './lag.js'
 import {observeLoaded} from './observe.js'
 import {streamProgress} from './progress.js'
 import {retryInFollow} from './retry.js'
-import {drainRepartition, prepareRepartition} from './repartition-setup.js'
+import {drainRepartition, prepareRepartition, type Repartitioning} from './repartition-setup.js'
 import {RecordRouter} from './router.js'
 import {restoreState} from './state-changelog.js'
 import {StateKeeper} from './state-keeper.js'
@@ -130,6 +130,7 @@ export async function runEnrich(options: EnrichOptions): Promise<EnrichResult> {
   let streamStartedAt: number | null = null
   /** The topics the group reads: the sources, then the repartition topics of stateful alert types. */
   let consumed = sources
+  let repartitioning: Repartitioning | undefined
   try {
     try {
       admin = await retryInFollow(() => connectAdmin(kafka, config, signal), {
@@ -153,7 +154,8 @@ export async function runEnrich(options: EnrichOptions): Promise<EnrichResult> {
     ]
     await requireTopics(admin, config, needed)
     const activeAdmin = admin
-    const plan = await prepareRepartition({admin, config, topology, group, log})
+    repartitioning = await prepareRepartition({admin, config, topology, group, log})
+    const plan = repartitioning?.plan
     consumed = [...sources, ...(plan?.topics.map((t) => t.topic) ?? [])]
     const keeper =
       stateTopic === undefined
@@ -307,6 +309,8 @@ export async function runEnrich(options: EnrichOptions): Promise<EnrichResult> {
     const l = loader
     loader = undefined
     await l?.stop(3_000).catch(() => {})
+    await repartitioning?.stopPurging()
+    repartitioning = undefined
     const a = admin
     admin = undefined
     if (a) {
