@@ -3,11 +3,12 @@ import type {EachBatchPayload, Message} from 'kafkajs'
 import {partitionKey} from '../kafka/drain.js'
 import type {BatchContext, EmptyBatch, GroupRun} from '../kafka/group-run.js'
 import type {EnrichTuning} from '../kafka/tuning.js'
-import {messageBytes, type OutputWriter} from '../kafka/writer.js'
+import {messageBytes, type OutputWriter, type PartitionOffset} from '../kafka/writer.js'
 import type {Metrics} from '../metrics/room.js'
 import type {Logger} from '../output/log.js'
 import type {Summary} from '../pipeline/summary.js'
 import type {Outcome} from '../pipeline/topology.js'
+import {MarkerOffsets} from './marker-offsets.js'
 import {checkedMessage} from './messages.js'
 import type {RecordRouter} from './router.js'
 import type {StateKeeper} from './state-keeper.js'
@@ -42,6 +43,7 @@ export class BatchProcessor {
    * records again.
    */
   private readonly committedHere = new Map<string, bigint>()
+  private readonly markers = new MarkerOffsets()
 
   constructor(private readonly options: BatchProcessorOptions) {}
 
@@ -65,23 +67,38 @@ export class BatchProcessor {
     }
   }
 
-  /**
-   * Cron mode under --exactly-once, a batch of only transaction markers at the end of a
-   * repartition partition (every transaction that wrote to it ends in one): its offset is
-   * committed past them, or members polling the group's offsets would wait for them forever.
-   */
+  /** Marker-only batches of repartition partitions (cron mode, --exactly-once): see MarkerOffsets. */
   readonly commitPastMarkers = (batch: EmptyBatch, member: string | undefined): void => {
-    const {run, writer, router, log} = this.options
+    const {run, router} = this.options
+    const {drain} = run
     const next = Number(batch.lastOffset) + 1
-    run.drain?.advance(batch.topic, batch.partition, next)
-    if (!run.drain || !this.options.transactional || !router.keepsState(batch.topic)) return
+    const awaited = drain !== undefined && (drain.lastPhase || drain.isPending(batch.topic, batch.partition))
+    drain?.advance(batch.topic, batch.partition, next)
+    if (!drain || !this.options.transactional || !router.keepsState(batch.topic)) return
     const key = partitionKey(batch.topic, batch.partition)
-    if ((this.committedHere.get(key) ?? -1n) >= BigInt(next)) return
-    const offsets = [{topic: batch.topic, partition: batch.partition, offset: String(next)}]
-    writer.submit(new Map(), 0, offsets, member).then(
-      () => this.committedHere.set(key, BigInt(next)),
-      (error: unknown) => log.debug('cannot commit past transaction markers', {...offsets[0], error}),
-    )
+    const offset = {topic: batch.topic, partition: batch.partition, offset: String(next)}
+    this.markers.saw(key, offset, member, this.committedHere.get(key))
+    if (awaited) void this.flushMarkers()
+  }
+
+  /** Commits the marker offsets seen, in transactions of their own (the drain waits for them). */
+  readonly flushMarkers = async (): Promise<void> => {
+    await Promise.all(this.markers.members().map((member) => this.commitOffsets(this.markers.take(member), member)))
+  }
+
+  /** A join: the partitions of the markers seen may be another member's now. */
+  forgetMarkers(): void {
+    this.markers.forget()
+  }
+
+  private async commitOffsets(offsets: PartitionOffset[], member: string | undefined): Promise<void> {
+    if (offsets.length === 0) return
+    try {
+      await this.options.writer.submit(new Map(), 0, offsets, member)
+      for (const o of offsets) this.committedHere.set(partitionKey(o.topic, o.partition), BigInt(o.offset))
+    } catch (error) {
+      this.options.log.debug('cannot commit past transaction markers', {offsets, error})
+    }
   }
 
   /** `member`: the group member id the batch was read as. */
@@ -145,14 +162,18 @@ export class BatchProcessor {
     }
     const nextOffset = BigInt(batch.lastOffset()) + 1n
     const next = String(nextOffset)
+    this.markers.superseded(key)
+    const markers = this.options.transactional ? this.markers.take(member) : []
+    const offsets = [{topic, partition, offset: next}, ...markers]
     try {
-      await writer.submit(outputs, bytes, [{topic, partition, offset: next}], member)
+      await writer.submit(outputs, bytes, offsets, member)
     } catch (error) {
       // Its state changes are in memory but not in the changelog: read the changelog again.
       keeper?.invalidate()
       throw error
     }
-    if (this.options.transactional) this.committedHere.set(key, nextOffset)
+    if (this.options.transactional)
+      for (const o of offsets) this.committedHere.set(partitionKey(o.topic, o.partition), BigInt(o.offset))
     this.lastBatchAt = Date.now()
     // A repartitioned record was counted when its source record was read.
     for (const result of outcomes) this.options.summary.add(result, !stateful)

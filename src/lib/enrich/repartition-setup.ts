@@ -45,8 +45,20 @@ export async function prepareRepartition(o: {
   return {plan, stopPurging: () => purge.stop()}
 }
 
-/** Cron mode: once the sources are drained, what the run wrote to the repartition topics is drained too. */
-export function drainRepartition(drain: DrainTracker, admin: Admin, group: string, plan: RepartitionPlan): void {
+/**
+ * Cron mode: once the sources are drained, what the run wrote to the repartition topics is
+ * drained too; `before` first commits the marker offsets this member saw (see MarkerOffsets).
+ */
+export function drainRepartition(
+  drain: DrainTracker,
+  admin: Admin,
+  group: string,
+  plan: RepartitionPlan,
+  before: () => Promise<void>,
+): void {
   const topics = plan.topics.map((t) => t.topic)
-  drain.thenDrain(async () => (await DrainTracker.fetch(admin, group, topics)).targets)
+  drain.thenDrain(async () => {
+    await before()
+    return (await DrainTracker.fetch(admin, group, topics)).targets
+  })
 }

@@ -195,6 +195,7 @@ export async function runEnrich(options: EnrichOptions): Promise<EnrichResult> {
         log.info('joined the group', {group, assigned: assigned || '(nothing)'})
         // Partitions gained carry the state their last owner wrote: read it before processing them.
         keeper?.invalidate()
+        activeBatches.forgetMarkers()
         metrics.ready('consumer', true)
       },
       onConsumerFailed: () => metrics.ready('consumer', false),
@@ -243,7 +244,7 @@ export async function runEnrich(options: EnrichOptions): Promise<EnrichResult> {
 
     // Cron mode: where to stop (end offsets now) and where we start (committed offsets).
     const drain = await activeRun.fetchDrain()
-    if (drain && plan) drainRepartition(drain, activeAdmin, group, plan)
+    if (drain && plan) drainRepartition(drain, activeAdmin, group, plan, activeBatches.flushMarkers)
     if (drain && drain.remaining === 0) {
       log.info('nothing to do: the group is at the end of every source partition', {group})
       return await finish()

@@ -63,6 +63,11 @@ export class DrainTracker {
     this.more = more
   }
 
+  /** Whether the drain is on its last targets (no `thenDrain` left to come). */
+  get lastPhase(): boolean {
+    return this.more === undefined
+  }
+
   private finish(): void {
     const more = this.more
     this.more = undefined
