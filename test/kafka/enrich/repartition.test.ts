@@ -12,8 +12,8 @@ import {describe, expect, inject, it} from 'vitest'
 
 import {silenceKafkajsTimeoutWarning} from '../../../src/lib/kafka/patches/node-warnings.js'
 import {runFa} from '../../support/cli.js'
-import {flowEvents, prepareFlow, expectEveryRevisionOnce} from '../../support/event-flow.js'
-import {readToEnd, runningProcesses, startFa, type FaProcess, type ReadRecord} from '../../support/fa-process.js'
+import {enrichMembers, expectEveryRevisionOnce, flowEvents, prepareFlow} from '../../support/event-flow.js'
+import {readToEnd, runningProcesses, type ReadRecord} from '../../support/fa-process.js'
 
 silenceKafkajsTimeoutWarning()
 
@@ -41,19 +41,7 @@ describe('fa enrich with repartitioning: a state key on several source partition
         config: partitionsConfig,
       })
       try {
-        const start = async (instance: string) => {
-          const args = ['enrich', '--from', 'earliest', '--follow', '-c', cfg.file, '--group', group]
-          const fa = startFa([...args, '--exactly-once', '--instance', instance], env)
-          running.add(fa)
-          await fa.waitForLog((l) => l.msg === 'joined the group', 60_000)
-          return fa
-        }
-        const stop = async (fa: FaProcess) => {
-          fa.child.kill('SIGTERM')
-          const {code} = await fa.exited
-          running.delete(fa)
-          expect(code, fa.stderr()).toBe(0)
-        }
+        const {start, stop, drain} = enrichMembers(cfg, group, env, running)
         const a = await start('a')
         // Members come and go while the flow lasts (some 15 s): a and b, then b and c, share the partitions.
         const flow = flowEvents(producer, cfg, {
@@ -77,22 +65,7 @@ describe('fa enrich with repartitioning: a state key on several source partition
         const c = await start('c')
         await flow
         await Promise.all([stop(b), stop(c)])
-        const final = await runFa(
-          [
-            'enrich',
-            '--from',
-            'earliest',
-            '-c',
-            cfg.file,
-            '--group',
-            group,
-            '--json',
-            '--exactly-once',
-            '--instance',
-            'final',
-          ],
-          {env},
-        )
+        const final = await drain('final')
         expect(final.code, final.stderr).toBe(0)
         expect(JSON.parse(final.stdout).lag.total).toBe(0)
 
@@ -138,6 +111,7 @@ describe('fa enrich with repartitioning: a state key on several source partition
       orgs: ORGS,
       config: partitionsConfig,
     })
+    const {drain} = enrichMembers(cfg, group, env, running)
     try {
       const t0 = Date.parse('2026-11-24T10:00:00Z')
       // Round by round, one event per connector: failures, and recoveries (then failures inside the window).
@@ -192,24 +166,7 @@ describe('fa enrich with repartitioning: a state key on several source partition
             timestamp: String(Date.parse(timestamp)),
           })),
         })
-        const enrich = (instance: string) =>
-          runFa(
-            [
-              'enrich',
-              '--from',
-              'earliest',
-              '-c',
-              cfg.file,
-              '--group',
-              group,
-              '--json',
-              '--exactly-once',
-              '--instance',
-              instance,
-            ],
-            {env},
-          )
-        const runs = await Promise.all([enrich('a'), enrich('b')])
+        const runs = await Promise.all([drain('a'), drain('b')])
         for (const run of runs) expect(run.code, run.stderr).toBe(0)
       }
       const written = (await readToEnd(kafka, [cfg.topics.slackMessages])).map((r: ReadRecord) =>

@@ -5,9 +5,8 @@ import {Kafka, logLevel} from 'kafkajs'
 import {describe, expect, inject, it} from 'vitest'
 
 import {silenceKafkajsTimeoutWarning} from '../../../src/lib/kafka/patches/node-warnings.js'
-import {runFa} from '../../support/cli.js'
-import {flowEvents, prepareFlow, expectEveryRevisionOnce} from '../../support/event-flow.js'
-import {readToEnd, runningProcesses, startFa, type FaProcess} from '../../support/fa-process.js'
+import {enrichMembers, expectEveryRevisionOnce, flowEvents, prepareFlow} from '../../support/event-flow.js'
+import {readToEnd, runningProcesses} from '../../support/fa-process.js'
 
 silenceKafkajsTimeoutWarning()
 
@@ -30,31 +29,7 @@ describe('fa enrich --exactly-once with incidents: members join and leave while 
     })
     try {
       const flow = flowEvents(producer, cfg, {events: EVENTS, perTick: 100, orgs: ORGS, connectors: CONNECTORS})
-      const start = async (instance: string) => {
-        const args = [
-          'enrich',
-          '--from',
-          'earliest',
-          '--follow',
-          '-c',
-          cfg.file,
-          '--group',
-          group,
-          '--exactly-once',
-          '--instance',
-          instance,
-        ]
-        const fa = startFa(args, env)
-        running.add(fa)
-        await fa.waitForLog((l) => l.msg === 'joined the group', 60_000)
-        return fa
-      }
-      const stop = async (fa: FaProcess) => {
-        fa.child.kill('SIGTERM')
-        const {code} = await fa.exited
-        running.delete(fa)
-        expect(code, fa.stderr()).toBe(0)
-      }
+      const {start, stop, drain} = enrichMembers(cfg, group, env, running)
       const a = await start('a')
       await sleep(1_500)
       const b = await start('b')
@@ -64,22 +39,7 @@ describe('fa enrich --exactly-once with incidents: members join and leave while 
       const c = await start('c')
       await flow
       await Promise.all([stop(b), stop(c)])
-      const final = await runFa(
-        [
-          'enrich',
-          '--from',
-          'earliest',
-          '-c',
-          cfg.file,
-          '--group',
-          group,
-          '--json',
-          '--exactly-once',
-          '--instance',
-          'final',
-        ],
-        {env},
-      )
+      const final = await drain('final')
       expect(final.code, final.stderr).toBe(0)
 
       expectEveryRevisionOnce(await readToEnd(kafka, [cfg.topics.slackMessages]), EVENTS, CONNECTORS)
