@@ -34,7 +34,11 @@ export function repartitionSpecs(topology: Topology, group: string): TopicSpec[]
       roles: ['repartition'],
       compacted: false,
       partitionsOf: topology.topic(alert.source),
-      configEntries: [{name: 'retention.ms', value: '-1'}],
+      configEntries: [
+        {name: 'retention.ms', value: '-1'},
+        // Event time is the record's timestamp: a broker default of LogAppendTime would replace it.
+        {name: 'message.timestamp.type', value: 'CreateTime'},
+      ],
     }))
 }
 
