@@ -178,7 +178,7 @@ export class BatchProcessor {
     // A repartitioned record was counted when its source record was read.
     for (const result of outcomes) this.options.summary.add(result, !stateful)
     this.options.metrics.enrichBatch(outcomes, batch.messages)
-    this.processed += batch.messages.length
+    if (!stateful) this.processed += batch.messages.length
     // A repartition partition is not paused at its target: this run's source batches may write more to it.
     if (run.drain?.advance(topic, partition, Number(next)) && !stateful) pause()
     // No heartbeat() here: it throws when the group rebalances, which would fail a batch that is
