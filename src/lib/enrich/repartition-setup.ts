@@ -5,7 +5,7 @@ import {FaError} from '../errors.js'
 import {kafkaError} from '../kafka/connection.js'
 import {DrainTracker} from '../kafka/drain.js'
 import {repartitionSpecs} from '../kafka/repartition-topics.js'
-import {ensureTopics} from '../kafka/topics.js'
+import {missingTopics, waitForTopics, type TopicSpec} from '../kafka/topics.js'
 import type {Logger} from '../output/log.js'
 import type {Topology} from '../pipeline/topology.js'
 import {purgeRepartition} from './repartition-purge.js'
@@ -31,18 +31,47 @@ export async function prepareRepartition(o: {
 }): Promise<Repartitioning | undefined> {
   const specs = repartitionSpecs(o.topology, o.group)
   if (specs.length === 0) return undefined
-  const {kafka} = o.config
-  const result = await ensureTopics(o.admin, specs, {
-    partitions: kafka.partitions,
-    replicationFactor: kafka.replicationFactor,
-  }).catch((error: unknown) => {
+  await createRepartitionTopics(o.admin, o.config, specs, o.log).catch((error: unknown) => {
     throw error instanceof FaError ? error : kafkaError(error, o.config, 'creating the repartition topics')
   })
-  for (const {topic, partitions} of result.created) o.log.info('created repartition topic', {topic, partitions})
-  for (const warning of result.warnings) o.log.warn(warning)
   const plan = new RepartitionPlan(o.topology, o.group)
   const purge = purgeRepartition({...o, topics: plan.topics.map((t) => t.topic)})
   return {plan, stopPurging: () => purge.stop()}
+}
+
+/**
+ * Asks the broker to create the topics (it answers "exists" for those that do): listing every
+ * topic of a large cluster takes long. A principal not allowed to create topics is fine when
+ * they exist already (made by `fa topics create`).
+ */
+async function createRepartitionTopics(admin: Admin, config: Config, specs: TopicSpec[], log: Logger): Promise<void> {
+  const sources = [...new Set(specs.map((s) => s.partitionsOf!))]
+  const counts = new Map<string, number>()
+  for (const t of (await admin.fetchTopicMetadata({topics: sources})).topics) counts.set(t.name, t.partitions.length)
+  const topics = specs.map((spec) => spec.topic)
+  let created: boolean
+  try {
+    created = await admin.createTopics({
+      waitForLeaders: false,
+      topics: specs.map((spec) => ({
+        topic: spec.topic,
+        numPartitions: counts.get(spec.partitionsOf!) ?? config.kafka.partitions,
+        replicationFactor: config.kafka.replicationFactor,
+        configEntries: spec.configEntries,
+      })),
+    })
+  } catch (error) {
+    const missing = await missingTopics(admin, topics)
+    if (missing.length === 0) return
+    throw new FaError(`cannot create the repartition topic(s) ${missing.join(', ')}: ${(error as Error).message}`, {
+      exit: 'kafka',
+      hint: 'create them with `fa topics create` (--group for another group), or grant this principal Create on them',
+      cause: error,
+    })
+  }
+  if (!created) return
+  await waitForTopics(admin, topics)
+  log.info('repartition topics ready (created where missing)', {topics})
 }
 
 /**
