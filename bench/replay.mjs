@@ -2,7 +2,7 @@
 // and start-up time of `fa --version` against a bare `node -e ''`.
 import {spawnSync} from 'node:child_process'
 import {existsSync, mkdtempSync, rmSync, statSync} from 'node:fs'
-import {availableParallelism, tmpdir} from 'node:os'
+import {tmpdir} from 'node:os'
 import path from 'node:path'
 import {fileURLToPath} from 'node:url'
 
@@ -16,6 +16,10 @@ process.on('exit', () => rmSync(dir, {recursive: true, force: true}))
 const file = path.join(dir, 'bench.jsonl')
 // A notifications topic carries every connector status change: 1 event in 10 a provisioning failure.
 await generateFixture(file, {events, provisioningPer10: 1})
+// The headline for replay against parse + stringify: 3 in 10 events provisioning failures, so
+// about 30% of the events alert (28.5%: some orgs' account team members have no Slack user).
+const third = path.join(dir, 'thirty-percent.jsonl')
+await generateFixture(third, {events, provisioningPer10: 3})
 // The stress mix: 8 in 10 events are provisioning failures, so 3 in 4 records produce an alert
 // and the output (each alert a ~1.9 KB Block Kit payload) is three times the input's size.
 const heavy = path.join(dir, 'alert-heavy.jsonl')
@@ -23,7 +27,8 @@ await generateFixture(heavy, {events})
 const lines = events + 1_090
 const mib = (f) => (statSync(f).size / 2 ** 20).toFixed(1)
 console.log(
-  `fixtures: ${lines} records each (1,090 table records, then events), ${mib(file)} MiB and ${mib(heavy)} MiB\n`,
+  `fixtures: ${lines} records each (1,090 table records, then events), ` +
+    `${mib(third)}, ${mib(file)} and ${mib(heavy)} MiB\n`,
 )
 
 /** One run of a command: wall time, CPU time (user + system) and peak RSS. */
@@ -70,15 +75,15 @@ const row = (name, {ms, medianMs, rssKiB, cpuMs}, n) => {
   const resources = Number.isFinite(rssKiB)
     ? `  peak RSS ${(rssKiB / 1024).toFixed(0).padStart(3)} MiB  CPU ${(cpuMs / 1000).toFixed(2)} s`
     : ''
-  console.log(`${name.padEnd(38)} ${time}  ${rate} records/s${resources}`)
+  console.log(`${name.padEnd(46)} ${time}  ${rate} records/s${resources}`)
 }
 
 // All measured alike: a fresh process each run (start-up and cold JIT included), `runs` turns.
 const node = process.execPath
 
-// Replay shares a file this large among threads, one per CPU (up to 4); --workers 1 keeps it to one.
-const threads = Math.min(availableParallelism(), 4)
-const onThreads = `${threads} thread${threads === 1 ? '' : 's'}`
+// Replay would share a file this large among threads, one per CPU (up to 4), but keeps to one
+// while a stateful alert type (incidents) is on, as connector-provisioning-failed is.
+const onThreads = 'default threads'
 
 /** Replay of `fixture` against the bare parse of it; `human` adds the output for people. */
 function compare(title, fixture, {human = false, note}) {
@@ -102,10 +107,17 @@ function compare(title, fixture, {human = false, note}) {
   )
   console.log(
     `replay --json on one thread against parse + stringify: ${(single.ms / stringify.ms).toFixed(2)}x its time ` +
-      `by best times, ${(single.medianMs / stringify.medianMs).toFixed(2)}x by medians (target: at most 1.1x)\n`,
+      `by best times, ${(single.medianMs / stringify.medianMs).toFixed(2)}x by medians, ` +
+      `${(single.cpuMs / stringify.cpuMs).toFixed(2)}x its CPU time (target: at most 1.1x)`,
+  )
+  console.log(
+    `replay --json peak RSS on the default threads: ${(json.rssKiB / 1024).toFixed(0)} MiB (target: under 256 MiB)\n`,
   )
 }
 
+compare('30% mix: 3 in 10 events provisioning failures (28.5% of the events alert)', third, {
+  note: 'the headline is the next line, against parse + stringify',
+})
 compare('typical mix: 1 in 10 events a provisioning failure (1 in 12 records an alert)', file, {
   human: true,
   note: 'target: at least 50%',
@@ -127,5 +139,5 @@ console.log(
   `start-up: node -e '' ${bare.ms.toFixed(0)} ms (median ${bare.medianMs.toFixed(0)}), ` +
     `fa --version ${version.ms.toFixed(0)} ms (median ${version.medianMs.toFixed(0)}): ` +
     `${(version.ms / bare.ms).toFixed(1)}x by best times, ` +
-    `${(version.medianMs / bare.medianMs).toFixed(1)}x by medians (target: at most 3x)`,
+    `${(version.medianMs / bare.medianMs).toFixed(1)}x by medians (target: at most 2x)`,
 )

@@ -17,24 +17,58 @@ const commands = readdirSync(path.join(root, 'src/commands'), {recursive: true, 
   .map((file) => path.join('src/commands', file))
 
 /**
- * oclif sorts each plugin's command ids with localeCompare, and the first call builds ICU's
- * collator, a measurable part of every start-up (`fa --version`). Command ids are file names
- * (ASCII), which sort the same by code unit. The build fails if the line
- * changes, so an oclif upgrade cannot drop the patch silently.
+ * Lines of oclif patched for start-up, each part of every command's (`fa --version` too).
+ * The build fails if a line changes, so an oclif upgrade cannot drop a patch silently.
+ * - oclif sorts each plugin's command ids with localeCompare, and the first call builds ICU's
+ *   collator. Command ids are file names (ASCII), which sort the same by code unit.
+ * - oclif loads tinyglobby (with fdir and picomatch) to find a plugin's commands in its
+ *   directories, which it does only for a plugin without a manifest (fa and its plugins ship one).
+ * - oclif's spinner loads cli-spinners (a 26 KB table of spinners) when oclif loads; it is read
+ *   only when a spinner starts.
+ * - To tell WSL from Linux, oclif imports wsl-utils, whose `isWsl` is is-wsl's answer; wsl-utils
+ *   itself also loads node:util, node:child_process and node:fs/promises for its PowerShell
+ *   helpers (and esbuild's interop reads every export of node:util, loading a dozen more
+ *   modules). is-wsl alone gives the same answer. The PowerShell helper stays on wsl-utils.
  */
-const oclifCommandSort = {
-  name: 'oclif-command-sort',
+const oclifPatches = [
+  {
+    file: /@oclif[\\/]core[\\/]lib[\\/]config[\\/]plugin\.js$/,
+    edits: [
+      ['.sort((a, b) => a.id.localeCompare(b.id));', '.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));'],
+      [
+        'const tinyglobby_1 = require("tinyglobby");',
+        'const tinyglobby_1 = {get glob() { return require("tinyglobby").glob; }};',
+      ],
+    ],
+  },
+  {
+    file: /@oclif[\\/]core[\\/]lib[\\/]ux[\\/]action[\\/]spinner\.js$/,
+    edits: [
+      [
+        'const cli_spinners_1 = __importDefault(require("cli-spinners"));',
+        'const cli_spinners_1 = {get default() { return require("cli-spinners"); }};',
+      ],
+    ],
+  },
+  {
+    file: /@oclif[\\/]core[\\/]lib[\\/]util[\\/]os\.js$/,
+    edits: [["return (await import('wsl-utils')).isWsl ? 'wsl'", "return (await import('is-wsl')).default ? 'wsl'"]],
+  },
+]
+const patchOclif = {
+  name: 'patch-oclif',
   setup(build) {
-    build.onLoad({filter: /@oclif[\\/]core[\\/]lib[\\/]config[\\/]plugin\.js$/}, (args) => {
-      const from = '.sort((a, b) => a.id.localeCompare(b.id));'
-      const source = readFileSync(args.path, 'utf8')
-      if (!source.includes(from))
-        throw new Error(`${args.path}: the command sort to patch is gone (oclif changed): see scripts/bundle.mjs`)
-      return {
-        contents: source.replace(from, '.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));'),
-        loader: 'js',
-      }
-    })
+    for (const {file, edits} of oclifPatches) {
+      build.onLoad({filter: file}, (args) => {
+        let source = readFileSync(args.path, 'utf8')
+        for (const [from, to] of edits) {
+          if (!source.includes(from))
+            throw new Error(`${args.path}: the line to patch is gone (oclif changed): see scripts/bundle.mjs`)
+          source = source.replace(from, to)
+        }
+        return {contents: source, loader: 'js'}
+      })
+    }
   },
 }
 
@@ -83,6 +117,6 @@ await build({
       'const __dirname = __faDirname(__filename);',
     ].join(' '),
   },
-  plugins: [oclifCommandSort],
+  plugins: [patchOclif],
   logLevel: 'warning',
 })

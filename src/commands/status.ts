@@ -11,7 +11,7 @@ import {runStatus} from '../lib/status/run.js'
 
 export default class Status extends BaseCommand {
   static override summary = 'Show where fa stands: consumer lag, members and commits, table rows, producer checkpoints.'
-  static override description = `For the enrich and send consumer groups: their state, members (and the partitions each holds), and per topic and partition the committed offset, the end offset and the lag, with the total; for fa send also the time of its last commit. For each table, its rows at the end offsets (as fa enrich would hold them). For each producer, its checkpoint (where the next --since checkpoint run starts).
+  static override description = `For the enrich and send consumer groups: their state, members (and the partitions each holds), and per topic and partition the committed offset, the end offset and the lag, with the total, and when the group last committed (from fa's commit metadata). For each table, its rows at the end offsets (as fa enrich would hold them). For each producer, its checkpoint (where the next --since checkpoint run starts).
 
 --watch refreshes every --interval seconds until Ctrl-C (the tables are followed, not read again). --json prints one JSON object per report (JSON Lines with --watch).`
 
@@ -59,9 +59,12 @@ export default class Status extends BaseCommand {
         signal: signals.signal,
         onReport: show,
       })
+      // Stopped before its one report (a --watch ends this way as it should).
+      if (!flags.watch && signals.received) process.exitCode = signals.exitCode
     } finally {
       signals.dispose()
-      setTimeout(() => process.exit(), 3_000).unref()
+      // Everything is disconnected by now: a kafkajs retry timer must not keep a stopped status alive.
+      setTimeout(() => process.exit(), 1_000).unref()
     }
   }
 }

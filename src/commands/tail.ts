@@ -1,4 +1,5 @@
 import {Args, Flags} from '@oclif/core'
+import type {Admin} from 'kafkajs'
 
 import {BaseCommand} from '../lib/cli/base-command.js'
 import type {Config} from '../lib/config/schema.js'
@@ -12,9 +13,9 @@ import {requireTopics} from '../lib/kafka/topics.js'
 import {colorFor} from '../lib/output/color.js'
 import {createLogger} from '../lib/output/log.js'
 import {BufferedWriter} from '../lib/output/writer.js'
-import {toEnvelope} from '../lib/records/envelope.js'
+import {decoderFromConfig} from '../lib/schema/decoder.js'
 import {tailTopic, type TailStart} from '../lib/tail/read.js'
-import {renderTailRecord, type TailKind} from '../lib/tail/render.js'
+import {renderTailRecord, tailEnvelope, type TailKind} from '../lib/tail/render.js'
 
 const KINDS: Array<{kind: TailKind; key: keyof typeof defaultTopics}> = [
   {kind: 'alerts', key: 'slackMessages'},
@@ -26,7 +27,7 @@ export default class Tail extends BaseCommand {
   static override summary = "Show the records on fa's own topics: alerts, dead letters, Slack responses."
   static override description = `TOPIC is slack-messages, fa-dead-letters or slack-responses (the default names; the configured names under topics: work too). Alerts are shown as replay --dry-run shows them, dead letters with their reason (fa-error) and the record they came from, responses as delivered (where, when) or the error.
 
-Without --from, the last --lines records of each partition; --from earliest|latest|TIME|DURATION starts there (TIME an ISO timestamp with a zone, DURATION like 15m or 2h ago). --follow keeps printing new records until Ctrl-C. --json prints each record as a JSON Lines envelope, the fixture format (replay can read it back).`
+Without --from, the last --lines records of each partition; --from earliest|latest|TIME|DURATION starts there (TIME an ISO timestamp with a zone, DURATION like 15m or 2h ago). --follow keeps printing new records until Ctrl-C. --json prints each record as a JSON Lines envelope, the fixture format (replay can read it back): alerts and responses with their value as JSON, dead letters with their original bytes as text. Records in a Schema Registry format are shown decoded.`
 
   static override examples = [
     {description: 'The latest dead letters and why', command: '<%= config.bin %> <%= command.id %> fa-dead-letters'},
@@ -73,8 +74,10 @@ Without --from, the last --lines records of each partition; --from earliest|late
     const out = new BufferedWriter(process.stdout)
     const c = colorFor(process.stdout)
     const kafka = await createKafka(config, {log, clientIdSuffix: 'tail'})
-    const admin = await connectAdmin(kafka, config)
+    let admin: Admin | undefined
     try {
+      // Ctrl-C while the brokers do not answer ends it at once, not after the connection timeout.
+      admin = await connectAdmin(kafka, config, signals.signal)
       await requireTopics(admin, config, [topic])
       await tailTopic({
         kafka,
@@ -83,18 +86,28 @@ Without --from, the last --lines records of each partition; --from earliest|late
         start,
         follow: flags.follow,
         signal: signals.signal,
+        decoder: decoderFromConfig(config, (role) => config.topics[role] ?? role, log),
         onRecords: (records) => {
-          for (const record of records)
-            out.write(flags.json ? JSON.stringify(toEnvelope(record)) + '\n' : renderTailRecord(kind, record, c))
+          for (const read of records)
+            out.write(
+              flags.json
+                ? JSON.stringify(tailEnvelope(kind, read.record)) + '\n'
+                : renderTailRecord(kind, read.record, c, read.undecodable),
+            )
         },
       }).catch((error) => {
         throw error instanceof FaError ? error : kafkaError(error, config, `reading ${topic}`)
       })
+    } catch (error) {
+      if (!signals.received) throw error
+      // Stopped before it could read (a --follow ends this way as it should).
+      if (!flags.follow) process.exitCode = signals.exitCode
     } finally {
       signals.dispose()
       await out.flush()
       await disconnectQuietly(admin, 3_000)
-      setTimeout(() => process.exit(), 3_000).unref()
+      // Everything is disconnected by now: a kafkajs retry timer must not keep a stopped tail alive.
+      setTimeout(() => process.exit(), 1_000).unref()
     }
   }
 }

@@ -22,10 +22,16 @@ const hook: Hook<'command_not_found'> = async function ({id, argv = [], config})
       typed = words.slice(0, n).join(' ')
     }
   }
-  if (!suggestion) {
-    process.stderr.write(`Error: ${typed} is not a fa command (\`fa --help\` lists them)\n`)
+  // With --json, a script is reading: the error as JSON, as every command gives it.
+  const fail = (message: string, hint: string | null) => {
+    process.stderr.write(
+      argv.includes('--json')
+        ? JSON.stringify({error: {message, hint, exit: 127}}) + '\n'
+        : `Error: ${message}${hint ? ` (${hint})` : ''}\n`,
+    )
     return this.exit(127)
   }
+  if (!suggestion) return fail(`${typed} is not a fa command`, '`fa --help` lists them')
   const command = ['fa', shown(suggestion), ...rest].join(' ')
   if (process.stdin.isTTY && process.stderr.isTTY) {
     const {confirm} = await import('@inquirer/prompts')
@@ -36,8 +42,7 @@ const hook: Hook<'command_not_found'> = async function ({id, argv = [], config})
     if (yes) return config.runCommand(suggestion, rest)
     return this.exit(127)
   }
-  process.stderr.write(`Error: ${typed} is not a fa command: did you mean \`${command}\`?\n`)
-  return this.exit(127)
+  return fail(`${typed} is not a fa command: did you mean \`${command}\`?`, null)
 }
 
 export default hook

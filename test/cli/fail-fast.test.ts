@@ -80,25 +80,45 @@ describe('brokers', () => {
     expect(ms).toBeLessThan(7_000)
   })
 
+  /** Starts `args` against the silent broker, sends `signal` once it is connecting: how long it took to exit, and its code. */
+  async function signalWhileConnecting(
+    args: string[],
+    signal: NodeJS.Signals,
+  ): Promise<{ms: number; code: number | null}> {
+    const child = spawn(process.execPath, [path.join(root, 'bin/run.js'), ...args], {
+      env: {...process.env, KAFKA_BROKERS: silentBroker, FA_LOG_FORMAT: 'json'},
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
+    const exited = new Promise<{at: number; code: number | null}>((resolve) =>
+      child.on('exit', (code) => resolve({at: Date.now(), code})),
+    )
+    // Well into its connection attempt (start-up takes a fraction of this), and far from its timeout.
+    await new Promise((r) => setTimeout(r, 2_000))
+    const sent = Date.now()
+    child.kill(signal)
+    const {at, code} = await exited
+    return {ms: at - sent, code}
+  }
+
   it.each([['SIGINT'], ['SIGTERM']] as const)(
     '%s while connecting to an unreachable broker exits within 2 s',
     async (signal) => {
-      const child = spawn(
-        process.execPath,
-        [path.join(root, 'bin/run.js'), 'enrich', '--follow', '--from', 'earliest'],
-        {
-          env: {...process.env, KAFKA_BROKERS: silentBroker, FA_LOG_FORMAT: 'json'},
-          stdio: ['ignore', 'pipe', 'pipe'],
-        },
-      )
-      let stderr = ''
-      child.stderr.on('data', (d) => (stderr += d))
-      const exited = new Promise<number>((resolve) => child.on('exit', () => resolve(Date.now())))
-      while (!stderr.includes('enrich starting')) await new Promise((r) => setTimeout(r, 50))
-      await new Promise((r) => setTimeout(r, 1_000))
-      const sent = Date.now()
-      child.kill(signal)
-      expect((await exited) - sent).toBeLessThan(2_000)
+      const {ms} = await signalWhileConnecting(['enrich', '--follow', '--from', 'earliest'], signal)
+      expect(ms).toBeLessThan(2_000)
+    },
+  )
+
+  it.each([
+    ['status', 130],
+    ['status --watch', 0],
+    ['tail slack-messages', 130],
+    ['tail slack-messages --follow', 0],
+  ])(
+    'fa %s exits within 2 s of SIGINT while connecting (code %s: only a watch or follow ends this way as it should)',
+    async (args, expected) => {
+      const {ms, code} = await signalWhileConnecting(args.split(' '), 'SIGINT')
+      expect(ms).toBeLessThan(2_000)
+      expect(code).toBe(expected)
     },
   )
 })
@@ -118,6 +138,29 @@ describe('--json errors', () => {
     const flag = await timed(['send', '--json', '--bogus'], {})
     expect(flag.code).toBe(2)
     expect(JSON.parse(flag.stderr).error).toMatchObject({message: expect.stringContaining('--bogus'), exit: 2})
+    // A mistyped flag gets its suggestion, oclif's usage errors their own words in one line, the help as the hint.
+    expect(JSON.parse((await timed(['send', '--json', '--dryrun'], {})).stderr)).toEqual({
+      error: {
+        message: 'unknown flag --dryrun: did you mean --dry-run?',
+        hint: 'fa send --help lists every flag',
+        exit: 2,
+      },
+    })
+    expect(JSON.parse((await timed(['status', '--json', '--interval', '3'], {})).stderr)).toEqual({
+      error: {
+        message: 'All of the following must be provided when using --interval: --watch',
+        hint: 'fa status --help lists every flag',
+        exit: 2,
+      },
+    })
+    const missing = await timed(['replay', '--json'], {})
+    expect(JSON.parse(missing.stderr).error.message).toMatch(/^Missing 1 required arg: file +fixture file/)
+    expect(missing.stderr).not.toMatch(/See more help|Note:/)
+    const unknown = await timed(['sedn', '--json'], {})
+    expect(unknown.code).toBe(127)
+    expect(JSON.parse(unknown.stderr)).toEqual({
+      error: {message: 'sedn is not a fa command: did you mean `fa send --json`?', hint: null, exit: 127},
+    })
     const kafka = await timed(['topics', 'create', '--json'], {KAFKA_BROKERS: refused})
     expect(kafka.code).toBe(5)
     expect(JSON.parse(kafka.stderr).error).toMatchObject({message: expect.stringContaining(refused), exit: 5})

@@ -92,6 +92,8 @@ describe('fa tail', () => {
       expect(line).toMatchObject({
         topic: cfg.topics.slackMessages,
         headers: {'fa-alert-id': expect.stringMatching(/^fa-[0-9a-f]{32}$/)},
+        // As replay --dry-run --json prints alerts: the value as JSON, not its text.
+        value: {alertId: line.key, channel: expect.stringMatching(/^U/)},
       })
 
     const none = await fa('tail', 'slack-responses', '--from', 'latest')

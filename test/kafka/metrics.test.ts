@@ -54,6 +54,8 @@ describe('metrics and health of the daemons', () => {
       expect(before.some((s) => s.name === 'nodejs_eventloop_lag_seconds')).toBe(true)
       expect(sampleSum(before, 'fa_table_rows', {table: 'assignments'})).toBe(10)
       expect(sampleSum(before, 'fa_table_rows', {table: 'slack-users'})).toBe(10)
+      const sendBefore = parseSamples((await get(`${sendUrl}/metrics`)).body)
+      expect(sampleSum(sendBefore, 'fa_alert_to_slack_seconds_count', {pipeline: PIPELINE})).toBe(0)
 
       slack.inject({kind: 'rate-limit', count: 2, retryAfter: 1})
       await flowEvents(producer, cfg, {events: EVENTS, perTick: 6, orgs: 10})
@@ -91,6 +93,12 @@ describe('metrics and health of the daemons', () => {
       expect(sampleSum(sent, 'fa_slack_retry_after_seconds_sum', {method: 'chat.postMessage'})).toBe(2)
       expect(sampleSum(sent, 'fa_send_to_slack_seconds_count', {pipeline: PIPELINE})).toBe(EVENTS)
       expect(sampleSum(sent, 'fa_event_to_slack_seconds_count', {pipeline: PIPELINE})).toBe(EVENTS)
+      // Alert produced (fa enrich's fa-produced-at) → Slack: after the event, before send took it.
+      expect(sampleSum(sent, 'fa_alert_to_slack_seconds_count', {pipeline: PIPELINE})).toBe(EVENTS)
+      const latency = (name: string) => sampleSum(sent, `fa_${name}_to_slack_seconds_sum`, {pipeline: PIPELINE})
+      expect(latency('alert')).toBeGreaterThan(0)
+      expect(latency('alert')).toBeGreaterThanOrEqual(latency('send'))
+      expect(latency('alert')).toBeLessThanOrEqual(latency('event'))
       expect(sampleSum(sent, 'fa_offset_commits_total', {result: 'ok'})).toBeGreaterThan(0)
       expect(slack.posts).toHaveLength(EVENTS)
 

@@ -35,6 +35,8 @@ describe('fa offsets reset', () => {
     expect(shown.code, shown.stderr).toBe(0)
     const plan = JSON.parse(shown.stdout)
     expect(plan).toMatchObject({group, to: 'latest', applied: false, members: 0})
+    // Partition by partition, in order.
+    expect(plan.partitions.map((p: {partition: number}) => p.partition)).toEqual([0, 1, 2])
     expect(plan.partitions.reduce((n: number, p: {lagBefore: number}) => n + p.lagBefore, 0)).toBe(6)
     expect(
       plan.partitions.every((p: {lagAfter: number; current: null}) => p.lagAfter === 0 && p.current === null),
@@ -46,8 +48,10 @@ describe('fa offsets reset', () => {
     const applied = await reset('--to', 'latest', '--yes')
     expect(applied.code, applied.stderr).toBe(0)
     expect(applied.stdout).toContain(`reset ${group} to latest: 3 partitions, 6 records to read → 0`)
-    const ends = (await committed(kafka, group, cfg.topics.notifications)).values()
-    expect([...ends].reduce((n, c) => n + c.offset, 0)).toBe(6)
+    const ends = [...(await committed(kafka, group, cfg.topics.notifications)).values()]
+    expect(ends.reduce((n, c) => n + c.offset, 0)).toBe(6)
+    // With the time of the reset, for fa status's "last commit".
+    for (const c of ends) expect(c.metadata).toMatch(/^fa-offsets-reset at=\d+$/)
 
     // Back to the beginning; without --topic, the topics the group has committed offsets for.
     const back = await runFa(
@@ -60,6 +64,7 @@ describe('fa offsets reset', () => {
     const member = startFa(['enrich', '--follow', '-c', cfg.file, '--group', group], env)
     running.add(member)
     await member.waitForLog((l) => l.msg === 'joined the group', 30_000)
+    expect((await reset('--to', 'latest')).stdout).toContain('the group has 1 active member: stop it, then run again')
     const refused = await reset('--to', 'latest', '--yes')
     expect(refused.code).toBe(7)
     expect(refused.stderr).toMatch(new RegExp(`consumer group ${group.replaceAll('.', '\\.')} has 1 active member`))

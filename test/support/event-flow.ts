@@ -4,7 +4,7 @@ import {Partitioners, type Kafka, type Producer} from 'kafkajs'
 import {expect} from 'vitest'
 
 import {runFa} from './cli.js'
-import {prefixedConfig, startFa, type FaProcess, type ReadRecord, type TestConfig} from './fa-process.js'
+import {prefixedConfig, type ReadRecord, type TestConfig} from './fa-process.js'
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
@@ -105,38 +105,4 @@ export function expectEveryRevisionOnce(alerts: ReadRecord[], events: number, co
   expect(revisions.size).toBe(connectors)
   const each = Array.from({length: events / connectors}, (_, i) => i)
   for (const [alertId, seen] of revisions) expect(seen, alertId).toEqual(each)
-}
-
-/**
- * `fa enrich --exactly-once` members of one group over a test config: `start` a following one
- * (resolves once it joined), `stop` it (SIGTERM, exit 0), or `drain` with a cron run (--json).
- */
-export function enrichMembers(cfg: TestConfig, group: string, env: NodeJS.ProcessEnv, running: Set<FaProcess>) {
-  const args = (instance: string) => [
-    'enrich',
-    '--from',
-    'earliest',
-    '-c',
-    cfg.file,
-    '--group',
-    group,
-    '--exactly-once',
-    '--instance',
-    instance,
-  ]
-  return {
-    async start(instance: string): Promise<FaProcess> {
-      const fa = startFa([...args(instance), '--follow'], env)
-      running.add(fa)
-      await fa.waitForLog((l) => l.msg === 'joined the group', 60_000)
-      return fa
-    },
-    async stop(fa: FaProcess): Promise<void> {
-      fa.child.kill('SIGTERM')
-      const {code} = await fa.exited
-      running.delete(fa)
-      expect(code, fa.stderr()).toBe(0)
-    },
-    drain: (instance: string) => runFa([...args(instance), '--json'], {env}),
-  }
 }

@@ -5,6 +5,7 @@ import {parseStartFrom} from '../../lib/kafka/start-from.js'
 import {resetGroupOffsets, type ResetResult} from '../../lib/offsets/reset.js'
 import {colorFor} from '../../lib/output/color.js'
 import {createLogger} from '../../lib/output/log.js'
+import {plural} from '../../lib/output/plural.js'
 
 export default class OffsetsReset extends BaseCommand {
   static override summary = "Move a consumer group's committed offsets: to the earliest, the latest, or a time."
@@ -66,14 +67,17 @@ A time is an ISO timestamp with its zone, a date, or a duration ago (2h, 1d): ea
     const before = result.partitions.reduce((n, p) => n + p.lagBefore, 0)
     const after = result.partitions.reduce((n, p) => n + p.lagAfter, 0)
     const what =
-      `${result.group} to ${result.to}: ${result.partitions.length} partitions, ${before} records ` +
+      `${result.group} to ${result.to}: ${plural(result.partitions.length, 'partition')}, ${plural(before, 'record')} ` +
       `to read → ${after}`
     if (result.applied) this.log(c.bold(`reset ${what}`))
     else {
       this.log(c.bold(`would reset ${what}`))
       this.log(
         result.members > 0
-          ? c.yellow(`the group has ${result.members} active members: stop them, then run again with --yes`)
+          ? c.yellow(
+              `the group has ${plural(result.members, 'active member')}: stop ${result.members === 1 ? 'it' : 'them'}, ` +
+                'then run again with --yes',
+            )
           : c.dim('run again with --yes to apply'),
       )
     }

@@ -36,16 +36,17 @@ export abstract class BaseCommand extends Command {
 
   protected override async catch(error: Error & {exitCode?: number; oclif?: {exit?: number}}): Promise<unknown> {
     if (error instanceof Errors.ExitError) return super.catch(error)
-    // Scripts that asked for JSON get the error as JSON too, on stderr.
-    if (this.argv.includes('--json')) return this.jsonError(error)
     // A mistyped flag: the closest one, not the whole help.
     const typed = (error as {flags?: unknown}).flags
-    if (error instanceof Errors.CLIError && /^Nonexistent flags?:/.test(error.message) && Array.isArray(typed)) {
-      const flags = {...this.ctor.baseFlags, ...this.ctor.flags}
+    const mistyped =
+      error instanceof Errors.CLIError && /^Nonexistent flags?:/.test(error.message) && Array.isArray(typed)
+        ? unknownFlags(typed as string[], {...this.ctor.baseFlags, ...this.ctor.flags})
+        : undefined
+    // Scripts that asked for JSON get the error as JSON too, on stderr.
+    if (this.argv.includes('--json')) return this.jsonError(error, mistyped)
+    if (mistyped) {
       const c = this.stderrColor
-      process.stderr.write(
-        `${c.red('Error:')} ${unknownFlags(typed as string[], flags)} ${c.dim(`(${this.config.bin} ${this.id} --help lists every flag)`)}\n`,
-      )
+      process.stderr.write(`${c.red('Error:')} ${mistyped} ${c.dim(`(${this.helpHint})`)}\n`)
       this.exit(2)
     }
     // oclif's own errors (bad flags) already print well.
@@ -59,13 +60,39 @@ export abstract class BaseCommand extends Command {
     this.exit(error instanceof FaError ? error.exitCode : 1)
   }
 
-  /** `{"error": {"message", "hint", "exit"}}` on stderr, one line. */
-  private jsonError(error: Error & {oclif?: {exit?: number}}): never {
+  private get helpHint(): string {
+    return `${this.config.bin} ${this.id} --help lists every flag`
+  }
+
+  /**
+   * `{"error": {"message", "hint", "exit"}}` on stderr, one line. oclif's usage errors lose their
+   * framing ("The following error occurred:", "See more help with --help"): the message is the
+   * error itself, the help goes in the hint.
+   */
+  private jsonError(error: Error & {oclif?: {exit?: number}}, mistyped: string | undefined): never {
     const fa = error instanceof FaError
-    const exit = fa ? error.exitCode : error instanceof Errors.CLIError ? (error.oclif?.exit ?? 2) : 1
-    const message = fa || error instanceof Errors.CLIError ? error.message : `unexpected error: ${error.message}`
-    const hint = fa ? (error.hint ?? null) : null
+    const usage = !fa && error instanceof Errors.CLIError
+    const exit = fa ? error.exitCode : usage ? (error.oclif?.exit ?? 2) : 1
+    const message = fa
+      ? error.message
+      : usage
+        ? (mistyped ?? usageMessage(error.message))
+        : `unexpected error: ${error.message}`
+    const hint = fa ? (error.hint ?? null) : usage ? this.helpHint : null
     process.stderr.write(JSON.stringify({error: {message, hint, exit}}) + '\n')
     this.exit(exit)
   }
+}
+
+/**
+ * An oclif usage error's own lines in one: without its framing and its notes on flags that take
+ * several values (the hint points at --help).
+ */
+function usageMessage(message: string): string {
+  const framing = /^(The following errors? occurred:|See more help with|Note: |Alternatively, )/
+  const lines = message
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => line && !framing.test(line))
+  return lines.reduce((text, line) => (text ? `${text}${text.endsWith(':') ? ' ' : '; '}${line}` : line), '')
 }

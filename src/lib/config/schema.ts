@@ -70,7 +70,21 @@ const formatsSchema = z
       z.strictObject({value: wireFormat.default('auto'), key: wireFormat.default('auto')}),
     ]),
   )
+  .superRefine((formats, ctx) => {
+    for (const role of INTERNAL_ROLES) {
+      const f = formats[role]
+      if (f && [f.key, f.value].some((format) => format !== 'auto' && format !== 'json'))
+        ctx.addIssue({
+          code: 'custom',
+          path: [role],
+          message: "is fa's own JSON topic (dead letters keep the bytes they had)",
+        })
+    }
+  })
   .default({})
+
+/** Topics only fa reads and writes, always JSON (a dead letter is the original record's bytes). */
+const INTERNAL_ROLES = ['state', 'checkpoints', 'deadLetters']
 
 // ---------------------------------------------------------------------------------------------
 

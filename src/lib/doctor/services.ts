@@ -35,11 +35,14 @@ export async function bigQueryCheck({config}: LoadedConfig, env: NodeJS.ProcessE
   const project = config.bigquery.projectId ?? env.GOOGLE_CLOUD_PROJECT
   if (!project && config.producers.modules.length === 0)
     return skip('no producers configured (bigquery.projectId unset)')
-  const [{createBigQueryClient}, {NamedQuery}] = await Promise.all([
+  const [{createBigQueryClient}, {NamedQuery}, {requireCredentials}] = await Promise.all([
     import('../bigquery/client.js'),
     import('../bigquery/query.js'),
+    import('../bigquery/credentials.js'),
   ])
   const client = createBigQueryClient(config.bigquery, env)
+  // As fa produce does: no credentials is the one-line fix at once, not the client's slow search and its warnings.
+  await requireCredentials(env)
   await new NamedQuery(client, config.bigquery, {name: 'doctor', sql: 'SELECT 1', params: {}}).dryRun()
   return pass(`project ${project}, location ${config.bigquery.location}: credentials ok, a dry run passed`)
 }

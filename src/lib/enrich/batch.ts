@@ -1,5 +1,6 @@
 import type {EachBatchPayload, Message} from 'kafkajs'
 
+import {commitWithTime} from '../kafka/commit-time.js'
 import {partitionKey} from '../kafka/drain.js'
 import type {BatchContext, EmptyBatch, GroupRun} from '../kafka/group-run.js'
 import type {EnrichTuning} from '../kafka/tuning.js'
@@ -8,8 +9,9 @@ import type {Metrics} from '../metrics/room.js'
 import type {Logger} from '../output/log.js'
 import type {Summary} from '../pipeline/summary.js'
 import type {Outcome} from '../pipeline/topology.js'
+import {Header} from '../records/headers.js'
 import {MarkerOffsets} from './marker-offsets.js'
-import {checkedMessage} from './messages.js'
+import {checkedMessage, type OutputEncoding} from './messages.js'
 import type {RecordRouter} from './router.js'
 import type {StateKeeper} from './state-keeper.js'
 
@@ -28,6 +30,8 @@ export interface BatchProcessorOptions {
   metrics: Metrics
   /** Ends a wait for the Schema Registry (the run's signal). */
   signal?: AbortSignal
+  /** Alerts in a registry format (`formats:`); JSON without. */
+  encoding?: OutputEncoding
 }
 
 /** enrich's eachBatch: one fetched batch through the core, out to Kafka, its offset committed with it. */
@@ -103,7 +107,7 @@ export class BatchProcessor {
 
   /** `member`: the group member id the batch was read as. */
   private async process(
-    {batch, pause, isStale, heartbeat}: EachBatchPayload,
+    {batch, pause, isStale, heartbeat, commitOffsetsIfNecessary}: EachBatchPayload,
     member: string | undefined,
   ): Promise<void> {
     const {writer, run, log, tuning, router} = this.options
@@ -139,6 +143,7 @@ export class BatchProcessor {
       if (list) list.push(out)
       else outputs.set(to, [out])
     }
+    const producedAt = String(Date.now())
     for (let i = 0; i < batch.messages.length; i++) {
       const message = batch.messages[i]!
       maxTimestamp = Math.max(maxTimestamp, Number(message.timestamp))
@@ -146,7 +151,8 @@ export class BatchProcessor {
       outcomes[i] = result
       for (const outcome of result) {
         if (outcome.kind !== 'alert' && outcome.kind !== 'update' && outcome.kind !== 'dead-letter') continue
-        const out = checkedMessage(outcome.output, tuning, log)
+        if (outcome.kind !== 'dead-letter') outcome.output.headers[Header.producedAt] = producedAt
+        const out = checkedMessage(outcome.output, tuning, log, this.options.encoding)
         emit(out.topic, out.message, out.bytes)
       }
     }
@@ -174,6 +180,7 @@ export class BatchProcessor {
     }
     if (this.options.transactional)
       for (const o of offsets) this.committedHere.set(partitionKey(o.topic, o.partition), BigInt(o.offset))
+    else await commitWithTime({commitOffsetsIfNecessary}, {topic, partition, offset: next}, log)
     this.lastBatchAt = Date.now()
     // A repartitioned record was counted when its source record was read.
     for (const result of outcomes) this.options.summary.add(result, !stateful)

@@ -10,6 +10,7 @@ import type {Outcome, Topology} from '../pipeline/topology.js'
 import {Header} from '../records/headers.js'
 import type {TopicRecord} from '../records/record.js'
 import type {RecordDecoder} from '../schema/decoder.js'
+import {SchemaMismatch, type RecordEncoder} from '../schema/encoder.js'
 
 /** What runs a decoded record instead of the whole topology, and the pipelines an undecodable one is a dead letter of (default: its topic's). */
 export interface RecordRun {
@@ -81,10 +82,13 @@ export function checkedMessage(
   record: TopicRecord,
   tuning: EnrichTuning,
   log: Logger,
+  encoding?: OutputEncoding,
 ): {message: Message; bytes: number; topic: string} {
-  const message = toKafka(record)
+  const {message, topic} = encoding
+    ? encodedOutput(record, encoding, log)
+    : {message: toKafka(record), topic: record.topic}
   const bytes = messageBytes(message)
-  if (bytes <= tuning.maxRecordBytes) return {message, bytes, topic: record.topic}
+  if (bytes <= tuning.maxRecordBytes) return {message, bytes, topic}
   log.warn('output record too large; writing a dead letter without its value', {topic: record.topic, bytes})
   const headers = {
     ...record.headers,
@@ -92,6 +96,29 @@ export function checkedMessage(
   }
   const small: Message = {key: message.key, value: null, headers, timestamp: message.timestamp}
   return {message: small, bytes: messageBytes(small), topic: record.topic}
+}
+
+/** Alerts written in their topic's pinned registry format (schema/own-outputs.ts). */
+export interface OutputEncoding {
+  encoder: RecordEncoder
+  deadLetters: string
+}
+
+/** An alert in its topic's schema; one the schema cannot carry goes to the dead letters as JSON, with why. */
+function encodedOutput(record: TopicRecord, {encoder, deadLetters}: OutputEncoding, log: Logger) {
+  const message = toKafka(record)
+  if (record.wire) return {message, topic: record.topic}
+  try {
+    message.key = encoder.key(record.topic, record.key)
+    const value = encoder.value(record.topic, record.value)
+    if (Buffer.isBuffer(value)) message.value = value
+    return {message, topic: record.topic}
+  } catch (error) {
+    if (!(error instanceof SchemaMismatch)) throw error
+    const reason = `${record.topic}: the alert does not fit its schema: ${error.message}`
+    log.warn('alert does not fit its topic schema; writing it as a dead letter', {topic: record.topic, error: reason})
+    return {message: {...toKafka(record), headers: {...record.headers, [Header.error]: reason}}, topic: deadLetters}
+  }
 }
 
 export function groupByTopic(items: Array<{message: Message; topic: string}>): Map<string, Message[]> {

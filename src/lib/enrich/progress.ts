@@ -6,7 +6,8 @@ import type {Summary} from '../pipeline/summary.js'
 /**
  * While the event stream runs: a progress bar over the records to drain (drain mode, unless
  * `bar` is false), and a `progress` log line every `everyMs` with the events processed (what the
- * bar counts), alerts, dead letters and the group's lag. Returns the function that stops both.
+ * bar counts), alerts (and incidents, updates, resolutions), dead letters and the group's lag.
+ * Returns the function that stops both.
  */
 export function streamProgress(options: {
   /** Records to drain; undefined when following (no bar). */
@@ -28,12 +29,14 @@ export function streamProgress(options: {
     const now = {at: Date.now(), events: processed()}
     const perSecond = Math.round(((now.events - last.events) * 1000) / Math.max(1, now.at - last.at))
     last = now
-    const {alerts, deadLetters, dropped} = summary.totals
+    // Incidents' updates and resolutions too, when an alert type keeps them: the counts add up to the events.
+    const {alerts, deadLetters, dropped, ...incidents} = summary.totals
     return {
       events: now.events,
       ...(total === undefined ? {} : {of: total}),
       perSecond,
       alerts,
+      ...incidents,
       deadLetters,
       dropped,
       lag,

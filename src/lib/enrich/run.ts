@@ -5,6 +5,7 @@ import type {Admin} from 'kafkajs'
 import type {Config} from '../config/schema.js'
 import {FaError} from '../errors.js'
 import {connectAdmin, createKafka, disconnectQuietly, withTimeout} from '../kafka/client.js'
+import {commitMetadata} from '../kafka/commit-time.js'
 import {kafkaError} from '../kafka/connection.js'
 import {GroupRun} from '../kafka/group-run.js'
 import {commitGuardMissing} from '../kafka/patches/commit-guard.js'
@@ -21,6 +22,7 @@ import {MemoryStateStore} from '../pipeline/state.js'
 import {TableStore} from '../pipeline/table.js'
 import type {Topology} from '../pipeline/topology.js'
 import {decoderFromConfig} from '../schema/decoder.js'
+import {ownOutputEncoder} from '../schema/own-outputs.js'
 import {BatchProcessor} from './batch.js'
 import {enrichWriter, tableLoader} from './parts.js'
 import {readLag, type LagReport} from './lag.js'
@@ -107,6 +109,14 @@ export async function runEnrich(options: EnrichOptions): Promise<EnrichResult> {
   const state = new MemoryStateStore({journal: true})
   const stateTopic = topology.statefulTopics.length > 0 ? topology.topic('state') : undefined
   const decoder = decoderFromConfig(config, (role) => topology.topic(role), log, options.env)
+  // Before anything is produced: a registry that refuses fa's schema for its outputs stops the run here.
+  const sinks = topology.alertTypes.map((a) => ({role: a.sink, topic: topology.topic(a.sink)}))
+  const outputs = await retryInFollow(() => ownOutputEncoder(config, sinks, options.env), {
+    follow,
+    signal,
+    log,
+    what: 'looking up the output schemas',
+  })
 
   const kafka = await createKafka(config, {log, clientIdSuffix: 'enrich', env: options.env})
   log.info('enrich starting', {
@@ -171,6 +181,7 @@ export async function runEnrich(options: EnrichOptions): Promise<EnrichResult> {
       from: options.from ?? startFromOf(undefined, config.enrich.from, 'enrich.from'),
       configKey: 'enrich.from',
       commit: true,
+      metadata: commitMetadata('fa-enrich'),
       log,
     })
 
@@ -214,6 +225,7 @@ export async function runEnrich(options: EnrichOptions): Promise<EnrichResult> {
       run: activeRun,
       metrics,
       signal,
+      encoding: outputs && {encoder: outputs, deadLetters: topology.deadLetterTopic},
     })
     batches = activeBatches
     // Connecting a transactional producer fences an earlier incarnation of this instance and

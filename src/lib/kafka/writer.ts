@@ -3,6 +3,7 @@ import type {Kafka, Message, Producer, TopicMessages, TopicOffsets} from 'kafkaj
 import {FaError} from '../errors.js'
 import {silentLogger, type Logger} from '../output/log.js'
 import {createProducer, disconnectQuietly} from './client.js'
+import {commitMetadata} from './commit-time.js'
 import {guardCommits, unguardCommits} from './patches/commit-guard.js'
 
 /** The next offset to read in one partition: what a consumer group commits. */
@@ -299,11 +300,13 @@ function mergeOffsets(offsets: PartitionOffset[]): PartitionOffset[] {
   return [...merged.values()]
 }
 
+/** With the commit time in each partition's metadata (kafkajs passes it on to TxnOffsetCommit). */
 function toTopicOffsets(offsets: PartitionOffset[]): TopicOffsets[] {
   const byTopic = new Map<string, TopicOffsets>()
+  const metadata = commitMetadata('fa-enrich')
   for (const {topic, partition, offset} of offsets) {
     const entry = byTopic.get(topic) ?? {topic, partitions: []}
-    entry.partitions.push({partition, offset})
+    entry.partitions.push({partition, offset, metadata} as TopicOffsets['partitions'][number])
     byTopic.set(topic, entry)
   }
   return [...byTopic.values()]

@@ -3,7 +3,7 @@ import {collectDefaultMetrics, Counter, Gauge, Histogram, Registry} from 'prom-c
 import {withTimeout} from '../kafka/client.js'
 import type {Outcome} from '../pipeline/topology.js'
 import {Health} from './health.js'
-import type {Metrics, PartitionLag, ReadyPart, SendOutcome} from './room.js'
+import type {DeliveryTimes, Metrics, PartitionLag, ReadyPart, SendOutcome} from './room.js'
 
 /** Seconds: alerts can be late by hours when their events are (a BigQuery producer on cron). */
 const LATENCY_BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600, 4 * 3600, 24 * 3600]
@@ -25,6 +25,7 @@ export class PrometheusMetrics implements Metrics {
   private readonly deadLetters: Counter<'pipeline' | 'reason'>
   private readonly eventToAlert: Histogram<'pipeline'>
   private readonly eventToSlack: Histogram<'pipeline'>
+  private readonly alertToSlack: Histogram<'pipeline'>
   private readonly takenToSlack: Histogram<'pipeline'>
   private readonly transactions: Counter<'result'>
   private readonly commits: Counter<'result'>
@@ -62,6 +63,13 @@ export class PrometheusMetrics implements Metrics {
     this.eventToAlert = new Histogram({
       name: 'fa_event_to_alert_seconds',
       help: 'From the event record time to its alert acknowledged on slack-messages',
+      labelNames: ['pipeline'],
+      buckets: LATENCY_BUCKETS,
+      registers,
+    })
+    this.alertToSlack = new Histogram({
+      name: 'fa_alert_to_slack_seconds',
+      help: 'From fa enrich writing the alert to slack-messages (its fa-produced-at header) to Slack accepting the post',
       labelNames: ['pipeline'],
       buckets: LATENCY_BUCKETS,
       registers,
@@ -180,11 +188,12 @@ export class PrometheusMetrics implements Metrics {
     this.recordsIn.inc({pipeline})
   }
 
-  sendOutcome(pipeline: string, outcome: SendOutcome, times: {eventTime?: string; takenAt?: number} = {}): void {
+  sendOutcome(pipeline: string, outcome: SendOutcome, times: DeliveryTimes = {}): void {
     this.recordsOut.inc({pipeline, outcome})
     if (outcome !== 'delivered') return
     const now = Date.now()
     if (times.eventTime) this.eventToSlack.observe({pipeline}, seconds(now - Date.parse(times.eventTime)))
+    if (times.producedAt !== undefined) this.alertToSlack.observe({pipeline}, seconds(now - times.producedAt))
     if (times.takenAt !== undefined) this.takenToSlack.observe({pipeline}, seconds(now - times.takenAt))
   }
 

@@ -10,6 +10,13 @@ export interface PartitionLag {
 /** What `fa send` did with one alert it took on. */
 export type SendOutcome = 'delivered' | 'skipped' | 'expired' | 'failed' | 'invalid'
 
+/** The moments a delivery is timed from (see `Metrics.sendOutcome`). */
+export interface DeliveryTimes {
+  eventTime?: string
+  producedAt?: number
+  takenAt?: number
+}
+
 /** A part of a daemon that must be up before it is ready (`/readyz`). */
 export type ReadyPart = 'tables' | 'responses' | 'consumer'
 
@@ -35,10 +42,11 @@ export interface Metrics {
   /** send: an alert taken from slack-messages. */
   sendTaken(pipeline: string): void
   /**
-   * send: an alert's outcome. `eventTime` (the record's time, ISO) and `takenAt` (when fa send took
-   * it off slack-messages, epoch ms) time a delivery; either may be unknown.
+   * send: an alert's outcome. `eventTime` (the record's time, ISO), `producedAt` (when fa enrich
+   * wrote it, epoch ms) and `takenAt` (when fa send took it off slack-messages, epoch ms) time a
+   * delivery; any of them may be unknown.
    */
-  sendOutcome(pipeline: string, outcome: SendOutcome, times?: {eventTime?: string; takenAt?: number}): void
+  sendOutcome(pipeline: string, outcome: SendOutcome, times?: DeliveryTimes): void
   /** send: a record written to the dead-letter topic. */
   deadLetter(pipeline: string, reason: string): void
   /** send: an offset commit of slack-messages. */

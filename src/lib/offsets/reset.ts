@@ -3,6 +3,7 @@ import {FaError} from '../errors.js'
 import {connectAdmin, createKafka, disconnectQuietly} from '../kafka/client.js'
 import {kafkaError} from '../kafka/connection.js'
 import {committedOffsets, partitionKey} from '../kafka/drain.js'
+import {commitMetadata} from '../kafka/commit-time.js'
 import {commitGroupOffsets} from '../kafka/group-offsets.js'
 import {describeStartFrom, offsetsFor, partitionRanges, type StartFrom} from '../kafka/start-from.js'
 import {requireTopics} from '../kafka/topics.js'
@@ -70,7 +71,7 @@ export async function resetGroupOffsets(o: ResetOptions): Promise<ResetResult> {
     const committed = await committedOffsets(admin, group, topics)
     const ranges = await partitionRanges(admin, topics)
     const targets = await offsetsFor(admin, ranges, o.to)
-    const partitions = ranges.map((r, i): ResetRow => {
+    const rows = ranges.map((r, i): ResetRow => {
       const offset = committed.get(partitionKey(r.topic, r.partition))?.offset ?? -1
       const current = offset >= 0 ? offset : null
       const target = targets[i]!.offset
@@ -83,7 +84,11 @@ export async function resetGroupOffsets(o: ResetOptions): Promise<ResetResult> {
         lagAfter: r.high - target,
       }
     })
-    if (o.apply) await commitGroupOffsets(kafka, admin, group, targets)
+    // The topics as named, each one's partitions in order (the broker answers in any order).
+    const partitions = rows.sort(
+      (a, b) => topics.indexOf(a.topic) - topics.indexOf(b.topic) || a.partition - b.partition,
+    )
+    if (o.apply) await commitGroupOffsets(kafka, admin, group, targets, commitMetadata('fa-offsets-reset'))
     return {group, to: describeStartFrom(o.to), members, applied: o.apply, partitions}
   } catch (error) {
     throw error instanceof FaError ? error : kafkaError(error, config, 'resetting offsets')

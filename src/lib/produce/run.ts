@@ -275,7 +275,11 @@ export async function runProduce(options: ProduceRunOptions): Promise<ProduceSum
         const {key, value} = result.event
         const headers = {[ProduceHeader.producer]: producer.name, [ProduceHeader.jobId]: run.jobId}
         if (dryRun) options.onRecord?.({topic, key, value, headers}, 'event')
-        else pending.push({topic, message: {key, value: result.bytes ?? JSON.stringify(value), headers}})
+        else
+          pending.push({
+            topic,
+            message: {key: result.keyBytes ?? key, value: result.bytes ?? JSON.stringify(value), headers},
+          })
       } else {
         deadLetters++
         const headers = {

@@ -12,6 +12,12 @@ export const Header = {
   sourceOffset: 'fa-source-offset',
   sourceFile: 'fa-source-file',
   sourceLine: 'fa-source-line',
+  /**
+   * On alerts `fa enrich` writes to Kafka: when it wrote them (epoch ms), for fa send's
+   * alert-to-Slack latency. The record's own timestamp stays the event's (maxAlertAge, windows), and
+   * the dry run has no such moment, so it leaves this one out, like the source position.
+   */
+  producedAt: 'fa-produced-at',
 } as const
 
 /** Where a record fa wrote came from, read back from its origin headers (the reverse of `originHeaders`). */

@@ -140,7 +140,8 @@ export async function replayDryRun({
         entry.result.then(settle, settle)
         queue.push(entry)
       } else {
-        const result = shard.result(chunk, sharedRecords)
+        // Alone, there is no one to tell: collecting the shared records would only keep them alive.
+        const result = shard.result(chunk, helpers.length > 0 ? sharedRecords : undefined)
         queue.push({result: Promise.resolve(result), settled: true})
         failed = result.kind === 'error'
       }

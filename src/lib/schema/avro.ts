@@ -127,37 +127,76 @@ type AvroType = avro.Type & {
   branchName?: string
 }
 
-/** An avsc value (wrapped unions, Buffers) as plain JSON. */
-function toJson(type: AvroType, value: unknown): unknown {
+type ToJson = (value: unknown) => unknown
+const identity: ToJson = (value) => value
+
+/**
+ * How an avsc value of `type` (wrapped unions, Buffers) becomes plain JSON, worked out once per
+ * schema rather than per record: a function per type, recursive types through `cache`.
+ */
+function toJson(type: AvroType, cache = new Map<AvroType, ToJson>()): ToJson {
+  const known = cache.get(type)
+  if (known) return known
+  let compiled: ToJson = identity
+  // A recursive reference to `type` while it is being compiled calls what it becomes.
+  cache.set(type, (value) => compiled(value))
   switch (type.typeName) {
     case 'record':
     case 'error': {
-      const record = value as Record<string, unknown>
-      const out: Record<string, unknown> = {}
-      for (const field of type.fields!) out[field.name] = toJson(field.type, record[field.name])
-      return out
+      const fields = type.fields!.map((field) => [field.name, toJson(field.type, cache)] as const)
+      compiled = (value) => {
+        const record = value as Record<string, unknown>
+        const out: Record<string, unknown> = {}
+        for (const [name, convert] of fields) out[name] = convert(record[name])
+        return out
+      }
+      break
     }
-    case 'array':
-      return (value as unknown[]).map((item) => toJson(type.itemsType!, item))
+    case 'array': {
+      const item = toJson(type.itemsType!, cache)
+      compiled = (value) => (value as unknown[]).map((v) => item(v))
+      break
+    }
     case 'map': {
-      const out: Record<string, unknown> = {}
-      for (const [k, v] of Object.entries(value as object)) out[k] = toJson(type.valuesType!, v)
-      return out
+      const item = toJson(type.valuesType!, cache)
+      compiled = (value) => {
+        const out: Record<string, unknown> = {}
+        for (const [k, v] of Object.entries(value as object)) out[k] = item(v)
+        return out
+      }
+      break
+    }
+    case 'union:unwrapped': {
+      // avsc unwraps a union only when each branch holds a different kind of value (null, a
+      // Buffer, an array, an object, ...): the value's kind says which branch to convert it by.
+      const convert = (kinds: string[]) => {
+        const branch = type.types!.find((t) => kinds.includes(t.typeName))
+        return branch ? toJson(branch, cache) : identity
+      }
+      const [buffer, array, object] = [convert(['bytes', 'fixed']), convert(['array']), convert(['record', 'map'])]
+      if ([buffer, array, object].every((c) => c === identity)) break
+      compiled = (value) => {
+        if (value === null || typeof value !== 'object') return value
+        if (Buffer.isBuffer(value)) return buffer(value)
+        return Array.isArray(value) ? array(value) : object(value)
+      }
+      break
     }
     case 'union:wrapped': {
-      if (value === null) return null
-      const [branch, inner] = Object.entries(value as object)[0]!
-      return toJson(
-        type.types!.find((t) => t.branchName === branch)!,
-        inner,
-      )
+      const branches = new Map(type.types!.map((t) => [t.branchName!, toJson(t, cache)]))
+      compiled = (value) => {
+        if (value === null) return null
+        const branch = Object.keys(value as object)[0]!
+        return branches.get(branch)!((value as Record<string, unknown>)[branch])
+      }
+      break
     }
     case 'bytes':
     case 'fixed':
-      return (value as Buffer).toString('base64')
-    default:
-      return value
+      compiled = (value) => (value as Buffer).toString('base64')
   }
+  cache.set(type, compiled)
+  return compiled
 }
 
 /** Plain JSON as the avsc value `type` encodes; the reverse of toJson (a union takes its first branch that fits). */
@@ -197,9 +236,17 @@ function fromJson(type: AvroType, value: unknown): unknown {
 
 export function avroCodec(schema: string): SchemaCodec {
   const type = avro.Type.forSchema(JSON.parse(schema), {...options, registry: {long: longType}}) as AvroType
+  // Decoding reads unions unwrapped where avsc can (no wrapper object per optional field); writing
+  // keeps them wrapped, so a value's branch is never guessed.
+  const reader = avro.Type.forSchema(JSON.parse(schema), {
+    ...options,
+    wrapUnions: 'auto',
+    registry: {long: longType},
+  }) as AvroType
+  const json = toJson(reader)
   return {
     format: 'avro',
-    decode: (payload) => toJson(type, type.fromBuffer(payload)),
+    decode: (payload) => json(reader.fromBuffer(payload)),
     encode(value) {
       const native = fromJson(type, value)
       const problems: string[] = []

@@ -1,11 +1,17 @@
 import type {KafkaMessage} from 'kafkajs'
 
 import type {Config, TopicFormats, WireFormat} from '../config/schema.js'
-import {FaError} from '../errors.js'
 import type {Logger} from '../output/log.js'
 import {describeOrigin, type Payload, type TopicRecord} from '../records/record.js'
 import {codecFor, framedId, type SchemaCodec} from './codec.js'
-import {registryFromConfig, RegistryRefused, RegistryUnavailable, type RegistryClient} from './registry.js'
+import {
+  REGISTRY_TYPES,
+  registryFromConfig,
+  registryMissing,
+  RegistryRefused,
+  RegistryUnavailable,
+  type RegistryClient,
+} from './registry.js'
 
 export type Decoding = {ok: true; record: TopicRecord} | {ok: false; reason: string; record: TopicRecord}
 
@@ -110,30 +116,29 @@ export class RecordDecoder {
   ): {ok: true; value: unknown} | {ok: false; reason: string} | undefined {
     if (bytes === null) return undefined
     const id = framedId(bytes)
-    const where = `${describeOrigin(record)}: ${part}`
     if (id === undefined) {
       if (format === 'auto' || format === 'json') return undefined
       return {
         ok: false,
-        reason: `${where} is not in the Schema Registry wire format, but topic ${record.topic} is pinned to ${format}`,
+        reason: `${where(record, part)} is not in the Schema Registry wire format, but topic ${record.topic} is pinned to ${format}`,
       }
     }
     if (format === 'json') {
       return {
         ok: false,
         reason:
-          `${where} is in the Schema Registry wire format (schema id ${id}), but topic ` +
+          `${where(record, part)} is in the Schema Registry wire format (schema id ${id}), but topic ` +
           `${record.topic} is pinned to json`,
       }
     }
     if (!this.registry) return undefined // no registry: read as before (JSON or raw)
     const codec = this.schemas.get(id)
     if (codec === undefined) throw new Error(`schema id ${id} was not prepared`)
-    if ('unusable' in codec) return {ok: false, reason: `${where} schema id ${id}: ${codec.unusable}`}
+    if ('unusable' in codec) return {ok: false, reason: `${where(record, part)} schema id ${id}: ${codec.unusable}`}
     if (format !== 'auto' && codec.format !== format) {
       return {
         ok: false,
-        reason: `${where} schema id ${id} is ${codec.format}, but topic ${record.topic} is pinned to ${format}`,
+        reason: `${where(record, part)} schema id ${id} is ${codec.format}, but topic ${record.topic} is pinned to ${format}`,
       }
     }
     try {
@@ -141,13 +146,18 @@ export class RecordDecoder {
     } catch (error) {
       return {
         ok: false,
-        reason: `${where} schema id ${id}: does not decode as ${codec.format}: ${(error as Error).message}`,
+        reason: `${where(record, part)} schema id ${id}: does not decode as ${codec.format}: ${(error as Error).message}`,
       }
     }
   }
 }
 
 const AUTO: TopicFormats = {key: 'auto', value: 'auto'}
+
+/** Where a failure is (built only for one: most records decode). */
+function where(record: TopicRecord, part: 'key' | 'value'): string {
+  return `${describeOrigin(record)}: ${part}`
+}
 
 function keyText(value: unknown): string | null {
   if (value === null || typeof value === 'string') return value
@@ -182,14 +192,12 @@ export function decoderFromConfig(
   for (const [role, f] of Object.entries(config.formats)) formats.set(topic(role), f)
   const pinned = [...formats.entries()].find(([, f]) => isRegistryFormat(f.key) || isRegistryFormat(f.value))
   if (!registry && pinned) {
-    throw new FaError(`formats: topic ${pinned[0]} needs a Schema Registry, and none is configured`, {
-      hint: 'set schemaRegistry.url in the config or SCHEMA_REGISTRY_URL',
-    })
+    throw registryMissing(`formats: topic ${pinned[0]}`)
   }
   if (!registry && formats.size === 0) return undefined
   return new RecordDecoder(registry, formats, log)
 }
 
-function isRegistryFormat(format: WireFormat): boolean {
+export function isRegistryFormat(format: WireFormat): format is keyof typeof REGISTRY_TYPES {
   return format === 'avro' || format === 'protobuf' || format === 'json-schema'
 }

@@ -2,23 +2,17 @@ import type {Config, TopicFormats, WireFormat} from '../config/schema.js'
 import {FaError} from '../errors.js'
 import {isRawPayload, type Payload} from '../records/record.js'
 import {codecFor, frame, type SchemaCodec} from './codec.js'
-import {
-  registryFromConfig,
-  RegistryRefused,
-  RegistryUnavailable,
-  type RegisteredSchema,
-  type RegistryClient,
-} from './registry.js'
+import {registryFromConfig, RegistryRefused, RegistryUnavailable, type RegistryClient} from './registry.js'
 
 /** One subject's schema, ready to encode: its id and codec. */
-interface SubjectSchema {
+export interface SubjectSchema {
   subject: string
   id: number
   codec: SchemaCodec
 }
 
 /** How values (and keys) of one topic are written: by its subject's schema, or as JSON when it has none. */
-interface TopicSchemas {
+export interface TopicSchemas {
   value?: SubjectSchema
   key?: SubjectSchema
 }
@@ -30,14 +24,7 @@ interface TopicSchemas {
  * unless their format is pinned. Raw string values and tombstones are written as they are.
  */
 export class RecordEncoder {
-  private constructor(private readonly topics: ReadonlyMap<string, TopicSchemas>) {}
-
-  /** Values of `topic` in the wire format of schema `id` (registered by the caller). */
-  static async forSchema(topic: string, id: number, schema: RegisteredSchema): Promise<RecordEncoder> {
-    return new RecordEncoder(
-      new Map([[topic, {value: {subject: `${topic}-value`, id, codec: await codecFor(schema)}}]]),
-    )
-  }
+  constructor(private readonly topics: ReadonlyMap<string, TopicSchemas>) {}
 
   /** Looks the latest schema of each target topic's subjects up once. */
   static async forTopics(
@@ -92,7 +79,7 @@ export class SchemaMismatch extends Error {
   override name = 'SchemaMismatch'
 }
 
-async function latestOf(
+export async function latestOf(
   registry: RegistryClient,
   subject: string,
   format: WireFormat,

@@ -4,16 +4,26 @@ import {fileURLToPath} from 'node:url'
 import type {Config} from '../config/schema.js'
 import {FaError} from '../errors.js'
 import type {EventResult, ProducedEvent, Producer} from '../produce/producer.js'
-import {encoderFromConfig, RecordEncoder, registryError, SchemaMismatch} from './encoder.js'
-import {registryFromConfig, RegistryRefused, type RegisteredSchema} from './registry.js'
-
-const TYPES = {avro: 'AVRO', protobuf: 'PROTOBUF', 'json-schema': 'JSON'} as const
+import {codecFor} from './codec.js'
+import {isRegistryFormat} from './decoder.js'
+import {latestOf, RecordEncoder, registryError, SchemaMismatch, type SubjectSchema} from './encoder.js'
+import {stringSchema} from './own-schemas.js'
+import {pinnedSubject} from './pinned-subject.js'
+import {
+  REGISTRY_TYPES,
+  registryFromConfig,
+  registryMissing,
+  RegistryRefused,
+  type RegisteredSchema,
+  type RegistryClient,
+} from './registry.js'
 
 /**
- * How `fa produce` writes its events to `topic`: in the producer's declared schema (registered
- * under `<topic>-value` first: a registry that refuses it, e.g. as incompatible, stops the run
- * before anything is produced, with its message), else in the latest schema of the topic's
- * subject, else (undefined) as JSON.
+ * How `fa produce` writes its events to `topic`: values in the producer's declared schema
+ * (registered under `<topic>-value` first: a registry that refuses it, e.g. as incompatible, stops
+ * the run before anything is produced, with its message), else in the latest schema of the
+ * topic's subject, else as JSON. Keys, when `formats:` pins the topic's key format, in the latest
+ * schema of `<topic>-key` (a string schema registered when it has none). Undefined: all JSON.
  */
 export async function producerEncoder(
   config: Config,
@@ -21,23 +31,38 @@ export async function producerEncoder(
   topic: string,
   env: NodeJS.ProcessEnv,
 ): Promise<RecordEncoder | undefined> {
-  const declared = producer.schema
-  if (!declared) return encoderFromConfig(config, [{topic, role: producer.topic}], env)
+  const formats = config.formats[producer.topic] ?? {key: 'auto', value: 'auto'}
   const registry = registryFromConfig(config, env)
+  const needs = producer.schema
+    ? `producer "${producer.name}"'s ${producer.schema.type} schema`
+    : isRegistryFormat(formats.key)
+      ? `formats: the ${formats.key} key of topic ${topic}`
+      : undefined
   if (!registry) {
-    throw new FaError(
-      `producer "${producer.name}" declares a ${declared.type} schema, and no Schema Registry is configured`,
-      {
-        hint: 'set schemaRegistry.url in the config or SCHEMA_REGISTRY_URL',
-      },
-    )
+    if (!needs) return undefined
+    throw registryMissing(needs)
   }
+  const value = producer.schema
+    ? await declaredSchema(registry, producer, `${topic}-value`)
+    : await latestOf(registry, `${topic}-value`, formats.value)
+  const key = isRegistryFormat(formats.key)
+    ? await pinnedSubject(registry, `${topic}-key`, formats.key, {
+        schema: stringSchema(REGISTRY_TYPES[formats.key]),
+        sample: 'key',
+        what: `producer "${producer.name}"'s keys (strings)`,
+      })
+    : undefined
+  return new RecordEncoder(new Map([[topic, {value, key}]]))
+}
+
+/** The producer's declared schema, registered under `subject`. */
+async function declaredSchema(registry: RegistryClient, producer: Producer, subject: string): Promise<SubjectSchema> {
+  const declared = producer.schema!
   const schema: RegisteredSchema = {
     id: 0,
-    type: TYPES[declared.type],
+    type: REGISTRY_TYPES[declared.type],
     schema: await schemaText(producer.name, declared.schema),
   }
-  const subject = `${topic}-value`
   let id: number
   try {
     id = await registry.register(subject, schema.type, schema.schema)
@@ -52,7 +77,7 @@ export async function producerEncoder(
     }
     throw registryError(error, `registering producer "${producer.name}"'s schema under ${subject}`)
   }
-  return RecordEncoder.forSchema(topic, id, {...schema, id})
+  return {subject, id, codec: await codecFor({...schema, id})}
 }
 
 async function schemaText(name: string, schema: string | URL | object): Promise<string> {
@@ -67,16 +92,21 @@ async function schemaText(name: string, schema: string | URL | object): Promise<
   return typeof schema === 'string' ? schema : JSON.stringify(schema)
 }
 
-/** A row's event with its value in the topic's schema; one the schema cannot carry becomes a dead letter's reason. */
+/** A row's event with its key and value in the topic's schemas; one they cannot carry becomes a dead letter's reason. */
 export function encodedEvent(
   result: EventResult,
   topic: string,
   encoder: RecordEncoder | undefined,
-): {ok: true; event: ProducedEvent; bytes?: Buffer} | {ok: false; reason: string} {
+): {ok: true; event: ProducedEvent; bytes?: Buffer; keyBytes?: Buffer} | {ok: false; reason: string} {
   if (!result.ok || !encoder) return result
   try {
     const bytes = encoder.value(topic, result.event.value)
-    return Buffer.isBuffer(bytes) ? {...result, bytes} : result
+    const key = encoder.key(topic, result.event.key)
+    return {
+      ...result,
+      ...(Buffer.isBuffer(bytes) ? {bytes} : {}),
+      ...(Buffer.isBuffer(key) ? {keyBytes: key} : {}),
+    }
   } catch (error) {
     if (!(error instanceof SchemaMismatch)) throw error
     return {ok: false, reason: `event ${error.message}`}

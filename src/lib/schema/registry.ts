@@ -8,6 +8,9 @@ export interface RegisteredSchema {
   schema: string
 }
 
+/** The registry's schemaType of each `formats:` wire format that needs a registry. */
+export const REGISTRY_TYPES = {avro: 'AVRO', protobuf: 'PROTOBUF', 'json-schema': 'JSON'} as const
+
 /** The registry could not be asked (down, timed out, 5xx, 429): retry later, never dead-letter. */
 export class RegistryUnavailable extends Error {
   override name = 'RegistryUnavailable'
@@ -135,4 +138,11 @@ export function registryFromConfig(config: Config, env: NodeJS.ProcessEnv = proc
   const {url, usernameEnv, passwordEnv, timeoutMs} = config.schemaRegistry
   if (!url) return undefined
   return new RegistryClient(url, {username: env[usernameEnv], password: env[passwordEnv], timeoutMs})
+}
+
+/** `needs` (what asks for a registry: "formats: topic X") said as the run's error when none is configured. */
+export function registryMissing(needs: string): FaError {
+  return new FaError(`${needs} needs a Schema Registry, and none is configured`, {
+    hint: 'set schemaRegistry.url in the config or SCHEMA_REGISTRY_URL',
+  })
 }

@@ -11,6 +11,7 @@ import type {Logger} from '../output/log.js'
 import {deadLetterOf} from '../records/dead-letter.js'
 import {Header} from '../records/headers.js'
 import type {TopicRecord} from '../records/record.js'
+import type {RecordEncoder} from '../schema/encoder.js'
 import {covers, encodeMeta, inheritedDoubt, type Doubt, type Entry, type PartitionState} from './partitions.js'
 import {responseMessage, type RecordedOutcome, type ResponseTable} from './responses.js'
 import type {CommitTarget, RunCommitter} from './roles.js'
@@ -34,6 +35,8 @@ export interface GroupCommitterOptions {
   explain: (error: unknown, doing: string) => Error
   /** Dead letters and commits are counted here. */
   metrics?: Metrics
+  /** Responses in slack-responses' pinned registry format (`formats:`); JSON without. */
+  encoder?: RecordEncoder
 }
 
 /**
@@ -137,7 +140,9 @@ export class GroupCommitter implements RunCommitter {
     const messages = new Map<string, Message[]>()
     // A failure never overwrites a success in the compacted table (an update's has a key of its own).
     if (outcome && (outcome.ok || outcome.revision || !table.isDelivered(outcome.alertId)))
-      messages.set(topics.responses, [responseMessage(outcome)])
+      messages.set(topics.responses, [
+        responseMessage(outcome, this.o.encoder && {encoder: this.o.encoder, topic: topics.responses, log}),
+      ])
     if (deadLetterReason !== undefined) messages.set(topics.deadLetters, [this.deadLetter(record, deadLetterReason)])
     const bytes = [...messages.values()].flat().reduce((n, m) => n + messageBytes(m), 0)
     for (let attempt = 0; ; attempt++) {

@@ -56,7 +56,8 @@ export class DryRunDeliverer implements RunDeliverer {
       return
     }
     this.shown.add(shownAs)
-    this.counts.wouldPost++
+    if (job.revision > 0) this.counts.wouldUpdate++
+    else this.counts.wouldPost++
     const action = job.revision > 0 ? 'update' : 'post'
     await this.render({action, alertId, pipeline, channel, message: {...job.message, channel}, source, inDoubt})
     this.ledger.done(job.state, job.entry)

@@ -5,9 +5,8 @@ import {partitionKey, type CommittedOffset, type DrainTracker} from '../kafka/dr
 import type {Metrics} from '../metrics/room.js'
 import type {Logger} from '../output/log.js'
 import {Header} from '../records/headers.js'
-import {decodeJsonObject} from '../records/record.js'
 import type {RecordDecoder} from '../schema/decoder.js'
-import {validateSlackMessage} from '../slack/validate.js'
+import {readSlackMessage} from '../slack/record.js'
 import {ChannelDispatch} from './dispatch.js'
 import type {Ledger} from './ledger.js'
 import {PartitionState} from './partitions.js'
@@ -188,8 +187,7 @@ export class Intake {
     const record = wire ? wire.record : fromKafka(topic, partition, message)
     const pipeline = record.headers[Header.pipeline] ?? 'send'
     this.o.metrics?.sendTaken(pipeline)
-    const decoded = wire && !wire.ok ? wire : decodeJsonObject(record.value)
-    const checked = decoded.ok ? validateSlackMessage(decoded.value) : decoded
+    const {decoded, checked} = wire && !wire.ok ? {decoded: wire, checked: wire} : readSlackMessage(record)
     if (!checked.ok) {
       counts.invalid++
       this.o.metrics?.sendOutcome(pipeline, 'invalid')

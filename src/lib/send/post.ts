@@ -2,6 +2,7 @@ import {setTimeout as sleep} from 'node:timers/promises'
 
 import type {Metrics} from '../metrics/room.js'
 import type {Logger} from '../output/log.js'
+import {Header} from '../records/headers.js'
 import type {SlackMessage} from '../slack/blocks.js'
 import type {DeliverOptions, DeliveryOutcome} from '../slack/deliver.js'
 import type {GroupCommitter} from './commits.js'
@@ -157,7 +158,13 @@ export class SlackPoster implements RunDeliverer {
   }
 
   private countOutcome({pipeline, record, takenAt}: Job, ok: boolean): void {
-    this.o.metrics?.sendOutcome(pipeline, ok ? 'delivered' : 'failed', {eventTime: record.timestamp, takenAt})
+    // Written by fa enrich; an alert from elsewhere (a fixture replayed into slack-messages) has none.
+    const producedAt = Number(record.headers[Header.producedAt])
+    this.o.metrics?.sendOutcome(pipeline, ok ? 'delivered' : 'failed', {
+      eventTime: record.timestamp,
+      producedAt: producedAt > 0 ? producedAt : undefined,
+      takenAt,
+    })
   }
 
   /** Write-ahead (partitions.ts): a commit lists the alert in doubt before it is posted; retried until said or stopped. */

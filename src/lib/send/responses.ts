@@ -1,6 +1,13 @@
 import type {KafkaMessage, Message} from 'kafkajs'
 
+import {fromKafka} from '../kafka/codec.js'
+
+import type {Logger} from '../output/log.js'
 import {parseDuration} from '../pipeline/duration.js'
+import {decodeJsonObject, type Payload} from '../records/record.js'
+import {framedId} from '../schema/codec.js'
+import type {RecordDecoder} from '../schema/decoder.js'
+import type {RecordEncoder} from '../schema/encoder.js'
 import type {DeliveryOutcome} from '../slack/deliver.js'
 
 /** Where a post landed: what chat.update needs to change it. */
@@ -100,8 +107,8 @@ export class ResponseTable {
    * applied); a failed one never unmarks it (a post that happened stays posted); a tombstone
    * forgets the id (an operator wants it sent again).
    */
-  apply(message: Pick<KafkaMessage, 'key' | 'value'> & {timestamp?: string}): void {
-    const key = message.key?.toString('utf8')
+  apply(message: ResponseRecord): void {
+    const key = typeof message.key === 'string' ? message.key : message.key?.toString('utf8')
     if (!key) return
     this.read++
     const at = message.timestamp === undefined ? this.now() : Number(message.timestamp)
@@ -112,26 +119,53 @@ export class ResponseTable {
       if (!update) this.delivered.delete(key)
       return
     }
-    try {
-      const parsed = JSON.parse(message.value.toString('utf8')) as {
-        ok?: unknown
-        channel?: unknown
-        ts?: unknown
-        error?: unknown
+    const decoded = decodeJsonObject(message.value)
+    // Not ours (or corrupt): says nothing about delivery.
+    if (!decoded.ok) return
+    const parsed = decoded.value
+    if (update) {
+      if (parsed.ok === true) this.markApplied(update[1]!, Number(update[2]), at)
+    } else if (parsed.ok === true) {
+      const where =
+        typeof parsed.channel === 'string' && typeof parsed.ts === 'string'
+          ? {channel: parsed.channel, ts: parsed.ts}
+          : undefined
+      this.markDelivered(key, where, at)
+    } else {
+      this.markFailed(key, typeof parsed.error === 'string' ? parsed.error : 'failed', at)
+    }
+  }
+}
+
+/** A record of slack-responses: as read (JSON bytes), or with its key and value decoded from a registry format. */
+export interface ResponseRecord {
+  key: Buffer | string | null
+  value: Payload
+  timestamp?: string
+}
+
+/**
+ * Applies consumed slack-responses messages to `table`, decoded first when in a registry format
+ * (a registry outage waits here, as the alerts' does in intake.ts).
+ */
+export function responseReader(
+  table: ResponseTable,
+  decoder: RecordDecoder | undefined,
+  log: Logger,
+  signal: AbortSignal,
+) {
+  return async (topic: string, partition: number, messages: KafkaMessage[]): Promise<void> => {
+    await decoder?.prepare(topic, messages, {signal})
+    for (const message of messages) {
+      const decoded = decoder?.decode(fromKafka(topic, partition, message), message)
+      // A JSON response recorded before slackResponses was pinned still counts: ignoring it would post again.
+      if (decoded && !decoded.ok && framedId(message.value) !== undefined) {
+        // Says nothing about delivery, as a record that is not JSON.
+        log.warn('a slack-responses record cannot be decoded; it is ignored', {reason: decoded.reason})
+        continue
       }
-      if (update) {
-        if (parsed?.ok === true) this.markApplied(update[1]!, Number(update[2]), at)
-      } else if (parsed?.ok === true) {
-        const where =
-          typeof parsed.channel === 'string' && typeof parsed.ts === 'string'
-            ? {channel: parsed.channel, ts: parsed.ts}
-            : undefined
-        this.markDelivered(key, where, at)
-      } else if (parsed && typeof parsed === 'object') {
-        this.markFailed(key, typeof parsed.error === 'string' ? parsed.error : 'failed', at)
-      }
-    } catch {
-      // Not ours (or corrupt): says nothing about delivery.
+      const {key, value} = decoded?.ok ? decoded.record : message
+      table.apply({key, value, timestamp: message.timestamp})
     }
   }
 }
@@ -139,8 +173,11 @@ export class ResponseTable {
 /** An outcome as recorded; an expired alert (older than slack.maxAlertAge) was never posted. */
 export type RecordedOutcome = DeliveryOutcome & {expired?: {eventAt: string}}
 
-/** The recorded form of an outcome: exactly the documented fields, never the message or the token. */
-export function responseMessage(outcome: RecordedOutcome): Message {
+/**
+ * The recorded form of an outcome: exactly the documented fields, never the message or the token;
+ * in the topic's registry format when `formats:` pins one (`encode`: schema/own-outputs.ts).
+ */
+export function responseMessage(outcome: RecordedOutcome, encode?: ResponseEncoding): Message {
   const value = {
     alertId: outcome.alertId,
     ok: outcome.ok,
@@ -154,5 +191,25 @@ export function responseMessage(outcome: RecordedOutcome): Message {
     ...(outcome.expired ? {expired: true, eventAt: outcome.expired.eventAt} : {}),
   }
   const key = outcome.revision ? `${outcome.alertId}@${outcome.revision}` : outcome.alertId
-  return {key, value: JSON.stringify(value), headers: {'content-type': 'application/json'}}
+  if (encode) {
+    const {encoder, topic} = encode
+    try {
+      const bytes = encoder.value(topic, value)
+      const encodedKey = encoder.key(topic, key)
+      if (Buffer.isBuffer(bytes)) return {key: encodedKey, value: bytes}
+      return {key: encodedKey, value: JSON.stringify(value), headers: JSON_HEADERS}
+    } catch (error) {
+      // Checked against the schema at the start (own-outputs.ts): an outcome is recorded whatever happens.
+      encode.log.error('response does not fit its topic schema; recording it as JSON', {topic, error})
+    }
+  }
+  return {key, value: JSON.stringify(value), headers: JSON_HEADERS}
+}
+
+const JSON_HEADERS = {'content-type': 'application/json'}
+
+export interface ResponseEncoding {
+  encoder: RecordEncoder
+  topic: string
+  log: Logger
 }

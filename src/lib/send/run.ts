@@ -16,13 +16,14 @@ import {noMetrics, type Metrics} from '../metrics/room.js'
 import {silentLogger, type Logger} from '../output/log.js'
 import {progressEveryMs, steadyLog} from '../output/steady.js'
 import {decoderFromConfig} from '../schema/decoder.js'
+import {ownOutputEncoder} from '../schema/own-outputs.js'
 import {GroupCommitter} from './commits.js'
 import {DryRunCommitter, DryRunDeliverer, type RenderDryRun} from './dry-run.js'
 import {Intake} from './intake.js'
 import {Ledger} from './ledger.js'
 import {encodeMeta} from './partitions.js'
 import {SlackPoster, type DelivererLike} from './post.js'
-import {ResponseTable} from './responses.js'
+import {responseReader, ResponseTable} from './responses.js'
 import type {RunCommitter, RunDeliverer} from './roles.js'
 import {emptyCounts, type SendSummary} from './summary.js'
 import {defaultSendTuning, type SendTuning} from './tuning.js'
@@ -103,6 +104,10 @@ export async function runSend(options: SendOptions): Promise<SendResult> {
   let stoppedBy: SendSummary['stoppedBy'] = 'end'
   let responsesInfo = {read: 0, delivered: 0, ms: 0}
 
+  const decoder = decoderFromConfig(config, (role) => config.topics[role] ?? role, log, options.env)
+  // Before anything is produced: a registry that refuses fa's schema for the responses stops the run here.
+  const responses = dryRun ? [] : [{role: 'slackResponses', topic: topics.responses}]
+  const encoder = await ownOutputEncoder(config, responses, options.env)
   const kafka: Kafka = await createKafka(config, {log, clientIdSuffix: 'send', env: options.env})
   let admin: Admin | undefined
   let pair: Pair | undefined
@@ -146,9 +151,7 @@ export async function runSend(options: SendOptions): Promise<SendResult> {
       admin: activeAdmin,
       topics: [topics.responses],
       groupId: `${group}-responses-${randomUUID()}`,
-      onMessages: (_topic, _partition, messages) => {
-        for (const message of messages) table.apply(message)
-      },
+      onMessages: responseReader(table, decoder, log, signal),
       log,
       consumer: {maxWaitTimeInMs: Math.min(500, tuning.maxWaitTimeInMs)},
     })
@@ -234,7 +237,7 @@ export async function runSend(options: SendOptions): Promise<SendResult> {
       log,
       stop: stop.signal,
       metrics,
-      decoder: decoderFromConfig(config, (role) => config.topics[role] ?? role, log, options.env),
+      decoder,
     })
     intake = activeIntake
     // Told of an abort while stopping too (after the drain ended, say).
@@ -269,6 +272,7 @@ export async function runSend(options: SendOptions): Promise<SendResult> {
       stop: stop.signal,
       explain: (error, doing) => kafkaError(error, config, doing),
       metrics,
+      encoder,
     })
     const ledger = ledgerFor(committer)
     const deliverer = new SlackPoster({

@@ -26,8 +26,10 @@ export interface SendCounts {
   unfinished: number
   /** Older than the maximum alert age (slack.maxAlertAge, --max-age): recorded as expired, never posted. */
   expired: number
-  /** --dry-run: alerts that would be posted. */
+  /** --dry-run: alerts that would be posted (each once). */
   wouldPost: number
+  /** --dry-run: incident updates that would be applied to their posts with chat.update (each revision once). */
+  wouldUpdate: number
 }
 
 export const emptyCounts = (): SendCounts => ({
@@ -44,6 +46,7 @@ export const emptyCounts = (): SendCounts => ({
   unfinished: 0,
   expired: 0,
   wouldPost: 0,
+  wouldUpdate: 0,
 })
 
 export interface SendSummary {
@@ -70,7 +73,9 @@ export function renderSendSummary(s: SendSummary, c: ChalkInstance): string {
   if (s.dryRun) {
     lines.push(
       c.bold(
-        `dry run: ${plural(n.read, 'message')} read: ${n.wouldPost} would be posted, ${n.skipped} ` +
+        `dry run: ${plural(n.read, 'message')} read: ${n.wouldPost} would be posted, ` +
+          (n.wouldUpdate > 0 ? `${plural(n.wouldUpdate, 'update')} applied to them, ` : '') +
+          `${n.skipped} ` +
           `skipped (already delivered), ${n.expired} expired (too old to send), ${n.invalid} invalid ` +
           `(would be dead-lettered)`,
       ),

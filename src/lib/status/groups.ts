@@ -1,6 +1,7 @@
 import type {Admin} from 'kafkajs'
 
 import {loadKafkaJs} from '../kafka/client.js'
+import {commitTimeOf} from '../kafka/commit-time.js'
 import {committedOffsets, partitionKey} from '../kafka/drain.js'
 import {readGroupLag, type PartitionPosition} from '../kafka/group-lag.js'
 
@@ -22,7 +23,7 @@ export interface GroupStatus {
   /** Lag per topic. */
   topics: Record<string, number>
   partitions: Array<PartitionPosition & {member: string | null; committedAt: string | null}>
-  /** The latest commit time the commit metadata tells (fa send writes it; enrich's commits carry none). */
+  /** The latest commit time the commit metadata tells (fa enrich and fa send write it; see kafka/commit-time.ts). */
   lastCommitAt: string | null
 }
 
@@ -50,7 +51,7 @@ export async function groupStatus(admin: Admin, group: string, role: string, top
   })
   let last: number | null = null
   const partitions = lag.partitions.map((p) => {
-    const at = commitTime(committed.get(partitionKey(p.topic, p.partition))?.metadata ?? null)
+    const at = commitTimeOf(committed.get(partitionKey(p.topic, p.partition))?.metadata ?? null)
     if (at !== null && (last === null || at > last)) last = at
     return {
       ...p,
@@ -70,10 +71,4 @@ export async function groupStatus(admin: Admin, group: string, role: string, top
     partitions,
     lastCommitAt: last === null ? null : new Date(last).toISOString(),
   }
-}
-
-/** `… at=1764590000000 …` in fa send's commit metadata. */
-function commitTime(metadata: string | null): number | null {
-  const at = metadata ? /(?:^| )at=(\d+)/.exec(metadata)?.[1] : undefined
-  return at ? Number(at) : null
 }

@@ -14,7 +14,7 @@ export interface StatusReport {
 export function renderStatus(r: StatusReport, c: ChalkInstance): string {
   const out: string[] = [c.dim(`as of ${r.at}`)]
   for (const g of r.groups) {
-    const last = g.lastCommitAt ? `, last commit ${g.lastCommitAt}` : ''
+    const last = `, ${lastCommit(g)}`
     const perTopic = Object.entries(g.topics).map(([topic, lag]) => `${topic} ${lag}`)
     const lag = `lag ${g.lag}${perTopic.length > 1 ? ` (${perTopic.join(', ')})` : ''}`
     out.push('', c.bold(`group ${g.group} (${g.role}): ${g.state}, ${g.members.length} member(s), ${lag}${last}`))
@@ -52,6 +52,14 @@ export function renderStatus(r: StatusReport, c: ChalkInstance): string {
     ),
   )
   return out.join('\n') + '\n'
+}
+
+/** When the group last committed, as its commit metadata tells; else whether it ever did. */
+function lastCommit(g: GroupStatus): string {
+  if (g.lastCommitAt) return `last commit ${g.lastCommitAt}`
+  return g.partitions.some((p) => p.committed >= 0)
+    ? 'last commit time unknown (none in its commit metadata)'
+    : 'no commits yet'
 }
 
 function table(header: string[], rows: string[][], c: ChalkInstance): string[] {

@@ -6,6 +6,7 @@ import type {Config} from '../config/schema.js'
 import {connectAdmin, createKafka, disconnectQuietly} from '../kafka/client.js'
 import {kafkaError} from '../kafka/connection.js'
 import {requireTopics} from '../kafka/topics.js'
+import {decoderFromConfig} from '../schema/decoder.js'
 import type {Logger} from '../output/log.js'
 import type {Topology} from '../pipeline/topology.js'
 import {groupStatus} from './groups.js'
@@ -35,7 +36,12 @@ export async function runStatus(options: StatusOptions): Promise<void> {
   let admin: Admin | undefined
   let tables: TablesAndCheckpoints | undefined
   try {
-    admin = await connectAdmin(kafka, config)
+    // Ctrl-C while the brokers do not answer ends it at once, not after the connection timeout.
+    admin = await connectAdmin(kafka, config, signal).catch((error: unknown) => {
+      if (signal.aborted) return undefined
+      throw error
+    })
+    if (!admin) return
     const activeAdmin = admin
     const groups = [
       {group: config.enrich.group, role: 'enrich', topics: topology.sourceTopics},
@@ -53,6 +59,8 @@ export async function runStatus(options: StatusOptions): Promise<void> {
       checkpointsTopic: config.topics.checkpoints,
       producers: options.producers,
       log,
+      decoder: decoderFromConfig(config, (role) => topology.topic(role), log, options.env),
+      signal,
     })
     await tables.start(signal).catch((error) => {
       if (!signal.aborted) throw kafkaError(error, config, 'reading the tables')

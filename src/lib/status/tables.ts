@@ -8,6 +8,7 @@ import type {Logger} from '../output/log.js'
 import {TableStore} from '../pipeline/table.js'
 import type {Topology} from '../pipeline/topology.js'
 import {parseCheckpoint, type Checkpoint} from '../produce/checkpoint.js'
+import type {RecordDecoder} from '../schema/decoder.js'
 
 export interface TableStatus {
   table: string
@@ -43,6 +44,9 @@ export class TablesAndCheckpoints {
       checkpointsTopic: string
       producers: string[]
       log: Logger
+      /** Schema Registry formats: table records decoded as enrich decodes them (one that cannot be is no row). */
+      decoder?: RecordDecoder
+      signal?: AbortSignal
     },
   ) {
     this.follower = new TopicFollower({
@@ -86,11 +90,17 @@ export class TablesAndCheckpoints {
     })
   }
 
-  private apply(topic: string, partition: number, messages: KafkaMessage[]): void {
+  private async apply(topic: string, partition: number, messages: KafkaMessage[]): Promise<void> {
     if (topic === this.o.checkpointsTopic) {
       for (const m of messages) if (m.key) this.checkpoints.set(m.key.toString('utf8'), m.value)
       return
     }
-    for (const m of messages) this.o.topology.applyTable(fromKafka(topic, partition, m), this.tables)
+    const {decoder, topology, signal} = this.o
+    await decoder?.prepare(topic, messages, {signal})
+    for (const m of messages) {
+      const record = fromKafka(topic, partition, m)
+      const decoded = decoder ? decoder.decode(record, m) : {ok: true, record}
+      if (decoded.ok) topology.applyTable(decoded.record, this.tables)
+    }
   }
 }

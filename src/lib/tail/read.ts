@@ -6,6 +6,7 @@ import {disconnectQuietly} from '../kafka/client.js'
 import {fromKafka} from '../kafka/codec.js'
 import {offsetsFor, partitionRanges, type StartFrom} from '../kafka/start-from.js'
 import type {TopicRecord} from '../records/record.js'
+import type {RecordDecoder} from '../schema/decoder.js'
 
 /** Where `fa tail` starts in each partition. */
 export type TailStart = {from: StartFrom} | {last: number}
@@ -19,7 +20,15 @@ export interface TailOptions {
   follow: boolean
   signal: AbortSignal
   /** Records of one batch, in offset order. */
-  onRecords(records: TopicRecord[]): void | Promise<void>
+  onRecords(records: TailRecord[]): void | Promise<void>
+  /** Schema Registry formats: framed keys and values are shown decoded. */
+  decoder?: RecordDecoder
+}
+
+/** A record as read, decoded when in a registry format; `undecodable` says why one in a format could not be. */
+export interface TailRecord {
+  record: TopicRecord
+  undecodable?: string
 }
 
 /**
@@ -60,9 +69,14 @@ export async function tailTopic(options: TailOptions): Promise<void> {
       eachBatch: async ({batch}) => {
         const first = from.get(batch.partition) ?? 0
         const end = options.follow ? Infinity : (pending.get(batch.partition) ?? 0)
-        const records = batch.messages
-          .filter((m) => Number(m.offset) >= first && Number(m.offset) < end)
-          .map((m) => fromKafka(topic, batch.partition, m))
+        const messages = batch.messages.filter((m) => Number(m.offset) >= first && Number(m.offset) < end)
+        await options.decoder?.prepare(topic, messages, {signal})
+        const records = messages.map((m): TailRecord => {
+          const record = fromKafka(topic, batch.partition, m)
+          const decoded = options.decoder?.decode(record, m)
+          if (!decoded) return {record}
+          return decoded.ok ? {record: decoded.record} : {record, undecodable: decoded.reason}
+        })
         if (records.length > 0) await options.onRecords(records)
       },
     })

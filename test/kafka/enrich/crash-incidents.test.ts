@@ -2,12 +2,12 @@
 // ten times, then a final drain: every incident opened once, every update once, and each
 // incident's last revision counts its events (the state restored from the changelog each time).
 import {Kafka, logLevel} from 'kafkajs'
-import {describe, expect, inject, it} from 'vitest'
+import {describe, inject, it} from 'vitest'
 
 import {silenceKafkajsTimeoutWarning} from '../../../src/lib/kafka/patches/node-warnings.js'
-import {runFa} from '../../support/cli.js'
+import {enrichMembers} from '../../support/enrich-members.js'
 import {flowEvents, prepareFlow, expectEveryRevisionOnce} from '../../support/event-flow.js'
-import {readToEnd, runningProcesses, startFa} from '../../support/fa-process.js'
+import {readToEnd, runningProcesses} from '../../support/fa-process.js'
 
 silenceKafkajsTimeoutWarning()
 
@@ -29,12 +29,9 @@ describe('fa enrich --exactly-once with incidents, killed with SIGKILL and resta
     try {
       const flow = flowEvents(producer, cfg, {events: EVENTS, perTick: 25, orgs: ORGS, connectors: CONNECTORS})
       const flags = ['--exactly-once', '--instance', 'crash-incidents']
+      const members = enrichMembers({cfg, group, env, running})
       for (let kill = 0; kill < KILLS; kill++) {
-        const fa = startFa(
-          ['enrich', '--from', 'earliest', '--follow', '-c', cfg.file, '--group', group, ...flags],
-          env,
-        )
-        running.add(fa)
+        const fa = members.start(flags)
         if (kill % 2 === 0) {
           await fa.waitForLog((l) => l.msg === 'joined the group', 60_000)
           await sleep(between(100, 900))
@@ -42,16 +39,10 @@ describe('fa enrich --exactly-once with incidents, killed with SIGKILL and resta
           // Anywhere: start-up, restoring state, joining, or consuming.
           await sleep(between(300, 2_500))
         }
-        fa.child.kill('SIGKILL')
-        await fa.exited
-        running.delete(fa)
+        await members.kill(fa)
       }
       await flow
-      const final = await runFa(
-        ['enrich', '--from', 'earliest', '-c', cfg.file, '--group', group, '--json', ...flags],
-        {env},
-      )
-      expect(final.code, final.stderr).toBe(0)
+      await members.drain(flags)
 
       expectEveryRevisionOnce(await readToEnd(kafka, [cfg.topics.slackMessages]), EVENTS, CONNECTORS)
     } finally {

@@ -5,9 +5,9 @@ import {Kafka, logLevel} from 'kafkajs'
 import {describe, expect, inject, it} from 'vitest'
 
 import {silenceKafkajsTimeoutWarning} from '../../../src/lib/kafka/patches/node-warnings.js'
-import {runFa} from '../../support/cli.js'
+import {enrichMembers} from '../../support/enrich-members.js'
 import {alertsPerSource, flowEvents, prepareFlow} from '../../support/event-flow.js'
-import {readToEnd, runningProcesses, startFa} from '../../support/fa-process.js'
+import {readToEnd, runningProcesses} from '../../support/fa-process.js'
 
 silenceKafkajsTimeoutWarning()
 
@@ -72,11 +72,10 @@ describe.each([
         const flow = flowEvents(producer, cfg, {events: EVENTS, perTick: 100, orgs: ORGS})
 
         await sleep(2_000)
-        const args = ['enrich', '--from', 'earliest', '--follow', '-c', cfg.file, '--group', group, ...flags]
+        const members = enrichMembers({cfg, group, env, running})
         let killedWhileConsuming = 0
         for (let kill = 0; kill < KILLS; kill++) {
-          const fa = startFa(args, env)
-          running.add(fa)
+          const fa = members.start(flags)
           if (kill < KILLS - 1) {
             // In the middle of the work: after it joined the group, at a random moment.
             await fa.waitForLog((l) => l.msg === 'joined the group', 60_000)
@@ -86,20 +85,13 @@ describe.each([
             // Anywhere: start-up, table loading, joining, or consuming.
             await sleep(between(300, 2_500))
           }
-          fa.child.kill('SIGKILL')
-          await fa.exited
-          running.delete(fa)
+          await members.kill(fa)
         }
         await flow
         expect(killedWhileConsuming).toBe(KILLS - 1)
 
         // The last incarnation runs to the end offsets and exits.
-        const final = await runFa(
-          ['enrich', '--from', 'earliest', '-c', cfg.file, '--group', group, '--json', ...flags],
-          {env},
-        )
-        expect(final.code, final.stderr).toBe(0)
-        expect(JSON.parse(final.stdout).lag.total).toBe(0)
+        expect((await members.drain(flags)).lag.total).toBe(0)
 
         const alerts = await readToEnd(kafka, [cfg.topics.slackMessages])
         const bySource = alertsPerSource(alerts)

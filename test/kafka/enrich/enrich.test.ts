@@ -92,14 +92,17 @@ function tablesFirst(): string {
   return file
 }
 
-/** A produced record in comparable form: real topic names without the test prefix, no source position. */
+/**
+ * A produced record in comparable form: real topic names without the test prefix, no source
+ * position, and not when enrich wrote it (fa-produced-at: Kafka only, as the position is).
+ */
 function comparable(
   record: {topic: string; key: string | null; value: unknown; headers?: Record<string, string>; timestamp?: string},
   prefix = '',
 ) {
   const strip = (topic: string) => (topic.startsWith(prefix) ? topic.slice(prefix.length) : topic)
   const headers = {...record.headers}
-  for (const name of ['fa-source-file', 'fa-source-line', 'fa-source-partition', 'fa-source-offset'])
+  for (const name of ['fa-source-file', 'fa-source-line', 'fa-source-partition', 'fa-source-offset', 'fa-produced-at'])
     delete headers[name]
   if (headers['fa-source-topic']) headers['fa-source-topic'] = strip(headers['fa-source-topic'])
   let value = record.value
@@ -149,11 +152,14 @@ describe('fa enrich (cron mode)', () => {
 
     const outputs = await readToEnd(kafka, [cfg.topics.slackMessages, cfg.topics.deadLetters])
     expect(sortJson(outputs.map((r) => comparable(r, cfg.prefix)))).toEqual(sortJson(expected))
-    // Headers name the Kafka position of the source record.
+    // Headers name the Kafka position of the source record, and alerts when enrich wrote them.
     for (const record of outputs) {
       expect(record.headers['fa-source-topic']).toMatch(new RegExp(`^${cfg.prefix.replaceAll('.', '\\.')}`))
       expect(record.headers['fa-source-partition']).toMatch(/^\d+$/)
       expect(record.headers['fa-source-offset']).toMatch(/^\d+$/)
+      const producedAt = Number(record.headers['fa-produced-at'])
+      if (record.topic === cfg.topics.slackMessages) expect(Date.now() - producedAt).toBeLessThan(120_000)
+      else expect(record.headers['fa-produced-at']).toBeUndefined()
     }
 
     // The summary counts what the dry run counts, pipeline by pipeline.

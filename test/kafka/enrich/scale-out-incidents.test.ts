@@ -2,10 +2,11 @@
 // while repeated failures flow; partitions gained carry their state (restored from the changelog
 // at each join), so every incident is opened once and every revision written once.
 import {Kafka, logLevel} from 'kafkajs'
-import {describe, expect, inject, it} from 'vitest'
+import {describe, inject, it} from 'vitest'
 
 import {silenceKafkajsTimeoutWarning} from '../../../src/lib/kafka/patches/node-warnings.js'
-import {enrichMembers, expectEveryRevisionOnce, flowEvents, prepareFlow} from '../../support/event-flow.js'
+import {enrichMembers, joinAndLeave} from '../../support/enrich-members.js'
+import {flowEvents, prepareFlow, expectEveryRevisionOnce} from '../../support/event-flow.js'
 import {readToEnd, runningProcesses} from '../../support/fa-process.js'
 
 silenceKafkajsTimeoutWarning()
@@ -18,7 +19,6 @@ const CONNECTORS = 40
 const ORGS = 20
 
 const running = runningProcesses()
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
 describe('fa enrich --exactly-once with incidents: members join and leave while events flow', () => {
   it('opens each incident once and writes each revision once across rebalances', {timeout: 180_000}, async () => {
@@ -29,18 +29,12 @@ describe('fa enrich --exactly-once with incidents: members join and leave while 
     })
     try {
       const flow = flowEvents(producer, cfg, {events: EVENTS, perTick: 100, orgs: ORGS, connectors: CONNECTORS})
-      const {start, stop, drain} = enrichMembers(cfg, group, env, running)
-      const a = await start('a')
-      await sleep(1_500)
-      const b = await start('b')
-      await sleep(2_000)
-      await stop(a)
-      await sleep(1_500)
-      const c = await start('c')
+      const members = enrichMembers({cfg, group, env, running})
+      const eos = (instance: string) => ['--exactly-once', '--instance', instance]
+      const {b, c} = await joinAndLeave(members, eos)
       await flow
-      await Promise.all([stop(b), stop(c)])
-      const final = await drain('final')
-      expect(final.code, final.stderr).toBe(0)
+      await Promise.all([members.stop(b), members.stop(c)])
+      await members.drain(eos('final'))
 
       expectEveryRevisionOnce(await readToEnd(kafka, [cfg.topics.slackMessages]), EVENTS, CONNECTORS)
     } finally {

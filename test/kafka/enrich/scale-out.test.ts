@@ -5,9 +5,9 @@ import {Kafka, logLevel} from 'kafkajs'
 import {describe, expect, inject, it} from 'vitest'
 
 import {silenceKafkajsTimeoutWarning} from '../../../src/lib/kafka/patches/node-warnings.js'
-import {runFa} from '../../support/cli.js'
+import {enrichMembers, joinAndLeave} from '../../support/enrich-members.js'
 import {alertsPerSource, flowEvents, prepareFlow} from '../../support/event-flow.js'
-import {readToEnd, runningProcesses, startFa, type FaProcess} from '../../support/fa-process.js'
+import {readToEnd, runningProcesses, type FaProcess} from '../../support/fa-process.js'
 
 silenceKafkajsTimeoutWarning()
 
@@ -40,44 +40,18 @@ describe.each([
         // with batches and open transactions whenever the group rebalances.
         const flow = flowEvents(producer, cfg, {events: EVENTS, perTick: 400, orgs: ORGS})
 
-        const start = async (instance: string) => {
-          const fa = startFa(
-            ['enrich', '--from', 'earliest', '--follow', '-c', cfg.file, '--group', group, ...flags(instance)],
-            env,
-          )
-          running.add(fa)
-          await fa.waitForLog((l) => l.msg === 'joined the group', 60_000)
-          return fa
-        }
-        const stop = async (fa: FaProcess) => {
-          fa.child.kill('SIGTERM')
-          const {code} = await fa.exited
-          running.delete(fa)
-          expect(code, fa.stderr()).toBe(0)
-        }
+        const members = enrichMembers({cfg, group, env, running})
         const joins = (fa: FaProcess) => fa.logs.filter((l) => l.msg === 'joined the group').length
 
-        // a alone; b joins (a gives up partitions mid-stream); a leaves (b takes them all); c joins.
-        const a = await start('a')
-        await sleep(1_500)
-        const b = await start('b')
-        await sleep(2_000)
-        await stop(a)
-        await sleep(1_500)
-        const c = await start('c')
+        const {a, b, c} = await joinAndLeave(members, flags)
         await sleep(2_000)
         await flow
         // Both were still in the group when c joined: the group rebalanced with work in flight.
         expect(joins(b)).toBeGreaterThanOrEqual(2)
         expect(joins(a)).toBeGreaterThanOrEqual(2)
-        await Promise.all([stop(b), stop(c)])
+        await Promise.all([members.stop(b), members.stop(c)])
 
-        const final = await runFa(
-          ['enrich', '--from', 'earliest', '-c', cfg.file, '--group', group, '--json', ...flags('final')],
-          {env},
-        )
-        expect(final.code, final.stderr).toBe(0)
-        expect(JSON.parse(final.stdout).lag.total).toBe(0)
+        expect((await members.drain(flags('final'))).lag.total).toBe(0)
 
         const alerts = await readToEnd(kafka, [cfg.topics.slackMessages])
         const bySource = alertsPerSource(alerts)
@@ -108,30 +82,9 @@ describe('fa enrich --exactly-once: a member that stalls past its session timeou
     try {
       const events = 60_000
       const flow = flowEvents(producer, cfg, {events, perTick: 400, orgs: ORGS})
-      const start = (instance: string) => {
-        const fa = startFa(
-          [
-            'enrich',
-            '--from',
-            'earliest',
-            '--follow',
-            '-c',
-            cfg.file,
-            '--group',
-            group,
-            '--exactly-once',
-            '--instance',
-            instance,
-          ],
-          env,
-        )
-        running.add(fa)
-        return fa
-      }
-      const a = start('a')
-      await a.waitForLog((l) => l.msg === 'joined the group', 60_000)
-      const b = start('b')
-      await b.waitForLog((l) => l.msg === 'joined the group', 60_000)
+      const members = enrichMembers({cfg, group, env, running})
+      const a = await members.joined(['--exactly-once', '--instance', 'a'])
+      const b = await members.joined(['--exactly-once', '--instance', 'b'])
       // Freeze a while it works (mid-transaction, most likely): the group expels it after the
       // session timeout and b takes its partitions, then a wakes up and goes on where it was.
       for (let round = 0; round < 3; round++) {
@@ -146,24 +99,7 @@ describe('fa enrich --exactly-once: a member that stalls past its session timeou
         await fa.exited
         running.delete(fa)
       }
-      const final = await runFa(
-        [
-          'enrich',
-          '--from',
-          'earliest',
-          '-c',
-          cfg.file,
-          '--group',
-          group,
-          '--json',
-          '--exactly-once',
-          '--instance',
-          'final',
-        ],
-        {env},
-      )
-      expect(final.code, final.stderr).toBe(0)
-      expect(JSON.parse(final.stdout).lag.total).toBe(0)
+      expect((await members.drain(['--exactly-once', '--instance', 'final'])).lag.total).toBe(0)
       const alerts = await readToEnd(kafka, [cfg.topics.slackMessages])
       const bySource = alertsPerSource(alerts)
       // a woke up with batches in flight at least once, and threw them away rather than commit them.

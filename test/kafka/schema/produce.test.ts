@@ -7,7 +7,10 @@ import {loadConfig} from '../../../src/lib/config/load.js'
 import onboarding from '../../../src/lib/produce/onboarding.js'
 import {defineProducer} from '../../../src/lib/produce/producer.js'
 import {runProduce} from '../../../src/lib/produce/run.js'
+import {fromKafka} from '../../../src/lib/kafka/codec.js'
+import {silentLogger} from '../../../src/lib/output/log.js'
 import {codecFor} from '../../../src/lib/schema/codec.js'
+import {decoderFromConfig} from '../../../src/lib/schema/decoder.js'
 import {startBigQueryServer, type BigQueryServer} from '../../support/bigquery-server.js'
 import {prefixedConfig, readMessagesToEnd} from '../../support/fa-process.js'
 import {createTopics, recordCount, testKafka} from '../../support/kafka-io.js'
@@ -43,10 +46,11 @@ const eventSchema = {
   ],
 }
 
-async function produce(name: string, schema: object) {
+async function produce(name: string, schema: object, extra = '') {
   const cfg = prefixedConfig(
     name,
-    `schemaRegistry:\n  url: ${registryUrl}\nbigquery:\n  projectId: ${bigquery.projectId}\n  apiEndpoint: ${bigquery.endpoint}\n`,
+    `schemaRegistry:\n  url: ${registryUrl}\nbigquery:\n  projectId: ${bigquery.projectId}\n  apiEndpoint: ${bigquery.endpoint}\n` +
+      extra,
   )
   await createTopics(kafka, [cfg.topics.onboarding, cfg.topics.deadLetters, cfg.topics.checkpoints], 1)
   const env = {...process.env, ...bigquery.env, KAFKA_BROKERS: brokers, FA_LOCK_DIR: `${cfg.file}.locks`}
@@ -86,6 +90,29 @@ describe('fa produce with a declared schema', () => {
         `^${latest.id} \\{"eventId":"onboarding-[0-9a-f]{32}","eventType":"onboarding_started","orgId":"org-1","orgName":\\{"string":"Org 1"\\}`,
       ),
     )
+  })
+
+  it('with the key format pinned, registers a string schema under <topic>-key and writes every key in it', async () => {
+    const {cfg, run} = await produce('schema-produce-keys', eventSchema, 'formats:\n  onboarding: {key: avro}\n')
+    expect(await run()).toMatchObject({events: 7, deadLetters: 0})
+    const latest = (await (
+      await fetch(`${registryUrl}/subjects/${cfg.topics.onboarding}-key/versions/latest`)
+    ).json()) as {id: number; schema: string}
+    expect(JSON.parse(latest.schema)).toBe('string')
+    const codec = await codecFor({id: latest.id, type: 'AVRO', schema: latest.schema})
+    const read = await readMessagesToEnd(kafka, [cfg.topics.onboarding], 30_000, (p) => `not done: ${p}`)
+    const keys = read.map(({message}) => {
+      expect(message.key!.readInt32BE(1)).toBe(latest.id)
+      return codec.decode(message.key!.subarray(5))
+    })
+    expect(keys).toContain('org-1')
+    // Read back through fa's decoder (as enrich reads): the key is the string again.
+    const {config} = await loadConfig(cfg.file, {KAFKA_BROKERS: brokers})
+    const decoder = decoderFromConfig(config, (role) => config.topics[role] ?? role, silentLogger)!
+    const messages = read.map((r) => r.message)
+    await decoder.prepare(cfg.topics.onboarding, messages)
+    const decoded = decoder.decode(fromKafka(cfg.topics.onboarding, 0, messages[0]!), messages[0]!)
+    expect(decoded).toMatchObject({ok: true, record: {key: keys[0]}})
   })
 
   it('a schema the registry refuses as incompatible stops the run with its message; nothing is produced', async () => {

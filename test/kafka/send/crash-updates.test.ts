@@ -1,25 +1,18 @@
 // kill -9 of `fa send --follow` at random points while incidents and their updates flow, then
 // restart, three times: the Slack test server is the judge: one DM per incident, never a second,
 // and its final content is its last revision.
-import {afterAll, expect, inject, it} from 'vitest'
+import {expect, inject, it} from 'vitest'
 
 import type {SlackMessage} from '../../../src/lib/slack/blocks.js'
 import {md} from '../../../src/lib/slack/mrkdwn.js'
 import {buildSlackMessage} from '../../../src/lib/slack/blocks.js'
 import {testKafka} from '../../support/kafka-io.js'
-import {startSlackServer, type SlackServer} from '../../support/slack-server.js'
-import {produceAlerts, responses, sendConfig, startFa, TOKEN, until, type FaProcess} from '../../support/send.js'
+import {produceSteadily, sendCrashRig} from '../../support/send-crash.js'
+import {responses, until} from '../../support/send.js'
 
 const kafka = testKafka(inject('kafkaBrokers'))
+const rig = sendCrashRig(kafka)
 
-let server: SlackServer | undefined
-let proc: FaProcess | undefined
-afterAll(async () => {
-  proc?.child.kill('SIGKILL')
-  await server?.close()
-})
-
-const joined = (line: Record<string, unknown>) => line.msg === 'joined the group' && line.partitions !== '(none)'
 const INCIDENTS = 48
 const REVISIONS = 3
 
@@ -33,14 +26,8 @@ const revision = (alertId: string, channel: string, n: number): SlackMessage => 
 })
 
 it('kill -9 while incidents are posted and updated, three times: one DM each, ending on its last revision', async () => {
-  server = await startSlackServer({token: TOKEN, rate: {perSecond: 10, burst: 3}})
-  const slack = server
-  const config = await sendConfig(kafka, 'send-crash-updates', {
-    apiUrl: slack.url,
-    perChannelPerSecond: 10,
-    perChannelBurst: 3,
-    timeoutMs: 1_000,
-  })
+  const config = await rig.open('send-crash-updates', {perSecond: 10, burst: 3})
+  const slack = rig.slack
   const channels = Array.from({length: 8}, (_, i) => `C0U${i}`)
   const ids = Array.from({length: INCIDENTS}, (_, i) => `inc-${i}`)
   const channelOf = (i: number) => channels[i % channels.length]!
@@ -48,12 +35,7 @@ it('kill -9 while incidents are posted and updated, three times: one DM each, en
   const rounds = Array.from({length: REVISIONS + 1}, (_, n) => ids.map((id, i) => revision(id, channelOf(i), n)))
 
   const producer = (async () => {
-    for (const round of rounds) {
-      for (let i = 0; i < round.length; i += 8) {
-        await produceAlerts(kafka, config.topics.messages, round.slice(i, i + 8))
-        await new Promise((r) => setTimeout(r, 150))
-      }
-    }
+    for (const round of rounds) await produceSteadily(kafka, config.topics.messages, round, 150)
   })()
   const faults = setInterval(() => {
     const pick = Math.random()
@@ -64,16 +46,11 @@ it('kill -9 while incidents are posted and updated, three times: one DM each, en
   }, 400)
 
   try {
-    proc = startFa(['send', '--follow'], config.env)
-    for (let kill = 1; kill <= 3; kill++) {
-      await proc.waitForLog(joined, 30_000)
+    await rig.killAndRestart(config, async () => {
       const before = slack.posts.length + slack.updates.length
       const more = 3 + Math.floor(Math.random() * 30)
       await until(() => slack.posts.length + slack.updates.length >= before + more, 30_000, `${more} more calls`)
-      proc.child.kill('SIGKILL')
-      await proc.exited
-      proc = startFa(['send', '--follow'], config.env)
-    }
+    })
     await producer
     clearInterval(faults)
     slack.clearFaults()
@@ -90,9 +67,7 @@ it('kill -9 while incidents are posted and updated, three times: one DM each, en
       30_000,
       'every last revision recorded',
     )
-    proc.child.kill('SIGTERM')
-    const exit = await proc.exited
-    expect(exit.code, proc.stderr().slice(-2000)).toBe(0)
+    await rig.stop()
   } finally {
     clearInterval(faults)
   }

@@ -1,53 +1,24 @@
 // kill -9 of `fa send --follow` while alerts flow, then restart, several times: the Slack test
 // server's record of posts is the judge: every alert posted, none twice.
-import {afterAll, expect, inject, it} from 'vitest'
+import {expect, inject, it} from 'vitest'
 
 import {runFa} from '../../support/cli.js'
 import {testKafka} from '../../support/kafka-io.js'
-import {startSlackServer, type SlackServer} from '../../support/slack-server.js'
-import {
-  alert,
-  committed,
-  produceAlerts,
-  responses,
-  sendConfig,
-  startFa,
-  TOKEN,
-  until,
-  type FaProcess,
-} from '../../support/send.js'
+import {produceSteadily, sendCrashRig} from '../../support/send-crash.js'
+import {alert, committed, produceAlerts, responses, until} from '../../support/send.js'
 
 const kafka = testKafka(inject('kafkaBrokers'))
-
-let server: SlackServer | undefined
-let proc: FaProcess | undefined
-afterAll(async () => {
-  proc?.child.kill('SIGKILL')
-  await server?.close()
-})
-
-const joined = (line: Record<string, unknown>) => line.msg === 'joined the group' && line.partitions !== '(none)'
+const rig = sendCrashRig(kafka)
 
 it('kill -9 at random points while alerts flow, restart, three times: no alert lost, none posted twice', async () => {
-  server = await startSlackServer({token: TOKEN, rate: {perSecond: 10, burst: 3}})
-  const slack = server
-  const config = await sendConfig(kafka, 'send-crash', {
-    apiUrl: slack.url,
-    perChannelPerSecond: 10,
-    perChannelBurst: 3,
-    timeoutMs: 1_000,
-  })
+  const config = await rig.open('send-crash', {perSecond: 10, burst: 3})
+  const slack = rig.slack
   const channels = Array.from({length: 8}, (_, i) => `C0K${i}`)
   const alerts = Array.from({length: 240}, (_, i) => alert(`k-${i}`, channels[i % channels.length]!))
 
   // Alerts keep arriving while fa send is killed and restarted; faults keep coming too, among
   // them posts Slack accepts before the connection drops (the crash window in small).
-  const producer = (async () => {
-    for (let i = 0; i < alerts.length; i += 8) {
-      await produceAlerts(kafka, config.topics.messages, alerts.slice(i, i + 8))
-      await new Promise((r) => setTimeout(r, 250))
-    }
-  })()
+  const producer = produceSteadily(kafka, config.topics.messages, alerts, 250)
   const faults = setInterval(() => {
     const pick = Math.random()
     if (pick < 0.3) slack.inject({kind: 'drop', count: 1})
@@ -59,9 +30,7 @@ it('kill -9 at random points while alerts flow, restart, three times: no alert l
   }, 400)
 
   try {
-    proc = startFa(['send', '--follow'], config.env)
-    for (let kill = 1; kill <= 3; kill++) {
-      await proc.waitForLog(joined, 30_000)
+    await rig.killAndRestart(config, async (kill) => {
       if (kill === 2) {
         // Exactly the crash window: Slack has the post, fa never hears back, and dies.
         const hangs = slack.calls.filter((c) => c.result === 'hang').length
@@ -72,10 +41,7 @@ it('kill -9 at random points while alerts flow, restart, three times: no alert l
         const more = 3 + Math.floor(Math.random() * 25)
         await until(() => slack.posts.length >= Math.min(alerts.length, before + more), 20_000, `${more} more posts`)
       }
-      proc.child.kill('SIGKILL')
-      await proc.exited
-      proc = startFa(['send', '--follow'], config.env)
-    }
+    })
     await producer
     clearInterval(faults)
     slack.clearFaults()
@@ -87,9 +53,7 @@ it('kill -9 at random points while alerts flow, restart, three times: no alert l
       30_000,
       'every response recorded',
     )
-    proc.child.kill('SIGTERM')
-    const exit = await proc.exited
-    expect(exit.code, proc.stderr().slice(-2000)).toBe(0)
+    await rig.stop()
   } finally {
     clearInterval(faults)
   }
@@ -114,20 +78,13 @@ it('kill -9 at random points while alerts flow, restart, three times: no alert l
 })
 
 it('a signal stops --follow within seconds, recording what was posted; a second signal exits at once; restarts post the rest once', async () => {
-  await server?.close()
-  server = await startSlackServer({token: TOKEN, rate: {perSecond: 4, burst: 1}})
-  const slack = server
-  const config = await sendConfig(kafka, 'send-stop', {
-    apiUrl: slack.url,
-    perChannelPerSecond: 4,
-    perChannelBurst: 1,
-    timeoutMs: 1_000,
-  })
+  const config = await rig.open('send-stop', {perSecond: 4, burst: 1})
+  const slack = rig.slack
   const alerts = Array.from({length: 40}, (_, i) => alert(`g-${i}`, `C0G${i % 2}`))
   await produceAlerts(kafka, config.topics.messages, alerts)
 
   // First signal: posts in flight finish and are recorded, the rest is left; exit 0 in a few seconds.
-  proc = startFa(['send', '--follow'], config.env)
+  let proc = rig.follow(config)
   await until(() => slack.posts.length >= 6, 20_000, 'some posts')
   const signalled = Date.now()
   proc.child.kill('SIGTERM')
@@ -145,7 +102,7 @@ it('a signal stops --follow within seconds, recording what was posted; a second 
 
   // Second signal while a post hangs (Slack has it): exits at once, leaving it in doubt.
   slack.inject({kind: 'hang', accept: true, count: 1})
-  proc = startFa(['send', '--follow'], {...config.env, FA_SEND_STOP_GRACE_MS: '60000'})
+  proc = rig.follow(config, {FA_SEND_STOP_GRACE_MS: '60000'})
   await until(() => slack.calls.some((c) => c.result === 'hang'), 20_000, 'a hung post')
   proc.child.kill('SIGTERM')
   await proc.waitForLog((l) => l.msg === 'stopping')

@@ -1,11 +1,16 @@
 import {createServer, type Server} from 'node:http'
 import type {AddressInfo} from 'node:net'
 
+import {mkdtempSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import path from 'node:path'
+
 import {afterEach, describe, expect, it} from 'vitest'
 
 import {runCheck} from '../../../src/lib/doctor/check.js'
 import type {Config} from '../../../src/lib/config/schema.js'
-import {schemaRegistryCheck} from '../../../src/lib/doctor/services.js'
+import type {LoadedConfig} from '../../../src/lib/config/load.js'
+import {bigQueryCheck, schemaRegistryCheck} from '../../../src/lib/doctor/services.js'
 import {FaError} from '../../../src/lib/errors.js'
 
 describe('runCheck', () => {
@@ -77,5 +82,21 @@ describe('the Schema Registry check (Confluent API GET /subjects)', () => {
     await expect(down).rejects.toMatchObject({hint: expect.stringContaining('SCHEMA_REGISTRY_URL')})
     const url = await registry(() => ({status: 200, body: {not: 'a list'}}))
     await expect(schemaRegistryCheck(registryConfig(url), 1_000)).rejects.toThrow('did not answer a list of subjects')
+  })
+})
+
+describe('the BigQuery check', () => {
+  it('without Google credentials fails at once with the one-line fix, as fa produce does', async () => {
+    const loaded = {
+      config: {bigquery: {projectId: 'p1', location: 'US'}, producers: {modules: []}},
+    } as unknown as LoadedConfig
+    // No key file, no gcloud login in an empty config dir, no metadata server.
+    const env = {CLOUDSDK_CONFIG: mkdtempSync(path.join(tmpdir(), 'fa-gcloud-')), METADATA_SERVER_DETECTION: 'none'}
+    const started = Date.now()
+    await expect(bigQueryCheck(loaded, env)).rejects.toMatchObject({
+      message: 'no Google credentials found for BigQuery',
+      hint: expect.stringContaining('gcloud auth application-default login'),
+    })
+    expect(Date.now() - started).toBeLessThan(2_000)
   })
 })

@@ -49,13 +49,14 @@ describe('PrometheusMetrics', () => {
     expect(sampleSum(s, 'fa_dead_letters_total', {reason: 'other'})).toBe(11)
   })
 
-  it('reads table rows and lag when scraped; send outcomes time event → Slack and from intake', async () => {
+  it('reads table rows and lag when scraped; send outcomes time event, alert and intake → Slack', async () => {
     const m = new PrometheusMetrics([])
     let rows = 3
     m.tableRows(() => ({assignments: rows}))
     m.lag('g', async () => [{topic: 't', partition: 1, lag: 7}])
     m.sendOutcome('p', 'delivered', {
       eventTime: new Date(Date.now() - 5_000).toISOString(),
+      producedAt: Date.now() - 3_000,
       takenAt: Date.now() - 1_000,
     })
     m.sendOutcome('p', 'failed')
@@ -66,6 +67,9 @@ describe('PrometheusMetrics', () => {
     expect(sampleSum(s, 'fa_consumer_lag', {group: 'g', topic: 't', partition: '1'})).toBe(7)
     expect(sampleSum(s, 'fa_send_to_slack_seconds_count', {pipeline: 'p'})).toBe(1)
     expect(sampleSum(s, 'fa_event_to_slack_seconds_sum', {pipeline: 'p'})).toBeGreaterThanOrEqual(5)
+    expect(sampleSum(s, 'fa_alert_to_slack_seconds_count', {pipeline: 'p'})).toBe(1)
+    expect(sampleSum(s, 'fa_alert_to_slack_seconds_sum', {pipeline: 'p'})).toBeGreaterThanOrEqual(3)
+    expect(sampleSum(s, 'fa_alert_to_slack_seconds_sum', {pipeline: 'p'})).toBeLessThan(5)
     expect(sampleSum(s, 'fa_records_out_total', {pipeline: 'p', outcome: 'failed'})).toBe(1)
     expect(sampleSum(s, 'fa_slack_retry_after_seconds_sum', {method: 'chat.postMessage'})).toBe(30)
     expect(sampleSum(s, 'fa_transactions_total', {result: 'aborted'})).toBe(1)

@@ -104,6 +104,21 @@ describe('Avro to plain JSON', () => {
     expect(() => codec.encode(['not', 'a', 'record'])).toThrow(/needs a JSON object/)
   })
 
+  it('a recursive record (a tree of optional children, bytes inside) decodes to plain JSON', async () => {
+    const codec = await avroCodec({
+      type: 'record',
+      name: 'Node',
+      fields: [
+        {name: 'tag', type: 'bytes'},
+        {name: 'children', type: {type: 'array', items: 'Node'}},
+        {name: 'next', type: ['null', 'Node'], default: null},
+      ],
+    })
+    const leaf = {tag: 'AQ==', children: [], next: null}
+    const tree = {tag: 'Ag==', children: [leaf, {...leaf, next: leaf}], next: {...leaf, children: [leaf]}}
+    expect(codec.decode(codec.encode(tree))).toEqual(tree)
+  })
+
   it('a truncated payload does not decode', async () => {
     const codec = await avroCodec(everything)
     expect(() => codec.decode(bytes.subarray(0, 10))).toThrow()

@@ -28,7 +28,7 @@ describe('send --dry-run pair', () => {
     const committer: RunCommitter = new DryRunCommitter('fa-send', TOPIC, admin)
     const commits: unknown[] = []
     committer.attach({commitOffsets: async (offsets) => void commits.push(offsets)})
-    const drain = new DrainTracker([{topic: TOPIC, partition: 0, from: 0, target: 5}])
+    const drain = new DrainTracker([{topic: TOPIC, partition: 0, from: 0, target: 7}])
     committer.watch(drain)
     const {intake, table, counts} = intakeOf({
       committer,
@@ -38,7 +38,9 @@ describe('send --dry-run pair', () => {
     table.markDelivered('a-2')
     // a-1 three times (a producer retried, an overlapping window): a real run posts it once.
     const values = [alertValue('a-1', 'C1'), alertValue('a-2', 'C1'), '{"alertId": "bad", oops']
-    await intake.batch(batchOf([...values, alertValue('a-1', 'C1'), alertValue('a-1', 'C2')]))
+    // An incident's update of a-1, twice: applied once, and not counted as a post.
+    const update = JSON.stringify({...JSON.parse(alertValue('a-1', 'C1')), revision: 1})
+    await intake.batch(batchOf([...values, alertValue('a-1', 'C1'), alertValue('a-1', 'C2'), update, update]))
     await intake.dispatch.idle()
     await new Promise((r) => setImmediate(r))
 
@@ -47,9 +49,19 @@ describe('send --dry-run pair', () => {
       'post a-1',
       'skip a-1',
       'skip a-1',
+      'skip a-1',
       'skip a-2',
+      'update a-1',
     ])
-    expect(counts).toMatchObject({read: 5, wouldPost: 1, skipped: 3, invalid: 1, delivered: 0, deadLettered: 0})
+    expect(counts).toMatchObject({
+      read: 7,
+      wouldPost: 1,
+      wouldUpdate: 1,
+      skipped: 4,
+      invalid: 1,
+      delivered: 0,
+      deadLettered: 0,
+    })
     // Nothing recorded or committed, yet the drain sees the run through.
     await committer.close(intake.states.values(), Date.now())
     expect(commits).toEqual([])

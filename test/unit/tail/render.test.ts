@@ -4,7 +4,7 @@ import {describe, expect, it} from 'vitest'
 import type {TopicRecord} from '../../../src/lib/records/record.js'
 import {buildSlackMessage} from '../../../src/lib/slack/blocks.js'
 import {md} from '../../../src/lib/slack/mrkdwn.js'
-import {renderTailRecord} from '../../../src/lib/tail/render.js'
+import {renderTailRecord, tailEnvelope} from '../../../src/lib/tail/render.js'
 
 const c = new Chalk({level: 0})
 const onKafka = (topic: string, value: TopicRecord['value'], headers: Record<string, string> = {}): TopicRecord => ({
@@ -35,6 +35,14 @@ describe('renderTailRecord', () => {
     )
   })
 
+  it('says why an alert or response in a registry format cannot be decoded; a dead letter shows as it is', () => {
+    const framed = onKafka('slack-messages', Buffer.from([0, 0, 0, 0, 9]))
+    const why = 'slack-messages[2]@41: value schema id 9: not found in the Schema Registry'
+    for (const kind of ['alerts', 'responses'] as const)
+      expect(renderTailRecord(kind, framed, c, why)).toContain(`? cannot be decoded: ${why}`)
+    expect(renderTailRecord('dead-letters', framed, c, why)).toContain('✗ dead letter')
+  })
+
   it('shows an alert as replay does, and says so when a record is not a Slack message', () => {
     const message = buildSlackMessage('fa-1', 'p', {
       recipient: 'U0ANN',
@@ -61,5 +69,16 @@ details
       '✗ fa-1 → D1 channel_not_found, 3 attempt(s)',
     )
     expect(renderTailRecord('responses', onKafka('slack-responses', null), c)).toContain('response removed (tombstone)')
+  })
+
+  it('--json: alerts and responses with their value as JSON, dead letters with their bytes as they are', () => {
+    const bytes = (text: string) => new TextEncoder().encode(text)
+    const alert = tailEnvelope('alerts', onKafka('slack-messages', bytes('{"alertId":"fa-1","channel":"U1"}')))
+    expect(alert).toMatchObject({topic: 'slack-messages', key: 'k', value: {alertId: 'fa-1', channel: 'U1'}})
+    expect(tailEnvelope('responses', onKafka('slack-responses', bytes('{"ok":true}'))).value).toEqual({ok: true})
+    expect(tailEnvelope('responses', onKafka('slack-responses', null)).value).toBeNull()
+    // Not rewritten, not even when it is JSON: a dead letter is the record as it came.
+    expect(tailEnvelope('dead-letters', onKafka('fa-dead-letters', bytes('{"a": 1}'))).value).toBe('{"a": 1}')
+    expect(tailEnvelope('alerts', onKafka('slack-messages', bytes('{oops'))).value).toBe('{oops')
   })
 })

@@ -1,0 +1,72 @@
+import {FaError} from '../errors.js'
+import {codecFor} from './codec.js'
+import {registryError, type SubjectSchema} from './encoder.js'
+import {REGISTRY_TYPES, RegistryRefused, type RegisteredSchema, type RegistryClient} from './registry.js'
+
+/** For a subject fa writes to: the schema to register when it has none, and a record every schema must carry. */
+export interface PinnedFallback {
+  /** Undefined: fa has none for this format (the subject must be registered first). */
+  schema: Omit<RegisteredSchema, 'id'> | undefined
+  sample: unknown
+  /** Names the records in errors: "the values fa writes". */
+  what: string
+}
+
+/**
+ * The schema a topic pinned to `format` is written in: the subject's latest, or, when it has none,
+ * `fallback.schema` registered now. Settled before anything is produced: a registry that refuses
+ * the schema, a schema of another format, or one that cannot carry `fallback.sample` is a FaError.
+ */
+export async function pinnedSubject(
+  registry: RegistryClient,
+  subject: string,
+  format: keyof typeof REGISTRY_TYPES,
+  fallback: PinnedFallback,
+): Promise<SubjectSchema> {
+  let found: RegisteredSchema
+  try {
+    found = await registry.latest(subject)
+  } catch (error) {
+    if (!(error instanceof RegistryRefused && error.status === 404))
+      throw registryError(error, `looking up subject ${subject}`)
+    found = await register(registry, subject, format, fallback.schema)
+  }
+  const codec = await codecFor(found)
+  if (codec.format !== format) {
+    throw new FaError(
+      `subject ${subject}'s latest schema (id ${found.id}) is ${codec.format}, but its topic is pinned to ${format}`,
+    )
+  }
+  try {
+    codec.encode(fallback.sample)
+  } catch (error) {
+    throw new FaError(
+      `subject ${subject}'s latest schema (id ${found.id}) cannot carry ${fallback.what}: ${(error as Error).message}`,
+      {hint: 'nothing was produced; make the schema fit (README: "Topic formats") or delete the subject'},
+    )
+  }
+  return {subject, id: found.id, codec}
+}
+
+async function register(
+  registry: RegistryClient,
+  subject: string,
+  format: keyof typeof REGISTRY_TYPES,
+  schema: Omit<RegisteredSchema, 'id'> | undefined,
+): Promise<RegisteredSchema> {
+  if (!schema) {
+    throw new FaError(`Schema Registry has no subject ${subject}, and fa ships no ${format} schema for it`, {
+      hint: `register a .proto under ${subject} first, or pin the topic to avro or json-schema`,
+    })
+  }
+  try {
+    return {...schema, id: await registry.register(subject, schema.type, schema.schema)}
+  } catch (error) {
+    if (error instanceof RegistryRefused) {
+      throw new FaError(`the Schema Registry refused fa's ${format} schema for ${subject}: ${error.message}`, {
+        hint: 'nothing was produced',
+      })
+    }
+    throw registryError(error, `registering fa's schema under ${subject}`)
+  }
+}

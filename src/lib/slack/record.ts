@@ -1,0 +1,25 @@
+import {decodeJsonObject, type Decoded, type JsonObject, type TopicRecord} from '../records/record.js'
+import {validateSlackMessage, type ValidationResult} from './validate.js'
+
+/**
+ * A slack-messages record's value as the Slack message it carries. One decoded from a registry
+ * format (its wire bytes kept beside it) has its null fields dropped: an Avro optional field
+ * that is null is absent, as in fa's own schema (schema/own-schemas.ts), and Slack takes no nulls.
+ */
+export function readSlackMessage(record: TopicRecord): {decoded: Decoded; checked: ValidationResult} {
+  const json = decodeJsonObject(record.value)
+  const decoded =
+    json.ok && record.wire?.value !== undefined ? {ok: true as const, value: withoutNulls(json.value)} : json
+  return {decoded, checked: decoded.ok ? validateSlackMessage(decoded.value) : decoded}
+}
+
+function withoutNulls(value: JsonObject): JsonObject {
+  const out: JsonObject = {}
+  for (const [key, item] of Object.entries(value)) if (item !== null) out[key] = strip(item)
+  return out
+}
+
+function strip(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(strip)
+  return value !== null && typeof value === 'object' ? withoutNulls(value as JsonObject) : value
+}
