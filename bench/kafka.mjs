@@ -1,10 +1,12 @@
 // npm run bench:kafka: end-to-end `fa enrich` throughput on a real broker, records/s from the
 // source topic to committed alerts, at-least-once and exactly-once, with 100k-row tables; the
-// typical mix also on Avro tables and events (bench/avro-mix.mjs; BENCH_AVRO=0 skips it).
+// typical mix also on Avro tables and events (bench/avro-mix.mjs; BENCH_AVRO=0 skips it), and
+// without incidents (bench/support/stateless-provisioning.mjs), for what stateful alerts cost.
 // Uses KAFKA_BROKERS if set, else starts a throwaway broker (scripts/kafka.mjs) and stops it after;
 // likewise SCHEMA_REGISTRY_URL and a registry (scripts/registry.mjs).
 import {writeFileSync} from 'node:fs'
 import path from 'node:path'
+import {fileURLToPath} from 'node:url'
 
 import {startRegistry} from '../scripts/registry.mjs'
 import {avroEncoder} from './avro-mix.mjs'
@@ -23,6 +25,8 @@ const ROWS = Number(process.env.BENCH_TABLE_ROWS ?? 100_000)
 const PARTITIONS = Number(process.env.BENCH_PARTITIONS ?? 6)
 const TARGET = 30_000
 const AVRO_TARGET = 0.8 // of the JSON typical mix's figure, same run
+const STATEFUL_TARGET = 0.8 // the typical mix with incidents, of the same mix without them
+const STATELESS = fileURLToPath(new URL('./support/stateless-provisioning.mjs', import.meta.url))
 const AVRO = process.env.BENCH_AVRO !== '0'
 
 const bench = await openBench({partitions: PARTITIONS})
@@ -41,10 +45,12 @@ try {
     assignments: `${prefix}avro-csdr-assignment`,
     slackUsers: `${prefix}avro-slack-users`,
   }
-  /** A config over `overrides`; Avro ones name the registry. */
-  const runConfig = (name, overrides, avro = false) => {
+  /** A config over `overrides`; Avro ones name the registry, stateless ones swap the incidents out. */
+  const runConfig = (name, overrides, avro = false, stateless = false) => {
     const file = writeConfig(`${name}.yaml`, overrides)
     if (avro) writeFileSync(file, `schemaRegistry:\n  url: ${registryUrl}\n`, {flag: 'a'})
+    if (stateless)
+      writeFileSync(file, `alerts:\n  builtIn: [onboarding-started]\n  modules: [${STATELESS}]\n`, {flag: 'a'})
     return file
   }
   const avroConfig = runConfig('avro', avroTopics, true)
@@ -69,6 +75,7 @@ try {
   for (const [mix, mixTopics] of [
     ['alert-heavy', {}],
     ['typical', {notifications: bench.typicalTopic}],
+    ['typical stateless', {notifications: bench.typicalTopic}],
     ...(AVRO ? [['typical Avro', avroTopics]] : []),
   ]) {
     for (const [name, exactlyOnce] of [
@@ -79,7 +86,7 @@ try {
         const group = `${prefix}${mix}-${name}-${n}`.replaceAll(' ', '-')
         const state = {state: `${group}.state`}
         // A state topic of the run's own: incidents one run opened must not turn the next one's alerts into updates.
-        const config = runConfig(group, {...mixTopics, ...state}, mixTopics === avroTopics)
+        const config = runConfig(group, {...mixTopics, ...state}, mixTopics === avroTopics, mix === 'typical stateless')
         await fa(['topics', 'create', '-c', config], env)
         const started = Date.now()
         const outs = await enrichInstances(config, group, {exactlyOnce, n}, env)
@@ -117,6 +124,18 @@ try {
     console.log(
       `  ${r.mix}, ${r.n} instance${r.n > 1 ? 's' : ''}: ` +
         `${Math.round(r.rate).toLocaleString('en')} records/s ${r.rate >= TARGET ? 'OK' : 'below'}`,
+    )
+  }
+  console.log(
+    `\ntypical mix with incidents against without (target: at least ${STATEFUL_TARGET} of the stateless figure):`,
+  )
+  for (const r of results.filter((r) => r.mix === 'typical')) {
+    const stateless = results.find((s) => s.mix === 'typical stateless' && s.name === r.name && s.n === r.n)
+    const ratio = r.rate / stateless.rate
+    console.log(
+      `  ${r.name}, ${r.n} instance${r.n > 1 ? 's' : ''}: ${Math.round(r.rate).toLocaleString('en')} against ` +
+        `${Math.round(stateless.rate).toLocaleString('en')} records/s, ${ratio.toFixed(2)} ` +
+        `${ratio >= STATEFUL_TARGET ? 'OK' : 'below'}`,
     )
   }
   if (AVRO) {

@@ -23,6 +23,12 @@ const documented: Record<string, (value: any) => void> = {
       .to('slackMessages')
     expect(alert).toMatchObject({name: 'big-deal', source: 'deals', sink: 'slackMessages', tables: [api.assignments]})
   },
+  builtInAlerts: (alerts) =>
+    expect(alerts.map((a: {name: string}) => a.name)).toEqual([
+      'connector-provisioning-failed',
+      'onboarding-started',
+      'cluster-created',
+    ]),
   md: (md) => {
     const text = md`*${'<!channel>'}*`
     expect(text).toBeInstanceOf(api.Mrkdwn)

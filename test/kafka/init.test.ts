@@ -27,10 +27,12 @@ describe('fa init against the test broker', () => {
     expect(stderr).toBe('')
     expect(code).toBe(0)
     expect(stdout).toMatch(new RegExp(`✓ connected to ${brokers}: cluster \\S+, 1 broker\\n`))
-    expect(stdout).toMatch(/✓ topics: 10 created/)
+    // The config's ten topics, and the repartition topics of its enrich group's two stateful alert types.
+    expect(stdout).toMatch(/✓ topics: 12 created/)
     const topics = await withAdmin(testKafka(brokers), (admin) => admin.listTopics())
     const {config} = await load(path.join(dir, 'fa.config.yaml'))
     for (const topic of Object.values(config.topics)) expect(topics).toContain(topic)
+    expect(topics).toContain(`${config.enrich.group}-connector-provisioning-failed-repartition`)
 
     // Again with --force: the topics exist already, which is not an error.
     const again = await runFa(
@@ -38,7 +40,7 @@ describe('fa init against the test broker', () => {
       {cwd: dir},
     )
     expect(again.code).toBe(0)
-    expect(again.stdout).toContain('✓ topics: 0 created, 10 already existed')
+    expect(again.stdout).toContain('✓ topics: 0 created, 12 already existed')
   })
 
   it('reports a cluster it cannot reach within the timeout, keeps the file, exits 5', async () => {

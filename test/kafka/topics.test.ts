@@ -15,7 +15,7 @@ it("shows the broker's reason per topic when it refuses them", async () => {
   const {code, stderr} = await runFa(['topics', 'create', '-c', cfg.file, '--replication-factor', '3'], {env})
   expect(code).toBe(5)
   expect(stderr).toMatch(
-    /^Error: cannot create 10 topics: .+: replication factor 3 is more than the 1 broker of the cluster \(/,
+    /^Error: cannot create 12 topics: .+: replication factor 3 is more than the 1 broker of the cluster \(/,
   )
   expect(stderr).toContain(cfg.topics.notifications)
   expect(stderr.trimEnd().split('\n')).toHaveLength(1)
@@ -34,7 +34,20 @@ it('warns when an existing topic has other partitions or compaction than asked',
   ])
   const {code, stdout, stderr} = await runFa(['topics', 'create', '-c', cfg.file, '--json'], {env})
   expect(code, stderr).toBe(0)
-  const {warnings} = JSON.parse(stdout)
+  const {warnings, created} = JSON.parse(stdout)
+  // A repartition topic takes its source's partitions, whatever was asked.
+  expect(created).toEqual(
+    expect.arrayContaining([
+      {
+        topic: `${cfg.prefix}g-connector-provisioning-failed-repartition`,
+        roles: ['repartition'],
+        partitions: 1,
+        replicationFactor: 1,
+        cleanupPolicy: 'delete',
+      },
+      expect.objectContaining({topic: `${cfg.prefix}g-cluster-created-repartition`, partitions: 3}),
+    ]),
+  )
   expect(warnings).toEqual(
     expect.arrayContaining([
       `${cfg.topics.notifications} has 1 partition, not the 3 asked for (existing topics are left as they are)`,

@@ -53,11 +53,13 @@ async function seedTables(producer: Producer, cfg: TestConfig, orgs: number): Pr
  * Produces `events` provisioning failures, `perTick` every 100 ms; resolves when all are sent.
  * Each event is its own connector's (an incident of its own), or with `connectors` one of that
  * many, in turn (repeats: one incident each, updated by the rest), each connector in one org.
+ * Keyed by org (one connector's events on one partition), or with `spread` unkeyed, on
+ * partitions 0 to spread - 1 in turn (one connector's events on several).
  */
 export async function flowEvents(
   producer: Producer,
   cfg: TestConfig,
-  options: {events: number; perTick: number; orgs: number; connectors?: number},
+  options: {events: number; perTick: number; orgs: number; connectors?: number; spread?: number},
 ): Promise<void> {
   for (let sent = 0; sent < options.events;) {
     const messages = Array.from({length: Math.min(options.perTick, options.events - sent)}, () => {
@@ -65,7 +67,7 @@ export async function flowEvents(
       const connector = options.connectors ? n % options.connectors : n
       const orgId = `org-${connector % options.orgs}`
       return {
-        key: orgId,
+        ...(options.spread ? {key: null, partition: n % options.spread} : {key: orgId}),
         value: JSON.stringify({
           eventId: `evt-${n}`,
           orgId,

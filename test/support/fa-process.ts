@@ -29,7 +29,10 @@ export interface TestConfig {
   topics: Record<keyof typeof defaultTopics, string>
 }
 
-/** A config whose every topic is `<prefix><default name>`, so tests never share topics. */
+/**
+ * A config whose every topic is `<prefix><default name>` and whose enrich group is `<prefix>g`
+ * (unless `extra` names one), so tests never share topics, repartition topics included.
+ */
 export function prefixedConfig(what: string, extra = ''): TestConfig {
   const prefix = `t-${what}-${randomUUID().slice(0, 8)}.`
   const topics = Object.fromEntries(
@@ -41,7 +44,7 @@ export function prefixedConfig(what: string, extra = ''): TestConfig {
     file,
     `topics:\n${Object.entries(topics)
       .map(([k, v]) => `  ${k}: ${v}`)
-      .join('\n')}\n${extra}`,
+      .join('\n')}\n${/^enrich:/m.test(extra) ? '' : `enrich:\n  group: ${prefix}g\n`}${extra}`,
   )
   return {file, prefix, topics}
 }

@@ -11,7 +11,7 @@ import {buildTopology} from '../../lib/alerts/topology.js'
 
 export default class TopicsCreate extends BaseCommand {
   static override summary = 'Create the Kafka topics the configured pipelines use.'
-  static override description = `Creates every topic the enabled alert types read and write: their source topics, the tables they join (compacted), the Slack message sink, dead letters (fa-dead-letters), Slack responses and checkpoints (both compacted). Names come from the config's "topics:" section.
+  static override description = `Creates every topic the enabled alert types read and write: their source topics, the tables they join (compacted), the Slack message sink, dead letters (fa-dead-letters), Slack responses and checkpoints (both compacted); with a stateful alert type, the state changelog (fa-state, compacted) and, per stateful alert type, fa enrich's repartition topic <group>-<alert type>-repartition (as many partitions as its source, no time-based retention). Names come from the config's "topics:" section.
 
 Idempotent: topics that already exist are reported with their partitions, replication and cleanup policy, and left unchanged. A table topic that exists but is not compacted gets a warning.`
 
@@ -37,6 +37,9 @@ Idempotent: topics that already exist are reported with their partitions, replic
       min: 1,
     }),
     'dry-run': Flags.boolean({description: 'only list the topics that would be created'}),
+    group: Flags.string({
+      description: "fa enrich's consumer group, whose repartition topics to create (default: enrich.group)",
+    }),
   }
 
   async run(): Promise<EnsureTopicsResult & {dryRun: boolean}> {
@@ -58,7 +61,7 @@ Idempotent: topics that already exist are reported with their partitions, replic
     try {
       result = await ensureTopics(
         admin,
-        {topology, config},
+        {topology, config, group: flags.group},
         {
           partitions: flags.partitions ?? config.kafka.partitions,
           replicationFactor: flags['replication-factor'] ?? config.kafka.replicationFactor,

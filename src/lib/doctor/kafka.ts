@@ -74,11 +74,17 @@ async function topicChecks(admin: Admin, config: Config, specs: TopicSpec[]): Pr
     const name = `topic ${spec.topic}`
     const roles = spec.roles.join(', ')
     const info = described.get(spec.topic)
+    if (!info && spec.partitionsOf)
+      return {...skip(`not created yet (${roles}): fa enrich creates it at start, or \`fa topics create\``), name}
     if (!info) return {...fail(`missing (${roles})`, 'create it: `fa topics create`'), name}
     const policy = info.cleanupPolicy.split(',')
     const problems: string[] = []
     const fixes: string[] = []
-    if (info.partitions !== expected) {
+    const source = spec.partitionsOf && described.get(spec.partitionsOf)
+    if (source && info.partitions !== source.partitions) {
+      problems.push(`${info.partitions} partitions, its source ${spec.partitionsOf} has ${source.partitions}`)
+      fixes.push('delete it while no fa enrich of the group runs and nothing is left in it: fa enrich creates it anew')
+    } else if (!spec.partitionsOf && info.partitions !== expected) {
       problems.push(`${info.partitions} partitions, kafka.partitions says ${expected}`)
       fixes.push(`set kafka.partitions: ${info.partitions} in the config, or recreate the topic`)
     }

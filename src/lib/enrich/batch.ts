@@ -2,25 +2,23 @@ import type {EachBatchPayload, Message} from 'kafkajs'
 
 import {commitWithTime} from '../kafka/commit-time.js'
 import {partitionKey} from '../kafka/drain.js'
-import type {BatchContext, GroupRun} from '../kafka/group-run.js'
+import type {BatchContext, EmptyBatch, GroupRun} from '../kafka/group-run.js'
 import type {EnrichTuning} from '../kafka/tuning.js'
-import {messageBytes, type OutputWriter} from '../kafka/writer.js'
+import {messageBytes, type OutputWriter, type PartitionOffset} from '../kafka/writer.js'
 import type {Metrics} from '../metrics/room.js'
 import type {Logger} from '../output/log.js'
-import type {StateStore} from '../pipeline/state.js'
 import type {Summary} from '../pipeline/summary.js'
-import type {TableStore} from '../pipeline/table.js'
-import type {Outcome, Topology} from '../pipeline/topology.js'
+import type {Outcome} from '../pipeline/topology.js'
 import {Header} from '../records/headers.js'
-import type {RecordDecoder} from '../schema/decoder.js'
-import {checkedMessage, processMessage, type OutputEncoding} from './messages.js'
+import {MarkerOffsets} from './marker-offsets.js'
+import {checkedMessage, type OutputEncoding} from './messages.js'
+import type {RecordRouter} from './router.js'
 import type {StateKeeper} from './state-keeper.js'
 
 export interface BatchProcessorOptions {
-  topology: Topology
-  tables: TableStore
-  /** Incidents and histories, in memory; with `keeper`, restored from and written to its changelog. */
-  state: StateStore
+  /** Runs each record: directly, or in two stages through a repartition topic (stateful alert types). */
+  router: RecordRouter
+  /** Incidents and histories, in memory, restored from and written to its changelog (repartition batches). */
   keeper?: StateKeeper
   tuning: EnrichTuning
   log: Logger
@@ -30,9 +28,7 @@ export interface BatchProcessorOptions {
   summary: Summary
   run: GroupRun
   metrics: Metrics
-  /** Schema Registry formats: decoded before the core sees a record. */
-  decoder?: RecordDecoder
-  /** Ends a wait for the registry (the run's signal). */
+  /** Ends a wait for the Schema Registry (the run's signal). */
   signal?: AbortSignal
   /** Alerts in a registry format (`formats:`); JSON without. */
   encoding?: OutputEncoding
@@ -51,6 +47,7 @@ export class BatchProcessor {
    * records again.
    */
   private readonly committedHere = new Map<string, bigint>()
+  private readonly markers = new MarkerOffsets()
   private failuresSeen = 0
 
   constructor(private readonly options: BatchProcessorOptions) {}
@@ -76,12 +73,46 @@ export class BatchProcessor {
     else log.warn('batch failed; it will be retried', {topic, partition, error})
   }
 
+  /** Marker-only batches of repartition partitions (cron mode, --exactly-once): see MarkerOffsets. */
+  readonly commitPastMarkers = (batch: EmptyBatch, member: string | undefined): void => {
+    const {run, router} = this.options
+    const {drain} = run
+    const next = Number(batch.lastOffset) + 1
+    const awaited = drain !== undefined && (drain.lastPhase || drain.isPending(batch.topic, batch.partition))
+    drain?.advance(batch.topic, batch.partition, next)
+    if (!drain || !this.options.transactional || !router.keepsState(batch.topic)) return
+    const key = partitionKey(batch.topic, batch.partition)
+    const offset = {topic: batch.topic, partition: batch.partition, offset: String(next)}
+    this.markers.saw(key, offset, member, this.committedHere.get(key))
+    if (awaited) void this.flushMarkers()
+  }
+
+  /** Commits the marker offsets seen, in transactions of their own (the drain waits for them). */
+  readonly flushMarkers = async (): Promise<void> => {
+    await Promise.all(this.markers.members().map((member) => this.commitOffsets(this.markers.take(member), member)))
+  }
+
+  /** A join: the partitions of the markers seen may be another member's now. */
+  forgetMarkers(): void {
+    this.markers.forget()
+  }
+
+  private async commitOffsets(offsets: PartitionOffset[], member: string | undefined): Promise<void> {
+    if (offsets.length === 0) return
+    try {
+      await this.options.writer.submit(new Map(), 0, offsets, member)
+      for (const o of offsets) this.committedHere.set(partitionKey(o.topic, o.partition), BigInt(o.offset))
+    } catch (error) {
+      this.options.log.debug('cannot commit past transaction markers', {offsets, error})
+    }
+  }
+
   /** `member`: the group member id the batch was read as. */
   private async process(
     {batch, pause, isStale, heartbeat, commitOffsetsIfNecessary}: EachBatchPayload,
     member: string | undefined,
   ): Promise<void> {
-    const {writer, run, log, topology, tables, state, tuning, decoder} = this.options
+    const {writer, run, log, tuning, router} = this.options
     if (writer.fatal) throw writer.fatal
     const {topic, partition} = batch
     const key = partitionKey(topic, partition)
@@ -98,34 +129,39 @@ export class BatchProcessor {
       return
     }
     // A registry outage waits here: nothing of the batch is written or committed until it is back.
-    await decoder?.prepare(topic, batch.messages, {signal: this.options.signal, heartbeat})
+    await router.prepare(topic, batch.messages, {signal: this.options.signal, heartbeat})
     if (isStale()) return
-    const {keeper} = this.options
     // A transaction failed since the last batch: the state in memory holds changes it never wrote.
     const failures = writer.failures
     if (failures !== this.failuresSeen) {
       this.failuresSeen = failures
-      keeper?.invalidate()
+      this.options.keeper?.invalidate()
     }
-    if (keeper) await keeper.ready()
+    // Restored before any batch after a join (a changelog this fa cannot read ends the run at once); used by repartition batches.
+    await this.options.keeper?.ready()
+    const stateful = router.keepsState(topic)
+    const keeper = stateful ? this.options.keeper : undefined
     const outcomes: Outcome[][] = new Array(batch.messages.length)
     const outputs = new Map<string, Message[]>()
     let bytes = 0
     let maxTimestamp = 0
+    const emit = (to: string, out: Message, size = messageBytes(out)) => {
+      bytes += size
+      const list = outputs.get(to)
+      if (list) list.push(out)
+      else outputs.set(to, [out])
+    }
     const producedAt = String(Date.now())
     for (let i = 0; i < batch.messages.length; i++) {
       const message = batch.messages[i]!
       maxTimestamp = Math.max(maxTimestamp, Number(message.timestamp))
-      const result = processMessage(topology, tables, state, topic, partition, message, decoder)
+      const result = router.process(topic, partition, message, emit)
       outcomes[i] = result
       for (const outcome of result) {
         if (outcome.kind !== 'alert' && outcome.kind !== 'update' && outcome.kind !== 'dead-letter') continue
         if (outcome.kind !== 'dead-letter') outcome.output.headers[Header.producedAt] = producedAt
         const out = checkedMessage(outcome.output, tuning, log, this.options.encoding)
-        bytes += out.bytes
-        const list = outputs.get(outcome.output.topic)
-        if (list) list.push(out.message)
-        else outputs.set(outcome.output.topic, [out.message])
+        emit(out.topic, out.message, out.bytes)
       }
     }
     if (keeper) {
@@ -140,16 +176,21 @@ export class BatchProcessor {
     }
     // ... or failed while this batch was processed (on that state): read it again.
     if (writer.failures !== failures) throw new Error('an earlier transaction failed while the batch was processed')
-    const nextOffset = BigInt(batch.lastOffset()) + 1n
-    const next = String(nextOffset)
-    const written = writer.submit(outputs, bytes, [{topic, partition, offset: next}], member).then(async () => {
-      if (this.options.transactional) this.committedHere.set(key, nextOffset)
+    const next = String(BigInt(batch.lastOffset()) + 1n)
+    this.markers.superseded(key)
+    const markers = this.options.transactional ? this.markers.take(member) : []
+    const offsets = [{topic, partition, offset: next}, ...markers]
+    const written = writer.submit(outputs, bytes, offsets, member).then(async () => {
+      if (this.options.transactional)
+        for (const o of offsets) this.committedHere.set(partitionKey(o.topic, o.partition), BigInt(o.offset))
       else await commitWithTime({commitOffsetsIfNecessary}, {topic, partition, offset: next}, log)
       this.lastBatchAt = Date.now()
-      for (const result of outcomes) this.options.summary.add(result)
+      // A repartitioned record was counted when its source record was read.
+      for (const result of outcomes) this.options.summary.add(result, !stateful)
       this.options.metrics.enrichBatch(outcomes, batch.messages)
-      this.processed += batch.messages.length
-      if (run.drain?.advance(topic, partition, Number(next))) pause()
+      if (!stateful) this.processed += batch.messages.length
+      // A repartition partition is not paused at its target: this run's source batches may write more to it.
+      if (run.drain?.advance(topic, partition, Number(next)) && !stateful) pause()
     })
     if (this.options.transactional) {
       // The transaction commits later, with the batches after this one (writer.ts); a failed one

@@ -12,6 +12,12 @@ import type {TopicRecord} from '../records/record.js'
 import type {RecordDecoder} from '../schema/decoder.js'
 import {SchemaMismatch, type RecordEncoder} from '../schema/encoder.js'
 
+/** What runs a decoded record instead of the whole topology, and the pipelines an undecodable one is a dead letter of (default: its topic's). */
+export interface RecordRun {
+  pipelines?: string[]
+  outcomes(record: TopicRecord): Outcome[]
+}
+
 /**
  * One record through the core; a record fa cannot even decode becomes a dead letter, never a
  * crash. Without `state` it is a table record (the table loader's), applied to its table.
@@ -24,6 +30,7 @@ export function processMessage(
   partition: number,
   message: KafkaMessage,
   decoder?: RecordDecoder,
+  run?: RecordRun,
 ): Outcome[] {
   let record: TopicRecord | undefined
   try {
@@ -32,8 +39,11 @@ export function processMessage(
       const decoded = decoder.decode(record, message)
       record = decoded.record
       if (!decoded.ok)
-        return pipelinesOf(topology, topic).map((name) => topology.deadLetter(name, record!, decoded.reason))
+        return (run?.pipelines ?? pipelinesOf(topology, topic)).map((name) =>
+          topology.deadLetter(name, record!, decoded.reason),
+        )
     }
+    if (run) return run.outcomes(record)
     return state ? topology.process(record, tables, state) : topology.applyTable(record, tables)
   } catch (error) {
     const source: TopicRecord = record ?? {

@@ -29,6 +29,8 @@ import {readLag, type LagReport} from './lag.js'
 import {observeLoaded} from './observe.js'
 import {streamProgress} from './progress.js'
 import {retryInFollow} from './retry.js'
+import {drainRepartition, prepareRepartition, type Repartitioning} from './repartition-setup.js'
+import {RecordRouter} from './router.js'
 import {restoreState} from './state-changelog.js'
 import {StateKeeper} from './state-keeper.js'
 import type {TableLoader, TableStats} from './table-loader.js'
@@ -68,7 +70,7 @@ export interface EnrichResult {
   summary: Summary
   tables: TableStats[]
   bootstrap: {records: number; ms: number}
-  /** Records of the source topics not yet processed when the run ended (null if it could not be read). */
+  /** Records of the source (and repartition) topics not yet processed when the run ended (null if it could not be read). */
   lag: LagReport | null
   ms: number
   /** Time spent consuming the source topics (from starting the consumer to the end offsets, or to the signal). */
@@ -137,6 +139,9 @@ export async function runEnrich(options: EnrichOptions): Promise<EnrichResult> {
   let lag: LagReport | null = null
   let streamMs = 0
   let streamStartedAt: number | null = null
+  /** The topics the group reads: the sources, then the repartition topics of stateful alert types. */
+  let consumed = sources
+  let repartitioning: Repartitioning | undefined
   try {
     try {
       admin = await retryInFollow(() => connectAdmin(kafka, config, signal), {
@@ -160,6 +165,9 @@ export async function runEnrich(options: EnrichOptions): Promise<EnrichResult> {
     ]
     await requireTopics(admin, config, needed)
     const activeAdmin = admin
+    repartitioning = await prepareRepartition({admin, config, topology, group, log})
+    const plan = repartitioning?.plan
+    consumed = [...sources, ...(plan?.topics.map((t) => t.topic) ?? [])]
     const keeper =
       stateTopic === undefined
         ? undefined
@@ -183,7 +191,7 @@ export async function runEnrich(options: EnrichOptions): Promise<EnrichResult> {
       admin,
       config,
       group,
-      topics: sources,
+      topics: consumed,
       tuning,
       follow,
       signal,
@@ -193,6 +201,7 @@ export async function runEnrich(options: EnrichOptions): Promise<EnrichResult> {
       eachBatch: (payload, context) => activeBatches.eachBatch(payload, context),
       // A transaction spans batches: commit it while this member still owns their partitions.
       beforeRevoke: transactionalId ? () => activeWriter.flush() : undefined,
+      onEmptyBatch: (batch, member) => activeBatches.commitPastMarkers(batch, member),
       onJoin: (payload) => {
         const assigned = Object.entries(payload.memberAssignment)
           .map(([topic, partitions]) => `${topic}[${partitions.join(',')}]`)
@@ -200,6 +209,7 @@ export async function runEnrich(options: EnrichOptions): Promise<EnrichResult> {
         log.info('joined the group', {group, assigned: assigned || '(nothing)'})
         // Partitions gained carry the state their last owner wrote: read it before processing them.
         keeper?.invalidate()
+        activeBatches.forgetMarkers()
         metrics.ready('consumer', true)
       },
       onConsumerFailed: () => metrics.ready('consumer', false),
@@ -208,9 +218,7 @@ export async function runEnrich(options: EnrichOptions): Promise<EnrichResult> {
     writer = enrichWriter({kafka, admin, group, transactionalId, tuning, log, metrics, run: activeRun})
     const activeWriter = writer
     const activeBatches: BatchProcessor = new BatchProcessor({
-      topology,
-      tables,
-      state,
+      router: new RecordRouter(topology, tables, state, plan, decoder),
       keeper,
       tuning,
       log,
@@ -219,7 +227,6 @@ export async function runEnrich(options: EnrichOptions): Promise<EnrichResult> {
       summary,
       run: activeRun,
       metrics,
-      decoder,
       signal,
       encoding: outputs && {encoder: outputs, deadLetters: topology.deadLetterTopic},
     })
@@ -248,10 +255,11 @@ export async function runEnrich(options: EnrichOptions): Promise<EnrichResult> {
       }
       throw kafkaError(error, config, 'loading tables')
     }
-    observeLoaded(metrics, {loader, admin, group, sources})
+    observeLoaded(metrics, {loader, admin, group, sources: consumed})
 
     // Cron mode: where to stop (end offsets now) and where we start (committed offsets).
     const drain = await activeRun.fetchDrain()
+    if (drain && plan) drainRepartition(drain, activeAdmin, group, plan, activeBatches.flushMarkers)
     if (drain && drain.remaining === 0) {
       log.info('nothing to do: the group is at the end of every source partition', {group})
       return await finish()
@@ -264,7 +272,7 @@ export async function runEnrich(options: EnrichOptions): Promise<EnrichResult> {
       summary,
       log,
       everyMs: progressEveryMs(follow, options.env),
-      lag: async () => (await readLag(activeAdmin, group, sources)).total,
+      lag: async () => (await readLag(activeAdmin, group, consumed)).total,
     })
     const streamStarted = Date.now()
     streamStartedAt = streamStarted
@@ -317,12 +325,14 @@ export async function runEnrich(options: EnrichOptions): Promise<EnrichResult> {
     const l = loader
     loader = undefined
     await l?.stop(3_000).catch(() => {})
+    await repartitioning?.stopPurging()
+    repartitioning = undefined
     const a = admin
     admin = undefined
     if (a) {
       lag =
         (await withTimeout(
-          readLag(a, group, sources).catch(() => null),
+          readLag(a, group, consumed).catch(() => null),
           5_000,
         )) ?? null
       await disconnectQuietly(a, 3_000)

@@ -42,6 +42,7 @@ export class DrainTracker {
   readonly targets: DrainTarget[]
   private readonly pending = new Map<string, DrainTarget>()
   private resolveDone: () => void = () => {}
+  private more: (() => Promise<DrainTarget[]>) | undefined
   /** Resolves once no partition is left short of its target. */
   readonly done: Promise<void>
 
@@ -50,6 +51,38 @@ export class DrainTracker {
     for (const t of targets) if (t.target > t.from) this.pending.set(partitionKey(t.topic, t.partition), t)
     this.done = new Promise<void>((resolve) => (this.resolveDone = resolve))
     if (this.pending.size === 0) this.resolveDone()
+  }
+
+  /**
+   * Once every partition is done, `more` gives targets to drain next (enrich's repartition
+   * topics: what this run wrote to them, whose end offsets are only known once the sources are
+   * drained); done waits for those too. A failed `more` ends the drain: what it would have
+   * named is committed upstream and waits for the next run.
+   */
+  thenDrain(more: () => Promise<DrainTarget[]>): void {
+    this.more = more
+  }
+
+  /** Whether the drain is on its last targets (no `thenDrain` left to come). */
+  get lastPhase(): boolean {
+    return this.more === undefined
+  }
+
+  private finish(): void {
+    const more = this.more
+    this.more = undefined
+    if (!more) return this.resolveDone()
+    more().then(
+      (targets) => {
+        for (const t of targets) {
+          if (t.target <= t.from) continue
+          this.targets.push(t)
+          this.pending.set(partitionKey(t.topic, t.partition), t)
+        }
+        if (this.pending.size === 0) this.resolveDone()
+      },
+      () => this.resolveDone(),
+    )
   }
 
   /** The end offsets of `topics` now, against the group's committed offsets (none: from the low watermark). */
@@ -81,7 +114,7 @@ export class DrainTracker {
 
   /** The end offset seen at start, or undefined for a partition that was already done then (or unknown). */
   targetOf(topic: string, partition: number): number | undefined {
-    return this.targets.find((t) => t.topic === topic && t.partition === partition)?.target
+    return this.targets.findLast((t) => t.topic === topic && t.partition === partition)?.target
   }
 
   isPending(topic: string, partition: number): boolean {
@@ -94,7 +127,7 @@ export class DrainTracker {
     const t = this.pending.get(k)
     if (!t || position < t.target) return false
     this.pending.delete(k)
-    if (this.pending.size === 0) this.resolveDone()
+    if (this.pending.size === 0) this.finish()
     return true
   }
 

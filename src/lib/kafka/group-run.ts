@@ -57,7 +57,7 @@ export interface GroupRunOptions {
   /** The consumer crashed (restarted or not): it is out of the group until the next join. */
   onConsumerFailed?(error: Error): void
   /** Replaces the default handling of a marker-only batch: the drain counts its partition done up to it. */
-  onEmptyBatch?(batch: EmptyBatch): void
+  onEmptyBatch?(batch: EmptyBatch, member: string | undefined): void
   /**
    * Runs before a member gives up its partitions (rejoins or leaves the group), with no batch in
    * process: exactly-once commits what it processed there (patches/revoke-hook.ts).
@@ -218,7 +218,7 @@ export class GroupRun {
     c.on(c.events.DISCONNECT, () => unhook())
     c.on(c.events.END_BATCH_PROCESS, ({payload}) => {
       if (payload.batchSize !== 0) return
-      if (this.options.onEmptyBatch) this.options.onEmptyBatch(payload)
+      if (this.options.onEmptyBatch) this.options.onEmptyBatch(payload, member)
       else this.drain?.advance(payload.topic, payload.partition, Number(payload.lastOffset) + 1)
     })
     c.on(c.events.CRASH, ({payload}) => {

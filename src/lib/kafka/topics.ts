@@ -5,14 +5,19 @@ import {FaError} from '../errors.js'
 import type {Topology} from '../pipeline/topology.js'
 import {loadKafkaJs} from './client.js'
 import {kafkaError} from './connection.js'
+import {partitionCounts, repartitionSpecs} from './repartition-topics.js'
 
-export type TopicRole = 'source' | 'table' | 'sink' | 'dead-letters' | 'slack-responses' | 'checkpoints' | 'state'
+export type TopicRole =
+  'source' | 'table' | 'sink' | 'dead-letters' | 'slack-responses' | 'checkpoints' | 'state' | 'repartition'
 
 /** A topic the pipelines use, and what for. Tables, responses and checkpoints are compacted. */
 export interface TopicSpec {
   topic: string
   roles: TopicRole[]
   compacted: boolean
+  /** Created with as many partitions as this topic has (a repartition topic's source), not the option's. */
+  partitionsOf?: string
+  configEntries?: Array<{name: string; value: string}>
 }
 
 export interface TopicOptions {
@@ -43,9 +48,14 @@ const COMPACTED: ReadonlySet<TopicRole> = new Set(['table', 'slack-responses', '
 
 /**
  * The topics a config's pipelines use: every alert type's source and sink, every joined
- * table, the dead letters, Slack responses and checkpoints (the last three from `topics:`).
+ * table, the dead letters, Slack responses and checkpoints (the last three from `topics:`), the
+ * state changelog and the repartition topics of `group` (default enrich.group) for stateful ones.
  */
-export function pipelineTopics(topology: Topology, config: Pick<Config, 'topics'>): TopicSpec[] {
+export function pipelineTopics(
+  topology: Topology,
+  config: Pick<Config, 'topics' | 'enrich'>,
+  group = config.enrich.group,
+): TopicSpec[] {
   const specs = new Map<string, TopicSpec>()
   const add = (topic: string, role: TopicRole) => {
     const spec = specs.get(topic) ?? {topic, roles: [], compacted: false}
@@ -61,6 +71,7 @@ export function pipelineTopics(topology: Topology, config: Pick<Config, 'topics'
   add(config.topics.slackResponses ?? topology.topic('slackResponses'), 'slack-responses')
   add(config.topics.checkpoints ?? topology.topic('checkpoints'), 'checkpoints')
   if (topology.statefulTopics.length > 0) add(topology.topic('state'), 'state')
+  for (const spec of repartitionSpecs(topology, group)) specs.set(spec.topic, spec)
   return [...specs.values()]
 }
 
@@ -73,19 +84,23 @@ export function pipelineTopics(topology: Topology, config: Pick<Config, 'topics'
  */
 export async function ensureTopics(
   admin: Admin,
-  topics: TopicSpec[] | {topology: Topology; config: Config},
+  topics: TopicSpec[] | {topology: Topology; config: Config; group?: string},
   options: TopicOptions,
 ): Promise<EnsureTopicsResult> {
-  const specs = Array.isArray(topics) ? topics : pipelineTopics(topics.topology, topics.config)
+  const specs = Array.isArray(topics) ? topics : pipelineTopics(topics.topology, topics.config, topics.group)
   const before = new Set(await admin.listTopics())
   const missing = specs.filter((spec) => !before.has(spec.topic))
+  const partitionsOf = await partitionCounts(admin, specs, options.partitions, before)
   let createdNames = new Set<string>()
   if (missing.length > 0 && !options.dryRun) {
     const request: ITopicConfig[] = missing.map((spec) => ({
       topic: spec.topic,
-      numPartitions: options.partitions,
+      numPartitions: partitionsOf(spec),
       replicationFactor: options.replicationFactor,
-      configEntries: spec.compacted ? [{name: 'cleanup.policy', value: 'compact'}] : [],
+      configEntries: [
+        ...(spec.compacted ? [{name: 'cleanup.policy', value: 'compact'}] : []),
+        ...(spec.configEntries ?? []),
+      ],
     }))
     try {
       // kafkajs' waitForLeaders gives up on UNKNOWN_TOPIC_OR_PARTITION, which a KRaft broker
@@ -126,10 +141,11 @@ export async function ensureTopics(
           `would create it with delete: compaction keeps only the last record of each key`,
       )
     }
-    if (info.partitions !== options.partitions && info.partitions > 0) {
+    const expected = partitionsOf(spec)
+    if (info.partitions !== expected && info.partitions > 0) {
       warnings.push(
         `${spec.topic} has ${info.partitions} partition${info.partitions === 1 ? '' : 's'}, not the ` +
-          `${options.partitions} asked for (existing topics are left as they are)`,
+          `${expected} ${spec.partitionsOf ? `of ${spec.partitionsOf}` : 'asked for'} (existing topics are left as they are)`,
       )
     }
     return {topic: spec.topic, roles: spec.roles, ...info}
@@ -139,7 +155,7 @@ export async function ensureTopics(
     .map((spec): TopicState => ({
       topic: spec.topic,
       roles: spec.roles,
-      partitions: options.partitions,
+      partitions: partitionsOf(spec),
       replicationFactor: options.replicationFactor,
       cleanupPolicy: spec.compacted ? 'compact' : 'delete',
     }))

@@ -31,8 +31,9 @@ export class Summary implements SummaryCounts {
   unrouted = 0
   unroutedTopics: Record<string, number> = {}
 
-  add(outcomes: Outcome[]): void {
-    this.records++
+  /** A record's outcomes; `record: false` for the rest of a record already counted (enrich's repartitioned alert types). */
+  add(outcomes: Outcome[], record = true): void {
+    if (record) this.records++
     for (const outcome of outcomes) {
       if (outcome.kind === 'unrouted') {
         this.unrouted++

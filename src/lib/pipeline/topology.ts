@@ -140,13 +140,27 @@ export class Topology {
     return [this.deadLetter(table.name, record, change.reason)]
   }
 
-  process(record: TopicRecord, tables: TableStore, state: StateStore): Outcome[] {
+  /** The alert types reading `topic`, in the order declared (none: not a source). */
+  alertTypesOf(topic: string): readonly AlertType[] {
+    return this.bySource.get(topic) ?? []
+  }
+
+  /**
+   * One outcome per alert type of the record's source (or `alerts`, a subset of them), in their
+   * order. `state` may be a store per alert type: enrich's repartitioning stage probes with one.
+   */
+  process(
+    record: TopicRecord,
+    tables: TableStore,
+    state: StateStore | ((alert: AlertType) => StateStore),
+    alerts = this.bySource.get(record.topic),
+  ): Outcome[] {
     if (this.byTable.has(record.topic)) return this.applyTable(record, tables)
-    const alerts = this.bySource.get(record.topic)
     if (!alerts) return [{kind: 'unrouted', pipeline: null, topic: record.topic}]
     const decoded = decodeJsonObject(record.value)
     if (!decoded.ok) return alerts.map((alert) => this.deadLetter(alert.name, record, decoded.reason))
-    return alerts.map((alert) => this.run(alert, record, decoded.value, tables, state))
+    const storeOf = typeof state === 'function' ? state : () => state
+    return alerts.map((alert) => this.run(alert, record, decoded.value, tables, storeOf(alert)))
   }
 
   private run(

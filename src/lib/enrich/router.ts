@@ -1,0 +1,84 @@
+import type {KafkaMessage, Message} from 'kafkajs'
+
+import {fromKafka} from '../kafka/codec.js'
+import {routeByState} from '../pipeline/repartition.js'
+import type {StateStore} from '../pipeline/state.js'
+import type {TableStore} from '../pipeline/table.js'
+import type {Outcome, Topology} from '../pipeline/topology.js'
+import type {PrepareOptions, RecordDecoder} from '../schema/decoder.js'
+import {processMessage} from './messages.js'
+import {repartitionMessage, sourceMessage, type RepartitionPlan} from './repartition.js'
+
+/**
+ * enrich's two stages over one consumer group. A record of a source topic runs through its
+ * stateless alert types, and through its stateful ones as far as they go without state (a
+ * filtered record, one with no state key, one that is not JSON: final there); one that touches
+ * state is handed to the repartition topic of that alert type, keyed by its state key. A record
+ * of a repartition topic is the source record again, run through that alert type on the state.
+ */
+export class RecordRouter {
+  constructor(
+    private readonly topology: Topology,
+    private readonly tables: TableStore,
+    private readonly state: StateStore,
+    private readonly plan: RepartitionPlan | undefined,
+    private readonly decoder?: RecordDecoder,
+  ) {}
+
+  /** Whether records of `topic` run on state (a repartition topic): its batches wait for the state's restore. */
+  keepsState(topic: string): boolean {
+    return this.plan?.alertFor(topic) !== undefined
+  }
+
+  /** Schemas of the batch's records, fetched before it runs (a repartitioned record's as its source's). */
+  async prepare(topic: string, messages: readonly KafkaMessage[], options: PrepareOptions): Promise<void> {
+    if (!this.decoder) return
+    const alert = this.plan?.alertFor(topic)
+    if (!alert) return this.decoder.prepare(topic, messages, options)
+    const sources = messages.flatMap((m) => {
+      const source = sourceMessage(m)
+      return 'error' in source ? [] : [source.message]
+    })
+    await this.decoder.prepare(this.topology.topic(alert.source), sources, options)
+  }
+
+  /** One record's final outcomes; a copy it hands on to a repartition topic goes to `emit`. */
+  process(
+    topic: string,
+    partition: number,
+    message: KafkaMessage,
+    emit: (topic: string, message: Message) => void,
+  ): Outcome[] {
+    const {topology, tables, state, plan, decoder} = this
+    const alert = plan?.alertFor(topic)
+    if (alert) {
+      const source = sourceMessage(message)
+      if ('error' in source) {
+        const where = `${topic}[${partition}]@${message.offset}`
+        return [topology.deadLetter(alert.name, fromKafka(topic, partition, message), `${where}: ${source.error}`)]
+      }
+      return processMessage(
+        topology,
+        tables,
+        state,
+        topology.topic(alert.source),
+        source.partition,
+        source.message,
+        decoder,
+        {
+          pipelines: [alert.name],
+          outcomes: (record) => topology.process(record, tables, state, [alert]),
+        },
+      )
+    }
+    if (!plan) return processMessage(topology, tables, state, topic, partition, message, decoder)
+    return processMessage(topology, tables, state, topic, partition, message, decoder, {
+      outcomes: (record) => {
+        const routed = routeByState(topology, record, tables, state, plan.alerts)
+        for (const {alert: keyedAlert, key} of routed.keyed)
+          emit(plan.topicFor(keyedAlert), repartitionMessage(message, partition, key))
+        return routed.outcomes
+      },
+    })
+  }
+}

@@ -1,0 +1,43 @@
+import {describe, expect, it} from 'vitest'
+
+import {DrainTracker} from '../../../src/lib/kafka/drain.js'
+
+const settled = async (p: Promise<unknown>) => {
+  let done = false
+  void p.then(() => (done = true))
+  await new Promise((r) => setTimeout(r, 0))
+  return done
+}
+
+describe('DrainTracker.thenDrain', () => {
+  it('drains the targets it gives once the first ones are done, and only then is done', async () => {
+    const drain = new DrainTracker([{topic: 'src', partition: 0, from: 0, target: 10}])
+    let asked = 0
+    drain.thenDrain(async () => {
+      asked++
+      return [
+        {topic: 'rep', partition: 0, from: 3, target: 8},
+        {topic: 'rep', partition: 1, from: 5, target: 5},
+      ]
+    })
+    expect(drain.advance('rep', 0, 8)).toBe(false)
+    expect(drain.advance('src', 0, 10)).toBe(true)
+    expect(await settled(drain.done)).toBe(false)
+    expect(asked).toBe(1)
+    expect(drain.targetOf('rep', 0)).toBe(8)
+    expect(drain.advance('rep', 0, 8)).toBe(true)
+    expect(await settled(drain.done)).toBe(true)
+    expect(asked).toBe(1)
+  })
+
+  it('is done when the next targets are already reached, or cannot be read', async () => {
+    const reached = new DrainTracker([{topic: 'src', partition: 0, from: 0, target: 1}])
+    reached.thenDrain(async () => [{topic: 'rep', partition: 0, from: 4, target: 4}])
+    reached.advance('src', 0, 1)
+    expect(await settled(reached.done)).toBe(true)
+    const failing = new DrainTracker([{topic: 'src', partition: 0, from: 0, target: 1}])
+    failing.thenDrain(() => Promise.reject(new Error('no broker')))
+    failing.advance('src', 0, 1)
+    expect(await settled(failing.done)).toBe(true)
+  })
+})
