@@ -9,6 +9,7 @@ import type {TestConfig} from './fa-process.js'
 export async function enrichOnce(
   cfg: TestConfig,
   env: NodeJS.ProcessEnv,
+  {exactlyOnce = false}: {exactlyOnce?: boolean} = {},
 ): Promise<{result: EnrichResult; topology: Topology}> {
   const loaded = await loadConfig(cfg.file, env)
   const topology = await buildTopology(loaded)
@@ -17,6 +18,7 @@ export async function enrichOnce(
     topology,
     group: `${cfg.prefix}g`,
     from: 'earliest',
+    exactlyOnce,
     progress: false,
     env,
   })

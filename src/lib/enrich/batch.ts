@@ -79,12 +79,15 @@ export class BatchProcessor {
     const {drain} = run
     const next = Number(batch.lastOffset) + 1
     const awaited = drain !== undefined && (drain.lastPhase || drain.isPending(batch.topic, batch.partition))
-    drain?.advance(batch.topic, batch.partition, next)
-    if (!drain || !this.options.transactional || !router.keepsState(batch.topic)) return
+    const advance = () => drain?.advance(batch.topic, batch.partition, next)
+    if (!drain || !this.options.transactional || !router.keepsState(batch.topic)) return void advance()
     const key = partitionKey(batch.topic, batch.partition)
     const offset = {topic: batch.topic, partition: batch.partition, offset: String(next)}
     this.markers.saw(key, offset, member, this.committedHere.get(key))
-    if (awaited) void this.flushMarkers()
+    // Done only once committed: the run stops reading when the drain is done, and a member that left
+    // the group can no longer commit (the transaction spanning batches commits up to an interval later).
+    if (awaited) void this.flushMarkers().finally(advance)
+    else advance()
   }
 
   /** Commits the marker offsets seen, in transactions of their own (the drain waits for them). */

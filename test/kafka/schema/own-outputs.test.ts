@@ -7,9 +7,7 @@ import {Partitioners} from 'kafkajs'
 import {Chalk} from 'chalk'
 import {afterAll, beforeAll, describe, expect, inject, it} from 'vitest'
 
-import {buildTopology} from '../../../src/lib/alerts/topology.js'
 import {loadConfig} from '../../../src/lib/config/load.js'
-import {runEnrich} from '../../../src/lib/enrich/run.js'
 import {connectAdmin, createKafka} from '../../../src/lib/kafka/client.js'
 import {silentLogger} from '../../../src/lib/output/log.js'
 import {decoderFromConfig} from '../../../src/lib/schema/decoder.js'
@@ -142,17 +140,8 @@ describe("fa's own topics in Avro", () => {
   })
 
   it('exactly-once: the alerts are written in Avro inside the transactions', async () => {
-    const {cfg, env, loaded} = await setUp('own-avro-eos')
-    const topology = await buildTopology(loaded)
-    const result = await runEnrich({
-      config: loaded.config,
-      topology,
-      group: `${cfg.prefix}g`,
-      from: 'earliest',
-      exactlyOnce: true,
-      progress: false,
-      env,
-    })
+    const {cfg, env} = await setUp('own-avro-eos')
+    const {result} = await enrichOnce(cfg, env, {exactlyOnce: true})
     expect(result.summary.totals).toMatchObject({alerts: 2, deadLetters: 0})
     const java = await decodeWithJava(brokers, cfg.topics.slackMessages, registryUrl)
     expect(java.map((line) => (JSON.parse(line.slice(line.indexOf(' ') + 1)) as {channel: string}).channel)).toEqual([
