@@ -6,7 +6,6 @@
 // likewise SCHEMA_REGISTRY_URL and a registry (scripts/registry.mjs).
 import {writeFileSync} from 'node:fs'
 import path from 'node:path'
-import {fileURLToPath} from 'node:url'
 
 import {startRegistry} from '../scripts/registry.mjs'
 import {avroEncoder} from './avro-mix.mjs'
@@ -18,6 +17,7 @@ import {
   loadData,
   openBench,
   slackUserRow,
+  withoutIncidents,
 } from './support/kafka-data.mjs'
 
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 300_000)
@@ -26,7 +26,6 @@ const PARTITIONS = Number(process.env.BENCH_PARTITIONS ?? 6)
 const TARGET = 30_000
 const AVRO_TARGET = 0.8 // of the JSON typical mix's figure, same run
 const STATEFUL_TARGET = 0.8 // the typical mix with incidents, of the same mix without them
-const STATELESS = fileURLToPath(new URL('./support/stateless-provisioning.mjs', import.meta.url))
 const AVRO = process.env.BENCH_AVRO !== '0'
 
 const bench = await openBench({partitions: PARTITIONS})
@@ -49,9 +48,7 @@ try {
   const runConfig = (name, overrides, avro = false, stateless = false) => {
     const file = writeConfig(`${name}.yaml`, overrides)
     if (avro) writeFileSync(file, `schemaRegistry:\n  url: ${registryUrl}\n`, {flag: 'a'})
-    if (stateless)
-      writeFileSync(file, `alerts:\n  builtIn: [onboarding-started]\n  modules: [${STATELESS}]\n`, {flag: 'a'})
-    return file
+    return stateless ? withoutIncidents(file) : file
   }
   const avroConfig = runConfig('avro', avroTopics, true)
   await fa(['topics', 'create', '-c', configFile], env)

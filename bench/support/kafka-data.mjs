@@ -2,7 +2,7 @@
 // under a random prefix, the generated tables and event mixes, and running a process with its CPU time.
 import {spawn} from 'node:child_process'
 import {randomUUID} from 'node:crypto'
-import {mkdtempSync, rmSync, writeFileSync} from 'node:fs'
+import {appendFileSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import path from 'node:path'
 import {fileURLToPath} from 'node:url'
@@ -150,6 +150,14 @@ async function produce(producer, topic, count, make) {
 }
 
 /** Runs the built fa; resolves with stdout, rejects with stderr on a non-zero exit. */
+const STATELESS = fileURLToPath(new URL('./stateless-provisioning.mjs', import.meta.url))
+
+/** Appends to a config file the built-in connector-provisioning-failed without its incidents. */
+export function withoutIncidents(file) {
+  appendFileSync(file, `alerts:\n  builtIn: [onboarding-started]\n  modules: [${STATELESS}]\n`)
+  return file
+}
+
 export async function fa(args, env) {
   return (await faWithCpu(args, env)).stdout
 }
