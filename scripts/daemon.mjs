@@ -1,6 +1,7 @@
 // What the test services (scripts/kafka.mjs, scripts/registry.mjs) share: a JVM started detached
 // as its own process group, its pid and log in a state dir, free loopback ports, a stop that
 // SIGTERMs the group and SIGKILLs it after a timeout.
+import {spawn} from 'node:child_process'
 import fs from 'node:fs'
 import net from 'node:net'
 
@@ -57,4 +58,31 @@ export async function stopGroup(pid, timeoutMs, log) {
     signal('SIGKILL')
     while (isAlive(pid)) await sleep(50)
   }
+}
+
+/**
+ * Starts `command` detached (its own process group, outliving us), output appended to `logFile`,
+ * its pid in `pidFile`; waits for `ready(pid)` and calls `stop()` when that fails. Resolves to the pid.
+ */
+export async function startDetached(command, args, {cwd, logFile, pidFile, log, ready, stop}) {
+  const out = fs.openSync(logFile, 'a')
+  const child = spawn(command, args, {cwd, detached: true, stdio: ['ignore', out, out]})
+  fs.closeSync(out)
+  child.on('error', (err) => log(`cannot run ${command}: ${err.message}`)) // ready() then fails with the log
+  child.unref()
+  fs.writeFileSync(pidFile, `${child.pid}\n`)
+  try {
+    await ready(child.pid)
+  } catch (err) {
+    await stop()
+    throw err
+  }
+  return child.pid
+}
+
+/** Stops the process group of `pid` if there is one, then removes `files`; whether one was running. */
+export async function stopDetached(pid, files, timeoutMs, log) {
+  if (pid) await stopGroup(pid, timeoutMs, log)
+  for (const file of files) fs.rmSync(file, {force: true})
+  return Boolean(pid)
 }

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // A real single-node Apache Kafka (KRaft) broker for tests and development,
 // run from Maven Central jars (no Docker here). CLI: node scripts/kafka.mjs up|down|status|jars
-import {execFileSync, spawn} from 'node:child_process'
+import {execFileSync} from 'node:child_process'
 import {createHash, randomBytes} from 'node:crypto'
 import fs from 'node:fs'
 import net from 'node:net'
@@ -9,7 +9,7 @@ import path from 'node:path'
 import {fileURLToPath} from 'node:url'
 import kafkajs from 'kafkajs'
 
-import {freePort, isAlive, readText, sleep, stopGroup, tail} from './daemon.mjs'
+import {freePort, isAlive, readText, sleep, startDetached, stopDetached, tail} from './daemon.mjs'
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 const POM = path.join(ROOT, 'scripts', 'kafka-pom.xml')
@@ -249,8 +249,7 @@ export async function startBroker({dir = defaultDir(), timeoutMs} = {}) {
     throw new Error(`kafka StorageTool format failed in ${dir} (${err.code ?? err.status}):\n${out}`, {cause: err})
   }
 
-  const out = fs.openSync(f.log, 'a')
-  const child = spawn(
+  const pid = await startDetached(
     java(),
     [
       '-Xms128m',
@@ -265,32 +264,24 @@ export async function startBroker({dir = defaultDir(), timeoutMs} = {}) {
       'kafka.Kafka',
       f.props,
     ],
-    {cwd: dir, detached: true, stdio: ['ignore', out, out]}, // detached: own process group, outlives us
+    {
+      cwd: dir,
+      logFile: f.log,
+      pidFile: f.pid,
+      log,
+      ready: (pid) => waitReady(bootstrap, {pid, logFile: f.log, timeoutMs}),
+      stop: () => stopBroker(dir),
+    },
   )
-  fs.closeSync(out)
-  child.on('error', (err) => log(`cannot run java: ${err.message}`)) // waitReady then fails with the log
-  child.unref()
-  fs.writeFileSync(f.pid, `${child.pid}\n`)
-
-  try {
-    await waitReady(bootstrap, {pid: child.pid, logFile: f.log, timeoutMs})
-  } catch (err) {
-    await stopBroker(dir)
-    throw err
-  }
   fs.writeFileSync(f.bootstrap, `${bootstrap}\n`)
-  return {bootstrap, pid: child.pid, stop}
+  return {bootstrap, pid, stop}
 }
 
 /** Stop the broker of state dir `dir`: SIGTERM its process group, SIGKILL after a timeout. */
 export async function stopBroker(dir = defaultDir(), {timeoutMs = STOP_TIMEOUT_MS} = {}) {
   dir = path.resolve(dir)
   const f = files(dir)
-  const pid = runningPid(dir)
-  if (pid) await stopGroup(pid, timeoutMs, log)
-  fs.rmSync(f.pid, {force: true})
-  fs.rmSync(f.bootstrap, {force: true})
-  return Boolean(pid)
+  return stopDetached(runningPid(dir), [f.pid, f.bootstrap], timeoutMs, log)
 }
 
 /** {running, pid, bootstrap} of state dir `dir` (no network call). */

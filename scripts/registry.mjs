@@ -3,13 +3,13 @@
 // Maven Central, in-memory storage) serving the Confluent-compatible API at /apis/ccompat/v7.
 // It needs Java 21+, found under /usr/lib/jvm (or JAVA_HOME), never hard-coded.
 // CLI: node scripts/registry.mjs up|down|status|fetch   (state dir: $FA_REGISTRY_DIR or .registry/)
-import {execFileSync, spawn} from 'node:child_process'
+import {execFileSync} from 'node:child_process'
 import {createHash} from 'node:crypto'
 import fs from 'node:fs'
 import path from 'node:path'
 import {fileURLToPath} from 'node:url'
 
-import {freePort, isAlive, readText, sleep, stopGroup, tail} from './daemon.mjs'
+import {freePort, isAlive, readText, sleep, startDetached, stopDetached, tail} from './daemon.mjs'
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 export const ARTIFACT = 'io.apicurio:apicurio-registry-app:3.3.3:tar.gz:all'
@@ -201,8 +201,7 @@ async function launch({dir, app, java, port, timeoutMs, stop}) {
   while (managementPort === httpPort) managementPort = await freePort()
   const url = `http://127.0.0.1:${httpPort}${API_PATH}`
   fs.rmSync(f.log, {force: true}) // the tail of a failed start must be this start's
-  const out = fs.openSync(f.log, 'a')
-  const child = spawn(
+  const pid = await startDetached(
     java,
     [
       '-Xms64m',
@@ -217,31 +216,24 @@ async function launch({dir, app, java, port, timeoutMs, stop}) {
       '-jar',
       path.join(app, 'quarkus-run.jar'),
     ],
-    {cwd: dir, detached: true, stdio: ['ignore', out, out]}, // detached: own process group, outlives us
+    {
+      cwd: dir,
+      logFile: f.log,
+      pidFile: f.pid,
+      log,
+      ready: (pid) => waitReady(url, {pid, logFile: f.log, timeoutMs}),
+      stop: () => stopRegistry(dir),
+    },
   )
-  fs.closeSync(out)
-  child.on('error', (err) => log(`cannot run ${java}: ${err.message}`))
-  child.unref()
-  fs.writeFileSync(f.pid, `${child.pid}\n`)
-  try {
-    await waitReady(url, {pid: child.pid, logFile: f.log, timeoutMs})
-  } catch (err) {
-    await stopRegistry(dir)
-    throw err
-  }
   fs.writeFileSync(f.url, `${url}\n`)
-  return {url, pid: child.pid, stop}
+  return {url, pid, stop}
 }
 
 /** Stop the registry of state dir `dir`: SIGTERM its process group, SIGKILL after a timeout. */
 export async function stopRegistry(dir = defaultDir(), {timeoutMs = STOP_TIMEOUT_MS} = {}) {
   dir = path.resolve(dir)
   const f = files(dir)
-  const pid = runningPid(dir)
-  if (pid) await stopGroup(pid, timeoutMs, log)
-  fs.rmSync(f.pid, {force: true})
-  fs.rmSync(f.url, {force: true})
-  return Boolean(pid)
+  return stopDetached(runningPid(dir), [f.pid, f.url], timeoutMs, log)
 }
 
 async function main(cmd) {
