@@ -3,7 +3,8 @@
 import {execFile} from 'node:child_process'
 import {randomUUID} from 'node:crypto'
 
-import {Kafka, logLevel, type Admin, type ITopicConfig, type KafkaMessage} from 'kafkajs'
+import {Kafka, logLevel, Partitioners, type Admin, type ITopicConfig, type KafkaMessage, type Producer} from 'kafkajs'
+import {afterAll, beforeAll} from 'vitest'
 
 import {silenceKafkajsTimeoutWarning} from '../../src/lib/kafka/patches/node-warnings.js'
 
@@ -17,6 +18,14 @@ export interface Consumed {
 
 export function testKafka(brokers: string): Kafka {
   return new Kafka({clientId: 'fa-test', brokers: [brokers], logLevel: logLevel.NOTHING})
+}
+
+/** A producer connected for the tests of the file that calls this (beforeAll, afterAll). */
+export function fileProducer(kafka: Kafka): Producer {
+  const producer = kafka.producer({createPartitioner: Partitioners.DefaultPartitioner, allowAutoTopicCreation: false})
+  beforeAll(() => producer.connect())
+  afterAll(() => producer.disconnect())
+  return producer
 }
 
 /** A topic-name prefix unique to one test. */

@@ -1,21 +1,17 @@
 // runEnrich in-process against the real broker (no CLI): a drain over a small set of records
 // gives its alerts and dead letters, and the summary counts them.
-import {Partitioners} from 'kafkajs'
-import {afterAll, beforeAll, describe, expect, inject, it} from 'vitest'
+import {describe, expect, inject, it} from 'vitest'
 
 import {loadConfig} from '../../../src/lib/config/load.js'
 import {runEnrich} from '../../../src/lib/enrich/run.js'
 import {buildTopology} from '../../../src/lib/alerts/topology.js'
 import {prefixedConfig, readToEnd, type TestConfig} from '../../support/fa-process.js'
-import {createTopics, testKafka} from '../../support/kafka-io.js'
+import {createTopics, fileProducer, testKafka} from '../../support/kafka-io.js'
 
 const brokers = inject('kafkaBrokers')
 const env = {KAFKA_BROKERS: brokers}
 const kafka = testKafka(brokers)
-const producer = kafka.producer({createPartitioner: Partitioners.DefaultPartitioner, allowAutoTopicCreation: false})
-
-beforeAll(() => producer.connect())
-afterAll(() => producer.disconnect())
+const producer = fileProducer(kafka)
 
 const json = (value: object) => JSON.stringify(value)
 const failed = (eventId: string, orgId: string, extra: object = {}) => ({

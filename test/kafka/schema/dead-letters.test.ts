@@ -2,8 +2,7 @@
 // registry outage is not: the run waits, dead-letters nothing, and goes on when it is back.
 import {Writable} from 'node:stream'
 
-import {Partitioners} from 'kafkajs'
-import {afterAll, beforeAll, describe, expect, inject, it} from 'vitest'
+import {describe, expect, inject, it} from 'vitest'
 
 import {buildTopology} from '../../../src/lib/alerts/topology.js'
 import {loadConfig} from '../../../src/lib/config/load.js'
@@ -12,17 +11,14 @@ import {createLogger} from '../../../src/lib/output/log.js'
 import {frame} from '../../../src/lib/schema/codec.js'
 import {enrichOnce} from '../../support/enrich-once.js'
 import {prefixedConfig, readMessagesToEnd, readToEnd, type TestConfig} from '../../support/fa-process.js'
-import {createTopics, testKafka} from '../../support/kafka-io.js'
+import {createTopics, fileProducer, testKafka} from '../../support/kafka-io.js'
 import {avroSchemas, encoderFor, registryProxy} from '../../support/registry.js'
 
 const brokers = inject('kafkaBrokers')
 const registryUrl = inject('schemaRegistryUrl')
 const env = {KAFKA_BROKERS: brokers}
 const kafka = testKafka(brokers)
-const producer = kafka.producer({createPartitioner: Partitioners.DefaultPartitioner, allowAutoTopicCreation: false})
-
-beforeAll(() => producer.connect())
-afterAll(() => producer.disconnect())
+const producer = fileProducer(kafka)
 
 const event = (eventId: string, orgId = 'org-a') => ({
   eventId,

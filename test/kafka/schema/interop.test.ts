@@ -7,25 +7,21 @@ import {tmpdir} from 'node:os'
 import path from 'node:path'
 
 import avro from 'avsc'
-import {Partitioners} from 'kafkajs'
-import {afterAll, beforeAll, describe, expect, inject, it} from 'vitest'
+import {describe, expect, inject, it} from 'vitest'
 
 import {loadConfig} from '../../../src/lib/config/load.js'
 import {planReplay, produceFixtures} from '../../../src/lib/replay/produce.js'
 import {decodeWithJava} from '../../support/avro-java.js'
 import {enrichOnce} from '../../support/enrich-once.js'
 import {prefixedConfig, readToEnd} from '../../support/fa-process.js'
-import {createTopics, kcat, testKafka} from '../../support/kafka-io.js'
+import {createTopics, fileProducer, kcat, testKafka} from '../../support/kafka-io.js'
 import {avroSchemas, register} from '../../support/registry.js'
 
 const brokers = inject('kafkaBrokers')
 const registryUrl = inject('schemaRegistryUrl')
 const env = {KAFKA_BROKERS: brokers}
 const kafka = testKafka(brokers)
-const producer = kafka.producer({createPartitioner: Partitioners.DefaultPartitioner, allowAutoTopicCreation: false})
-
-beforeAll(() => producer.connect())
-afterAll(() => producer.disconnect())
+const producer = fileProducer(kafka)
 
 const tmp = () => mkdtempSync(path.join(tmpdir(), 'fa-interop-'))
 

@@ -4,8 +4,8 @@
 // records as JSON through the core.
 import {readFileSync} from 'node:fs'
 
-import {Partitioners, type Message} from 'kafkajs'
-import {afterAll, beforeAll, describe, expect, inject, it} from 'vitest'
+import {type Message} from 'kafkajs'
+import {describe, expect, inject, it} from 'vitest'
 
 import {MemoryStateStore} from '../../../src/lib/pipeline/state.js'
 import {TableStore} from '../../../src/lib/pipeline/table.js'
@@ -14,17 +14,14 @@ import {parseEnvelopeLine} from '../../../src/lib/records/envelope.js'
 import type {TopicRecord} from '../../../src/lib/records/record.js'
 import {enrichOnce} from '../../support/enrich-once.js'
 import {prefixedConfig, readToEnd, type TestConfig} from '../../support/fa-process.js'
-import {createTopics, testKafka} from '../../support/kafka-io.js'
+import {createTopics, fileProducer, testKafka} from '../../support/kafka-io.js'
 import {avroSchemas, encoderFor, notificationsProto} from '../../support/registry.js'
 
 const brokers = inject('kafkaBrokers')
 const registryUrl = inject('schemaRegistryUrl')
 const env = {KAFKA_BROKERS: brokers}
 const kafka = testKafka(brokers)
-const producer = kafka.producer({createPartitioner: Partitioners.DefaultPartitioner, allowAutoTopicCreation: false})
-
-beforeAll(() => producer.connect())
-afterAll(() => producer.disconnect())
+const producer = fileProducer(kafka)
 
 const FIXTURE = 'fixtures/provisioning.jsonl'
 const logical: Record<string, 'notifications' | 'assignments' | 'slackUsers'> = {

@@ -1,7 +1,6 @@
 // fa status reads Avro tables as enrich does: rows decoded through the registry; a record whose
 // schema id the registry does not know is no row.
-import {Partitioners} from 'kafkajs'
-import {afterAll, beforeAll, describe, expect, inject, it} from 'vitest'
+import {describe, expect, inject, it} from 'vitest'
 
 import {buildTopology} from '../../../src/lib/alerts/topology.js'
 import {loadConfig} from '../../../src/lib/config/load.js'
@@ -11,16 +10,13 @@ import {frame} from '../../../src/lib/schema/codec.js'
 import {decoderFromConfig} from '../../../src/lib/schema/decoder.js'
 import {TablesAndCheckpoints} from '../../../src/lib/status/tables.js'
 import {prefixedConfig} from '../../support/fa-process.js'
-import {createTopics, testKafka} from '../../support/kafka-io.js'
+import {createTopics, fileProducer, testKafka} from '../../support/kafka-io.js'
 import {avroSchemas, encoderFor} from '../../support/registry.js'
 
 const brokers = inject('kafkaBrokers')
 const registryUrl = inject('schemaRegistryUrl')
 const kafka = testKafka(brokers)
-const producer = kafka.producer({createPartitioner: Partitioners.DefaultPartitioner, allowAutoTopicCreation: false})
-
-beforeAll(() => producer.connect())
-afterAll(() => producer.disconnect())
+const producer = fileProducer(kafka)
 
 describe('fa status on Schema Registry topics', () => {
   it('counts the rows of an Avro table (Avro keys) as enrich holds them', async () => {
