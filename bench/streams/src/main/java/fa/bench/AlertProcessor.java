@@ -59,7 +59,7 @@ final class AlertProcessor implements Processor<byte[], byte[], byte[], byte[]> 
   public void process(Record<byte[], byte[]> record) {
     lastRecordAt = System.currentTimeMillis();
     firstRecordAt.compareAndSet(0, lastRecordAt);
-    Events.Decoded decoded = Events.decodeObject(record.value());
+    Events.Decoded decoded = Values.decode(record.value());
     if (decoded.value() == null) {
       deadLetter(record, decoded.reason());
       return;
@@ -115,7 +115,7 @@ final class AlertProcessor implements Processor<byte[], byte[], byte[], byte[]> 
 
   private static JsonNode row(ReadOnlyKeyValueStore<String, byte[]> store, String key) {
     byte[] bytes = store.get(key);
-    return bytes == null ? null : Events.decodeObject(bytes).value();
+    return bytes == null ? null : Values.decode(bytes).value();
   }
 
   private static String nonEmpty(String value, String otherwise) {

@@ -27,7 +27,8 @@ import org.apache.kafka.streams.state.Stores;
  * stops once its committed offsets reach the source's end offsets seen at start, then prints a
  * JSON summary: when the stream started (after the global stores bootstrapped), the last commit,
  * and its counts. Arguments are name=value: bootstrap, application, source, assignments,
- * slackUsers, alerts, deadLetters, guarantee (at_least_once | exactly_once_v2), threads, stateDir.
+ * slackUsers, alerts, deadLetters, guarantee (at_least_once | exactly_once_v2), threads, stateDir,
+ * and registry (a Schema Registry URL: the source and tables are Avro in its wire format).
  */
 public final class StreamsBench {
   public static void main(String[] argv) throws Exception {
@@ -37,6 +38,7 @@ public final class StreamsBench {
     String alertsTopic = args.get("alerts");
     String deadLettersTopic = args.get("deadLetters");
 
+    if (args.containsKey("registry")) Values.avro(args.get("registry"));
     StreamsBuilder builder = new StreamsBuilder();
     for (var spec : new TableProcessor.Spec[] {TableProcessor.ASSIGNMENTS, TableProcessor.SLACK_USERS}) {
       // In memory, as fa holds its tables; global stores are never changelogged.
