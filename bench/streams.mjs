@@ -17,8 +17,9 @@ const ROWS = Number(process.env.BENCH_TABLE_ROWS ?? 100_000)
 const PARTITIONS = Number(process.env.BENCH_PARTITIONS ?? 6)
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 1)
 const instances = (process.env.BENCH_INSTANCES ?? '1,2').split(',').map(Number)
-// The Streams app keeps no incidents: fa runs the same topology, its built-in alert type with the
-// incidents swapped out. BENCH_INCIDENTS=1 runs it as shipped (incidents, repartitioning, state).
+// Without incidents by default: fa's built-in alert type with its incidents swapped out, the
+// Streams app stateless. BENCH_INCIDENTS=1 runs fa's as shipped (incidents, repartitioning, state)
+// and the Streams app with the same: keyed by connector id through a repartition topic, a store.
 const INCIDENTS = process.env.BENCH_INCIDENTS === '1'
 const AVRO = process.env.BENCH_AVRO === '1'
 
@@ -96,6 +97,7 @@ try {
                 threads: n,
                 stateDir: path.join(bench.work, `state-${tag}`),
                 ...(mixTopics.registry && {registry: mixTopics.registry}),
+                ...(INCIDENTS && {incidents: 1}),
               },
               env,
             ).then((s) => ({...s, rate: EVENTS / ((s.lastCommitAt - s.streamStartedAt) / 1000), processes: 1})),
@@ -103,6 +105,7 @@ try {
           for (const [what, f, s] of [
             ['alerts', faResult.alerts, streamsResult.alerts],
             ['dead letters', faResult.deadLetters, streamsResult.deadLetters],
+            ['updates', faResult.updates, streamsResult.updates],
           ]) {
             if (f !== s) throw new Error(`${tag}: fa wrote ${f} ${what}, the Streams app ${s}`)
           }
@@ -137,6 +140,7 @@ async function runFa(config, group, guarantee, n, env) {
     rate: EVENTS / ((last - first) / 1000),
     alerts: summaries.reduce((sum, s) => sum + s.alerts, 0),
     deadLetters: summaries.reduce((sum, s) => sum + s.deadLetters, 0),
+    updates: summaries.reduce((sum, s) => sum + (s.pipelines['connector-provisioning-failed']?.updates ?? 0), 0),
     cpu: outs.reduce((sum, o) => sum + o.cpu, 0),
     processes: n,
   }

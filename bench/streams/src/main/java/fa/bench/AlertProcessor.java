@@ -23,7 +23,9 @@ import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
 /**
  * fa's connector-provisioning-failed alert type (src/lib/alerts/), step for step: filter on
  * oldStatus, key from the record key or orgId, the same checks, joins to the two global stores,
- * the Block Kit message with fa's alert id and headers, dead letters with fa's headers.
+ * the Block Kit message with fa's alert id and headers, dead letters with fa's headers. With
+ * incidents, it runs after the repartition topic (IncidentKeys) on the incidents store: a recovery
+ * resolves its connector's incident, an alert opens or updates it.
  */
 final class AlertProcessor implements Processor<byte[], byte[], byte[], byte[]> {
   static final String PIPELINE = "connector-provisioning-failed";
@@ -33,6 +35,10 @@ final class AlertProcessor implements Processor<byte[], byte[], byte[], byte[]> 
   };
   static final LongAdder alerts = new LongAdder();
   static final LongAdder deadLetters = new LongAdder();
+  static final LongAdder updates = new LongAdder();
+  /** With incidents: records read from the repartition topic, and the last offset read in each of its partitions. */
+  static final LongAdder repartitioned = new LongAdder();
+  static final Map<Integer, Long> lastRepartitionOffsets = new ConcurrentHashMap<>();
   static final Map<String, LongAdder> dropped = new ConcurrentHashMap<>();
   /** When the first and the latest event were processed, to tell start-up from processing time. */
   static final java.util.concurrent.atomic.AtomicLong firstRecordAt = new java.util.concurrent.atomic.AtomicLong();
@@ -42,10 +48,17 @@ final class AlertProcessor implements Processor<byte[], byte[], byte[], byte[]> 
   private ReadOnlyKeyValueStore<String, byte[]> assignments;
   private ReadOnlyKeyValueStore<String, byte[]> slackUsers;
   private MessageDigest sha256;
+  private final boolean withIncidents;
+  private Incidents incidents;
+
+  AlertProcessor(boolean withIncidents) {
+    this.withIncidents = withIncidents;
+  }
 
   @Override
   public void init(ProcessorContext<byte[], byte[]> context) {
     this.context = context;
+    if (withIncidents) incidents = new Incidents(context.getStateStore(Incidents.STORE));
     assignments = context.getStateStore(TableProcessor.ASSIGNMENTS.store());
     slackUsers = context.getStateStore(TableProcessor.SLACK_USERS.store());
     try {
@@ -55,18 +68,45 @@ final class AlertProcessor implements Processor<byte[], byte[], byte[], byte[]> 
     }
   }
 
+  static boolean provisioning(JsonNode event) {
+    JsonNode oldStatus = event.get("oldStatus");
+    return oldStatus != null && oldStatus.isTextual() && oldStatus.textValue().toLowerCase(Locale.ROOT).equals("provisioning");
+  }
+
+  /** The alert type's resolve.when: the connector is Running. */
+  static boolean recovers(JsonNode event) {
+    JsonNode newStatus = event.get("newStatus");
+    return newStatus != null && newStatus.isTextual() && newStatus.textValue().toLowerCase(Locale.ROOT).equals("running");
+  }
+
   @Override
   public void process(Record<byte[], byte[]> record) {
+    try {
+      processRecord(record);
+    } finally {
+      if (withIncidents) repartitioned.increment();
+    }
+  }
+
+  private void processRecord(Record<byte[], byte[]> repartitioned) {
     lastRecordAt = System.currentTimeMillis();
     firstRecordAt.compareAndSet(0, lastRecordAt);
+    Record<byte[], byte[]> record = withIncidents ? sourceRecord(repartitioned) : repartitioned;
+    if (withIncidents) {
+      RecordMetadata meta = context.recordMetadata().orElseThrow();
+      lastRepartitionOffsets.merge(meta.partition(), meta.offset(), Math::max);
+    }
     Events.Decoded decoded = Values.decode(record.value());
     if (decoded.value() == null) {
       deadLetter(record, decoded.reason());
       return;
     }
     JsonNode event = decoded.value();
-    JsonNode oldStatus = event.get("oldStatus");
-    if (oldStatus == null || !oldStatus.isTextual() || !oldStatus.textValue().toLowerCase(Locale.ROOT).equals("provisioning")) {
+    if (withIncidents && recovers(event) && repartitioned.key().length > 0) {
+      resolve(repartitioned, event);
+      return;
+    }
+    if (!provisioning(event)) {
       drop("filtered");
       return;
     }
@@ -104,13 +144,52 @@ final class AlertProcessor implements Processor<byte[], byte[], byte[], byte[]> 
       return;
     }
     String alertId = alertId(text[0], event, recordKey, record);
-    String value = message(alertId, key, text, assignment, slackUser);
+    String value = message(alertId, key, text, assignment, slackUser, null);
     Headers headers = new RecordHeaders();
+    if (withIncidents) {
+      Incidents.Incident incident = incidents.observe(text[1], record.timestamp(), alertId, value);
+      if (incident.revision() > 0) {
+        alertId = incident.alertId();
+        value = revision(message(alertId, key, text, assignment, slackUser, incident.seen()), incident.revision());
+        put(headers, "fa-revision", Integer.toString(incident.revision()));
+      }
+    }
     put(headers, "fa-alert-id", alertId);
     put(headers, "fa-pipeline", PIPELINE);
     origin(headers);
-    alerts.increment();
+    if (headers.lastHeader("fa-revision") == null) alerts.increment();
+    else updates.increment();
     context.forward(new Record<>(alertId.getBytes(StandardCharsets.UTF_8), value.getBytes(StandardCharsets.UTF_8), record.timestamp(), headers));
+  }
+
+  /** A recovery: the final update of its connector's open incident (the last message, its revision next), else nothing. */
+  private void resolve(Record<byte[], byte[]> repartitioned, JsonNode event) {
+    Incidents.Incident open = incidents.resolve(new String(repartitioned.key(), StandardCharsets.UTF_8), repartitioned.timestamp());
+    if (open == null) {
+      drop("no-open-incident");
+      return;
+    }
+    int revision = open.revision() + 1;
+    Headers headers = new RecordHeaders();
+    put(headers, "fa-alert-id", open.alertId());
+    put(headers, "fa-pipeline", PIPELINE);
+    put(headers, "fa-revision", Integer.toString(revision));
+    origin(headers);
+    updates.increment();
+    byte[] value = revision(open.message(), revision).getBytes(StandardCharsets.UTF_8);
+    context.forward(new Record<>(open.alertId().getBytes(StandardCharsets.UTF_8), value, repartitioned.timestamp(), headers));
+  }
+
+  /** The source record again: its own key from IncidentKeys' header, that header gone. */
+  private static Record<byte[], byte[]> sourceRecord(Record<byte[], byte[]> repartitioned) {
+    Header key = repartitioned.headers().lastHeader(IncidentKeys.SOURCE_KEY);
+    Headers headers = new RecordHeaders(repartitioned.headers().toArray());
+    headers.remove(IncidentKeys.SOURCE_KEY);
+    return new Record<>(key == null ? null : key.value(), repartitioned.value(), repartitioned.timestamp(), headers);
+  }
+
+  private static String revision(String message, int revision) {
+    return message.substring(0, message.length() - 1) + ",\"revision\":" + revision + "}";
   }
 
   private static JsonNode row(ReadOnlyKeyValueStore<String, byte[]> store, String key) {
@@ -128,7 +207,7 @@ final class AlertProcessor implements Processor<byte[], byte[], byte[], byte[]> 
   }
 
   /** The alert's content as connector-provisioning-failed.ts says it, rendered as slack/blocks.ts does. */
-  private static String message(String alertId, String key, String[] t, JsonNode assignment, JsonNode slackUser) {
+  private static String message(String alertId, String key, String[] t, JsonNode assignment, JsonNode slackUser, String seen) {
     String eventId = t[0], connectorId = t[1], connectorType = t[3], clusterId = t[4], environmentId = t[5];
     String oldStatus = t[6], newStatus = t[7], errorMessage = t[8], occurredAt = t[9];
     String connector = nonEmpty(t[2], connectorId);
@@ -153,7 +232,7 @@ final class AlertProcessor implements Processor<byte[], byte[], byte[], byte[]> 
         + (eventId == null || eventId.isEmpty() ? "" : " Event " + eventId + ".");
     String recipient = slackUser.get("slackUserId").textValue();
     String header = "Connector failed to provision: " + connector;
-    return SlackMessage.build(alertId, PIPELINE, recipient, header, text, fields, detail, List.of(context));
+    return SlackMessage.build(alertId, PIPELINE, recipient, header, text, fields, detail, seen == null ? List.of(context) : List.of(seen, context));
   }
 
   /** fa's alertIdFor (pipeline/stream.ts): the same id for the same event, whoever computes it. */
@@ -170,7 +249,7 @@ final class AlertProcessor implements Processor<byte[], byte[], byte[], byte[]> 
     return "fa-" + HexFormat.of().formatHex(digest).substring(0, 32);
   }
 
-  private void drop(String reason) {
+  static void drop(String reason) {
     dropped.computeIfAbsent(reason, r -> new LongAdder()).increment();
   }
 
