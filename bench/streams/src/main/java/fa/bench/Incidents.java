@@ -3,6 +3,8 @@ package fa.bench;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
 import org.apache.kafka.streams.state.KeyValueStore;
 
 /**
@@ -13,6 +15,8 @@ import org.apache.kafka.streams.state.KeyValueStore;
 final class Incidents {
   static final String STORE = "incidents";
   static final long WINDOW_MS = 24 * 3600 * 1000L;
+  /** Date.prototype.toISOString: always milliseconds. */
+  static final DateTimeFormatter ISO = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSS'Z'").withZone(ZoneOffset.UTC);
 
   record Incident(String alertId, int revision, long openedAt, long firstSeen, long lastSeen, int count, String message) {
     byte[] bytes() {
@@ -32,8 +36,8 @@ final class Incidents {
 
     /** fa's updatedContent's first line of small print. */
     String seen() {
-      return "Seen " + count + " time" + (count == 1 ? "" : "s") + ": first " + Instant.ofEpochMilli(firstSeen)
-          + ", last " + Instant.ofEpochMilli(lastSeen) + ".";
+      return "Seen " + count + " time" + (count == 1 ? "" : "s") + ": first " + ISO.format(Instant.ofEpochMilli(firstSeen))
+          + ", last " + ISO.format(Instant.ofEpochMilli(lastSeen)) + ".";
     }
   }
 
