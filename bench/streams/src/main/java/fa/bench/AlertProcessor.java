@@ -50,6 +50,8 @@ final class AlertProcessor implements Processor<byte[], byte[], byte[], byte[]> 
   private MessageDigest sha256;
   private final boolean withIncidents;
   private Incidents incidents;
+  /** The record in process's source position (IncidentKeys' header), null when read from the source itself. */
+  private String source;
 
   AlertProcessor(boolean withIncidents) {
     this.withIncidents = withIncidents;
@@ -91,6 +93,8 @@ final class AlertProcessor implements Processor<byte[], byte[], byte[], byte[]> 
   private void processRecord(Record<byte[], byte[]> repartitioned) {
     lastRecordAt = System.currentTimeMillis();
     firstRecordAt.compareAndSet(0, lastRecordAt);
+    Header where = repartitioned.headers().lastHeader(IncidentKeys.SOURCE);
+    source = where == null ? null : new String(where.value(), StandardCharsets.UTF_8);
     Record<byte[], byte[]> record = withIncidents ? sourceRecord(repartitioned) : repartitioned;
     if (withIncidents) {
       RecordMetadata meta = context.recordMetadata().orElseThrow();
@@ -110,47 +114,22 @@ final class AlertProcessor implements Processor<byte[], byte[], byte[], byte[]> 
       drop("filtered");
       return;
     }
-    String recordKey = record.key() == null ? "" : new String(record.key(), StandardCharsets.UTF_8);
-    String key = recordKey;
-    if (key.isEmpty()) {
-      JsonNode orgId = event.get("orgId");
-      key = orgId != null && orgId.isTextual() ? orgId.textValue() : "";
-    }
-    if (key.isEmpty()) {
-      deadLetter(record, "no org id (record key or value.orgId)");
-      return;
-    }
-    String[] text = new String[TEXT_FIELDS.length];
-    for (int i = 0; i < TEXT_FIELDS.length; i++) {
-      text[i] = Events.optionalText(event, TEXT_FIELDS[i]);
-      if (i == 1 && (text[i] == null || text[i] == Events.INVALID || text[i].isEmpty())) {
-        deadLetter(record, "connectorId: must be a non-empty string");
-        return;
-      }
-      if (text[i] == Events.INVALID) {
-        deadLetter(record, Events.typeError(event, TEXT_FIELDS[i]));
-        return;
-      }
-    }
-    JsonNode assignment = row(assignments, key);
-    if (assignment == null) {
-      drop("unassigned");
-      return;
-    }
-    String csdrEmail = assignment.get("csdrEmail").textValue();
-    JsonNode slackUser = csdrEmail.isEmpty() ? null : row(slackUsers, TableProcessor.normalizeEmail(csdrEmail));
-    if (slackUser == null) {
-      drop("no-slack-user");
-      return;
-    }
-    String alertId = alertId(text[0], event, recordKey, record);
-    String value = message(alertId, key, text, assignment, slackUser, null);
+    Parts parts = parts(record, event);
+    if (parts == null) return;
+    String alertId = alertId(parts.text()[0], event, parts.recordKey(), record);
     Headers headers = new RecordHeaders();
-    if (withIncidents) {
-      Incidents.Incident incident = incidents.observe(text[1], record.timestamp(), alertId, value);
-      if (incident.revision() > 0) {
+    String value;
+    if (!withIncidents) {
+      value = message(alertId, parts, Decor.NONE);
+    } else {
+      Incidents.Incident incident = incidents.observe(parts.text()[1], record.timestamp(), alertId, parts.recordKey(), event.toString());
+      if (incident.revision() == 0) {
+        value = message(alertId, parts, Decor.NONE);
+      } else {
+        // The latest event by event time says what the update shows (a late one only counts).
         alertId = incident.alertId();
-        value = revision(message(alertId, key, text, assignment, slackUser, incident.seen()), incident.revision());
+        Parts latest = incident.event().equals(event.toString()) ? parts : stored(incident, record);
+        value = revision(message(alertId, latest, new Decor("", "", List.of(incident.seen()))), incident.revision());
         put(headers, "fa-revision", Integer.toString(incident.revision()));
       }
     }
@@ -162,7 +141,60 @@ final class AlertProcessor implements Processor<byte[], byte[], byte[], byte[]> 
     context.forward(new Record<>(alertId.getBytes(StandardCharsets.UTF_8), value.getBytes(StandardCharsets.UTF_8), record.timestamp(), headers));
   }
 
-  /** A recovery: the final update of its connector's open incident (the last message, its revision next), else nothing. */
+  /** What the message is made of: the org key, the event's text fields and the joined rows. */
+  record Parts(String recordKey, String key, String[] text, JsonNode assignment, JsonNode slackUser) {}
+
+  /** Header and text prefixes and context lines before the assignee's, for updates and resolutions. */
+  record Decor(String header, String text, List<String> context) {
+    static final Decor NONE = new Decor("", "", List.of());
+  }
+
+  /** The key, checks and joins; null when the event went to the dead letters or was dropped. */
+  private Parts parts(Record<byte[], byte[]> record, JsonNode event) {
+    String recordKey = record.key() == null ? "" : new String(record.key(), StandardCharsets.UTF_8);
+    String key = recordKey;
+    if (key.isEmpty()) {
+      JsonNode orgId = event.get("orgId");
+      key = orgId != null && orgId.isTextual() ? orgId.textValue() : "";
+    }
+    if (key.isEmpty()) {
+      deadLetter(record, "no org id (record key or value.orgId)");
+      return null;
+    }
+    String[] text = new String[TEXT_FIELDS.length];
+    for (int i = 0; i < TEXT_FIELDS.length; i++) {
+      text[i] = Events.optionalText(event, TEXT_FIELDS[i]);
+      if (i == 1 && (text[i] == null || text[i] == Events.INVALID || text[i].isEmpty())) {
+        deadLetter(record, "connectorId: must be a non-empty string");
+        return null;
+      }
+      if (text[i] == Events.INVALID) {
+        deadLetter(record, Events.typeError(event, TEXT_FIELDS[i]));
+        return null;
+      }
+    }
+    JsonNode assignment = row(assignments, key);
+    if (assignment == null) {
+      drop("unassigned");
+      return null;
+    }
+    String csdrEmail = assignment.get("csdrEmail").textValue();
+    JsonNode slackUser = csdrEmail.isEmpty() ? null : row(slackUsers, TableProcessor.normalizeEmail(csdrEmail));
+    if (slackUser == null) {
+      drop("no-slack-user");
+      return null;
+    }
+    return new Parts(recordKey, key, text, assignment, slackUser);
+  }
+
+  /** The parts of the event an incident keeps (it passed every step when it was seen). */
+  private Parts stored(Incidents.Incident incident, Record<byte[], byte[]> record) {
+    byte[] key = incident.recordKey().isEmpty() ? null : incident.recordKey().getBytes(StandardCharsets.UTF_8);
+    JsonNode event = Events.decodeObject(incident.event().getBytes(StandardCharsets.UTF_8)).value();
+    return parts(record.withKey(key), event);
+  }
+
+  /** A recovery: the final update of its connector's open incident, marked resolved (fa's resolvedContent), else nothing. */
   private void resolve(Record<byte[], byte[]> repartitioned, JsonNode event) {
     Incidents.Incident open = incidents.resolve(new String(repartitioned.key(), StandardCharsets.UTF_8), repartitioned.timestamp());
     if (open == null) {
@@ -170,13 +202,18 @@ final class AlertProcessor implements Processor<byte[], byte[], byte[], byte[]> 
       return;
     }
     int revision = open.revision() + 1;
+    Parts parts = stored(open, repartitioned);
+    String at = Incidents.ISO.format(java.time.Instant.ofEpochMilli(repartitioned.timestamp()));
+    String status = Events.optionalText(event, "newStatus");
+    String line = "Resolved at " + at + (status == null || status == Events.INVALID || status.isEmpty() ? "" : ", now " + status) + ".";
+    Decor resolved = new Decor("Resolved: ", "\u2705 *Resolved* at " + at + ".\n", List.of(line, open.seen()));
     Headers headers = new RecordHeaders();
     put(headers, "fa-alert-id", open.alertId());
     put(headers, "fa-pipeline", PIPELINE);
     put(headers, "fa-revision", Integer.toString(revision));
     origin(headers);
     updates.increment();
-    byte[] value = revision(open.message(), revision).getBytes(StandardCharsets.UTF_8);
+    byte[] value = revision(message(open.alertId(), parts, resolved), revision).getBytes(StandardCharsets.UTF_8);
     context.forward(new Record<>(open.alertId().getBytes(StandardCharsets.UTF_8), value, repartitioned.timestamp(), headers));
   }
 
@@ -185,6 +222,7 @@ final class AlertProcessor implements Processor<byte[], byte[], byte[], byte[]> 
     Header key = repartitioned.headers().lastHeader(IncidentKeys.SOURCE_KEY);
     Headers headers = new RecordHeaders(repartitioned.headers().toArray());
     headers.remove(IncidentKeys.SOURCE_KEY);
+    headers.remove(IncidentKeys.SOURCE);
     return new Record<>(key == null ? null : key.value(), repartitioned.value(), repartitioned.timestamp(), headers);
   }
 
@@ -207,7 +245,10 @@ final class AlertProcessor implements Processor<byte[], byte[], byte[], byte[]> 
   }
 
   /** The alert's content as connector-provisioning-failed.ts says it, rendered as slack/blocks.ts does. */
-  private static String message(String alertId, String key, String[] t, JsonNode assignment, JsonNode slackUser, String seen) {
+  private static String message(String alertId, Parts parts, Decor decor) {
+    String key = parts.key();
+    String[] t = parts.text();
+    JsonNode assignment = parts.assignment();
     String eventId = t[0], connectorId = t[1], connectorType = t[3], clusterId = t[4], environmentId = t[5];
     String oldStatus = t[6], newStatus = t[7], errorMessage = t[8], occurredAt = t[9];
     String connector = nonEmpty(t[2], connectorId);
@@ -230,9 +271,11 @@ final class AlertProcessor implements Processor<byte[], byte[], byte[], byte[]> 
     String forOrg = last == '.' || last == '!' || last == '?' ? org : org + ".";
     String context = "Sent to " + who + " as the account team member for " + forOrg
         + (eventId == null || eventId.isEmpty() ? "" : " Event " + eventId + ".");
-    String recipient = slackUser.get("slackUserId").textValue();
-    String header = "Connector failed to provision: " + connector;
-    return SlackMessage.build(alertId, PIPELINE, recipient, header, text, fields, detail, seen == null ? List.of(context) : List.of(seen, context));
+    String recipient = parts.slackUser().get("slackUserId").textValue();
+    String header = decor.header() + "Connector failed to provision: " + connector;
+    List<String> lines = new java.util.ArrayList<>(decor.context());
+    lines.add(context);
+    return SlackMessage.build(alertId, PIPELINE, recipient, header, decor.text() + text, fields, detail, lines);
   }
 
   /** fa's alertIdFor (pipeline/stream.ts): the same id for the same event, whoever computes it. */
@@ -267,14 +310,21 @@ final class AlertProcessor implements Processor<byte[], byte[], byte[], byte[]> 
   }
 
   private void origin(Headers headers) {
+    String[] where = source();
+    put(headers, "fa-source-topic", where[0]);
+    put(headers, "fa-source-partition", where[1]);
+    put(headers, "fa-source-offset", where[2]);
+  }
+
+  /** The source record's topic, partition and offset: as read, or as IncidentKeys recorded them before the repartition topic. */
+  private String[] source() {
+    if (source != null) return source.split(" ");
     RecordMetadata meta = context.recordMetadata().orElseThrow();
-    put(headers, "fa-source-topic", meta.topic());
-    put(headers, "fa-source-partition", Integer.toString(meta.partition()));
-    put(headers, "fa-source-offset", Long.toString(meta.offset()));
+    return new String[] {meta.topic(), Integer.toString(meta.partition()), Long.toString(meta.offset())};
   }
 
   private String topic() {
-    return context.recordMetadata().orElseThrow().topic();
+    return source()[0];
   }
 
   private static void put(Headers headers, String key, String value) {

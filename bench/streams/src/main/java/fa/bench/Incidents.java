@@ -18,20 +18,24 @@ final class Incidents {
   /** Date.prototype.toISOString: always milliseconds. */
   static final DateTimeFormatter ISO = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSS'Z'").withZone(ZoneOffset.UTC);
 
-  record Incident(String alertId, int revision, long openedAt, long firstSeen, long lastSeen, int count, String message) {
+  /** `event`: the latest event's JSON by event time (what updates show), `recordKey` its record's key ("" for none). */
+  record Incident(String alertId, int revision, long openedAt, long firstSeen, long lastSeen, int count, String recordKey, String event) {
     byte[] bytes() {
       StringBuilder out = new StringBuilder("{\"v\":1,\"alertId\":");
       Json.string(out, alertId);
       out.append(",\"revision\":").append(revision).append(",\"openedAt\":").append(openedAt)
           .append(",\"firstSeen\":").append(firstSeen).append(",\"lastSeen\":").append(lastSeen)
-          .append(",\"count\":").append(count).append(",\"message\":").append(message).append('}');
+          .append(",\"count\":").append(count).append(",\"recordKey\":");
+      Json.string(out, recordKey);
+      out.append(",\"event\":").append(event).append('}');
       return out.toString().getBytes(StandardCharsets.UTF_8);
     }
 
     static Incident of(byte[] bytes) {
       JsonNode n = Events.decodeObject(bytes).value();
       return new Incident(n.get("alertId").textValue(), n.get("revision").intValue(), n.get("openedAt").longValue(),
-          n.get("firstSeen").longValue(), n.get("lastSeen").longValue(), n.get("count").intValue(), n.get("message").toString());
+          n.get("firstSeen").longValue(), n.get("lastSeen").longValue(), n.get("count").intValue(), n.get("recordKey").textValue(),
+          n.get("event").toString());
     }
 
     /** fa's updatedContent's first line of small print. */
@@ -48,13 +52,14 @@ final class Incidents {
   }
 
   /** The incident after an alerting event at `time`: a new one (revision 0) or the open one updated. */
-  Incident observe(String key, long time, String alertId, String message) {
+  Incident observe(String key, long time, String alertId, String recordKey, String event) {
     byte[] bytes = store.get(key);
     Incident current = bytes == null ? null : Incident.of(bytes);
     Incident next = current != null && time < current.openedAt() + WINDOW_MS
         ? new Incident(current.alertId(), current.revision() + 1, current.openedAt(), Math.min(current.firstSeen(), time),
-            Math.max(current.lastSeen(), time), current.count() + 1, time >= current.lastSeen() ? message : current.message())
-        : new Incident(alertId, 0, time, time, time, 1, message);
+            Math.max(current.lastSeen(), time), current.count() + 1, time >= current.lastSeen() ? recordKey : current.recordKey(),
+            time >= current.lastSeen() ? event : current.event())
+        : new Incident(alertId, 0, time, time, time, 1, recordKey, event);
     store.put(key, next.bytes());
     return next;
   }
