@@ -22,6 +22,8 @@ const instances = (process.env.BENCH_INSTANCES ?? '1,2').split(',').map(Number)
 // and the Streams app with the same: keyed by connector id through a repartition topic, a store.
 const INCIDENTS = process.env.BENCH_INCIDENTS === '1'
 const AVRO = process.env.BENCH_AVRO === '1'
+// BENCH_MIXES=alert-heavy,typical Avro runs only those (of the mixes loaded).
+const only = process.env.BENCH_MIXES?.split(',').map((m) => m.trim())
 
 const t0 = Date.now()
 buildStreamsApp()
@@ -65,7 +67,7 @@ try {
   let run = 0
   const best = new Map()
   for (let round = 1; round <= ROUNDS; round++) {
-    for (const [mix, mixTopics] of Object.entries(mixes)) {
+    for (const [mix, mixTopics] of Object.entries(mixes).filter(([m]) => !only || only.includes(m))) {
       for (const guarantee of ['at_least_once', 'exactly_once_v2']) {
         for (const n of instances) {
           const tag = `${mix.replaceAll(' ', '-')}-${guarantee}-${n}-${++run}`
