@@ -10,6 +10,7 @@ import type {TopicRecord} from '../records/record.js'
 import {printerFor, type ReplayFormat} from './format.js'
 import {Shard, type ChunkResult} from './shard.js'
 import type {Helper} from './threads.js'
+import {YoungGenerationCap} from './young-generation.js'
 
 export type {ReplayFormat} from './format.js'
 
@@ -91,6 +92,8 @@ export async function replayDryRun({
   const count = threads ? (threads.count ?? defaultThreads(totalBytes, topology)) : 1
   const shard = new Shard(topology, printerFor(format), aliases, tablesFirst)
   const helpers: Helper[] = []
+  // Alone, this thread's young generation is the run's: helpers would share the process-wide knob.
+  const youngGeneration = count === 1 ? new YoungGenerationCap() : undefined
   if (count > 1) {
     const {Helper, helperScript} = await import('./threads.js')
     const script = helperScript()
@@ -147,6 +150,7 @@ export async function replayDryRun({
       }
       for (const other of helpers) if (other !== helper) other.tell(sharedRecords)
       if (failed) break
+      youngGeneration?.check()
       // Write what is ready; wait for a helper only when this thread is far enough ahead.
       while (queue.length > 0 && (queue[0]!.settled || queue.length > ahead)) await writeHead()
     }
@@ -154,6 +158,7 @@ export async function replayDryRun({
     for (const helper of helpers) shard.summary.merge(await helper.finish())
     return shard.summary.orderBy(topology.pipelineNames)
   } finally {
+    youngGeneration?.release()
     await Promise.all(helpers.map((helper) => helper.stop()))
   }
 }
