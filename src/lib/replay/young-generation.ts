@@ -1,9 +1,9 @@
 import v8 from 'node:v8'
 
 /**
- * The young generation's size at which a dry run stops it growing: v8.getHeapSpaceStatistics'
- * `space_size` of `new_space`. Past it, scavenges are fewer but no cheaper in all: what survives
- * them (open incidents, queued output) is the same.
+ * The young generation's size a dry run keeps it near: v8.getHeapSpaceStatistics' `space_size`
+ * of `new_space`. Past it, scavenges are fewer but no cheaper in all: what survives them (open
+ * incidents, queued output) is the same.
  */
 export const YOUNG_GENERATION_CAP = 16 << 20
 
@@ -16,7 +16,7 @@ const HELD = '--semi-space-growth-factor=1'
  * whenever much of what it allocates survives a scavenge, as a dry run's open incidents do, up
  * to a maximum set when the process started (a flag a `#!/usr/bin/env node` script cannot
  * pass); new space then makes up much of the peak memory. The growth factor is the one knob V8
- * reads after start-up (at each growth), so this holds it at 1 while new space is at the cap and
+ * reads after start-up (at each growth), so this holds it at 1 while new space is near the cap and
  * gives V8 its own back below it (after a shrink) and at the end. It is process-wide: only for a
  * dry run on one thread, and not when the process was given young-generation flags of its own.
  */
@@ -24,10 +24,13 @@ export class YoungGenerationCap {
   private held = false
   private readonly active = !ownFlags()
 
-  /** Between chunks: holds new space at the cap, or lets it grow again below it. */
+  /**
+   * Between chunks: holds new space once its next growth would reach the cap (a chunk may grow
+   * it more than once before the next check), or lets it grow again below that.
+   */
   check(): void {
     if (!this.active) return
-    const hold = newSpaceSize() >= YOUNG_GENERATION_CAP
+    const hold = 2 * newSpaceSize() >= YOUNG_GENERATION_CAP
     if (hold !== this.held) v8.setFlagsFromString(hold ? HELD : GROWING)
     this.held = hold
   }
