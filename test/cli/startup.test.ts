@@ -45,7 +45,7 @@ describe('start-up', () => {
   it('the bundle leaves the TypeScript compiler out (oclif requires it only for development setups)', () => {
     const chunks = path.join(root, 'dist/chunks')
     const bundled = readdirSync(chunks)
-      .filter((name) => name.endsWith('.js'))
+      .filter((name) => /\.c?js$/.test(name))
       .filter((name) => readFileSync(path.join(chunks, name), 'utf8').includes('node_modules/typescript/'))
     expect(bundled).toEqual([])
   })
