@@ -6,6 +6,12 @@ import path from 'node:path'
 
 import {build} from 'esbuild'
 
+/** `const name = require(id)` made lazy: the module loads on the first read of a property. */
+const lazy = (name, id) => [
+  `const ${name} = require("${id}");`,
+  `const ${name} = new Proxy({}, {get: (_, key) => require("${id}")[key]});`,
+]
+
 /**
  * Lines of oclif patched for start-up, each part of every command's (`fa --version` too).
  * The build fails if a line changes, so an oclif upgrade cannot drop a patch silently.
@@ -16,16 +22,50 @@ import {build} from 'esbuild'
  * - oclif's spinner loads cli-spinners (a 26 KB table of spinners) when oclif loads; it is read
  *   only when a spinner starts.
  * - oclif matches its plugin names (`oclif.plugins` in package.json) against the dependencies'
- *   names with minimatch, a Minimatch each. A name without a glob character matches only itself:
+ *   names with minimatch, a Minimatch each. A name without a glob character (`*?[]{}()!#\`:
+ *   `@` and `+` are one only before a parenthesis, `#` starts a comment) matches only itself:
  *   those are compared as strings, and minimatch loads for a pattern only.
- * - child_process (for a Windows shell's name) and perf_hooks (for OCLIF_PERFORMANCE's marks)
- *   load with oclif; they are required when used.
+ * - child_process (for a Windows shell's name), perf_hooks (for OCLIF_PERFORMANCE's marks) and
+ *   fs/promises load with oclif; they are required when used, and oclif's JSON reads (package
+ *   and manifest files) use fs's readFile.
+ * - oclif's logger loads debug, which loads supports-color and tty and opens stderr to ask if
+ *   it is a terminal, for a logger that writes only when DEBUG names it. debug reads DEBUG once,
+ *   when it loads, and nothing in this bundle enables it later: without DEBUG the logger is a
+ *   no-op and debug is not loaded. oclif's own colour check loads supports-color (and tty) when it
+ *   first colours a text (supports-color answers from the environment and the terminals, which
+ *   fa does not change).
  * - To tell WSL from Linux, oclif imports wsl-utils, whose `isWsl` is is-wsl's answer; wsl-utils
  *   itself also loads node:util, node:child_process and node:fs/promises for its PowerShell
  *   helpers (and esbuild's interop reads every export of node:util, loading a dozen more
  *   modules). is-wsl alone gives the same answer. The PowerShell helper stays on wsl-utils.
  */
 const oclifPatches = [
+  {
+    file: /@oclif[\\/]core[\\/]lib[\\/]logger\.js$/,
+    edits: [
+      [
+        'const debug_1 = __importDefault(require("debug"));',
+        'const debug_1 = {get default() { return require("debug"); }};',
+      ],
+      [
+        'const debug = (0, debug_1.default)(namespace);',
+        'const debug = process.env.DEBUG ? (0, debug_1.default)(namespace) : () => {};',
+      ],
+    ],
+  },
+  {
+    file: /@oclif[\\/]core[\\/]lib[\\/]util[\\/]fs\.js$/,
+    edits: [
+      lazy('promises_1', 'node:fs/promises'),
+      [
+        "const contents = await (0, promises_1.readFile)(path, 'utf8');",
+        "const contents = await new Promise((resolve, reject) => (0, node_fs_1.readFile)(path, 'utf8', (error, text) => (error ? reject(error) : resolve(text))));",
+      ],
+    ],
+  },
+  {file: /@oclif[\\/]core[\\/]lib[\\/]ux[\\/]supports-color\.js$/, edits: [lazy('supports_color_1', 'supports-color')]},
+  {file: /@oclif[\\/]core[\\/]lib[\\/]config[\\/]ts-path\.js$/, edits: [lazy('promises_1', 'node:fs/promises')]},
+  {file: /@oclif[\\/]core[\\/]lib[\\/]util[\\/]read-tsconfig\.js$/, edits: [lazy('promises_1', 'node:fs/promises')]},
   {
     file: /@oclif[\\/]core[\\/]lib[\\/]config[\\/]plugin\.js$/,
     edits: [
@@ -49,20 +89,12 @@ const oclifPatches = [
     file: /@oclif[\\/]core[\\/]lib[\\/]util[\\/]os\.js$/,
     edits: [
       ["return (await import('wsl-utils')).isWsl ? 'wsl'", "return (await import('is-wsl')).default ? 'wsl'"],
-      [
-        'const node_child_process_1 = require("node:child_process");',
-        'const node_child_process_1 = {get execSync() { return require("node:child_process").execSync; }};',
-      ],
+      lazy('node_child_process_1', 'node:child_process'),
     ],
   },
   {
     file: /@oclif[\\/]core[\\/]lib[\\/]performance\.js$/,
-    edits: [
-      [
-        'const node_perf_hooks_1 = require("node:perf_hooks");',
-        'const node_perf_hooks_1 = {get performance() { return require("node:perf_hooks").performance; }, get PerformanceObserver() { return require("node:perf_hooks").PerformanceObserver; }};',
-      ],
-    ],
+    edits: [lazy('node_perf_hooks_1', 'node:perf_hooks')],
   },
   {
     file: /@oclif[\\/]core[\\/]lib[\\/]config[\\/]plugin-loader\.js$/,
@@ -73,7 +105,7 @@ const oclifPatches = [
       ],
       [
         'patterns.some((w) => (0, minimatch_1.minimatch)(p, w))',
-        'patterns.some((w) => (/[*?[\\]{}()!+@#\\\\]/.test(w) ? (0, minimatch_1.minimatch)(p, w) : p === w))',
+        'patterns.some((w) => (/[*?[\\]{}()!#\\\\]/.test(w) ? (0, minimatch_1.minimatch)(p, w) : p === w))',
       ],
     ],
   },
