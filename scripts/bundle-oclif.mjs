@@ -27,7 +27,8 @@ const lazy = (name, id) => [
  *   those are compared as strings, and minimatch loads for a pattern only.
  * - child_process (for a Windows shell's name), perf_hooks (for OCLIF_PERFORMANCE's marks) and
  *   fs/promises load with oclif; they are required when used, and oclif's JSON reads (package
- *   and manifest files) use fs's readFile.
+ *   and manifest files) use fs's readFile. lilconfig (which reads fs.promises, loading it) finds a
+ *   plugin's oclif settings outside package.json: it loads for a plugin without any there.
  * - oclif's logger loads debug, which loads supports-color and tty and opens stderr to ask if
  *   it is a terminal, for a logger that writes only when DEBUG names it. debug reads DEBUG once,
  *   when it loads, and nothing in this bundle enables it later: without DEBUG the logger is a
@@ -63,6 +64,7 @@ const oclifPatches = [
       ],
     ],
   },
+  {file: /@oclif[\\/]core[\\/]lib[\\/]util[\\/]read-pjson\.js$/, edits: [lazy('lilconfig_1', 'lilconfig')]},
   {file: /@oclif[\\/]core[\\/]lib[\\/]ux[\\/]supports-color\.js$/, edits: [lazy('supports_color_1', 'supports-color')]},
   {file: /@oclif[\\/]core[\\/]lib[\\/]config[\\/]ts-path\.js$/, edits: [lazy('promises_1', 'node:fs/promises')]},
   {file: /@oclif[\\/]core[\\/]lib[\\/]util[\\/]read-tsconfig\.js$/, edits: [lazy('promises_1', 'node:fs/promises')]},

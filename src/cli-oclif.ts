@@ -11,13 +11,18 @@
  * hash: a rebuilt oclif never reads an old cache. Without a compile cache directory
  * (NODE_DISABLE_COMPILE_CACHE, or fa imported as a library) nothing is read or written.
  */
-import {readFileSync, renameSync, rmSync, writeFileSync} from 'node:fs'
 import module from 'node:module'
 import path from 'node:path'
 import {fileURLToPath} from 'node:url'
-import vm from 'node:vm'
 
 import type * as Core from '@oclif/core'
+
+// Required, not imported: an import of node:fs builds its ES module facade, which reads every
+// export, the lazy ones too (fs's streams, with fs/promises and readline): a dozen modules that
+// `fa --version` does not use.
+const requireBuiltin = module.createRequire(import.meta.url)
+const {readFileSync, renameSync, rmSync, writeFileSync} = requireBuiltin('node:fs') as typeof import('node:fs')
+const vm = requireBuiltin('node:vm') as typeof import('node:vm')
 
 /** The CommonJS bundle's file name in dist/chunks, set by scripts/bundle.mjs. */
 declare const FA_OCLIF_BUNDLE: string
@@ -66,7 +71,7 @@ function readCache(file: string): Buffer | undefined {
 }
 
 /** Written whole, then renamed: a run starting meanwhile reads the old file or the new one. */
-function saveCache(script: vm.Script, file: string): void {
+function saveCache(script: import('node:vm').Script, file: string): void {
   const partial = `${file}.${process.pid}.tmp`
   try {
     writeFileSync(partial, script.createCachedData(), {mode: 0o600})
