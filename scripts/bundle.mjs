@@ -58,6 +58,20 @@ const sharedOclif = {
   },
 }
 
+// zod's `z` re-exports its every locale (64 files, 500 KB of source) as `z.locales`, a chunk
+// each command evaluates. fa's messages are English, zod's default, which zod imports itself:
+// `z.locales` keeps `en` only.
+const englishZod = {
+  name: 'english-zod',
+  setup(build) {
+    build.onLoad({filter: /[\\/]node_modules[\\/]zod[\\/]v4[\\/]locales[\\/]index\.js$/}, (args) => ({
+      contents: "export {default as en} from './en.js'\n",
+      resolveDir: path.dirname(args.path),
+      loader: 'js',
+    }))
+  },
+}
+
 const esm = await build({
   absWorkingDir: root,
   entryPoints: [
@@ -89,7 +103,7 @@ const esm = await build({
       'const __dirname = __faDirname(__filename);',
     ].join(' '),
   },
-  plugins: [sharedOclif],
+  plugins: [sharedOclif, englishZod],
   metafile: true,
   logLevel: 'warning',
 })
