@@ -9,7 +9,8 @@
  * run compiled. The cache sits in Node's compile cache directory (bin/run.js enables it; the
  * directory is per Node version, architecture and V8 flags), named after the bundle's content
  * hash: a rebuilt oclif never reads an old cache. Without a compile cache directory
- * (NODE_DISABLE_COMPILE_CACHE, or fa imported as a library) nothing is read or written.
+ * (NODE_DISABLE_COMPILE_CACHE, or fa imported as a library), or with source maps on, nothing is
+ * read or written.
  */
 import module from 'node:module'
 import path from 'node:path'
@@ -47,6 +48,13 @@ export function oclif(): Oclif {
   if (loaded) return loaded
   // scripts/bundle.mjs checks that this code lands in dist/chunks, beside the bundle.
   const file = fileURLToPath(new URL(FA_OCLIF_BUNDLE, import.meta.url))
+  // Only Node's own loader maps stack traces through source maps (bin/run.js turns them on for
+  // --verbose and DEBUG): then oclif is required, `__faImport` a global, and no cache is kept.
+  if (process.sourceMapsEnabled) {
+    Object.assign(globalThis, {__faImport: faImport})
+    loaded = module.createRequire(file)(file) as Oclif
+    return loaded
+  }
   const cacheDir = module.getCompileCacheDir?.()
   const cacheFile = cacheDir && path.join(cacheDir, `fa-${FA_OCLIF_BUNDLE}.v8cache`)
   const cachedData = cacheFile ? readCache(cacheFile) : undefined

@@ -83,6 +83,15 @@ describe('start-up', () => {
     }
   })
 
+  it("--verbose's stack trace names oclif's own files, through its source map", () => {
+    const result = spawnSync(
+      process.execPath,
+      [path.join(root, 'bin/run.js'), 'replay', 'no-such-fixture.jsonl', '--dry-run', '--verbose'],
+      {cwd: root, encoding: 'utf8'},
+    )
+    expect(result.stderr).toMatch(/node_modules\/@oclif\/core\/lib\/config\/config\.js:\d+/)
+  })
+
   it('the hook does see a heavy client when one is loaded', () => {
     const result = spawnSync(
       process.execPath,
