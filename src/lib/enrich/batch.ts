@@ -92,7 +92,10 @@ export class BatchProcessor {
 
   /** Commits the marker offsets seen, in transactions of their own (the drain waits for them). */
   readonly flushMarkers = async (): Promise<void> => {
-    await Promise.all(this.markers.members().map((member) => this.commitOffsets(this.markers.take(member), member)))
+    const commits = this.markers.members().map((member) => this.commitOffsets(this.markers.take(member), member))
+    // The drain waits for them: commit now, not at the end of the open transaction's interval.
+    if (commits.length > 0) void this.options.writer.flush()
+    await Promise.all(commits)
   }
 
   /** A join: the partitions of the markers seen may be another member's now. */
@@ -196,6 +199,7 @@ export class BatchProcessor {
       if (run.drain?.advance(topic, partition, Number(next)) && !stateful) pause()
     })
     if (this.options.transactional) {
+      run.drain?.processed(topic, partition, Number(next))
       // The transaction commits later, with the batches after this one (writer.ts); a failed one
       // rewinds the consumer itself. Meanwhile the next batch is processed while this one is sent.
       written.catch((error: unknown) => this.failed(error as Error, topic, partition))
