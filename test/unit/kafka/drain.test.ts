@@ -60,31 +60,32 @@ describe('DrainTracker.thenDrain', () => {
 })
 
 describe('DrainTracker.whenAllProcessed', () => {
-  it('tells once every partition left is processed to its target, before their commits', () => {
+  /** Two source partitions to drain, and how often the tracker told that all were processed. */
+  const twoPartitions = () => {
     const drain = new DrainTracker([
       {topic: 'src', partition: 0, from: 0, target: 10},
       {topic: 'src', partition: 1, from: 0, target: 4},
     ])
-    let told = 0
-    drain.whenAllProcessed(() => told++)
+    const told = {count: 0}
+    drain.whenAllProcessed(() => told.count++)
+    return {drain, told}
+  }
+
+  it('tells once every partition left is processed to its target, before their commits', () => {
+    const {drain, told} = twoPartitions()
     drain.processed('src', 0, 10)
     drain.processed('src', 1, 3)
-    expect(told).toBe(0)
+    expect(told.count).toBe(0)
     drain.processed('src', 1, 4)
-    expect(told).toBe(1)
+    expect(told.count).toBe(1)
     drain.advance('src', 0, 10)
-    expect(told).toBe(1)
+    expect(told.count).toBe(1)
   })
 
   it('counts another member’s partitions as left: they are not processed here', () => {
-    const drain = new DrainTracker([
-      {topic: 'src', partition: 0, from: 0, target: 10},
-      {topic: 'src', partition: 1, from: 0, target: 4},
-    ])
-    let told = 0
-    drain.whenAllProcessed(() => told++)
+    const {drain, told} = twoPartitions()
     drain.processed('src', 0, 10)
-    expect(told).toBe(0)
+    expect(told.count).toBe(0)
   })
 
   it('tells when the next targets arrive already processed', async () => {
