@@ -107,10 +107,7 @@ export class BatchProcessor {
     if (offsets.length === 0) return
     try {
       await this.options.writer.submit(new Map(), 0, offsets, member)
-      for (const o of offsets) {
-        this.committedHere.set(partitionKey(o.topic, o.partition), BigInt(o.offset))
-        this.options.run.drain?.advance(o.topic, o.partition, Number(o.offset))
-      }
+      for (const o of offsets) this.committedHere.set(partitionKey(o.topic, o.partition), BigInt(o.offset))
     } catch (error) {
       this.options.log.debug('cannot commit past transaction markers', {offsets, error})
     }

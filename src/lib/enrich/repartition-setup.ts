@@ -76,8 +76,7 @@ async function createRepartitionTopics(admin: Admin, config: Config, specs: Topi
 
 /**
  * Cron mode: once the sources are drained, what the run wrote to the repartition topics is
- * drained too; `before` commits the marker offsets this member saw (see MarkerOffsets) meanwhile,
- * each counted as drained once committed, so the targets are read without waiting for it.
+ * drained too; `before` first commits the marker offsets this member saw (see MarkerOffsets).
  */
 export function drainRepartition(
   drain: DrainTracker,
@@ -87,5 +86,8 @@ export function drainRepartition(
   before: () => Promise<void>,
 ): void {
   const topics = plan.topics.map((t) => t.topic)
-  drain.thenDrain(async () => (await Promise.all([DrainTracker.fetch(admin, group, topics), before()]))[0].targets)
+  drain.thenDrain(async () => {
+    await before()
+    return (await DrainTracker.fetch(admin, group, topics)).targets
+  })
 }
