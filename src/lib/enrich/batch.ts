@@ -86,8 +86,8 @@ export class BatchProcessor {
     this.markers.saw(key, offset, member, this.committedHere.get(key))
     // Done only once committed: the run stops reading when the drain is done, and a member that left
     // the group can no longer commit (the transaction spanning batches commits up to an interval later).
-    // Not awaited yet: committed with a later transaction, so not a position the drain may count.
     if (awaited) void this.flushMarkers().finally(advance)
+    else advance()
   }
 
   /** Commits the marker offsets seen, in transactions of their own (the drain waits for them). */

@@ -41,8 +41,6 @@ export interface DrainTarget {
 export class DrainTracker {
   readonly targets: DrainTarget[]
   private readonly pending = new Map<string, DrainTarget>()
-  /** The furthest position processed and committed per partition, pending or not. */
-  private readonly reached = new Map<string, number>()
   private resolveDone: () => void = () => {}
   private more: (() => Promise<DrainTarget[]>) | undefined
   /** Everything before it processed, per partition, its commit perhaps still to come. */
@@ -80,8 +78,7 @@ export class DrainTracker {
     more().then(
       (targets) => {
         for (const t of targets) {
-          // Already processed that far (a repartition partition read while the sources drained): done.
-          if (t.target <= Math.max(t.from, this.reached.get(partitionKey(t.topic, t.partition)) ?? -1)) continue
+          if (t.target <= t.from) continue
           this.targets.push(t)
           this.pending.set(partitionKey(t.topic, t.partition), t)
         }
@@ -157,7 +154,6 @@ export class DrainTracker {
   /** Everything before `position` is processed (and committed); true when this completed the partition. */
   advance(topic: string, partition: number, position: number): boolean {
     const k = partitionKey(topic, partition)
-    if (position > (this.reached.get(k) ?? -1)) this.reached.set(k, position)
     const t = this.pending.get(k)
     if (!t || position < t.target) return false
     this.pending.delete(k)
