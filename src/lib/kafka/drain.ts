@@ -91,14 +91,10 @@ export class DrainTracker {
 
   /** The end offsets of `topics` now, against the group's committed offsets (none: from the low watermark). */
   static async fetch(admin: Admin, groupId: string | undefined, topics: string[]): Promise<DrainTracker> {
-    // All at once: each is a few broker round trips, and a cron run's repartition phase waits for them.
-    const [committed, ends] = await Promise.all([
-      groupId ? committedOffsets(admin, groupId, topics) : new Map<string, CommittedOffset>(),
-      Promise.all(topics.map((topic) => admin.fetchTopicOffsets(topic))),
-    ])
+    const committed = groupId ? await committedOffsets(admin, groupId, topics) : new Map<string, CommittedOffset>()
     const targets: DrainTarget[] = []
-    for (const [i, topic] of topics.entries()) {
-      for (const {partition, high, low} of ends[i]!) {
+    for (const topic of topics) {
+      for (const {partition, high, low} of await admin.fetchTopicOffsets(topic)) {
         const offset = committed.get(partitionKey(topic, partition))?.offset ?? -1
         targets.push({
           topic,

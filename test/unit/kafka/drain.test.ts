@@ -1,4 +1,3 @@
-import type {Admin} from 'kafkajs'
 import {describe, expect, it} from 'vitest'
 
 import {DrainTracker} from '../../../src/lib/kafka/drain.js'
@@ -84,29 +83,5 @@ describe('DrainTracker.whenAllProcessed', () => {
     await settled(drain.done)
     expect(told).toBe(2)
     expect(drain.isPending('rep', 0)).toBe(true)
-  })
-})
-
-describe('DrainTracker.fetch', () => {
-  it('reads the committed and end offsets of every topic at once, not one round trip after another', async () => {
-    let inFlight = 0
-    let most = 0
-    const call = async <T>(value: T): Promise<T> => {
-      most = Math.max(most, ++inFlight)
-      await new Promise((r) => setTimeout(r, 5))
-      inFlight--
-      return value
-    }
-    const admin = {
-      fetchOffsets: ({topics}: {topics: string[]}) =>
-        call(topics.map((topic) => ({topic, partitions: [{partition: 0, offset: topic === 'a' ? '2' : '-1'}]}))),
-      fetchTopicOffsets: (topic: string) => call([{partition: 0, high: topic === 'a' ? '7' : '3', low: '1'}]),
-    } as unknown as Admin
-    const drain = await DrainTracker.fetch(admin, 'g', ['a', 'b'])
-    expect(most).toBe(3)
-    expect(drain.targets).toEqual([
-      {topic: 'a', partition: 0, from: 2, target: 7},
-      {topic: 'b', partition: 0, from: 1, target: 3},
-    ])
   })
 })
