@@ -92,10 +92,7 @@ export class BatchProcessor {
 
   /** Commits the marker offsets seen, in transactions of their own (the drain waits for them). */
   readonly flushMarkers = async (): Promise<void> => {
-    const commits = this.markers.members().map((member) => this.commitOffsets(this.markers.take(member), member))
-    // The drain waits for them: commit now, not at the end of the open transaction's interval.
-    if (commits.length > 0) void this.options.writer.flush()
-    await Promise.all(commits)
+    await Promise.all(this.markers.members().map((member) => this.commitOffsets(this.markers.take(member), member)))
   }
 
   /** A join: the partitions of the markers seen may be another member's now. */
