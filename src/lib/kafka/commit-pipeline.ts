@@ -2,6 +2,8 @@ import type {Logger} from '../output/log.js'
 import {partitionKey} from './drain.js'
 import type {PartitionOffset} from './requests.js'
 
+const RETRY_MS = 1_000
+
 /** One OffsetCommit of the next offsets of some partitions. */
 export type CommitOffsets = (offsets: PartitionOffset[]) => Promise<void>
 
@@ -41,6 +43,7 @@ export class CommitPipeline {
   private ready = new Map<string, Ready>()
   private committing: Promise<void> | undefined
   private readonly unsettled = new Set<Promise<void>>()
+  private retry: NodeJS.Timeout | undefined
   /** Counts joins: a commit that fails after one does not keep its offsets for the next. */
   private generation = 0
 
@@ -100,7 +103,11 @@ export class CommitPipeline {
       } else this.ready.set(key, {offset, callbacks: [entry.onCommitted]})
       moved = true
     }
-    if (moved) this.committing ??= this.commitLoop().finally(() => (this.committing = undefined))
+    if (moved) this.startCommits()
+  }
+
+  private startCommits(): void {
+    this.committing ??= this.commitLoop().finally(() => (this.committing = undefined))
   }
 
   private failed(key: string, entry: Tracked, error: unknown): void {
@@ -119,7 +126,15 @@ export class CommitPipeline {
 
   private async commitLoop(): Promise<void> {
     // One OffsetCommit at a time; what is acknowledged meanwhile goes into the next one.
-    while (this.ready.size > 0) if (!(await this.commitReady(this.options.commit))) return
+    while (this.ready.size > 0) {
+      if (await this.commitReady(this.options.commit)) continue
+      // Tried again later even if nothing else is acknowledged meanwhile (a drain's last batches).
+      this.retry ??= setTimeout(() => {
+        this.retry = undefined
+        this.startCommits()
+      }, RETRY_MS).unref()
+      return
+    }
   }
 
   /** Commits every partition's latest acknowledged offset; false (and kept for the next try) on failure. */

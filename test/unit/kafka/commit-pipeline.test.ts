@@ -127,6 +127,24 @@ describe('CommitPipeline', () => {
     expect([...commits, ...via]).toEqual(['t[0]@10'])
   })
 
+  it('tries a failed commit again on its own', async () => {
+    let fail = true
+    const commits: string[] = []
+    const pipeline = new CommitPipeline({
+      commit: async (offsets) => {
+        if (fail) throw new Error('not the coordinator')
+        commits.push(show(offsets))
+      },
+      rewind: () => {},
+      log: silentLogger,
+    })
+    pipeline.track('t', 0, 0n, 10n, Promise.resolve(), () => {})
+    await tick()
+    fail = false
+    await new Promise((r) => setTimeout(r, 1_200))
+    expect(commits).toEqual(['t[0]@10'])
+  })
+
   it('keeps the offsets of a failed commit for the next one', async () => {
     let fail = true
     const commits: string[] = []
