@@ -1,7 +1,13 @@
-// bench:kafka's Avro mix: the typical mix's tables and events, written in the Schema Registry
+// The Kafka benches' Avro mixes: the bench's tables and event mixes, written in the Schema Registry
 // wire format (Avro, schemas registered under TopicNameStrategy subjects) as connectors and Java
 // producers write them. Encoded with avsc directly; optional fields are unions with null.
+import {appendFileSync} from 'node:fs'
+import path from 'node:path'
+
 import avro from 'avsc'
+
+import {startRegistry} from '../scripts/registry.mjs'
+import {assignmentRow, eventMessage, slackUserRow} from './support/kafka-data.mjs'
 
 const optional = (name) => ({name, type: ['null', 'string'], default: null})
 const required = (name) => ({name, type: 'string'})
@@ -64,3 +70,39 @@ export async function avroEncoder(url, role, topic) {
     return Buffer.concat([header, type.toBuffer(wrapped)])
   }
 }
+
+/** SCHEMA_REGISTRY_URL, else a throwaway registry in `work` (scripts/registry.mjs); `stop` stops only that one. */
+export async function openRegistry(work) {
+  if (process.env.SCHEMA_REGISTRY_URL) return {url: process.env.SCHEMA_REGISTRY_URL, stop: async () => {}}
+  const registry = await startRegistry({dir: path.join(work, 'registry')})
+  return {url: registry.url, stop: () => registry.stop()}
+}
+
+/** The Avro copies of the tables and of the two event mixes, under `prefix`. */
+export const avroTopics = (prefix) => ({
+  tables: {assignments: `${prefix}avro-csdr-assignment`, slackUsers: `${prefix}avro-slack-users`},
+  typical: `${prefix}avro-notifications-typical`,
+  alertHeavy: `${prefix}avro-notifications`,
+})
+
+/** Points an fa config at the registry (its Avro topics are read in the wire format). */
+export function withRegistry(file, url) {
+  appendFileSync(file, `schemaRegistry:\n  url: ${url}\n`)
+  return file
+}
+
+/**
+ * loadData's `more`: the tables and, for each [topic, provisioning failures in 10] of `mixes`,
+ * the events of that mix, in Avro.
+ */
+export const loadAvro = (url, {tables}, {events, rows, mixes}) =>
+  async function (produce) {
+    const users = await avroEncoder(url, 'slackUsers', tables.slackUsers)
+    const assignments = await avroEncoder(url, 'assignments', tables.assignments)
+    await produce(tables.slackUsers, rows, (i) => ({key: `user${i}@example.com`, value: users(slackUserRow(i))}))
+    await produce(tables.assignments, rows, (i) => ({key: `org-${i}`, value: assignments(assignmentRow(i, rows))}))
+    for (const [topic, per10] of mixes) {
+      const encode = await avroEncoder(url, 'notifications', topic)
+      await produce(topic, events, (i) => eventMessage(i, rows, per10, encode))
+    }
+  }

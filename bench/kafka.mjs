@@ -4,21 +4,8 @@
 // without incidents (bench/support/stateless-provisioning.mjs), for what stateful alerts cost.
 // Uses KAFKA_BROKERS if set, else starts a throwaway broker (scripts/kafka.mjs) and stops it after;
 // likewise SCHEMA_REGISTRY_URL and a registry (scripts/registry.mjs).
-import {writeFileSync} from 'node:fs'
-import path from 'node:path'
-
-import {startRegistry} from '../scripts/registry.mjs'
-import {avroEncoder} from './avro-mix.mjs'
-import {
-  assignmentRow,
-  enrichInstances,
-  eventMessage,
-  fa,
-  loadData,
-  openBench,
-  slackUserRow,
-  withoutIncidents,
-} from './support/kafka-data.mjs'
+import {avroTopics as avroTopicsOf, loadAvro, openRegistry, withRegistry} from './avro-mix.mjs'
+import {enrichInstances, fa, loadData, openBench, withoutIncidents} from './support/kafka-data.mjs'
 
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 300_000)
 const ROWS = Number(process.env.BENCH_TABLE_ROWS ?? 100_000)
@@ -30,39 +17,29 @@ const AVRO = process.env.BENCH_AVRO !== '0'
 
 const bench = await openBench({partitions: PARTITIONS})
 let registry
-let registryUrl = process.env.SCHEMA_REGISTRY_URL
 try {
-  if (AVRO && !registryUrl) {
-    registry = await startRegistry({dir: path.join(bench.work, 'registry')})
-    registryUrl = registry.url
-  }
+  registry = AVRO ? await openRegistry(bench.work) : undefined
   const {prefix, writeConfig, env} = bench
   const configFile = writeConfig('fa.config.yaml')
   const typicalConfig = writeConfig('typical.yaml', {notifications: bench.typicalTopic})
-  const avroTopics = {
-    notifications: `${prefix}avro-notifications-typical`,
-    assignments: `${prefix}avro-csdr-assignment`,
-    slackUsers: `${prefix}avro-slack-users`,
-  }
+  const avroNames = avroTopicsOf(prefix)
+  const avroTopics = {...avroNames.tables, notifications: avroNames.typical}
   /** A config over `overrides`; Avro ones name the registry, stateless ones swap the incidents out. */
   const runConfig = (name, overrides, avro = false, stateless = false) => {
     const file = writeConfig(`${name}.yaml`, overrides)
-    if (avro) writeFileSync(file, `schemaRegistry:\n  url: ${registryUrl}\n`, {flag: 'a'})
+    if (avro) withRegistry(file, registry.url)
     return stateless ? withoutIncidents(file) : file
   }
   const avroConfig = runConfig('avro', avroTopics, true)
   await fa(['topics', 'create', '-c', configFile], env)
   await fa(['topics', 'create', '-c', typicalConfig], env)
   if (AVRO) await fa(['topics', 'create', '-c', avroConfig], env)
-  await loadData(bench, {events: EVENTS, rows: ROWS, partitions: PARTITIONS}, async (produce) => {
-    if (!AVRO) return
-    const users = await avroEncoder(registryUrl, 'slackUsers', avroTopics.slackUsers)
-    const rows = await avroEncoder(registryUrl, 'assignments', avroTopics.assignments)
-    const events = await avroEncoder(registryUrl, 'notifications', avroTopics.notifications)
-    await produce(avroTopics.slackUsers, ROWS, (i) => ({key: `user${i}@example.com`, value: users(slackUserRow(i))}))
-    await produce(avroTopics.assignments, ROWS, (i) => ({key: `org-${i}`, value: rows(assignmentRow(i, ROWS))}))
-    await produce(avroTopics.notifications, EVENTS, (i) => eventMessage(i, ROWS, 1, events))
-  })
+  const avroMixes = [[avroNames.typical, 1]]
+  await loadData(
+    bench,
+    {events: EVENTS, rows: ROWS, partitions: PARTITIONS},
+    AVRO ? loadAvro(registry.url, avroNames, {events: EVENTS, rows: ROWS, mixes: avroMixes}) : undefined,
+  )
 
   // Each configuration reads the same events with a group of its own. Two instances in one group
   // is fa's scale-out (each holds the full tables, the group splits the partitions): on this
@@ -146,6 +123,6 @@ try {
     }
   }
 } finally {
-  if (registry) await registry.stop()
+  await registry?.stop()
   await bench.close()
 }

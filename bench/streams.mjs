@@ -2,10 +2,13 @@
 // topology (bench/streams/), on the same input topics, each run with a fresh group / application
 // id and output topics of its own: records/s, wall time and CPU seconds of each and of the broker,
 // for both mixes, both guarantees, one and two instances. The counts must agree or the bench fails.
+// BENCH_AVRO=1 adds both mixes with Avro tables and events (bench/avro-mix.mjs), which the Streams
+// app decodes from the registry's wire format (bench/streams/.../Values.java).
 import {execFileSync} from 'node:child_process'
 import {readFileSync} from 'node:fs'
 import path from 'node:path'
 
+import {avroTopics, loadAvro, openRegistry, withRegistry} from './avro-mix.mjs'
 import {enrichInstances, fa, loadData, openBench, withoutIncidents} from './support/kafka-data.mjs'
 import {buildStreamsApp, runStreamsApp} from './support/streams-app.mjs'
 
@@ -14,9 +17,13 @@ const ROWS = Number(process.env.BENCH_TABLE_ROWS ?? 100_000)
 const PARTITIONS = Number(process.env.BENCH_PARTITIONS ?? 6)
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 1)
 const instances = (process.env.BENCH_INSTANCES ?? '1,2').split(',').map(Number)
-// The Streams app keeps no incidents: fa runs the same topology, its built-in alert type with the
-// incidents swapped out. BENCH_INCIDENTS=1 runs it as shipped (incidents, repartitioning, state).
+// Without incidents by default: fa's built-in alert type with its incidents swapped out, the
+// Streams app stateless. BENCH_INCIDENTS=1 runs fa's as shipped (incidents, repartitioning, state)
+// and the Streams app with the same: keyed by connector id through a repartition topic, a store.
 const INCIDENTS = process.env.BENCH_INCIDENTS === '1'
+const AVRO = process.env.BENCH_AVRO === '1'
+// BENCH_MIXES=alert-heavy,typical Avro runs only those (of the mixes loaded).
+const only = process.env.BENCH_MIXES?.split(',').map((m) => m.trim())
 
 const t0 = Date.now()
 buildStreamsApp()
@@ -24,28 +31,53 @@ console.log(`bench/streams built in ${((Date.now() - t0) / 1000).toFixed(1)} s`)
 
 const bench = await openBench({partitions: PARTITIONS})
 const brokerPid = pidListeningOn(Number(bench.brokers.split(':').at(-1)))
+let registry
 try {
+  registry = AVRO ? await openRegistry(bench.work) : undefined
   const {prefix, topics, writeConfig, env} = bench
-  const sources = {'alert-heavy': topics.notifications, typical: bench.typicalTopic}
-  await fa(['topics', 'create', '-c', writeConfig('fa.config.yaml')], env)
-  await fa(['topics', 'create', '-c', writeConfig('typical.yaml', {notifications: sources.typical})], env)
-  await loadData(bench, {events: EVENTS, rows: ROWS, partitions: PARTITIONS})
+  const jsonTables = {assignments: topics.assignments, slackUsers: topics.slackUsers}
+  const avro = avroTopics(prefix)
+  /** Each mix: its source and tables, and the registry its topics need (Avro). */
+  const mixes = {
+    'alert-heavy': {notifications: topics.notifications, ...jsonTables},
+    typical: {notifications: bench.typicalTopic, ...jsonTables},
+    ...(AVRO && {
+      'alert-heavy Avro': {notifications: avro.alertHeavy, ...avro.tables, registry: registry.url},
+      'typical Avro': {notifications: avro.typical, ...avro.tables, registry: registry.url},
+    }),
+  }
+  /** An fa config over a mix's topics and `outputs`. */
+  const mixConfig = (name, {registry: url, ...mixTopics}, outputs = {}) => {
+    const file = writeConfig(name, {...mixTopics, ...outputs})
+    return url ? withRegistry(file, url) : file
+  }
+  for (const [mix, mixTopics] of Object.entries(mixes))
+    await fa(['topics', 'create', '-c', mixConfig(`${mix.replaceAll(' ', '-')}.yaml`, mixTopics)], env)
+  const avroMixes = [
+    [avro.alertHeavy, 8],
+    [avro.typical, 1],
+  ]
+  await loadData(
+    bench,
+    {events: EVENTS, rows: ROWS, partitions: PARTITIONS},
+    AVRO ? loadAvro(registry.url, avro, {events: EVENTS, rows: ROWS, mixes: avroMixes}) : undefined,
+  )
   if (!brokerPid) console.log('(broker CPU not shown: no process found listening on its port)\n')
 
   let run = 0
   const best = new Map()
   for (let round = 1; round <= ROUNDS; round++) {
-    for (const mix of Object.keys(sources)) {
+    for (const [mix, mixTopics] of Object.entries(mixes).filter(([m]) => !only || only.includes(m))) {
       for (const guarantee of ['at_least_once', 'exactly_once_v2']) {
         for (const n of instances) {
-          const tag = `${mix}-${guarantee}-${n}-${++run}`
+          const tag = `${mix.replaceAll(' ', '-')}-${guarantee}-${n}-${++run}`
           const outputs = (who) => ({
             slackMessages: `${prefix}${who}-${tag}.alerts`,
             deadLetters: `${prefix}${who}-${tag}.dlq`,
             // Incidents one run opened must not turn the next run's alerts into updates.
             state: `${prefix}${who}-${tag}.state`,
           })
-          const faConfig = writeConfig(`fa-${tag}.yaml`, {notifications: sources[mix], ...outputs('fa')})
+          const faConfig = mixConfig(`fa-${tag}.yaml`, mixTopics, outputs('fa'))
           if (!INCIDENTS) withoutIncidents(faConfig)
           const streamsOut = outputs('streams')
           // fa topics create makes the Streams app's outputs too, alike: same partitions, same settings.
@@ -58,14 +90,16 @@ try {
               {
                 bootstrap: bench.brokers,
                 application: `${prefix}streams-${tag}`,
-                source: sources[mix],
-                assignments: topics.assignments,
-                slackUsers: topics.slackUsers,
+                source: mixTopics.notifications,
+                assignments: mixTopics.assignments,
+                slackUsers: mixTopics.slackUsers,
                 alerts: streamsOut.slackMessages,
                 deadLetters: streamsOut.deadLetters,
                 guarantee,
                 threads: n,
                 stateDir: path.join(bench.work, `state-${tag}`),
+                ...(mixTopics.registry && {registry: mixTopics.registry}),
+                ...(INCIDENTS && {incidents: 1}),
               },
               env,
             ).then((s) => ({...s, rate: EVENTS / ((s.lastCommitAt - s.streamStartedAt) / 1000), processes: 1})),
@@ -73,6 +107,7 @@ try {
           for (const [what, f, s] of [
             ['alerts', faResult.alerts, streamsResult.alerts],
             ['dead letters', faResult.deadLetters, streamsResult.deadLetters],
+            ['updates', faResult.updates, streamsResult.updates],
           ]) {
             if (f !== s) throw new Error(`${tag}: fa wrote ${f} ${what}, the Streams app ${s}`)
           }
@@ -91,6 +126,7 @@ try {
     for (const row of best.values()) print(row)
   }
 } finally {
+  await registry?.stop()
   await bench.close()
 }
 
@@ -106,6 +142,7 @@ async function runFa(config, group, guarantee, n, env) {
     rate: EVENTS / ((last - first) / 1000),
     alerts: summaries.reduce((sum, s) => sum + s.alerts, 0),
     deadLetters: summaries.reduce((sum, s) => sum + s.deadLetters, 0),
+    updates: summaries.reduce((sum, s) => sum + (s.pipelines['connector-provisioning-failed']?.updates ?? 0), 0),
     cpu: outs.reduce((sum, o) => sum + o.cpu, 0),
     processes: n,
   }

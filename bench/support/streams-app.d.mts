@@ -4,6 +4,8 @@ export interface StreamsSummary {
   lastCommitAt: number
   alerts: number
   deadLetters: number
+  /** Revisions after the first (incidents=1 only). */
+  updates: number
   dropped: Record<string, number>
   cpu: number
 }

@@ -1,7 +1,8 @@
 // bench:streams compares fa enrich with the Kafka Streams app in bench/streams/: that is only fair
 // if both do the same work. On the provisioning fixture plus edge cases (escaping, truncation at
 // every limit, surrogate pairs, events without an eventId, bad records), both must write the same
-// alerts, byte for byte, and the same dead letters.
+// alerts, byte for byte, and the same dead letters; with incidents (BENCH_INCIDENTS=1), on the
+// whole fixture (repeats and a recovery), the same updates too.
 import {readFileSync} from 'node:fs'
 import {mkdtempSync} from 'node:fs'
 import {tmpdir} from 'node:os'
@@ -20,6 +21,11 @@ const kafka = testKafka(brokers)
 const config = prefixedConfig('streams-parity')
 const {topics, prefix} = config
 const streamsOut = {alerts: `${prefix}streams-alerts`, deadLetters: `${prefix}streams-dlq`}
+const withIncidents = prefixedConfig('streams-parity-incidents')
+const streamsIncidentsOut = {
+  alerts: `${withIncidents.prefix}streams-alerts`,
+  deadLetters: `${withIncidents.prefix}streams-dlq`,
+}
 const PIPELINE = 'connector-provisioning-failed'
 
 /** Provisioning failures that reach an alert (org-1001 is Jane's), differing where the payload rules bite. */
@@ -79,8 +85,9 @@ const edgeEvents: Array<{key: string | null; value: unknown; headers?: Record<st
 
 beforeAll(async () => {
   buildStreamsApp()
-  expect((await runFa(['topics', 'create', '-c', config.file], {env: {KAFKA_BROKERS: brokers}})).code).toBe(0)
-  await createTopics(kafka, [streamsOut.alerts, streamsOut.deadLetters])
+  for (const {file} of [config, withIncidents])
+    expect((await runFa(['topics', 'create', '-c', file], {env: {KAFKA_BROKERS: brokers}})).code).toBe(0)
+  await createTopics(kafka, [...Object.values(streamsOut), ...Object.values(streamsIncidentsOut)])
   const producer = kafka.producer({createPartitioner: Partitioners.DefaultPartitioner, allowAutoTopicCreation: false})
   await producer.connect()
   const byTopic = new Map<string, Message[]>()
@@ -89,45 +96,62 @@ beforeAll(async () => {
   const connectors = new Set<unknown>()
   for (const line of lines) {
     const {topic, key, value} = JSON.parse(line) as {topic: string; key: string | null; value: unknown}
-    // The Streams app has no incidents: leave out the events that would update or resolve one.
+    const message = {key, value: value === null || typeof value === 'string' ? value : JSON.stringify(value)}
+    add(withIncidents.prefix + topic, message)
+    // Without incidents: leave out the events that would update or resolve one.
     const event = value !== null && typeof value === 'object' ? (value as Record<string, unknown>) : {}
     if (prefix + topic === topics.notifications && (connectors.has(event.connectorId) || event.newStatus === 'Running'))
       continue
     if (event.connectorId !== undefined) connectors.add(event.connectorId)
-    add(prefix + topic, {key, value: value === null || typeof value === 'string' ? value : JSON.stringify(value)})
+    add(prefix + topic, message)
   }
   for (const {key, value, headers} of edgeEvents) {
-    add(topics.notifications, {key, value: value === null ? null : JSON.stringify(value), headers})
+    const message = {key, value: value === null ? null : JSON.stringify(value), headers}
+    add(topics.notifications, message)
+    add(withIncidents.topics.notifications, message)
   }
   for (const [topic, messages] of byTopic) await producer.send({topic, acks: -1, messages})
   await producer.disconnect()
 }, 180_000)
 
-it('the Streams app writes the alerts fa writes, byte for byte, and the same dead letters', async () => {
-  const fa = await runFa(['enrich', '--from', 'earliest', '-c', config.file, '--group', `${prefix}fa`, '--json'], {
+/** fa enrich and the Streams app over `cfg`'s topics; the app's summary. */
+async function runBoth(cfg: typeof config, out: typeof streamsOut, incidents: boolean) {
+  const fa = await runFa(['enrich', '--from', 'earliest', '-c', cfg.file, '--group', `${cfg.prefix}fa`, '--json'], {
     env: {KAFKA_BROKERS: brokers},
   })
   expect(fa.code, fa.stderr).toBe(0)
-  const summary = await runStreamsApp({
+  return runStreamsApp({
     bootstrap: brokers,
-    application: `${prefix}streams`,
-    source: topics.notifications,
-    assignments: topics.assignments,
-    slackUsers: topics.slackUsers,
-    alerts: streamsOut.alerts,
-    deadLetters: streamsOut.deadLetters,
+    application: `${cfg.prefix}streams`,
+    source: cfg.topics.notifications,
+    assignments: cfg.topics.assignments,
+    slackUsers: cfg.topics.slackUsers,
+    alerts: out.alerts,
+    deadLetters: out.deadLetters,
     guarantee: 'exactly_once_v2',
     threads: 1,
     stateDir: mkdtempSync(path.join(tmpdir(), 'fa-streams-state-')),
+    ...(incidents && {incidents: 1}),
   })
+}
 
-  // fa also runs onboarding-started and dead-letters bad table rows: the Streams app does neither.
-  const ours = (records: ReadRecord[]) => records.filter((r) => r.headers['fa-pipeline'] === PIPELINE)
-  const byAlertId = (records: ReadRecord[]) =>
-    ours(records)
-      // When fa enrich wrote an alert (fa-produced-at) is the one header a second app cannot share.
-      .map(({key, value, headers: {'fa-produced-at': _producedAt, ...headers}}) => ({key, value, headers}))
-      .sort((a, b) => a.key!.localeCompare(b.key!))
+// fa also runs onboarding-started and dead-letters bad table rows: the Streams app does neither.
+const ours = (records: ReadRecord[]) => records.filter((r) => r.headers['fa-pipeline'] === PIPELINE)
+const byAlertId = (records: ReadRecord[]) =>
+  ours(records)
+    // When fa enrich wrote an alert (fa-produced-at) is the one header a second app cannot share.
+    .map(({key, value, headers: {'fa-produced-at': _producedAt, ...headers}}) => ({key, value, headers}))
+    .sort(
+      (a, b) =>
+        a.key!.localeCompare(b.key!) || Number(a.headers['fa-revision'] ?? 0) - Number(b.headers['fa-revision'] ?? 0),
+    )
+const deadLetters = async (topic: string) =>
+  ours(await readToEnd(kafka, [topic]))
+    .map((r) => ({key: r.key, value: r.value, offset: r.headers['fa-source-offset'], trace: r.headers.trace}))
+    .sort((a, b) => Number(a.offset) - Number(b.offset) || String(a.key).localeCompare(String(b.key)))
+
+it('the Streams app writes the alerts fa writes, byte for byte, and the same dead letters', async () => {
+  const summary = await runBoth(config, streamsOut, false)
   const faAlerts = byAlertId(await readToEnd(kafka, [topics.slackMessages]))
   const streamsAlerts = byAlertId(await readToEnd(kafka, [streamsOut.alerts]))
   // The fixture's 3 left (enrich loads the tables first: org-1004 is deleted by then) and the 4 edge ones above.
@@ -135,13 +159,24 @@ it('the Streams app writes the alerts fa writes, byte for byte, and the same dea
   expect(summary.alerts).toBe(7)
   expect(streamsAlerts).toEqual(faAlerts)
 
-  const deadLetters = async (topic: string) =>
-    ours(await readToEnd(kafka, [topic]))
-      .map((r) => ({key: r.key, value: r.value, offset: r.headers['fa-source-offset'], trace: r.headers.trace}))
-      .sort((a, b) => Number(a.offset) - Number(b.offset) || String(a.key).localeCompare(String(b.key)))
   const faDeadLetters = await deadLetters(topics.deadLetters)
   // The fixture's 4 bad events and the 4 edge ones.
   expect(faDeadLetters).toHaveLength(8)
   expect(summary.deadLetters).toBe(8)
   expect(await deadLetters(streamsOut.deadLetters)).toEqual(faDeadLetters)
+}, 120_000)
+
+it('with incidents, the Streams app writes the alerts and updates fa writes, byte for byte', async () => {
+  const summary = await runBoth(withIncidents, streamsIncidentsOut, true)
+  const faOut = byAlertId(await readToEnd(kafka, [withIncidents.topics.slackMessages]))
+  const streamsOutput = byAlertId(await readToEnd(kafka, [streamsIncidentsOut.alerts]))
+  const updates = faOut.filter((r) => r.headers['fa-revision'] !== undefined)
+  expect(updates.length).toBeGreaterThanOrEqual(3)
+  expect(updates.some((r) => String(r.value).includes('Resolved'))).toBe(true)
+  expect(summary.updates).toBe(updates.length)
+  expect(summary.alerts).toBe(faOut.length - updates.length)
+  expect(streamsOutput).toEqual(faOut)
+  expect(await deadLetters(streamsIncidentsOut.deadLetters)).toEqual(
+    await deadLetters(withIncidents.topics.deadLetters),
+  )
 }, 120_000)

@@ -3,6 +3,7 @@ import {readFile} from 'node:fs/promises'
 import path from 'node:path'
 
 import {FaError} from '../errors.js'
+import {explainIssue} from './explain.js'
 import {configSchema, type Config} from './schema.js'
 
 export const CONFIG_FILES = ['fa.config.yaml', 'fa.config.yml', 'fa.config.json']
@@ -23,6 +24,7 @@ export async function loadConfig(explicit?: string, env: NodeJS.ProcessEnv = pro
   const named = explicit ?? env.FA_CONFIG
   const file = named ? path.resolve(named) : CONFIG_FILES.map((name) => path.resolve(name)).find((f) => existsSync(f))
   let raw: unknown = {}
+  let source: Parameters<typeof explainIssue>[2]
   if (file) {
     let text: string
     try {
@@ -34,13 +36,16 @@ export async function loadConfig(explicit?: string, env: NodeJS.ProcessEnv = pro
       )
     }
     // Loaded only for a config file: most runs (cron, CI, the quick start) have none or pass env.
-    const {parse: parseYaml, YAMLParseError} = await import('yaml')
-    try {
-      raw = parseYaml(text) ?? {}
-    } catch (error) {
-      const line = error instanceof YAMLParseError ? `:${error.linePos?.[0].line}` : ''
-      throw new FaError(`${file}${line}: not valid YAML: ${(error as Error).message.split('\n')[0]}`)
+    const {parseDocument, LineCounter} = await import('yaml')
+    const lines = new LineCounter()
+    const doc = parseDocument(text, {lineCounter: lines})
+    const error = doc.errors[0]
+    if (error) {
+      const line = error.linePos ? `:${error.linePos[0].line}` : ''
+      throw new FaError(`${file}${line}: not valid YAML: ${error.message.split('\n')[0]}`)
     }
+    raw = doc.toJS() ?? {}
+    source = {doc, lines}
   }
   const parsed = configSchema.safeParse(applyEnv(raw, env))
   if (!parsed.success) {
@@ -50,10 +55,7 @@ export async function loadConfig(explicit?: string, env: NodeJS.ProcessEnv = pro
         hint: 'a comma-separated list, e.g. KAFKA_BROKERS=k1:9092,k2:9092',
       })
     }
-    const where = file ?? 'environment'
-    throw new FaError(`${where}: config key "${issue.path.join('.')}": ${issue.message}`, {
-      hint: 'see README "Configuration"',
-    })
+    throw new FaError(explainIssue(issue, file ?? 'environment', source), {hint: 'see README "Configuration"'})
   }
   return {config: parsed.data, file: file ?? null, dir: file ? path.dirname(file) : process.cwd()}
 }

@@ -1,6 +1,7 @@
 import type {LoadedConfig} from '../config/load.js'
 import type {Config} from '../config/schema.js'
 import {FaError} from '../errors.js'
+import type {RegistryClient} from '../schema/registry.js'
 import {pass, skip, type Verdict} from './check.js'
 
 /**
@@ -49,8 +50,9 @@ export async function bigQueryCheck({config}: LoadedConfig, env: NodeJS.ProcessE
 
 /**
  * The Schema Registry line: Confluent's API `GET {url}/subjects` answers with a list, with the
- * basic auth the registry client takes from the config's variables (or the URL). Skipped when
- * no registry is configured.
+ * basic auth the registry client takes from the config's variables (or the URL); and each subject
+ * `formats:` pins fa's own outputs to holds a schema fa can write (or none yet: fa registers its
+ * own on the first run). Skipped when no registry is configured.
  */
 export async function schemaRegistryCheck(
   config: Config,
@@ -62,7 +64,8 @@ export async function schemaRegistryCheck(
   const {RegistryClient, RegistryUnavailable} = await import('../schema/registry.js')
   const client = new RegistryClient(url, {username: env[usernameEnv], password: env[passwordEnv], timeoutMs})
   try {
-    return pass(`${client.url}: ${(await client.subjects()).length} subject(s)`)
+    const subjects = (await client.subjects()).length
+    return pass([`${client.url}: ${subjects} subject(s)`, ...(await pinnedOutputs(config, client))].join('; '))
   } catch (error) {
     if (error instanceof FaError) throw error
     throw new FaError((error as Error).message, {
@@ -72,4 +75,24 @@ export async function schemaRegistryCheck(
           : 'check that schemaRegistry.url is the Confluent-compatible API (Apicurio: …/apis/ccompat/v7)',
     })
   }
+}
+
+/** What the registry holds for the subjects fa's own outputs are pinned to; a FaError for one fa could not write. */
+async function pinnedOutputs(config: Config, client: RegistryClient): Promise<string[]> {
+  const {pinnedOwnSubjects} = await import('../schema/own-outputs.js')
+  const {registeredSchema, unshipped, usableSchema} = await import('../schema/pinned-subject.js')
+  const roles = ['slackMessages', 'slackResponses'] as const
+  const lines: string[] = []
+  for (const {subject, format, fallback} of pinnedOwnSubjects(
+    config,
+    roles.map((role) => ({role, topic: config.topics[role]})),
+  )) {
+    const found = await registeredSchema(client, subject)
+    if (found) {
+      await usableSchema(found, subject, format, fallback)
+      lines.push(`${subject}: ${format}, id ${found.id}`)
+    } else if (fallback.schema) lines.push(`${subject}: none yet (fa registers its ${format} schema on the first run)`)
+    else throw unshipped(subject, format)
+  }
+  return lines
 }

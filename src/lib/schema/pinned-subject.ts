@@ -23,14 +23,31 @@ export async function pinnedSubject(
   format: keyof typeof REGISTRY_TYPES,
   fallback: PinnedFallback,
 ): Promise<SubjectSchema> {
-  let found: RegisteredSchema
+  const found =
+    (await registeredSchema(registry, subject)) ?? (await register(registry, subject, format, fallback.schema))
+  return usableSchema(found, subject, format, fallback)
+}
+
+/** The latest schema of `subject`, undefined when it has none. */
+export async function registeredSchema(
+  registry: RegistryClient,
+  subject: string,
+): Promise<RegisteredSchema | undefined> {
   try {
-    found = await registry.latest(subject)
+    return await registry.latest(subject)
   } catch (error) {
-    if (!(error instanceof RegistryRefused && error.status === 404))
-      throw registryError(error, `looking up subject ${subject}`)
-    found = await register(registry, subject, format, fallback.schema)
+    if (error instanceof RegistryRefused && error.status === 404) return undefined
+    throw registryError(error, `looking up subject ${subject}`)
   }
+}
+
+/** `found` as the schema fa writes `subject` in; a FaError when it is of another format or cannot carry fa's record. */
+export async function usableSchema(
+  found: RegisteredSchema,
+  subject: string,
+  format: keyof typeof REGISTRY_TYPES,
+  fallback: PinnedFallback,
+): Promise<SubjectSchema> {
   const codec = await codecFor(found)
   if (codec.format !== format) {
     throw new FaError(
@@ -54,11 +71,7 @@ async function register(
   format: keyof typeof REGISTRY_TYPES,
   schema: Omit<RegisteredSchema, 'id'> | undefined,
 ): Promise<RegisteredSchema> {
-  if (!schema) {
-    throw new FaError(`Schema Registry has no subject ${subject}, and fa ships no ${format} schema for it`, {
-      hint: `register a .proto under ${subject} first, or pin the topic to avro or json-schema`,
-    })
-  }
+  if (!schema) throw unshipped(subject, format)
   try {
     return {...schema, id: await registry.register(subject, schema.type, schema.schema)}
   } catch (error) {
@@ -69,4 +82,11 @@ async function register(
     }
     throw registryError(error, `registering fa's schema under ${subject}`)
   }
+}
+
+/** A subject with no schema, in a format fa ships none for (Protobuf). */
+export function unshipped(subject: string, format: keyof typeof REGISTRY_TYPES): FaError {
+  return new FaError(`Schema Registry has no subject ${subject}, and fa ships no ${format} schema for it`, {
+    hint: `register a .proto under ${subject} first, or pin the topic to avro or json-schema`,
+  })
 }

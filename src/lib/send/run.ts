@@ -27,6 +27,7 @@ import {responseReader, ResponseTable} from './responses.js'
 import type {RunCommitter, RunDeliverer} from './roles.js'
 import {emptyCounts, type SendSummary} from './summary.js'
 import {defaultSendTuning, type SendTuning} from './tuning.js'
+import {retryInFollow} from '../retry-in-follow.js'
 import {parseDuration} from '../when.js'
 
 export interface SendOptions {
@@ -105,9 +106,15 @@ export async function runSend(options: SendOptions): Promise<SendResult> {
   let responsesInfo = {read: 0, delivered: 0, ms: 0}
 
   const decoder = decoderFromConfig(config, (role) => config.topics[role] ?? role, log, options.env)
-  // Before anything is produced: a registry that refuses fa's schema for the responses stops the run here.
+  // Before anything is produced: a registry that refuses fa's schema for the responses stops the run
+  // here; one that is down is waited for when following (a daemon must not exit into a restart loop).
   const responses = dryRun ? [] : [{role: 'slackResponses', topic: topics.responses}]
-  const encoder = await ownOutputEncoder(config, responses, options.env)
+  const encoder = await retryInFollow(() => ownOutputEncoder(config, responses, options.env), {
+    follow,
+    signal,
+    log,
+    what: 'looking up the slack-responses schema',
+  })
   const kafka: Kafka = await createKafka(config, {log, clientIdSuffix: 'send', env: options.env})
   let admin: Admin | undefined
   let pair: Pair | undefined

@@ -1,13 +1,20 @@
 // fa send reads slack-messages written in a Schema Registry format (here JSON Schema) beside
-// plain JSON ones; a message whose schema id the registry does not know is a dead letter.
+// plain JSON ones; a message whose schema id the registry does not know is a dead letter. A
+// registry that is down when send --follow starts with its responses pinned is waited for.
+import {appendFileSync} from 'node:fs'
+import net from 'node:net'
+import {Writable} from 'node:stream'
+
 import {afterEach, describe, expect, inject, it} from 'vitest'
+
+import {createLogger} from '../../../src/lib/output/log.js'
 
 import {loadConfig} from '../../../src/lib/config/load.js'
 import {runSend} from '../../../src/lib/send/run.js'
 import {connectSlack} from '../../../src/lib/send/slack.js'
 import {frame} from '../../../src/lib/schema/codec.js'
 import {testKafka} from '../../support/kafka-io.js'
-import {alert, produceAlerts, readTopic, sendConfig, TOKEN} from '../../support/send.js'
+import {alert, produceAlerts, readTopic, sendConfig, TOKEN, until} from '../../support/send.js'
 import {startSlackServer, type SlackServer} from '../../support/slack-server.js'
 import {register} from '../../support/registry.js'
 
@@ -56,3 +63,67 @@ describe('fa send on Schema Registry formats', () => {
     expect(dead[0]!.headers['fa-error']).toMatch(/value schema id 1999999999: not found in the Schema Registry/)
   })
 })
+
+describe('fa send --follow with slack-responses pinned to Avro', () => {
+  it('waits for a registry that is down at start, then delivers and records the response in Avro', async () => {
+    const server = await startSlackServer({token: TOKEN})
+    servers.push(server)
+    const setup = await sendConfig(kafka, 'schema-send-down', {apiUrl: server.url})
+    appendFileSync(setup.file, 'formats:\n  slackResponses: avro\n')
+    // A port nothing listens on yet; later a proxy to the real registry opens on it.
+    const port = await freePort()
+    const upstream = new URL(registryUrl)
+    const env = {
+      ...setup.env,
+      KAFKA_BROKERS: brokers,
+      SCHEMA_REGISTRY_URL: `http://127.0.0.1:${port}${upstream.pathname}`,
+    }
+    const {config} = await loadConfig(setup.file, env)
+    let logged = ''
+    const stream = new Writable({write: (chunk, _encoding, done) => ((logged += String(chunk)), done())})
+    const log = createLogger({format: 'json', level: 'warn', stream, env: {}})
+    const stop = new AbortController()
+    const slack = await connectSlack(config, {env})
+    const running = runSend({
+      config,
+      env,
+      tuning,
+      log,
+      follow: true,
+      signal: stop.signal,
+      createDeliverer: slack.createDeliverer,
+    })
+    let proxy: net.Server | undefined
+    try {
+      await until(() => logged.includes('looking up the slack-responses schema failed; retrying'), 10_000, 'a retry')
+      proxy = net
+        .createServer((socket) => {
+          const to = net.connect(Number(upstream.port), upstream.hostname)
+          socket.pipe(to).pipe(socket)
+          socket.on('error', () => to.destroy())
+          to.on('error', () => socket.destroy())
+        })
+        .listen(port, '127.0.0.1')
+      await produceAlerts(kafka, setup.topics.messages, [alert('schema-down', 'C0AAA')])
+      await until(() => server.postsFor('schema-down').length === 1, 30_000, 'the post')
+      const responses = await readTopic(kafka, setup.topics.responses)
+      expect(responses).toHaveLength(1)
+      expect(responses[0]!.value?.[0]).toBe(0)
+    } finally {
+      stop.abort()
+      const result = await running
+      proxy?.close()
+      expect(result.error).toBeUndefined()
+    }
+  })
+})
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = net.createServer().listen(0, '127.0.0.1', () => {
+      const {port} = probe.address() as net.AddressInfo
+      probe.close(() => resolve(port))
+    })
+    probe.on('error', reject)
+  })
+}

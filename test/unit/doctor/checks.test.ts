@@ -8,7 +8,7 @@ import path from 'node:path'
 import {afterEach, describe, expect, it} from 'vitest'
 
 import {runCheck} from '../../../src/lib/doctor/check.js'
-import type {Config} from '../../../src/lib/config/schema.js'
+import {configSchema} from '../../../src/lib/config/schema.js'
 import type {LoadedConfig} from '../../../src/lib/config/load.js'
 import {bigQueryCheck, schemaRegistryCheck} from '../../../src/lib/doctor/services.js'
 import {FaError} from '../../../src/lib/errors.js'
@@ -57,7 +57,7 @@ describe('the Schema Registry check (Confluent API GET /subjects)', () => {
   }
 
   const registryConfig = (url: string | undefined) =>
-    ({schemaRegistry: {url, usernameEnv: 'SR_KEY', passwordEnv: 'SR_SECRET', timeoutMs: 10_000}}) as Config
+    configSchema.parse({schemaRegistry: {url, usernameEnv: 'SR_KEY', passwordEnv: 'SR_SECRET'}})
 
   it('lists the subjects, with basic auth from the variables the config names or the URL (never shown)', async () => {
     const url = await registry((auth) =>

@@ -18,7 +18,10 @@ import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.kstream.Consumed;
+import org.apache.kafka.streams.kstream.KStream;
 import org.apache.kafka.streams.kstream.Produced;
+import org.apache.kafka.streams.kstream.Repartitioned;
+import org.apache.kafka.streams.processor.TopicNameExtractor;
 import org.apache.kafka.streams.state.Stores;
 
 /**
@@ -27,7 +30,10 @@ import org.apache.kafka.streams.state.Stores;
  * stops once its committed offsets reach the source's end offsets seen at start, then prints a
  * JSON summary: when the stream started (after the global stores bootstrapped), the last commit,
  * and its counts. Arguments are name=value: bootstrap, application, source, assignments,
- * slackUsers, alerts, deadLetters, guarantee (at_least_once | exactly_once_v2), threads, stateDir.
+ * slackUsers, alerts, deadLetters, guarantee (at_least_once | exactly_once_v2), threads, stateDir,
+ * registry (a Schema Registry URL: the source and tables are Avro in its wire format), and
+ * incidents=1 (fa's incidents: keyed by connector id through a repartition topic, kept in a
+ * changelogged store).
  */
 public final class StreamsBench {
   public static void main(String[] argv) throws Exception {
@@ -37,6 +43,7 @@ public final class StreamsBench {
     String alertsTopic = args.get("alerts");
     String deadLettersTopic = args.get("deadLetters");
 
+    if (args.containsKey("registry")) Values.avro(args.get("registry"));
     StreamsBuilder builder = new StreamsBuilder();
     for (var spec : new TableProcessor.Spec[] {TableProcessor.ASSIGNMENTS, TableProcessor.SLACK_USERS}) {
       // In memory, as fa holds its tables; global stores are never changelogged.
@@ -45,10 +52,20 @@ public final class StreamsBench {
       String topic = args.get(spec == TableProcessor.ASSIGNMENTS ? "assignments" : "slackUsers");
       builder.addGlobalStore(store, topic, Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()), () -> new TableProcessor(spec));
     }
-    builder.stream(source, Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()))
-        .process(AlertProcessor::new)
-        .to((key, value, record) -> record.headers().lastHeader("fa-error") == null ? alertsTopic : deadLettersTopic,
-            Produced.with(Serdes.ByteArray(), Serdes.ByteArray()));
+    boolean withIncidents = "1".equals(args.get("incidents"));
+    TopicNameExtractor<byte[], byte[]> sink =
+        (key, value, record) -> record.headers().lastHeader("fa-error") == null ? alertsTopic : deadLettersTopic;
+    Produced<byte[], byte[]> bytes = Produced.with(Serdes.ByteArray(), Serdes.ByteArray());
+    KStream<byte[], byte[]> events = builder.stream(source, Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()));
+    if (withIncidents) {
+      // As a Streams user keeps state: in memory, changelogged, cached (the default cache size below).
+      builder.addStateStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(Incidents.STORE), Serdes.String(), Serdes.ByteArray())
+          .withCachingEnabled());
+      events = events.process(IncidentKeys::new)
+          .repartition(Repartitioned.with(Serdes.ByteArray(), Serdes.ByteArray()).withName("incidents"));
+    }
+    String[] stores = withIncidents ? new String[] {Incidents.STORE} : new String[0];
+    events.process(() -> new AlertProcessor(withIncidents), stores).to(sink, bytes);
 
     String application = args.get("application");
     Properties props = new Properties();
@@ -60,8 +77,9 @@ public final class StreamsBench {
     // Commit as often as fa does (a batch at a time): exactly_once_v2's default, at-least-once's 30 s
     // would leave the end of a run uncommitted for that long.
     props.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, args.getOrDefault("commitIntervalMs", "100"));
-    // Stateless after the global stores: the record cache has nothing to hold.
-    props.put(StreamsConfig.STATESTORE_CACHE_MAX_BYTES_CONFIG, 0);
+    // Stateless after the global stores: the record cache has nothing to hold. With incidents, the
+    // default cache (10 MiB) folds a batch's writes to one key into one changelog record, as fa does.
+    if (!withIncidents) props.put(StreamsConfig.STATESTORE_CACHE_MAX_BYTES_CONFIG, 0);
     props.put(StreamsConfig.consumerPrefix(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG), "earliest");
     // Bigger fetches and polls: the global stores bootstrap 100k rows each, the stream reads in bulk.
     props.put(StreamsConfig.consumerPrefix(ConsumerConfig.MAX_POLL_RECORDS_CONFIG), 2000);
@@ -87,7 +105,7 @@ public final class StreamsBench {
         if (streams.state() == KafkaStreams.State.ERROR || streams.state() == KafkaStreams.State.NOT_RUNNING) {
           throw new IllegalStateException("Kafka Streams stopped: " + streams.state());
         }
-        if (caughtUp(admin, application, end)) {
+        if (caughtUp(admin, application, end) && (!withIncidents || secondStageDone(admin, application))) {
           lastCommitAt = System.currentTimeMillis();
           break;
         }
@@ -100,7 +118,7 @@ public final class StreamsBench {
       System.out.println("{\"streamStartedAt\":" + startedAt.get() + ",\"lastCommitAt\":" + lastCommitAt
           + ",\"firstRecordAt\":" + AlertProcessor.firstRecordAt.get() + ",\"lastRecordAt\":" + AlertProcessor.lastRecordAt
           + ",\"bootstrapMs\":" + (startedAt.get() - created) + ",\"alerts\":" + AlertProcessor.alerts.sum()
-          + ",\"deadLetters\":" + AlertProcessor.deadLetters.sum() + ",\"badTableRows\":" + TableProcessor.badRows.sum()
+          + ",\"updates\":" + AlertProcessor.updates.sum() + ",\"deadLetters\":" + AlertProcessor.deadLetters.sum() + ",\"badTableRows\":" + TableProcessor.badRows.sum()
           + ",\"dropped\":{" + dropped + "}}");
     }
   }
@@ -114,6 +132,18 @@ public final class StreamsBench {
       end.put(e.getKey(), e.getValue().offset());
     }
     return end;
+  }
+
+  /**
+   * With incidents: the second stage has read every record the first wrote to the repartition
+   * topic (the source's offsets are committed, so that count is final) and committed past them.
+   */
+  private static boolean secondStageDone(Admin admin, String application) throws Exception {
+    if (IncidentKeys.forwarded.sum() != AlertProcessor.repartitioned.sum()) return false;
+    String topic = application + "-incidents-repartition";
+    Map<TopicPartition, Long> end = new HashMap<>();
+    AlertProcessor.lastRepartitionOffsets.forEach((p, offset) -> end.put(new TopicPartition(topic, p), offset + 1));
+    return caughtUp(admin, application, end);
   }
 
   private static boolean caughtUp(Admin admin, String group, Map<TopicPartition, Long> end) throws Exception {

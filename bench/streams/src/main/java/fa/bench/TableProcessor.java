@@ -45,7 +45,7 @@ final class TableProcessor implements Processor<byte[], byte[], Void, Void> {
       else rows.delete(normalize(key));
       return;
     }
-    Events.Decoded decoded = Events.decodeObject(record.value());
+    Events.Decoded decoded = Values.decode(record.value());
     if (decoded.value() == null || !valid(decoded.value())) {
       badRows.increment();
       return;

@@ -1,7 +1,7 @@
-import {FaError} from '../errors.js'
-import type {Logger} from '../output/log.js'
+import {FaError} from './errors.js'
+import type {Logger} from './output/log.js'
 
-/** In follow mode, a broker that is down at start is waited for (with backoff); in cron mode it is an error. */
+/** In follow mode, a broker or registry that is down at start is waited for (with backoff); in cron mode it is an error. */
 export async function retryInFollow<T>(
   fn: () => Promise<T>,
   options: {follow: boolean; signal: AbortSignal; log: Logger; what: string},
