@@ -127,30 +127,13 @@ describe('CommitPipeline', () => {
     expect([...commits, ...via]).toEqual(['t[0]@10'])
   })
 
-  it('tries a failed commit again on its own', async () => {
-    let fail = true
+  /** A pipeline whose commits fail while `state.fail` is set, with one batch acknowledged. */
+  async function failingCommits() {
+    const state = {fail: true}
     const commits: string[] = []
     const pipeline = new CommitPipeline({
       commit: async (offsets) => {
-        if (fail) throw new Error('not the coordinator')
-        commits.push(show(offsets))
-      },
-      rewind: () => {},
-      log: silentLogger,
-    })
-    pipeline.track('t', 0, 0n, 10n, Promise.resolve(), () => {})
-    await tick()
-    fail = false
-    await new Promise((r) => setTimeout(r, 1_200))
-    expect(commits).toEqual(['t[0]@10'])
-  })
-
-  it('keeps the offsets of a failed commit for the next one', async () => {
-    let fail = true
-    const commits: string[] = []
-    const pipeline = new CommitPipeline({
-      commit: async (offsets) => {
-        if (fail) throw new Error('rebalancing')
+        if (state.fail) throw new Error('not the coordinator')
         commits.push(show(offsets))
       },
       rewind: () => {},
@@ -159,7 +142,19 @@ describe('CommitPipeline', () => {
     pipeline.track('t', 0, 0n, 10n, Promise.resolve(), () => {})
     await tick()
     expect(commits).toEqual([])
-    fail = false
+    return {state, commits, pipeline}
+  }
+
+  it('tries a failed commit again on its own', async () => {
+    const {state, commits} = await failingCommits()
+    state.fail = false
+    await new Promise((r) => setTimeout(r, 1_200))
+    expect(commits).toEqual(['t[0]@10'])
+  })
+
+  it('keeps the offsets of a failed commit for the next one', async () => {
+    const {state, commits, pipeline} = await failingCommits()
+    state.fail = false
     await pipeline.flush()
     expect(commits).toEqual(['t[0]@10'])
   })
