@@ -76,8 +76,12 @@ export class CommitPipeline {
    */
   async flush(commit?: CommitOffsets): Promise<void> {
     while (this.unsettled.size > 0) await Promise.all(this.unsettled)
-    await this.committing
-    if (this.ready.size > 0) await this.commitReady(commit ?? this.options.commit)
+    while (this.committing) await this.committing
+    if (this.ready.size === 0) return
+    // In the loop's place, so that a retry does not send a second commit meanwhile.
+    const done = this.commitReady(commit ?? this.options.commit)
+    this.committing = done.then(() => (this.committing = undefined))
+    await done
   }
 
   /** A join: what was not committed may belong to another member now, which reads it again. */
