@@ -1,5 +1,4 @@
 #!/usr/bin/env node
-import {spawn} from 'node:child_process'
 import module from 'node:module'
 import path from 'node:path'
 import {fileURLToPath} from 'node:url'
@@ -23,6 +22,7 @@ if (Number(process.versions.node.split('.')[0]) < 22) {
     )
     process.exit(1)
   }
+  const {spawn} = await import('node:child_process')
   const child = spawn(bundled, [fileURLToPath(import.meta.url), ...process.argv.slice(2)], {stdio: 'inherit'})
   // The child gets a terminal's Ctrl-C itself; a signal sent to this process alone is passed on.
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(signal, () => child.kill(signal))

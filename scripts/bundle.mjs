@@ -5,74 +5,74 @@
 // Chunks are shared, so an alert type importing 'fa' gets the very classes the commands use.
 // The Kafka, BigQuery, Slack and prompt clients stay in node_modules, loaded only by the
 // commands that use them. tsc still type-checks and writes the .d.ts files.
-import {readdirSync, readFileSync} from 'node:fs'
+import {readdirSync} from 'node:fs'
+import {createRequire} from 'node:module'
 import path from 'node:path'
 import {fileURLToPath} from 'node:url'
 
 import {build} from 'esbuild'
+
+import {buildOclif} from './bundle-oclif.mjs'
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 const commands = readdirSync(path.join(root, 'src/commands'), {recursive: true, encoding: 'utf8'})
   .filter((file) => file.endsWith('.ts'))
   .map((file) => path.join('src/commands', file))
 
-/**
- * Lines of oclif patched for start-up, each part of every command's (`fa --version` too).
- * The build fails if a line changes, so an oclif upgrade cannot drop a patch silently.
- * - oclif sorts each plugin's command ids with localeCompare, and the first call builds ICU's
- *   collator. Command ids are file names (ASCII), which sort the same by code unit.
- * - oclif loads tinyglobby (with fdir and picomatch) to find a plugin's commands in its
- *   directories, which it does only for a plugin without a manifest (fa and its plugins ship one).
- * - oclif's spinner loads cli-spinners (a 26 KB table of spinners) when oclif loads; it is read
- *   only when a spinner starts.
- * - To tell WSL from Linux, oclif imports wsl-utils, whose `isWsl` is is-wsl's answer; wsl-utils
- *   itself also loads node:util, node:child_process and node:fs/promises for its PowerShell
- *   helpers (and esbuild's interop reads every export of node:util, loading a dozen more
- *   modules). is-wsl alone gives the same answer. The PowerShell helper stays on wsl-utils.
- */
-const oclifPatches = [
-  {
-    file: /@oclif[\\/]core[\\/]lib[\\/]config[\\/]plugin\.js$/,
-    edits: [
-      ['.sort((a, b) => a.id.localeCompare(b.id));', '.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));'],
-      [
-        'const tinyglobby_1 = require("tinyglobby");',
-        'const tinyglobby_1 = {get glob() { return require("tinyglobby").glob; }};',
-      ],
-    ],
-  },
-  {
-    file: /@oclif[\\/]core[\\/]lib[\\/]ux[\\/]action[\\/]spinner\.js$/,
-    edits: [
-      [
-        'const cli_spinners_1 = __importDefault(require("cli-spinners"));',
-        'const cli_spinners_1 = {get default() { return require("cli-spinners"); }};',
-      ],
-    ],
-  },
-  {
-    file: /@oclif[\\/]core[\\/]lib[\\/]util[\\/]os\.js$/,
-    edits: [["return (await import('wsl-utils')).isWsl ? 'wsl'", "return (await import('is-wsl')).default ? 'wsl'"]],
-  },
+// yaml too: it is imported lazily, and a bundled CommonJS module reached by import() would
+// only have a default export (Node's own loader gives it its named ones).
+// typescript: oclif's tsconfig reader requires it inside a try, for development setups only;
+// bundled, the compiler would be part of every start-up. avsc, protobufjs and ajv: the Schema
+// Registry codecs, loaded on first use only.
+const external = [
+  'kafkajs',
+  '@google-cloud/bigquery',
+  '@slack/web-api',
+  '@inquirer/prompts',
+  'yaml',
+  'typescript',
+  'avsc',
+  'protobufjs',
+  'ajv',
 ]
-const patchOclif = {
-  name: 'patch-oclif',
+
+const oclifBundle = await buildOclif(root, external)
+
+// Every `@oclif/core` import of the ESM bundle gets that one instance, its names read from the
+// package itself; a deep import (`@oclif/core/lib/…`) would be a second copy of oclif.
+const oclifNames = Object.keys(createRequire(path.join(root, 'package.json'))('@oclif/core'))
+const loader = path.join(root, 'src/cli-oclif.ts')
+const sharedOclif = {
+  name: 'shared-oclif',
   setup(build) {
-    for (const {file, edits} of oclifPatches) {
-      build.onLoad({filter: file}, (args) => {
-        let source = readFileSync(args.path, 'utf8')
-        for (const [from, to] of edits) {
-          if (!source.includes(from))
-            throw new Error(`${args.path}: the line to patch is gone (oclif changed): see scripts/bundle.mjs`)
-          source = source.replace(from, to)
-        }
-        return {contents: source, loader: 'js'}
-      })
-    }
+    build.onResolve({filter: /^@oclif\/core($|\/)/}, (args) => {
+      if (args.path !== '@oclif/core')
+        throw new Error(`${args.importer}: import @oclif/core itself, not ${args.path} (see scripts/bundle.mjs)`)
+      return {path: 'oclif', namespace: 'fa-oclif'}
+    })
+    build.onLoad({filter: /.*/, namespace: 'fa-oclif'}, () => ({
+      contents: `import {oclif} from ${JSON.stringify(loader)}\nexport const {${oclifNames.join(', ')}} = oclif().core\n`,
+      resolveDir: root,
+      loader: 'js',
+    }))
   },
 }
 
-await build({
+// zod's `z` re-exports its every locale (64 files, 500 KB of source) as `z.locales`, a chunk
+// each command evaluates. fa's messages are English, zod's default, which zod imports itself:
+// `z.locales` keeps `en` only.
+const englishZod = {
+  name: 'english-zod',
+  setup(build) {
+    build.onLoad({filter: /[\\/]node_modules[\\/]zod[\\/]v4[\\/]locales[\\/]index\.js$/}, (args) => ({
+      contents: "export {default as en} from './en.js'\n",
+      resolveDir: path.dirname(args.path),
+      loader: 'js',
+    }))
+  },
+}
+
+const esm = await build({
   absWorkingDir: root,
   entryPoints: [
     'src/cli.ts',
@@ -90,23 +90,9 @@ await build({
   platform: 'node',
   target: 'node22',
   sourcemap: true,
-  // yaml too: it is imported lazily, and a bundled CommonJS module reached by import() would
-  // only have a default export (Node's own loader gives it its named ones).
-  // typescript: oclif's tsconfig reader requires it inside a try, for development setups only;
-  // bundled, the compiler would be part of every start-up. avsc, protobufjs and ajv: the Schema
-  // Registry codecs, loaded on first use only.
-  external: [
-    'kafkajs',
-    '@google-cloud/bigquery',
-    '@slack/web-api',
-    '@inquirer/prompts',
-    'yaml',
-    'typescript',
-    'avsc',
-    'protobufjs',
-    'ajv',
-  ],
-  // Bundled CommonJS (oclif and its dependencies) calls require and reads __dirname.
+  external,
+  define: {FA_OCLIF_BUNDLE: JSON.stringify(oclifBundle)},
+  // Bundled CommonJS (the command's dependencies) calls require and reads __dirname.
   banner: {
     js: [
       "import {createRequire as __faCreateRequire} from 'node:module';",
@@ -117,6 +103,13 @@ await build({
       'const __dirname = __faDirname(__filename);',
     ].join(' '),
   },
-  plugins: [patchOclif],
+  plugins: [sharedOclif, englishZod],
+  metafile: true,
   logLevel: 'warning',
 })
+// src/cli-oclif.ts finds the bundle beside itself.
+const loaderOutput = Object.entries(esm.metafile.outputs).find(
+  ([, output]) => output.inputs['src/cli-oclif.ts'] !== undefined,
+)?.[0]
+if (!loaderOutput?.startsWith('dist/chunks/'))
+  throw new Error(`src/cli-oclif.ts was bundled into ${loaderOutput}, not a chunk beside ${oclifBundle}`)

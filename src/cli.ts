@@ -1,5 +1,9 @@
 /**
- * The CLI's entry (bin/run.js): oclif's runner, from the same bundle as the commands it runs.
- * Its own subpath, not the package index, which would evaluate all of oclif before any command.
+ * The CLI's entry (bin/run.js): oclif's runner, from the same oclif as the commands it runs
+ * (src/cli-oclif.ts). Only the runner's modules are evaluated, not all of oclif's.
  */
-export {execute} from '@oclif/core/execute'
+import type {execute as oclifExecute} from '@oclif/core'
+
+import {oclif} from './cli-oclif.js'
+
+export const execute: typeof oclifExecute = (options) => oclif().execute(options)

@@ -1,5 +1,6 @@
 import {spawnSync} from 'node:child_process'
-import {readdirSync, readFileSync} from 'node:fs'
+import {mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync} from 'node:fs'
+import {tmpdir} from 'node:os'
 import path from 'node:path'
 
 import {describe, expect, it} from 'vitest'
@@ -45,9 +46,50 @@ describe('start-up', () => {
   it('the bundle leaves the TypeScript compiler out (oclif requires it only for development setups)', () => {
     const chunks = path.join(root, 'dist/chunks')
     const bundled = readdirSync(chunks)
-      .filter((name) => name.endsWith('.js'))
+      .filter((name) => /\.c?js$/.test(name))
       .filter((name) => readFileSync(path.join(chunks, name), 'utf8').includes('node_modules/typescript/'))
     expect(bundled).toEqual([])
+  })
+
+  it("keeps V8's code cache of oclif in Node's compile cache directory, and starts from a damaged one", () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'fa-compile-cache-'))
+    try {
+      const version = () =>
+        spawnSync(process.execPath, [path.join(root, 'bin/run.js'), '--version'], {
+          cwd: root,
+          encoding: 'utf8',
+          env: {...process.env, NODE_COMPILE_CACHE: dir},
+        })
+      const first = version()
+      expect(first.status).toBe(0)
+      const caches = readdirSync(dir, {recursive: true, encoding: 'utf8'}).filter((name) =>
+        /fa-oclif-\w+\.cjs\.v8cache$/.test(name),
+      )
+      expect(caches).toHaveLength(1)
+      const cache = path.join(dir, caches[0]!)
+      const written = statSync(cache).mtimeMs
+
+      // Accepted, so kept as it is.
+      expect(version()).toMatchObject({status: 0, stdout: first.stdout, stderr: ''})
+      expect(statSync(cache).mtimeMs).toBe(written)
+
+      // Rejected by V8: the run is the same, and the cache is written anew.
+      writeFileSync(cache, 'not a code cache')
+      expect(version()).toMatchObject({status: 0, stdout: first.stdout, stderr: ''})
+      expect(statSync(cache).size).toBeGreaterThan(10_000)
+      expect(readdirSync(path.dirname(cache)).filter((name) => name.endsWith('.tmp'))).toEqual([])
+    } finally {
+      rmSync(dir, {recursive: true, force: true})
+    }
+  })
+
+  it("--verbose's stack trace names oclif's own files, through its source map", () => {
+    const result = spawnSync(
+      process.execPath,
+      [path.join(root, 'bin/run.js'), 'replay', 'no-such-fixture.jsonl', '--dry-run', '--verbose'],
+      {cwd: root, encoding: 'utf8'},
+    )
+    expect(result.stderr).toMatch(/node_modules\/@oclif\/core\/lib\/config\/config\.js:\d+/)
   })
 
   it('the hook does see a heavy client when one is loaded', () => {

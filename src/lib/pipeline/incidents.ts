@@ -1,6 +1,9 @@
 import type {JsonObject, TopicRecord} from '../records/record.js'
 import {Mrkdwn, type AlertContent} from './content.js'
 import {parseDuration} from './duration.js'
+import {pack, unpacked, type PackedContent, type StoredContent} from './packed-content.js'
+
+export type {StoredContent} from './packed-content.js'
 
 /** What every stateful step sees of an event: the decoded value and its record. */
 export interface EventContext {
@@ -35,11 +38,9 @@ export interface IncidentState {
   firstSeen: number
   lastSeen: number
   count: number
-  /** What the latest event (by event time) said, to update and resolve the alert with. */
-  content: StoredContent
+  /** What the latest event (by event time) said, to update and resolve the alert with: packed while held, plain as restored from JSON. */
+  content: StoredContent | PackedContent
 }
-
-export type StoredContent = Omit<AlertContent, 'text'> & {text: string}
 
 export function incidentSpec(options: IncidentOptions): IncidentSpec {
   const windowMs = parseDuration(options.window)
@@ -63,8 +64,8 @@ export function stateKey(select: (ctx: EventContext) => unknown, ctx: EventConte
   return typeof key === 'string' && key !== '' ? key : undefined
 }
 
-export function store(content: AlertContent): StoredContent {
-  return {...content, text: content.text.text}
+export function store(content: AlertContent): StoredContent | PackedContent {
+  return pack({...content, text: content.text.text})
 }
 
 const iso = (ms: number) => new Date(ms).toISOString()
@@ -72,9 +73,10 @@ const iso = (ms: number) => new Date(ms).toISOString()
 /**
  * An update's content: the latest event's, with how often and when the incident was seen as the
  * first line of small print (plain text, escaped by the renderer; fields may already be full).
+ * `content`: the incident's, when the caller has it at hand.
  */
-export function updatedContent(incident: IncidentState): AlertContent {
-  const {content, count} = incident
+export function updatedContent(incident: IncidentState, content = unpacked(incident.content)): AlertContent {
+  const {count} = incident
   const seen =
     `Seen ${count} time${count === 1 ? '' : 's'}: first ` +
     `${iso(incident.firstSeen)}, last ${iso(incident.lastSeen)}.`

@@ -16,11 +16,17 @@ export interface TableSpec<V = unknown> {
   normalizeKey?: (key: string) => string
 }
 
-/** An optional text field: a null (an Avro optional field, a Java producer's JSON) means absent. */
+/**
+ * An optional text field: a null (an Avro optional field, a Java producer's JSON) means absent.
+ * `overwrite` maps null in place: a `transform` would make it a pipe, parsed as two schemas, in
+ * every field of every event checked. Typed as the transform was: null never comes out.
+ */
 export const optionalText = z
   .string()
   .nullish()
-  .transform((v) => v ?? undefined)
+  .overwrite((v) => v ?? undefined) as unknown as z.ZodOptional<
+  z.ZodType<string | undefined, string | null | undefined>
+>
 
 export function defineTable<V>(spec: TableSpec<V>): TableSpec<V> {
   return spec

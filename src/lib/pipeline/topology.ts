@@ -205,13 +205,16 @@ export class Topology {
     const current = state.get(namespace, key) as IncidentState | undefined
     const alertId = alertIdFor(alert.name, ctx.event, record)
     const content = alert.message(ctx)
-    const next = observe(current, eventTime(record), this.windowOf(alert), content, alertId)
+    const time = eventTime(record)
+    const next = observe(current, time, this.windowOf(alert), content, alertId)
     state.put(namespace, key, next)
     if (next.revision === 0) {
       const output = this.output(alert, alertId, record, content)
       return {kind: 'alert', pipeline: alert.name, alertId, output, incident: true}
     }
-    return this.update(alert, next, record, updatedContent(next), false)
+    // Unless the event is late, its content is the incident's now: no need to unpack what was just kept.
+    const latest = next.lastSeen === time ? {...content, text: content.text.text} : undefined
+    return this.update(alert, next, record, updatedContent(next, latest), false)
   }
 
   /**

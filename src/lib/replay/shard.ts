@@ -1,6 +1,7 @@
 import type {FixtureChunk} from '../fixtures/chunks.js'
 import {eachChunkRecord, FixtureError, lastTimestamp} from '../fixtures/read.js'
 import {Utf8Buffer} from '../output/utf8-buffer.js'
+import {eventTime} from '../pipeline/incidents.js'
 import {MemoryStateStore} from '../pipeline/state.js'
 import {Summary} from '../pipeline/summary.js'
 import {TableStore} from '../pipeline/table.js'
@@ -10,6 +11,8 @@ import type {TopicRecord} from '../records/record.js'
 import type {Printer} from './format.js'
 
 const NEWLINE = 0x0a
+/** How often (in stream time) closed windows are swept from state: as enrich's StateKeeper does. */
+const SWEEP_EVERY_MS = 60_000
 
 export type Produced = Extract<Outcome, {kind: 'alert' | 'update' | 'dead-letter'}>
 
@@ -50,8 +53,14 @@ export class Shard {
   /** What every line that could be such a record holds: its topic as JSON, or an escape that could spell one. */
   private readonly sharedMarks: Buffer[]
   private readonly tableMarks: Buffer[]
+  /** The topics of stateful alert types: their records' times are the stream time incidents expire by. */
+  private readonly stateful: Set<string>
   /** Output bytes per input byte of the last chunk run: about 0.4 for the typical mix, 3 for an alert-heavy one. */
   private outputPerByte = 0.5
+  /** The latest event time of a stateful topic's record so far (ms), when the state was last swept, and the timestamp last read. */
+  private streamTime = 0
+  private sweptAt = 0
+  private lastTimestamp: string | undefined
 
   constructor(
     private readonly topology: Topology,
@@ -62,7 +71,8 @@ export class Shard {
     private readonly tablesFirst = false,
   ) {
     this.tableTopics = new Set(topology.tableTopics.map(({topic}) => topic))
-    this.shared = new Set([...(tablesFirst ? [] : this.tableTopics), ...topology.statefulTopics])
+    this.stateful = new Set(topology.statefulTopics)
+    this.shared = new Set([...(tablesFirst ? [] : this.tableTopics), ...this.stateful])
     this.sharedMarks = this.marksFor(this.shared)
     this.tableMarks = this.marksFor(this.tableTopics)
   }
@@ -95,6 +105,7 @@ export class Shard {
     const records = eachChunkRecord(chunk, this.aliases, (record) => {
       const tables = this.tablesFirst && this.tableTopics.has(record.topic) ? this.scratch : this.tables
       const outcomes = this.topology.process(record, tables, this.state)
+      if (this.stateful.has(record.topic)) this.advance(record)
       this.summary.add(outcomes)
       if (explained) explained.write(explain(record, outcomes))
       if (reported) reported.write(report(record, outcomes))
@@ -131,7 +142,25 @@ export class Shard {
 
   /** Shared records that other threads' chunks held, in file order, as if they were run here (without output). */
   apply(sharedRecords: TopicRecord[]): void {
-    for (const record of sharedRecords) this.topology.process(record, this.tables, this.state)
+    for (const record of sharedRecords) {
+      this.topology.process(record, this.tables, this.state)
+      if (this.stateful.has(record.topic)) this.advance(record)
+    }
+  }
+
+  /**
+   * Moves stream time on to a stateful topic's record and, once a minute of it, deletes the
+   * incidents whose windows it has closed, as enrich does: a dry run's state stays bounded, and a
+   * late event after its incident's window opens a new one there too. Per record, so every
+   * thread sweeps at the same records, whichever of them runs a chunk.
+   */
+  private advance(record: TopicRecord): void {
+    if (record.timestamp === this.lastTimestamp) return
+    this.lastTimestamp = record.timestamp
+    this.streamTime = Math.max(this.streamTime, eventTime(record))
+    if (this.streamTime - this.sweptAt < SWEEP_EVERY_MS) return
+    this.sweptAt = this.streamTime
+    this.topology.expire(this.state, this.streamTime)
   }
 
   /**
