@@ -1,6 +1,6 @@
 import type {EachBatchPayload, Message} from 'kafkajs'
 
-import {commitWithTime} from '../kafka/commit-time.js'
+import type {CommitPipeline} from '../kafka/commit-pipeline.js'
 import {partitionKey} from '../kafka/drain.js'
 import type {BatchContext, EmptyBatch, GroupRun} from '../kafka/group-run.js'
 import type {EnrichTuning} from '../kafka/tuning.js'
@@ -25,6 +25,14 @@ export interface BatchProcessorOptions {
   writer: OutputWriter
   /** Exactly-once: each batch's outputs and offset commit in one transaction. */
   transactional: boolean
+  /** At-least-once: commits each batch's offset once its outputs are acknowledged, in order. */
+  commits?: CommitPipeline
+  /**
+   * Outputs whose order matters (repartition topics, the state changelog): a batch writing to
+   * them waits for its outputs before the next batch of its partition is read, as several
+   * produce rounds in flight may land out of order and a rewind then re-reads after a later one.
+   */
+  orderedOutputs?: ReadonlySet<string>
   summary: Summary
   run: GroupRun
   metrics: Metrics
@@ -80,6 +88,10 @@ export class BatchProcessor {
     const next = Number(batch.lastOffset) + 1
     const awaited = drain !== undefined && (drain.lastPhase || drain.isPending(batch.topic, batch.partition))
     const advance = () => drain?.advance(batch.topic, batch.partition, next)
+    // At-least-once the markers' offset is committed after the batches before it (the consumer does not auto-commit).
+    const {commits} = this.options
+    if (commits)
+      return commits.track(batch.topic, batch.partition, BigInt(next), BigInt(next), Promise.resolve(), advance)
     if (!drain || !this.options.transactional || !router.keepsState(batch.topic)) return void advance()
     const key = partitionKey(batch.topic, batch.partition)
     const offset = {topic: batch.topic, partition: batch.partition, offset: String(next)}
@@ -112,7 +124,7 @@ export class BatchProcessor {
 
   /** `member`: the group member id the batch was read as. */
   private async process(
-    {batch, pause, isStale, heartbeat, commitOffsetsIfNecessary}: EachBatchPayload,
+    {batch, pause, isStale, heartbeat}: EachBatchPayload,
     member: string | undefined,
   ): Promise<void> {
     const {writer, run, log, tuning, router} = this.options
@@ -183,10 +195,7 @@ export class BatchProcessor {
     this.markers.superseded(key)
     const markers = this.options.transactional ? this.markers.take(member) : []
     const offsets = [{topic, partition, offset: next}, ...markers]
-    const written = writer.submit(outputs, bytes, offsets, member).then(async () => {
-      if (this.options.transactional)
-        for (const o of offsets) this.committedHere.set(partitionKey(o.topic, o.partition), BigInt(o.offset))
-      else await commitWithTime({commitOffsetsIfNecessary}, {topic, partition, offset: next}, log)
+    const done = () => {
       this.lastBatchAt = Date.now()
       // A repartitioned record was counted when its source record was read.
       for (const result of outcomes) this.options.summary.add(result, !stateful)
@@ -194,21 +203,29 @@ export class BatchProcessor {
       if (!stateful) this.processed += batch.messages.length
       // A repartition partition is not paused at its target: this run's source batches may write more to it.
       if (run.drain?.advance(topic, partition, Number(next)) && !stateful) pause()
-    })
-    if (this.options.transactional) {
+    }
+    const {commits, orderedOutputs} = this.options
+    if (!commits) {
+      run.drain?.processed(topic, partition, Number(next))
       // The transaction commits later, with the batches after this one (writer.ts); a failed one
       // rewinds the consumer itself. Meanwhile the next batch is processed while this one is sent.
-      written.catch((error: unknown) => this.failed(error as Error, topic, partition))
+      writer
+        .submit(outputs, bytes, offsets, member)
+        .then(() => {
+          for (const o of offsets) this.committedHere.set(partitionKey(o.topic, o.partition), BigInt(o.offset))
+          done()
+        })
+        .catch((error: unknown) => this.failed(error as Error, topic, partition))
       await writer.room()
       return
     }
-    try {
-      await written
-    } catch (error) {
-      // Its state changes are in memory but not in the changelog: read the changelog again.
-      keeper?.invalidate()
-      throw error
-    }
+    // At-least-once: the offset is committed once these outputs (and those of the batches before
+    // it) are acknowledged; a failure rewinds the partition (CommitPipeline).
+    const written = writer.submit(outputs, bytes)
+    commits.track(topic, partition, BigInt(first ?? next), BigInt(next), written, done)
+    written.catch((error: unknown) => this.failed(error as Error, topic, partition))
+    if (stateful || [...outputs.keys()].some((t) => orderedOutputs?.has(t))) await written.catch(() => {})
+    else await writer.room()
     // No heartbeat() here: it throws when the group rebalances, which would fail a batch that is
     // already written (and, at-least-once, write it again). kafkajs heartbeats after each batch.
   }

@@ -2,6 +2,7 @@ import {randomUUID} from 'node:crypto'
 
 import type {Admin, Kafka} from 'kafkajs'
 
+import {CommitPipeline} from '../kafka/commit-pipeline.js'
 import type {GroupRun} from '../kafka/group-run.js'
 import type {EnrichTuning} from '../kafka/tuning.js'
 import {OutputWriter} from '../kafka/writer.js'
@@ -39,6 +40,8 @@ export function enrichWriter(o: {
     admin,
     log,
     maxRequestBytes: o.tuning.maxRequestBytes,
+    // At-least-once batches do not wait for their outputs (CommitPipeline): keep several rounds in flight.
+    maxFlushesInFlight: o.tuning.partitionsConsumedConcurrently,
     commitIntervalMs: o.tuning.commitIntervalMs,
     onTransactionFailed: rewinder({admin, group, run, log}),
     onTransaction: (result) => o.metrics.transaction(result),
@@ -49,6 +52,15 @@ export function enrichWriter(o: {
       onExpelled: () =>
         void run.replace('expelled from the group: replacing the consumer, to read on from the committed offsets'),
     }),
+  })
+}
+
+/** At-least-once: each batch's offset committed through the consumer once its outputs are acknowledged. */
+export function enrichCommits(run: GroupRun, log: Logger): CommitPipeline {
+  return new CommitPipeline({
+    commit: (offsets) => run.commit(offsets),
+    rewind: (topic, partition, offset) => run.consumer?.seek({topic, partition, offset}),
+    log,
   })
 }
 

@@ -14,6 +14,7 @@ import {chooseStart, startFromOf, type StartFrom} from '../kafka/start-from.js'
 import {requireTopics} from '../kafka/topics.js'
 import {defaultTuning, type EnrichTuning} from '../kafka/tuning.js'
 import type {OutputWriter} from '../kafka/writer.js'
+import type {CommitPipeline} from '../kafka/commit-pipeline.js'
 import {noMetrics, type Metrics} from '../metrics/room.js'
 import {silentLogger, type Logger} from '../output/log.js'
 import {progressEveryMs} from '../output/steady.js'
@@ -24,7 +25,7 @@ import type {Topology} from '../pipeline/topology.js'
 import {decoderFromConfig} from '../schema/decoder.js'
 import {ownOutputEncoder} from '../schema/own-outputs.js'
 import {BatchProcessor} from './batch.js'
-import {enrichWriter, tableLoader} from './parts.js'
+import {enrichCommits, enrichWriter, tableLoader} from './parts.js'
 import {readLag, type LagReport} from './lag.js'
 import {observeLoaded} from './observe.js'
 import {streamProgress} from './progress.js'
@@ -134,6 +135,7 @@ export async function runEnrich(options: EnrichOptions): Promise<EnrichResult> {
   let batches: BatchProcessor | undefined
   let loader: TableLoader | undefined
   let writer: OutputWriter | undefined
+  let pipeline: CommitPipeline | undefined
   let stoppedBy: EnrichResult['stoppedBy'] = 'end'
   let bootstrap = {records: 0, ms: 0}
   let lag: LagReport | null = null
@@ -196,11 +198,12 @@ export async function runEnrich(options: EnrichOptions): Promise<EnrichResult> {
       follow,
       signal,
       log,
-      autoCommit: !transactionalId,
+      // fa commits: each spanning transaction, or at-least-once each batch once its outputs are acknowledged.
+      autoCommit: false,
       onCrash: 'restart',
       eachBatch: (payload, context) => activeBatches.eachBatch(payload, context),
-      // A transaction spans batches: commit it while this member still owns their partitions.
-      beforeRevoke: transactionalId ? () => activeWriter.flush() : undefined,
+      // Commit what was processed while this member still owns the partitions.
+      beforeRevoke: (commit) => (commits ? commits.flush(commit) : activeWriter.flush()),
       onEmptyBatch: (batch, member) => activeBatches.commitPastMarkers(batch, member),
       onJoin: (payload) => {
         const assigned = Object.entries(payload.memberAssignment)
@@ -210,11 +213,13 @@ export async function runEnrich(options: EnrichOptions): Promise<EnrichResult> {
         // Partitions gained carry the state their last owner wrote: read it before processing them.
         keeper?.invalidate()
         activeBatches.forgetMarkers()
+        commits?.forget()
         metrics.ready('consumer', true)
       },
       onConsumerFailed: () => metrics.ready('consumer', false),
     })
     run = activeRun
+    const commits = (pipeline = transactionalId ? undefined : enrichCommits(activeRun, log))
     writer = enrichWriter({kafka, admin, group, transactionalId, tuning, log, metrics, run: activeRun})
     const activeWriter = writer
     const activeBatches: BatchProcessor = new BatchProcessor({
@@ -224,6 +229,8 @@ export async function runEnrich(options: EnrichOptions): Promise<EnrichResult> {
       log,
       writer,
       transactional: transactionalId !== null,
+      commits,
+      orderedOutputs: new Set([...(plan?.topics.map((t) => t.topic) ?? []), ...(stateTopic ? [stateTopic] : [])]),
       summary,
       run: activeRun,
       metrics,
@@ -260,6 +267,8 @@ export async function runEnrich(options: EnrichOptions): Promise<EnrichResult> {
     // Cron mode: where to stop (end offsets now) and where we start (committed offsets).
     const drain = await activeRun.fetchDrain()
     if (drain && plan) drainRepartition(drain, activeAdmin, group, plan, activeBatches.flushMarkers)
+    // Exactly-once: once all that is left to drain is processed, its transaction commits now, not at the interval's end.
+    if (drain && transactionalId) drain.whenAllProcessed(() => void activeWriter.flush())
     if (drain && drain.remaining === 0) {
       log.info('nothing to do: the group is at the end of every source partition', {group})
       return await finish()
@@ -318,7 +327,7 @@ export async function runEnrich(options: EnrichOptions): Promise<EnrichResult> {
     const r = run
     run = undefined
     const hadConsumer = r?.consumer !== undefined || r?.isReplacing === true
-    await r?.close()
+    await r?.close(async () => pipeline?.flush())
     const w = writer
     writer = undefined
     await w?.close(3_000)

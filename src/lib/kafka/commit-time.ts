@@ -1,7 +1,3 @@
-import type {EachBatchPayload} from 'kafkajs'
-
-import type {Logger} from '../output/log.js'
-
 /*
  * Kafka's OffsetFetch tells a group's committed offsets but not when they were committed, so fa
  * writes the time into each commit's metadata (`at=<epoch ms>`), where `fa status` reads it.
@@ -16,20 +12,4 @@ export const commitMetadata = (by: 'fa-enrich' | 'fa-offsets-reset', now = Date.
 export function commitTimeOf(metadata: string | null): number | null {
   const at = metadata ? /(?:^| )at=(\d+)(?: |$)/.exec(metadata)?.[1] : undefined
   return at ? Number(at) : null
-}
-
-/**
- * At-least-once: commits a partition's next offset with the commit time, once its batch's outputs
- * are acknowledged. kafkajs' auto-commit after the batch then finds the offset committed; should
- * this commit fail (a rebalance), the auto-commit still tries it, without the time, as before.
- */
-export async function commitWithTime(
-  payload: Pick<EachBatchPayload, 'commitOffsetsIfNecessary'>,
-  {topic, partition, offset}: {topic: string; partition: number; offset: string},
-  log: Logger,
-): Promise<void> {
-  const partitions = [{partition, offset, metadata: commitMetadata('fa-enrich')}]
-  await payload.commitOffsetsIfNecessary({topics: [{topic, partitions}]}).catch((error: unknown) => {
-    log.debug('offset commit with its time failed; the auto-commit follows', {topic, partition, error})
-  })
 }

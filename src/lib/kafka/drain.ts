@@ -43,6 +43,9 @@ export class DrainTracker {
   private readonly pending = new Map<string, DrainTarget>()
   private resolveDone: () => void = () => {}
   private more: (() => Promise<DrainTarget[]>) | undefined
+  /** Everything before it processed, per partition, its commit perhaps still to come. */
+  private readonly processedTo = new Map<string, number>()
+  private onAllProcessed: (() => void) | undefined
   /** Resolves once no partition is left short of its target. */
   readonly done: Promise<void>
 
@@ -80,6 +83,7 @@ export class DrainTracker {
           this.pending.set(partitionKey(t.topic, t.partition), t)
         }
         if (this.pending.size === 0) this.resolveDone()
+        else this.checkProcessed()
       },
       () => this.resolveDone(),
     )
@@ -119,6 +123,28 @@ export class DrainTracker {
 
   isPending(topic: string, partition: number): boolean {
     return this.pending.has(partitionKey(topic, partition))
+  }
+
+  /**
+   * `then` runs each time every partition left to drain has been processed to its target while
+   * some commits are still to come (a transaction spanning batches): nothing more will join them.
+   */
+  whenAllProcessed(then: () => void): void {
+    this.onAllProcessed = then
+  }
+
+  /** Everything before `position` is processed; its commit may come later (then `advance`). */
+  processed(topic: string, partition: number, position: number): void {
+    const k = partitionKey(topic, partition)
+    if (position <= (this.processedTo.get(k) ?? -1)) return
+    this.processedTo.set(k, position)
+    if (this.pending.has(k)) this.checkProcessed()
+  }
+
+  private checkProcessed(): void {
+    if (!this.onAllProcessed || this.pending.size === 0) return
+    for (const [k, t] of this.pending) if ((this.processedTo.get(k) ?? -1) < t.target) return
+    this.onAllProcessed()
   }
 
   /** Everything before `position` is processed (and committed); true when this completed the partition. */

@@ -7,6 +7,7 @@ import {disconnectQuietly} from './client.js'
 import {kafkaError} from './connection.js'
 import {DrainTracker} from './drain.js'
 import {beforeRevoke} from './patches/revoke-hook.js'
+import {toTopicOffsets, type PartitionOffset} from './requests.js'
 import type {EnrichTuning} from './tuning.js'
 
 /** The consumer settings a group run takes from the tuning (send's tuning has the first five too). */
@@ -60,9 +61,10 @@ export interface GroupRunOptions {
   onEmptyBatch?(batch: EmptyBatch, member: string | undefined): void
   /**
    * Runs before a member gives up its partitions (rejoins or leaves the group), with no batch in
-   * process: exactly-once commits what it processed there (patches/revoke-hook.ts).
+   * process: enrich commits what it processed there (patches/revoke-hook.ts), through `commit`
+   * at-least-once.
    */
-  beforeRevoke?(): Promise<void>
+  beforeRevoke?(commit: (offsets: PartitionOffset[]) => Promise<void>): Promise<void>
 }
 
 export interface GroupRunEnd {
@@ -136,6 +138,25 @@ export class GroupRun {
     } finally {
       this.stopPolling?.()
     }
+  }
+
+  /**
+   * Commits enrich's offsets (with the commit time, see commit-time.ts) through the consumer;
+   * rejects unless they were committed (no consumer, or one that is stopping, commits nothing).
+   */
+  async commit(offsets: PartitionOffset[]): Promise<void> {
+    const c = this.current
+    if (!c) throw new Error('no consumer to commit through')
+    let sent = false
+    const stopListening = c.on(c.events.COMMIT_OFFSETS, () => (sent = true))
+    try {
+      await c.commitOffsets(
+        toTopicOffsets(offsets).flatMap(({topic, partitions}) => partitions.map((p) => ({topic, ...p}))),
+      )
+    } finally {
+      stopListening()
+    }
+    if (!sent) throw new Error('the consumer is stopping: offsets not committed')
   }
 
   /** Ends the run with `error` (the first one counts). */
@@ -212,7 +233,7 @@ export class GroupRun {
     c.on(c.events.GROUP_JOIN, ({payload}) => {
       member = payload.memberId
       unhook()
-      if (hook) unhook = beforeRevoke(payload.memberId, hook)
+      if (hook) unhook = beforeRevoke(payload.memberId, (commit) => hook((offsets) => commit(toTopicOffsets(offsets))))
       this.options.onJoin?.(payload, c)
     })
     c.on(c.events.DISCONNECT, () => unhook())

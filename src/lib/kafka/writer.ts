@@ -26,6 +26,8 @@ export interface WriterOptions {
   maxRequestBytes?: number
   /** Estimated bytes of records taken into one flush (at-least-once) or one transaction. */
   maxFlushBytes?: number
+  /** At-least-once: flushes (produce rounds) in flight at once (default 1: in submission order). */
+  maxFlushesInFlight?: number
   /**
    * Transactional: a transaction spans the submissions of up to this many ms (as Kafka Streams'
    * commit.interval.ms); `submit` resolves at its commit. 0: one transaction per flush.
@@ -65,7 +67,10 @@ const FENCED = new Set([
 export class OutputWriter {
   private producer: Producer | undefined
   private readonly queue: Submission[] = []
-  private flushing: Promise<void> | undefined
+  /** At-least-once: the flushes in flight, and the bytes submitted and not acknowledged yet. */
+  private readonly flushing = new Set<Promise<void>>()
+  private unacknowledged = 0
+  private roomWaiters: Array<() => void> = []
   private readonly log: Logger
   private readonly transactions: TransactionLoop | undefined
   /** Set when this instance was fenced by another with the same transactional id. */
@@ -130,7 +135,8 @@ export class OutputWriter {
       const submission = {messages, bytes, offsets, member, resolve, reject}
       if (this.transactions) return this.transactions.submit(submission)
       this.queue.push(submission)
-      this.flushing ??= this.drain().finally(() => (this.flushing = undefined))
+      this.unacknowledged += bytes
+      this.startFlushes()
     })
   }
 
@@ -139,9 +145,18 @@ export class OutputWriter {
     return this.transactions?.failures ?? 0
   }
 
-  /** Transactional: resolves once the submitted records not yet sent are few enough to take more. */
+  /**
+   * Resolves once the submitted records are few enough to take more: not yet sent (transactional),
+   * not yet acknowledged (at-least-once).
+   */
   room(): Promise<void> {
-    return this.transactions?.room() ?? Promise.resolve()
+    if (this.transactions) return this.transactions.room()
+    if (this.unacknowledged <= this.maxUnacknowledged) return Promise.resolve()
+    return new Promise((resolve) => this.roomWaiters.push(resolve))
+  }
+
+  private get maxUnacknowledged(): number {
+    return 8 * (this.options.maxRequestBytes ?? 900_000)
   }
 
   /** Transactional: commits the open transaction now (before the partitions it read move on); resolves once done. */
@@ -150,7 +165,7 @@ export class OutputWriter {
   }
 
   async close(timeoutMs = 5_000): Promise<void> {
-    await this.flushing?.catch(() => {})
+    while (this.flushing.size > 0) await Promise.all(this.flushing)
     await this.transactions?.flush()
     if (this.options.transactionalId) unguardCommits(this.options.transactionalId)
     const producer = this.producer
@@ -158,8 +173,10 @@ export class OutputWriter {
     if (!(await disconnectQuietly(producer, timeoutMs))) this.log.warn('producer did not disconnect in time')
   }
 
-  private async drain(): Promise<void> {
-    while (this.queue.length > 0) {
+  /** Starts flushes of what is queued while fewer than maxFlushesInFlight are under way. */
+  private startFlushes(): void {
+    const max = this.options.maxFlushesInFlight ?? 1
+    while (this.queue.length > 0 && this.flushing.size < max) {
       const taken: Submission[] = []
       let bytes = 0
       const maxFlush = this.options.maxFlushBytes ?? 16 << 20
@@ -168,14 +185,29 @@ export class OutputWriter {
         bytes += next.bytes
         taken.push(next)
       }
-      try {
-        await this.flushPlain(taken)
-        for (const s of taken) s.resolve()
-      } catch (error) {
-        const err = error instanceof Error ? error : new Error(String(error))
-        for (const s of taken) s.reject(err)
-      }
+      const flush: Promise<void> = this.flushPlain(taken)
+        .then(
+          () => taken.forEach((s) => s.resolve()),
+          (error: unknown) => {
+            const err = error instanceof Error ? error : new Error(String(error))
+            for (const s of taken) s.reject(err)
+          },
+        )
+        .finally(() => {
+          this.flushing.delete(flush)
+          this.acknowledged(bytes)
+          this.startFlushes()
+        })
+      this.flushing.add(flush)
     }
+  }
+
+  private acknowledged(bytes: number): void {
+    this.unacknowledged -= bytes
+    if (this.unacknowledged > this.maxUnacknowledged) return
+    const waiters = this.roomWaiters
+    this.roomWaiters = []
+    for (const w of waiters) w()
   }
 
   private async flushPlain(taken: Submission[]): Promise<void> {

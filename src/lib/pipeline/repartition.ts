@@ -56,22 +56,21 @@ export function routeByState(
   repartitioned: ReadonlySet<AlertType>,
 ): Routed {
   const alerts = topology.alertTypesOf(record.topic)
-  const probes = new Map<AlertType, StateProbe>()
-  const storeOf = (alert: AlertType): StateStore => {
+  // By the alert type's index; most records (filtered) touch no state and come back as they are.
+  let probes: Array<StateProbe | undefined> | undefined
+  const all = topology.process(record, tables, (alert) => {
     if (!repartitioned.has(alert)) return state
     const probe = new StateProbe()
-    probes.set(alert, probe)
+    ;(probes ??= [])[alerts.indexOf(alert)] = probe
     return probe
-  }
-  const all = topology.process(record, tables, storeOf)
-  if (probes.size === 0) return {outcomes: all, keyed: []}
+  })
+  if (!probes?.some((probe) => probe?.key !== undefined)) return {outcomes: all, keyed: []}
   const outcomes: Outcome[] = []
   const keyed: Routed['keyed'] = []
   all.forEach((outcome, i) => {
-    const alert = alerts[i]!
-    const key = probes.get(alert)?.key
+    const key = probes![i]?.key
     if (key === undefined) outcomes.push(outcome)
-    else keyed.push({alert, key})
+    else keyed.push({alert: alerts[i]!, key})
   })
   return {outcomes, keyed}
 }

@@ -41,3 +41,47 @@ describe('DrainTracker.thenDrain', () => {
     expect(await settled(failing.done)).toBe(true)
   })
 })
+
+describe('DrainTracker.whenAllProcessed', () => {
+  /** Two source partitions to drain, and how often the tracker told that all were processed. */
+  const twoPartitions = () => {
+    const drain = new DrainTracker([
+      {topic: 'src', partition: 0, from: 0, target: 10},
+      {topic: 'src', partition: 1, from: 0, target: 4},
+    ])
+    const told = {count: 0}
+    drain.whenAllProcessed(() => told.count++)
+    return {drain, told}
+  }
+
+  it('tells once every partition left is processed to its target, before their commits', () => {
+    const {drain, told} = twoPartitions()
+    drain.processed('src', 0, 10)
+    drain.processed('src', 1, 3)
+    expect(told.count).toBe(0)
+    drain.processed('src', 1, 4)
+    expect(told.count).toBe(1)
+    drain.advance('src', 0, 10)
+    expect(told.count).toBe(1)
+  })
+
+  it('counts another member’s partitions as left: they are not processed here', () => {
+    const {drain, told} = twoPartitions()
+    drain.processed('src', 0, 10)
+    expect(told.count).toBe(0)
+  })
+
+  it('tells when the next targets arrive already processed', async () => {
+    const drain = new DrainTracker([{topic: 'src', partition: 0, from: 0, target: 10}])
+    drain.thenDrain(async () => [{topic: 'rep', partition: 0, from: 0, target: 6}])
+    let told = 0
+    drain.whenAllProcessed(() => told++)
+    drain.processed('rep', 0, 6)
+    drain.processed('src', 0, 10)
+    expect(told).toBe(1)
+    drain.advance('src', 0, 10)
+    await settled(drain.done)
+    expect(told).toBe(2)
+    expect(drain.isPending('rep', 0)).toBe(true)
+  })
+})

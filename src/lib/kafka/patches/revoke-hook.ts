@@ -1,5 +1,7 @@
 import {createRequire} from 'node:module'
 
+import type {TopicOffsets} from 'kafkajs'
+
 import type {PatchStatus} from './index.js'
 
 /**
@@ -12,7 +14,9 @@ import type {PatchStatus} from './index.js'
  * Keyed by member id; a member the coordinator no longer knows rejoins without it, and its open
  * transaction then fails the commit guard's membership check.
  */
-type Hook = () => Promise<void>
+/** Commits offsets as the member (its generation): the consumer's own commit is refused once it stops, before `leave`. */
+export type MemberCommit = (topics: TopicOffsets[]) => Promise<void>
+type Hook = (commit: MemberCommit) => Promise<void>
 
 const hooks = new Map<string, Hook>()
 let installed: PatchStatus | undefined
@@ -42,7 +46,7 @@ function install(): PatchStatus {
     const run = async (group: GroupLike) => {
       const hook = group.memberId ? hooks.get(group.memberId) : undefined
       // The hook reports its own failures (a failed commit rewinds); the group change goes on.
-      if (hook) await hook().catch(() => {})
+      if (hook) await hook((topics) => group.commitOffsets({topics})).catch(() => {})
     }
     ConsumerGroup.prototype.joinAndSync = async function (this: GroupLike) {
       await run(this)
@@ -60,6 +64,7 @@ function install(): PatchStatus {
 
 interface GroupLike {
   memberId: string | null
+  commitOffsets(offsets: {topics: TopicOffsets[]}): Promise<void>
   joinAndSync(): Promise<unknown>
   leave(): Promise<unknown>
 }

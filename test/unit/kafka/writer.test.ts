@@ -1,0 +1,71 @@
+// The at-least-once writer: several produce rounds in flight, and room() holds callers back while
+// too many submitted bytes are not acknowledged yet.
+import type {Kafka, Message, Producer} from 'kafkajs'
+import {describe, expect, it} from 'vitest'
+
+import {OutputWriter} from '../../../src/lib/kafka/writer.js'
+
+function fakeKafka() {
+  const pending: Array<{values: string[]; ack: () => void}> = []
+  const producer = {
+    connect: async () => {},
+    disconnect: async () => {},
+    sendBatch: ({topicMessages}: {topicMessages: Array<{messages: Message[]}>}) =>
+      new Promise<void>((ack) =>
+        pending.push({values: topicMessages.flatMap((t) => t.messages.map((m) => String(m.value))), ack}),
+      ),
+  } as unknown as Producer
+  return {kafka: {producer: () => producer} as unknown as Kafka, pending}
+}
+
+const tick = () => new Promise((r) => setTimeout(r, 0))
+/** The producer connects asynchronously (kafkajs is imported the first time). */
+async function until(ok: () => boolean): Promise<void> {
+  for (let i = 0; i < 200 && !ok(); i++) await new Promise((r) => setTimeout(r, 5))
+}
+const one = (value: string) => new Map([['out', [{value}]]])
+
+describe('OutputWriter at-least-once', () => {
+  it('sends up to maxFlushesInFlight rounds at once, each resolving its own submissions', async () => {
+    const {kafka, pending} = fakeKafka()
+    const writer = new OutputWriter({kafka, groupId: 'g', maxFlushesInFlight: 2})
+    const done: string[] = []
+    for (const v of ['a', 'b', 'c']) void writer.submit(one(v), 10).then(() => done.push(v))
+    await until(() => pending.length >= 2)
+    await tick()
+    expect(pending.map((p) => p.values)).toEqual([['a'], ['b']])
+    pending[1]!.ack()
+    await tick()
+    expect(done).toEqual(['b'])
+    // The third goes out once a round is done.
+    expect(pending.map((p) => p.values)).toEqual([['a'], ['b'], ['c']])
+  })
+
+  it('one round at a time by default, merging what was submitted meanwhile', async () => {
+    const {kafka, pending} = fakeKafka()
+    const writer = new OutputWriter({kafka, groupId: 'g'})
+    for (const v of ['a', 'b', 'c']) void writer.submit(one(v), 10)
+    await until(() => pending.length >= 1)
+    await tick()
+    expect(pending.map((p) => p.values)).toEqual([['a']])
+    pending[0]!.ack()
+    await tick()
+    expect(pending.map((p) => p.values)).toEqual([['a'], ['b', 'c']])
+  })
+
+  it('room() waits while more than eight requests of bytes are not acknowledged', async () => {
+    const {kafka, pending} = fakeKafka()
+    const writer = new OutputWriter({kafka, groupId: 'g', maxRequestBytes: 100, maxFlushesInFlight: 4})
+    void writer.submit(one('a'), 500)
+    await writer.room()
+    void writer.submit(one('b'), 500)
+    await until(() => pending.length >= 2)
+    let roomy = false
+    void writer.room().then(() => (roomy = true))
+    await tick()
+    expect(roomy).toBe(false)
+    pending[0]!.ack()
+    await tick()
+    expect(roomy).toBe(true)
+  })
+})
