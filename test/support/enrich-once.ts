@@ -2,7 +2,8 @@
 // of the test's own.
 import {buildTopology} from '../../src/lib/alerts/topology.js'
 import {loadConfig} from '../../src/lib/config/load.js'
-import {runEnrich, type EnrichResult} from '../../src/lib/enrich/run.js'
+import type {EnrichResult} from '../../src/lib/enrich/options.js'
+import {runEnrich} from '../../src/lib/enrich/run.js'
 import type {Topology} from '../../src/lib/pipeline/topology.js'
 import type {TestConfig} from './fa-process.js'
 

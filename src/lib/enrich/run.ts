@@ -2,7 +2,6 @@ import {hostname} from 'node:os'
 
 import type {Admin} from 'kafkajs'
 
-import type {Config} from '../config/schema.js'
 import {FaError} from '../errors.js'
 import {connectAdmin, createKafka, disconnectQuietly, withTimeout} from '../kafka/client.js'
 import {commitMetadata} from '../kafka/commit-time.js'
@@ -10,18 +9,17 @@ import {kafkaError} from '../kafka/connection.js'
 import {GroupRun} from '../kafka/group-run.js'
 import {commitGuardMissing} from '../kafka/patches/commit-guard.js'
 import {installKafkajsPatches} from '../kafka/patches/index.js'
-import {chooseStart, startFromOf, type StartFrom} from '../kafka/start-from.js'
+import {chooseStart, startFromOf} from '../kafka/start-from.js'
 import {requireTopics} from '../kafka/topics.js'
 import {defaultTuning, type EnrichTuning} from '../kafka/tuning.js'
 import type {OutputWriter} from '../kafka/writer.js'
 import type {CommitPipeline} from '../kafka/commit-pipeline.js'
-import {noMetrics, type Metrics} from '../metrics/room.js'
-import {silentLogger, type Logger} from '../output/log.js'
+import {noMetrics} from '../metrics/room.js'
+import {silentLogger} from '../output/log.js'
 import {progressEveryMs} from '../output/steady.js'
 import {Summary} from '../pipeline/summary.js'
 import {MemoryStateStore} from '../pipeline/state.js'
 import {TableStore} from '../pipeline/table.js'
-import type {Topology} from '../pipeline/topology.js'
 import {decoderFromConfig} from '../schema/decoder.js'
 import {ownOutputEncoder} from '../schema/own-outputs.js'
 import {BatchProcessor} from './batch.js'
@@ -34,52 +32,9 @@ import {drainRepartition, prepareRepartition, type Repartitioning} from './repar
 import {RecordRouter} from './router.js'
 import {restoreState} from './state-changelog.js'
 import {StateKeeper} from './state-keeper.js'
-import type {TableLoader, TableStats} from './table-loader.js'
+import type {TableLoader} from './table-loader.js'
 import {transactionalIdFor} from './transactional-id.js'
-
-export type Guarantee = 'at-least-once' | 'exactly-once'
-
-export interface EnrichOptions {
-  config: Config
-  topology: Topology
-  /** Consumer group (default: config enrich.group). */
-  group?: string
-  exactlyOnce?: boolean
-  /** Part of the transactional id: stable per instance, distinct between instances of a group (default: host name). */
-  instance?: string
-  /** Run until `signal` aborts; otherwise stop at the end offsets seen at start. */
-  follow?: boolean
-  /** Where the group starts on partitions without committed offsets; a new group needs it (see start-from.ts). */
-  from?: StartFrom
-  signal?: AbortSignal
-  log?: Logger
-  tuning?: Partial<EnrichTuning>
-  /** Progress bars on a TTY (default true). */
-  progress?: boolean
-  env?: NodeJS.ProcessEnv
-  /** Where outcomes are counted (`fa enrich --follow` with a metrics port); none by default. */
-  metrics?: Metrics
-}
-
-export interface EnrichResult {
-  guarantee: Guarantee
-  group: string
-  transactionalId: string | null
-  follow: boolean
-  /** Why the run ended: it reached the end offsets seen at start, or a signal stopped it. */
-  stoppedBy: 'end' | 'signal'
-  summary: Summary
-  tables: TableStats[]
-  bootstrap: {records: number; ms: number}
-  /** Records of the source (and repartition) topics not yet processed when the run ended (null if it could not be read). */
-  lag: LagReport | null
-  ms: number
-  /** Time spent consuming the source topics (from starting the consumer to the end offsets, or to the signal). */
-  streamMs: number
-  /** When the consumer started, and when the last batch was written and committed (epoch ms; null: none). */
-  streamStartedAt: number | null
-  lastBatchAt: number | null
-}
+import type {EnrichOptions, EnrichResult, Guarantee} from './options.js'
 
 /**
  * `fa enrich`: loads the tables (GlobalKTable-style), then consumes the pipelines' source topics
