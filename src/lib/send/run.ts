@@ -2,64 +2,33 @@ import {randomUUID} from 'node:crypto'
 
 import type {Admin, Consumer, Kafka} from 'kafkajs'
 
-import type {Config} from '../config/schema.js'
 import {connectAdmin, createKafka, disconnectQuietly, withTimeout} from '../kafka/client.js'
 import {kafkaError} from '../kafka/connection.js'
 import {committedOffsets, type DrainTracker} from '../kafka/drain.js'
 import {TopicFollower} from '../kafka/follow.js'
 import {GroupRun} from '../kafka/group-run.js'
-import {chooseStart, startFromOf, type StartFrom} from '../kafka/start-from.js'
+import {chooseStart, startFromOf} from '../kafka/start-from.js'
 import {requireTopics} from '../kafka/topics.js'
 import {OutputWriter} from '../kafka/writer.js'
 import {readGroupLag} from '../kafka/group-lag.js'
-import {noMetrics, type Metrics} from '../metrics/room.js'
-import {silentLogger, type Logger} from '../output/log.js'
+import {noMetrics} from '../metrics/room.js'
+import {silentLogger} from '../output/log.js'
 import {progressEveryMs, steadyLog} from '../output/steady.js'
 import {decoderFromConfig} from '../schema/decoder.js'
 import {ownOutputEncoder} from '../schema/own-outputs.js'
 import {GroupCommitter} from './commits.js'
-import {DryRunCommitter, DryRunDeliverer, type RenderDryRun} from './dry-run.js'
+import {DryRunCommitter, DryRunDeliverer} from './dry-run.js'
 import {Intake} from './intake.js'
 import {Ledger} from './ledger.js'
 import {encodeMeta} from './partitions.js'
-import {SlackPoster, type DelivererLike} from './post.js'
+import {SlackPoster} from './post.js'
 import {responseReader, ResponseTable} from './responses.js'
 import type {RunCommitter, RunDeliverer} from './roles.js'
 import {emptyCounts, type SendSummary} from './summary.js'
 import {defaultSendTuning, type SendTuning} from './tuning.js'
 import {retryInFollow} from '../retry-in-follow.js'
 import {parseDuration} from '../when.js'
-
-export interface SendOptions {
-  config: Config
-  /** Consumer group (default: slack.group in the config). */
-  group?: string
-  /** Run until `signal` aborts; otherwise stop at the end offsets seen at start. */
-  follow?: boolean
-  /** Where the group starts on partitions without committed offsets; a new group needs it (see start-from.ts). */
-  from?: StartFrom
-  /** Alerts whose event is older than this are recorded as expired instead of posted (default: slack.maxAlertAge). */
-  maxAgeMs?: number
-  /** Post everything to this channel instead of each message's own. */
-  channel?: string
-  signal?: AbortSignal
-  log?: Logger
-  tuning?: Partial<SendTuning>
-  env?: NodeJS.ProcessEnv
-  /**
-   * Makes the Deliverer; `stop` aborts it (waits end at once, posts in flight finish). Absent
-   * for a dry run, which renders through `onDryRun` instead and commits nothing.
-   */
-  createDeliverer?: (stop: AbortSignal) => DelivererLike
-  onDryRun?: RenderDryRun
-  /** Where outcomes are counted (`fa send --follow` with a metrics port); none by default. */
-  metrics?: Metrics
-}
-
-export interface SendResult extends SendSummary {
-  /** The error that ended the run (auth revoked mid-run, ...), after everything was recorded and committed. */
-  error?: Error
-}
+import type {SendOptions, SendResult} from './options.js'
 
 /** The parts a run is built with: to Slack and the group, or --dry-run's. */
 interface Pair {
