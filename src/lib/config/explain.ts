@@ -16,34 +16,30 @@ export function explainIssue(
     const path = [...issue.path, key]
     const near = closest(key, knownKeys(issue.path))
     const hint = near ? ` (did you mean "${[...issue.path, near].join('.')}"?)` : ''
-    return `${at(where, source, path, true)}: config key "${path.join('.')}" is not one fa knows${hint}`
+    return `${at(where, source, path)}: config key "${path.join('.')}" is not one fa knows${hint}`
   }
-  return `${at(where, source, issue.path, false)}: config key "${issue.path.join('.')}": ${issue.message}`
+  return `${at(where, source, issue.path)}: config key "${issue.path.join('.')}": ${issue.message}`
 }
 
 /** `file:line` of the key at `path` (or of its nearest parent present), or `where` alone. */
-function at(
-  where: string,
-  source: {doc: Document; lines: LineCounter} | undefined,
-  path: Path,
-  keyItself: boolean,
-): string {
+function at(where: string, source: {doc: Document; lines: LineCounter} | undefined, path: Path): string {
   if (!source) return where
   for (let n = path.length; n > 0; n--) {
-    const offset = keyOffset(source.doc, path.slice(0, n), keyItself && n === path.length)
+    const offset = keyOffset(source.doc, path.slice(0, n))
     if (offset !== undefined) return `${where}:${source.lines.linePos(offset).line}`
   }
   return where
 }
 
-function keyOffset(doc: Document, path: Path, keyItself: boolean): number | undefined {
+/** Where the entry at `path` starts: a map entry's key, a sequence item itself. */
+function keyOffset(doc: Document, path: Path): number | undefined {
   const parent = path.length === 1 ? doc.contents : doc.getIn(path.slice(0, -1), true)
   const items = (parent as {items?: Array<{key?: {value?: unknown; range?: number[]}; range?: number[]}>} | null)?.items
   if (!items) return undefined
   const last = path.at(-1)
-  const item = typeof last === 'number' ? items[last] : items.find((i) => i.key?.value === last)
-  if (!item) return undefined
-  return keyItself || typeof last !== 'number' ? (item.key?.range?.[0] ?? item.range?.[0]) : item.range?.[0]
+  if (typeof last === 'number') return items[last]?.range?.[0]
+  const item = items.find((i) => i.key?.value === last)
+  return item?.key?.range?.[0] ?? item?.range?.[0]
 }
 
 /** The keys the config schema allows in the object at `path`. */
