@@ -5,7 +5,7 @@ import type {Logger} from '../output/log.js'
 import {describeOrigin, type Payload, type TopicRecord} from '../records/record.js'
 import {codecFor, framedId, type SchemaCodec} from './codec.js'
 import {
-  REGISTRY_TYPES,
+  type RegistryFormat,
   registryFromConfig,
   registryMissing,
   RegistryRefused,
@@ -198,6 +198,6 @@ export function decoderFromConfig(
   return new RecordDecoder(registry, formats, log)
 }
 
-export function isRegistryFormat(format: WireFormat): format is keyof typeof REGISTRY_TYPES {
+export function isRegistryFormat(format: WireFormat): format is RegistryFormat {
   return format === 'avro' || format === 'protobuf' || format === 'json-schema'
 }

@@ -3,9 +3,7 @@ import {isRegistryFormat} from './decoder.js'
 import {RecordEncoder, type TopicSchemas} from './encoder.js'
 import {isOwnRole, sampleOf, shippedSchema} from './own-schemas.js'
 import {pinnedSubject, type PinnedFallback} from './pinned-subject.js'
-import {REGISTRY_TYPES, registryFromConfig, registryMissing} from './registry.js'
-
-type RegistryFormat = keyof typeof REGISTRY_TYPES
+import {REGISTRY_TYPES, registryFromConfig, registryMissing, type RegistryFormat} from './registry.js'
 
 /**
  * How fa writes the records of its own (slack-messages from enrich, slack-responses from send):

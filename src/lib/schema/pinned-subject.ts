@@ -1,7 +1,7 @@
 import {FaError} from '../errors.js'
 import {codecFor} from './codec.js'
 import {registryError, type SubjectSchema} from './encoder.js'
-import {REGISTRY_TYPES, RegistryRefused, type RegisteredSchema, type RegistryClient} from './registry.js'
+import {RegistryRefused, type RegisteredSchema, type RegistryClient, type RegistryFormat} from './registry.js'
 
 /** For a subject fa writes to: the schema to register when it has none, and a record every schema must carry. */
 export interface PinnedFallback {
@@ -20,7 +20,7 @@ export interface PinnedFallback {
 export async function pinnedSubject(
   registry: RegistryClient,
   subject: string,
-  format: keyof typeof REGISTRY_TYPES,
+  format: RegistryFormat,
   fallback: PinnedFallback,
 ): Promise<SubjectSchema> {
   const found =
@@ -45,7 +45,7 @@ export async function registeredSchema(
 export async function usableSchema(
   found: RegisteredSchema,
   subject: string,
-  format: keyof typeof REGISTRY_TYPES,
+  format: RegistryFormat,
   fallback: PinnedFallback,
 ): Promise<SubjectSchema> {
   const codec = await codecFor(found)
@@ -68,7 +68,7 @@ export async function usableSchema(
 async function register(
   registry: RegistryClient,
   subject: string,
-  format: keyof typeof REGISTRY_TYPES,
+  format: RegistryFormat,
   schema: Omit<RegisteredSchema, 'id'> | undefined,
 ): Promise<RegisteredSchema> {
   if (!schema) throw unshipped(subject, format)
@@ -85,7 +85,7 @@ async function register(
 }
 
 /** A subject with no schema, in a format fa ships none for (Protobuf). */
-export function unshipped(subject: string, format: keyof typeof REGISTRY_TYPES): FaError {
+export function unshipped(subject: string, format: RegistryFormat): FaError {
   return new FaError(`Schema Registry has no subject ${subject}, and fa ships no ${format} schema for it`, {
     hint: `register a .proto under ${subject} first, or pin the topic to avro or json-schema`,
   })

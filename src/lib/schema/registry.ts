@@ -11,6 +11,9 @@ export interface RegisteredSchema {
 /** The registry's schemaType of each `formats:` wire format that needs a registry. */
 export const REGISTRY_TYPES = {avro: 'AVRO', protobuf: 'PROTOBUF', 'json-schema': 'JSON'} as const
 
+/** A `formats:` value that means the Schema Registry wire format. */
+export type RegistryFormat = keyof typeof REGISTRY_TYPES
+
 /** The registry could not be asked (down, timed out, 5xx, 429): retry later, never dead-letter. */
 export class RegistryUnavailable extends Error {
   override name = 'RegistryUnavailable'
