@@ -7,6 +7,8 @@ import {Writable} from 'node:stream'
 
 import {afterEach, describe, expect, inject, it} from 'vitest'
 
+import {freePort} from '../../../scripts/daemon.mjs'
+
 import {createLogger} from '../../../src/lib/output/log.js'
 
 import {loadConfig} from '../../../src/lib/config/load.js'
@@ -117,13 +119,3 @@ describe('fa send --follow with slack-responses pinned to Avro', () => {
     }
   })
 })
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = net.createServer().listen(0, '127.0.0.1', () => {
-      const {port} = probe.address() as net.AddressInfo
-      probe.close(() => resolve(port))
-    })
-    probe.on('error', reject)
-  })
-}
