@@ -1,28 +1,18 @@
 // fa doctor's Schema Registry line checks the subjects `formats:` pins fa's own outputs to, on the
 // real registry, without registering anything: none yet is fine (fa registers its schema on the
 // first run), one of another format or that cannot carry fa's records fails, as the run would.
-import {mkdtempSync, writeFileSync} from 'node:fs'
-import {tmpdir} from 'node:os'
-import path from 'node:path'
-import {randomUUID} from 'node:crypto'
-
 import {describe, expect, inject, it} from 'vitest'
 
 import {loadConfig} from '../../../src/lib/config/load.js'
 import {schemaRegistryCheck} from '../../../src/lib/doctor/services.js'
+import {prefixedConfig} from '../../support/fa-process.js'
 import {register} from '../../support/registry.js'
 
 const registryUrl = inject('schemaRegistryUrl')
 const jsonSchema = {$schema: 'http://json-schema.org/draft-07/schema#', type: 'object'}
 
 async function pinnedConfig(formats: string) {
-  const prefix = `t-doctor-pinned-${randomUUID().slice(0, 8)}.`
-  const file = path.join(mkdtempSync(path.join(tmpdir(), 'fa-doctor-')), 'fa.config.yaml')
-  writeFileSync(
-    file,
-    `topics:\n  slackMessages: ${prefix}slack-messages\n  slackResponses: ${prefix}slack-responses\n` +
-      `schemaRegistry:\n  url: ${registryUrl}\nformats:\n${formats}`,
-  )
+  const {file, prefix} = prefixedConfig('doctor-pinned', `schemaRegistry:\n  url: ${registryUrl}\nformats:\n${formats}`)
   return {config: (await loadConfig(file, {})).config, prefix}
 }
 
