@@ -5,6 +5,7 @@ import {FaError} from '../errors.js'
 import type {Logger} from '../output/log.js'
 import {disconnectQuietly} from './client.js'
 import {kafkaError} from './connection.js'
+import {commitMetadata} from './commit-time.js'
 import {DrainTracker} from './drain.js'
 import {beforeRevoke} from './patches/revoke-hook.js'
 import {toTopicOffsets, type PartitionOffset} from './requests.js'
@@ -150,9 +151,8 @@ export class GroupRun {
     let sent = false
     const stopListening = c.on(c.events.COMMIT_OFFSETS, () => (sent = true))
     try {
-      await c.commitOffsets(
-        toTopicOffsets(offsets).flatMap(({topic, partitions}) => partitions.map((p) => ({topic, ...p}))),
-      )
+      const metadata = commitMetadata('fa-enrich')
+      await c.commitOffsets(offsets.map((o) => ({...o, metadata})))
     } finally {
       stopListening()
     }
