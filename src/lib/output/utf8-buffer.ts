@@ -7,9 +7,12 @@ export class Utf8Buffer {
   private buffer: Buffer
   private used = 0
 
-  /** `capacity`: a guess at the size it will reach, so that it seldom grows. */
-  constructor(capacity = 64 << 10) {
-    this.buffer = Buffer.allocUnsafeSlow(capacity)
+  /**
+   * `memory`: a guess at the size it will reach, so that it seldom grows, or memory of its own
+   * (not pooled) whose bytes are no longer needed, to write into instead of new memory.
+   */
+  constructor(memory: number | Buffer = 64 << 10) {
+    this.buffer = typeof memory === 'number' ? Buffer.allocUnsafeSlow(memory) : memory
   }
 
   write(text: string): void {

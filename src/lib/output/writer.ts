@@ -1,6 +1,10 @@
 /** Where UTF-8 output goes in order: a stream (BufferedWriter) or a collector (golden files). */
 export interface ByteSink {
-  /** Returns a promise only when the caller must wait (back-pressure). */
+  /**
+   * Returns a promise only when the caller must wait: back-pressure, or the sink still reads
+   * `bytes`. They are the caller's again (to write into anew) once it resolves, or at once
+   * without one.
+   */
   write(bytes: Uint8Array): Promise<void> | undefined
 }
 
@@ -13,6 +17,8 @@ export interface ByteSink {
 export class BufferedWriter implements ByteSink {
   private buffer: Buffer
   private used = 0
+  /** A flushed buffer the stream has written: the next flush encodes into it instead of new memory. */
+  private spare: Buffer | undefined
 
   constructor(
     private readonly stream: NodeJS.WritableStream,
@@ -23,7 +29,8 @@ export class BufferedWriter implements ByteSink {
 
   /**
    * Text, or text already encoded as UTF-8. Returns a promise only when it had to flush, so
-   * callers on the hot path rarely await.
+   * callers on the hot path rarely await; bytes passed on to the stream are the caller's again
+   * once the stream has written them.
    */
   write(text: string | Uint8Array): Promise<void> | undefined {
     if (typeof text !== 'string') return this.writeBytes(text)
@@ -44,19 +51,39 @@ export class BufferedWriter implements ByteSink {
       this.used += bytes.length
       return undefined
     }
-    return this.flush().then(() => this.send(bytes))
+    return this.flush().then(() => this.send(bytes, {untilWritten: true}))
   }
 
   async flush(): Promise<void> {
     if (this.used === 0) return
-    const data = this.buffer.subarray(0, this.used)
-    // The stream keeps `data` until written: encode later writes into a fresh buffer.
-    this.buffer = Buffer.allocUnsafe(this.capacity)
+    const full = this.buffer
+    const data = full.subarray(0, this.used)
+    // The stream keeps `data` until written: encode later writes into other memory, and this
+    // buffer's again once it is written (new memory each time would wait for the garbage
+    // collector outside the heap).
+    this.buffer = this.spare ?? Buffer.allocUnsafe(this.capacity)
+    this.spare = undefined
     this.used = 0
-    await this.send(data)
+    await this.send(data, {
+      written: () => {
+        this.spare ??= full
+      },
+    })
   }
 
-  private async send(data: Uint8Array): Promise<void> {
-    if (!this.stream.write(data)) await new Promise<void>((resolve) => this.stream.once('drain', resolve))
+  /** Resolves once the stream has room again and, `untilWritten`, once it no longer holds `data`. */
+  private async send(
+    data: Uint8Array,
+    {untilWritten = false, written}: {untilWritten?: boolean; written?: () => void} = {},
+  ) {
+    let done!: () => void
+    const writing = new Promise<void>((resolve) => (done = resolve))
+    // Called once `data` is written, or with the error that stopped it (the stream reports that too).
+    const room = this.stream.write(data, () => {
+      written?.()
+      done()
+    })
+    if (!room) await new Promise<void>((resolve) => this.stream.once('drain', resolve))
+    if (untilWritten) await writing
   }
 }

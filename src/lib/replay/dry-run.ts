@@ -110,6 +110,7 @@ export async function replayDryRun({
     if (result.kind === 'error') throw new FixtureError(result.file, result.line, result.reason)
     const pending = out.write(result.output)
     if (pending) await pending
+    shard.recycle(result.output)
     if (result.explained && explainOut) await explainOut.write(result.explained)
     if (result.reported && reportOut) await reportOut.write(result.reported)
     if (fileCounts && result.records > 0) {

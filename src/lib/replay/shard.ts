@@ -57,6 +57,8 @@ export class Shard {
   private readonly stateful: Set<string>
   /** Output bytes per input byte of the last chunk run: about 0.4 for the typical mix, 3 for an alert-heavy one. */
   private outputPerByte = 0.5
+  /** A chunk's output whose bytes were written: the next chunk's output goes into its memory. */
+  private spareOutput: Uint8Array | undefined
   /** The latest event time of a stateful topic's record so far (ms), when the state was last swept, and the timestamp last read. */
   private streamTime = 0
   private sweptAt = 0
@@ -94,8 +96,12 @@ export class Shard {
    */
   private run(chunk: FixtureChunk, sharedRecords?: TopicRecord[]): Extract<ChunkResult, {kind: 'chunk'}> {
     // As much per input byte as the last chunk produced, and a little more, so it seldom grows (each growth is a copy).
+    const expected = Math.max(4096, Math.ceil(chunk.bytes.length * Math.max(0.125, this.outputPerByte) * 1.1))
+    const spare = this.spareOutput
+    this.spareOutput = undefined
+    // New memory has room for a quarter more, so that it is still large enough when it comes round again.
     const out = new Utf8Buffer(
-      Math.max(4096, Math.ceil(chunk.bytes.length * Math.max(0.125, this.outputPerByte) * 1.1)),
+      spare && spare.buffer.byteLength >= expected ? Buffer.from(spare.buffer) : expected + (expected >> 2),
     )
     const {produced, explain, explainApart, report} = this.printer
     const explained = explain && (explainApart ? new Utf8Buffer(4096) : out)
@@ -138,6 +144,15 @@ export class Shard {
       if (!(error instanceof FixtureError)) throw error
       return {kind: 'error', index: chunk.index, file: error.file, line: error.line, reason: error.reason}
     }
+  }
+
+  /**
+   * A chunk result's output (this thread's or a helper's) once its bytes are written and nothing
+   * holds them: the next chunk run here reuses its memory rather than leave it to the garbage
+   * collector (outside the heap, such memory waits for a mark-compact, adding to the peak).
+   */
+  recycle(output: Uint8Array): void {
+    if (!this.spareOutput || output.buffer.byteLength > this.spareOutput.buffer.byteLength) this.spareOutput = output
   }
 
   /** Shared records that other threads' chunks held, in file order, as if they were run here (without output). */
