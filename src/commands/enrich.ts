@@ -22,6 +22,8 @@ Guarantees: at-least-once by default (an offset is committed only after everythi
 
 A new consumer group (no committed offsets) starts where --from (or enrich.from) says: earliest, latest, a time or a duration ago; without either it stops and says how many records it would read. Bad table records are dead-lettered once, by the first run that reads them.
 
+--threads N runs N members of the group in this process, each on a thread with its own clients and tables (like Kafka Streams' num.stream.threads): how one process uses several cores.
+
 Without --follow it processes up to the end offsets seen at start, prints a summary and exits 0: run it from cron. With --follow it runs until SIGINT/SIGTERM, then finishes the batches in flight, commits and exits; a second signal exits at once.
 
 Logs go to stderr: JSON Lines when stdout is not a terminal, readable lines otherwise (FA_LOG_FORMAT=json|human). Consumer timings can be tuned with FA_KAFKA_SESSION_TIMEOUT_MS, FA_KAFKA_HEARTBEAT_INTERVAL_MS, FA_KAFKA_REBALANCE_TIMEOUT_MS, FA_KAFKA_MAX_WAIT_MS and FA_KAFKA_CONCURRENCY.`
@@ -39,6 +41,10 @@ Logs go to stderr: JSON Lines when stdout is not a terminal, readable lines othe
     {
       description: 'Exactly-once, one of several instances sharing the partitions',
       command: '<%= config.bin %> <%= command.id %> --follow --exactly-once --instance "$(hostname)"',
+    },
+    {
+      description: 'One process on two cores: two members of the group, on threads of their own',
+      command: '<%= config.bin %> <%= command.id %> --follow --threads 2',
     },
     {
       description: 'Another consumer group, summary as JSON',
