@@ -24,6 +24,7 @@ const INCIDENTS = process.env.BENCH_INCIDENTS === '1'
 const AVRO = process.env.BENCH_AVRO === '1'
 // BENCH_MIXES=alert-heavy,typical Avro runs only those (of the mixes loaded).
 const only = process.env.BENCH_MIXES?.split(',').map((m) => m.trim())
+const FA_THREADS = Number(process.env.BENCH_FA_THREADS ?? 1)
 
 const t0 = Date.now()
 buildStreamsApp()
@@ -132,7 +133,12 @@ try {
 
 /** n fa enrich processes in one group; the summary of the lot. */
 async function runFa(config, group, guarantee, n, env) {
-  const outs = await enrichInstances(config, group, {exactlyOnce: guarantee === 'exactly_once_v2', n}, env)
+  const outs = await enrichInstances(
+    config,
+    group,
+    {exactlyOnce: guarantee === 'exactly_once_v2', n, threads: FA_THREADS},
+    env,
+  )
   const summaries = outs.map((o) => o.summary)
   const lag = summaries.at(-1).lag.total
   if (lag !== 0) throw new Error(`fa ${group}: lag ${lag} at exit`)

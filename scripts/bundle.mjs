@@ -78,6 +78,7 @@ const esm = await build({
     'src/cli.ts',
     'src/index.ts',
     'src/lib/replay/worker.ts',
+    'src/lib/enrich/worker.ts',
     'src/hooks/command-not-found.ts',
     ...commands,
   ],

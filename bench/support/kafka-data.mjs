@@ -166,8 +166,8 @@ export async function fa(args, env) {
  * `n` `fa enrich` processes in one group (exactly-once ones with instance ids of their own);
  * resolves with each one's JSON summary and CPU seconds.
  */
-export async function enrichInstances(config, group, {exactlyOnce, n}, env) {
-  const flags = exactlyOnce ? ['--exactly-once'] : []
+export async function enrichInstances(config, group, {exactlyOnce, n, threads = 1}, env) {
+  const flags = [...(exactlyOnce ? ['--exactly-once'] : []), ...(threads > 1 ? ['--threads', String(threads)] : [])]
   const outs = await Promise.all(
     Array.from({length: n}, (_, i) =>
       faWithCpu(

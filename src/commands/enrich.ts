@@ -2,7 +2,7 @@ import {Flags} from '@oclif/core'
 
 import {BaseCommand} from '../lib/cli/base-command.js'
 import {metricsPortFlag} from '../lib/cli/daemon-flags.js'
-import type {EnrichResult} from '../lib/enrich/options.js'
+import type {EnrichOptions, EnrichResult} from '../lib/enrich/options.js'
 import {runEnrich} from '../lib/enrich/run.js'
 import {handleShutdownSignals} from '../lib/kafka/shutdown.js'
 import {startFromOf} from '../lib/kafka/start-from.js'
@@ -10,7 +10,8 @@ import {tuningFromEnv} from '../lib/kafka/tuning.js'
 import {colorFor} from '../lib/output/color.js'
 import {renderSummary} from '../lib/output/human.js'
 import {daemonMetrics} from '../lib/metrics/serve.js'
-import {createLogger} from '../lib/output/log.js'
+import {createLogger, logFormat} from '../lib/output/log.js'
+import type {ThreadMetricsHub} from '../lib/metrics/threads.js'
 import {buildTopology} from '../lib/alerts/topology.js'
 
 export default class Enrich extends BaseCommand {
@@ -20,6 +21,8 @@ export default class Enrich extends BaseCommand {
 Guarantees: at-least-once by default (an offset is committed only after everything derived from it is acknowledged, so a crash may repeat, never lose, an alert). --exactly-once uses Kafka transactions: each record's alerts and its offset commit together, so read_committed consumers see every alert once across crashes and restarts. Each instance needs a stable, distinct --instance (default: the host name).
 
 A new consumer group (no committed offsets) starts where --from (or enrich.from) says: earliest, latest, a time or a duration ago; without either it stops and says how many records it would read. Bad table records are dead-lettered once, by the first run that reads them.
+
+--threads N runs N members of the group in this process, each on a thread with its own clients and tables (like Kafka Streams' num.stream.threads): how one process uses several cores.
 
 Without --follow it processes up to the end offsets seen at start, prints a summary and exits 0: run it from cron. With --follow it runs until SIGINT/SIGTERM, then finishes the batches in flight, commits and exits; a second signal exits at once.
 
@@ -38,6 +41,10 @@ Logs go to stderr: JSON Lines when stdout is not a terminal, readable lines othe
     {
       description: 'Exactly-once, one of several instances sharing the partitions',
       command: '<%= config.bin %> <%= command.id %> --follow --exactly-once --instance "$(hostname)"',
+    },
+    {
+      description: 'One process on two cores: two members of the group, on threads of their own',
+      command: '<%= config.bin %> <%= command.id %> --follow --threads 2',
     },
     {
       description: 'Another consumer group, summary as JSON',
@@ -72,6 +79,14 @@ Logs go to stderr: JSON Lines when stdout is not a terminal, readable lines othe
       env: 'FA_INSTANCE',
       helpValue: 'ID',
     }),
+    threads: Flags.integer({
+      description:
+        'members of the group this process runs, each on a thread of its own with its own clients and ' +
+        'tables, like Kafka Streams num.stream.threads (default: enrich.threads in the config, 1)',
+      min: 1,
+      max: 64,
+      helpValue: 'N',
+    }),
     'metrics-port': metricsPortFlag,
   }
 
@@ -81,22 +96,26 @@ Logs go to stderr: JSON Lines when stdout is not a terminal, readable lines othe
     const loaded = await this.loadConfig(flags.config)
     const topology = await buildTopology(loaded)
     const from = startFromOf(flags.from, loaded.config.enrich.from, 'enrich.from')
-    const log = createLogger({level: this.verbose ? 'debug' : undefined})
+    const level = this.verbose ? 'debug' : undefined
+    const log = createLogger({level})
+    const threads = flags.threads ?? loaded.config.enrich.threads
 
     // A signal only asks the run to stop (finish the batches in flight, commit, disconnect); a
     // second one exits at once, with 130 whichever signals they were.
     const signals = handleShutdownSignals({log, secondSignalExitCode: 130})
+    let hub: ThreadMetricsHub | undefined
     const served = await daemonMetrics({
       config: loaded.config,
       port: flags['metrics-port'],
       follow: flags.follow,
       parts: ['tables', 'consumer'],
       log,
+      scrape: threads > 1 ? (own) => hub!.scrape(own) : undefined,
     })
 
-    let result: EnrichResult
+    let result: EnrichResult & {transactionalIds?: string[]}
     try {
-      result = await runEnrich({
+      const options: EnrichOptions = {
         config: loaded.config,
         topology,
         group: flags.group,
@@ -108,7 +127,15 @@ Logs go to stderr: JSON Lines when stdout is not a terminal, readable lines othe
         log,
         tuning: tuningFromEnv(),
         metrics: served.metrics,
-      })
+      }
+      if (threads > 1) {
+        const [{runEnrichThreads}, {ThreadMetricsHub}] = await Promise.all([
+          import('../lib/enrich/threads.js'),
+          import('../lib/metrics/threads.js'),
+        ])
+        if (served.serving) hub = new ThreadMetricsHub(served.metrics)
+        result = await runEnrichThreads(options, {loaded, threads, log: {level, format: logFormat()}, hub})
+      } else result = await runEnrich(options)
     } finally {
       signals.dispose()
       await served.close()
@@ -121,8 +148,11 @@ Logs go to stderr: JSON Lines when stdout is not a terminal, readable lines othe
     if (!flags.follow && result.stoppedBy === 'signal') process.exitCode = signals.exitCode
 
     const c = colorFor(process.stdout)
+    const ids = result.transactionalIds ?? (result.transactionalId ? [result.transactionalId] : [])
     const extra: Record<string, string | number> = {
-      guarantee: result.guarantee + (result.transactionalId ? ` (transactional id ${result.transactionalId})` : ''),
+      guarantee:
+        result.guarantee + (ids.length > 0 ? ` (transactional id${ids.length > 1 ? 's' : ''} ${ids.join(', ')})` : ''),
+      ...(threads > 1 && {threads}),
       group: result.group,
       tables:
         result.tables
@@ -136,6 +166,8 @@ Logs go to stderr: JSON Lines when stdout is not a terminal, readable lines othe
       guarantee: result.guarantee,
       group: result.group,
       transactionalId: result.transactionalId,
+      ...(result.transactionalIds && {transactionalIds: result.transactionalIds}),
+      threads,
       follow: result.follow,
       stoppedBy: result.stoppedBy,
       ...(result.summary.toJSON() as Record<string, unknown>),

@@ -120,6 +120,8 @@ export const configSchema = z.strictObject({
       /** Where a new group starts (`fa enrich --from`); unset: a new group with records waiting is refused. */
       from: startFrom,
       transactionalIdPrefix: z.string().min(1).default('fa-enrich'),
+      /** Members of the group one `fa enrich` runs, each on a thread of its own (`--threads`). */
+      threads: z.number().int().min(1).max(64).default(1),
     })
     .prefault({}),
   alerts: z

@@ -31,6 +31,16 @@ export interface EnrichOptions {
   env?: NodeJS.ProcessEnv
   /** Where outcomes are counted (`fa enrich --follow` with a metrics port); none by default. */
   metrics?: Metrics
+  /**
+   * Whether this run writes and counts the tables' dead letters and table records (default
+   * true); false for the other threads of `--threads`, which load the same tables.
+   */
+  tableOutcomes?: boolean
+  /**
+   * Awaited once the tables are loaded, before the group is joined: the threads of `--threads`
+   * join together, so the group settles in one rebalance rather than one per thread.
+   */
+  beforeJoin?: () => Promise<void>
 }
 
 export interface EnrichResult {

@@ -12,6 +12,7 @@ import type {Summary} from '../pipeline/summary.js'
 import type {TableStore} from '../pipeline/table.js'
 import type {Topology} from '../pipeline/topology.js'
 import type {RecordDecoder} from '../schema/decoder.js'
+import type {TopicRecord} from '../records/record.js'
 import {DeadLetterMarks} from './dead-letter-marks.js'
 import {membershipCheck} from './membership.js'
 import {checkedMessage, groupByTopic} from './messages.js'
@@ -64,7 +65,10 @@ export function enrichCommits(run: GroupRun, log: Logger): CommitPipeline {
   })
 }
 
-/** The tables of a run, loaded and followed in a throwaway group; their dead letters go out once (marks). */
+/**
+ * The tables of a run, loaded and followed in a throwaway group; their dead letters go out once
+ * (marks), and not at all from a run that leaves its table outcomes to another thread.
+ */
 export function tableLoader(
   o: {
     kafka: Kafka
@@ -79,15 +83,10 @@ export function tableLoader(
     decoder: RecordDecoder | undefined
     signal: AbortSignal
   },
-  {writer, progress}: {writer: OutputWriter; progress?: boolean},
+  {writer, progress, outcomes = true}: {writer: OutputWriter; progress?: boolean; outcomes?: boolean},
 ): TableLoader {
   const {kafka, admin, group, tuning, log} = o
-  return new TableLoader({
-    kafka,
-    admin,
-    topology: o.topology,
-    tables: o.tables,
-    groupId: `${group}-tables-${randomUUID()}`,
+  const own = () => ({
     marks: new DeadLetterMarks({
       kafka,
       admin,
@@ -95,16 +94,24 @@ export function tableLoader(
       topics: o.topology.tableTopics.map((t) => t.topic),
       log,
     }),
-    deadLetters: (records) => {
+    deadLetters: (records: TopicRecord[]) => {
       const messages = records.map((r) => checkedMessage(r, tuning, log))
       return writer.submit(
         groupByTopic(messages),
         messages.reduce((n, m) => n + m.bytes, 0),
       )
     },
-    log,
     summary: o.summary,
     metrics: o.metrics,
+  })
+  return new TableLoader({
+    kafka,
+    admin,
+    topology: o.topology,
+    tables: o.tables,
+    groupId: `${group}-tables-${randomUUID()}`,
+    ...(outcomes ? own() : {deadLetters: async () => {}}),
+    log,
     decoder: o.decoder,
     signal: o.signal,
     progress,

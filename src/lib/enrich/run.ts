@@ -206,6 +206,7 @@ export async function runEnrich(options: EnrichOptions): Promise<EnrichResult> {
       {
         writer: activeWriter,
         progress: options.progress,
+        outcomes: options.tableOutcomes,
       },
     )
     try {
@@ -218,6 +219,11 @@ export async function runEnrich(options: EnrichOptions): Promise<EnrichResult> {
       throw kafkaError(error, config, 'loading tables')
     }
     observeLoaded(metrics, {loader, admin, group, sources: consumed})
+    await options.beforeJoin?.()
+    if (signal.aborted) {
+      stoppedBy = 'signal'
+      return await finish()
+    }
 
     // Cron mode: where to stop (end offsets now) and where we start (committed offsets).
     const drain = await activeRun.fetchDrain()

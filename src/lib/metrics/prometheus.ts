@@ -36,10 +36,11 @@ export class PrometheusMetrics implements Metrics {
   private readRows: (() => Record<string, number>) | undefined
   private readLag: {group: string; read: () => Promise<PartitionLag[]>} | undefined
 
-  constructor(parts: ReadyPart[]) {
+  /** `processMetrics`: Node's default metrics too (once per process: not in enrich's threads). */
+  constructor(parts: ReadyPart[], {processMetrics = true}: {processMetrics?: boolean} = {}) {
     this.health = new Health(parts)
     const registers = [this.registry]
-    collectDefaultMetrics({register: this.registry})
+    if (processMetrics) collectDefaultMetrics({register: this.registry})
     this.recordsIn = new Counter({
       name: 'fa_records_in_total',
       help: 'Records each pipeline read (enrich: events and table records; send: alerts taken from slack-messages)',
@@ -126,6 +127,8 @@ export class PrometheusMetrics implements Metrics {
       help: 'Rows in each table (GlobalKTable) fa enrich holds in memory',
       labelNames: ['table'],
       registers,
+      // Each thread of `fa enrich --threads` holds every table, and reads the same group's lag.
+      aggregator: 'max',
       collect: () => {
         for (const [table, n] of Object.entries(this.readRows?.() ?? {})) rows.set({table}, n)
       },
@@ -135,6 +138,7 @@ export class PrometheusMetrics implements Metrics {
       help: "Records after the consumer group's committed offset, per topic and partition",
       labelNames: ['group', 'topic', 'partition'],
       registers,
+      aggregator: 'max',
       collect: async () => {
         const source = this.readLag
         if (!source) return
@@ -152,6 +156,7 @@ export class PrometheusMetrics implements Metrics {
       name: 'fa_ready',
       help: '1 when the daemon is ready (tables loaded, consumer joined, not failing), else 0',
       registers,
+      aggregator: 'min',
       collect: () => ready.set(this.health.isReady ? 1 : 0),
     })
   }

@@ -1,9 +1,12 @@
 import type {Config} from '../config/schema.js'
 import type {Logger} from '../output/log.js'
 import {noMetrics, type Metrics, type ReadyPart} from './room.js'
+import type {Scrape} from './server.js'
 
 export interface DaemonMetrics {
   metrics: Metrics
+  /** Whether a server is up (else `metrics` is the no-op room). */
+  serving: boolean
   close(): Promise<void>
 }
 
@@ -18,15 +21,21 @@ export async function daemonMetrics(options: {
   follow: boolean
   parts: ReadyPart[]
   log: Logger
+  scrape?: Scrape
 }): Promise<DaemonMetrics> {
   const port = options.port ?? options.config.metrics.port
-  if (!options.follow || port === undefined) return {metrics: noMetrics, close: async () => {}}
+  if (!options.follow || port === undefined) return {metrics: noMetrics, serving: false, close: async () => {}}
   const {serveMetrics} = await import('./server.js')
-  const server = await serveMetrics({port, host: options.config.metrics.host, parts: options.parts})
+  const server = await serveMetrics({
+    port,
+    host: options.config.metrics.host,
+    parts: options.parts,
+    scrape: options.scrape,
+  })
   options.log.info('metrics listening', {
     url: `${server.url}/metrics`,
     health: `${server.url}/healthz`,
     ready: `${server.url}/readyz`,
   })
-  return {metrics: server.metrics, close: () => server.close()}
+  return {metrics: server.metrics, serving: true, close: () => server.close()}
 }

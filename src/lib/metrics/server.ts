@@ -5,6 +5,9 @@ import {FaError} from '../errors.js'
 import {PrometheusMetrics} from './prometheus.js'
 import type {ReadyPart} from './room.js'
 
+/** The `/metrics` text of a scrape, given the served registry. */
+export type Scrape = (own: PrometheusMetrics) => Promise<string>
+
 export interface MetricsServer {
   metrics: PrometheusMetrics
   /** http://host:port, the port as bound (0 picks a free one). */
@@ -16,8 +19,15 @@ export interface MetricsServer {
  * Serves a daemon's `/metrics` (Prometheus text format), `/healthz` (the process answers) and
  * `/readyz` (every part in `parts` up and nothing failing; 503 otherwise) on `host:port`.
  */
-export async function serveMetrics(options: {port: number; host: string; parts: ReadyPart[]}): Promise<MetricsServer> {
+export async function serveMetrics(options: {
+  port: number
+  host: string
+  parts: ReadyPart[]
+  /** The `/metrics` text, when it is more than this registry's (enrich's threads). */
+  scrape?: Scrape
+}): Promise<MetricsServer> {
   const metrics = new PrometheusMetrics(options.parts)
+  const scrape = options.scrape ?? ((own) => own.registry.metrics())
   const server: Server = createServer((request, response) => {
     const path = (request.url ?? '/').split('?')[0]
     if (request.method !== 'GET' && request.method !== 'HEAD') {
@@ -25,7 +35,7 @@ export async function serveMetrics(options: {port: number; host: string; parts: 
       return
     }
     if (path === '/metrics') {
-      metrics.registry.metrics().then(
+      scrape(metrics).then(
         (text) => response.writeHead(200, {'content-type': metrics.registry.contentType}).end(text),
         (error: Error) => response.writeHead(500, {'content-type': 'text/plain'}).end(`${error.message}\n`),
       )

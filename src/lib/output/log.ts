@@ -15,9 +15,11 @@ export interface Logger {
   isEnabled(level: LogLevel): boolean
 }
 
+/** `json`: one JSON object per line; `human`: `12:00:00.000 INFO message key=value`. */
+export type LogFormat = 'json' | 'human'
+
 export interface LoggerOptions {
-  /** `json`: one JSON object per line; `human`: `12:00:00.000 INFO message key=value`. */
-  format?: 'json' | 'human'
+  format?: LogFormat
   /** Lowest level written; `info` by default, `debug` with --verbose. */
   level?: LogLevel
   stream?: NodeJS.WritableStream & {isTTY?: boolean}
@@ -35,8 +37,7 @@ const RANK: Record<LogLevel, number> = {debug: 10, info: 20, warn: 30, error: 40
 export function createLogger(options: LoggerOptions = {}): Logger {
   const env = options.env ?? process.env
   const stream = options.stream ?? process.stderr
-  const envFormat = env.FA_LOG_FORMAT === 'json' || env.FA_LOG_FORMAT === 'human' ? env.FA_LOG_FORMAT : undefined
-  const format = options.format ?? envFormat ?? (process.stdout.isTTY ? 'human' : 'json')
+  const format = options.format ?? logFormat(env)
   const envLevel = env.FA_LOG_LEVEL && env.FA_LOG_LEVEL in RANK ? (env.FA_LOG_LEVEL as LogLevel) : undefined
   const level = options.level ?? envLevel ?? 'info'
   const c = colorFor(stream as NodeJS.WriteStream, env)
@@ -71,6 +72,12 @@ export function createLogger(options: LoggerOptions = {}): Logger {
     isEnabled: (lvl) => RANK[lvl] >= RANK[level],
   })
   return make({})
+}
+
+/** The format of log lines: FA_LOG_FORMAT, else readable on a terminal and JSON Lines elsewhere. */
+export function logFormat(env: NodeJS.ProcessEnv = process.env): LogFormat {
+  if (env.FA_LOG_FORMAT === 'json' || env.FA_LOG_FORMAT === 'human') return env.FA_LOG_FORMAT
+  return process.stdout.isTTY ? 'human' : 'json'
 }
 
 /** A logger that drops everything (library callers that pass none). */
