@@ -1,7 +1,8 @@
 // npm run bench:streams: fa enrich side by side with a Kafka Streams 4.4 application of the same
 // topology (bench/streams/), on the same input topics, each run with a fresh group / application
 // id and output topics of its own: records/s, wall time and CPU seconds of each and of the broker,
-// for both mixes, both guarantees, one and two instances. The counts must agree or the bench fails.
+// for both mixes, both guarantees, one and two instances (and one fa process with --threads 2).
+// The counts must agree or the bench fails.
 // BENCH_AVRO=1 adds both mixes with Avro tables and events (bench/avro-mix.mjs), which the Streams
 // app decodes from the registry's wire format (bench/streams/.../Values.java).
 import {execFileSync} from 'node:child_process'
@@ -24,7 +25,9 @@ const INCIDENTS = process.env.BENCH_INCIDENTS === '1'
 const AVRO = process.env.BENCH_AVRO === '1'
 // BENCH_MIXES=alert-heavy,typical Avro runs only those (of the mixes loaded).
 const only = process.env.BENCH_MIXES?.split(',').map((m) => m.trim())
-const FA_THREADS = Number(process.env.BENCH_FA_THREADS ?? 1)
+// One instance is also measured as one fa process with --threads (like num.stream.threads), set
+// against one Streams thread and against as many; BENCH_FA_THREADS=1 leaves that out.
+const FA_THREADS = Number(process.env.BENCH_FA_THREADS ?? 2)
 
 const t0 = Date.now()
 buildStreamsApp()
@@ -70,6 +73,8 @@ try {
   for (let round = 1; round <= ROUNDS; round++) {
     for (const [mix, mixTopics] of Object.entries(mixes).filter(([m]) => !only || only.includes(m))) {
       for (const guarantee of ['at_least_once', 'exactly_once_v2']) {
+        /** This mix and guarantee's one-process fa --threads run, set against Streams with as many threads too. */
+        let threaded
         for (const n of instances) {
           const tag = `${mix.replaceAll(' ', '-')}-${guarantee}-${n}-${++run}`
           const outputs = (who) => ({
@@ -78,14 +83,20 @@ try {
             // Incidents one run opened must not turn the next run's alerts into updates.
             state: `${prefix}${who}-${tag}.state`,
           })
-          const faConfig = mixConfig(`fa-${tag}.yaml`, mixTopics, outputs('fa'))
-          if (!INCIDENTS) withoutIncidents(faConfig)
+          // One instance: one fa process on one thread, and one with --threads (BENCH_FA_THREADS).
+          const sides = n === 1 && FA_THREADS > 1 ? [1, FA_THREADS] : [1]
+          const faResults = []
+          for (const threads of sides) {
+            const who = threads > 1 ? `fa${threads}t` : 'fa'
+            const faConfig = mixConfig(`${who}-${tag}.yaml`, mixTopics, outputs(who))
+            if (!INCIDENTS) withoutIncidents(faConfig)
+            // fa topics create makes the Streams app's outputs too, alike: same partitions, same settings.
+            await fa(['topics', 'create', '-c', faConfig], env)
+            const group = `${prefix}${who}-${tag}`
+            faResults.push({threads, ...(await measure(() => runFa(faConfig, group, guarantee, n, threads, env)))})
+          }
           const streamsOut = outputs('streams')
-          // fa topics create makes the Streams app's outputs too, alike: same partitions, same settings.
-          await fa(['topics', 'create', '-c', faConfig], env)
           await fa(['topics', 'create', '-c', writeConfig(`streams-${tag}.yaml`, streamsOut)], env)
-
-          const faResult = await measure(() => runFa(faConfig, `${prefix}fa-${tag}`, guarantee, n, env))
           const streamsResult = await measure(() =>
             runStreamsApp(
               {
@@ -105,19 +116,24 @@ try {
               env,
             ).then((s) => ({...s, rate: EVENTS / ((s.lastCommitAt - s.streamStartedAt) / 1000), processes: 1})),
           )
-          for (const [what, f, s] of [
-            ['alerts', faResult.alerts, streamsResult.alerts],
-            ['dead letters', faResult.deadLetters, streamsResult.deadLetters],
-            ['updates', faResult.updates, streamsResult.updates],
-          ]) {
-            if (f !== s) throw new Error(`${tag}: fa wrote ${f} ${what}, the Streams app ${s}`)
+          const pairs = faResults.map((faResult) => ({mix, guarantee, n, fa: faResult, streams: streamsResult}))
+          if (threaded && n === threaded.threads) pairs.push({mix, guarantee, n, fa: threaded, streams: streamsResult})
+          threaded = faResults.find((r) => r.threads > 1) ?? threaded
+          for (const pair of pairs) {
+            for (const [what, f, st] of [
+              ['alerts', pair.fa.alerts, streamsResult.alerts],
+              ['dead letters', pair.fa.deadLetters, streamsResult.deadLetters],
+              ['updates', pair.fa.updates, streamsResult.updates],
+            ]) {
+              if (f !== st) throw new Error(`${tag}: fa wrote ${f} ${what}, the Streams app ${st}`)
+            }
+            const key = `${mix}|${guarantee}|${n}|${pair.fa.threads}`
+            const previous = best.get(key)
+            if (!previous || pair.fa.rate / streamsResult.rate > previous.fa.rate / previous.streams.rate) {
+              best.set(key, pair)
+            }
+            print(pair, round)
           }
-          const key = `${mix}|${guarantee}|${n}`
-          const previous = best.get(key)
-          if (!previous || faResult.rate / streamsResult.rate > previous.fa.rate / previous.streams.rate) {
-            best.set(key, {mix, guarantee, n, fa: faResult, streams: streamsResult})
-          }
-          print({mix, guarantee, n, fa: faResult, streams: streamsResult}, round)
         }
       }
     }
@@ -131,14 +147,9 @@ try {
   await bench.close()
 }
 
-/** n fa enrich processes in one group; the summary of the lot. */
-async function runFa(config, group, guarantee, n, env) {
-  const outs = await enrichInstances(
-    config,
-    group,
-    {exactlyOnce: guarantee === 'exactly_once_v2', n, threads: FA_THREADS},
-    env,
-  )
+/** n fa enrich processes of `threads` threads each in one group; the summary of the lot. */
+async function runFa(config, group, guarantee, n, threads, env) {
+  const outs = await enrichInstances(config, group, {exactlyOnce: guarantee === 'exactly_once_v2', n, threads}, env)
   const summaries = outs.map((o) => o.summary)
   const lag = summaries.at(-1).lag.total
   if (lag !== 0) throw new Error(`fa ${group}: lag ${lag} at exit`)
@@ -163,7 +174,11 @@ async function measure(work) {
 }
 
 function print({mix, guarantee, n, fa, streams}, round) {
-  const label = `${mix}, ${guarantee}, ${n} instance${n > 1 ? 's' : ''}${round && ROUNDS > 1 ? ` (round ${round})` : ''}`
+  const sides =
+    fa.threads > 1
+      ? `one fa process --threads ${fa.threads} against ${n} Streams thread${n > 1 ? 's' : ''}`
+      : `${n} instance${n > 1 ? 's' : ''}`
+  const label = `${mix}, ${guarantee}, ${sides}${round && ROUNDS > 1 ? ` (round ${round})` : ''}`
   const side = (r) =>
     `${Math.round(r.rate).toLocaleString('en').padStart(7)} rec/s, wall ${r.wall.toFixed(1)} s, ` +
     `CPU ${r.cpu.toFixed(1)} s${brokerPid ? ` (broker ${r.brokerCpu.toFixed(1)} s)` : ''}`
