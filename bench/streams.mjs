@@ -10,7 +10,7 @@ import {readFileSync} from 'node:fs'
 import path from 'node:path'
 
 import {avroTopics, loadAvro, openRegistry, withRegistry} from './avro-mix.mjs'
-import {enrichInstances, fa, loadData, openBench, withoutIncidents} from './support/kafka-data.mjs'
+import {deleteTopics, enrichInstances, fa, loadData, openBench, withoutIncidents} from './support/kafka-data.mjs'
 import {buildStreamsApp, runStreamsApp} from './support/streams-app.mjs'
 
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 300_000)
@@ -134,6 +134,9 @@ try {
             }
             print(pair, round)
           }
+          // Each pair starts on the broker as the first did: this pair's outputs (GBs) go now.
+          for (const who of ['fa', `fa${FA_THREADS}t`, 'streams'])
+            await deleteTopics(bench.kafka, `${prefix}${who}-${tag}`)
         }
       }
     }

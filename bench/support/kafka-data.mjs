@@ -77,7 +77,8 @@ export async function openBench({partitions}) {
   return {brokers, broker, work, prefix, topics, typicalTopic, writeConfig, env, kafka, close}
 }
 
-async function deleteTopics(kafka, prefix) {
+/** Deletes the topics whose names start with `prefix`. */
+export async function deleteTopics(kafka, prefix) {
   const admin = kafka.admin()
   await admin.connect()
   try {
