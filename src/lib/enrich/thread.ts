@@ -24,6 +24,7 @@ port.on('message', (message: ToThread) => {
   else counted?.scrape(message.id)
 })
 
+let outcome: FromThread
 try {
   const result = await runEnrich({
     ...job.options,
@@ -40,20 +41,16 @@ try {
         post({kind: 'loaded'})
       }),
   })
-  await flushed(process.stderr)
-  post({kind: 'result', result: {...result, summary: result.summary.counts()}})
+  outcome = {kind: 'result', result: {...result, summary: result.summary.counts()}}
 } catch (error) {
-  await flushed(process.stderr)
   const e = error instanceof Error ? error : new Error(String(error))
-  post({
+  outcome = {
     kind: 'error',
-    error: {
-      message: e.message,
-      stack: e.stack,
-      ...(e instanceof FaError && {hint: e.hint, exitCode: e.exitCode}),
-    },
-  })
+    error: {message: e.message, stack: e.stack, ...(e instanceof FaError && {hint: e.hint, exitCode: e.exitCode})},
+  }
 }
+await flushed(process.stderr)
+post(outcome)
 
 /** A thread's stderr reaches the process's through the main thread: let its last lines through first. */
 function flushed(stream: NodeJS.WritableStream): Promise<void> {
