@@ -4,9 +4,9 @@
 import {afterAll, describe, expect, inject, it} from 'vitest'
 
 import {flowEvents, prepareFlow} from '../support/event-flow.js'
-import {runningProcesses, startFa, type FaProcess} from '../support/fa-process.js'
+import {runningProcesses, startFa} from '../support/fa-process.js'
 import {testKafka} from '../support/kafka-io.js'
-import {get, parseSamples, pollUntil, sampleSum} from '../support/scrape.js'
+import {get, metricsUrl, parseSamples, pollUntil, sampleSum} from '../support/scrape.js'
 import {fastEnv, TOKEN} from '../support/send.js'
 import {startSlackServer, type SlackServer} from '../support/slack-server.js'
 
@@ -18,11 +18,6 @@ afterAll(() => Promise.all(servers.map((s) => s.close())))
 
 const PIPELINE = 'connector-provisioning-failed'
 const EVENTS = 24
-
-async function metricsUrl(fa: FaProcess): Promise<string> {
-  const line = await fa.waitForLog((l) => l.msg === 'metrics listening')
-  return String(line.url).replace(/\/metrics$/, '')
-}
 
 describe('metrics and health of the daemons', () => {
   it('serve /healthz, /readyz and /metrics on 127.0.0.1; the counts move as events flow', async () => {

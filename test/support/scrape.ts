@@ -1,4 +1,11 @@
 // Reads a Prometheus text exposition for tests: sample values by metric name and labels.
+import type {FaProcess} from './fa-process.js'
+
+/** A daemon's metrics server (http://host:port), from its `metrics listening` log line. */
+export async function metricsUrl(fa: FaProcess): Promise<string> {
+  const line = await fa.waitForLog((l) => l.msg === 'metrics listening')
+  return String(line.url).replace(/\/metrics$/, '')
+}
 
 export interface Sample {
   name: string

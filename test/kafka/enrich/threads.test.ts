@@ -10,7 +10,7 @@ import {runFa} from '../../support/cli.js'
 import {alertsPerSource, flowEvents, prepareFlow} from '../../support/event-flow.js'
 import {readMessagesToEnd, readToEnd, runningProcesses, startFa} from '../../support/fa-process.js'
 import {testKafka} from '../../support/kafka-io.js'
-import {get, parseSamples, pollUntil, sampleSum} from '../../support/scrape.js'
+import {get, metricsUrl, parseSamples, pollUntil, sampleSum} from '../../support/scrape.js'
 
 const brokers = inject('kafkaBrokers')
 const kafka = testKafka(brokers)
@@ -89,7 +89,7 @@ describe('fa enrich --follow --threads 2', () => {
         env,
       )
       running.add(daemon)
-      const url = String((await daemon.waitForLog((l) => l.msg === 'metrics listening')).url).replace(/\/metrics$/, '')
+      const url = await metricsUrl(daemon)
       const ready = await pollUntil(`${url}/readyz`, (a) => a.status === 200)
       expect(JSON.parse(ready.body)).toMatchObject({ready: true, parts: {tables: true, consumer: true}, failing: null})
       // Ready only once both threads joined.
