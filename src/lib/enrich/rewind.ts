@@ -2,8 +2,30 @@ import type {Admin} from 'kafkajs'
 
 import {committedOffsets, partitionKey} from '../kafka/drain.js'
 import type {GroupRun} from '../kafka/group-run.js'
+import {partitionRanges} from '../kafka/start-from.js'
 import type {PartitionOffset} from '../kafka/writer.js'
 import type {Logger} from '../output/log.js'
+
+type Partition = Pick<PartitionOffset, 'topic' | 'partition'>
+
+/**
+ * Where the group reads `partitions` from: the committed offset, else (a repartition topic before
+ * its first commit) the low watermark, as the group's consumer does on a fresh start.
+ */
+async function readPositions(admin: Admin, group: string, partitions: Partition[]): Promise<Map<string, number>> {
+  const topics = [...new Set(partitions.map((p) => p.topic))]
+  const positions = new Map<string, number>()
+  for (const [key, {offset}] of await committedOffsets(admin, group, topics))
+    if (offset >= 0) positions.set(key, offset)
+  const uncommitted = topics.filter((topic) =>
+    partitions.some((p) => p.topic === topic && !positions.has(partitionKey(p.topic, p.partition))),
+  )
+  for (const {topic, partition, low} of await partitionRanges(admin, uncommitted)) {
+    const key = partitionKey(topic, partition)
+    if (!positions.has(key)) positions.set(key, low)
+  }
+  return positions
+}
 
 /** After a failed transaction: read again from what is committed (nothing of it is lost or doubled). */
 export function rewinder(options: {
@@ -17,9 +39,9 @@ export function rewinder(options: {
     const consumer = run.consumer
     // A consumer being replaced reads from the committed offsets anyway.
     if (!consumer || run.isReplacing || partitions.length === 0) return
-    let committed
+    let positions
     try {
-      committed = await committedOffsets(admin, group, [...new Set(partitions.map((p) => p.topic))])
+      positions = await readPositions(admin, group, partitions)
     } catch (error) {
       // The positions are past what failed (its batches were handed on before the commit): never go on from there.
       log.warn('cannot read the committed offsets to rewind to', {error})
@@ -27,8 +49,8 @@ export function rewinder(options: {
       return
     }
     for (const {topic, partition} of partitions) {
-      const offset = committed.get(partitionKey(topic, partition))?.offset ?? -1
-      if (offset >= 0) consumer.seek({topic, partition, offset: String(offset)})
+      const offset = positions.get(partitionKey(topic, partition))
+      if (offset !== undefined) consumer.seek({topic, partition, offset: String(offset)})
     }
     log.info('rewound to the committed offsets', {partitions: partitions.length})
   }
