@@ -98,13 +98,16 @@ export class BatchProcessor {
     this.markers.saw(key, offset, member, this.committedHere.get(key))
     // Done only once committed: the run stops reading when the drain is done, and a member that left
     // the group can no longer commit (the transaction spanning batches commits up to an interval later).
-    if (awaited) void this.flushMarkers().finally(advance)
+    // Not committed (the transaction failed and rewound the partition): the marker batch comes again.
+    if (awaited) void this.flushMarkers().then((committed) => committed && advance())
     else advance()
   }
 
-  /** Commits the marker offsets seen, in transactions of their own (the drain waits for them). */
-  readonly flushMarkers = async (): Promise<void> => {
-    await Promise.all(this.markers.members().map((member) => this.commitOffsets(this.markers.take(member), member)))
+  /** Commits the marker offsets seen, in transactions of their own (the drain waits for them); false if one failed. */
+  readonly flushMarkers = async (): Promise<boolean> => {
+    const members = this.markers.members()
+    const committed = await Promise.all(members.map((member) => this.commitOffsets(this.markers.take(member), member)))
+    return committed.every(Boolean)
   }
 
   /** A join: the partitions of the markers seen may be another member's now. */
@@ -112,13 +115,15 @@ export class BatchProcessor {
     this.markers.forget()
   }
 
-  private async commitOffsets(offsets: PartitionOffset[], member: string | undefined): Promise<void> {
-    if (offsets.length === 0) return
+  private async commitOffsets(offsets: PartitionOffset[], member: string | undefined): Promise<boolean> {
+    if (offsets.length === 0) return true
     try {
       await this.options.writer.submit(new Map(), 0, offsets, member)
       for (const o of offsets) this.committedHere.set(partitionKey(o.topic, o.partition), BigInt(o.offset))
+      return true
     } catch (error) {
       this.options.log.debug('cannot commit past transaction markers', {offsets, error})
+      return false
     }
   }
 

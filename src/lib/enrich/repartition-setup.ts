@@ -83,7 +83,7 @@ export function drainRepartition(
   admin: Admin,
   group: string,
   plan: RepartitionPlan,
-  before: () => Promise<void>,
+  before: () => Promise<unknown>,
 ): void {
   const topics = plan.topics.map((t) => t.topic)
   drain.thenDrain(async () => {

@@ -50,6 +50,23 @@ interface Open {
 }
 
 /**
+ * Runs `fn` again while the coordinator answers CONCURRENT_TRANSACTIONS: right after a commit it
+ * does until the commit's markers are written. kafkajs retries that for AddPartitionsToTxn, not
+ * for AddOffsetsToTxn, whose failure would abort the transaction (the Java client retries both).
+ */
+async function whileConcurrent<T>(fn: () => Promise<T>, forMs = 10_000): Promise<T> {
+  const until = Date.now() + forMs
+  for (let waitMs = 10; ; waitMs = Math.min(2 * waitMs, 500)) {
+    try {
+      return await fn()
+    } catch (error) {
+      if ((error as {type?: unknown}).type !== 'CONCURRENT_TRANSACTIONS' || Date.now() + waitMs > until) throw error
+      await new Promise((resolve) => setTimeout(resolve, waitMs))
+    }
+  }
+}
+
+/**
  * Exactly-once output as Kafka Streams writes it: one transaction spans many submissions (fetched
  * batches), its records are produced as they arrive (while the caller processes the next batch),
  * and it commits with the offsets of everything in it once it is `commitIntervalMs` old or
@@ -179,8 +196,10 @@ export class TransactionLoop {
     const members = [...new Set(open.taken.flatMap((s) => (s.member === undefined ? [] : [s.member])))]
     const {beforeCommit} = this.options
     try {
-      if (offsets.length > 0)
-        await open.transaction.sendOffsets({consumerGroupId: this.options.groupId, topics: toTopicOffsets(offsets)})
+      if (offsets.length > 0) {
+        const topics = toTopicOffsets(offsets)
+        await whileConcurrent(() => open.transaction.sendOffsets({consumerGroupId: this.options.groupId, topics}))
+      }
       this.host.commitCheck(offsets.length > 0 && beforeCommit ? () => beforeCommit(members) : undefined)
       await open.transaction.commit()
     } catch (error) {

@@ -11,6 +11,8 @@ interface Log {
   events: string[]
   failSend?: number
   failCommit?: boolean
+  /** AddOffsetsToTxn answers CONCURRENT_TRANSACTIONS this many times first (a commit's markers not written yet). */
+  concurrentOffsets?: number
   sendGate?: Promise<void>
 }
 
@@ -27,8 +29,16 @@ function fakeProducer(log: Log): Producer {
           if (log.failSend !== undefined && values.includes(String(log.failSend))) throw new Error('broker said no')
           log.events.push(`send ${values.join(',')}`)
         },
-        sendOffsets: async ({topics}: {topics: Array<{partitions: Array<{partition: number; offset: string}>}>}) =>
-          log.events.push(`offsets ${topics.flatMap((t) => t.partitions.map((p) => `${p.partition}@${p.offset}`))}`),
+        sendOffsets: async ({topics}: {topics: Array<{partitions: Array<{partition: number; offset: string}>}>}) => {
+          if (log.concurrentOffsets) {
+            log.concurrentOffsets--
+            log.events.push('offsets: concurrent transactions')
+            throw Object.assign(new Error('another operation on the same transaction is ongoing'), {
+              type: 'CONCURRENT_TRANSACTIONS',
+            })
+          }
+          log.events.push(`offsets ${topics.flatMap((t) => t.partitions.map((p) => `${p.partition}@${p.offset}`))}`)
+        },
         commit: async () => {
           if (log.failCommit) throw new Error('commit timed out')
           log.events.push(`commit ${id}`)
@@ -85,6 +95,22 @@ describe('TransactionLoop', () => {
     const rest = [submit(2, 1, 20), submit(3, 0, 30)]
     await Promise.all([first, ...rest])
     expect(log.events).toEqual(['begin 1', 'send 1', 'send 2,3', 'offsets 0@30,1@20', 'commit 1'])
+  })
+
+  it('sends the offsets again while the coordinator answers CONCURRENT_TRANSACTIONS, rather than aborting', async () => {
+    const log: Log = {events: [], concurrentOffsets: 2}
+    const {submit, rewound, resets} = setup(log)
+    await submit(1, 0, 10)
+    expect(log.events).toEqual([
+      'begin 1',
+      'send 1',
+      'offsets: concurrent transactions',
+      'offsets: concurrent transactions',
+      'offsets 0@10',
+      'commit 1',
+    ])
+    expect(rewound).toEqual([])
+    expect(resets()).toBe(0)
   })
 
   it('commits at once when flushed (before a rebalance), not at the end of the interval', async () => {
