@@ -177,11 +177,15 @@ export class BatchProcessor {
       maxTimestamp = Math.max(maxTimestamp, Number(message.timestamp))
       const result = router.process(topic, partition, message, emit)
       outcomes[i] = result
-      for (const outcome of result) {
+      for (let j = 0; j < result.length; j++) {
+        const outcome = result[j]!
         if (outcome.kind !== 'alert' && outcome.kind !== 'update' && outcome.kind !== 'dead-letter') continue
         if (outcome.kind !== 'dead-letter') outcome.output.headers[Header.producedAt] = producedAt
         const out = checkedMessage(outcome.output, tuning, log, this.options.encoding)
         emit(out.topic, out.message, out.bytes)
+        // Written as a dead letter (its topic's schema cannot carry it): counted as one, not as an alert.
+        if (out.deadLetter !== undefined && outcome.kind !== 'dead-letter')
+          result[j] = {kind: 'dead-letter', pipeline: outcome.pipeline, reason: out.deadLetter, output: outcome.output}
       }
     }
     if (keeper) {

@@ -83,12 +83,12 @@ export function checkedMessage(
   tuning: EnrichTuning,
   log: Logger,
   encoding?: OutputEncoding,
-): {message: Message; bytes: number; topic: string} {
-  const {message, topic} = encoding
+): {message: Message; bytes: number; topic: string; deadLetter?: string} {
+  const {message, topic, deadLetter} = encoding
     ? encodedOutput(record, encoding, log)
     : {message: toKafka(record), topic: record.topic}
   const bytes = messageBytes(message)
-  if (bytes <= tuning.maxRecordBytes) return {message, bytes, topic}
+  if (bytes <= tuning.maxRecordBytes) return {message, bytes, topic, deadLetter}
   log.warn('output record too large; writing a dead letter without its value', {topic: record.topic, bytes})
   const headers = {
     ...record.headers,
@@ -104,8 +104,12 @@ export interface OutputEncoding {
   deadLetters: string
 }
 
-/** An alert in its topic's schema; one the schema cannot carry goes to the dead letters as JSON, with why. */
-function encodedOutput(record: TopicRecord, {encoder, deadLetters}: OutputEncoding, log: Logger) {
+/** An alert in its topic's schema; one the schema cannot carry goes to the dead letters as JSON, with why (`deadLetter`). */
+function encodedOutput(
+  record: TopicRecord,
+  {encoder, deadLetters}: OutputEncoding,
+  log: Logger,
+): {message: Message; topic: string; deadLetter?: string} {
   const message = toKafka(record)
   if (record.wire) return {message, topic: record.topic}
   try {
@@ -117,7 +121,11 @@ function encodedOutput(record: TopicRecord, {encoder, deadLetters}: OutputEncodi
     if (!(error instanceof SchemaMismatch)) throw error
     const reason = `${record.topic}: the alert does not fit its schema: ${error.message}`
     log.warn('alert does not fit its topic schema; writing it as a dead letter', {topic: record.topic, error: reason})
-    return {message: {...toKafka(record), headers: {...record.headers, [Header.error]: reason}}, topic: deadLetters}
+    return {
+      message: {...toKafka(record), headers: {...record.headers, [Header.error]: reason}},
+      topic: deadLetters,
+      deadLetter: reason,
+    }
   }
 }
 

@@ -2,7 +2,8 @@
 // Avro): enrich registers fa's schema and writes its alerts in it, Apache Avro's Java library
 // reads them, send delivers them and records its responses in Avro, and a second send reads those
 // responses back (every alert already delivered). fa tail shows the Avro alerts decoded. A
-// registered schema that cannot carry fa's alerts stops enrich before anything is produced.
+// registered schema that cannot carry fa's alerts stops enrich before anything is produced; one
+// that cannot carry a particular alert makes it a dead letter, counted as one.
 import {Partitioners} from 'kafkajs'
 import {Chalk} from 'chalk'
 import {afterAll, beforeAll, describe, expect, inject, it} from 'vitest'
@@ -39,13 +40,13 @@ afterAll(async () => {
   await slack.close()
 })
 
-/** A test config with fa's own topics pinned to Avro; the tables and two failed-provisioning events as JSON. */
-async function setUp(what: string) {
+/** A test config with fa's own topics pinned to Avro (or `formats`); the tables and two failed-provisioning events as JSON. */
+async function setUp(what: string, formats = 'slackMessages: avro\n  slackResponses: avro') {
   const cfg = prefixedConfig(
     what,
     [
       `schemaRegistry:\n  url: ${registryUrl}`,
-      'formats:\n  slackMessages: avro\n  slackResponses: avro',
+      `formats:\n  ${formats}`,
       `slack:\n  apiUrl: ${slack.url}\n  from: earliest\n  perChannelPerSecond: 50\n  perChannelBurst: 10`,
       '',
     ].join('\n'),
@@ -163,5 +164,27 @@ describe("fa's own topics in Avro", () => {
       new RegExp(`subject ${cfg.topics.slackMessages}-value's latest schema .* cannot carry the values fa writes`),
     )
     expect(await readToEnd(kafka, [cfg.topics.slackMessages, cfg.topics.deadLetters])).toHaveLength(0)
+  })
+
+  it('an alert its topic schema cannot carry is a dead letter with the reason, counted as one and not as an alert', async () => {
+    const {cfg, env} = await setUp('own-one-misfit', 'slackMessages: json-schema')
+    // Carries every alert but one whose text is too long: the sample fa checks at start fits.
+    await register(registryUrl, `${cfg.topics.slackMessages}-value`, 'JSON', {
+      type: 'object',
+      properties: {text: {type: 'string', maxLength: 200}},
+    })
+    const long = `lcc-${'x'.repeat(300)}`
+    await producer.send({
+      topic: cfg.topics.notifications,
+      acks: -1,
+      messages: [{key: 'org-a', value: JSON.stringify({eventId: 'o3', connectorId: long, oldStatus: 'Provisioning'})}],
+    })
+    const {result} = await enrichOnce(cfg, env)
+    expect(result.summary.totals).toMatchObject({alerts: 2, deadLetters: 1})
+    const [deadLetter, ...more] = await readToEnd(kafka, [cfg.topics.deadLetters])
+    expect(more).toHaveLength(0)
+    expect(deadLetter!.headers['fa-error']).toMatch(/does not fit its schema/)
+    expect(String(deadLetter!.value)).toContain(long)
+    expect(await readToEnd(kafka, [cfg.topics.slackMessages])).toHaveLength(2)
   })
 })
