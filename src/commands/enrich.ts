@@ -110,7 +110,8 @@ Logs go to stderr: JSON Lines when stdout is not a terminal, readable lines othe
       follow: flags.follow,
       parts: ['tables', 'consumer'],
       log,
-      scrape: threads > 1 ? (own) => hub!.scrape(own) : undefined,
+      // A scrape before the threads' hub is up (they are still starting) shows the main thread's alone.
+      scrape: threads > 1 ? (own) => (hub ? hub.scrape(own) : own.registry.metrics()) : undefined,
     })
 
     let result: EnrichResult & {transactionalIds?: string[]}
