@@ -8,7 +8,7 @@ import {handleShutdownSignals} from '../lib/kafka/shutdown.js'
 import {colorFor} from '../lib/output/color.js'
 import {createLogger, silentLogger} from '../lib/output/log.js'
 import {ProduceHeader} from '../lib/produce/headers.js'
-import type {ProduceSummary} from '../lib/produce/run.js'
+import type {ProduceSummary} from '../lib/produce/summary.js'
 
 const SUMMARY_KEYS_FIRST = [
   'producer',

@@ -1,25 +1,12 @@
-import {Args, Flags, type Interfaces} from '@oclif/core'
+import {Args, Flags} from '@oclif/core'
 
-import {BaseCommand} from '../lib/cli/base-command.js'
-import type {Config} from '../lib/config/schema.js'
-import {FaError} from '../lib/errors.js'
-import {isLocalCluster} from '../lib/kafka/connection.js'
-import {colorFor} from '../lib/output/color.js'
+import {BaseCommand, type BaseFlags} from '../lib/cli/base-command.js'
+import type {LoadedConfig} from '../lib/config/load.js'
 import {createLogger} from '../lib/output/log.js'
-import {fileProgress} from '../lib/output/progress.js'
 import {PARALLEL_BYTES} from '../lib/replay/dry-run.js'
 import {withStdin} from '../lib/fixtures/stdin.js'
 import {dryRunCli} from '../lib/replay/dry-run-cli.js'
-import {TableOrderWatch} from '../lib/replay/table-order.js'
-import {topicAliases} from '../lib/replay/topic-names.js'
-import {buildTopology} from '../lib/alerts/topology.js'
-import {
-  parseTopicMappings,
-  planReplay,
-  produceFixtures,
-  type ProduceResult,
-  type ReplayPlan,
-} from '../lib/replay/produce.js'
+import {produceCli} from '../lib/replay/produce-cli.js'
 
 export default class Replay extends BaseCommand {
   static override summary = 'Pipe fixture files of topic records through the alert pipelines.'
@@ -178,8 +165,20 @@ With --dry-run everything happens in this process (no Kafka, Slack or cloud acco
     this.verbose ||= flags.verbose
     const {files, cleanup, rename, nameOf} = await withStdin(argv as string[])
     try {
-      if (flags['dry-run']) await this.dryRun(files, flags, nameOf)
-      else await this.produce(files, flags)
+      const loaded = await this.loadConfig(flags.config)
+      if (flags['dry-run']) await this.dryRun(files, flags, loaded, nameOf)
+      else
+        await produceCli({
+          files,
+          loaded,
+          prefix: flags['topic-prefix'],
+          mappings: flags.topic,
+          yes: flags.yes,
+          json: flags.json,
+          timestamps: flags.timestamps,
+          // kafkajs logs retried trouble (e.g. a coordinator still loading) as errors: only with --verbose.
+          log: createLogger({level: this.verbose ? 'debug' : 'error'}),
+        })
     } catch (error) {
       throw rename(error)
     } finally {
@@ -189,10 +188,10 @@ With --dry-run everything happens in this process (no Kafka, Slack or cloud acco
 
   private async dryRun(
     files: string[],
-    flags: Interfaces.InferredFlags<typeof Replay.flags & typeof BaseCommand.baseFlags>,
+    flags: BaseFlags<typeof Replay>,
+    loaded: LoadedConfig,
     nameOf: (file: string) => string,
   ): Promise<void> {
-    const loaded = await this.loadConfig(flags.config)
     // With a Schema Registry configured, fixtures must fit their topics' schemas (no registry: no check).
     if (flags.schemas) loaded.config.schemaRegistry.url = flags.schemas
     if (loaded.config.schemaRegistry.url)
@@ -216,122 +215,5 @@ With --dry-run everything happens in this process (no Kafka, Slack or cloud acco
       html: flags.html,
     })
     if (code !== 0) this.exit(code)
-  }
-
-  /** `fa replay FILE...` without --dry-run: validate every file, confirm if remote, produce. */
-  private async produce(
-    files: string[],
-    flags: {
-      config?: string
-      json: boolean
-      'topic-prefix'?: string
-      topic?: string[]
-      yes: boolean
-      timestamps: 'keep' | 'now'
-    },
-  ): Promise<void> {
-    const loaded = await this.loadConfig(flags.config)
-    const {config} = loaded
-    const topology = await buildTopology(loaded)
-    const routing = {
-      prefix: flags['topic-prefix'],
-      map: parseTopicMappings(flags.topic),
-      aliases: topicAliases(config.topics),
-    }
-    const known = new Set([
-      ...Object.values(config.topics),
-      ...topology.sourceTopics,
-      ...topology.tableTopics.map(({topic}) => topic),
-    ])
-
-    const validating = fileProgress('validate')
-    const watch = new TableOrderWatch(topology)
-    const plan = await planReplay(files, routing, validating.update, known, watch).finally(validating.stop)
-    const c = colorFor(process.stderr)
-    for (const warning of watch.warnings) process.stderr.write(`${c.yellow('warning:')} ${warning}\n`)
-    if (plan.records === 0) {
-      this.report({records: 0, topics: {}, batches: 0, ms: 0}, plan, config, flags.json)
-      return
-    }
-    if (!isLocalCluster(config)) await this.confirmRemote(plan, config, flags.yes)
-    // kafkajs logs retried trouble (e.g. a coordinator still loading) as errors: only with --verbose.
-    const log = createLogger({level: this.verbose ? 'debug' : 'error'})
-    const producing = fileProgress('produce')
-    const result = await produceFixtures({
-      files,
-      config,
-      routing,
-      plan,
-      log,
-      timestamps: flags.timestamps,
-      onProgress: producing.update,
-    }).finally(producing.stop)
-    this.report(result, plan, config, flags.json)
-  }
-
-  private async confirmRemote(plan: ReplayPlan, config: Config, yes: boolean): Promise<void> {
-    if (yes) return
-    const brokers = config.kafka.brokers.join(',')
-    const targets = [...new Set([...plan.topics.values()].map((t) => t.target))]
-    if (!process.stdin.isTTY || !process.stderr.isTTY) {
-      throw new FaError(
-        `${brokers} is not on localhost: producing ${plan.records} records there needs --yes when ` +
-          `there is no terminal to confirm on`,
-        {
-          hint: 'add --yes to confirm without a prompt',
-        },
-      )
-    }
-    const {confirm} = await import('@inquirer/prompts')
-    let ok: boolean
-    try {
-      ok = await confirm(
-        {
-          message:
-            `Produce ${plan.records} records to ${targets.length} ` +
-            `topic${targets.length === 1 ? '' : 's'} (${targets.join(', ')}) on ${brokers}?`,
-          default: false,
-        },
-        {output: process.stderr},
-      )
-    } catch (error) {
-      if ((error as Error).name === 'ExitPromptError') ok = false
-      else throw error
-    }
-    if (!ok) throw new FaError('replay cancelled: nothing was produced')
-  }
-
-  private report(result: ProduceResult, plan: ReplayPlan, config: Config, json: boolean): void {
-    const sources = new Map<string, string[]>()
-    for (const [source, {target}] of plan.topics) sources.set(target, [...(sources.get(target) ?? []), source])
-    const topics = Object.entries(result.topics).map(([topic, records]) => ({
-      topic,
-      records,
-      from: sources.get(topic) ?? [],
-    }))
-    if (json) {
-      process.stdout.write(
-        JSON.stringify({
-          records: result.records,
-          brokers: config.kafka.brokers,
-          topics,
-          batches: result.batches,
-          ms: result.ms,
-        }) + '\n',
-      )
-      return
-    }
-    const c = colorFor(process.stdout)
-    if (result.records === 0) {
-      this.log('nothing to replay: the files hold no records')
-      return
-    }
-    const width = Math.max(...topics.map((t) => t.topic.length))
-    const lines = topics.map(({topic, records, from}) => {
-      const renamed = from.filter((f) => f !== topic)
-      return `  ${topic.padEnd(width)}  ${String(records).padStart(String(result.records).length)}${renamed.length > 0 ? c.dim(`  (from ${renamed.join(', ')})`) : ''}`
-    })
-    this.log(c.bold(`produced ${result.records} records to ${config.kafka.brokers.join(',')} in ${result.ms} ms`))
-    this.log(lines.join('\n'))
   }
 }

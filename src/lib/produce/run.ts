@@ -1,29 +1,25 @@
-import type {Admin, Kafka, Message, Producer as KafkaProducer} from 'kafkajs'
+import type {Kafka, Producer as KafkaProducer} from 'kafkajs'
 
 import {createBigQueryClient} from '../bigquery/client.js'
 import {requireCredentials} from '../bigquery/credentials.js'
 import type {DryRun} from '../bigquery/query.js'
 import type {Config} from '../config/schema.js'
 import {FaError} from '../errors.js'
-import {connectAdmin, createKafka, createProducer, disconnectQuietly} from '../kafka/client.js'
+import {createKafka, createProducer, disconnectQuietly} from '../kafka/client.js'
 import {kafkaError} from '../kafka/connection.js'
-import {requireTopics} from '../kafka/topics.js'
 import {silentLogger, type Logger} from '../output/log.js'
 import type {RecordEncoder} from '../schema/encoder.js'
-import {encodedEvent, producerEncoder} from '../schema/producer-schema.js'
+import {producerEncoder} from '../schema/producer-schema.js'
 import type {Envelope} from '../records/envelope.js'
-import {
-  checkpointMessage,
-  InvalidCheckpointError,
-  newCheckpoint,
-  readCheckpoint,
-  type Checkpoint,
-} from './checkpoint.js'
+import type {Checkpoint} from './checkpoint.js'
+import {advanceCheckpoint} from './checkpoint-advance.js'
 import {acquireLock, produceLockFile} from './lock.js'
-import {checkpointDecision, explainFailure, InterruptedError, untilAborted} from './outcome.js'
+import {previousCheckpoint} from './previous-checkpoint.js'
+import {explainFailure, InterruptedError, untilAborted} from './outcome.js'
 import type {Producer} from './producer.js'
 import {producerQuery} from './query.js'
-import {ProduceHeader} from './headers.js'
+import {RowPublisher} from './publish.js'
+import type {CheckpointOutcome, ProduceSummary} from './summary.js'
 import {CHECKPOINT, DEFAULT_GRACE, makeWindow, parseGrace, parseSince, parseUntil, type Window} from './window.js'
 
 export interface ProduceRunOptions {
@@ -53,39 +49,6 @@ export interface ProduceRunOptions {
   onEstimate?: (estimate: DryRun, window: Window) => void
   /** Dry run: every record that would be produced (events, then dead letters, in row order). */
   onRecord?: (record: Envelope, kind: 'event' | 'dead-letter') => void
-}
-
-export interface CheckpointOutcome {
-  topic: string
-  /** The high-water mark before the run (null: none yet). */
-  previous: string | null
-  /** After the run. */
-  current: string | null
-  advanced: boolean
-  /** Why it stayed, when it did. */
-  note?: string
-}
-
-export interface ProduceSummary {
-  producer: string
-  rows: number
-  events: number
-  deadLetters: number
-  topic: string
-  deadLetterTopic: string
-  window: {since: string; until: string}
-  bytesProcessed: number
-  bytesBilled: number
-  /** bytesBilled (dry run: bytesProcessed) at bigquery.pricePerTiB. */
-  cost: number
-  jobId: string | null
-  durationMs: number
-  dryRun: boolean
-  /** The preview's row cap (the query ran and billed), when there was one. */
-  preview?: number
-  /** `--since checkpoint`: how far before the checkpoint the window starts, for late rows. */
-  grace?: string
-  checkpoint: CheckpointOutcome
 }
 
 /**
@@ -129,33 +92,21 @@ export async function runProduce(options: ProduceRunOptions): Promise<ProduceSum
     ? undefined
     : await acquireLock(produceLockFile(producer.name, config, env), `fa produce ${producer.name}`)
   let kafka: Kafka | undefined
-  let admin: Admin | undefined
   let sender: KafkaProducer | undefined
-  let produced = 0
+  let publisher: RowPublisher | undefined
   try {
     // A dry run needs Kafka only to read the checkpoint.
     let previous: Checkpoint | undefined
     if (!dryRun || sinceArg === CHECKPOINT) {
       kafka = await createKafka(config, {log, env, clientIdSuffix: `produce-${producer.name}`})
-      admin = await connectAdmin(kafka, config, options.signal).catch((error: unknown) => {
-        throw options.signal?.aborted ? new InterruptedError() : error
+      previous = await previousCheckpoint(kafka, config, {
+        producer: producer.name,
+        needed: dryRun ? [checkpointTopic] : [topic, deadLetterTopic, checkpointTopic],
+        checkpointTopic,
+        explicitSince: sinceArg !== CHECKPOINT,
+        signal: options.signal,
+        log,
       })
-      const needed = dryRun ? [checkpointTopic] : [topic, deadLetterTopic, checkpointTopic]
-      await requireTopics(admin, config, needed, 'nothing was queried or produced')
-      previous = await readCheckpoint(kafka, admin, {topic: checkpointTopic, producer: producer.name}).catch(
-        (error: unknown) => {
-          // An explicit window does not depend on it; it replaces it.
-          if (error instanceof InvalidCheckpointError && sinceArg !== CHECKPOINT) {
-            log.warn(error.message)
-            return undefined
-          }
-          throw error instanceof FaError
-            ? error
-            : kafkaError(error, config, `reading the checkpoint from ${checkpointTopic}`)
-        },
-      )
-      await disconnectQuietly(admin)
-      admin = undefined
     }
 
     let since: Date
@@ -234,69 +185,25 @@ export async function runProduce(options: ProduceRunOptions): Promise<ProduceSum
     }
 
     const run = await untilAborted(query.run(), options.signal)
-    const windowHeaders = {
-      [ProduceHeader.since]: window.since.toISOString(),
-      [ProduceHeader.until]: window.until.toISOString(),
-    }
-    // At most a page: a page's events are acknowledged before the next page is asked for.
-    const batchRecords = options.batchRecords ?? Math.min(500, options.pageSize ?? 1000)
-    let pending: Array<{topic: string; message: Message}> = []
-    let rows = 0
-    let events = 0
-    let deadLetters = 0
-
-    const flush = async () => {
-      if (pending.length === 0 || !sender) return
-      const byTopic = new Map<string, Message[]>()
-      for (const item of pending) byTopic.set(item.topic, [...(byTopic.get(item.topic) ?? []), item.message])
-      try {
-        await sender.sendBatch({
-          topicMessages: [...byTopic].map(([name, messages]) => ({topic: name, messages})),
-          acks: -1,
-        })
-      } catch (error) {
-        throw kafkaError(error, config, `producing (after ${produced} records)`)
-      }
-      produced += pending.length
-      pending = []
-    }
-
-    const source = run.rows()
-    for (;;) {
-      if (preview !== undefined && rows >= preview) break
-      // A signal stops the wait for BigQuery too, not only between rows.
-      const next = await untilAborted(source.next(), options.signal)
-      if (next.done) break
-      const row = next.value
-      rows++
-      const result = encodedEvent(producer.event(row), topic, encoder)
-      if (result.ok) {
-        events++
-        const {key, value} = result.event
-        const headers = {[ProduceHeader.producer]: producer.name, [ProduceHeader.jobId]: run.jobId}
-        if (dryRun) options.onRecord?.({topic, key, value, headers}, 'event')
-        else
-          pending.push({
-            topic,
-            message: {key: result.keyBytes ?? key, value: result.bytes ?? JSON.stringify(value), headers},
-          })
-      } else {
-        deadLetters++
-        const headers = {
-          [ProduceHeader.error]: result.reason,
-          [ProduceHeader.producer]: producer.name,
-          [ProduceHeader.jobId]: run.jobId,
-          [ProduceHeader.row]: String(rows),
-          ...windowHeaders,
-        }
-        if (dryRun) options.onRecord?.({topic: deadLetterTopic, key: null, value: row, headers}, 'dead-letter')
-        else pending.push({topic: deadLetterTopic, message: {key: null, value: JSON.stringify(row), headers}})
-      }
-      if (pending.length >= batchRecords) await flush()
-    }
-    await flush()
+    publisher = new RowPublisher({
+      producer,
+      config,
+      topic,
+      deadLetterTopic,
+      window,
+      dryRun,
+      sender,
+      encoder,
+      // At most a page: a page's events are acknowledged before the next page is asked for.
+      batchRecords: options.batchRecords ?? Math.min(500, options.pageSize ?? 1000),
+      preview,
+      signal: options.signal,
+      onRecord: options.onRecord,
+    })
+    await publisher.publish(run)
     if (options.signal?.aborted) throw new InterruptedError()
 
+    const {rows, events, deadLetters, produced} = publisher
     const common = {rows, events, deadLetters, jobId: run.jobId}
     if (dryRun) {
       return summary({
@@ -309,42 +216,26 @@ export async function runProduce(options: ProduceRunOptions): Promise<ProduceSum
 
     const stats = await run.statistics()
     // Every event is acknowledged: the checkpoint may move.
-    const decision = checkpointDecision(previousUntil, window)
-    if (decision.advance) {
-      const checkpoint = newCheckpoint({
-        producer: producer.name,
-        since: window.since.toISOString(),
-        until: window.until.toISOString(),
-        ...common,
-      })
-      try {
-        await sender!.send({topic: checkpointTopic, messages: [checkpointMessage(checkpoint)], acks: -1})
-      } catch (error) {
-        throw kafkaError(
-          error,
-          config,
-          `writing the checkpoint to ${checkpointTopic} (all ${produced} records were produced)`,
-        )
-      }
-    }
+    const checkpoint = await advanceCheckpoint({
+      sender: sender!,
+      config,
+      topic: checkpointTopic,
+      previous: previousUntil,
+      window,
+      run: {producer: producer.name, ...common},
+      produced,
+    })
     return summary({
       ...common,
       bytesProcessed: Number(stats.bytesProcessed),
       bytesBilled: Number(stats.bytesBilled),
       cost: stats.cost,
-      checkpoint: {
-        topic: checkpointTopic,
-        previous: previousUntil,
-        current: decision.advance ? window.until.toISOString() : previousUntil,
-        advanced: decision.advance,
-        ...(decision.note ? {note: decision.note} : {}),
-      },
+      checkpoint,
     })
   } catch (error) {
-    throw explainFailure(error, {produced, dryRun})
+    throw explainFailure(error, {produced: publisher?.produced ?? 0, dryRun})
   } finally {
     await disconnectQuietly(sender)
-    await disconnectQuietly(admin)
     await lock?.release()
   }
 }

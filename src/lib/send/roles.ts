@@ -1,8 +1,14 @@
+import type {Admin, Kafka} from 'kafkajs'
+
+import type {Config} from '../config/schema.js'
 import type {CommittedOffset, DrainTracker} from '../kafka/drain.js'
+import type {Metrics} from '../metrics/room.js'
+import type {Logger} from '../output/log.js'
 import type {TopicRecord} from '../records/record.js'
 import type {SlackMessage} from '../slack/blocks.js'
 import type {Doubt, Entry, PartitionState} from './partitions.js'
 import type {SendCounts} from './summary.js'
+import type {SendTuning} from './tuning.js'
 
 /*
  * What the parts of a `fa send` run see of each other: the alerts they pass along, and the
@@ -81,4 +87,18 @@ export interface RunCommitter {
   /** At a stop, after dispatch: waits for outcomes being recorded (until `deadline`), then closes every partition. */
   close(states: Iterable<PartitionState>, deadline: number): Promise<void>
   disconnect(): Promise<void>
+}
+
+/** What the parts of one run are built from: its clients, where it reads and writes, its settings. */
+export interface SendContext {
+  kafka: Kafka
+  admin: Admin
+  config: Config
+  group: string
+  topics: {messages: string; responses: string; deadLetters: string}
+  tuning: SendTuning
+  follow: boolean
+  signal: AbortSignal
+  log: Logger
+  metrics: Metrics
 }

@@ -6,36 +6,26 @@ import {connectAdmin, createKafka, disconnectQuietly, withTimeout} from '../kafk
 import {kafkaError} from '../kafka/connection.js'
 import {committedOffsets, type DrainTracker} from '../kafka/drain.js'
 import {TopicFollower} from '../kafka/follow.js'
-import {GroupRun} from '../kafka/group-run.js'
+import type {GroupRun} from '../kafka/group-run.js'
 import {chooseStart, startFromOf} from '../kafka/start-from.js'
 import {requireTopics} from '../kafka/topics.js'
-import {OutputWriter} from '../kafka/writer.js'
 import {readGroupLag} from '../kafka/group-lag.js'
 import {noMetrics} from '../metrics/room.js'
 import {silentLogger} from '../output/log.js'
 import {progressEveryMs, steadyLog} from '../output/steady.js'
 import {decoderFromConfig} from '../schema/decoder.js'
 import {ownOutputEncoder} from '../schema/own-outputs.js'
-import {GroupCommitter} from './commits.js'
-import {DryRunCommitter, DryRunDeliverer} from './dry-run.js'
+import {sendGroupRun} from './consume.js'
+import {DryRunCommitter} from './dry-run.js'
 import {Intake} from './intake.js'
-import {Ledger} from './ledger.js'
 import {encodeMeta} from './partitions.js'
-import {SlackPoster} from './post.js'
+import {buildPair, type Pair} from './pair.js'
 import {responseReader, ResponseTable} from './responses.js'
-import type {RunCommitter, RunDeliverer} from './roles.js'
 import {emptyCounts, type SendSummary} from './summary.js'
 import {defaultSendTuning, type SendTuning} from './tuning.js'
 import {retryInFollow} from '../retry-in-follow.js'
 import {parseDuration} from '../when.js'
 import type {SendOptions, SendResult} from './options.js'
-
-/** The parts a run is built with: to Slack and the group, or --dry-run's. */
-interface Pair {
-  deliverer: RunDeliverer
-  committer: RunCommitter
-  ledger: Ledger
-}
 
 /**
  * `fa send`: consumes slack-messages in a consumer group and delivers each alert once.
@@ -48,7 +38,8 @@ interface Pair {
  * - Every outcome is recorded on slack-responses (failures and invalid payloads also on the
  *   dead-letter topic) and an offset is committed only once everything before it is recorded (commits.ts).
  * - Crash safety: see partitions.ts for which alerts are looked up in channel history first.
- * - The consume loop is enrich's too (kafka/group-run.ts): drained, signalled or failed, then closed.
+ * - The consume loop is enrich's too (kafka/group-run.ts; wired up in consume.ts): drained, signalled or
+ *   failed, then closed. The deliverer/committer pair (Slack and the group, or --dry-run's) is built in pair.ts.
  */
 export async function runSend(options: SendOptions): Promise<SendResult> {
   const started = Date.now()
@@ -104,7 +95,8 @@ export async function runSend(options: SendOptions): Promise<SendResult> {
       return await finish()
     }
     const activeAdmin = admin
-    pair = build(activeAdmin)
+    const context = {kafka, admin: activeAdmin, config, group, topics, tuning, follow, signal, log, metrics}
+    pair = buildPair(context, options, {instance, table, counts, stop: stop.signal, encoder, fail})
     const {deliverer, committer, ledger} = pair
     await requireTopics(activeAdmin, config, [...new Set([topics.messages, topics.responses, ...committer.writes])])
     const starts = await chooseStart({
@@ -145,42 +137,7 @@ export async function runSend(options: SendOptions): Promise<SendResult> {
       throw kafkaError(error, config, `reading ${topics.responses}`)
     }
 
-    const activeRun: GroupRun = new GroupRun({
-      kafka,
-      admin: activeAdmin,
-      config,
-      group,
-      // A dry run reads as the pair's throwaway group.
-      consumerGroupId: committer.groupId,
-      topics: [topics.messages],
-      tuning,
-      follow,
-      signal,
-      log,
-      // Partitions another member of the group finished count as done too (not a throwaway group's).
-      pollCommitted: committer.groupId === group,
-      autoCommit: false,
-      onCrash: 'fail',
-      disconnectTimeoutMs: 5_000,
-      eachBatch: (payload) => activeIntake.batch(payload),
-      onJoin: (payload, c) => {
-        const assigned = new Set(payload.memberAssignment[topics.messages] ?? [])
-        log.info('joined the group', {group, partitions: [...assigned].join(',') || '(none)'})
-        metrics.ready('consumer', true)
-        activeIntake.assigned(assigned)
-        // Commits go through the group's member (its only consumer: a crash ends the run).
-        committer.attach(c)
-        committer
-          .startOffsets(assigned)
-          .then((offsets) => {
-            for (const {partition, offset} of offsets)
-              c.seek({topic: topics.messages, partition, offset: String(offset)})
-          })
-          .catch((error) => log.warn('cannot read the group offsets', {error}))
-      },
-      onConsumerFailed: () => metrics.ready('consumer', false),
-      onEmptyBatch: (b) => activeIntake.markers(b.topic, b.partition, b.firstOffset, b.lastOffset),
-    })
+    const activeRun: GroupRun = sendGroupRun(context, committer, () => activeIntake)
     run = activeRun
 
     const drain: DrainTracker | undefined = await activeRun.fetchDrain()
@@ -224,46 +181,6 @@ export async function runSend(options: SendOptions): Promise<SendResult> {
     return await finish()
   } finally {
     await shutdown()
-  }
-
-  /** The one place a dry run differs: which deliverer/committer pair the run is built with. */
-  function build(activeAdmin: Admin): Pair {
-    const ledgerFor = (committer: RunCommitter) =>
-      new Ledger(counts, tuning.maxPending, stop.signal, (state) => committer.progress(state))
-    if (!options.createDeliverer) {
-      // Reads as a throwaway group from the real group's committed offsets; never commits.
-      const committer = new DryRunCommitter(group, topics.messages, activeAdmin)
-      const ledger = ledgerFor(committer)
-      return {committer, ledger, deliverer: new DryRunDeliverer(options.onDryRun, ledger, counts)}
-    }
-    const committer = new GroupCommitter({
-      group,
-      instance,
-      topics,
-      writer: new OutputWriter({kafka, groupId: group, log}),
-      table,
-      counts,
-      requestTimeoutMs: config.slack.timeoutMs,
-      log,
-      stop: stop.signal,
-      explain: (error, doing) => kafkaError(error, config, doing),
-      metrics,
-      encoder,
-    })
-    const ledger = ledgerFor(committer)
-    const deliverer = new SlackPoster({
-      deliverer: options.createDeliverer(stop.signal),
-      committer,
-      ledger,
-      table,
-      counts,
-      pace: {perSecond: config.slack.perChannelPerSecond, burst: config.slack.perChannelBurst},
-      log,
-      stop: stop.signal,
-      fail,
-      metrics,
-    })
-    return {committer, ledger, deliverer}
   }
 
   function fail(error: Error): void {
