@@ -1,9 +1,10 @@
-import type {Admin} from 'kafkajs'
+import type {Admin, Kafka} from 'kafkajs'
 
 import type {Config} from '../config/schema.js'
 import {FaError} from '../errors.js'
 import {kafkaError} from '../kafka/connection.js'
 import {DrainTracker} from '../kafka/drain.js'
+import {waitForStableEnds} from '../kafka/stable-ends.js'
 import {repartitionSpecs} from '../kafka/repartition-topics.js'
 import {missingTopics, waitForTopics, type TopicSpec} from '../kafka/topics.js'
 import type {Logger} from '../output/log.js'
@@ -80,6 +81,7 @@ async function createRepartitionTopics(admin: Admin, config: Config, specs: Topi
  */
 export function drainRepartition(
   drain: DrainTracker,
+  kafka: Kafka,
   admin: Admin,
   group: string,
   plan: RepartitionPlan,
@@ -88,6 +90,8 @@ export function drainRepartition(
   const topics = plan.topics.map((t) => t.topic)
   drain.thenDrain(async () => {
     await before()
+    // Targets read before the sources' last transaction's markers would leave its records out.
+    await waitForStableEnds(kafka, admin, topics)
     return (await DrainTracker.fetch(admin, group, topics)).targets
   })
 }

@@ -227,7 +227,7 @@ export async function runEnrich(options: EnrichOptions): Promise<EnrichResult> {
 
     // Cron mode: where to stop (end offsets now) and where we start (committed offsets).
     const drain = await activeRun.fetchDrain()
-    if (drain && plan) drainRepartition(drain, activeAdmin, group, plan, activeBatches.flushMarkers)
+    if (drain && plan) drainRepartition(drain, kafka, activeAdmin, group, plan, activeBatches.flushMarkers)
     // Exactly-once: once all that is left to drain is processed, its transaction commits now, not at the interval's end.
     if (drain && transactionalId) drain.whenAllProcessed(() => void activeWriter.flush())
     if (drain && drain.remaining === 0) {

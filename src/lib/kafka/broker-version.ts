@@ -1,6 +1,7 @@
 import type {Kafka} from 'kafkajs'
 
 import {withTimeout} from './client.js'
+import {internalCluster} from './internal-cluster.js'
 
 type ApiVersions = Record<number, {minVersion: number; maxVersion: number}>
 
@@ -19,9 +20,8 @@ const FETCH = 1
  * reached through the Kafka object's private factory; if that is not there, undefined.
  */
 export async function brokerVersion(kafka: Kafka, timeoutMs: number): Promise<string | undefined> {
-  const factory = Object.getOwnPropertySymbols(kafka).find((s) => s.description === 'private:Kafka:createCluster')
-  if (!factory) return undefined
-  const cluster = (kafka as unknown as Record<symbol, (o: object) => InternalCluster>)[factory]!({})
+  const cluster = internalCluster<InternalCluster>(kafka)
+  if (!cluster) return undefined
   try {
     const connected = await withTimeout(
       cluster.connect().then(() => true),
