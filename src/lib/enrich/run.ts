@@ -1,5 +1,3 @@
-import {hostname} from 'node:os'
-
 import type {Admin} from 'kafkajs'
 
 import {FaError} from '../errors.js'
@@ -7,15 +5,10 @@ import {connectAdmin, createKafka, disconnectQuietly, withTimeout} from '../kafk
 import {commitMetadata} from '../kafka/commit-time.js'
 import {kafkaError} from '../kafka/connection.js'
 import {GroupRun} from '../kafka/group-run.js'
-import {commitGuardMissing} from '../kafka/patches/commit-guard.js'
-import {installKafkajsPatches} from '../kafka/patches/index.js'
 import {chooseStart, startFromOf} from '../kafka/start-from.js'
 import {requireTopics} from '../kafka/topics.js'
-import {defaultTuning, type EnrichTuning} from '../kafka/tuning.js'
 import type {OutputWriter} from '../kafka/writer.js'
 import type {CommitPipeline} from '../kafka/commit-pipeline.js'
-import {noMetrics} from '../metrics/room.js'
-import {silentLogger} from '../output/log.js'
 import {progressEveryMs} from '../output/steady.js'
 import {Summary} from '../pipeline/summary.js'
 import {MemoryStateStore} from '../pipeline/state.js'
@@ -33,8 +26,8 @@ import {RecordRouter} from './router.js'
 import {restoreState} from './state-changelog.js'
 import {StateKeeper} from './state-keeper.js'
 import type {TableLoader} from './table-loader.js'
-import {transactionalIdFor} from './transactional-id.js'
-import type {EnrichOptions, EnrichResult, Guarantee} from './options.js'
+import type {EnrichOptions, EnrichResult} from './options.js'
+import {runSettings} from './settings.js'
 
 /**
  * `fa enrich`: loads the tables (GlobalKTable-style), then consumes the pipelines' source topics
@@ -46,20 +39,7 @@ import type {EnrichOptions, EnrichResult, Guarantee} from './options.js'
 export async function runEnrich(options: EnrichOptions): Promise<EnrichResult> {
   const started = Date.now()
   const {config, topology} = options
-  if (options.exactlyOnce) {
-    // Without the guard an expelled member's transactions could still commit: refuse, never weaken.
-    const {commitGuard, revokeHook} = installKafkajsPatches()
-    if (!commitGuard.active) throw commitGuardMissing(commitGuard.reason)
-    if (!revokeHook.active) throw commitGuardMissing(revokeHook.reason)
-  }
-  const log = options.log ?? silentLogger
-  const metrics = options.metrics ?? noMetrics
-  const tuning: EnrichTuning = {...defaultTuning, ...options.tuning}
-  const group = options.group ?? config.enrich.group
-  const guarantee: Guarantee = options.exactlyOnce ? 'exactly-once' : 'at-least-once'
-  const transactionalId = options.exactlyOnce ? transactionalIdFor(config, group, options.instance ?? hostname()) : null
-  const follow = Boolean(options.follow)
-  const signal = options.signal ?? new AbortController().signal
+  const {log, metrics, tuning, group, guarantee, transactionalId, follow, signal} = runSettings(options)
   const sources = topology.sourceTopics
   const summary = new Summary()
   const tables = new TableStore()
