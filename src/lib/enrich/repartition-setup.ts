@@ -90,8 +90,9 @@ export function drainRepartition(
   const topics = plan.topics.map((t) => t.topic)
   drain.thenDrain(async () => {
     await before()
-    // Targets read before the sources' last transaction's markers would leave its records out.
-    await waitForStableEnds(kafka, admin, topics)
+    // Targets read before the sources' last transaction's markers would leave its records out;
+    // if that cannot be checked, the targets as they are now (the rest waits for the next run).
+    await waitForStableEnds(kafka, admin, topics).catch(() => {})
     return (await DrainTracker.fetch(admin, group, topics)).targets
   })
 }
