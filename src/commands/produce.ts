@@ -1,26 +1,11 @@
 import {Args, Flags} from '@oclif/core'
 
 import {BaseCommand} from '../lib/cli/base-command.js'
-import type {Config} from '../lib/config/schema.js'
 import {FaError} from '../lib/errors.js'
-import {parseTime, WHEN_EXPECTED} from '../lib/when.js'
 import {handleShutdownSignals} from '../lib/kafka/shutdown.js'
 import {colorFor} from '../lib/output/color.js'
 import {createLogger, silentLogger} from '../lib/output/log.js'
-import {ProduceHeader} from '../lib/produce/headers.js'
 import type {ProduceSummary} from '../lib/produce/summary.js'
-
-const SUMMARY_KEYS_FIRST = [
-  'producer',
-  'rows',
-  'events',
-  'deadLetters',
-  'topic',
-  'window',
-  'bytesProcessed',
-  'jobId',
-  'durationMs',
-] as const satisfies ReadonlyArray<keyof ProduceSummary>
 
 export default class Produce extends BaseCommand {
   static override summary = 'Run a named BigQuery query and publish one event per row to Kafka.'
@@ -108,14 +93,22 @@ Credentials: Application Default Credentials (gcloud auth application-default lo
     const {args, flags} = await this.parse(Produce)
     this.verbose ||= flags.verbose
     // BigQuery and kafkajs load here, only for this command.
-    const [{findProducer}, {runProduce}, {describeEstimate, formatCost, InterruptedError}] = await Promise.all([
+    const [{findProducer}, {runProduce}, {InterruptedError}, report] = await Promise.all([
       import('../lib/produce/registry.js'),
       import('../lib/produce/run.js'),
       import('../lib/produce/outcome.js'),
+      import('../lib/produce/report.js'),
     ])
     const loaded = await this.loadConfig(flags.config)
     const producer = await findProducer(args.name, {modules: loaded.config.producers.modules, dir: loaded.dir})
-    if (flags.checkpoint) return this.checkpoint(producer.name, flags.checkpoint, args.time, loaded.config, flags.json)
+    if (flags.checkpoint) {
+      const {checkpointAction, manageCheckpoint} = await import('../lib/produce/checkpoint-admin.js')
+      const action = checkpointAction(producer.name, flags.checkpoint, args.time)
+      const change = await manageCheckpoint({config: loaded.config, producer: producer.name, action})
+      if (flags.json) process.stdout.write(JSON.stringify(change) + '\n')
+      else this.log(report.describeCheckpointChange(change, action.kind, colorFor(process.stdout)))
+      return
+    }
     if (flags.since === undefined)
       throw new FaError('--since is required (or --checkpoint show|set|reset)', {
         hint: `e.g. \`fa produce ${producer.name} --since 1h\`, or --since checkpoint to continue from the last run`,
@@ -141,19 +134,12 @@ Credentials: Application Default Credentials (gcloud auth application-default lo
         pageSize: flags['page-size'],
         signal: signals.signal,
         log,
-        onEstimate: (estimate) => info(describeEstimate(estimate, loaded.config.bigquery.pricePerTiB, flags.preview)),
-        onRecord: (record, kind) => {
-          if (flags.json) process.stdout.write(JSON.stringify(record) + '\n')
-          else if (kind === 'event')
-            this.log(
-              `${out.green('→')} ${record.topic} ${out.bold(String(record.key))} ${JSON.stringify(record.value)}`,
-            )
-          else
-            this.log(
-              `${out.red('✗')} dead letter, row ${record.headers?.[ProduceHeader.row]}: ` +
-                `${record.headers?.[ProduceHeader.error]}`,
-            )
-        },
+        onEstimate: (estimate) =>
+          info(report.describeEstimate(estimate, loaded.config.bigquery.pricePerTiB, flags.preview)),
+        onRecord: (record, kind) =>
+          flags.json
+            ? process.stdout.write(JSON.stringify(record) + '\n')
+            : this.log(report.describeRecord(record, kind, out)),
       })
     } catch (error) {
       if (!(error instanceof InterruptedError)) throw error
@@ -168,88 +154,9 @@ Credentials: Application Default Credentials (gcloud auth application-default lo
     }
 
     if (flags.json && !dryRun) {
-      // These keys first, in this order, then the rest as the summary has them.
-      const first = Object.fromEntries(SUMMARY_KEYS_FIRST.map((key) => [key, summary[key]]))
-      process.stdout.write(JSON.stringify({...first, ...summary}) + '\n')
+      process.stdout.write(report.summaryJson(summary) + '\n')
       return
     }
-    for (const line of this.describe(summary, dryRun && flags.json ? this.stderrColor : out, formatCost)) info(line)
-  }
-
-  private async checkpoint(
-    producer: string,
-    kind: string,
-    time: string | undefined,
-    config: Config,
-    json: boolean,
-  ): Promise<void> {
-    if ((kind === 'set') !== (time !== undefined))
-      throw new FaError(kind === 'set' ? '--checkpoint set needs a TIME' : `--checkpoint ${kind} takes no TIME`, {
-        hint: `e.g. \`fa produce ${producer} --checkpoint set 2026-01-31T00:00:00Z\``,
-      })
-    if (kind === 'set' && parseTime('--checkpoint set', time!, new Date(), WHEN_EXPECTED) > new Date())
-      throw new FaError(`--checkpoint set ${time}: that is in the future`, {
-        hint: 'rows before it that arrive later would never be produced',
-      })
-    const {manageCheckpoint} = await import('../lib/produce/checkpoint-admin.js')
-    const action =
-      kind === 'set'
-        ? {kind: 'set' as const, until: parseTime('--checkpoint set', time!, new Date(), WHEN_EXPECTED)}
-        : {kind: kind as 'show' | 'reset'}
-    const change = await manageCheckpoint({config, producer, action})
-    if (json) {
-      process.stdout.write(JSON.stringify(change) + '\n')
-      return
-    }
-    const c = colorFor(process.stdout)
-    if (kind === 'show') {
-      const cp = change.checkpoint
-      this.log(
-        cp
-          ? `${producer}: checkpoint ${c.bold(cp.until)} ${c.dim(`(written ${cp.committedAt} by ${cp.host}, job ${cp.jobId ?? '-'}, ${cp.events} events)`)}`
-          : `${producer}: no checkpoint in ${change.topic}`,
-      )
-    } else {
-      this.log(`${producer}: checkpoint ${change.previous ?? '(none)'} → ${c.bold(change.current ?? '(none)')}`)
-    }
-  }
-
-  private describe(s: ProduceSummary, c: ReturnType<typeof colorFor>, formatCost: (cost: number) => string): string[] {
-    const window = `${s.window.since} → ${s.window.until}`
-    const dead =
-      s.deadLetters > 0
-        ? c.red(`, ${s.deadLetters} dead letter${s.deadLetters === 1 ? '' : 's'} to ${s.deadLetterTopic}`)
-        : ''
-    if (s.dryRun && s.preview === undefined) {
-      return [
-        c.bold('dry run: estimate only; nothing was queried or produced (--preview N runs the query and shows events)'),
-        c.dim(`  window ${window}`),
-      ]
-    }
-    if (s.dryRun) {
-      return [
-        c.bold(
-          `preview: ${s.rows} rows (at most ${s.preview}) would give ${s.events} ` +
-            `event${s.events === 1 ? '' : 's'} for ${s.topic}${dead}; nothing was produced`,
-        ),
-        c.dim(`  window ${window}, job ${s.jobId ?? '-'} (billed)`),
-      ]
-    }
-    if (s.jobId === null) return [`${s.producer}: nothing to do: ${s.checkpoint.note}`]
-    const cp = s.checkpoint
-    const checkpoint = cp.advanced
-      ? `advanced to ${cp.current}${cp.previous ? c.dim(` (was ${cp.previous})`) : ''}`
-      : c.yellow(`stays at ${cp.current ?? '(none)'}: ${cp.note}`)
-    return [
-      c.bold(
-        `produced ${s.events} event${s.events === 1 ? '' : 's'} from ${s.rows} rows of ` +
-          `${s.producer} to ${s.topic}${dead}`,
-      ),
-      `  window      ${window}${s.grace && s.grace !== '0' ? c.dim(` (from ${s.grace} before the checkpoint, for late rows)`) : ''}`,
-      `  BigQuery    job ${s.jobId}: ${s.bytesProcessed} bytes ` +
-        `processed, ${s.bytesBilled} billed ($${formatCost(s.cost)})`,
-      `  checkpoint  ${checkpoint}`,
-      c.dim(`  took ${s.durationMs} ms`),
-    ]
+    for (const line of report.describeSummary(summary, dryRun && flags.json ? this.stderrColor : out)) info(line)
   }
 }

@@ -5,12 +5,11 @@ import {metricsPortFlag} from '../lib/cli/daemon-flags.js'
 import {handleShutdownSignals} from '../lib/kafka/shutdown.js'
 import {startFromOf} from '../lib/kafka/start-from.js'
 import {colorFor} from '../lib/output/color.js'
-import {renderAlert, renderDeadLetter} from '../lib/output/human.js'
 import {daemonMetrics} from '../lib/metrics/serve.js'
 import {createLogger} from '../lib/output/log.js'
 import {BufferedWriter} from '../lib/output/writer.js'
-import {describeOrigin} from '../lib/records/record.js'
 import type {DryRunItem} from '../lib/send/dry-run.js'
+import {dryRunJson, renderDryRun} from '../lib/send/dry-run-render.js'
 import type {SendResult} from '../lib/send/options.js'
 import {renderSendSummary, sendSummaryJson} from '../lib/send/summary.js'
 import {sendTuningFromEnv} from '../lib/send/tuning.js'
@@ -157,77 +156,5 @@ Without --follow it sends what is waiting up to the end offsets seen at start, p
     } else {
       this.log(renderSendSummary(result, c).trimEnd())
     }
-  }
-}
-
-function renderDryRun(item: DryRunItem, c: ReturnType<typeof colorFor>): string {
-  switch (item.action) {
-    case 'post':
-      return renderAlert(
-        {
-          kind: 'alert',
-          pipeline: item.pipeline,
-          alertId: item.alertId,
-          output: {...item.source, value: {...item.message}},
-        },
-        c,
-      )
-    case 'update':
-      return renderAlert(
-        {
-          kind: 'update',
-          pipeline: item.pipeline,
-          alertId: item.alertId,
-          revision: item.message.revision ?? 0,
-          resolved: false,
-          output: {...item.source, value: {...item.message}},
-        },
-        c,
-      )
-    case 'skip':
-      return (
-        `${c.dim('↷')} ${c.bold(item.pipeline)} → ${c.cyan(item.channel)}  ` +
-        `${c.dim(item.alertId)}  ${c.dim('skipped: already delivered')}\n\n`
-      )
-    case 'expire':
-      return `${c.dim('⌛')} ${c.bold(item.pipeline)} → ${c.cyan(item.channel)}  ${c.dim(item.alertId)}  ${c.yellow(`expired: event at ${item.eventAt}, older than the maximum alert age`)}\n\n`
-    case 'dead-letter':
-      return renderDeadLetter(
-        {kind: 'dead-letter', pipeline: item.pipeline, reason: item.reason, output: item.source},
-        item.source,
-        c,
-      )
-  }
-}
-
-function dryRunJson(item: DryRunItem): Record<string, unknown> {
-  const source = describeOrigin(item.source)
-  switch (item.action) {
-    case 'post':
-    case 'update': {
-      const {channel, text, blocks, metadata, revision} = item.message
-      return {
-        action: item.action,
-        ...(revision ? {revision} : {}),
-        alertId: item.alertId,
-        pipeline: item.pipeline,
-        channel,
-        source,
-        message: {channel, text, blocks, metadata},
-      }
-    }
-    case 'skip':
-      return {action: 'skip', alertId: item.alertId, pipeline: item.pipeline, channel: item.channel, source}
-    case 'expire':
-      return {
-        action: 'expire',
-        alertId: item.alertId,
-        pipeline: item.pipeline,
-        channel: item.channel,
-        eventAt: item.eventAt,
-        source,
-      }
-    case 'dead-letter':
-      return {action: 'dead-letter', alertId: item.alertId, pipeline: item.pipeline, reason: item.reason, source}
   }
 }

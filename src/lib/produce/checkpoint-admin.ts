@@ -4,6 +4,7 @@ import {connectAdmin, createKafka, createProducer, disconnectQuietly} from '../k
 import {kafkaError} from '../kafka/connection.js'
 import {requireTopics} from '../kafka/topics.js'
 import type {Logger} from '../output/log.js'
+import {parseTime, WHEN_EXPECTED} from '../when.js'
 import {checkpointMessage, newCheckpoint, readCheckpoint, type Checkpoint} from './checkpoint.js'
 import {acquireLock, produceLockFile} from './lock.js'
 
@@ -17,6 +18,23 @@ export interface CheckpointChange {
   checkpoint?: Checkpoint
 }
 
+export type CheckpointAction = {kind: 'show'} | {kind: 'set'; until: Date} | {kind: 'reset'}
+
+/** `--checkpoint KIND [TIME]` as an action: TIME with `set` only, and never in the future. */
+export function checkpointAction(producer: string, kind: string, time: string | undefined): CheckpointAction {
+  if ((kind === 'set') !== (time !== undefined))
+    throw new FaError(kind === 'set' ? '--checkpoint set needs a TIME' : `--checkpoint ${kind} takes no TIME`, {
+      hint: `e.g. \`fa produce ${producer} --checkpoint set 2026-01-31T00:00:00Z\``,
+    })
+  if (kind !== 'set') return {kind: kind as 'show' | 'reset'}
+  const until = parseTime('--checkpoint set', time!, new Date(), WHEN_EXPECTED)
+  if (until > new Date())
+    throw new FaError(`--checkpoint set ${time}: that is in the future`, {
+      hint: 'rows before it that arrive later would never be produced',
+    })
+  return {kind: 'set', until}
+}
+
 /**
  * `fa produce NAME --checkpoint show|set TIME|reset`: reads a producer's checkpoint, or replaces
  * it (a new high-water mark, or a tombstone: the next `--since checkpoint` run needs an explicit
@@ -25,7 +43,7 @@ export interface CheckpointChange {
 export async function manageCheckpoint(o: {
   config: Config
   producer: string
-  action: {kind: 'show'} | {kind: 'set'; until: Date} | {kind: 'reset'}
+  action: CheckpointAction
   log?: Logger
   env?: NodeJS.ProcessEnv
 }): Promise<CheckpointChange> {

@@ -1,9 +1,8 @@
-import {formatBytes} from '../bigquery/client.js'
-import {ResultsPageError, type DryRun} from '../bigquery/query.js'
+import {ResultsPageError} from '../bigquery/query.js'
 import {ExitCode, FaError, type ExitCodeName} from '../errors.js'
 import type {Window} from './window.js'
 
-/* How a produce run ends for the user: interrupted, failed (what was produced, the checkpoint), the cost. */
+/* How a produce run ends for the user: interrupted, or failed (what was produced, the checkpoint). */
 
 /** Resolves with `promise`, or rejects with InterruptedError as soon as `signal` aborts. */
 export async function untilAborted<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
@@ -74,20 +73,4 @@ export function explainFailure(error: unknown, state: {produced: number; dryRun:
     hint: error.hint ? `${error.hint}; ${note}` : note,
     cause: error.cause ?? error,
   })
-}
-
-/** One line for people: what a real run would cost (the estimate itself is free), and whether the preview bills it now. */
-export function describeEstimate(estimate: DryRun, pricePerTiB: number, preview?: number): string {
-  const cost =
-    `about $${formatCost(estimate.cost)} at $${pricePerTiB}/TiB ` + `(cap: ${formatBytes(estimate.maximumBytesBilled)})`
-  const now =
-    preview === undefined
-      ? 'this estimate is free'
-      : `the preview runs the query now and bills that, showing the events of at most ${preview} rows`
-  return `BigQuery would process ${formatBytes(estimate.bytesProcessed)}: a run bills ${cost}; ${now}`
-}
-
-export function formatCost(cost: number): string {
-  if (cost >= 0.01 || cost === 0) return cost.toFixed(2)
-  return cost >= 0.000001 ? String(Number(cost.toPrecision(2))) : '0.000001 or less'
 }
