@@ -20,9 +20,18 @@ export function testKafka(brokers: string): Kafka {
   return new Kafka({clientId: 'fa-test', brokers: [brokers], logLevel: logLevel.NOTHING})
 }
 
-/** A producer connected for the tests of the file that calls this (beforeAll, afterAll). */
+/**
+ * A producer connected for the tests of the file that calls this (beforeAll, afterAll).
+ * Idempotent: a send retried under load must not write a test's records twice, or what fa
+ * makes of them would be counted twice and fa blamed for it.
+ */
 export function fileProducer(kafka: Kafka): Producer {
-  const producer = kafka.producer({createPartitioner: Partitioners.DefaultPartitioner, allowAutoTopicCreation: false})
+  const producer = kafka.producer({
+    createPartitioner: Partitioners.DefaultPartitioner,
+    allowAutoTopicCreation: false,
+    idempotent: true,
+    maxInFlightRequests: 1,
+  })
   beforeAll(() => producer.connect())
   afterAll(() => producer.disconnect())
   return producer
