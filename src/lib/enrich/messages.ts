@@ -128,13 +128,3 @@ function encodedOutput(
     }
   }
 }
-
-export function groupByTopic(items: Array<{message: Message; topic: string}>): Map<string, Message[]> {
-  const map = new Map<string, Message[]>()
-  for (const {message, topic} of items) {
-    const list = map.get(topic)
-    if (list) list.push(message)
-    else map.set(topic, [message])
-  }
-  return map
-}

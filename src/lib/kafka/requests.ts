@@ -131,3 +131,14 @@ const toTopicMessages = (map: Map<string, Message[]>): TopicMessages[] =>
 
 export const countMessages = (requests: TopicMessages[][]): number =>
   requests.reduce((n, r) => n + r.reduce((m, t) => m + t.messages.length, 0), 0)
+
+/** Messages by their topic, in the order the topics first appear, each topic's in the order given. */
+export function groupByTopic(items: Array<{message: Message; topic: string}>): Map<string, Message[]> {
+  const map = new Map<string, Message[]>()
+  for (const {message, topic} of items) {
+    const list = map.get(topic)
+    if (list) list.push(message)
+    else map.set(topic, [message])
+  }
+  return map
+}

@@ -3,6 +3,7 @@ import type {Message, Producer as KafkaProducer} from 'kafkajs'
 import type {QueryRun} from '../bigquery/query.js'
 import type {Config} from '../config/schema.js'
 import {kafkaError} from '../kafka/connection.js'
+import {groupByTopic} from '../kafka/requests.js'
 import type {Envelope} from '../records/envelope.js'
 import type {RecordEncoder} from '../schema/encoder.js'
 import {encodedEvent} from '../schema/producer-schema.js'
@@ -91,11 +92,9 @@ export class RowPublisher {
   private async flush(): Promise<void> {
     const {sender, config} = this.options
     if (this.pending.length === 0 || !sender) return
-    const byTopic = new Map<string, Message[]>()
-    for (const item of this.pending) byTopic.set(item.topic, [...(byTopic.get(item.topic) ?? []), item.message])
     try {
       await sender.sendBatch({
-        topicMessages: [...byTopic].map(([name, messages]) => ({topic: name, messages})),
+        topicMessages: [...groupByTopic(this.pending)].map(([name, messages]) => ({topic: name, messages})),
         acks: -1,
       })
     } catch (error) {
