@@ -181,7 +181,13 @@ export class BatchProcessor {
         const outcome = result[j]!
         if (outcome.kind !== 'alert' && outcome.kind !== 'update' && outcome.kind !== 'dead-letter') continue
         if (outcome.kind !== 'dead-letter') outcome.output.headers[Header.producedAt] = producedAt
-        const out = checkedMessage(outcome.output, tuning, log, this.options.encoding)
+        let out = checkedMessage(outcome.output, tuning, log, this.options.encoding)
+        // An alert Kafka would refuse: its source record is the dead letter, with why.
+        if (out.tooLarge !== undefined && outcome.kind !== 'dead-letter') {
+          const letter = router.deadLetter(topic, partition, message, outcome.pipeline, out.tooLarge)
+          result[j] = letter
+          out = checkedMessage(letter.output, tuning, log, this.options.encoding)
+        }
         emit(out.topic, out.message, out.bytes)
         // Written as a dead letter (its topic's schema cannot carry it): counted as one, not as an alert.
         if (out.deadLetter !== undefined && outcome.kind !== 'dead-letter')

@@ -75,27 +75,28 @@ function safeHeaders(message: KafkaMessage): Record<string, string> {
 }
 
 /**
- * A record as a kafkajs message, with its size. One above maxRecordBytes (the broker would refuse
- * it, and refuse it again on every retry) becomes a dead letter without its value.
+ * A record as a kafkajs message, with its size, or why it is too large: one above maxRecordBytes
+ * (the broker would refuse it, and refuse it again on every retry) is not written as it is. An
+ * alert's caller writes its source record as the dead letter instead; a dead letter that is too
+ * large itself keeps its headers (the reason, the origin) and loses its value.
  */
 export function checkedMessage(
   record: TopicRecord,
   tuning: EnrichTuning,
   log: Logger,
   encoding?: OutputEncoding,
-): {message: Message; bytes: number; topic: string; deadLetter?: string} {
+): {message: Message; bytes: number; topic: string; deadLetter?: string; tooLarge?: string} {
   const {message, topic, deadLetter} = encoding
     ? encodedOutput(record, encoding, log)
     : {message: toKafka(record), topic: record.topic}
   const bytes = messageBytes(message)
   if (bytes <= tuning.maxRecordBytes) return {message, bytes, topic, deadLetter}
-  log.warn('output record too large; writing a dead letter without its value', {topic: record.topic, bytes})
-  const headers = {
-    ...record.headers,
-    [Header.error]: `output record too large for Kafka (${bytes} bytes; value omitted)`,
-  }
+  const tooLarge = `output record for ${record.topic} too large for Kafka (${bytes} bytes, at most ${tuning.maxRecordBytes})`
+  log.warn('output record too large; writing a dead letter', {topic: record.topic, bytes})
+  const error = record.headers[Header.error]
+  const headers = {...record.headers, [Header.error]: error ? `${error} (value omitted: ${tooLarge})` : tooLarge}
   const small: Message = {key: message.key, value: null, headers, timestamp: message.timestamp}
-  return {message: small, bytes: messageBytes(small), topic: record.topic}
+  return {message: small, bytes: messageBytes(small), topic: record.topic, tooLarge}
 }
 
 /** Alerts written in their topic's pinned registry format (schema/own-outputs.ts). */

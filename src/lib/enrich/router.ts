@@ -42,6 +42,17 @@ export class RecordRouter {
     await this.decoder.prepare(this.topology.topic(alert.source), sources, options)
   }
 
+  /** `message` of `topic` as a dead letter of `pipeline`: a repartitioned record as its source record. */
+  deadLetter(topic: string, partition: number, message: KafkaMessage, pipeline: string, reason: string) {
+    const alert = this.plan?.alertFor(topic)
+    const source = alert ? sourceMessage(message) : undefined
+    const record =
+      source && !('error' in source)
+        ? fromKafka(this.topology.topic(alert!.source), source.partition, source.message)
+        : fromKafka(topic, partition, message)
+    return this.topology.deadLetter(pipeline, record, reason)
+  }
+
   /** One record's final outcomes; a copy it hands on to a repartition topic goes to `emit`. */
   process(
     topic: string,

@@ -11,7 +11,7 @@ export interface EnrichTuning {
   partitionsConsumedConcurrently: number
   /** Estimated bytes per produce request (under the broker's message.max.bytes). */
   maxRequestBytes: number
-  /** A single output record above this is replaced by a dead letter without its value. */
+  /** An alert above this is dead-lettered as its source record; a dead letter above it keeps only its headers. */
   maxRecordBytes: number
   /** Exactly-once: a transaction spans the batches of this many ms (Kafka Streams' commit.interval.ms). */
   commitIntervalMs: number

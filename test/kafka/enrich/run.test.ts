@@ -76,4 +76,41 @@ describe('runEnrich in-process', () => {
       expect.stringMatching(/^value is not valid JSON/),
     ])
   })
+
+  it('writes an alert Kafka would refuse as a dead letter of its source record, with why', async () => {
+    const cfg = prefixedConfig('enrich-too-large')
+    await createTopics(kafka, Object.values(cfg.topics), 2)
+    const long = failed('big', 'org-a', {errorMessage: 'x'.repeat(2_500)})
+    await producer.send({
+      topic: cfg.topics.slackUsers,
+      acks: -1,
+      messages: [{key: 'ann@example.com', value: json({email: 'ann@example.com', slackUserId: 'UANN'})}],
+    })
+    await producer.send({
+      topic: cfg.topics.assignments,
+      acks: -1,
+      messages: [{key: 'org-a', value: json({orgId: 'org-a', orgName: 'A Corp', csdrEmail: 'ann@example.com'})}],
+    })
+    await producer.send({topic: cfg.topics.notifications, acks: -1, messages: [failed('small', 'org-a'), long]})
+    const loaded = await loadConfig(cfg.file, env)
+    const result = await runEnrich({
+      config: loaded.config,
+      topology: await buildTopology(loaded),
+      group: `${cfg.prefix}g`,
+      from: 'earliest',
+      progress: false,
+      env,
+      tuning: {maxRecordBytes: 3_000},
+    })
+
+    expect(result.summary.totals).toMatchObject({alerts: 1, deadLetters: 1})
+    const alerts = await readToEnd(kafka, [cfg.topics.slackMessages])
+    expect(alerts.map((a) => a.value === null)).toEqual([false])
+    const [letter, ...more] = await readToEnd(kafka, [cfg.topics.deadLetters])
+    expect(more).toEqual([])
+    expect(letter!.value).toBe(long.value)
+    expect(letter!.key).toBe('org-a')
+    expect(letter!.headers['fa-error']).toMatch(/too large for Kafka \(\d+ bytes, at most 3000\)/)
+    expect(letter!.headers['fa-source-topic']).toBe(cfg.topics.notifications)
+  })
 })
