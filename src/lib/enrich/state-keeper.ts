@@ -26,7 +26,7 @@ export class StateKeeper {
    * Keys this process changed since it last restored: only their owner's partitions carry their
    * events. Another member's keys may have moved on since (a new incident): never swept from here.
    */
-  private readonly mine = new Set<string>()
+  private readonly mine = new Map<string, Set<string>>()
 
   constructor(
     readonly state: MemoryStateStore,
@@ -56,16 +56,22 @@ export class StateKeeper {
   /** The changes a batch made (and the sweep of windows its records' times have closed), as changelog records. */
   changes(maxTimestamp: number): Message[] {
     const changes = this.state.takeChanges()
-    for (const {namespace, key} of changes) this.mine.add(`${namespace}\0${key}`)
+    for (const {namespace, key} of changes) this.keysOf(namespace).add(key)
     this.streamTime = Math.max(this.streamTime, maxTimestamp)
     if (this.streamTime - this.sweptAt >= SWEEP_EVERY_MS) {
       this.sweptAt = this.streamTime
-      this.topology.expire(this.state, this.streamTime, (namespace, key) => this.mine.has(`${namespace}\0${key}`))
+      this.topology.expire(this.state, this.streamTime, (namespace, key) => this.keysOf(namespace).has(key))
       for (const swept of this.state.takeChanges()) {
-        this.mine.delete(`${swept.namespace}\0${swept.key}`)
+        this.keysOf(swept.namespace).delete(swept.key)
         changes.push(swept)
       }
     }
     return changelogMessages(changes)
+  }
+
+  private keysOf(namespace: string): Set<string> {
+    let keys = this.mine.get(namespace)
+    if (!keys) this.mine.set(namespace, (keys = new Set()))
+    return keys
   }
 }

@@ -1,18 +1,18 @@
 import type {TopicRecord} from '../records/record.js'
-import type {StateStore} from './state.js'
+import {StateElsewhere, type StateStore} from './state.js'
 import type {AlertType} from './stream.js'
 import type {TableStore} from './table.js'
 import type {Outcome, Topology} from './topology.js'
 
 /** Thrown by the probe at the first state access: the rest of the run (its message) would be thrown away. */
-const TOUCHED = new Error('the record touches state')
+const TOUCHED = new StateElsewhere('the record touches state')
 
 /**
  * A state store that holds nothing and notes the first key asked for. An alert type run on it
  * either never touches state, so its outcome is the same whatever the state holds (a record the
  * filter drops, one without a state key, one that is not JSON), or names the state key its
  * record belongs to: incidents and histories look their key up before anything else. The run
- * stops there (the core turns the throw into an outcome, which the router drops).
+ * stops there (the core turns the throw into a stand-in outcome, which the router drops).
  */
 export class StateProbe implements StateStore {
   key: string | undefined

@@ -11,6 +11,13 @@ export interface StateStore {
   entries(namespace: string): Iterable<[string, unknown]>
 }
 
+/**
+ * Thrown by a store that cannot answer where it runs (enrich's first stage, whose probe only
+ * learns the state key): the core stops the alert type there, and its outcome is decided where
+ * the state is.
+ */
+export class StateElsewhere extends Error {}
+
 /** One change to a state store, in the order made: a value, or null for a deletion (a tombstone). */
 export interface StateChange {
   namespace: string

@@ -13,7 +13,7 @@ import {
   type IncidentSpec,
   type IncidentState,
 } from './incidents.js'
-import type {StateStore} from './state.js'
+import {StateElsewhere, type StateStore} from './state.js'
 import {alertIdFor, Stop, type AlertType} from './stream.js'
 import type {TableSpec, TableStore} from './table.js'
 
@@ -191,6 +191,8 @@ export class Topology {
         output: this.output(alert, alertId, record, alert.message(ctx)),
       }
     } catch (error) {
+      // A stand-in: the runner that stopped the run here decides the outcome where the state is.
+      if (error instanceof StateElsewhere) return {kind: 'dropped', pipeline: alert.name, reason: 'state-elsewhere'}
       // A bug in one alert type's code must not stop the others or the run.
       return this.deadLetter(alert.name, record, `alert type ${alert.name} failed: ${(error as Error).message}`)
     }
