@@ -4,6 +4,7 @@ import {describe, expect, inject, it} from 'vitest'
 
 import {loadConfig} from '../../../src/lib/config/load.js'
 import {runEnrich} from '../../../src/lib/enrich/run.js'
+import type {EnrichTuning} from '../../../src/lib/kafka/tuning.js'
 import {buildTopology} from '../../../src/lib/alerts/topology.js'
 import {prefixedConfig, readToEnd, type TestConfig} from '../../support/fa-process.js'
 import {createTopics, fileProducer, testKafka} from '../../support/kafka-io.js'
@@ -45,19 +46,25 @@ async function seed(cfg: TestConfig): Promise<void> {
   ])
 }
 
+/** A drain of the test config's topics, in process. */
+async function drain(cfg: TestConfig, tuning?: Partial<EnrichTuning>) {
+  const loaded = await loadConfig(cfg.file, env)
+  return runEnrich({
+    config: loaded.config,
+    topology: await buildTopology(loaded),
+    group: `${cfg.prefix}g`,
+    from: 'earliest',
+    progress: false,
+    env,
+    tuning,
+  })
+}
+
 describe('runEnrich in-process', () => {
   it('drains the source topics: alerts, dead letters and the summary', async () => {
     const cfg = prefixedConfig('enrich-in-process')
     await seed(cfg)
-    const loaded = await loadConfig(cfg.file, env)
-    const result = await runEnrich({
-      config: loaded.config,
-      topology: await buildTopology(loaded),
-      group: `${cfg.prefix}g`,
-      from: 'earliest',
-      progress: false,
-      env,
-    })
+    const result = await drain(cfg)
 
     expect(result).toMatchObject({stoppedBy: 'end', guarantee: 'at-least-once', lag: {total: 0}})
     expect(result.summary.records).toBe(7)
@@ -92,16 +99,7 @@ describe('runEnrich in-process', () => {
       messages: [{key: 'org-a', value: json({orgId: 'org-a', orgName: 'A Corp', csdrEmail: 'ann@example.com'})}],
     })
     await producer.send({topic: cfg.topics.notifications, acks: -1, messages: [failed('small', 'org-a'), long]})
-    const loaded = await loadConfig(cfg.file, env)
-    const result = await runEnrich({
-      config: loaded.config,
-      topology: await buildTopology(loaded),
-      group: `${cfg.prefix}g`,
-      from: 'earliest',
-      progress: false,
-      env,
-      tuning: {maxRecordBytes: 3_000},
-    })
+    const result = await drain(cfg, {maxRecordBytes: 3_000})
 
     expect(result.summary.totals).toMatchObject({alerts: 1, deadLetters: 1})
     const alerts = await readToEnd(kafka, [cfg.topics.slackMessages])
