@@ -120,6 +120,7 @@ export function tableLoader(
       sessionTimeout: tuning.sessionTimeout,
       heartbeatInterval: tuning.heartbeatInterval,
       rebalanceTimeout: tuning.rebalanceTimeout,
+      maxWaitTimeInMs: tuning.maxWaitTimeInMs,
     },
   })
 }

@@ -8,6 +8,12 @@ import {silentLogger, type Logger} from '../output/log.js'
 import type {EnrichOptions, Guarantee} from './options.js'
 import {transactionalIdFor} from './transactional-id.js'
 
+/**
+ * Without --follow, how long a fetch waits on partitions with nothing more: stopping waits for
+ * the fetches in flight, so a cron run would end that much later. Following, it is the idle latency.
+ */
+const DRAIN_MAX_WAIT_MS = 100
+
 /** What a run is, decided from its options before it connects to anything. */
 export interface RunSettings {
   log: Logger
@@ -33,7 +39,7 @@ export function runSettings(options: EnrichOptions): RunSettings {
   return {
     log: options.log ?? silentLogger,
     metrics: options.metrics ?? noMetrics,
-    tuning: {...defaultTuning, ...options.tuning},
+    tuning: {...defaultTuning, ...(options.follow ? {} : {maxWaitTimeInMs: DRAIN_MAX_WAIT_MS}), ...options.tuning},
     group,
     guarantee: options.exactlyOnce ? 'exactly-once' : 'at-least-once',
     transactionalId: options.exactlyOnce ? transactionalIdFor(config, group, options.instance ?? hostname()) : null,
