@@ -2,17 +2,11 @@ import {hostname} from 'node:os'
 
 import {commitGuardMissing} from '../kafka/patches/commit-guard.js'
 import {installKafkajsPatches} from '../kafka/patches/index.js'
-import {defaultTuning, type EnrichTuning} from '../kafka/tuning.js'
+import {defaultTuning, DRAIN_MAX_WAIT_MS, type EnrichTuning} from '../kafka/tuning.js'
 import {noMetrics, type Metrics} from '../metrics/room.js'
 import {silentLogger, type Logger} from '../output/log.js'
 import type {EnrichOptions, Guarantee} from './options.js'
 import {transactionalIdFor} from './transactional-id.js'
-
-/**
- * Without --follow, how long a fetch waits on partitions with nothing more: stopping waits for
- * the fetches in flight, so a cron run would end that much later. Following, it is the idle latency.
- */
-const DRAIN_MAX_WAIT_MS = 100
 
 /** What a run is, decided from its options before it connects to anything. */
 export interface RunSettings {

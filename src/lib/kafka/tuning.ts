@@ -4,7 +4,7 @@ export interface EnrichTuning {
   sessionTimeout: number
   heartbeatInterval: number
   rebalanceTimeout: number
-  /** How long a fetch waits for data when there is none (follow mode latency when idle). */
+  /** How long a fetch waits for data when there is none (follow mode latency when idle; see DRAIN_MAX_WAIT_MS). */
   maxWaitTimeInMs: number
   maxBytesPerPartition: number
   maxBytes: number
@@ -33,6 +33,13 @@ export const defaultTuning: EnrichTuning = {
   // at most that much processed work redone after a crash (never written twice).
   commitIntervalMs: 100,
 }
+
+/**
+ * Without --follow, how long a fetch waits on partitions with nothing more (unless set): stopping
+ * waits for the fetches in flight, so a cron run would end that much later. Following, the default
+ * is the idle latency.
+ */
+export const DRAIN_MAX_WAIT_MS = 100
 
 const TUNING_ENV: Record<keyof EnrichTuning, string> = {
   sessionTimeout: 'FA_KAFKA_SESSION_TIMEOUT_MS',
