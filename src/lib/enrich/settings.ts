@@ -2,7 +2,7 @@ import {hostname} from 'node:os'
 
 import {commitGuardMissing} from '../kafka/patches/commit-guard.js'
 import {installKafkajsPatches} from '../kafka/patches/index.js'
-import {defaultTuning, DRAIN_MAX_WAIT_MS, type EnrichTuning} from '../kafka/tuning.js'
+import {defaultTuning, modeDefaults, type EnrichTuning} from '../kafka/tuning.js'
 import {noMetrics, type Metrics} from '../metrics/room.js'
 import {silentLogger, type Logger} from '../output/log.js'
 import type {EnrichOptions, Guarantee} from './options.js'
@@ -33,7 +33,7 @@ export function runSettings(options: EnrichOptions): RunSettings {
   return {
     log: options.log ?? silentLogger,
     metrics: options.metrics ?? noMetrics,
-    tuning: {...defaultTuning, ...(options.follow ? {} : {maxWaitTimeInMs: DRAIN_MAX_WAIT_MS}), ...options.tuning},
+    tuning: {...defaultTuning, ...modeDefaults(options.follow), ...options.tuning},
     group,
     guarantee: options.exactlyOnce ? 'exactly-once' : 'at-least-once',
     transactionalId: options.exactlyOnce ? transactionalIdFor(config, group, options.instance ?? hostname()) : null,

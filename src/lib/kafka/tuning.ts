@@ -4,7 +4,7 @@ export interface EnrichTuning {
   sessionTimeout: number
   heartbeatInterval: number
   rebalanceTimeout: number
-  /** How long a fetch waits for data when there is none (follow mode latency when idle; see DRAIN_MAX_WAIT_MS). */
+  /** How long a fetch waits for data when there is none (follow mode latency when idle; a drain's default is shorter, see modeDefaults). */
   maxWaitTimeInMs: number
   maxBytesPerPartition: number
   maxBytes: number
@@ -39,7 +39,11 @@ export const defaultTuning: EnrichTuning = {
  * waits for the fetches in flight, so a cron run would end that much later. Following, the default
  * is the idle latency.
  */
-export const DRAIN_MAX_WAIT_MS = 100
+const DRAIN_MAX_WAIT_MS = 100
+
+/** What a run's mode changes in the defaults, under what the user set (enrich's and send's). */
+export const modeDefaults = (follow: boolean | undefined): Partial<EnrichTuning> =>
+  follow ? {} : {maxWaitTimeInMs: DRAIN_MAX_WAIT_MS}
 
 const TUNING_ENV: Record<keyof EnrichTuning, string> = {
   sessionTimeout: 'FA_KAFKA_SESSION_TIMEOUT_MS',

@@ -6,7 +6,7 @@ import {connectAdmin, createKafka, disconnectQuietly, withTimeout} from '../kafk
 import {kafkaError} from '../kafka/connection.js'
 import {committedOffsets, type DrainTracker} from '../kafka/drain.js'
 import {TopicFollower} from '../kafka/follow.js'
-import {DRAIN_MAX_WAIT_MS} from '../kafka/tuning.js'
+import {modeDefaults} from '../kafka/tuning.js'
 import type {GroupRun} from '../kafka/group-run.js'
 import {chooseStart, startFromOf} from '../kafka/start-from.js'
 import {requireTopics} from '../kafka/topics.js'
@@ -47,13 +47,9 @@ export async function runSend(options: SendOptions): Promise<SendResult> {
   const {config} = options
   const log = options.log ?? silentLogger
   const metrics = options.metrics ?? noMetrics
-  const tuning: SendTuning = {
-    ...defaultSendTuning,
-    ...(options.follow ? {} : {maxWaitTimeInMs: DRAIN_MAX_WAIT_MS}),
-    ...options.tuning,
-  }
-  const group = options.group ?? config.slack.group
   const follow = Boolean(options.follow)
+  const tuning: SendTuning = {...defaultSendTuning, ...modeDefaults(follow), ...options.tuning}
+  const group = options.group ?? config.slack.group
   const dryRun = !options.createDeliverer
   const signal = options.signal ?? new AbortController().signal
   const topics = {
