@@ -60,9 +60,9 @@ export class StateKeeper {
     this.streamTime = Math.max(this.streamTime, maxTimestamp)
     if (this.streamTime - this.sweptAt >= SWEEP_EVERY_MS) {
       this.sweptAt = this.streamTime
-      this.topology.expire(this.state, this.streamTime, (namespace, key) => this.keysOf(namespace).has(key))
+      this.topology.expire(this.state, this.streamTime, (namespace, key) => this.mine.get(namespace)?.has(key) === true)
       for (const swept of this.state.takeChanges()) {
-        this.keysOf(swept.namespace).delete(swept.key)
+        this.mine.get(swept.namespace)?.delete(swept.key)
         changes.push(swept)
       }
     }
