@@ -1,13 +1,15 @@
 import {installCommitGuard} from './commit-guard.js'
+import {installOffsetsRetry} from './offsets-retry.js'
 import {installRevokeHook} from './revoke-hook.js'
 import {silenceKafkajsTimeoutWarning} from './node-warnings.js'
 import {speedUpKafkaJs} from './speedup.js'
 
 /**
- * fa keeps a small fork of four kafkajs 2.2.4 internals (the last release; package.json pins
+ * fa keeps a small fork of five kafkajs 2.2.4 internals (the last release; package.json pins
  * it exactly, since every patch assumes its module layout): the producer speed-up (speedup.ts),
- * the commit guard and the revoke hook exactly-once relies on (commit-guard.ts, revoke-hook.ts)
- * and the Node 24 warning kafkajs triggers (node-warnings.ts).
+ * the commit guard and the revoke hook exactly-once relies on (commit-guard.ts, revoke-hook.ts),
+ * ListOffsets retried while a leader moves (offsets-retry.ts) and the Node 24 warning kafkajs
+ * triggers (node-warnings.ts).
  */
 
 /** Whether a patch is in place, and if not, why. */
@@ -17,6 +19,7 @@ export interface PatchReport {
   speedUp: PatchStatus
   commitGuard: PatchStatus
   revokeHook: PatchStatus
+  offsetsRetry: PatchStatus
   nodeWarnings: PatchStatus
 }
 
@@ -28,6 +31,7 @@ export function installKafkajsPatches(): PatchReport {
     speedUp: speedUpKafkaJs(),
     commitGuard: installCommitGuard(),
     revokeHook: installRevokeHook(),
+    offsetsRetry: installOffsetsRetry(),
   }
 }
 

@@ -59,6 +59,33 @@ describe('kafkajs patches', () => {
     expect(sent).toEqual([false, true, true])
   })
 
+  it('ListOffsets is asked again, after a metadata refresh, while the partition has no leader yet', async () => {
+    expect(report.offsetsRetry).toEqual({active: true})
+    const Cluster = require('kafkajs/src/cluster/index.js') as {
+      prototype: {fetchTopicsOffset(topics: unknown[]): Promise<unknown>}
+    }
+    const answers = ['NOT_LEADER_FOR_PARTITION', 'LEADER_NOT_AVAILABLE', undefined, 'UNKNOWN_SERVER_ERROR']
+    const events: string[] = []
+    const cluster = Object.assign(Object.create(Cluster.prototype) as typeof Cluster.prototype, {
+      findLeaderForPartitions: () => ({0: [0]}),
+      defaultOffset: () => -1,
+      refreshMetadata: async () => events.push('refresh'),
+      findBroker: async () => ({
+        listOffsets: async () => {
+          const type = answers.shift()
+          events.push(type ?? 'ok')
+          if (type) throw Object.assign(new Error(type), {type})
+          return {responses: [{topic: 't', partitions: [{partition: 0, offset: '5'}]}]}
+        },
+      }),
+    })
+    const ask = () => cluster.fetchTopicsOffset([{topic: 't', partitions: [{partition: 0}], fromBeginning: false}])
+    expect(await ask()).toEqual([{topic: 't', partitions: [{partition: 0, offset: '5'}]}])
+    expect(events).toEqual(['NOT_LEADER_FOR_PARTITION', 'refresh', 'LEADER_NOT_AVAILABLE', 'refresh', 'ok'])
+    // Any other error is kafkajs' to handle, as before.
+    await expect(ask()).rejects.toThrow('UNKNOWN_SERVER_ERROR')
+  })
+
   it('the revoke hook runs before a member rejoins or leaves, and only for its member', async () => {
     expect(report.revokeHook).toEqual({active: true})
     const ConsumerGroup = require('kafkajs/src/consumer/consumerGroup.js') as {
