@@ -108,8 +108,8 @@ export async function runEnrich(options: EnrichOptions): Promise<EnrichResult> {
     const keeper =
       stateTopic === undefined
         ? undefined
-        : new StateKeeper(state, stateTopic, topology, () =>
-            restoreState({kafka, admin: activeAdmin, topic: stateTopic, state, log, signal}),
+        : new StateKeeper(state, stateTopic, group, topology, () =>
+            restoreState({kafka, admin: activeAdmin, topic: stateTopic, state, group, log, signal}),
           )
     await chooseStart({
       kafka,

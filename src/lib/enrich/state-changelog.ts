@@ -9,40 +9,83 @@ import type {MemoryStateStore, StateChange} from '../pipeline/state.js'
 
 /**
  * The state of stateful alert types lives in one compacted changelog topic owned by fa enrich
- * (`topics.state`, default fa-state): key `[namespace, key]` as JSON (namespace
+ * (`topics.state`, default fa-state): key `[group, namespace, key]` as JSON (namespace
  * `<alert type>/incident` or `<alert type>/history/<as>`), value `{"v": 1, "value": ...}`, a
- * tombstone for a closed or expired incident. A later fa reads older versions; one it does not
- * know stops the run rather than silently dropping open incidents.
+ * tombstone for a closed or expired incident. State is the consumer group's, as a Kafka Streams
+ * store is its application id's: a new group starts without the incidents of another. A later fa
+ * reads older versions; one it does not know stops the run rather than silently dropping open
+ * incidents.
  */
 export const STATE_FORMAT = 1
 
-export function changelogMessages(changes: StateChange[]): Message[] {
+export function changelogMessages(group: string, changes: StateChange[]): Message[] {
   return changes.map(({namespace, key, value}) => ({
-    key: JSON.stringify([namespace, key]),
+    key: JSON.stringify([group, namespace, key]),
     value: value === null ? null : JSON.stringify({v: STATE_FORMAT, value}),
   }))
 }
 
-/** One changelog record into the store; a record fa cannot read is an error naming where it is. */
-export function restoreRecord(
-  state: MemoryStateStore,
-  topic: string,
-  partition: number,
-  message: Pick<KafkaMessage, 'key' | 'value' | 'offset'>,
-): void {
-  const where = `state topic ${topic}[${partition}]@${message.offset}`
+type ChangelogRecord = Pick<KafkaMessage, 'key' | 'value' | 'offset'>
+
+/**
+ * One restore of a group's state from the changelog. Records of other groups are passed over.
+ * Records written before state was the group's (keys `[namespace, key]`, one state for every
+ * group) are kept aside and become the group's if it has no records of its own yet (its first
+ * run on this fa), written back under its keys with its first batch.
+ */
+export class StateRestore {
+  private own = 0
+  private readonly shared = new Map<string, StateChange>()
+
+  constructor(
+    private readonly state: MemoryStateStore,
+    private readonly group: string,
+  ) {}
+
+  /** One changelog record; a record fa cannot read is an error naming where it is. */
+  add(topic: string, partition: number, message: ChangelogRecord): void {
+    const where = `state topic ${topic}[${partition}]@${message.offset}`
+    const key = changelogKey(message, where)
+    if (key.group !== undefined && key.group !== this.group) return
+    const value = message.value === null ? null : stateValue(message.value, where)
+    if (key.group === undefined) {
+      this.shared.set(JSON.stringify([key.namespace, key.key]), {namespace: key.namespace, key: key.key, value})
+      return
+    }
+    this.own++
+    this.state.restore(key.namespace, key.key, value)
+  }
+
+  /** After the last record: the shared state of an older fa, for a group that has none of its own; how many values it took. */
+  finish(): number {
+    if (this.own > 0) return 0
+    let taken = 0
+    for (const {namespace, key, value} of this.shared.values()) {
+      if (value === null) continue
+      this.state.put(namespace, key, value)
+      taken++
+    }
+    return taken
+  }
+}
+
+function changelogKey(message: ChangelogRecord, where: string): {group?: string; namespace: string; key: string} {
   let key: unknown
   try {
     key = JSON.parse(message.key?.toString('utf8') ?? '')
   } catch {
-    throw new FaError(`${where}: the key is not fa's ([namespace, key] as JSON)`, {exit: 'kafka'})
+    key = undefined
   }
-  if (!Array.isArray(key) || key.length !== 2 || typeof key[0] !== 'string' || typeof key[1] !== 'string')
-    throw new FaError(`${where}: the key is not fa's ([namespace, key] as JSON)`, {exit: 'kafka'})
-  if (message.value === null) return state.restore(key[0], key[1], null)
+  const parts = Array.isArray(key) && key.every((part) => typeof part === 'string') ? (key as string[]) : []
+  if (parts.length === 3) return {group: parts[0], namespace: parts[1]!, key: parts[2]!}
+  if (parts.length === 2) return {namespace: parts[0]!, key: parts[1]!}
+  throw new FaError(`${where}: the key is not fa's ([group, namespace, key] as JSON)`, {exit: 'kafka'})
+}
+
+function stateValue(bytes: Buffer, where: string): unknown {
   let record: {v?: unknown; value?: unknown}
   try {
-    record = JSON.parse(message.value.toString('utf8')) as typeof record
+    record = JSON.parse(bytes.toString('utf8')) as typeof record
   } catch {
     throw new FaError(`${where}: the value is not JSON`, {exit: 'kafka'})
   }
@@ -54,7 +97,7 @@ export function restoreRecord(
         hint: 'a newer fa wrote it: run that version (open incidents would be lost otherwise)',
       },
     )
-  state.restore(key[0], key[1], record.value ?? null)
+  return record.value ?? null
 }
 
 /** Replaces the store's contents with the changelog read to its end offsets now. */
@@ -63,11 +106,13 @@ export async function restoreState(options: {
   admin: Admin
   topic: string
   state: MemoryStateStore
+  group: string
   log: Logger
   signal?: AbortSignal
 }): Promise<{records: number; ms: number}> {
   const {kafka, admin, topic, state, log} = options
   state.clear()
+  const restore = new StateRestore(state, options.group)
   log.info('restoring alert state', {topic})
   // A record fa cannot read ends the read at once (kafkajs would retry the batch forever).
   const unreadable = new AbortController()
@@ -82,7 +127,7 @@ export async function restoreState(options: {
       onMessages: (_, partition, messages) => {
         if (unreadable.signal.aborted) return 0
         try {
-          for (const message of messages) restoreRecord(state, topic, partition, message)
+          for (const message of messages) restore.add(topic, partition, message)
         } catch (error) {
           unreadable.abort(error)
           return 0
@@ -92,6 +137,9 @@ export async function restoreState(options: {
     },
     signal,
   )
-  log.info('alert state restored', {topic, records: result.records, ms: result.ms})
+  const shared = restore.finish()
+  log.info('alert state restored', {topic, group: options.group, records: result.records, ms: result.ms})
+  if (shared > 0)
+    log.info('took the state an older fa kept for every group', {topic, group: options.group, values: shared})
   return result
 }

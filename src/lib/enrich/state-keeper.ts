@@ -31,6 +31,7 @@ export class StateKeeper {
   constructor(
     readonly state: MemoryStateStore,
     readonly topic: string,
+    private readonly group: string,
     private readonly topology: Topology,
     private readonly restore: () => Promise<unknown>,
   ) {}
@@ -66,7 +67,7 @@ export class StateKeeper {
         changes.push(swept)
       }
     }
-    return changelogMessages(changes)
+    return changelogMessages(this.group, changes)
   }
 
   private keysOf(namespace: string): Set<string> {

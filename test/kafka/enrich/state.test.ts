@@ -73,8 +73,33 @@ describe('fa enrich state', () => {
     ])
     expect(alerts[3].text).toMatch(/^✅ \*Resolved\*/)
     const state = await readToEnd(kafka, [cfg.topics.state])
-    const incident = state.filter((r) => r.key === '["connector-provisioning-failed/incident","lcc-1"]')
+    const key = JSON.stringify([`${cfg.prefix}g`, 'connector-provisioning-failed/incident', 'lcc-1'])
+    const incident = state.filter((r) => r.key === key)
     expect(incident.map((r) => (r.value === null ? null : JSON.parse(r.value).value.revision))).toEqual([0, 1, 2, null])
+  })
+
+  it("keeps a group's state to itself: another group on the same topics opens its own incidents", async () => {
+    const cfg = prefixedConfig('enrich-state-groups')
+    expect((await runFa(['topics', 'create', '-c', cfg.file], {env})).code).toBe(0)
+    await producer.send({
+      topic: cfg.topics.assignments,
+      messages: [{key: 'org-1', value: json({orgId: 'org-1', csdrEmail: 'jane@example.com'})}],
+    })
+    await producer.send({
+      topic: cfg.topics.slackUsers,
+      messages: [{key: 'jane@example.com', value: json({email: 'jane@example.com', slackUserId: 'U1'})}],
+    })
+    await producer.send({topic: cfg.topics.notifications, messages: [event(1, 0), event(2, 1)]})
+    for (const group of ['a', 'b']) {
+      const run = await runFa(['enrich', '--from', 'earliest', '-c', cfg.file, '--group', `${cfg.prefix}${group}`], {
+        env,
+      })
+      expect(run.code, run.stderr).toBe(0)
+    }
+    const alerts = (await readToEnd(kafka, [cfg.topics.slackMessages])).map((r) => JSON.parse(r.value!))
+    // Each group: the alert, then its update; group b's first event is not an update of group a's incident.
+    expect(alerts.map((a) => a.revision)).toEqual([undefined, 1, undefined, 1])
+    expect(alerts[2].alertId).toBe(alerts[0].alertId)
   })
 
   it('stops on a state record of a format version it does not know, naming the topic', async () => {

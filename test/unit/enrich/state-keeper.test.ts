@@ -26,7 +26,7 @@ describe('StateKeeper', () => {
   it('restores before the first batch and after invalidate; sweeps only the expired keys it changed itself', async () => {
     const state = new MemoryStateStore({journal: true})
     let restores = 0
-    const keeper = new StateKeeper(state, 'fa-state', new Topology([alarm], {}, buildSlackMessage), async () => {
+    const keeper = new StateKeeper(state, 'fa-state', 'g', new Topology([alarm], {}, buildSlackMessage), async () => {
       restores++
       state.clear()
       // Restored: another member's incident, long expired by this member's stream time.
@@ -36,9 +36,9 @@ describe('StateKeeper', () => {
     await keeper.ready()
     expect(restores).toBe(1)
     state.put('alarm/incident', 'mine', incident(0))
-    expect(keeper.changes(0).map((m) => m.key)).toEqual(['["alarm/incident","mine"]'])
+    expect(keeper.changes(0).map((m) => m.key)).toEqual(['["g","alarm/incident","mine"]'])
     const swept = keeper.changes(2 * HOUR)
-    expect(swept.map((m) => [m.key, m.value])).toEqual([['["alarm/incident","mine"]', null]])
+    expect(swept.map((m) => [m.key, m.value])).toEqual([['["g","alarm/incident","mine"]', null]])
     expect(state.get('alarm/incident', 'theirs')).toBeDefined()
     keeper.invalidate()
     await keeper.ready()
