@@ -6,7 +6,7 @@ import type {Metrics} from '../metrics/room.js'
 import type {Logger} from '../output/log.js'
 import {Header} from '../records/headers.js'
 import type {RecordDecoder} from '../schema/decoder.js'
-import {readSlackMessage} from '../slack/record.js'
+import {readSlackMessage, revisionOf} from '../slack/record.js'
 import {ChannelDispatch} from './dispatch.js'
 import type {Ledger} from './ledger.js'
 import {PartitionState} from './partitions.js'
@@ -187,7 +187,11 @@ export class Intake {
     const record = wire ? wire.record : fromKafka(topic, partition, message)
     const pipeline = record.headers[Header.pipeline] ?? 'send'
     this.o.metrics?.sendTaken(pipeline)
-    const {decoded, checked} = wire && !wire.ok ? {decoded: wire, checked: wire} : readSlackMessage(record)
+    const read = wire && !wire.ok ? {decoded: wire, checked: wire} : readSlackMessage(record)
+    const {decoded} = read
+    const header = record.headers[Header.revision]
+    const revised = read.checked.ok ? revisionOf(header, read.checked.message.revision) : undefined
+    const checked = revised && !revised.ok ? revised : read.checked
     if (!checked.ok) {
       counts.invalid++
       this.o.metrics?.sendOutcome(pipeline, 'invalid')
@@ -195,10 +199,26 @@ export class Intake {
       const alertId = typeof payload.alertId === 'string' && payload.alertId ? payload.alertId : (record.key ?? null)
       const channel = typeof payload.channel === 'string' ? payload.channel : ''
       const reason = `invalid Slack message: ${checked.reason}`
-      this.o.deliverer.reject({state, entry, record, alertId, channel: this.o.channel ?? channel, pipeline, reason})
+      // An update's outcome has a key of its own: an invalid update never stands for (or hides) its post.
+      const claimed = [payload.revision, header === undefined ? undefined : Number(header)].find(
+        (n) => typeof n === 'number' && Number.isSafeInteger(n) && n > 0,
+      ) as number | undefined
+      this.o.deliverer.reject({
+        state,
+        entry,
+        record,
+        alertId,
+        channel: this.o.channel ?? channel,
+        pipeline,
+        reason,
+        ...(claimed ? {revision: claimed} : {}),
+      })
       return
     }
-    const {message: slackMessage} = checked
+    const revision = revised!.ok ? revised!.revision : 0
+    // The revision travels with the message (the Deliverer records an update's under its own key).
+    const {revision: _given, ...rest} = checked.message
+    const slackMessage = revision > 0 ? {...rest, revision} : rest
     this.dispatch.enqueue(this.o.channel ?? slackMessage.channel, {
       state,
       entry,
@@ -207,7 +227,7 @@ export class Intake {
       alertId: slackMessage.alertId,
       pipeline,
       inDoubt: state.isInDoubt(entry.offset),
-      revision: slackMessage.revision ?? 0,
+      revision,
       takenAt: Date.now(),
     })
   }
@@ -229,7 +249,9 @@ export class Intake {
       ledger.done(job.state, job.entry)
       return
     }
-    const eventAt = this.expiredAt(job)
+    // Only a post expires: an update changes a DM already there (no new notification), and the
+    // DM must end on its last revision, whatever the age of the event that made it (a late one).
+    const eventAt = job.revision > 0 ? undefined : this.expiredAt(job)
     if (eventAt) {
       counts.expired++
       this.o.metrics?.sendOutcome(job.pipeline, 'expired')

@@ -23,3 +23,20 @@ function strip(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(strip)
   return value !== null && typeof value === 'object' ? withoutNulls(value as JsonObject) : value
 }
+
+/**
+ * An alert record's revision, from its value's `revision` and its `fa-revision` header (fa enrich
+ * writes both): either alone counts, and the two must agree. 0 (or neither) is the post itself.
+ */
+export function revisionOf(
+  header: string | undefined,
+  value: number | undefined,
+): {ok: true; revision: number} | {ok: false; reason: string} {
+  if (header === undefined) return {ok: true, revision: value ?? 0}
+  if (!/^\d+$/.test(header.trim()) || !Number.isSafeInteger(Number(header)))
+    return {ok: false, reason: `header fa-revision: must be a whole number, got ${JSON.stringify(header)}`}
+  const fromHeader = Number(header)
+  if (value !== undefined && value !== fromHeader)
+    return {ok: false, reason: `revision: ${value} differs from header fa-revision ${fromHeader}`}
+  return {ok: true, revision: fromHeader}
+}

@@ -61,7 +61,7 @@ const messageSchema = z
       revision: z
         .number({error: 'must be a number'})
         .int('must be a whole number')
-        .positive('must be 1 or more')
+        .nonnegative('must be 0 (the post) or more')
         .optional(),
       metadata: z.object({
         event_type: z.literal(METADATA_EVENT_TYPE, `must be ${METADATA_EVENT_TYPE}`),

@@ -119,3 +119,46 @@ describe('send intake: the maximum alert age', () => {
     expect([...intake.states.values()][0]!.watermark()).toBe(3)
   })
 })
+
+describe('send intake: an update is known by its revision, in the value or the fa-revision header', () => {
+  const value = (alertId: string, extra: Record<string, unknown> = {}) =>
+    JSON.stringify({...JSON.parse(alertValue(alertId, 'C1')), ...extra})
+
+  it('takes the header alone as the revision (never a post), revision 0 as the post, and rejects a bad or disagreeing header', async () => {
+    const {intake, table, deliverer} = intakeOf()
+    table.markDelivered('a-1', {channel: 'D1', ts: '1.1'})
+    const payload = batchOf([
+      value('a-0', {revision: 0}),
+      value('a-1'),
+      value('a-1', {revision: 2}),
+      value('a-1', {revision: 3}),
+      value('a-1', {revision: 4}),
+    ])
+    const headers = [undefined, '1', 'two', '4', '4']
+    payload.batch.messages.forEach((m, i) => {
+      if (headers[i] !== undefined) m.headers = {...m.headers, 'fa-revision': headers[i]}
+    })
+    await intake.batch(payload)
+    await intake.dispatch.idle()
+    expect(deliverer.jobs.map((j) => [j.alertId, j.revision, j.message.revision])).toEqual([
+      ['a-0', 0, undefined],
+      ['a-1', 1, 1],
+      ['a-1', 4, 4],
+    ])
+    expect(deliverer.rejected.map((r) => [r.revision, r.reason])).toEqual([
+      [2, 'invalid Slack message: header fa-revision: must be a whole number, got "two"'],
+      [3, 'invalid Slack message: revision: 3 differs from header fa-revision 4'],
+    ])
+  })
+
+  it('never expires an update: its DM is there, and must end on its last revision', async () => {
+    const {intake, table, counts, deliverer} = intakeOf({maxAgeMs: 24 * 3_600_000})
+    table.markDelivered('a-1', {channel: 'D1', ts: '1.1'})
+    const payload = batchOf([value('a-1', {revision: 1}), value('a-2')])
+    for (const m of payload.batch.messages) m.timestamp = String(Date.now() - 25 * 3_600_000)
+    await intake.batch(payload)
+    await intake.dispatch.idle()
+    expect(deliverer.jobs.map((j) => [j.alertId, j.revision])).toEqual([['a-1', 1]])
+    expect(counts).toMatchObject({expired: 1})
+  })
+})
