@@ -62,6 +62,8 @@ export class Intake {
   readonly dispatch = new ChannelDispatch<Job>((job, channel) => this.turn(job, channel))
   /** Alerts being posted: the same alert queued on another channel (a payload that changed its recipient) waits. */
   private readonly inflight = new Map<string, Promise<void>>()
+  /** Per alert with jobs taken on and not through their turn: the newest revision among them. */
+  private readonly queued = new Map<string, {newest: number; jobs: number}>()
 
   constructor(private readonly o: IntakeOptions) {}
 
@@ -219,6 +221,10 @@ export class Intake {
     // The revision travels with the message (the Deliverer records an update's under its own key).
     const {revision: _given, ...rest} = checked.message
     const slackMessage = revision > 0 ? {...rest, revision} : rest
+    const queued = this.queued.get(slackMessage.alertId) ?? {newest: 0, jobs: 0}
+    queued.jobs++
+    queued.newest = Math.max(queued.newest, revision)
+    this.queued.set(slackMessage.alertId, queued)
     this.dispatch.enqueue(this.o.channel ?? slackMessage.channel, {
       state,
       entry,
@@ -235,14 +241,33 @@ export class Intake {
   /**
    * The alert's turn on its channel: skipped if it has a successful response (an update: if that
    * revision or a later one is applied, so an older one never replaces a newer), else delivered.
+   * An update in doubt (after a crash or a takeover: the old owner may have applied it, and newer
+   * ones, without recording them) is skipped too when a newer revision of its alert is taken on
+   * behind it: applied, it would put the DM back for a while, or for good if the old owner's
+   * record of the newer one arrived in between (the newer one would then be skipped).
    */
   private async turn(job: Job, channel: string): Promise<void> {
+    try {
+      await this.deliver(job, channel)
+    } finally {
+      const queued = this.queued.get(job.alertId)
+      if (queued && --queued.jobs <= 0) this.queued.delete(job.alertId)
+    }
+  }
+
+  private async deliver(job: Job, channel: string): Promise<void> {
+    // A channel's first job starts as it is enqueued: let the rest of its batch be taken on first.
+    await Promise.resolve()
     const {table, counts, ledger, deliverer} = this.o
     if (this.o.stop.aborted || job.state.detached) return ledger.unfinished(job.state, job.entry, false)
     const {alertId} = job
     const earlier = this.inflight.get(alertId)
     if (earlier) await earlier
-    if (job.revision > 0 ? table.appliedRevision(alertId) >= job.revision : table.isDelivered(alertId)) {
+    const superseded = job.inDoubt && job.revision > 0 && (this.queued.get(alertId)?.newest ?? 0) > job.revision
+    if (
+      superseded ||
+      (job.revision > 0 ? table.appliedRevision(alertId) >= job.revision : table.isDelivered(alertId))
+    ) {
       counts.skipped++
       this.o.metrics?.sendOutcome(job.pipeline, 'skipped')
       await deliverer.skip(job, channel)

@@ -127,9 +127,10 @@ describe('send intake: an update is known by its revision, in the value or the f
   it('takes the header alone as the revision (never a post), revision 0 as the post, and rejects a bad or disagreeing header', async () => {
     const {intake, table, deliverer} = intakeOf()
     table.markDelivered('a-1', {channel: 'D1', ts: '1.1'})
+    table.markDelivered('a-h', {channel: 'D1', ts: '1.2'})
     const payload = batchOf([
       value('a-0', {revision: 0}),
-      value('a-1'),
+      value('a-h'),
       value('a-1', {revision: 2}),
       value('a-1', {revision: 3}),
       value('a-1', {revision: 4}),
@@ -142,7 +143,7 @@ describe('send intake: an update is known by its revision, in the value or the f
     await intake.dispatch.idle()
     expect(deliverer.jobs.map((j) => [j.alertId, j.revision, j.message.revision])).toEqual([
       ['a-0', 0, undefined],
-      ['a-1', 1, 1],
+      ['a-h', 1, 1],
       ['a-1', 4, 4],
     ])
     expect(deliverer.rejected.map((r) => [r.revision, r.reason])).toEqual([
@@ -160,5 +161,44 @@ describe('send intake: an update is known by its revision, in the value or the f
     await intake.dispatch.idle()
     expect(deliverer.jobs.map((j) => [j.alertId, j.revision])).toEqual([['a-1', 1]])
     expect(counts).toMatchObject({expired: 1})
+  })
+})
+
+describe('send intake: an update in doubt superseded by a newer one taken on', () => {
+  it('is skipped: the old owner may have applied the newer one unrecorded, and the DM must not go back', async () => {
+    const committer = new FakeCommitter()
+    committer.doubt = {ranges: [[0, 4]], lookupNotBefore: 0}
+    const committed = {offset: 0, metadata: encodeMeta({state: 'open', instance: 'other', at: 0, doubt: [[0, 4]]})}
+    const {intake, table, counts, deliverer} = intakeOf({committer, committed})
+    for (const id of ['a-1', 'b-1', 'c-1']) table.markDelivered(id, {channel: 'D1', ts: `1.${id}`})
+    const revision = (id: string, n: number) => JSON.stringify({...JSON.parse(alertValue(id, 'C1')), revision: n})
+    // In doubt: offsets 0-3. c-1's revision 1 has nothing newer behind it: applied.
+    await intake.batch(
+      batchOf([
+        revision('a-1', 1),
+        revision('a-1', 2),
+        revision('b-1', 1),
+        revision('c-1', 1),
+        revision('a-1', 3),
+        revision('b-1', 2),
+      ]),
+    )
+    await intake.dispatch.idle()
+    expect(deliverer.jobs.map((j) => [j.alertId, j.revision, j.inDoubt])).toEqual([
+      ['c-1', 1, true],
+      ['a-1', 3, false],
+      ['b-1', 2, false],
+    ])
+    expect(counts).toMatchObject({read: 6, skipped: 3})
+    expect([...intake.states.values()][0]!.watermark()).toBe(6)
+  })
+
+  it('is applied when nothing is in doubt: each revision in turn', async () => {
+    const {intake, table, deliverer} = intakeOf()
+    table.markDelivered('a-1', {channel: 'D1', ts: '1.1'})
+    const revision = (n: number) => JSON.stringify({...JSON.parse(alertValue('a-1', 'C1')), revision: n})
+    await intake.batch(batchOf([revision(1), revision(2), revision(3)]))
+    await intake.dispatch.idle()
+    expect(deliverer.jobs.map((j) => j.revision)).toEqual([1, 2, 3])
   })
 })
