@@ -6,7 +6,7 @@ import type {Metrics} from '../metrics/room.js'
 import type {Logger} from '../output/log.js'
 import {Header} from '../records/headers.js'
 import type {RecordDecoder} from '../schema/decoder.js'
-import {readSlackMessage, revisionOf} from '../slack/record.js'
+import {claimedRevision, readSlackMessage} from '../slack/record.js'
 import {ChannelDispatch} from './dispatch.js'
 import type {Ledger} from './ledger.js'
 import {PartitionState} from './partitions.js'
@@ -189,11 +189,7 @@ export class Intake {
     const record = wire ? wire.record : fromKafka(topic, partition, message)
     const pipeline = record.headers[Header.pipeline] ?? 'send'
     this.o.metrics?.sendTaken(pipeline)
-    const read = wire && !wire.ok ? {decoded: wire, checked: wire} : readSlackMessage(record)
-    const {decoded} = read
-    const header = record.headers[Header.revision]
-    const revised = read.checked.ok ? revisionOf(header, read.checked.message.revision) : undefined
-    const checked = revised && !revised.ok ? revised : read.checked
+    const {decoded, checked} = wire && !wire.ok ? {decoded: wire, checked: wire} : readSlackMessage(record)
     if (!checked.ok) {
       counts.invalid++
       this.o.metrics?.sendOutcome(pipeline, 'invalid')
@@ -201,10 +197,7 @@ export class Intake {
       const alertId = typeof payload.alertId === 'string' && payload.alertId ? payload.alertId : (record.key ?? null)
       const channel = typeof payload.channel === 'string' ? payload.channel : ''
       const reason = `invalid Slack message: ${checked.reason}`
-      // An update's outcome has a key of its own: an invalid update never stands for (or hides) its post.
-      const claimed = [payload.revision, header === undefined ? undefined : Number(header)].find(
-        (n) => typeof n === 'number' && Number.isSafeInteger(n) && n > 0,
-      ) as number | undefined
+      const revision = claimedRevision(record, payload)
       this.o.deliverer.reject({
         state,
         entry,
@@ -213,14 +206,12 @@ export class Intake {
         channel: this.o.channel ?? channel,
         pipeline,
         reason,
-        ...(claimed ? {revision: claimed} : {}),
+        ...(revision ? {revision} : {}),
       })
       return
     }
-    const revision = revised!.ok ? revised!.revision : 0
-    // The revision travels with the message (the Deliverer records an update's under its own key).
-    const {revision: _given, ...rest} = checked.message
-    const slackMessage = revision > 0 ? {...rest, revision} : rest
+    const {message: slackMessage} = checked
+    const revision = slackMessage.revision ?? 0
     const queued = this.queued.get(slackMessage.alertId) ?? {newest: 0, jobs: 0}
     queued.jobs++
     queued.newest = Math.max(queued.newest, revision)

@@ -1,3 +1,4 @@
+import {Header} from '../records/headers.js'
 import {decodeJsonObject, type Decoded, type JsonObject, type TopicRecord} from '../records/record.js'
 import {validateSlackMessage, type ValidationResult} from './validate.js'
 
@@ -10,7 +11,25 @@ export function readSlackMessage(record: TopicRecord): {decoded: Decoded; checke
   const json = decodeJsonObject(record.value)
   const decoded =
     json.ok && record.wire?.value !== undefined ? {ok: true as const, value: withoutNulls(json.value)} : json
-  return {decoded, checked: decoded.ok ? validateSlackMessage(decoded.value) : decoded}
+  if (!decoded.ok) return {decoded, checked: decoded}
+  return {decoded, checked: withRevision(validateSlackMessage(decoded.value), record.headers[Header.revision])}
+}
+
+/** The message with its revision as value and header give it: set for an update, absent for the post. */
+function withRevision(checked: ValidationResult, header: string | undefined): ValidationResult {
+  if (!checked.ok) return checked
+  const revised = revisionOf(header, checked.message.revision)
+  if (!revised.ok) return revised
+  const {revision: _given, ...message} = checked.message
+  return {ok: true, message: revised.revision > 0 ? {...message, revision: revised.revision} : message}
+}
+
+/** The update an invalid record says it is (its outcome is recorded under it, never under its post's key). */
+export function claimedRevision(record: TopicRecord, payload: JsonObject): number | undefined {
+  const header = record.headers[Header.revision]
+  return [payload.revision, header === undefined ? undefined : Number(header)].find(
+    (n): n is number => typeof n === 'number' && Number.isSafeInteger(n) && n > 0,
+  )
 }
 
 function withoutNulls(value: JsonObject): JsonObject {
@@ -28,7 +47,7 @@ function strip(value: unknown): unknown {
  * An alert record's revision, from its value's `revision` and its `fa-revision` header (fa enrich
  * writes both): either alone counts, and the two must agree. 0 (or neither) is the post itself.
  */
-export function revisionOf(
+function revisionOf(
   header: string | undefined,
   value: number | undefined,
 ): {ok: true; revision: number} | {ok: false; reason: string} {
