@@ -1,3 +1,5 @@
+import {setTimeout as sleep} from 'node:timers/promises'
+
 import type {Admin, Consumer, ConsumerConfig, EachBatchPayload, Kafka, KafkaMessage} from 'kafkajs'
 
 import {silentLogger, type Logger} from '../output/log.js'
@@ -63,6 +65,8 @@ export class TopicFollower {
   private finishBootstrap: (() => void) | undefined
   private failBootstrap: ((error: unknown) => void) | undefined
   private restartTimer: NodeJS.Timeout | undefined
+  /** The latest reach(): when it read the end offsets, and whether it got to them. */
+  private reached: {at: number; done: Promise<boolean>} | undefined
   /** Records applied since the start. */
   records = 0
 
@@ -119,6 +123,39 @@ export class TopicFollower {
       cleanUp?.()
     }
     return {records: this.bootstrapped, ms: Date.now() - started}
+  }
+
+  /**
+   * Resolves true once every record written before `since` (epoch ms) is applied: the end offsets
+   * read then or later are reached. Callers share a read made at or after their `since`. False
+   * after `timeoutMs` short of them (or at a stop).
+   */
+  reach(since: number, timeoutMs = 5_000): Promise<boolean> {
+    if (this.reached && this.reached.at >= since) return this.reached.done
+    const at = Date.now()
+    const done = this.endOffsets().then(
+      (ends) => this.waitFor(ends, at + timeoutMs),
+      () => false,
+    )
+    this.reached = {at, done}
+    return done
+  }
+
+  private async endOffsets(): Promise<Map<string, number>> {
+    const ends = new Map<string, number>()
+    for (const topic of this.options.topics)
+      for (const {partition, high} of await this.options.admin.fetchTopicOffsets(topic))
+        ends.set(partitionKey(topic, partition), Number(high))
+    return ends
+  }
+
+  private async waitFor(ends: Map<string, number>, deadline: number): Promise<boolean> {
+    const behind = () => [...ends].some(([k, end]) => (this.positions.get(k) ?? 0) < end)
+    while (behind()) {
+      if (this.stopping || Date.now() >= deadline) return false
+      await sleep(20)
+    }
+    return true
   }
 
   async stop(timeoutMs = 5_000): Promise<void> {

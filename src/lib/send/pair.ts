@@ -27,6 +27,8 @@ export interface PairParts {
   encoder?: RecordEncoder
   /** Ends the run (a failure no retry mends). */
   fail: (error: Error) => void
+  /** Resolves once the responses recorded before `since` are read (an update whose post is not in the table yet). */
+  responsesRead?: (since: number) => Promise<unknown>
 }
 
 /** The one place a dry run differs: which deliverer/committer pair the run is built with. */
@@ -71,6 +73,7 @@ export function buildPair(
     stop,
     fail: parts.fail,
     metrics,
+    responsesRead: parts.responsesRead,
   })
   return {committer, ledger, deliverer}
 }

@@ -33,6 +33,8 @@ export interface SlackPosterOptions {
   fail: (error: Error) => void
   /** Delivered and failed alerts are counted here, with their latencies. */
   metrics?: Metrics
+  /** Resolves once the responses recorded before `since` (epoch ms) are in the table (TopicFollower.reach). */
+  responsesRead?: (since: number) => Promise<unknown>
 }
 
 // Kafka and Slack clocks differ; a lookup for an in-doubt alert starts this long before its record's time.
@@ -51,7 +53,12 @@ export class SlackPoster implements RunDeliverer {
   async post(job: Job, channel: string): Promise<void> {
     const {stop, ledger, counts, table} = this.o
     const {state, alertId, revision} = job
-    const target = revision > 0 ? table.posted(alertId) : undefined
+    let target = revision > 0 ? table.posted(alertId) : undefined
+    if (revision > 0 && !target && this.o.responsesRead) {
+      // Its partition may have come from another process, whose record of the post is not read here yet.
+      await this.o.responsesRead(job.takenAt ?? Date.now())
+      target = table.posted(alertId)
+    }
     if (revision > 0 && !target) {
       // Never posted as new: the DM it updates failed (or was never delivered); say so and dead-letter it.
       const failure = table.postFailure(alertId)

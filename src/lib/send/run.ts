@@ -97,7 +97,9 @@ export async function runSend(options: SendOptions): Promise<SendResult> {
     }
     const activeAdmin = admin
     const context = {kafka, admin: activeAdmin, config, group, topics, tuning, follow, signal, log, metrics}
-    pair = buildPair(context, options, {instance, table, counts, stop: stop.signal, encoder, fail})
+    // The follower is made once the group's topics are checked; an update's lookup comes later still.
+    const responsesRead = (since: number) => follower?.reach(since) ?? Promise.resolve(false)
+    pair = buildPair(context, options, {instance, table, counts, stop: stop.signal, encoder, fail, responsesRead})
     const {deliverer, committer, ledger} = pair
     await requireTopics(activeAdmin, config, [...new Set([topics.messages, topics.responses, ...committer.writes])])
     const starts = await chooseStart({

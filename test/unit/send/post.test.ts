@@ -7,7 +7,7 @@ import type {Job} from '../../../src/lib/send/roles.js'
 import type {DeliveryOutcome} from '../../../src/lib/slack/deliver.js'
 import {alertValue, committerOf, message, ok, TOPIC} from './parts.js'
 
-function posterOf(deliver: DelivererLike['deliver']) {
+function posterOf(deliver: DelivererLike['deliver'], responsesRead?: (since: number) => Promise<unknown>) {
   const parts = committerOf()
   const failures: Error[] = []
   const stats = {rateLimited: 3, retried: 2, foundInHistory: 1}
@@ -21,6 +21,7 @@ function posterOf(deliver: DelivererLike['deliver']) {
     log: silentLogger,
     stop: parts.stop.signal,
     fail: (error) => failures.push(error),
+    responsesRead,
   })
   const job = (offset: number, alertId: string, inDoubt = false, revision = 0): Job => {
     parts.ledger.take()
@@ -123,6 +124,28 @@ describe('SlackPoster', () => {
     const response = submits[1]!.messages.get('responses')![0]!
     expect(String(response.key)).toBe('a-0@1')
     expect(JSON.parse(String(response.value))).toMatchObject({alertId: 'a-0', ok: true, revision: 1})
+  })
+
+  it("reads the responses to their end before deciding an update has no post: another process's record may not be read yet", async () => {
+    const asked: unknown[] = []
+    const reads: number[] = []
+    const parts = posterOf(
+      async (m, options) => (asked.push(options), {...ok(m.alertId), revision: 1}),
+      async (since) => {
+        reads.push(since)
+        // The other process's record of its post arrives while the responses are read to their end.
+        if (reads.length === 1) parts.table.markDelivered('a-0', {channel: 'D1', ts: '9.9'})
+      },
+    )
+    const update = {...parts.job(0, 'a-0', false, 1), takenAt: 1234}
+    await parts.poster.post(update, 'C1')
+    expect(reads).toEqual([1234])
+    expect(asked).toEqual([{update: {channel: 'D1', ts: '9.9'}}])
+    await parts.poster.post(parts.job(1, 'a-7', false, 1), 'C1')
+    expect(asked).toHaveLength(1)
+    expect(parts.submits[1]!.messages.get('dead-letters')![0]!.headers).toMatchObject({
+      'fa-error': 'update 1 of an alert with no recorded post',
+    })
   })
 
   it('an update of an alert whose post failed for good is recorded and dead-lettered, never posted as new', async () => {
