@@ -113,8 +113,11 @@ export class Topology {
   }
 
   /**
-   * Deletes the incidents whose windows have passed by `now` (stream time, ms): what a later event
-   * would find of them is nothing, so state does not grow without bound. Returns how many went.
+   * Deletes the incidents whose windows closed a grace ago by `now` (stream time, ms), so state
+   * does not grow without bound. The grace is the window itself, as Kafka Streams keeps a window
+   * for its grace period: a late event inside its incident's window updates it whatever other
+   * keys' events moved stream time on, however runs are cut into batches (enrich sweeps after a
+   * batch, a dry run after a record), unless it is later than that. Returns how many went.
    * `mine`: only keys it says are this runner's (others may have moved on since it last saw them).
    */
   expire(state: StateStore, now: number, mine?: (namespace: string, key: string) => boolean): number {
@@ -124,7 +127,7 @@ export class Topology {
       const windowMs = this.windowOf(alert as AlertType & {incidents: IncidentSpec})
       const namespace = incidentsOf(alert)
       for (const [key, incident] of [...state.entries(namespace)]) {
-        if (!expired(incident as IncidentState, now, windowMs) || (mine && !mine(namespace, key))) continue
+        if (!expired(incident as IncidentState, now - windowMs, windowMs) || (mine && !mine(namespace, key))) continue
         state.delete(namespace, key)
         gone++
       }
