@@ -16,7 +16,8 @@ const ordinal = (n: number) => {
 /**
  * A customer created a cluster: tell the org's account team member, saying whether it is the
  * org's first cluster ever or its Nth (and since when), from a history kept per org over this
- * stream. The history counts every valid cluster event of the org, whether or not it is DM'd.
+ * stream. The history counts the org's distinct clusters of every valid cluster event, whether
+ * or not it is DM'd: an event delivered twice is not a second cluster.
  */
 export default stream(
   'cluster-created',
@@ -34,7 +35,7 @@ export default stream(
       createdAt: text,
     }),
   )
-  .history({key: ({key}) => key, as: 'clusters', what: 'org id'})
+  .history({key: ({key}) => key, as: 'clusters', what: 'org id', distinct: ({event}) => event.clusterId})
   .join(assignments, {key: ({key}) => key, as: 'assignment', missing: 'unassigned'})
   .join(slackUsers, {key: ({assignment}) => assignment.csdrEmail, as: 'slackUser', missing: 'no-slack-user'})
   .message(({event, key, assignment, slackUser, clusters}) => {

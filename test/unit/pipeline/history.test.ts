@@ -68,6 +68,31 @@ describe('history', () => {
   })
 })
 
+describe('history with distinct', () => {
+  it('counts distinct values: an event seen again changes nothing, and writes no change', () => {
+    const devices = stream('devices', 'logins')
+      .selectKey(({event}) => event.user, 'user')
+      .history({key: ({key}) => key, as: 'devices', distinct: ({event}) => event.place})
+      .message(({devices: d}) => (seen.push(d), {recipient: 'C1', header: 'login', text: new Mrkdwn('')}))
+      .to('out')
+    const core = new Topology([devices], {}, buildSlackMessage)
+    const state = new MemoryStateStore({journal: true})
+    seen.length = 0
+    for (const [place, iso] of [
+      ['home', '2026-11-24T10:00:00.000Z'],
+      ['home', '2026-11-24T11:00:00.000Z'],
+      ['work', '2026-11-24T09:00:00.000Z'],
+    ])
+      core.process(login('ada', place!, iso!), new TableStore(), state)
+    expect(seen).toEqual([
+      {count: 1, firstSeen: '2026-11-24T10:00:00.000Z', lastSeen: '2026-11-24T10:00:00.000Z', seen: ['home']},
+      {count: 1, firstSeen: '2026-11-24T10:00:00.000Z', lastSeen: '2026-11-24T10:00:00.000Z', seen: ['home']},
+      {count: 2, firstSeen: '2026-11-24T09:00:00.000Z', lastSeen: '2026-11-24T10:00:00.000Z', seen: ['home', 'work']},
+    ])
+    expect(state.takeChanges()).toHaveLength(2)
+  })
+})
+
 describe('cluster-created', () => {
   const text = (outcome: Outcome | undefined) =>
     (outcome as unknown as {output: {value: SlackMessage}}).output.value.text
@@ -91,6 +116,9 @@ describe('cluster-created', () => {
       '*Acme* (org-1) created its 2nd cluster, *c-lkc-2* (lkc-2); its first was on 2026-11-20.',
     )
     expect(text(cluster('org-1', 'lkc-3', '2026-11-25T10:00:00Z'))).toContain('created its 3rd cluster')
+    // The same cluster's event again (a redelivery): still its 3rd cluster, and the next one the 4th.
+    expect(text(cluster('org-1', 'lkc-3', '2026-11-25T10:00:00Z'))).toContain('created its 3rd cluster')
+    expect(text(cluster('org-1', 'lkc-4', '2026-11-26T10:00:00Z'))).toContain('created its 4th cluster')
     for (const record of [assignment('org-2', 'jane@example.com', {orgName: 'Beta'})])
       core.process(record, tables, state)
     expect(text(cluster('org-2', 'lkc-9', '2026-11-25T11:00:00Z'))).toBe(
