@@ -12,7 +12,7 @@ import {renderSummary} from '../lib/output/human.js'
 import {daemonMetrics} from '../lib/metrics/serve.js'
 import {createLogger, logFormat} from '../lib/output/log.js'
 import type {ThreadMetricsHub} from '../lib/metrics/threads.js'
-import {buildTopology} from '../lib/alerts/topology.js'
+import {buildTopology, windowsOverRetention} from '../lib/alerts/topology.js'
 
 export default class Enrich extends BaseCommand {
   static override summary = 'Turn the events on Kafka into alerts: consume, join the tables, produce Slack messages.'
@@ -98,6 +98,7 @@ Logs go to stderr: JSON Lines when stdout is not a terminal, readable lines othe
     const from = startFromOf(flags.from, loaded.config.enrich.from, 'enrich.from')
     const level = this.verbose ? 'debug' : undefined
     const log = createLogger({level})
+    for (const warning of windowsOverRetention(topology, loaded.config)) log.warn(warning)
     const threads = flags.threads ?? loaded.config.enrich.threads
 
     // A signal only asks the run to stop (finish the batches in flight, commit, disconnect); a

@@ -1,6 +1,7 @@
 import type {LoadedConfig} from '../config/load.js'
 import {FaError} from '../errors.js'
 import {parseDuration} from '../pipeline/duration.js'
+import type {IncidentSpec} from '../pipeline/incidents.js'
 import {Topology} from '../pipeline/topology.js'
 import {buildSlackMessage} from '../slack/blocks.js'
 import {loadAlertTypes} from './registry.js'
@@ -16,4 +17,21 @@ export async function buildTopology({config, dir}: LoadedConfig): Promise<Topolo
   } catch (error) {
     throw new FaError(`config key "alerts.windows": ${(error as Error).message}`)
   }
+}
+
+/**
+ * Incident windows not shorter than `slack.retention`, one sentence each: fa send would forget a
+ * post while its incident can still update it, and dead-letter the update as one without a post.
+ */
+export function windowsOverRetention(topology: Topology, config: LoadedConfig['config']): string[] {
+  const retention = parseDuration(config.slack.retention)!
+  return topology.alertTypes.flatMap((alert) => {
+    if (!alert.incidents) return []
+    const window = topology.windowOf(alert as typeof alert & {incidents: IncidentSpec})
+    if (window < retention) return []
+    return [
+      `the incident window of ${alert.name} (${config.alerts.windows[alert.name] ?? alert.incidents.window}) is not shorter than slack.retention ` +
+        `(${config.slack.retention}): fa send would forget a post its updates still need`,
+    ]
+  })
 }

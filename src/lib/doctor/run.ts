@@ -1,10 +1,10 @@
 import type {ChalkInstance} from 'chalk'
 
 import type {LoadedConfig} from '../config/load.js'
-import {buildTopology} from '../alerts/topology.js'
+import {buildTopology, windowsOverRetention} from '../alerts/topology.js'
 import {pipelineTopics} from '../kafka/topics.js'
 import type {Topology} from '../pipeline/topology.js'
-import {pass, runCheck, type CheckResult} from './check.js'
+import {fail, pass, runCheck, type CheckResult} from './check.js'
 import {kafkaChecks} from './kafka.js'
 import {bigQueryCheck, schemaRegistryCheck, slackCheck} from './services.js'
 
@@ -30,6 +30,8 @@ export async function runDoctor(
   const configLines = await runCheck('config', TIMEOUT_MS.step, async () => {
     loaded = await load()
     topology = await buildTopology(loaded)
+    const tooLong = windowsOverRetention(topology, loaded.config)
+    if (tooLong.length > 0) return fail(tooLong.join('; '), 'set slack.retention longer than every incident window')
     return pass(
       `${loaded.file ?? 'built-in defaults (no fa.config.yaml)'}: ${topology.alertTypes.length} alert type(s), ` +
         `${topology.tableTopics.length} table(s)`,

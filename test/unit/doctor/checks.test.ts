@@ -100,3 +100,25 @@ describe('the BigQuery check', () => {
     expect(Date.now() - started).toBeLessThan(2_000)
   })
 })
+
+describe('the config check', () => {
+  it('fails an incident window not shorter than slack.retention: send would forget a post its updates need', async () => {
+    const {runDoctor} = await import('../../../src/lib/doctor/run.js')
+    const loaded = (windows: Record<string, string>) => async () =>
+      ({config: configSchema.parse({alerts: {windows}}), dir: process.cwd()}) as LoadedConfig
+    const report = await runDoctor(loaded({'connector-provisioning-failed': '7d'}))
+    expect(report.ok).toBe(false)
+    expect(report.checks).toEqual([
+      expect.objectContaining({
+        name: 'config',
+        status: 'fail',
+        detail:
+          'the incident window of connector-provisioning-failed (7d) is not shorter than slack.retention (7d): fa send would forget a post its updates still need',
+        fix: 'set slack.retention longer than every incident window',
+      }),
+    ])
+    const {buildTopology, windowsOverRetention} = await import('../../../src/lib/alerts/topology.js')
+    const fine = await loaded({'connector-provisioning-failed': '6d'})()
+    expect(windowsOverRetention(await buildTopology(fine), fine.config)).toEqual([])
+  })
+})
