@@ -240,8 +240,14 @@ export class Topology {
     const current = state.get(namespace, key) as IncidentState | undefined
     const time = eventTime(ctx.record)
     if (!resolves(current, time, this.windowOf(alert))) {
-      if (current && expired(current, time, this.windowOf(alert))) state.delete(namespace, key)
-      return {kind: 'dropped', pipeline: alert.name, reason: 'no-open-incident'}
+      const window = this.windowOf(alert)
+      if (current && expired(current, time, window)) state.delete(namespace, key)
+      return {
+        kind: 'dropped',
+        pipeline: alert.name,
+        reason: 'no-open-incident',
+        detail: noOpenIncident(key, current, time, window),
+      }
     }
     state.delete(namespace, key)
     const status = resolve!.status?.(ctx)
@@ -290,3 +296,12 @@ export class Topology {
 }
 
 type Incidental = AlertType & {incidents: IncidentSpec}
+
+/** Why a resolving event found nothing to resolve, for --explain: no incident of its key, one whose window closed, or one with a later event. */
+function noOpenIncident(key: string, current: IncidentState | undefined, time: number, windowMs: number): string {
+  const at = (ms: number) => new Date(ms).toISOString()
+  if (!current) return `no open incident for key ${JSON.stringify(key)}`
+  if (current.openedAt + windowMs <= time)
+    return `the incident for key ${JSON.stringify(key)} (${current.alertId}) closed its window at ${at(current.openedAt + windowMs)}`
+  return `the incident for key ${JSON.stringify(key)} (${current.alertId}) has a later event, at ${at(current.lastSeen)}`
+}

@@ -106,9 +106,19 @@ describe('incidents', () => {
 
   it('a resolving event with no open incident does nothing, also after the window has passed', () => {
     const {run} = runner()
-    expect(run(event(0, {state: 'ok'}))).toEqual({kind: 'dropped', pipeline: 'alarm', reason: 'no-open-incident'})
-    run(event(MIN, {}))
-    expect(run(event(MIN + HOUR, {state: 'ok'}))).toMatchObject({kind: 'dropped', reason: 'no-open-incident'})
+    expect(run(event(0, {state: 'ok'}))).toEqual({
+      kind: 'dropped',
+      pipeline: 'alarm',
+      reason: 'no-open-incident',
+      detail: 'no open incident for key "d1"',
+    })
+    const opened = run(event(MIN, {})) as {alertId: string}
+    // --explain says why: here, the incident's window had closed.
+    expect(run(event(MIN + HOUR, {state: 'ok'}))).toMatchObject({
+      kind: 'dropped',
+      reason: 'no-open-incident',
+      detail: `the incident for key "d1" (${opened.alertId}) closed its window at ${at(MIN + HOUR)}`,
+    })
     expect(run(event(MIN + HOUR + 1, {eventId: 'new'}))).toMatchObject({kind: 'alert'})
   })
 
@@ -129,7 +139,13 @@ describe('incidents', () => {
     expect(message(late).text).toBe('newest')
     expect(small(late)).toEqual([`Seen 2 times: first ${at(10 * MIN)}, last ${at(30 * MIN)}.`])
     // A recovery older than the last failure does not close it.
-    expect(run(event(20 * MIN, {state: 'ok'}))).toMatchObject({kind: 'dropped', reason: 'no-open-incident'})
+    expect(run(event(20 * MIN, {state: 'ok'}))).toMatchObject({
+      kind: 'dropped',
+      reason: 'no-open-incident',
+      detail: expect.stringMatching(
+        new RegExp(`^the incident for key "d1" \\(fa-\\w+\\) has a later event, at ${at(30 * MIN)}$`),
+      ),
+    })
     expect(run(event(40 * MIN, {state: 'ok'}))).toMatchObject({kind: 'update', resolved: true, revision: 2})
   })
 
