@@ -11,7 +11,7 @@ import {requireTopics} from '../kafka/topics.js'
 import type {Logger} from '../output/log.js'
 import {plural} from '../output/plural.js'
 import {describeOrigin} from '../records/record.js'
-import {checkSizes} from './size-limits.js'
+import {BATCH_OVERHEAD, checkSizes} from './size-limits.js'
 import type {TableOrderWatch} from './table-order.js'
 import {encoderFromConfig} from '../schema/encoder.js'
 import {checkFixturesFit, encodedMessage} from '../schema/fixtures.js'
@@ -187,9 +187,10 @@ export async function produceFixtures(options: ProduceOptions): Promise<ProduceR
   const started = Date.now()
 
   const admin = await connectAdmin(kafka, config)
+  let limits: Map<string, number>
   try {
     await requireTopics(admin, config, targets, 'nothing was produced')
-    await checkSizes(admin, plan)
+    limits = await checkSizes(admin, plan)
   } finally {
     await disconnectQuietly(admin)
   }
@@ -211,6 +212,10 @@ export async function produceFixtures(options: ProduceOptions): Promise<ProduceR
   let batches = 0
   let pending: Array<{topic: string; message: Message}> = []
   let pendingBytes = 0
+  // A topic's records of one sendBatch can all land in one partition's record batch, which the
+  // broker measures against the topic's max.message.bytes: each record fits (checkSizes), and so must their sum.
+  const topicBytes = new Map<string, number>()
+  const budgetOf = (topic: string) => Math.min(maxBytes, (limits.get(topic) ?? Infinity) - BATCH_OVERHEAD)
 
   const flush = async () => {
     if (pending.length === 0) return
@@ -238,6 +243,17 @@ export async function produceFixtures(options: ProduceOptions): Promise<ProduceR
           },
         )
       }
+      if (hasErrorType(error, 'MESSAGE_TOO_LARGE')) {
+        // Not a connection or credentials problem: the hint kafkaError gives would mislead.
+        throw new FaError(
+          `Kafka refused a batch of records as too large (after ${produced} of ${plan.records} records were produced)`,
+          {
+            exit: 'kafka',
+            hint: "the topic's max.message.bytes (or the broker's message.max.bytes) is below what fa replay measured",
+            cause: error,
+          },
+        )
+      }
       throw kafkaError(error, config, `producing (after ${produced} of ${plan.records} records)`)
     }
     for (const {topic} of pending) counts[topic] = (counts[topic] ?? 0) + 1
@@ -245,6 +261,7 @@ export async function produceFixtures(options: ProduceOptions): Promise<ProduceR
     batches++
     pending = []
     pendingBytes = 0
+    topicBytes.clear()
   }
 
   try {
@@ -258,8 +275,12 @@ export async function produceFixtures(options: ProduceOptions): Promise<ProduceR
         const topic = route(record.topic)
         const message = encoder ? encodedMessage(record, topic, encoder) : toKafka(record)
         if (options.timestamps === 'now') delete message.timestamp
+        const bytes = messageBytes(message)
+        const onTopic = topicBytes.get(topic) ?? 0
+        if (onTopic > 0 && onTopic + bytes > budgetOf(topic)) await flush()
         pending.push({topic, message})
-        pendingBytes += messageBytes(message)
+        pendingBytes += bytes
+        topicBytes.set(topic, (topicBytes.get(topic) ?? 0) + bytes)
         if (pending.length >= maxRecords || pendingBytes >= maxBytes) await flush()
       }
     }
@@ -274,7 +295,8 @@ export function messageBytes(message: Message): number {
   let bytes = 64
   if (message.value) bytes += message.value.length
   if (message.key) bytes += Buffer.byteLength(message.key)
-  for (const [name, value] of Object.entries(message.headers ?? {})) bytes += name.length + String(value).length
+  for (const [name, value] of Object.entries(message.headers ?? {}))
+    bytes += Buffer.byteLength(name) + Buffer.byteLength(String(value))
   return bytes
 }
 

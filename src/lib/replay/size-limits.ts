@@ -5,14 +5,16 @@ import {loadKafkaJs} from '../kafka/client.js'
 import type {PlannedTopic, ReplayPlan} from './produce.js'
 
 /** A record batch's own bytes around its one record: what the broker counts against max.message.bytes too. */
-const BATCH_OVERHEAD = 61 + 21
+export const BATCH_OVERHEAD = 61 + 21
 
 /**
  * Every topic's largest record against its max.message.bytes (the broker's message.max.bytes
  * unless the topic sets its own), so an oversize record stops the replay with FILE:LINE before
- * anything is produced, not with a broker error halfway through.
+ * anything is produced, not with a broker error halfway through. Returns each topic's limit
+ * (none when it cannot be read): the producer keeps every record batch under it.
  */
-export async function checkSizes(admin: Admin, plan: ReplayPlan): Promise<void> {
+export async function checkSizes(admin: Admin, plan: ReplayPlan): Promise<Map<string, number>> {
+  const limits = new Map<string, number>()
   const byTarget = new Map<string, PlannedTopic['largest']>()
   for (const {target, largest} of plan.topics.values()) {
     const known = byTarget.get(target)
@@ -31,10 +33,11 @@ export async function checkSizes(admin: Admin, plan: ReplayPlan): Promise<void> 
     }))
   } catch {
     // Without DescribeConfigs permission the limit is unknown: the broker still enforces it.
-    return
+    return limits
   }
   for (const {resourceName, configEntries} of resources) {
     const limit = Number(configEntries.find((entry) => entry.configName === 'max.message.bytes')?.configValue)
+    if (Number.isFinite(limit)) limits.set(resourceName, limit)
     const largest = byTarget.get(resourceName)
     if (!largest || !Number.isFinite(limit) || largest.bytes + BATCH_OVERHEAD <= limit) continue
     throw new FaError(
@@ -43,4 +46,5 @@ export async function checkSizes(admin: Admin, plan: ReplayPlan): Promise<void> 
       {exit: 'input', hint: 'make the record smaller, or raise max.message.bytes on the topic'},
     )
   }
+  return limits
 }

@@ -93,6 +93,26 @@ describe("fa replay FILE: the broker's size limit", () => {
     expect(code).toBe(3)
     expect(await recordCount(kafka, [topic])).toBe(0)
   })
+
+  it('keeps each batch of records that fit one by one under the limit too', async () => {
+    const dir = tmp()
+    const topic = `${uniquePrefix('auditauth')}notifications`
+    await createTopics(
+      kafka,
+      [{topic, numPartitions: 1, replicationFactor: 1, configEntries: [{name: 'max.message.bytes', value: '2000'}]}],
+      1,
+    )
+    const file = path.join(dir, 'f.jsonl')
+    // Each about 1,300 bytes: under the limit alone, over it two to a record batch.
+    const records = [1, 2, 3].map((n) =>
+      line({topic: 'notifications', key: 'org-1', value: {n, text: 'x'.repeat(1200)}}),
+    )
+    writeFileSync(file, records.join('\n') + '\n')
+    const {code, stderr} = await runFa(['replay', file, '--config', configFor(dir, topic)])
+    expect(stderr).toBe('')
+    expect(code).toBe(0)
+    expect(await recordCount(kafka, [topic])).toBe(3)
+  })
 })
 
 describe('fa replay FILE: table changes after the events they affect', () => {
