@@ -5,6 +5,7 @@ import {INCIDENT_COUNTS, type PipelineCounts, type Summary} from '../pipeline/su
 import type {Outcome} from '../pipeline/topology.js'
 import type {Block, SlackMessage} from '../slack/blocks.js'
 import {blockKitBuilderLink} from '../slack/builder-link.js'
+import {plural} from './plural.js'
 import {printable} from './printable.js'
 
 /** Slack shows `&lt;` as `<`; so does the terminal. */
@@ -79,6 +80,13 @@ export function renderDeadLetter(
 }
 
 /** The per-pipeline table every command prints at the end. */
+/** `1 incident opened`, `3 updates`, `1 resolved`: a stateful count in the summary line. */
+export function incidentCount(name: (typeof INCIDENT_COUNTS)[number], n: number): string {
+  if (name === 'incidents') return plural(n, 'incident', 'incidents') + ' opened'
+  if (name === 'updates') return plural(n, 'update')
+  return `${n} resolved`
+}
+
 export function renderSummary(summary: Summary, c: ChalkInstance, extra: Record<string, string | number> = {}): string {
   const reasons = [...new Set(Object.values(summary.pipelines).flatMap((p) => Object.keys(p.dropped)))].sort()
   const stateful = INCIDENT_COUNTS.filter((name) => Object.values(summary.pipelines).some((p) => p[name] !== undefined))
@@ -95,11 +103,11 @@ export function renderSummary(summary: Summary, c: ChalkInstance, extra: Record<
   const totals = summary.totals
   const out = [
     c.bold(
-      `${summary.records} records: ${totals.alerts} alerts, ` +
+      `${plural(summary.records, 'record')}: ${plural(totals.alerts, 'alert')}, ` +
         INCIDENT_COUNTS.filter((n) => totals[n] !== undefined)
-          .map((n) => `${totals[n]} ${n === 'incidents' ? 'incidents opened' : n}, `)
+          .map((n) => `${incidentCount(n, totals[n]!)}, `)
           .join('') +
-        `${totals.deadLetters} dead letters` +
+        `${plural(totals.deadLetters, 'dead letter')}` +
         Object.entries(totals.dropped)
           .map(([r, n]) => `, ${n} ${r}`)
           .join('') +
