@@ -1,8 +1,9 @@
-import type {SummaryCounts} from '../pipeline/summary.js'
+import {INCIDENT_COUNTS, type SummaryCounts} from '../pipeline/summary.js'
 import type {Envelope} from '../records/envelope.js'
 import type {Block} from '../slack/blocks.js'
 import {blockKitBuilderLink} from '../slack/builder-link.js'
 import type {Fate} from '../replay/explain.js'
+import {incidentCount} from '../output/human.js'
 import {plural} from '../output/plural.js'
 import {blocksToHtml} from './blocks-html.js'
 import {escapeHtml as esc, mrkdwnToHtml} from './mrkdwn-html.js'
@@ -84,8 +85,7 @@ function messageHtml(entry: ReportEntry): string {
   const blocks = message.blocks ?? []
   const kind = entry.fate === 'alerted' ? '' : `<span class="kind">${esc(entry.fate)}</span> `
   return `<article class="message" data-alert-id="${esc(entry.alertId ?? '')}">
-<div class="meta">${kind}<b>${esc(entry.pipeline ?? '')}</b> · ${esc(where(entry))} ' +
-'· <code>${esc(entry.alertId ?? '')}</code></div>
+<div class="meta">${kind}<b>${esc(entry.pipeline ?? '')}</b> · ${esc(where(entry))} · <code>${esc(entry.alertId ?? '')}</code></div>
 <div class="slack">${blocksToHtml(blocks)}</div>
 <div class="fallback"><span>Notification text</span> ${mrkdwnToHtml(message.text ?? '')}</div>
 <a class="builder" href="${esc(blockKitBuilderLink(blocks))}" rel="noopener noreferrer">Open in Block Kit Builder</a>
@@ -93,26 +93,31 @@ function messageHtml(entry: ReportEntry): string {
 }
 
 function summaryHtml(summary: ReportInput['summary']): string {
-  const {alerts, deadLetters, dropped} = summary.toJSON() as {
+  const totals = summary.toJSON() as {
     alerts: number
     deadLetters: number
     dropped: Record<string, number>
-  }
+  } & Partial<Record<(typeof INCIDENT_COUNTS)[number], number>>
+  // Updates and resolutions too, once an alert type keeps incidents (as the terminal's summary shows them).
+  const stateful = INCIDENT_COUNTS.filter((name) => totals[name] !== undefined)
   const line = [
     plural(summary.records, 'record'),
-    plural(alerts, 'alert'),
-    plural(deadLetters, 'dead letter'),
-    ...Object.entries(dropped).map(([reason, n]) => `${n} ${reason}`),
+    plural(totals.alerts, 'alert'),
+    ...stateful.map((name) => incidentCount(name, totals[name]!)),
+    plural(totals.deadLetters, 'dead letter'),
+    ...Object.entries(totals.dropped).map(([reason, n]) => `${n} ${reason}`),
   ].join(' · ')
   const reasons = [...new Set(Object.values(summary.pipelines).flatMap((p) => Object.keys(p.dropped)))].sort()
   const rows = Object.entries(summary.pipelines).map(([name, p]) => [
     name,
     String(p.read),
     String(p.alerts),
+    ...stateful.map((n) => String(p[n] ?? 0)),
     ...reasons.map((r) => String(p.dropped[r] ?? 0)),
     String(p.deadLetters),
   ])
-  return `<p class="summary">${esc(line)}</p>${table(['pipeline', 'read', 'alerts', ...reasons, 'dead letters'], rows)}`
+  const head = ['pipeline', 'read', 'alerts', ...stateful, ...reasons, 'dead letters']
+  return `<p class="summary">${esc(line)}</p>${table(head, rows)}`
 }
 
 function table(head: string[], rows: string[][]): string {
