@@ -79,6 +79,23 @@ describe('fa replay --dry-run --explain', () => {
     expect(JSON.parse(lines[7]!)).toMatchObject({line: 8, fate: 'alerted', recipient: 'U01JANEDOE'})
   })
 
+  it('--explain-file writes the fates there also without --json, and --expect puts them on stderr as JSON Lines', async () => {
+    const file = path.join(tmp(), 'fates.jsonl')
+    const human = await runFa(['replay', fixture, '--dry-run', '--explain-file', file])
+    expect(human.code).toBe(0)
+    expect(human.stdout).not.toContain('"fate"')
+    expect(human.stdout).not.toMatch(/^provisioning\.jsonl:\d+ /m)
+    expect(human.stdout).toContain('▶ connector-provisioning-failed → U01JANEDOE')
+    const lines = readFileSync(file, 'utf8').trimEnd().split('\n')
+    expect(lines).toHaveLength(29)
+    expect(JSON.parse(lines[10]!)).toMatchObject({line: 11, fate: 'unassigned'})
+
+    const ci = await runFa(['replay', fixture, '--dry-run', '--expect', golden, '--only', 'unassigned'])
+    expect(ci.code).toBe(0)
+    const fates = ci.stderr.split('\n').filter((line) => line.startsWith('{'))
+    expect(fates.map((line) => JSON.parse(line).line)).toEqual([11, 18])
+  })
+
   it('--verbose explains and links each alert to the Block Kit Builder', async () => {
     const {code, stdout} = await runFa(['replay', fixture, '--dry-run', '--verbose'])
     expect(code).toBe(0)

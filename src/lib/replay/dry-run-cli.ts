@@ -54,11 +54,14 @@ export async function dryRunCli(options: DryRunCliOptions): Promise<number> {
   const toStderr = Boolean(options.json || expect)
   const only = options.only && checkFates(options.only, topology)
   const explainFile = options.explainFile ? createWriteStream(options.explainFile) : undefined
-  const explainSink = toStderr ? new BufferedWriter(explainFile ?? process.stderr) : undefined
+  // Fates are JSON Lines apart from the records with --json or --expect (on stderr) or in --explain-file,
+  // whatever the records' form; else lines for people among the records on stdout.
+  const fatesApart = toStderr || Boolean(explainFile)
+  const explainSink = fatesApart ? new BufferedWriter(explainFile ?? process.stderr) : undefined
   const format: ReplayFormat = {
     ...(toStderr ? {kind: 'json'} : {kind: 'human', colorLevel: out.level}),
     ...(options.explain || only
-      ? {explain: {only, ...(options.json || explainFile ? {json: true} : {json: false, colorLevel: err.level})}}
+      ? {explain: {only, ...(fatesApart ? {json: true} : {json: false, colorLevel: out.level})}}
       : {}),
     links: options.links,
     report: Boolean(options.html),

@@ -53,5 +53,6 @@ export function printerFor(format: ReplayFormat): Printer {
     for (const fate of fatesOf(record, outcomes)) if (!only || only.has(fate.fate)) text += line(fate)
     return text
   }
-  return {produced, explain, explainApart: format.kind === 'json', report}
+  // JSON Lines of fates never go among the records: apart, to stderr or --explain-file.
+  return {produced, explain, explainApart: format.kind === 'json' || how.json, report}
 }
