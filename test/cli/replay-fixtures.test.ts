@@ -43,4 +43,18 @@ describe('fixtures that mean what users think', () => {
     expect(stdout).toContain('Connector failed to provision: orders\\u001b[2J\\u0007-cdc')
     expect(stdout).toContain('control.jsonl:13  connector-provisioning-failed  dead-letter: value is not valid JSON')
   })
+
+  it('shows control characters escaped in the error for a bad line too (a JSON error quotes the line, an unknown key)', async () => {
+    const file = path.join(tmp(), 'bad.jsonl')
+    writeFileSync(file, 'x\u001b[31mred\u0007\n')
+    const bad = await runFa(['replay', file, '--dry-run'])
+    expect(bad.code).toBe(3)
+    // eslint-disable-next-line no-control-regex
+    expect(bad.stderr).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f]/)
+    expect(bad.stderr).toContain('"x\\u001b[31mred\\u0007"')
+    writeFileSync(file, '{"topic":"t","va\\u001bue":1}\n')
+    const key = await runFa(['replay', file, '--dry-run'])
+    expect(key.code).toBe(3)
+    expect(key.stderr).toContain('unknown key "va\\u001bue"')
+  })
 })

@@ -3,6 +3,7 @@ import {Command, Errors, Flags, type Interfaces} from '@oclif/core'
 import {loadConfig, type LoadedConfig} from '../config/load.js'
 import {FaError} from '../errors.js'
 import {colorFor} from '../output/color.js'
+import {printable} from '../output/printable.js'
 import {unknownFlags} from './suggest.js'
 
 export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<
@@ -52,8 +53,9 @@ export abstract class BaseCommand extends Command {
     // oclif's own errors (bad flags) already print well.
     if (error instanceof Errors.CLIError && !(error instanceof FaError)) return super.catch(error)
     const c = this.stderrColor
-    const hint = error instanceof FaError && error.hint ? c.dim(` (${error.hint})`) : ''
-    const message = error instanceof FaError ? error.message : `unexpected error: ${error.message}`
+    // Messages quote fixture text (a JSON.parse snippet, an unknown key or topic): its control characters shown escaped.
+    const hint = error instanceof FaError && error.hint ? c.dim(` (${printable(error.hint)})`) : ''
+    const message = printable(error instanceof FaError ? error.message : `unexpected error: ${error.message}`)
     process.stderr.write(`${c.red('Error:')} ${message}${hint}\n`)
     if (this.verbose || process.argv.includes('--verbose')) process.stderr.write(`${error.stack}\n`)
     else if (!(error instanceof FaError)) process.stderr.write(c.dim('run again with --verbose for the stack trace\n'))
