@@ -123,6 +123,19 @@ describe('fa replay --dry-run: what went unread', () => {
     )
   })
 
+  it('suggests the default name of a topic the config renames, as fixtures may use it', async () => {
+    const dir = tmp()
+    const config = path.join(dir, 'fa.config.yaml')
+    writeFileSync(config, 'topics:\n  onboarding: dev.data-onboarding-events\n')
+    const file = path.join(dir, 'typo.jsonl')
+    writeFileSync(file, JSON.stringify({topic: 'data-onboarding-event', key: 'org-1', value: {eventId: 'e'}}) + '\n')
+    const {code, stdout} = await runFa(['replay', file, '--dry-run', '--config', config])
+    expect(code).toBe(0)
+    expect(stdout).toContain(
+      'warning: 1 record on `data-onboarding-event`, which no enabled alert type reads: neither the config nor the alert types know it; did you mean `data-onboarding-events`?',
+    )
+  })
+
   it('says when a topic the config names has no enabled alert type', async () => {
     const dir = tmp()
     const config = path.join(dir, 'fa.config.yaml')

@@ -6,6 +6,7 @@ import type {Topology} from '../pipeline/topology.js'
 import {plural} from '../output/plural.js'
 import {printable} from '../output/printable.js'
 import type {FileCounts} from './dry-run.js'
+import {topicAliases} from './topic-names.js'
 
 /**
  * One line per topic that records were on but no pipeline reads: how many, and what the config
@@ -13,12 +14,14 @@ import type {FileCounts} from './dry-run.js'
  */
 export function unreadTopicNotes(summary: Summary, topology: Topology, topics: Config['topics']): string[] {
   const read = [...topology.sourceTopics, ...topology.tableTopics.map(({topic}) => topic)]
+  // A fixture may also name a read topic by its role or default name (`data-onboarding-events` for a renamed one).
+  const names = [...read, ...[...topicAliases(topics)].filter(([, to]) => read.includes(to)).map(([alias]) => alias)]
   return Object.entries(summary.unroutedTopics).map(([topic, n]) => {
     const role = roleOf(topics, topic)
     const known = role
       ? `the config names it as its ${role} topic, which no enabled alert type reads`
       : `neither the config nor the alert types know it`
-    const near = read.length > 0 && !role ? closest(topic, read) : undefined
+    const near = names.length > 0 && !role ? closest(topic, names) : undefined
     const hint = near && isNear(topic, near) ? `; did you mean \`${near}\`?` : ''
     return `${plural(n, 'record')} on \`${printable(topic)}\`, which no enabled alert type reads: ${known}${hint}`
   })
