@@ -96,7 +96,7 @@ describe("fa replay FILE: the broker's size limit", () => {
 
   it('keeps each batch of records that fit one by one under the limit too', async () => {
     const dir = tmp()
-    const topic = `${uniquePrefix('auditauth')}notifications`
+    const topic = `${uniquePrefix('size')}notifications`
     await createTopics(
       kafka,
       [{topic, numPartitions: 1, replicationFactor: 1, configEntries: [{name: 'max.message.bytes', value: '2000'}]}],
