@@ -16,7 +16,9 @@ const fa = async (...args: string[]) => {
 }
 
 beforeAll(async () => {
-  cfg = prefixedConfig('status', `enrich:\n  group: g-status-${Date.now()}\n`)
+  // Groups of their own: a shared broker may hold the default groups of other runs.
+  const run = Date.now()
+  cfg = prefixedConfig('status', `enrich:\n  group: g-status-${run}\nslack:\n  group: g-status-send-${run}\n`)
   await fa('topics', 'create')
   // The config names the prefixed topics: replay writes the fixture's records to them.
   await fa('replay', 'fixtures/provisioning.jsonl', '--yes')

@@ -79,7 +79,6 @@ export function renderDeadLetter(
   )
 }
 
-/** The per-pipeline table every command prints at the end. */
 /** `1 incident opened`, `3 updates`, `1 resolved`: a stateful count in the summary line. */
 export function incidentCount(name: (typeof INCIDENT_COUNTS)[number], n: number): string {
   if (name === 'incidents') return plural(n, 'incident', 'incidents') + ' opened'
@@ -87,6 +86,7 @@ export function incidentCount(name: (typeof INCIDENT_COUNTS)[number], n: number)
   return `${n} resolved`
 }
 
+/** The per-pipeline table every command prints at the end. */
 export function renderSummary(summary: Summary, c: ChalkInstance, extra: Record<string, string | number> = {}): string {
   const reasons = [...new Set(Object.values(summary.pipelines).flatMap((p) => Object.keys(p.dropped)))].sort()
   const stateful = INCIDENT_COUNTS.filter((name) => Object.values(summary.pipelines).some((p) => p[name] !== undefined))
