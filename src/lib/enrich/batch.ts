@@ -10,6 +10,7 @@ import type {Logger} from '../output/log.js'
 import type {Summary} from '../pipeline/summary.js'
 import type {Outcome} from '../pipeline/topology.js'
 import {Header} from '../records/headers.js'
+import {RegistryAuthFailed} from '../schema/registry.js'
 import {MarkerOffsets} from './marker-offsets.js'
 import {checkedMessage, type OutputEncoding} from './messages.js'
 import type {RecordRouter} from './router.js'
@@ -76,7 +77,7 @@ export class BatchProcessor {
     const {writer, run, log, metrics, keeper} = this.options
     keeper?.invalidate()
     metrics.failing(`batch of ${topic}[${partition}] failed: ${error.message}`)
-    const fatal = writer.fatal ?? keeper?.fatal
+    const fatal = writer.fatal ?? keeper?.fatal ?? (error instanceof RegistryAuthFailed ? error : undefined)
     if (fatal) run.fail(fatal)
     else log.warn('batch failed; it will be retried', {topic, partition, error})
   }

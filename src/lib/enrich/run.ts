@@ -196,7 +196,7 @@ export async function runEnrich(options: EnrichOptions): Promise<EnrichResult> {
         stoppedBy = 'signal'
         return await finish()
       }
-      throw kafkaError(error, config, 'loading tables')
+      throw error instanceof FaError ? error : kafkaError(error, config, 'loading tables')
     }
     observeLoaded(metrics, {loader, admin, group, sources: consumed})
     await options.beforeJoin?.()

@@ -3,6 +3,7 @@ import {setTimeout as sleep} from 'node:timers/promises'
 import type {Admin, Consumer, ConsumerConfig, EachBatchPayload, Kafka, KafkaMessage} from 'kafkajs'
 
 import {silentLogger, type Logger} from '../output/log.js'
+import {RegistryAuthFailed} from '../schema/registry.js'
 import {disconnectQuietly} from './client.js'
 import {partitionKey} from './drain.js'
 
@@ -58,6 +59,8 @@ export class TopicFollower {
   private readonly positions = new Map<string, number>()
   private readonly pending = new Map<string, {topic: string; partition: number; target: number}>()
   private loaded = false
+  /** The last batch handed to onMessages threw (kafkajs fetches it again). */
+  private failing = false
   private stopping = false
   private bootstrapped = 0
   private lastProgressAt = Date.now()
@@ -221,7 +224,17 @@ export class TopicFollower {
     // Never apply a record twice (a restarted consumer starts again from the beginning).
     const fresh = batch.messages.filter((m) => Number(m.offset) >= from)
     if (fresh.length > 0) {
-      const applied = (await this.options.onMessages(topic, partition, fresh)) ?? fresh.length
+      let applied: number
+      try {
+        applied = (await this.options.onMessages(topic, partition, fresh)) ?? fresh.length
+        this.failing = false
+      } catch (error) {
+        // Records are there but cannot be applied: the bootstrap is not stalled (see checkStall).
+        this.failing = true
+        // Refused registry credentials come back on every retry: the bootstrap fails with them.
+        if (error instanceof RegistryAuthFailed && !this.loaded) this.failBootstrap?.(error)
+        throw error
+      }
       this.records += applied
       if (!this.loaded) this.bootstrapped += applied
     }
@@ -241,7 +254,8 @@ export class TopicFollower {
   }
 
   private checkStall(): void {
-    if (this.loaded || this.pending.size === 0) return
+    // A batch that failed is retried by kafkajs (fetched again): its records exist, so nothing is taken as read.
+    if (this.loaded || this.pending.size === 0 || this.failing) return
     if (Date.now() - this.lastProgressAt < (this.options.stallMs ?? 10_000) || this.fetchesSinceProgress < 3) return
     for (const {topic, partition, target} of this.pending.values()) {
       this.log.warn('partition ends before the offset seen at start (compacted tail); taking it as read', {

@@ -3,6 +3,7 @@ import type {Admin, Consumer, EachBatchPayload, ConsumerGroupJoinEvent, Kafka} f
 import type {Config} from '../config/schema.js'
 import {FaError} from '../errors.js'
 import type {Logger} from '../output/log.js'
+import {RegistryAuthFailed} from '../schema/registry.js'
 import {disconnectQuietly} from './client.js'
 import {kafkaError} from './connection.js'
 import {commitMetadata} from './commit-time.js'
@@ -264,7 +265,15 @@ export class GroupRun {
         autoCommit: this.options.autoCommit,
         eachBatchAutoResolve: true,
         partitionsConsumedConcurrently: tuning.partitionsConsumedConcurrently ?? 1,
-        eachBatch: (payload) => this.options.eachBatch(payload, {consumer: c, member}),
+        eachBatch: async (payload) => {
+          try {
+            await this.options.eachBatch(payload, {consumer: c, member})
+          } catch (error) {
+            // Refused credentials come back on every retry: the run stops (the batch is not resolved).
+            if (error instanceof RegistryAuthFailed) this.fail(error)
+            throw error
+          }
+        },
       })
     } catch (error) {
       await disconnectQuietly(c, 3_000)

@@ -32,6 +32,12 @@ export class RegistryRefused extends Error {
 }
 
 /**
+ * The registry refused fa's credentials (401/403): no retry can help, so every run that meets it
+ * stops with this one-line error, rather than retrying the batch for ever.
+ */
+export class RegistryAuthFailed extends FaError {}
+
+/**
  * A small client of the Confluent Schema Registry REST API (Confluent's own, Confluent Cloud's,
  * or Apicurio's /apis/ccompat/v7): schemas by id, a subject's latest schema, registration.
  * Failures are sorted into RegistryUnavailable (transient) and RegistryRefused (an answer).
@@ -119,7 +125,7 @@ export class RegistryClient {
       if (res.ok) throw new RegistryUnavailable(`Schema Registry ${this.url} sent a body that is not JSON`)
     }
     if (res.status === 401 || res.status === 403) {
-      throw new FaError(`Schema Registry ${this.url} refused the credentials (${res.status})`, {
+      throw new RegistryAuthFailed(`Schema Registry ${this.url} refused the credentials (${res.status})`, {
         hint:
           'check schemaRegistry.usernameEnv/passwordEnv (default ' +
           'SCHEMA_REGISTRY_API_KEY/SCHEMA_REGISTRY_API_SECRET)',

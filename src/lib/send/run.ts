@@ -2,6 +2,7 @@ import {randomUUID} from 'node:crypto'
 
 import type {Admin, Consumer, Kafka} from 'kafkajs'
 
+import {FaError} from '../errors.js'
 import {connectAdmin, createKafka, disconnectQuietly, withTimeout} from '../kafka/client.js'
 import {kafkaError} from '../kafka/connection.js'
 import {committedOffsets, type DrainTracker} from '../kafka/drain.js'
@@ -137,7 +138,7 @@ export async function runSend(options: SendOptions): Promise<SendResult> {
         stoppedBy = 'signal'
         return await finish()
       }
-      throw kafkaError(error, config, `reading ${topics.responses}`)
+      throw error instanceof FaError ? error : kafkaError(error, config, `reading ${topics.responses}`)
     }
 
     const activeRun: GroupRun = sendGroupRun(context, committer, () => activeIntake)

@@ -7,6 +7,7 @@ import {fromKafka} from '../kafka/codec.js'
 import {offsetsFor, partitionRanges, type StartFrom} from '../kafka/start-from.js'
 import type {TopicRecord} from '../records/record.js'
 import type {RecordDecoder} from '../schema/decoder.js'
+import {RegistryAuthFailed} from '../schema/registry.js'
 
 /** Where `fa tail` starts in each partition. */
 export type TailStart = {from: StartFrom} | {last: number}
@@ -70,7 +71,11 @@ export async function tailTopic(options: TailOptions): Promise<void> {
         const first = from.get(batch.partition) ?? 0
         const end = options.follow ? Infinity : (pending.get(batch.partition) ?? 0)
         const messages = batch.messages.filter((m) => Number(m.offset) >= first && Number(m.offset) < end)
-        await options.decoder?.prepare(topic, messages, {signal})
+        await options.decoder?.prepare(topic, messages, {signal}).catch((error: Error) => {
+          // Refused credentials: say so and stop, rather than retrying the batch for ever.
+          if (error instanceof RegistryAuthFailed) crash(error)
+          throw error
+        })
         const records = messages.map((m): TailRecord => {
           const record = fromKafka(topic, batch.partition, m)
           const decoded = options.decoder?.decode(record, m)
