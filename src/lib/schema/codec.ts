@@ -1,3 +1,5 @@
+import type {SchemaObject, ValidateFunction} from 'ajv'
+
 import type {RegisteredSchema} from './registry.js'
 
 /** One registered schema as an encoder and decoder of payloads (the bytes after the 5-byte header). */
@@ -9,13 +11,34 @@ export interface SchemaCodec {
   encode(value: unknown): Buffer
 }
 
+/**
+ * A validator for the JSON Schema draft the schema declares (`$schema`): draft-07 (and no
+ * `$schema`) by Ajv's default class, draft-06 with its meta-schema added, 2019-09 and 2020-12 by
+ * Ajv's classes for them. Confluent's serializers write any of these.
+ */
+async function jsonSchemaValidator(schema: SchemaObject): Promise<ValidateFunction> {
+  const draft = typeof schema.$schema === 'string' ? schema.$schema : ''
+  const options = {allErrors: false, strict: false}
+  if (draft.includes('/draft/2020-12/')) return new (await import('ajv/dist/2020.js')).Ajv2020(options).compile(schema)
+  if (draft.includes('/draft/2019-09/')) return new (await import('ajv/dist/2019.js')).Ajv2019(options).compile(schema)
+  const ajv = new (await import('ajv')).Ajv(options)
+  if (draft.includes('/draft-06/')) {
+    const meta = await import('ajv/dist/refs/json-schema-draft-06.json', {with: {type: 'json'}})
+    ajv.addMetaSchema(meta.default)
+  }
+  return ajv.compile(schema)
+}
+
 async function jsonSchemaCodec(schema: string): Promise<SchemaCodec> {
-  const {Ajv} = await import('ajv')
-  const validate = new Ajv({allErrors: false, strict: false}).compile(JSON.parse(schema))
+  const validate = await jsonSchemaValidator(JSON.parse(schema) as SchemaObject)
   const check = (value: unknown): void => {
     if (validate(value)) return
     const error = validate.errors?.[0]
-    throw new Error(`does not fit the JSON Schema at ${error?.instancePath || '(the value)'}: ${error?.message}`)
+    // The property a required or additionalProperties error is about is in its params, not its path.
+    const params = (error?.params ?? {}) as {missingProperty?: string; additionalProperty?: string}
+    const property = params.missingProperty ?? params.additionalProperty
+    const at = `${error?.instancePath ?? ''}${property === undefined ? '' : `/${property}`}`
+    throw new Error(`does not fit the JSON Schema at ${at || '(the value)'}: ${error?.message}`)
   }
   return {
     format: 'json-schema',

@@ -201,6 +201,47 @@ describe('JSON Schema and the wire framing', () => {
     expect(() => json.decode(Buffer.from('{"n":"one"}'))).toThrow(/\/n/)
   })
 
+  // Confluent's serializers write any of these drafts (json.schema.spec.version); each was
+  // "cannot be used" before, so every record of such a topic was a dead letter.
+  for (const draft of [
+    'http://json-schema.org/draft-06/schema#',
+    'http://json-schema.org/draft-07/schema#',
+    'https://json-schema.org/draft/2019-09/schema',
+    'https://json-schema.org/draft/2020-12/schema',
+  ]) {
+    it(`reads schemas of ${draft}`, async () => {
+      const json = await codecFor({
+        id: 6,
+        type: 'JSON',
+        schema: JSON.stringify({
+          $schema: draft,
+          type: 'object',
+          properties: {n: {type: 'integer'}},
+          required: ['n'],
+          additionalProperties: false,
+        }),
+      })
+      expect(json.decode(Buffer.from('{"n":1}'))).toEqual({n: 1})
+      expect(() => json.decode(Buffer.from('{"n":"one"}'))).toThrow(/at \/n: /)
+    })
+  }
+
+  it('names the property a required or additionalProperties failure is about', async () => {
+    const json = await codecFor({
+      id: 7,
+      type: 'JSON',
+      schema: JSON.stringify({
+        type: 'object',
+        properties: {n: {type: 'integer'}, inner: {type: 'object', additionalProperties: false}},
+        required: ['n'],
+      }),
+    })
+    expect(() => json.decode(Buffer.from('{}'))).toThrow(/at \/n: must have required property/)
+    expect(() => json.decode(Buffer.from('{"n":1,"inner":{"extra":1}}'))).toThrow(
+      /at \/inner\/extra: must NOT have additional properties/,
+    )
+  })
+
   it('frames with a zero byte and the id, big-endian; anything else is not framed', async () => {
     const framed = frame(0x01020304, Buffer.from('x'))
     expect([...framed]).toEqual([0, 1, 2, 3, 4, 0x78])
