@@ -26,3 +26,9 @@ export class FaError extends Error {
     this.hint = options.hint
   }
 }
+
+/**
+ * A failure no retry mends (refused credentials): a consumer that meets it in a batch stops the
+ * run with it instead of fetching the batch again for ever.
+ */
+export class Unrecoverable extends FaError {}

@@ -1,5 +1,6 @@
 import type {EachBatchPayload, Message} from 'kafkajs'
 
+import {Unrecoverable} from '../errors.js'
 import type {CommitPipeline} from '../kafka/commit-pipeline.js'
 import {partitionKey} from '../kafka/drain.js'
 import type {BatchContext, EmptyBatch, GroupRun} from '../kafka/group-run.js'
@@ -10,7 +11,6 @@ import type {Logger} from '../output/log.js'
 import type {Summary} from '../pipeline/summary.js'
 import type {Outcome} from '../pipeline/topology.js'
 import {Header} from '../records/headers.js'
-import {RegistryAuthFailed} from '../schema/registry.js'
 import {MarkerOffsets} from './marker-offsets.js'
 import {checkedMessage, type OutputEncoding} from './messages.js'
 import type {RecordRouter} from './router.js'
@@ -77,7 +77,7 @@ export class BatchProcessor {
     const {writer, run, log, metrics, keeper} = this.options
     keeper?.invalidate()
     metrics.failing(`batch of ${topic}[${partition}] failed: ${error.message}`)
-    const fatal = writer.fatal ?? keeper?.fatal ?? (error instanceof RegistryAuthFailed ? error : undefined)
+    const fatal = writer.fatal ?? keeper?.fatal ?? (error instanceof Unrecoverable ? error : undefined)
     if (fatal) run.fail(fatal)
     else log.warn('batch failed; it will be retried', {topic, partition, error})
   }

@@ -2,8 +2,8 @@ import {setTimeout as sleep} from 'node:timers/promises'
 
 import type {Admin, Consumer, ConsumerConfig, EachBatchPayload, Kafka, KafkaMessage} from 'kafkajs'
 
+import {Unrecoverable} from '../errors.js'
 import {silentLogger, type Logger} from '../output/log.js'
-import {RegistryAuthFailed} from '../schema/registry.js'
 import {disconnectQuietly} from './client.js'
 import {partitionKey} from './drain.js'
 
@@ -231,8 +231,8 @@ export class TopicFollower {
       } catch (error) {
         // Records are there but cannot be applied: the bootstrap is not stalled (see checkStall).
         this.failing = true
-        // Refused registry credentials come back on every retry: the bootstrap fails with them.
-        if (error instanceof RegistryAuthFailed && !this.loaded) this.failBootstrap?.(error)
+        // What no retry mends (refused registry credentials) fails the bootstrap.
+        if (error instanceof Unrecoverable && !this.loaded) this.failBootstrap?.(error)
         throw error
       }
       this.records += applied

@@ -1,9 +1,8 @@
 import type {Admin, Consumer, EachBatchPayload, ConsumerGroupJoinEvent, Kafka} from 'kafkajs'
 
 import type {Config} from '../config/schema.js'
-import {FaError} from '../errors.js'
+import {FaError, Unrecoverable} from '../errors.js'
 import type {Logger} from '../output/log.js'
-import {RegistryAuthFailed} from '../schema/registry.js'
 import {disconnectQuietly} from './client.js'
 import {kafkaError} from './connection.js'
 import {commitMetadata} from './commit-time.js'
@@ -269,8 +268,8 @@ export class GroupRun {
           try {
             await this.options.eachBatch(payload, {consumer: c, member})
           } catch (error) {
-            // Refused credentials come back on every retry: the run stops (the batch is not resolved).
-            if (error instanceof RegistryAuthFailed) this.fail(error)
+            // What no retry mends (refused credentials) stops the run (the batch is not resolved).
+            if (error instanceof Unrecoverable) this.fail(error)
             throw error
           }
         },

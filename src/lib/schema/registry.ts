@@ -1,5 +1,5 @@
 import type {Config} from '../config/schema.js'
-import {FaError} from '../errors.js'
+import {FaError, Unrecoverable} from '../errors.js'
 
 /** A schema as the registry serves it (Confluent API: AVRO when `schemaType` is absent). */
 export interface RegisteredSchema {
@@ -31,11 +31,8 @@ export class RegistryRefused extends Error {
   }
 }
 
-/**
- * The registry refused fa's credentials (401/403): no retry can help, so every run that meets it
- * stops with this one-line error, rather than retrying the batch for ever.
- */
-export class RegistryAuthFailed extends FaError {}
+/** The registry refused fa's credentials (401/403): every run that meets it stops with this one-line error. */
+export class RegistryAuthFailed extends Unrecoverable {}
 
 /**
  * A small client of the Confluent Schema Registry REST API (Confluent's own, Confluent Cloud's,

@@ -3,11 +3,11 @@ import {randomUUID} from 'node:crypto'
 import type {Admin, Kafka} from 'kafkajs'
 
 import {disconnectQuietly} from '../kafka/client.js'
+import {Unrecoverable} from '../errors.js'
 import {fromKafka} from '../kafka/codec.js'
 import {offsetsFor, partitionRanges, type StartFrom} from '../kafka/start-from.js'
 import type {TopicRecord} from '../records/record.js'
 import type {RecordDecoder} from '../schema/decoder.js'
-import {RegistryAuthFailed} from '../schema/registry.js'
 
 /** Where `fa tail` starts in each partition. */
 export type TailStart = {from: StartFrom} | {last: number}
@@ -73,7 +73,7 @@ export async function tailTopic(options: TailOptions): Promise<void> {
         const messages = batch.messages.filter((m) => Number(m.offset) >= first && Number(m.offset) < end)
         await options.decoder?.prepare(topic, messages, {signal}).catch((error: Error) => {
           // Refused credentials: say so and stop, rather than retrying the batch for ever.
-          if (error instanceof RegistryAuthFailed) crash(error)
+          if (error instanceof Unrecoverable) crash(error)
           throw error
         })
         const records = messages.map((m): TailRecord => {
