@@ -210,6 +210,11 @@ function fromJson(type: AvroType, value: unknown): unknown {
       const record = value as Record<string, unknown>
       const out: Record<string, unknown> = {}
       for (const field of type.fields!) out[field.name] = fromJson(field.type, record[field.name])
+      // A field the schema lacks would be dropped without a word (a misspelt one too): the value does not fit.
+      for (const key in record) {
+        if (record[key] !== null && record[key] !== undefined && !(key in out))
+          throw new Error(`does not fit the Avro schema: ${type.name ?? 'the record'} has no field ${key}`)
+      }
       return out
     }
     case 'array':
@@ -219,9 +224,19 @@ function fromJson(type: AvroType, value: unknown): unknown {
       return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, fromJson(type.valuesType!, v)]))
     case 'union:wrapped': {
       if (value === null || value === undefined) return null
-      for (const branch of type.types!) {
+      // A string is a string branch's first (a long or decimal branch would take "123" too).
+      const branches =
+        typeof value === 'string'
+          ? [...type.types!].sort((a, b) => Number(b.typeName === 'string') - Number(a.typeName === 'string'))
+          : type.types!
+      for (const branch of branches) {
         if (branch.typeName === 'null') continue
-        const candidate = fromJson(branch, value)
+        let candidate: unknown
+        try {
+          candidate = fromJson(branch, value)
+        } catch {
+          continue
+        }
         if (branch.isValid(candidate)) return {[branch.branchName!]: candidate}
       }
       return value

@@ -102,6 +102,19 @@ describe('Avro to plain JSON', () => {
     const codec = await avroCodec({type: 'record', name: 'R', fields: [{name: 'count', type: 'int'}]})
     expect(() => codec.encode({count: 'many'})).toThrow(/count/)
     expect(() => codec.encode(['not', 'a', 'record'])).toThrow(/needs a JSON object/)
+    // A field the schema lacks (a misspelt one) is not dropped without a word; an absent or null one is nothing.
+    expect(() => codec.encode({count: 1, conut: 2})).toThrow('does not fit the Avro schema: R has no field conut')
+    expect(codec.decode(codec.encode({count: 1, extra: null}))).toEqual({count: 1})
+  })
+
+  it('a string in a union takes its string branch, not a long or decimal one that would take its digits too', async () => {
+    const codec = await avroCodec({
+      type: 'record',
+      name: 'U',
+      fields: [{name: 'n', type: ['null', 'long', 'string']}],
+    })
+    expect(codec.decode(codec.encode({n: '123'}))).toEqual({n: '123'})
+    expect(codec.decode(codec.encode({n: 123}))).toEqual({n: 123})
   })
 
   it('a recursive record (a tree of optional children, bytes inside) decodes to plain JSON', async () => {
