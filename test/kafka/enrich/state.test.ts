@@ -35,19 +35,24 @@ const event = (n: number, minute: number, status = 'Failed'): Message => ({
   timestamp: String(t0 + minute * 60_000),
 })
 
+/** org-1's account team member, jane, and her Slack user. */
+async function tables(cfg: ReturnType<typeof prefixedConfig>) {
+  await producer.send({
+    topic: cfg.topics.assignments,
+    messages: [{key: 'org-1', value: json({orgId: 'org-1', csdrEmail: 'jane@example.com'})}],
+  })
+  await producer.send({
+    topic: cfg.topics.slackUsers,
+    messages: [{key: 'jane@example.com', value: json({email: 'jane@example.com', slackUserId: 'U1'})}],
+  })
+}
+
 describe('fa enrich state', () => {
   it('restores open incidents in the next run: updates and the resolution go to the first alert; a closed incident is a tombstone', async () => {
     const cfg = prefixedConfig('enrich-state')
     const created = await runFa(['topics', 'create', '-c', cfg.file], {env})
     expect(created.code, created.stderr).toBe(0)
-    await producer.send({
-      topic: cfg.topics.assignments,
-      messages: [{key: 'org-1', value: json({orgId: 'org-1', csdrEmail: 'jane@example.com'})}],
-    })
-    await producer.send({
-      topic: cfg.topics.slackUsers,
-      messages: [{key: 'jane@example.com', value: json({email: 'jane@example.com', slackUserId: 'U1'})}],
-    })
+    await tables(cfg)
     const enrich = async () => {
       const run = await runFa(
         ['enrich', '--from', 'earliest', '-c', cfg.file, '--group', `${cfg.prefix}g`, '--exactly-once', '--json'],
@@ -81,14 +86,7 @@ describe('fa enrich state', () => {
   it("keeps a group's state to itself: another group on the same topics opens its own incidents", async () => {
     const cfg = prefixedConfig('enrich-state-groups')
     expect((await runFa(['topics', 'create', '-c', cfg.file], {env})).code).toBe(0)
-    await producer.send({
-      topic: cfg.topics.assignments,
-      messages: [{key: 'org-1', value: json({orgId: 'org-1', csdrEmail: 'jane@example.com'})}],
-    })
-    await producer.send({
-      topic: cfg.topics.slackUsers,
-      messages: [{key: 'jane@example.com', value: json({email: 'jane@example.com', slackUserId: 'U1'})}],
-    })
+    await tables(cfg)
     await producer.send({topic: cfg.topics.notifications, messages: [event(1, 0), event(2, 1)]})
     for (const group of ['a', 'b']) {
       const run = await runFa(['enrich', '--from', 'earliest', '-c', cfg.file, '--group', `${cfg.prefix}${group}`], {

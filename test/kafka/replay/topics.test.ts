@@ -67,15 +67,20 @@ describe('fa replay FILE: topics through the config', () => {
   })
 })
 
+/** A notifications topic that takes record batches of at most 2,000 bytes, and a directory for its fixture. */
+async function smallTopic() {
+  const topic = `${uniquePrefix('size')}notifications`
+  await createTopics(
+    kafka,
+    [{topic, numPartitions: 1, replicationFactor: 1, configEntries: [{name: 'max.message.bytes', value: '2000'}]}],
+    1,
+  )
+  return {dir: tmp(), topic}
+}
+
 describe("fa replay FILE: the broker's size limit", () => {
   it('stops on an oversize record with FILE:LINE before producing anything', async () => {
-    const dir = tmp()
-    const topic = `${uniquePrefix('size')}notifications`
-    await createTopics(
-      kafka,
-      [{topic, numPartitions: 1, replicationFactor: 1, configEntries: [{name: 'max.message.bytes', value: '2000'}]}],
-      1,
-    )
+    const {dir, topic} = await smallTopic()
     const file = path.join(dir, 'f.jsonl')
     writeFileSync(
       file,
@@ -95,13 +100,7 @@ describe("fa replay FILE: the broker's size limit", () => {
   })
 
   it('keeps each batch of records that fit one by one under the limit too', async () => {
-    const dir = tmp()
-    const topic = `${uniquePrefix('size')}notifications`
-    await createTopics(
-      kafka,
-      [{topic, numPartitions: 1, replicationFactor: 1, configEntries: [{name: 'max.message.bytes', value: '2000'}]}],
-      1,
-    )
+    const {dir, topic} = await smallTopic()
     const file = path.join(dir, 'f.jsonl')
     // Each about 1,300 bytes: under the limit alone, over it two to a record batch.
     const records = [1, 2, 3].map((n) =>
