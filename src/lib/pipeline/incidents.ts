@@ -133,3 +133,17 @@ export function resolves(current: IncidentState | undefined, time: number, windo
 export function expired(incident: IncidentState, now: number, windowMs: number): boolean {
   return incident.openedAt + windowMs <= now
 }
+
+/** Why a resolving event found nothing to resolve, for --explain: no incident of its key, one whose window closed, or one with a later event. */
+export function noOpenIncident(
+  key: string,
+  current: IncidentState | undefined,
+  time: number,
+  windowMs: number,
+): string {
+  const at = (ms: number) => new Date(ms).toISOString()
+  if (!current) return `no open incident for key ${JSON.stringify(key)}`
+  if (current.openedAt + windowMs <= time)
+    return `the incident for key ${JSON.stringify(key)} (${current.alertId}) closed its window at ${at(current.openedAt + windowMs)}`
+  return `the incident for key ${JSON.stringify(key)} (${current.alertId}) has a later event, at ${at(current.lastSeen)}`
+}

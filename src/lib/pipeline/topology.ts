@@ -5,6 +5,7 @@ import type {AlertContent} from './content.js'
 import {
   eventTime,
   expired,
+  noOpenIncident,
   observe,
   resolvedContent,
   resolves,
@@ -296,12 +297,3 @@ export class Topology {
 }
 
 type Incidental = AlertType & {incidents: IncidentSpec}
-
-/** Why a resolving event found nothing to resolve, for --explain: no incident of its key, one whose window closed, or one with a later event. */
-function noOpenIncident(key: string, current: IncidentState | undefined, time: number, windowMs: number): string {
-  const at = (ms: number) => new Date(ms).toISOString()
-  if (!current) return `no open incident for key ${JSON.stringify(key)}`
-  if (current.openedAt + windowMs <= time)
-    return `the incident for key ${JSON.stringify(key)} (${current.alertId}) closed its window at ${at(current.openedAt + windowMs)}`
-  return `the incident for key ${JSON.stringify(key)} (${current.alertId}) has a later event, at ${at(current.lastSeen)}`
-}

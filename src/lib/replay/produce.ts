@@ -11,7 +11,8 @@ import {requireTopics} from '../kafka/topics.js'
 import type {Logger} from '../output/log.js'
 import {plural} from '../output/plural.js'
 import {describeOrigin} from '../records/record.js'
-import {BATCH_OVERHEAD, checkSizes} from './size-limits.js'
+import {produceError} from './produce-errors.js'
+import {BATCH_OVERHEAD, checkSizes, messageBytes} from './size-limits.js'
 import type {TableOrderWatch} from './table-order.js'
 import {encoderFromConfig} from '../schema/encoder.js'
 import {checkFixturesFit, encodedMessage} from '../schema/fixtures.js'
@@ -231,30 +232,7 @@ export async function produceFixtures(options: ProduceOptions): Promise<ProduceR
     try {
       await producer.sendBatch({topicMessages, acks: -1})
     } catch (error) {
-      if (hasErrorType(error, 'INVALID_TIMESTAMP')) {
-        throw new FaError(
-          `Kafka rejected a record's timestamp (after ${produced} of ${plan.records} records were produced)`,
-          {
-            exit: 'kafka',
-            hint:
-              'brokers refuse timestamps too far in the future (Kafka 4: more than 1 hour, ' +
-              'log.message.timestamp.after.max.ms) or past; --timestamps now produces with the current time',
-            cause: error,
-          },
-        )
-      }
-      if (hasErrorType(error, 'MESSAGE_TOO_LARGE')) {
-        // Not a connection or credentials problem: the hint kafkaError gives would mislead.
-        throw new FaError(
-          `Kafka refused a batch of records as too large (after ${produced} of ${plan.records} records were produced)`,
-          {
-            exit: 'kafka',
-            hint: "the topic's max.message.bytes (or the broker's message.max.bytes) is below what fa replay measured",
-            cause: error,
-          },
-        )
-      }
-      throw kafkaError(error, config, `producing (after ${produced} of ${plan.records} records)`)
+      throw produceError(error, config, `after ${produced} of ${plan.records} records`)
     }
     for (const {topic} of pending) counts[topic] = (counts[topic] ?? 0) + 1
     produced += pending.length
@@ -289,26 +267,4 @@ export async function produceFixtures(options: ProduceOptions): Promise<ProduceR
     await disconnectQuietly(producer)
   }
   return {records: produced, topics: counts, batches, ms: Date.now() - started}
-}
-
-export function messageBytes(message: Message): number {
-  let bytes = 64
-  if (message.value) bytes += message.value.length
-  if (message.key) bytes += Buffer.byteLength(message.key)
-  for (const [name, value] of Object.entries(message.headers ?? {}))
-    bytes += Buffer.byteLength(name) + Buffer.byteLength(String(value))
-  return bytes
-}
-
-/** A kafkajs error (or one it wraps) of protocol error type `type`, e.g. INVALID_TIMESTAMP. */
-function hasErrorType(error: unknown, type: string): boolean {
-  for (
-    let e = error as {type?: unknown; cause?: unknown; originalError?: unknown} | undefined, depth = 0;
-    e && depth < 5;
-    depth++
-  ) {
-    if (e.type === type) return true
-    e = (e.cause ?? e.originalError) as typeof e
-  }
-  return false
 }

@@ -1,4 +1,4 @@
-import type {Admin} from 'kafkajs'
+import type {Admin, Message} from 'kafkajs'
 
 import {FaError} from '../errors.js'
 import {loadKafkaJs} from '../kafka/client.js'
@@ -47,4 +47,14 @@ export async function checkSizes(admin: Admin, plan: ReplayPlan): Promise<Map<st
     )
   }
   return limits
+}
+
+/** A record's bytes as the broker counts them, about: value, key, headers and the record's own fields. */
+export function messageBytes(message: Message): number {
+  let bytes = 64
+  if (message.value) bytes += message.value.length
+  if (message.key) bytes += Buffer.byteLength(message.key)
+  for (const [name, value] of Object.entries(message.headers ?? {}))
+    bytes += Buffer.byteLength(name) + Buffer.byteLength(String(value))
+  return bytes
 }
