@@ -116,9 +116,11 @@ Without --follow it sends what is waiting up to the end offsets seen at start, p
 
     const out = new BufferedWriter(process.stdout)
     const c = colorFor(process.stdout)
-    const onDryRun = flags.json
+    const show = flags.json
       ? (item: DryRunItem) => out.write(JSON.stringify(dryRunJson(item)) + '\n')
       : (item: DryRunItem) => out.write(renderDryRun(item, c))
+    // Following, each item is shown as it comes, not when the buffer fills or the run stops.
+    const onDryRun = flags.follow ? (item: DryRunItem) => (show(item), out.flush()) : show
 
     const signals = handleShutdownSignals({log})
     const {runSend} = await import('../lib/send/run.js')

@@ -87,13 +87,15 @@ Without --from, the last --lines records of each partition; --from earliest|late
         follow: flags.follow,
         signal: signals.signal,
         decoder: decoderFromConfig(config, (role) => config.topics[role] ?? role, log),
-        onRecords: (records) => {
+        onRecords: async (records) => {
           for (const read of records)
             out.write(
               flags.json
                 ? JSON.stringify(tailEnvelope(kind, read.record)) + '\n'
                 : renderTailRecord(kind, read.record, c, read.undecodable),
             )
+          // Following, a record is shown as it arrives, not when the buffer fills or Ctrl-C ends the tail.
+          if (flags.follow) await out.flush()
         },
       }).catch((error) => {
         throw error instanceof FaError ? error : kafkaError(error, config, `reading ${topic}`)

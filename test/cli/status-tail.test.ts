@@ -3,6 +3,7 @@ import {beforeAll, describe, expect, inject, it} from 'vitest'
 
 import {runFa} from '../support/cli.js'
 import {prefixedConfig, runningProcesses, spawnFa, type TestConfig} from '../support/fa-process.js'
+import {testKafka} from '../support/kafka-io.js'
 
 const brokers = inject('kafkaBrokers')
 const env = {KAFKA_BROKERS: brokers, FA_LOG_FORMAT: 'json'}
@@ -101,6 +102,32 @@ describe('fa tail', () => {
     const none = await fa('tail', 'slack-responses', '--from', 'latest')
     expect(none.stdout).toBe('')
   })
+
+  it('--follow prints each new record as it arrives, also into a pipe (not only when stopped)', async () => {
+    const tail = spawnFa(['tail', 'fa-dead-letters', '--follow', '--json', '-n', '0', '-c', cfg.file], env)
+    running.add(tail)
+    const producer = testKafka(brokers).producer({allowAutoTopicCreation: false})
+    await producer.connect()
+    try {
+      // Its consumer joins a moment after start: a record every second until one is shown.
+      const deadline = Date.now() + 30_000
+      while (!tail.stdout().includes('\n') && Date.now() < deadline) {
+        await producer.send({
+          topic: cfg.topics.deadLetters,
+          messages: [{key: 'org-follow', value: '{not json', headers: {'fa-error': 'value is not valid JSON'}}],
+        })
+        await new Promise((resolve) => setTimeout(resolve, 1_000))
+      }
+      // Still running: the line came while following, not from the flush at exit.
+      expect(tail.child.exitCode).toBeNull()
+      const first = JSON.parse(tail.stdout().split('\n')[0]!)
+      expect(first).toMatchObject({topic: cfg.topics.deadLetters, key: 'org-follow'})
+    } finally {
+      await producer.disconnect()
+      tail.child.kill('SIGINT')
+      await tail.exited
+    }
+  }, 60_000)
 
   it('refuses a topic that is not one of fa own, naming them', async () => {
     const result = await runFa(['tail', 'data-csdr-assignment', '-c', cfg.file], {env})
