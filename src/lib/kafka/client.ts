@@ -65,13 +65,16 @@ function isConnectionRetry(namespace: string, message: string): boolean {
 }
 
 /**
- * kafkajs warnings that describe a normal, retried situation, not trouble: fa bounds the retries
+ * kafkajs warnings that describe a normal, retried or handled situation, not trouble: fa bounds the retries
  * of its idempotent producer on purpose (a transaction that fails is aborted and redone), and a
  * coordinator still finishing the previous transaction or a group rebalancing answer once and
  * succeed on the retry. Logged at debug level instead.
  */
 function isRoutine(message: string, extra: Record<string, unknown>): boolean {
   if (message.startsWith('Limiting retries for the idempotent producer')) return true
+  // fa asks to create topics that may exist (enrich's repartition topics at every start, `fa topics
+  // create`) and says itself what the broker refused: kafkajs' line for that answer is not news.
+  if (message.startsWith('Response CreateTopics') && extra.error === 'Topic creation errors') return true
   return /concurrent operation on the same transaction|group is rebalancing/.test(
     `${message} ${String(extra.error ?? '')}`,
   )
