@@ -19,7 +19,15 @@ export const defaultTopics = {
 
 /** `host:port`, `[v6 address]:port`: anything else would only fail later, as a connection error. */
 export const BROKER = /^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9_.-]+):\d{1,5}$/
-const broker = z.string().regex(BROKER, 'must be host:port (e.g. pkc-xxxxx.us-east-1.aws.confluent.cloud:9092)')
+const BROKER_MESSAGE = 'must be host:port (e.g. pkc-xxxxx.us-east-1.aws.confluent.cloud:9092)'
+const inPortRange = (port: number) => port >= 1 && port <= 65_535
+const broker = z
+  .string()
+  .regex(BROKER, BROKER_MESSAGE)
+  // A port out of range would only fail later, as a connection error after the whole timeout.
+  .refine((b) => !BROKER.test(b) || inPortRange(Number(b.slice(b.lastIndexOf(':') + 1))), {
+    message: `${BROKER_MESSAGE}, with a port from 1 to 65535`,
+  })
 
 /** `--from`'s config default: earliest, latest, an ISO time or a duration ago. */
 const startFrom = z

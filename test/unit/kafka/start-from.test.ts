@@ -20,7 +20,7 @@ describe('--from', () => {
 })
 
 describe('the config', () => {
-  it.each([['localhost'], ['k1:9092,k2'], ['k1:port'], ['kafka://k1:9092']])(
+  it.each([['localhost'], ['k1:9092,k2'], ['k1:port'], ['kafka://k1:9092'], ['k1:99999'], ['k1:0']])(
     'refuses KAFKA_BROKERS=%s: not host:port',
     async (brokers) => {
       await expect(loadConfig(undefined, {KAFKA_BROKERS: brokers, FA_CONFIG: ''})).rejects.toMatchObject({
