@@ -7,6 +7,7 @@ import type {GroupOffset} from '../kafka/group-offsets.js'
 import type {TopicRecord} from '../records/record.js'
 import type {SlackMessage} from '../slack/blocks.js'
 import type {Ledger} from './ledger.js'
+import type {ResponseTable} from './responses.js'
 import {NO_DOUBT, type Doubt, type PartitionState} from './partitions.js'
 import type {Job, Rejected, RunCommitter, RunDeliverer} from './roles.js'
 import type {SendCounts} from './summary.js'
@@ -43,10 +44,23 @@ export class DryRunDeliverer implements RunDeliverer {
     private readonly onDryRun: RenderDryRun | undefined,
     private readonly ledger: Ledger,
     private readonly counts: SendCounts,
+    /** The outcomes recorded so far: an update finds its post there, or among this run's posts. */
+    private readonly table?: Pick<ResponseTable, 'posted' | 'postFailure'>,
   ) {}
 
   async post(job: Job, channel: string): Promise<void> {
     const {alertId, pipeline, record: source, inDoubt} = job
+    if (job.revision > 0 && this.table && !this.table.posted(alertId) && !this.shown.has(alertId)) {
+      // As a real run: an update of a DM that was never posted (expired, failed, not sent) is dead-lettered.
+      const failure = this.table.postFailure(alertId)
+      const reason = failure
+        ? `update ${job.revision} of an alert whose post failed: ${failure}`
+        : `update ${job.revision} of an alert with no recorded post`
+      this.counts.invalid++
+      await this.render({action: 'dead-letter', alertId, pipeline, reason, source})
+      this.ledger.done(job.state, job.entry)
+      return
+    }
     // An alert once per revision, however often it is on the topic: what a real run would apply.
     const shownAs = job.revision > 0 ? `${alertId}@${job.revision}` : alertId
     if (this.shown.has(shownAs)) {

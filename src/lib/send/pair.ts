@@ -45,7 +45,7 @@ export function buildPair(
     // Reads as a throwaway group from the real group's committed offsets; never commits.
     const committer = new DryRunCommitter(group, topics.messages, context.admin)
     const ledger = ledgerFor(committer)
-    return {committer, ledger, deliverer: new DryRunDeliverer(send.onDryRun, ledger, counts)}
+    return {committer, ledger, deliverer: new DryRunDeliverer(send.onDryRun, ledger, counts, table)}
   }
   const committer = new GroupCommitter({
     group,

@@ -69,6 +69,25 @@ describe('send --dry-run pair', () => {
     expect(drain.remaining).toBe(0)
   })
 
+  it('an update of an alert never posted is dead-lettered, as a real run does, not counted as applied', async () => {
+    const items: DryRunItem[] = []
+    const committer = new DryRunCommitter('fa-send', TOPIC, admin)
+    const {intake, table, counts} = intakeOf({
+      committer,
+      deliverer: (ledger, counts, table) => new DryRunDeliverer((item) => void items.push(item), ledger, counts, table),
+    })
+    table.markDelivered('a-2', {channel: 'D1', ts: '1.000'})
+    const revision = (id: string, n: number) => JSON.stringify({...JSON.parse(alertValue(id, 'C1')), revision: n})
+    // a-1's post is not on the topic (it expired, or came before the retention); a-2's was delivered earlier.
+    await intake.batch(batchOf([revision('a-1', 1), revision('a-2', 1)]))
+    await intake.dispatch.idle()
+    await new Promise((r) => setImmediate(r))
+
+    expect(items.map((i) => `${i.action} ${i.alertId}`)).toEqual(['dead-letter a-1', 'update a-2'])
+    expect(items[0]).toMatchObject({reason: 'update 1 of an alert with no recorded post'})
+    expect(counts).toMatchObject({read: 2, wouldPost: 0, wouldUpdate: 1, invalid: 1})
+  })
+
   it('reads as a throwaway group from where the real group is', async () => {
     const committer = new DryRunCommitter('fa-send', TOPIC, admin)
     expect(committer.groupId).toMatch(/^fa-send-dry-run-[0-9a-f-]{36}$/)

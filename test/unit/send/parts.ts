@@ -142,7 +142,7 @@ export function intakeOf<D extends RunDeliverer = FakeDeliverer>(
     committer?: RunCommitter
     drain?: IntakeOptions['drain']
     maxAgeMs?: number
-    deliverer?: (ledger: Ledger, counts: SendCounts) => D
+    deliverer?: (ledger: Ledger, counts: SendCounts, table: ResponseTable) => D
   } = {},
 ) {
   const counts = emptyCounts()
@@ -151,7 +151,7 @@ export function intakeOf<D extends RunDeliverer = FakeDeliverer>(
   const committer = options.committer ?? new FakeCommitter()
   const ledger = new Ledger(counts, options.maxPending ?? 100, stop.signal, (state) => committer.progress(state))
   const create = options.deliverer ?? ((l: Ledger) => new FakeDeliverer(l) as unknown as D)
-  const deliverer = create(ledger, counts)
+  const deliverer = create(ledger, counts, table)
   const committed = options.committed ?? {offset: -1, metadata: null}
   const intake = new Intake({
     topic: TOPIC,
