@@ -7,7 +7,7 @@ import type {GroupOffset} from '../kafka/group-offsets.js'
 import type {TopicRecord} from '../records/record.js'
 import type {SlackMessage} from '../slack/blocks.js'
 import type {Ledger} from './ledger.js'
-import type {ResponseTable} from './responses.js'
+import {noPostReason, type ResponseTable} from './responses.js'
 import {NO_DOUBT, type Doubt, type PartitionState} from './partitions.js'
 import type {Job, Rejected, RunCommitter, RunDeliverer} from './roles.js'
 import type {SendCounts} from './summary.js'
@@ -52,10 +52,7 @@ export class DryRunDeliverer implements RunDeliverer {
     const {alertId, pipeline, record: source, inDoubt} = job
     if (job.revision > 0 && this.table && !this.table.posted(alertId) && !this.shown.has(alertId)) {
       // As a real run: an update of a DM that was never posted (expired, failed, not sent) is dead-lettered.
-      const failure = this.table.postFailure(alertId)
-      const reason = failure
-        ? `update ${job.revision} of an alert whose post failed: ${failure}`
-        : `update ${job.revision} of an alert with no recorded post`
+      const reason = noPostReason(this.table, alertId, job.revision)
       this.counts.invalid++
       await this.render({action: 'dead-letter', alertId, pipeline, reason, source})
       this.ledger.done(job.state, job.entry)

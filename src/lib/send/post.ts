@@ -8,7 +8,7 @@ import type {DeliverOptions, DeliveryOutcome} from '../slack/deliver.js'
 import type {GroupCommitter} from './commits.js'
 import type {Ledger} from './ledger.js'
 import {ChannelPacer} from './pacer.js'
-import type {RecordedOutcome, ResponseTable} from './responses.js'
+import {noPostReason, type RecordedOutcome, type ResponseTable} from './responses.js'
 import type {Job, Rejected, RunDeliverer} from './roles.js'
 import type {SendCounts} from './summary.js'
 
@@ -61,12 +61,8 @@ export class SlackPoster implements RunDeliverer {
     }
     if (revision > 0 && !target) {
       // Never posted as new: the DM it updates failed (or was never delivered); say so and dead-letter it.
-      const failure = table.postFailure(alertId)
       counts.failed++
-      const reason = failure
-        ? `update ${revision} of an alert whose post failed: ${failure}`
-        : `update ${revision} of an alert with no recorded post`
-      return this.reject({...job, channel, reason})
+      return this.reject({...job, channel, reason: noPostReason(table, alertId, revision)})
     }
     if (job.inDoubt && !target) {
       // Let a request the previous owner still had in flight land (or fail) before looking it up.

@@ -170,6 +170,14 @@ export function responseReader(
   }
 }
 
+/** Why an update of `alertId` cannot be applied when `table` has no post of it: how its post failed, or that none is recorded. */
+export function noPostReason(table: Pick<ResponseTable, 'postFailure'>, alertId: string, revision: number): string {
+  const failure = table.postFailure(alertId)
+  return failure
+    ? `update ${revision} of an alert whose post failed: ${failure}`
+    : `update ${revision} of an alert with no recorded post`
+}
+
 /** An outcome as recorded; an expired alert (older than slack.maxAlertAge) was never posted. */
 export type RecordedOutcome = DeliveryOutcome & {expired?: {eventAt: string}}
 
