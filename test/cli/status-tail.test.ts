@@ -8,6 +8,8 @@ import {testKafka} from '../support/kafka-io.js'
 const brokers = inject('kafkaBrokers')
 const env = {KAFKA_BROKERS: brokers, FA_LOG_FORMAT: 'json'}
 
+// Groups of their own: a shared broker may hold the default groups of other runs.
+const run = Date.now()
 let cfg: TestConfig
 const running = runningProcesses()
 const fa = async (...args: string[]) => {
@@ -17,8 +19,6 @@ const fa = async (...args: string[]) => {
 }
 
 beforeAll(async () => {
-  // Groups of their own: a shared broker may hold the default groups of other runs.
-  const run = Date.now()
   cfg = prefixedConfig('status', `enrich:\n  group: g-status-${run}\nslack:\n  group: g-status-send-${run}\n`)
   await fa('topics', 'create')
   // The config names the prefixed topics: replay writes the fixture's records to them.
@@ -36,6 +36,8 @@ describe('fa status', () => {
     const notifications = enrich.partitions.filter((p: {topic: string}) => p.topic === cfg.topics.notifications)
     expect(notifications).toHaveLength(3)
     for (const p of notifications) expect(p).toMatchObject({lag: 0, committed: p.end})
+    // Its repartition topics too: the stateful alert types' records wait there.
+    expect(Object.keys(enrich.topics)).toContain(`g-status-${run}-connector-provisioning-failed-repartition`)
     // fa send never ran: nothing committed, every alert waiting (5 in the sample fixture).
     // Enrich loads the tables first (as --tables-first does): 6 alerts and 4 updates of incidents, all behind.
     expect(send).toMatchObject({role: 'send', state: 'Dead', lag: 10, topics: {[cfg.topics.slackMessages]: 10}})

@@ -5,6 +5,7 @@ import type {Admin} from 'kafkajs'
 import type {Config} from '../config/schema.js'
 import {connectAdmin, createKafka, disconnectQuietly} from '../kafka/client.js'
 import {kafkaError} from '../kafka/connection.js'
+import {repartitionSpecs} from '../kafka/repartition-topics.js'
 import {requireTopics} from '../kafka/topics.js'
 import {decoderFromConfig} from '../schema/decoder.js'
 import type {Logger} from '../output/log.js'
@@ -43,8 +44,13 @@ export async function runStatus(options: StatusOptions): Promise<void> {
     })
     if (!admin) return
     const activeAdmin = admin
+    // The enrich group reads its repartition topics too (where its stateful records wait), once enrich has made them.
+    const existing = new Set(await activeAdmin.listTopics())
+    const repartition = repartitionSpecs(topology, config.enrich.group)
+      .map((spec) => spec.topic)
+      .filter((topic) => existing.has(topic))
     const groups = [
-      {group: config.enrich.group, role: 'enrich', topics: topology.sourceTopics},
+      {group: config.enrich.group, role: 'enrich', topics: [...topology.sourceTopics, ...repartition]},
       {group: config.slack.group, role: 'send', topics: [config.topics.slackMessages]},
     ]
     await requireTopics(activeAdmin, config, [
