@@ -153,6 +153,12 @@ describe('--json errors', () => {
         exit: 2,
       },
     })
+    // Without --json, the same one line.
+    const plain = await timed(['status', '--interval', '3'], {})
+    expect(plain.code).toBe(2)
+    expect(plain.stderr).toBe(
+      'Error: All of the following must be provided when using --interval: --watch (fa status --help lists every flag)\n',
+    )
     const missing = await timed(['replay', '--json'], {})
     expect(JSON.parse(missing.stderr).error.message).toMatch(/^Missing 1 required arg: file +fixture file/)
     expect(missing.stderr).not.toMatch(/See more help|Note:/)

@@ -50,9 +50,14 @@ export abstract class BaseCommand extends Command {
       process.stderr.write(`${c.red('Error:')} ${mistyped} ${c.dim(`(${this.helpHint})`)}\n`)
       this.exit(2)
     }
-    // oclif's own errors (bad flags) already print well.
-    if (error instanceof Errors.CLIError && !(error instanceof FaError)) return super.catch(error)
     const c = this.stderrColor
+    // oclif's usage errors (a missing or conflicting flag) in one line too, without their framing.
+    if (error instanceof Errors.CLIError && !(error instanceof FaError)) {
+      const exit = (error as {oclif?: {exit?: number}}).oclif?.exit ?? 2
+      process.stderr.write(`${c.red('Error:')} ${printable(usageMessage(error.message))} ${c.dim(`(${this.helpHint})`)}
+`)
+      this.exit(exit)
+    }
     // Messages quote fixture text (a JSON.parse snippet, an unknown key or topic): its control characters shown escaped.
     const hint = error instanceof FaError && error.hint ? c.dim(` (${printable(error.hint)})`) : ''
     const message = printable(error instanceof FaError ? error.message : `unexpected error: ${error.message}`)
