@@ -152,7 +152,8 @@ Without --follow it sends what is waiting up to the end offsets seen at start, p
     if (!flags.follow && result.stoppedBy === 'signal') process.exitCode = signals.exitCode
 
     if (dryRun && flags.json) {
-      process.stderr.write(renderSendSummary(result, colorFor(process.stderr)))
+      // stdout holds the JSON Lines of what would be done: the summary is one more JSON line, on stderr.
+      process.stderr.write(JSON.stringify(sendSummaryJson(result)) + '\n')
     } else if (flags.json) {
       process.stdout.write(JSON.stringify(sendSummaryJson(result)) + '\n')
     } else {

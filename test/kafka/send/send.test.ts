@@ -286,7 +286,12 @@ describe('fa send', () => {
       text: expect.any(String),
       metadata: {event_type: 'fa_alert'},
     })
-    expect(json.stderr).toContain('dry run: 3 messages read')
+    expect(JSON.parse(json.stderr.trim().split('\n').at(-1)!)).toMatchObject({
+      read: 3,
+      wouldPost: 2,
+      invalid: 1,
+      dryRun: true,
+    })
     expect(server.calls).toEqual([])
     expect(await responses(kafka, config.topics.responses)).toEqual(new Map())
     expect(
