@@ -39,6 +39,8 @@ export function brokerListProblem(brokers: string[]): string | undefined {
     if (!match) return `"${broker}" is not host:port`
     const port = Number(match[3])
     if (port < 1 || port > 65_535) return `"${broker}": port must be 1-65535`
+    if (broker.startsWith('['))
+      return `"${broker}" is an IPv6 address, which kafkajs cannot connect to: use a host name`
   }
   return undefined
 }

@@ -30,9 +30,10 @@ describe('the config', () => {
     },
   )
 
-  it('takes host:port and [v6]:port; enrich.from and slack.maxAlertAge are checked', async () => {
-    const {config} = await loadConfig(undefined, {KAFKA_BROKERS: 'k1.example.com:9092, [::1]:9093'})
-    expect(config.kafka.brokers).toEqual(['k1.example.com:9092', '[::1]:9093'])
+  it('takes host:port, not an IPv6 literal kafkajs cannot reach; enrich.from and slack.maxAlertAge are checked', async () => {
+    await expect(loadConfig(undefined, {KAFKA_BROKERS: '[::1]:9093'})).rejects.toThrow(/IPv6 address.*use a host name/)
+    const {config} = await loadConfig(undefined, {KAFKA_BROKERS: 'k1.example.com:9092, k2:9093'})
+    expect(config.kafka.brokers).toEqual(['k1.example.com:9092', 'k2:9093'])
     expect(config.slack.maxAlertAge).toBe('24h')
     expect(config.enrich.from).toBeUndefined()
   })
