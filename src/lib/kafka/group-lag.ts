@@ -42,3 +42,12 @@ export async function readGroupLag(admin: Admin, group: string, topics: string[]
   partitions.sort((a, b) => a.topic.localeCompare(b.topic) || a.partition - b.partition)
   return {group, total: partitions.reduce((n, p) => n + p.lag, 0), partitions}
 }
+
+/** A group member as people know it: `<client id>@<host>` (the broker reports the host as `/10.0.3.7`). */
+export function memberName(member: {clientId: string; clientHost: string}): string {
+  return `${member.clientId}@${memberHost(member)}`
+}
+
+export function memberHost(member: {clientHost: string}): string {
+  return member.clientHost.replace(/^\//, '')
+}

@@ -4,6 +4,7 @@ import {connectAdmin, createKafka, disconnectQuietly} from '../kafka/client.js'
 import {kafkaError} from '../kafka/connection.js'
 import {committedOffsets, partitionKey} from '../kafka/drain.js'
 import {commitMetadata} from '../kafka/commit-time.js'
+import {memberName} from '../kafka/group-lag.js'
 import {commitGroupOffsets} from '../kafka/group-offsets.js'
 import {describeStartFrom, offsetsFor, partitionRanges, type StartFrom} from '../kafka/start-from.js'
 import {requireTopics} from '../kafka/topics.js'
@@ -61,7 +62,7 @@ export async function resetGroupOffsets(o: ResetOptions): Promise<ResetResult> {
     const [description] = (await admin.describeGroups([group])).groups
     const members = description?.members.length ?? 0
     if (o.apply && members > 0) {
-      const who = description!.members.map((m) => `${m.clientId}@${m.clientHost}`).join(', ')
+      const who = description!.members.map(memberName).join(', ')
       throw new FaError(
         `consumer group ${group} has ${members} active member${members === 1 ? '' : 's'} (${who}): ` +
           `their own positions would overwrite the reset`,

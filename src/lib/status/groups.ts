@@ -3,7 +3,7 @@ import type {Admin} from 'kafkajs'
 import {loadKafkaJs} from '../kafka/client.js'
 import {commitTimeOf} from '../kafka/commit-time.js'
 import {committedOffsets, partitionKey} from '../kafka/drain.js'
-import {readGroupLag, type PartitionPosition} from '../kafka/group-lag.js'
+import {memberHost, memberName, readGroupLag, type PartitionPosition} from '../kafka/group-lag.js'
 
 export interface MemberStatus {
   clientId: string
@@ -46,8 +46,8 @@ export async function groupStatus(admin: Admin, group: string, role: string, top
     }
     const assigned = Object.entries(assignment).map(([topic, ps]) => `${topic}[${ps.join(',')}]`)
     for (const [topic, ps] of Object.entries(assignment))
-      for (const p of ps) owner.set(partitionKey(topic, p), `${m.clientId}@${m.clientHost}`)
-    return {clientId: m.clientId, host: m.clientHost.replace(/^\//, ''), assigned}
+      for (const p of ps) owner.set(partitionKey(topic, p), memberName(m))
+    return {clientId: m.clientId, host: memberHost(m), assigned}
   })
   let last: number | null = null
   const partitions = lag.partitions.map((p) => {
