@@ -84,7 +84,12 @@ export function tableLoader(
     decoder: RecordDecoder | undefined
     signal: AbortSignal
   },
-  {writer, progress, outcomes = true}: {writer: OutputWriter; progress?: boolean; outcomes?: boolean},
+  {
+    writer,
+    progress,
+    outcomes = true,
+    onUnrecoverable,
+  }: {writer: OutputWriter; progress?: boolean; outcomes?: boolean; onUnrecoverable?: (error: Error) => void},
 ): TableLoader {
   const {kafka, admin, group, tuning, log} = o
   const own = () => ({
@@ -116,6 +121,7 @@ export function tableLoader(
     decoder: o.decoder,
     signal: o.signal,
     progress,
+    onUnrecoverable,
     consumer: {
       sessionTimeout: tuning.sessionTimeout,
       heartbeatInterval: tuning.heartbeatInterval,

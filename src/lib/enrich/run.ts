@@ -187,6 +187,7 @@ export async function runEnrich(options: EnrichOptions): Promise<EnrichResult> {
         writer: activeWriter,
         progress: options.progress,
         outcomes: options.tableOutcomes,
+        onUnrecoverable: (error) => activeRun.fail(error),
       },
     )
     try {

@@ -41,6 +41,8 @@ export interface TableLoaderOptions {
   decoder?: RecordDecoder
   /** Ends a wait for the registry. */
   signal?: AbortSignal
+  /** Following, a table record that no retry can apply (refused registry credentials): the run ends with it. */
+  onUnrecoverable?: (error: Error) => void
 }
 
 export interface TableStats {
@@ -94,6 +96,7 @@ export class TableLoader {
         label: 'table consumer',
         consumer: options.consumer,
         stallMs: options.stallMs,
+        onUnrecoverable: options.onUnrecoverable,
       })
     }
   }

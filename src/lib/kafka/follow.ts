@@ -35,6 +35,8 @@ export interface TopicFollowerOptions {
    * consumer, and a consumer kafkajs gives up on fails `start()` instead of being restarted.
    */
   follow?: boolean
+  /** After the bootstrap, an error no retry mends (refused registry credentials): the caller ends its run. */
+  onUnrecoverable?: (error: Unrecoverable) => void
 }
 
 /** Called once the end offsets to read are known: `records` to read; may return a clean-up, called when the bootstrap ends. */
@@ -231,8 +233,11 @@ export class TopicFollower {
       } catch (error) {
         // Records are there but cannot be applied: the bootstrap is not stalled (see checkStall).
         this.failing = true
-        // What no retry mends (refused registry credentials) fails the bootstrap.
-        if (error instanceof Unrecoverable && !this.loaded) this.failBootstrap?.(error)
+        // What no retry mends (refused registry credentials) fails the bootstrap, or later the caller's run.
+        if (error instanceof Unrecoverable) {
+          if (this.loaded) this.options.onUnrecoverable?.(error)
+          else this.failBootstrap?.(error)
+        }
         throw error
       }
       this.records += applied

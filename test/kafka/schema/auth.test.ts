@@ -6,6 +6,9 @@ import type {AddressInfo} from 'node:net'
 
 import {afterAll, beforeAll, describe, expect, inject, it} from 'vitest'
 
+import {buildTopology} from '../../../src/lib/alerts/topology.js'
+import {loadConfig} from '../../../src/lib/config/load.js'
+import {runEnrich} from '../../../src/lib/enrich/run.js'
 import {frame} from '../../../src/lib/schema/codec.js'
 import {RegistryAuthFailed} from '../../../src/lib/schema/registry.js'
 import {enrichOnce} from '../../support/enrich-once.js'
@@ -70,6 +73,39 @@ describe('Schema Registry formats: refused credentials', () => {
       expect(offsets!.partitions.map((p) => Math.max(0, Number(p.offset)))).toEqual([0])
     } finally {
       await admin.disconnect()
+    }
+  }, 60_000)
+
+  it('following, on a table record after the tables loaded: the daemon stops with the error', async () => {
+    const cfg = await setUp('schema-auth-follow')
+    await producer.send({
+      topic: cfg.topics.assignments,
+      messages: [{key: 'org-a', value: JSON.stringify({orgId: 'org-a', csdrEmail: 'ann@example.com'})}],
+    })
+    const loaded = await loadConfig(cfg.file, env)
+    const stop = new AbortController()
+    const running = runEnrich({
+      config: loaded.config,
+      topology: await buildTopology(loaded),
+      group: `${cfg.prefix}g`,
+      from: 'earliest',
+      follow: true,
+      progress: false,
+      env,
+      signal: stop.signal,
+      beforeJoin: async () => {
+        // Loaded: the table's next record is one the registry will not let fa read.
+        await producer.send({
+          topic: cfg.topics.assignments,
+          messages: [{key: 'org-b', value: framed({orgId: 'org-b'})}],
+        })
+      },
+    })
+    const stopAnyway = setTimeout(() => stop.abort(), 30_000)
+    try {
+      await expect(running).rejects.toThrow(RegistryAuthFailed)
+    } finally {
+      clearTimeout(stopAnyway)
     }
   }, 60_000)
 
