@@ -108,7 +108,13 @@ describe('fa send --follow with slack-responses pinned to Avro', () => {
         .listen(port, '127.0.0.1')
       await produceAlerts(kafka, setup.topics.messages, [alert('schema-down', 'C0AAA')])
       await until(() => server.postsFor('schema-down').length === 1, 30_000, 'the post')
-      const responses = await readTopic(kafka, setup.topics.responses)
+      // Recorded once posted: the response may land a moment after the post.
+      let responses: Awaited<ReturnType<typeof readTopic>> = []
+      await until(
+        async () => (responses = await readTopic(kafka, setup.topics.responses)).length > 0,
+        10_000,
+        'the response',
+      )
       expect(responses).toHaveLength(1)
       expect(responses[0]!.value?.[0]).toBe(0)
     } finally {
