@@ -20,7 +20,10 @@ export const defaultTopics = {
 /** `host:port` (`[v6 address]:port` too, to be refused by its own message): anything else would only fail later, as a connection error. */
 export const BROKER = /^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9_.-]+):\d{1,5}$/
 const BROKER_MESSAGE = 'must be host:port (e.g. pkc-xxxxx.us-east-1.aws.confluent.cloud:9092)'
-const inPortRange = (port: number) => port >= 1 && port <= 65_535
+export const inPortRange = (port: number) => port >= 1 && port <= 65_535
+/** kafkajs splits an address at its first colon: an IPv6 literal could never be reached. */
+export const isIpv6Broker = (broker: string) => broker.startsWith('[')
+export const IPV6_BROKER = 'is an IPv6 address, which kafkajs cannot connect to: use a host name'
 const broker = z
   .string()
   .regex(BROKER, BROKER_MESSAGE)
@@ -28,8 +31,7 @@ const broker = z
   .refine((b) => !BROKER.test(b) || inPortRange(Number(b.slice(b.lastIndexOf(':') + 1))), {
     message: `${BROKER_MESSAGE}, with a port from 1 to 65535`,
   })
-  // kafkajs splits an address at its first colon: an IPv6 literal could never be reached.
-  .refine((b) => !b.startsWith('['), {message: 'is an IPv6 address, which kafkajs cannot connect to: use a host name'})
+  .refine((b) => !isIpv6Broker(b), {message: IPV6_BROKER})
 
 /** `--from`'s config default: earliest, latest, an ISO time or a duration ago. */
 const startFrom = z

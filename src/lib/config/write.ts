@@ -6,7 +6,7 @@ import path from 'node:path'
 import {Document, parse as parseYaml} from 'yaml'
 
 import {FaError} from '../errors.js'
-import {configSchema, defaultTopics} from './schema.js'
+import {configSchema, defaultTopics, inPortRange, IPV6_BROKER, isIpv6Broker} from './schema.js'
 
 export type SaslMechanism = 'plain' | 'scram-sha-256' | 'scram-sha-512'
 
@@ -38,9 +38,8 @@ export function brokerListProblem(brokers: string[]): string | undefined {
     const match = BROKER.exec(broker)
     if (!match) return `"${broker}" is not host:port`
     const port = Number(match[3])
-    if (port < 1 || port > 65_535) return `"${broker}": port must be 1-65535`
-    if (broker.startsWith('['))
-      return `"${broker}" is an IPv6 address, which kafkajs cannot connect to: use a host name`
+    if (!inPortRange(port)) return `"${broker}": port must be 1-65535`
+    if (isIpv6Broker(broker)) return `"${broker}" ${IPV6_BROKER}`
   }
   return undefined
 }
