@@ -6,12 +6,9 @@ import type {AddressInfo} from 'node:net'
 
 import {afterAll, beforeAll, describe, expect, inject, it} from 'vitest'
 
-import {buildTopology} from '../../../src/lib/alerts/topology.js'
-import {loadConfig} from '../../../src/lib/config/load.js'
-import {runEnrich} from '../../../src/lib/enrich/run.js'
 import {frame} from '../../../src/lib/schema/codec.js'
 import {RegistryAuthFailed} from '../../../src/lib/schema/registry.js'
-import {enrichOnce} from '../../support/enrich-once.js'
+import {enrichOnce, enrichRun} from '../../support/enrich-once.js'
 import {prefixedConfig, readToEnd, type TestConfig} from '../../support/fa-process.js'
 import {createTopics, fileProducer, testKafka} from '../../support/kafka-io.js'
 
@@ -82,16 +79,9 @@ describe('Schema Registry formats: refused credentials', () => {
       topic: cfg.topics.assignments,
       messages: [{key: 'org-a', value: JSON.stringify({orgId: 'org-a', csdrEmail: 'ann@example.com'})}],
     })
-    const loaded = await loadConfig(cfg.file, env)
     const stop = new AbortController()
-    const running = runEnrich({
-      config: loaded.config,
-      topology: await buildTopology(loaded),
-      group: `${cfg.prefix}g`,
-      from: 'earliest',
+    const {running} = await enrichRun(cfg, env, {
       follow: true,
-      progress: false,
-      env,
       signal: stop.signal,
       beforeJoin: async () => {
         // Loaded: the table's next record is one the registry will not let fa read.

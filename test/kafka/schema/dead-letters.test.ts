@@ -4,12 +4,9 @@ import {Writable} from 'node:stream'
 
 import {describe, expect, inject, it} from 'vitest'
 
-import {buildTopology} from '../../../src/lib/alerts/topology.js'
-import {loadConfig} from '../../../src/lib/config/load.js'
-import {runEnrich} from '../../../src/lib/enrich/run.js'
 import {createLogger} from '../../../src/lib/output/log.js'
 import {frame} from '../../../src/lib/schema/codec.js'
-import {enrichOnce} from '../../support/enrich-once.js'
+import {enrichOnce, enrichRun} from '../../support/enrich-once.js'
 import {prefixedConfig, readMessagesToEnd, readToEnd, type TestConfig} from '../../support/fa-process.js'
 import {createTopics, fileProducer, testKafka} from '../../support/kafka-io.js'
 import {avroSchemas, encoderFor, registryProxy} from '../../support/registry.js'
@@ -84,20 +81,8 @@ describe('Schema Registry formats: dead letters and outages', () => {
       const logs: string[] = []
       const stream = new Writable({write: (chunk, _encoding, done) => (logs.push(String(chunk)), done())})
       const log = createLogger({level: 'info', format: 'json', stream})
-      const loaded = await loadConfig(cfg.file, env)
       const controller = new AbortController()
-      const running = runEnrich({
-        config: loaded.config,
-        topology: await buildTopology(loaded),
-        group: `${cfg.prefix}g`,
-        from: 'earliest',
-        follow: true,
-        exactlyOnce,
-        signal: controller.signal,
-        progress: false,
-        log,
-        env,
-      })
+      const {running} = await enrichRun(cfg, env, {follow: true, exactlyOnce, signal: controller.signal, log})
       try {
         await producer.send({topic: cfg.topics.notifications, messages: [{key: 'org-a', value: encode(event('e1'))}]})
         await waitFor(async () => (await readToEnd(kafka, [cfg.topics.slackMessages])).length === 1)
