@@ -43,7 +43,7 @@ export async function advanceCheckpoint(options: AdvanceOptions): Promise<Checkp
       throw kafkaError(
         error,
         config,
-        `writing the checkpoint to ${topic} (all ${options.produced} records were produced)`,
+        `writing the checkpoint to ${topic} (${options.produced === 1 ? 'the record was' : `all ${options.produced} records were`} produced)`,
       )
     }
   }

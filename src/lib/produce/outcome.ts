@@ -1,6 +1,7 @@
 import {ResultsPageError} from '../bigquery/query.js'
 import {ExitCode, FaError, type ExitCodeName} from '../errors.js'
 import type {Window} from './window.js'
+import {plural} from '../output/plural.js'
 
 /* How a produce run ends for the user: interrupted, or failed (what was produced, the checkpoint). */
 
@@ -61,13 +62,14 @@ export function explainFailure(error: unknown, state: {produced: number; dryRun:
   const exit = (Object.entries(ExitCode).find(([, code]) => code === error.exitCode)?.[0] ?? 'usage') as ExitCodeName
   // A results page that failed mid-run: one short line, what failed and where the run stands.
   if (error instanceof ResultsPageError) {
-    const done = state.produced === 0 ? 'nothing produced' : `${state.produced} records produced (repeated next run)`
+    const done =
+      state.produced === 0 ? 'nothing produced' : `${plural(state.produced, 'record')} produced (repeated next run)`
     return new FaError(`${error.message}; ${done}, the checkpoint did not move`, {exit, cause: error.cause ?? error})
   }
   if (state.produced === 0) return error
   const note =
-    `${state.produced} records were produced before the failure and the checkpoint was not ` +
-    `advanced: the next run repeats them with the same event ids`
+    `${plural(state.produced, 'record')} ${state.produced === 1 ? 'was' : 'were'} produced before the failure and the checkpoint was not ` +
+    `advanced: the next run repeats ${state.produced === 1 ? 'it' : 'them'} with the same event ids`
   return new FaError(error.message, {
     exit,
     hint: error.hint ? `${error.hint}; ${note}` : note,

@@ -11,6 +11,7 @@ import {ProduceHeader} from './headers.js'
 import {untilAborted} from './outcome.js'
 import type {Producer} from './producer.js'
 import type {Window} from './window.js'
+import {plural} from '../output/plural.js'
 
 export interface RowPublisherOptions {
   producer: Producer
@@ -98,7 +99,7 @@ export class RowPublisher {
         acks: -1,
       })
     } catch (error) {
-      throw kafkaError(error, config, `producing (after ${this.produced} records)`)
+      throw kafkaError(error, config, `producing (after ${plural(this.produced, 'record')})`)
     }
     this.produced += this.pending.length
     this.pending = []

@@ -1,6 +1,7 @@
 import {describe, expect, it} from 'vitest'
 
-import {checkpointDecision} from '../../../src/lib/produce/outcome.js'
+import {FaError} from '../../../src/lib/errors.js'
+import {checkpointDecision, explainFailure} from '../../../src/lib/produce/outcome.js'
 
 const at = (hhmm: string) => `2024-05-01T${hhmm}:00Z`
 
@@ -15,5 +16,17 @@ describe('checkpoint decisions', () => {
       advance: false,
       note: expect.stringContaining('--since 2024-05-01T09:00:00.000Z'),
     })
+  })
+})
+
+describe('a failed run, explained', () => {
+  it('counts what was produced before the failure in the right number', () => {
+    const failure = new FaError('Kafka went away', {exit: 'kafka'})
+    expect((explainFailure(failure, {produced: 1, dryRun: false}) as FaError).hint).toBe(
+      '1 record was produced before the failure and the checkpoint was not advanced: the next run repeats it with the same event ids',
+    )
+    expect((explainFailure(failure, {produced: 3, dryRun: false}) as FaError).hint).toMatch(
+      /^3 records were produced before the failure .* repeats them /,
+    )
   })
 })
