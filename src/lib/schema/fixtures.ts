@@ -18,7 +18,7 @@ export function encodedMessage(record: TopicRecord, target: string, encoder: Rec
     message.key = encoder.key(target, record.key)
   } catch (error) {
     if (!(error instanceof SchemaMismatch) || record.origin.kind !== 'fixture') throw error
-    throw new FixtureError(record.origin.file, record.origin.line, `value for ${target} ${error.message}`)
+    throw new FixtureError(record.origin.file, record.origin.line, `value for ${target} ${error.message}`, null)
   }
   return message
 }
