@@ -79,6 +79,9 @@ function misfit(field: protobuf.Field, v: unknown, at: string): string | undefin
   if (UINT32.has(field.type)) return integer(0n, 2n ** 32n - 1n)
   if (INT64.has(field.type)) return integer(-(2n ** 63n), 2n ** 63n - 1n)
   if (UINT64.has(field.type)) return integer(0n, 2n ** 64n - 1n)
+  // Canonical JSON writes the non-finite floats as these strings.
+  if ((field.type === 'double' || field.type === 'float') && ['NaN', 'Infinity', '-Infinity'].includes(v as string))
+    return undefined
   const kind = {string: 'string', bytes: 'string', bool: 'boolean', double: 'number', float: 'number'}[field.type]
   return kind === undefined || typeof v === kind ? undefined : `${at}: not ${article(field.type)} ${field.type}`
 }
