@@ -7,6 +7,7 @@ import {PARALLEL_BYTES} from '../lib/replay/dry-run.js'
 import {withStdin} from '../lib/fixtures/stdin.js'
 import {dryRunCli} from '../lib/replay/dry-run-cli.js'
 import {produceCli} from '../lib/replay/produce-cli.js'
+import {topicAliases} from '../lib/replay/topic-names.js'
 
 export default class Replay extends BaseCommand {
   static override summary = 'Pipe fixture files of topic records through the alert pipelines.'
@@ -195,7 +196,9 @@ With --dry-run everything happens in this process (no Kafka, Slack or cloud acco
     // With a Schema Registry configured, fixtures must fit their topics' schemas (no registry: no check).
     if (flags.schemas) loaded.config.schemaRegistry.url = flags.schemas
     if (loaded.config.schemaRegistry.url)
-      await (await import('../lib/schema/fixtures.js')).checkFixtureSchemas(files, loaded.config)
+      await (
+        await import('../lib/schema/fixtures.js')
+      ).checkFixtureSchemas(files, loaded.config, topicAliases(loaded.config.topics))
     const code = await dryRunCli({
       files,
       nameOf,

@@ -18,7 +18,7 @@ export function encodedMessage(record: TopicRecord, target: string, encoder: Rec
     message.key = encoder.key(target, record.key)
   } catch (error) {
     if (!(error instanceof SchemaMismatch) || record.origin.kind !== 'fixture') throw error
-    throw new FixtureError(record.origin.file, record.origin.line, `value for ${target} ${error.message}`)
+    throw new FixtureError(record.origin.file, record.origin.line, `value for ${target} ${error.message}`, null)
   }
   return message
 }
@@ -37,22 +37,26 @@ export async function checkFixturesFit(
 /**
  * `fa replay --dry-run` with a registry configured: every fixture value must fit the latest
  * schema of its topic's subject (topics without a subject are not checked), so a fixture the
- * real topic could never carry fails in CI. Returns the topics checked; none without a registry.
+ * real topic could never carry fails in CI. A fixture topic named by `aliases` (its role, a
+ * renamed default) is checked as the topic the config names. Returns the topics checked; none
+ * without a registry.
  */
 export async function checkFixtureSchemas(
   files: string[],
   config: Config,
+  aliases: ReadonlyMap<string, string>,
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<string[]> {
   if (!config.schemaRegistry.url) return []
+  const route = (topic: string) => aliases.get(topic) ?? topic
   const topics = new Set<string>()
-  for await (const batch of readFixtures(files)) for (const record of batch) topics.add(record.topic)
+  for await (const batch of readFixtures(files)) for (const record of batch) topics.add(route(record.topic))
   const encoder = await encoderFromConfig(
     config,
     [...topics].map((topic) => ({topic, role: roleOf(config.topics, topic)})),
     env,
   )
   if (!encoder?.encodesAnything) return []
-  await checkFixturesFit(files, (topic) => topic, encoder)
+  await checkFixturesFit(files, route, encoder)
   return encoder.topicsWithSchemas
 }

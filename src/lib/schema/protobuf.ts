@@ -48,6 +48,70 @@ function withTimestamps(type: protobuf.Type, value: {[k: string]: unknown}): {[k
   return out
 }
 
+const INT32 = new Set(['int32', 'sint32', 'sfixed32'])
+const UINT32 = new Set(['uint32', 'fixed32'])
+const INT64 = new Set(['int64', 'sint64', 'sfixed64'])
+const UINT64 = new Set(['uint64', 'fixed64'])
+
+const article = (word: string): string => (/^[aeiou]/.test(word) ? 'an' : 'a')
+
+/** Why a JSON value cannot be `field`'s (protobufjs' fromObject would coerce it and lose data), or undefined. */
+function misfit(field: protobuf.Field, v: unknown, at: string): string | undefined {
+  const type = field.resolvedType
+  if (type instanceof protobuf.Enum) {
+    const known = typeof v === 'string' ? v in type.values : Object.values(type.values).includes(v as number)
+    return known ? undefined : `${at}: not a value of enum ${type.name}`
+  }
+  if (type instanceof protobuf.Type) {
+    if (type.fullName === '.google.protobuf.Timestamp' && typeof v === 'string')
+      return Number.isNaN(Date.parse(v)) ? `${at}: not an ISO-8601 timestamp` : undefined
+    if (v === null || typeof v !== 'object' || Array.isArray(v)) return `${at}: not an object`
+    return misfitIn(type, v as {[k: string]: unknown}, `${at}.`)
+  }
+  const integer = (min: bigint, max: bigint): string | undefined => {
+    const ok =
+      (typeof v === 'number' && Number.isInteger(v)) || (typeof v === 'string' && /^-?\d+$/.test(v))
+        ? BigInt(v as number | string) >= min && BigInt(v as number | string) <= max
+        : false
+    return ok ? undefined : `${at}: not ${article(field.type)} ${field.type} (${min} to ${max})`
+  }
+  if (INT32.has(field.type)) return integer(-(2n ** 31n), 2n ** 31n - 1n)
+  if (UINT32.has(field.type)) return integer(0n, 2n ** 32n - 1n)
+  if (INT64.has(field.type)) return integer(-(2n ** 63n), 2n ** 63n - 1n)
+  if (UINT64.has(field.type)) return integer(0n, 2n ** 64n - 1n)
+  // Canonical JSON writes the non-finite floats as these strings.
+  if ((field.type === 'double' || field.type === 'float') && ['NaN', 'Infinity', '-Infinity'].includes(v as string))
+    return undefined
+  const kind = {string: 'string', bytes: 'string', bool: 'boolean', double: 'number', float: 'number'}[field.type]
+  return kind === undefined || typeof v === kind ? undefined : `${at}: not ${article(field.type)} ${field.type}`
+}
+
+/** The first field of `value` that `type` cannot carry, named by its path. */
+function misfitIn(type: protobuf.Type, value: {[k: string]: unknown}, prefix = ''): string | undefined {
+  for (const [name, v] of Object.entries(value)) {
+    const field = type.fields[name]
+    if (!field || v === null || v === undefined) continue
+    const at = `${prefix}${name}`
+    if (field.repeated) {
+      if (!Array.isArray(v)) return `${at}: not a list`
+      for (const [i, item] of v.entries()) {
+        const why = misfit(field, item, `${at}.${i}`)
+        if (why) return why
+      }
+    } else if (field instanceof protobuf.MapField) {
+      if (typeof v !== 'object' || Array.isArray(v)) return `${at}: not a map`
+      for (const [k, item] of Object.entries(v)) {
+        const why = misfit(field, item, `${at}.${k}`)
+        if (why) return why
+      }
+    } else {
+      const why = misfit(field, v, at)
+      if (why) return why
+    }
+  }
+  return undefined
+}
+
 function isoToTimestamp(text: string): {seconds: number; nanos: number} {
   const ms = Date.parse(text)
   if (Number.isNaN(ms)) throw new TypeError(`not an ISO-8601 timestamp: ${text}`)
@@ -104,6 +168,8 @@ export function protobufCodec(schema: string): SchemaCodec {
       }
       const unknown = Object.keys(value).find((k) => !type.fields[k])
       if (unknown) throw new Error(`does not fit the Protobuf message ${type.name}: no field ${unknown}`)
+      const why = misfitIn(type, value as {[k: string]: unknown})
+      if (why) throw new Error(`does not fit the Protobuf message ${type.name} at ${why}`)
       let message: protobuf.Message
       try {
         message = type.fromObject(withTimestamps(type, value as {[k: string]: unknown}))

@@ -3,6 +3,7 @@ import {setTimeout as sleep} from 'node:timers/promises'
 import type {Admin} from 'kafkajs'
 
 import type {Config} from '../config/schema.js'
+import {Unrecoverable} from '../errors.js'
 import {connectAdmin, createKafka, disconnectQuietly} from '../kafka/client.js'
 import {kafkaError} from '../kafka/connection.js'
 import {repartitionSpecs} from '../kafka/repartition-topics.js'
@@ -69,6 +70,8 @@ export async function runStatus(options: StatusOptions): Promise<void> {
       signal,
     })
     await tables.start(signal).catch((error) => {
+      // Refused registry credentials say so themselves; they are no broker trouble.
+      if (error instanceof Unrecoverable) throw error
       if (!signal.aborted) throw kafkaError(error, config, 'reading the tables')
     })
     const activeTables = tables

@@ -8,6 +8,7 @@ import {afterAll, beforeAll, describe, expect, inject, it} from 'vitest'
 
 import {frame} from '../../../src/lib/schema/codec.js'
 import {RegistryAuthFailed} from '../../../src/lib/schema/registry.js'
+import {runFa} from '../../support/cli.js'
 import {enrichOnce, enrichRun} from '../../support/enrich-once.js'
 import {prefixedConfig, readToEnd, type TestConfig} from '../../support/fa-process.js'
 import {createTopics, fileProducer, testKafka} from '../../support/kafka-io.js'
@@ -97,6 +98,20 @@ describe('Schema Registry formats: refused credentials', () => {
     } finally {
       clearTimeout(stopAnyway)
     }
+  }, 60_000)
+
+  it('fa status on a table record: the registry refusal, not a Kafka failure with a broker hint', async () => {
+    const cfg = await setUp('schema-auth-status')
+    await producer.send({
+      topic: cfg.topics.assignments,
+      messages: [{key: 'org-a', value: framed({orgId: 'org-a', csdrEmail: 'ann@example.com'})}],
+    })
+    // The config's registry, not one SCHEMA_REGISTRY_URL may name.
+    const result = await runFa(['status', '--config', cfg.file], {env: {...env, SCHEMA_REGISTRY_URL: ''}})
+    expect(result.stderr).toContain(`Schema Registry ${registryUrl} refused the credentials (403)`)
+    expect(result.stderr).toContain('schemaRegistry.usernameEnv')
+    expect(result.stderr).not.toContain('kafka.brokers')
+    expect(result.code).toBe(2)
   }, 60_000)
 
   it('on a source record: the run stops with the error instead of retrying the batch', async () => {

@@ -198,6 +198,37 @@ describe('Protobuf to canonical JSON', () => {
     const first = await codecFor({id: 4, type: 'PROTOBUF', schema: proto})
     expect(() => first.encode({b: 'x'})).toThrow(/no field b/)
   })
+
+  // protobufjs' fromObject coerces what it cannot read: an unknown enum name to the default,
+  // "abc" to 0, 1.5 to 1, a 64-bit overflow wrapped. Each lost data without a word.
+  it('refuses a value its field cannot carry, naming the field', async () => {
+    const schema = `syntax = "proto3"; import "google/protobuf/timestamp.proto";
+      message T { enum K { K0 = 0; K1 = 1; } K kind = 1; int64 big = 2; int32 small = 3; uint64 u = 4;
+        string name = 5; repeated K kinds = 6; google.protobuf.Timestamp at = 7; message N { int32 n = 1; } N inner = 8; }`
+    const t = await codecFor({id: 7, type: 'PROTOBUF', schema})
+    for (const [value, field] of [
+      [{kind: 'K9'}, 'kind'],
+      [{kind: 7}, 'kind'],
+      [{big: 'abc'}, 'big'],
+      [{big: '9223372036854775808'}, 'big'],
+      [{small: 1.5}, 'small'],
+      [{small: 2 ** 31}, 'small'],
+      [{u: '-1'}, 'u'],
+      [{name: 5}, 'name'],
+      [{kinds: ['K1', 'K2']}, 'kinds.1'],
+      [{at: 'nope'}, 'at'],
+      [{inner: {n: 'x'}}, 'inner.n'],
+    ] as const) {
+      expect(() => t.encode(value), JSON.stringify(value)).toThrow(`does not fit the Protobuf message T at ${field}`)
+    }
+    expect(t.decode(t.encode({kind: 'K1', big: '-9223372036854775808', small: -3, u: 5, kinds: [1, 'K0']}))).toEqual({
+      kind: 'K1',
+      big: '-9223372036854775808',
+      small: -3,
+      u: '5',
+      kinds: ['K1', 'K0'],
+    })
+  })
 })
 
 describe('JSON Schema and the wire framing', () => {
