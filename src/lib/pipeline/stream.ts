@@ -188,13 +188,15 @@ export function stream(name: string, source: string, description = ''): StreamBu
 
 /**
  * A deterministic alert id: the same alert type and event always give the same id, so delivery
- * can deduplicate. Events without an `eventId` are identified by their topic, key and value.
+ * can deduplicate. Events without an `eventId` are identified by their topic, key and value, and
+ * with `at` (the event time of one that opens an incident) by that too: a failure that repeats an
+ * earlier one's value exactly, after that incident closed, is a new incident with a DM of its own.
  */
-export function alertIdFor(pipeline: string, event: JsonObject, record: TopicRecord): string {
+export function alertIdFor(pipeline: string, event: JsonObject, record: TopicRecord, at?: number): string {
   // One-shot hash of the same bytes as before (ids must not change): much faster than createHash.
   const identity =
     typeof event.eventId === 'string' && event.eventId !== ''
       ? `event\0${event.eventId}`
-      : `record\0${record.topic}\0${record.key ?? ''}\0${JSON.stringify(event)}`
+      : `record\0${record.topic}\0${record.key ?? ''}\0${JSON.stringify(event)}${at === undefined ? '' : `\0${at}`}`
   return `fa-${hash('sha256', `${pipeline}\0${identity}`, 'hex').slice(0, 32)}`
 }

@@ -209,9 +209,9 @@ export class Topology {
     if (key === undefined) return this.deadLetter(alert.name, record, 'no incident key')
     const namespace = incidentsOf(alert)
     const current = state.get(namespace, key) as IncidentState | undefined
-    const alertId = alertIdFor(alert.name, ctx.event, record)
-    const content = alert.message(ctx)
     const time = eventTime(record)
+    const alertId = alertIdFor(alert.name, ctx.event, record, time)
+    const content = alert.message(ctx)
     const next = observe(current, time, this.windowOf(alert), content, alertId)
     state.put(namespace, key, next)
     if (next.revision === 0) {
