@@ -147,15 +147,14 @@ export class StreamBuilder<C> {
    * Where it is written does not matter: it applies to the events that pass every step.
    */
   incidents(options: IncidentOptions): StreamBuilder<C> {
-    const {dropReasons} = this.parts
-    // A resolving event with no incident open is dropped as this: a fate `--only` may name.
-    const reasons = options.resolve ? [...dropReasons, 'no-open-incident'] : dropReasons
-    return new StreamBuilder({...this.parts, dropReasons: reasons, incidents: incidentSpec(options), stateful: true})
+    return new StreamBuilder({...this.parts, incidents: incidentSpec(options), stateful: true})
   }
 
   /** Ends the stream: what the alert says, and the topic it goes to. */
   message(message: (ctx: C) => AlertContent): {to(sink: string): AlertType} {
-    const {name, description, source, tables, steps, dropReasons, incidents, stateful} = this.parts
+    const {name, description, source, tables, steps, incidents, stateful} = this.parts
+    // A resolving event with no incident open is dropped as this (a fate `--only` may name), after the steps' reasons wherever `incidents` was written.
+    const dropReasons = incidents?.resolve ? [...this.parts.dropReasons, 'no-open-incident'] : this.parts.dropReasons
     return {
       to: (sink) => ({name, description, source, sink, tables, steps, dropReasons, message, incidents, stateful}),
     }

@@ -99,6 +99,11 @@ export class Topology {
     ]
   }
 
+  /** The alert types' drop reasons, each once, in the order declared: how a summary lists them. */
+  get dropReasons(): string[] {
+    return [...new Set(this.alertTypes.flatMap((alert) => alert.dropReasons ?? []))]
+  }
+
   isTableTopic(topic: string): boolean {
     return this.byTable.has(topic)
   }
