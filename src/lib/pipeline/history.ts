@@ -53,8 +53,9 @@ export function historyStep<C, S, A extends string>(alertType: string, options: 
     const key = stateKey(options.key as (ctx: EventContext) => unknown, ctx)
     if (key === undefined) return stop
     const before = state.get(namespace, key)
+    // Each key starts from a copy of `initial`: a reducer may change its state in place.
     const after = reduce
-      ? reduce((before ?? initial) as S, ctx)
+      ? reduce((before ?? structuredClone(initial)) as S, ctx)
       : count(
           before as HistoryCounts | undefined,
           ctx,

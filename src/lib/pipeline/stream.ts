@@ -147,15 +147,14 @@ export class StreamBuilder<C> {
    * Where it is written does not matter: it applies to the events that pass every step.
    */
   incidents(options: IncidentOptions): StreamBuilder<C> {
-    const {dropReasons} = this.parts
-    // A resolving event with no incident open is dropped as this: a fate `--only` may name.
-    const reasons = options.resolve ? [...dropReasons, 'no-open-incident'] : dropReasons
-    return new StreamBuilder({...this.parts, dropReasons: reasons, incidents: incidentSpec(options), stateful: true})
+    return new StreamBuilder({...this.parts, incidents: incidentSpec(options), stateful: true})
   }
 
   /** Ends the stream: what the alert says, and the topic it goes to. */
   message(message: (ctx: C) => AlertContent): {to(sink: string): AlertType} {
-    const {name, description, source, tables, steps, dropReasons, incidents, stateful} = this.parts
+    const {name, description, source, tables, steps, incidents, stateful} = this.parts
+    // A resolving event with no incident open is dropped as this (a fate `--only` may name), after the steps' reasons wherever `incidents` was written.
+    const dropReasons = incidents?.resolve ? [...this.parts.dropReasons, 'no-open-incident'] : this.parts.dropReasons
     return {
       to: (sink) => ({name, description, source, sink, tables, steps, dropReasons, message, incidents, stateful}),
     }
@@ -188,13 +187,15 @@ export function stream(name: string, source: string, description = ''): StreamBu
 
 /**
  * A deterministic alert id: the same alert type and event always give the same id, so delivery
- * can deduplicate. Events without an `eventId` are identified by their topic, key and value.
+ * can deduplicate. Events without an `eventId` are identified by their topic, key and value, and
+ * with `at` (the event time of one that opens an incident) by that too: a failure that repeats an
+ * earlier one's value exactly, after that incident closed, is a new incident with a DM of its own.
  */
-export function alertIdFor(pipeline: string, event: JsonObject, record: TopicRecord): string {
+export function alertIdFor(pipeline: string, event: JsonObject, record: TopicRecord, at?: number): string {
   // One-shot hash of the same bytes as before (ids must not change): much faster than createHash.
   const identity =
     typeof event.eventId === 'string' && event.eventId !== ''
       ? `event\0${event.eventId}`
-      : `record\0${record.topic}\0${record.key ?? ''}\0${JSON.stringify(event)}`
+      : `record\0${record.topic}\0${record.key ?? ''}\0${JSON.stringify(event)}${at === undefined ? '' : `\0${at}`}`
   return `fa-${hash('sha256', `${pipeline}\0${identity}`, 'hex').slice(0, 32)}`
 }

@@ -72,12 +72,20 @@ export class Summary implements SummaryCounts {
   }
 
   /**
-   * Lists the pipelines in `order` (the topology's), then any others: the same table whichever
-   * shard met a pipeline first.
+   * Lists the pipelines in `order` (the topology's), then any others, and each one's drop reasons
+   * in `reasons` order (the alert types' declared ones), then any others by name: the same
+   * summary whichever shard met a pipeline or a reason first.
    */
-  orderBy(order: readonly string[]): this {
-    const rank = (name: string) => (order.includes(name) ? order.indexOf(name) : order.length)
-    this.pipelines = Object.fromEntries(Object.entries(this.pipelines).sort(([a], [b]) => rank(a) - rank(b)))
+  orderBy(order: readonly string[], reasons: readonly string[] = []): this {
+    const ranked = (names: readonly string[]) => (a: string, b: string) => {
+      const rank = (name: string) => (names.includes(name) ? names.indexOf(name) : names.length)
+      return rank(a) - rank(b) || (a < b ? -1 : a > b ? 1 : 0)
+    }
+    const byName = ranked(order)
+    const byReason = ranked(reasons)
+    this.pipelines = Object.fromEntries(Object.entries(this.pipelines).sort(([a], [b]) => byName(a, b)))
+    for (const counts of Object.values(this.pipelines))
+      counts.dropped = Object.fromEntries(Object.entries(counts.dropped).sort(([a], [b]) => byReason(a, b)))
     return this
   }
 

@@ -99,6 +99,11 @@ export class Topology {
     ]
   }
 
+  /** The alert types' drop reasons, each once, in the order declared: how a summary lists them. */
+  get dropReasons(): string[] {
+    return [...new Set(this.alertTypes.flatMap((alert) => alert.dropReasons ?? []))]
+  }
+
   isTableTopic(topic: string): boolean {
     return this.byTable.has(topic)
   }
@@ -209,9 +214,9 @@ export class Topology {
     if (key === undefined) return this.deadLetter(alert.name, record, 'no incident key')
     const namespace = incidentsOf(alert)
     const current = state.get(namespace, key) as IncidentState | undefined
-    const alertId = alertIdFor(alert.name, ctx.event, record)
-    const content = alert.message(ctx)
     const time = eventTime(record)
+    const alertId = alertIdFor(alert.name, ctx.event, record, time)
+    const content = alert.message(ctx)
     const next = observe(current, time, this.windowOf(alert), content, alertId)
     state.put(namespace, key, next)
     if (next.revision === 0) {

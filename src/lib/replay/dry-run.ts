@@ -157,7 +157,7 @@ export async function replayDryRun({
     }
     while (queue.length > 0) await writeHead()
     for (const helper of helpers) shard.summary.merge(await helper.finish())
-    return shard.summary.orderBy(topology.pipelineNames)
+    return shard.summary.orderBy(topology.pipelineNames, topology.dropReasons)
   } finally {
     youngGeneration?.release()
     await Promise.all(helpers.map((helper) => helper.stop()))

@@ -27,3 +27,28 @@ describe("the dry run's summary line", () => {
     )
   })
 })
+
+describe('a summary merged from threads', () => {
+  const drop = (reason: string) => ({kind: 'dropped' as const, pipeline: 'alarm', reason})
+
+  it('names the drop reasons in the order the alert types declare them, whichever thread met one first', () => {
+    const byThread = (reasons: string[]) => {
+      const shard = new Summary()
+      for (const reason of reasons) shard.add([drop(reason)])
+      return shard.counts()
+    }
+    const lines = [
+      [['no-open-incident'], ['unassigned', 'filtered']],
+      [['filtered'], ['no-open-incident', 'unassigned']],
+    ].map((threads) => {
+      const summary = new Summary()
+      for (const reasons of threads) summary.merge(byThread(reasons))
+      summary.orderBy(['alarm'], ['filtered', 'unassigned', 'no-open-incident'])
+      return {line: renderSummary(summary, c), json: JSON.stringify(summary)}
+    })
+    expect(lines[0]).toEqual(lines[1])
+    expect(lines[0]!.line.split('\n')[0]).toBe(
+      '3 records: 0 alerts, 0 dead letters, 1 filtered, 1 unassigned, 1 no-open-incident',
+    )
+  })
+})

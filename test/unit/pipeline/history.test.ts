@@ -126,3 +126,25 @@ describe('cluster-created', () => {
     )
   })
 })
+
+describe('history with a reducer that changes its state in place', () => {
+  it('starts every key from its own copy of `initial`', () => {
+    const visits = stream('visits', 'logins')
+      .selectKey(({event}) => event.user, 'user')
+      .history({
+        key: ({key}) => key,
+        as: 'places',
+        initial: {list: [] as string[]},
+        reduce: (state, {event}) => (state.list.push(String(event.place)), state),
+      })
+      .message(({places}) => (seen.push(structuredClone(places)), {recipient: 'C1', header: 'v', text: new Mrkdwn('')}))
+      .to('out')
+    const core = new Topology([visits], {}, buildSlackMessage)
+    const tables = new TableStore()
+    const state = new MemoryStateStore()
+    seen.length = 0
+    core.process(login('ada', 'home', '2026-11-24T10:00:00.000Z'), tables, state)
+    core.process(login('bob', 'work', '2026-11-24T10:05:00.000Z'), tables, state)
+    expect(seen).toEqual([{list: ['home']}, {list: ['work']}])
+  })
+})

@@ -104,6 +104,21 @@ describe('incidents', () => {
     expect((again as {alertId: string}).alertId).not.toBe(first.alertId)
   })
 
+  it('events without an eventId: each new incident has an alert id of its own, though its value repeats an earlier one', () => {
+    const {run} = runner()
+    const first = run(event(0, {})) as {alertId: string}
+    run(event(5 * MIN, {state: 'ok'}))
+    // The same failure again, after the resolution and after the window: new incidents, new DMs.
+    const afterResolution = run(event(10 * MIN, {})) as {alertId: string}
+    const afterWindow = run(event(10 * MIN + HOUR, {})) as {alertId: string}
+    expect(afterResolution).toMatchObject({kind: 'alert', incident: true})
+    expect(afterWindow).toMatchObject({kind: 'alert', incident: true})
+    expect(new Set([first.alertId, afterResolution.alertId, afterWindow.alertId]).size).toBe(3)
+    // Still deterministic: the same records give the same ids on another run.
+    const again = runner().run(event(0, {})) as {alertId: string}
+    expect(again.alertId).toBe(first.alertId)
+  })
+
   it('a resolving event with no open incident does nothing, also after the window has passed', () => {
     const {run} = runner()
     expect(run(event(0, {state: 'ok'}))).toEqual({

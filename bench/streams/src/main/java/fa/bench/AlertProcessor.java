@@ -287,6 +287,9 @@ final class AlertProcessor implements Processor<byte[], byte[], byte[], byte[]> 
       StringBuilder json = new StringBuilder();
       Events.stringifyChecked(json, event, TEXT_FIELDS);
       identity = "record\0" + topic() + "\0" + recordKey + "\0" + json;
+      // As fa, whose built-in keeps incidents (also where this app does not): an incident's first
+      // event is told apart from an earlier incident's by its time too.
+      identity += "\0" + record.timestamp();
     }
     byte[] digest = sha256.digest((PIPELINE + "\0" + identity).getBytes(StandardCharsets.UTF_8));
     return "fa-" + HexFormat.of().formatHex(digest).substring(0, 32);
