@@ -96,6 +96,20 @@ describe('fa replay --dry-run --explain', () => {
     expect(fates.map((line) => JSON.parse(line).line)).toEqual([11, 18])
   })
 
+  // Exit 1 means "differences" to CI: an output file that cannot be written is a usage error, named before the run.
+  it.each([
+    ['--explain-file', 'fates.jsonl'],
+    ['--html', 'report.html'],
+    ['--expect', 'golden.jsonl', '--update'],
+  ])('%s into a directory that does not exist fails at once, naming the file', async (flag, name, ...more) => {
+    const file = path.join(tmp(), 'missing', name)
+    const {code, stdout, stderr} = await runFa(['replay', fixture, '--dry-run', flag, file, ...more])
+    expect(stderr).toContain(`Error: ${flag} ${file}: cannot write it (no such directory:`)
+    expect(stderr).not.toMatch(/unexpected error|\n\s+at /)
+    expect(code).toBe(2)
+    expect(stdout).toBe('')
+  })
+
   it('--verbose explains and links each alert to the Block Kit Builder', async () => {
     const {code, stdout} = await runFa(['replay', fixture, '--dry-run', '--verbose'])
     expect(code).toBe(0)
