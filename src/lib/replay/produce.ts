@@ -107,7 +107,6 @@ export async function planReplay(
       }
     }
   }
-  if (known) checkKnown(topics, routing, known)
   const unused = Object.keys(routing.map ?? {}).filter(
     (from) => ![...topics.keys()].some((topic) => topic === from || routing.aliases?.get(topic) === from),
   )
@@ -117,6 +116,8 @@ export async function planReplay(
       hint: `the files' topics are ${[...topics.keys()].join(', ') || '(none)'}`,
     })
   }
+  // After the mappings: a mistyped one is the reason its topic is unknown.
+  if (known) checkKnown(topics, routing, known)
   for (const {target} of topics.values()) {
     if (!LEGAL_TOPIC.test(target) || target === '.' || target === '..') {
       throw new FaError(`"${target}" is not a legal Kafka topic name`, {
