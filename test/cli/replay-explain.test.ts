@@ -129,11 +129,15 @@ describe('fa replay --dry-run: what went unread', () => {
     const dir = tmp()
     const file = path.join(dir, 'typo.jsonl')
     const typo = JSON.stringify({topic: 'data-notifcations-pipeline', key: 'org-1', value: {eventId: 'e'}})
-    writeFileSync(file, `${readFileSync(fixture, 'utf8')}${typo}\n${typo}\n`)
+    const cut = JSON.stringify({topic: 'data-notifications', key: 'org-1', value: {eventId: 'e'}})
+    writeFileSync(file, `${readFileSync(fixture, 'utf8')}${typo}\n${typo}\n${cut}\n`)
     const {code, stdout} = await runFa(['replay', file, '--dry-run'])
     expect(code).toBe(0)
     expect(stdout).toContain(
       'warning: 2 records on `data-notifcations-pipeline`, which no enabled alert type reads: neither the config nor the alert types know it; did you mean `data-notifications-pipeline`?',
+    )
+    expect(stdout).toContain(
+      'warning: 1 record on `data-notifications`, which no enabled alert type reads: neither the config nor the alert types know it; did you mean `data-notifications-pipeline`?',
     )
   })
 
