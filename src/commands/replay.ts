@@ -62,7 +62,8 @@ With --dry-run everything happens in this process (no Kafka, Slack or cloud acco
 
   // Written out: oclif's generated line for flags exclusive of --dry-run leaves stray `| ]`.
   static override usage = [
-    '<%= command.id %> FILE... --dry-run [--json] [--expect FILE [--update]] [--workers N] [-c FILE] [--verbose]',
+    '<%= command.id %> FILE... --dry-run [--json] [--expect FILE [--update]] [--explain] [--only FATES] ' +
+      '[--explain-file FILE] [--html FILE] [--tables-first] [--workers N] [--schemas URL] [-c FILE] [--verbose]',
     '<%= command.id %> FILE... [--topic-prefix PFX] [--topic FROM=TO...] [--timestamps ' +
       'keep|now] [-y] [--json] [-c FILE] [--verbose]',
   ]

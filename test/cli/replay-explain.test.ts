@@ -96,6 +96,20 @@ describe('fa replay --dry-run --explain', () => {
     expect(fates.map((line) => JSON.parse(line).line)).toEqual([11, 18])
   })
 
+  // Exit 1 means "differences" to CI: an output file that cannot be written is a usage error, named before the run.
+  it.each([
+    ['--explain-file', 'fates.jsonl'],
+    ['--html', 'report.html'],
+    ['--expect', 'golden.jsonl', '--update'],
+  ])('%s into a directory that does not exist fails at once, naming the file', async (flag, name, ...more) => {
+    const file = path.join(tmp(), 'missing', name)
+    const {code, stdout, stderr} = await runFa(['replay', fixture, '--dry-run', flag, file, ...more])
+    expect(stderr).toContain(`Error: ${flag} ${file}: cannot write it (no such directory:`)
+    expect(stderr).not.toMatch(/unexpected error|\n\s+at /)
+    expect(code).toBe(2)
+    expect(stdout).toBe('')
+  })
+
   it('--verbose explains and links each alert to the Block Kit Builder', async () => {
     const {code, stdout} = await runFa(['replay', fixture, '--dry-run', '--verbose'])
     expect(code).toBe(0)
@@ -115,11 +129,15 @@ describe('fa replay --dry-run: what went unread', () => {
     const dir = tmp()
     const file = path.join(dir, 'typo.jsonl')
     const typo = JSON.stringify({topic: 'data-notifcations-pipeline', key: 'org-1', value: {eventId: 'e'}})
-    writeFileSync(file, `${readFileSync(fixture, 'utf8')}${typo}\n${typo}\n`)
+    const cut = JSON.stringify({topic: 'data-notifications', key: 'org-1', value: {eventId: 'e'}})
+    writeFileSync(file, `${readFileSync(fixture, 'utf8')}${typo}\n${typo}\n${cut}\n`)
     const {code, stdout} = await runFa(['replay', file, '--dry-run'])
     expect(code).toBe(0)
     expect(stdout).toContain(
       'warning: 2 records on `data-notifcations-pipeline`, which no enabled alert type reads: neither the config nor the alert types know it; did you mean `data-notifications-pipeline`?',
+    )
+    expect(stdout).toContain(
+      'warning: 1 record on `data-notifications`, which no enabled alert type reads: neither the config nor the alert types know it; did you mean `data-notifications-pipeline`?',
     )
   })
 

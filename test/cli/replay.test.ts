@@ -165,6 +165,7 @@ describe('fa replay --dry-run', () => {
     )
   })
 
+  // As the README writes it: 'fa' and 'zod' by name, from a directory with no node_modules of its own.
   it.each([['1'], ['2']])(
     'runs a user-defined alert type from a module named in the config (--workers %s)',
     async (workers) => {
@@ -173,9 +174,11 @@ describe('fa replay --dry-run', () => {
       writeFileSync(
         path.join(dir, 'big-deal.mjs'),
         `
-import {stream, md, assignments, slackUsers, assigneeContext} from ${JSON.stringify(path.join(root, 'dist/index.js'))}
+import {stream, md, assignments, slackUsers, assigneeContext} from 'fa'
+import {z} from 'zod'
 export default stream('big-deal', 'deals')
   .filter(({event}) => event.amount > 100000)
+  .validate(z.looseObject({amount: z.number()}))
   .selectKey(({record}) => record.key, 'org id')
   .join(assignments, ({key}) => key, 'assignment', 'unassigned')
   .join(slackUsers, ({assignment}) => assignment.csdrEmail, 'slackUser', 'no-slack-user')

@@ -20,6 +20,13 @@ describe('the CLI as people use it', () => {
     }
   })
 
+  it("fa replay's usage names every flag of the dry run", async () => {
+    const {stdout} = await runFa(['replay', '--help'])
+    const usage = /USAGE\n([\s\S]*?)\n\n/.exec(stdout)![1]!.replaceAll(/\s+/g, ' ')
+    for (const flag of ['--explain', '--only', '--explain-file', '--html', '--tables-first', '--schemas'])
+      expect(usage).toContain(`[${flag}`)
+  })
+
   it('usage lines have no stray "| ]" or empty brackets', async () => {
     for (const command of COMMANDS) {
       const {stdout} = await runFa([...command.split(' '), '--help'])

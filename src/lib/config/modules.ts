@@ -2,6 +2,7 @@ import path from 'node:path'
 import {pathToFileURL} from 'node:url'
 
 import {FaError} from '../errors.js'
+import {shareImportsWithUserModules} from './shared-imports.js'
 
 /**
  * The default export of a user module named in the config (alert types, producers): the path is
@@ -14,6 +15,7 @@ export async function importUserModule(
   configKey: string,
 ): Promise<{file: string; value: unknown}> {
   const file = path.resolve(dir, modulePath)
+  shareImportsWithUserModules()
   try {
     const module = (await import(pathToFileURL(file).href)) as {default?: unknown}
     return {file, value: module.default}

@@ -42,7 +42,8 @@ export async function compareGolden(
 ): Promise<GoldenResult> {
   let text: string
   try {
-    text = await readFile(file, 'utf8')
+    // A byte-order mark at the start is skipped, as in fixtures.
+    text = (await readFile(file, 'utf8')).replace(/^\uFEFF/, '')
   } catch (error) {
     throw new FaError(`${file}: cannot read golden file (${(error as NodeJS.ErrnoException).code})`, {
       exit: 'input',

@@ -5,19 +5,28 @@ import {INCIDENT_COUNTS, type PipelineCounts, type Summary} from '../pipeline/su
 import type {Outcome} from '../pipeline/topology.js'
 import type {Block, SlackMessage} from '../slack/blocks.js'
 import {blockKitBuilderLink} from '../slack/builder-link.js'
+import {MRKDWN_BOLD, MRKDWN_CODE} from '../slack/mrkdwn.js'
 import {plural} from './plural.js'
 import {printable} from './printable.js'
 
 /** Slack shows `&lt;` as `<`; so does the terminal. */
 const unescape = (text: string) => text.replaceAll('&lt;', '<').replaceAll('&gt;', '>').replaceAll('&amp;', '&')
 
-/** Slack's *bold* and ```code``` as the terminal shows them; markers of other styles stay as typed. */
+/**
+ * Slack's *bold* and ```code``` as the terminal shows them: code as typed, asterisks and all;
+ * markers of other styles stay as typed.
+ */
 const toTerminal = (text: string, c: ChalkInstance) =>
-  unescape(
-    text
-      .replace(/```([\s\S]*?)```/g, (_, code: string) => c.yellow(code))
-      .replace(/\*([^*\n]+)\*/g, (_, bold: string) => c.bold(bold)),
-  )
+  text
+    .split(MRKDWN_CODE)
+    .map((part, i) =>
+      i % 2 === 0
+        ? unescape(part.replace(MRKDWN_BOLD, (_, before: string, bold: string) => before + c.bold(bold)))
+        : part.startsWith('```')
+          ? c.yellow(unescape(part.slice(3, -3)))
+          : unescape(part),
+    )
+    .join('')
 
 /**
  * An alert as a person reads it in the terminal: recipient, header, text, fields; with `link`, a

@@ -1,7 +1,7 @@
 import {deadLetterOf} from '../records/dead-letter.js'
 import {Header, originHeaders} from '../records/headers.js'
 import {decodeJsonObject, type JsonObject, type TopicRecord} from '../records/record.js'
-import type {AlertContent} from './content.js'
+import {checkContent, type AlertContent} from './content.js'
 import {
   eventTime,
   expired,
@@ -197,7 +197,7 @@ export class Topology {
         kind: 'alert',
         pipeline: alert.name,
         alertId,
-        output: this.output(alert, alertId, record, alert.message(ctx)),
+        output: this.output(alert, alertId, record, checkContent(alert.message(ctx))),
       }
     } catch (error) {
       // A stand-in: the runner that stopped the run here decides the outcome where the state is.
@@ -216,7 +216,7 @@ export class Topology {
     const current = state.get(namespace, key) as IncidentState | undefined
     const time = eventTime(record)
     const alertId = alertIdFor(alert.name, ctx.event, record, time)
-    const content = alert.message(ctx)
+    const content = checkContent(alert.message(ctx))
     const next = observe(current, time, this.windowOf(alert), content, alertId)
     state.put(namespace, key, next)
     if (next.revision === 0) {

@@ -1,5 +1,6 @@
 import type {Config} from '../config/schema.js'
 import {FaError} from '../errors.js'
+import {plural} from '../output/plural.js'
 import type {ReplayPlan} from './produce.js'
 
 /** Producing to a cluster that is not on localhost: asks on a TTY, else needs --yes. */
@@ -9,7 +10,7 @@ export async function confirmRemote(plan: ReplayPlan, config: Config, yes: boole
   const targets = [...new Set([...plan.topics.values()].map((t) => t.target))]
   if (!process.stdin.isTTY || !process.stderr.isTTY) {
     throw new FaError(
-      `${brokers} is not on localhost: producing ${plan.records} records there needs --yes when ` +
+      `${brokers} is not on localhost: producing ${plural(plan.records, 'record')} there needs --yes when ` +
         `there is no terminal to confirm on`,
       {
         hint: 'add --yes to confirm without a prompt',
@@ -22,8 +23,8 @@ export async function confirmRemote(plan: ReplayPlan, config: Config, yes: boole
     ok = await confirm(
       {
         message:
-          `Produce ${plan.records} records to ${targets.length} ` +
-          `topic${targets.length === 1 ? '' : 's'} (${targets.join(', ')}) on ${brokers}?`,
+          `Produce ${plural(plan.records, 'record')} to ${plural(targets.length, 'topic')} ` +
+          `(${targets.join(', ')}) on ${brokers}?`,
         default: false,
       },
       {output: process.stderr},

@@ -1,5 +1,4 @@
-import {createWriteStream} from 'node:fs'
-import {writeFile} from 'node:fs/promises'
+import {open, writeFile} from 'node:fs/promises'
 import {finished} from 'node:stream/promises'
 
 import {closest} from 'fastest-levenshtein'
@@ -10,6 +9,7 @@ import {FaError} from '../errors.js'
 import {colorFor} from '../output/color.js'
 import {compareGolden, GoldenLines, writeGolden} from '../output/golden.js'
 import {renderSummary} from '../output/human.js'
+import {cannotWrite, checkWritable} from '../output/output-file.js'
 import {plural} from '../output/plural.js'
 import {fileProgress} from '../output/progress.js'
 import {BufferedWriter} from '../output/writer.js'
@@ -45,6 +45,8 @@ export interface DryRunCliOptions {
 /** `fa replay --dry-run`: runs the files, prints or compares what they produce, and says what went unread. Returns the exit code. */
 export async function dryRunCli(options: DryRunCliOptions): Promise<number> {
   const {files, loaded, expect} = options
+  if (options.html) await checkWritable(options.html, '--html')
+  if (expect && options.update) await checkWritable(expect, '--expect')
   const topology = await buildTopology(loaded)
   const out = colorFor(process.stdout)
   const err = colorFor(process.stderr)
@@ -53,7 +55,7 @@ export async function dryRunCli(options: DryRunCliOptions): Promise<number> {
   // --json and --expect make JSON Lines of the records; the summary (and fates) then go to stderr.
   const toStderr = Boolean(options.json || expect)
   const only = options.only && checkFates(options.only, topology)
-  const explainFile = options.explainFile ? createWriteStream(options.explainFile) : undefined
+  const explainFile = options.explainFile ? await openOutput(options.explainFile, '--explain-file') : undefined
   // Fates are JSON Lines apart from the records with --json or --expect (on stderr) or in --explain-file,
   // whatever the records' form; else lines for people among the records on stdout.
   const fatesApart = toStderr || Boolean(explainFile)
@@ -98,14 +100,18 @@ export async function dryRunCli(options: DryRunCliOptions): Promise<number> {
   else process.stdout.write(summaryText + notes)
   if (options.html) {
     const entries = reported.lines.map((line) => JSON.parse(line) as ReportEntry)
-    await writeFile(options.html, reportPage({files, entries, summary, warnings}))
+    await writeFile(options.html, reportPage({files, entries, summary, warnings})).catch((error: unknown) => {
+      throw cannotWrite(options.html!, '--html', error)
+    })
     process.stderr.write(`wrote the report to ${options.html}\n`)
   }
 
   if (!expect) return 0
   const idle = warnings.length > unread.length
   if (options.update) {
-    await writeGolden(expect, golden.lines)
+    await writeGolden(expect, golden.lines).catch((error: unknown) => {
+      throw cannotWrite(expect, '--expect', error)
+    })
     process.stderr.write(`wrote ${plural(golden.lines.length, 'record')} to ${expect}\n`)
     return idle ? 1 : 0
   }
@@ -143,4 +149,13 @@ function checkFates(only: string[], topology: Topology): string[] {
     })
   }
   return only
+}
+
+/** The --explain-file stream, opened before the run so that a bad path fails at once. */
+async function openOutput(file: string, flag: string) {
+  await checkWritable(file, flag)
+  const handle = await open(file, 'w').catch((error: unknown) => {
+    throw cannotWrite(file, flag, error)
+  })
+  return handle.createWriteStream()
 }

@@ -4,6 +4,7 @@ import type {Config} from '../config/schema.js'
 import {isLocalCluster} from '../kafka/connection.js'
 import {colorFor} from '../output/color.js'
 import type {Logger} from '../output/log.js'
+import {plural} from '../output/plural.js'
 import {fileProgress} from '../output/progress.js'
 import {confirmRemote} from './confirm-remote.js'
 import {parseTopicMappings, planReplay, produceFixtures, type ProduceResult, type ReplayPlan} from './produce.js'
@@ -97,7 +98,8 @@ function report(result: ProduceResult, plan: ReplayPlan, config: Config, json: b
     return `  ${topic.padEnd(width)}  ${String(records).padStart(String(result.records).length)}${renamed.length > 0 ? c.dim(`  (from ${renamed.join(', ')})`) : ''}`
   })
   process.stdout.write(
-    c.bold(`produced ${result.records} records to ${config.kafka.brokers.join(',')} in ${result.ms} ms`) + '\n',
+    c.bold(`produced ${plural(result.records, 'record')} to ${config.kafka.brokers.join(',')} in ${result.ms} ms`) +
+      '\n',
   )
   process.stdout.write(lines.join('\n') + '\n')
 }

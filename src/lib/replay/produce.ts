@@ -1,4 +1,3 @@
-import {closest, distance} from 'fastest-levenshtein'
 import type {Message, Producer, TopicMessages} from 'kafkajs'
 
 import {roleOf, type Config} from '../config/schema.js'
@@ -11,6 +10,7 @@ import {requireTopics} from '../kafka/topics.js'
 import type {Logger} from '../output/log.js'
 import {plural} from '../output/plural.js'
 import {describeOrigin} from '../records/record.js'
+import {nearestTopic} from './topic-names.js'
 import {produceError} from './produce-errors.js'
 import {BATCH_OVERHEAD, checkSizes, messageBytes} from './size-limits.js'
 import type {TableOrderWatch} from './table-order.js'
@@ -107,7 +107,6 @@ export async function planReplay(
       }
     }
   }
-  if (known) checkKnown(topics, routing, known)
   const unused = Object.keys(routing.map ?? {}).filter(
     (from) => ![...topics.keys()].some((topic) => topic === from || routing.aliases?.get(topic) === from),
   )
@@ -117,6 +116,8 @@ export async function planReplay(
       hint: `the files' topics are ${[...topics.keys()].join(', ') || '(none)'}`,
     })
   }
+  // After the mappings: a mistyped one is the reason its topic is unknown.
+  if (known) checkKnown(topics, routing, known)
   for (const {target} of topics.values()) {
     if (!LEGAL_TOPIC.test(target) || target === '.' || target === '..') {
       throw new FaError(`"${target}" is not a legal Kafka topic name`, {
@@ -135,8 +136,8 @@ function checkKnown(topics: Map<string, PlannedTopic>, routing: TopicRouting, kn
   if (unknown.length === 0) return
   const names = [...known, ...(routing.aliases?.keys() ?? [])]
   const listed = unknown.map(([topic, {records}]) => {
-    const near = closest(topic, names)
-    const hint = distance(topic, near) <= Math.max(2, near.length / 3) ? ` (did you mean ${near}?)` : ''
+    const near = nearestTopic(topic, names)
+    const hint = near ? ` (did you mean ${near}?)` : ''
     return `${topic} (${plural(records, 'record')})${hint}`
   })
   throw new FaError(

@@ -1,3 +1,5 @@
+import {closest, distance} from 'fastest-levenshtein'
+
 import {defaultTopics, type Config} from '../config/schema.js'
 
 /**
@@ -16,4 +18,18 @@ export function topicAliases(topics: Config['topics']): Map<string, string> {
     }
   }
   return aliases
+}
+
+/**
+ * The topic a fixture's unknown `name` most likely meant, if any looks like a typo of it: fewer
+ * edits than a third of the candidate's name, or the candidate with less than half of it cut off
+ * its start or end (`data-notifications` for `data-notifications-pipeline`, a missing `dev.` prefix).
+ */
+export function nearestTopic(name: string, candidates: readonly string[]): string | undefined {
+  if (candidates.length === 0) return undefined
+  const near = closest(name, [...candidates])
+  if (distance(name, near) <= Math.max(2, Math.floor(near.length / 3))) return near
+  return candidates.find(
+    (candidate) => name.length * 2 >= candidate.length && (candidate.startsWith(name) || candidate.endsWith(name)),
+  )
 }

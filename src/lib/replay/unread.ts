@@ -1,12 +1,10 @@
-import {closest, distance} from 'fastest-levenshtein'
-
 import {roleOf, type Config} from '../config/schema.js'
 import type {Summary} from '../pipeline/summary.js'
 import type {Topology} from '../pipeline/topology.js'
 import {plural} from '../output/plural.js'
 import {printable} from '../output/printable.js'
 import type {FileCounts} from './dry-run.js'
-import {topicAliases} from './topic-names.js'
+import {nearestTopic, topicAliases} from './topic-names.js'
 
 /**
  * One line per topic that records were on but no pipeline reads: how many, and what the config
@@ -21,15 +19,10 @@ export function unreadTopicNotes(summary: Summary, topology: Topology, topics: C
     const known = role
       ? `the config names it as its ${role} topic, which no enabled alert type reads`
       : `neither the config nor the alert types know it`
-    const near = names.length > 0 && !role ? closest(topic, names) : undefined
-    const hint = near && isNear(topic, near) ? `; did you mean \`${near}\`?` : ''
+    const near = role ? undefined : nearestTopic(topic, names)
+    const hint = near ? `; did you mean \`${near}\`?` : ''
     return `${plural(n, 'record')} on \`${printable(topic)}\`, which no enabled alert type reads: ${known}${hint}`
   })
-}
-
-/** Near enough to be a typo: fewer edits than a third of the name (or its end: a name missing its prefix). */
-function isNear(name: string, candidate: string): boolean {
-  return distance(name, candidate) <= Math.max(2, Math.floor(candidate.length / 3)) || candidate.endsWith(name)
 }
 
 /** Files that gave the run nothing to test: no records at all, or only records no pipeline reads. */

@@ -1,3 +1,5 @@
+import {MRKDWN_BOLD, MRKDWN_CODE, MRKDWN_ITALIC, MRKDWN_STRIKE} from '../slack/mrkdwn.js'
+
 /** HTML's own escapes: whatever the text says is shown, never run or parsed as markup. */
 export function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`)
@@ -16,15 +18,14 @@ const shown = (text: string) => escapeHtml(decodeSlack(text))
  */
 export function mrkdwnToHtml(text: string): string {
   return text
-    .split(/```([\s\S]*?)```/)
-    .map((part, i) => (i % 2 === 1 ? `<pre>${shown(part)}</pre>` : inline(part)))
-    .join('')
-}
-
-function inline(text: string): string {
-  return text
-    .split(/`([^`\n]+)`/)
-    .map((part, i) => (i % 2 === 1 ? `<code>${shown(part)}</code>` : styled(part)))
+    .split(MRKDWN_CODE)
+    .map((part, i) =>
+      i % 2 === 0
+        ? styled(part)
+        : part.startsWith('```')
+          ? `<pre>${shown(part.slice(3, -3))}</pre>`
+          : `<code>${shown(part.slice(1, -1))}</code>`,
+    )
     .join('')
 }
 
@@ -37,12 +38,12 @@ function styled(text: string): string {
     .replaceAll('\n', '<br>')
 }
 
-/** Style markers on already escaped text: they open after a non-word character and close before one. */
+/** Style markers on already escaped text (its entities end in `;`, a non-word character as Slack's did). */
 function styles(html: string): string {
   return html
-    .replace(/(^|[^\w*])\*(?!\s)([^*\n]+?)\*(?=$|[^\w*])/g, '$1<b>$2</b>')
-    .replace(/(^|[^\w_])_(?!\s)([^_\n]+?)_(?=$|[^\w_])/g, '$1<i>$2</i>')
-    .replace(/(^|[^\w~])~(?!\s)([^~\n]+?)~(?=$|[^\w~])/g, '$1<s>$2</s>')
+    .replace(MRKDWN_BOLD, '$1<b>$2</b>')
+    .replace(MRKDWN_ITALIC, '$1<i>$2</i>')
+    .replace(MRKDWN_STRIKE, '$1<s>$2</s>')
 }
 
 /** One <…>: a link, a mention, or a special such as <!here>. */

@@ -33,3 +33,12 @@ export function truncateMrkdwn(text: string, max: number): string {
   const cut = truncate(text, max).slice(0, -ELLIPSIS.length)
   return cut.replace(/&[a-z]{0,3}$/, '') + ELLIPSIS
 }
+
+/** Slack's code markup, a ```block``` or an inline `span`: nothing inside is markup. Split on it, the odd parts are code. */
+export const MRKDWN_CODE = /(```[\s\S]*?```|`[^`\n]+`)/
+
+/** A style's markers as Slack reads them: they open after a non-word character and close before one, never at a space. */
+const styleMarkers = (m: string) => new RegExp(`(^|[^\\w${m}])${m}(?!\\s)([^${m}\\n]+?)${m}(?=$|[^\\w${m}])`, 'g')
+export const MRKDWN_BOLD = styleMarkers('\\*')
+export const MRKDWN_ITALIC = styleMarkers('_')
+export const MRKDWN_STRIKE = styleMarkers('~')

@@ -65,6 +65,24 @@ describe('fa replay FILE: topics through the config', () => {
     expect(mapped.code).toBe(0)
     expect(await recordCount(kafka, [target])).toBe(2)
   })
+
+  it('names a mistyped --topic FROM before the topics it left unknown, and counts one record as one', async () => {
+    const dir = tmp()
+    const target = `${uniquePrefix('mapped')}elsewhere`
+    await createTopics(kafka, [target], 1)
+    const file = path.join(dir, 'f.jsonl')
+    writeFileSync(file, line({topic: 'crm-deals', key: 'k', value: {}}) + '\n')
+    const config = configFor(dir, target)
+    const typo = await runFa(['replay', file, '--config', config, '--topic', `crm-dels=${target}`])
+    expect(typo.stderr).toContain(
+      "Error: --topic crm-dels: no record in the files has this topic (the files' topics are crm-deals)",
+    )
+    expect(typo.code).toBe(2)
+
+    const mapped = await runFa(['replay', file, '--config', config, '--topic', `crm-deals=${target}`])
+    expect(mapped.code).toBe(0)
+    expect(mapped.stdout).toMatch(/^produced 1 record to \S+ in \d+ ms$/m)
+  })
 })
 
 /** A notifications topic that takes record batches of at most 2,000 bytes, and a directory for its fixture. */

@@ -261,6 +261,36 @@ describe('dead letters', () => {
   })
 })
 
+describe("an alert type's message", () => {
+  /** The dead letter of a failure whose alert type's message() returns `content`. */
+  const reasonFor = (content: unknown) => {
+    const alert = {...builtInAlerts[0]!, incidents: undefined, name: 'mine', message: () => content as never}
+    const core = new Topology([alert], defaultTopics, buildSlackMessage)
+    const tables = new TableStore()
+    const state = new MemoryStateStore()
+    for (const record of seeded) core.process(record, tables, state)
+    return deadLetterReason(core.process(failure('org-1', {}), tables, state))
+  }
+  const md = {text: 'hi'}
+
+  // A module in plain JavaScript has no types to catch these: the dead letter names the field.
+  it.each([
+    [undefined, 'message() must return an object, not undefined'],
+    [{header: 'x', text: md}, 'message(): recipient must be a Slack user or channel id, not undefined'],
+    [{recipient: 'U1', header: 'x', text: 'plain'}, 'message(): text must be made with md`…`, not a string'],
+    [{recipient: 'U1', header: 3, text: md}, 'message(): header must be a string, not a number'],
+    [{recipient: 'U1', header: 'x', text: md, fields: {a: 1}}, 'message(): fields must be an array of {label, value}'],
+    [{recipient: 'U1', header: 'x', text: md, fields: [{value: 1}]}, 'message(): fields[0].label must be a string'],
+    [
+      {recipient: 'U1', header: 'x', text: md, detail: {label: 'E'}},
+      'message(): detail must be {label, value}, strings',
+    ],
+    [{recipient: 'U1', header: 'x', text: md, context: 'small'}, 'message(): context must be an array of strings'],
+  ])('that is not alert content is a dead letter naming the field (%j)', (content, reason) => {
+    expect(reasonFor(content)).toBe(`alert type mine failed: ${reason}`)
+  })
+})
+
 describe('onboarding-started', () => {
   it('DMs the account owner about a new customer', () => {
     const event = rec('data-onboarding-events', 'org-1', {
