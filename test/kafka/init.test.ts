@@ -1,6 +1,7 @@
 // `fa init` against the test broker: the real connection check and topic creation (the questions
 // that lead there: test/unit/init).
 import {existsSync, mkdtempSync} from 'node:fs'
+import net from 'node:net'
 import {tmpdir} from 'node:os'
 import path from 'node:path'
 
@@ -54,5 +55,26 @@ describe('fa init against the test broker', () => {
     expect(stdout).toMatch(/✗ Kafka: connecting failed \(127\.0\.0\.1:1\)/)
     expect(stdout).not.toContain('✓ topics')
     expect(existsSync(path.join(dir, 'fa.config.yaml'))).toBe(true)
+  })
+  it('a broker that accepts and never answers: the one line within the connection timeout, as every command', async () => {
+    const sockets = new Set<net.Socket>()
+    const silent = net.createServer((socket) => void sockets.add(socket))
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve))
+    const broker = `127.0.0.1:${(silent.address() as net.AddressInfo).port}`
+    try {
+      const started = Date.now()
+      const {code, stdout} = await runFa(['init', '--yes', '--kafka', 'other', '--brokers', broker], {
+        cwd: tmp(),
+        env: {KAFKA_BROKERS: ''},
+      })
+      const ms = Date.now() - started
+      expect(code).toBe(5)
+      expect(stdout).toContain(`✗ Kafka: no answer from ${broker} within 10 s`)
+      // kafka.connectionTimeoutMs (10 s by default) plus start-up, not a wait of its own.
+      expect(ms).toBeLessThan(13_000)
+    } finally {
+      for (const socket of sockets) socket.destroy()
+      await new Promise<void>((resolve) => silent.close(() => resolve()))
+    }
   })
 })

@@ -1,6 +1,6 @@
 // Safe starts: a new consumer group never silently reads all history (`--from`), and `fa send`
 // expires alerts older than the maximum alert age instead of posting them.
-import {writeFileSync} from 'node:fs'
+import {readFileSync, writeFileSync} from 'node:fs'
 
 import {Partitioners} from 'kafkajs'
 import {afterAll, describe, expect, inject, it} from 'vitest'
@@ -73,6 +73,24 @@ describe('fa enrich --from', () => {
     const bad = await runFa(['enrich', '-c', cfg.file, '--from', 'yesterday'], {env})
     expect(bad.code).toBe(2)
     expect(bad.stderr).toContain('--from yesterday: expected earliest, latest, or a time')
+  })
+
+  it('a config naming a source topic that does not exist: one error line, no kafkajs warning', async () => {
+    const cfg = prefixedConfig('start-missing')
+    expect((await runFa(['topics', 'create', '-c', cfg.file], {env})).code).toBe(0)
+    const missing = `${cfg.prefix}no-such-source`
+    writeFileSync(cfg.file, readFileSync(cfg.file, 'utf8').replace(cfg.topics.notifications, missing))
+    const {code, stderr} = await runFa(['enrich', '-c', cfg.file, '--from', 'earliest'], {
+      env: {...env, FA_LOG_FORMAT: 'json'},
+    })
+    expect(code).toBe(5)
+    expect(stderr).toContain(`Error: topic ${missing} does not exist`)
+    const warnings = stderr
+      .split('\n')
+      .filter((line) => line.startsWith('{'))
+      .map((line) => JSON.parse(line) as {level: string})
+      .filter((line) => line.level !== 'info')
+    expect(warnings).toEqual([])
   })
 })
 

@@ -78,6 +78,8 @@ export async function runEnrich(options: EnrichOptions): Promise<EnrichResult> {
   let streamStartedAt: number | null = null
   /** The topics the group reads: the sources, then the repartition topics of stateful alert types. */
   let consumed = sources
+  /** Lag at exit is only read once the topics are known to exist (kafkajs warns about a missing one). */
+  let topicsExist = false
   let repartitioning: Repartitioning | undefined
   try {
     try {
@@ -101,6 +103,7 @@ export async function runEnrich(options: EnrichOptions): Promise<EnrichResult> {
       ...(stateTopic ? [stateTopic] : []),
     ]
     await requireTopics(admin, config, needed)
+    topicsExist = true
     const activeAdmin = admin
     repartitioning = await prepareRepartition({admin, config, topology, group, log})
     const plan = repartitioning?.plan
@@ -280,14 +283,14 @@ export async function runEnrich(options: EnrichOptions): Promise<EnrichResult> {
     repartitioning = undefined
     const a = admin
     admin = undefined
-    if (a) {
+    if (a && topicsExist) {
       lag =
         (await withTimeout(
           readLag(a, group, consumed).catch(() => null),
           5_000,
         )) ?? null
-      await disconnectQuietly(a, 3_000)
     }
+    await disconnectQuietly(a, 3_000)
     if (hadConsumer || w) log.info('enrich stopped', {records: summary.records, ...summary.totals, lag: lag?.total})
   }
 }
