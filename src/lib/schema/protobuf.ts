@@ -69,11 +69,13 @@ function misfit(field: protobuf.Field, v: unknown, at: string): string | undefin
     return misfitIn(type, v as {[k: string]: unknown}, `${at}.`)
   }
   const integer = (min: bigint, max: bigint): string | undefined => {
-    const ok =
+    const n =
       (typeof v === 'number' && Number.isInteger(v)) || (typeof v === 'string' && /^-?\d+$/.test(v))
-        ? BigInt(v as number | string) >= min && BigInt(v as number | string) <= max
-        : false
-    return ok ? undefined : `${at}: not ${article(field.type)} ${field.type} (${min} to ${max})`
+        ? BigInt(v)
+        : undefined
+    return n !== undefined && n >= min && n <= max
+      ? undefined
+      : `${at}: not ${article(field.type)} ${field.type} (${min} to ${max})`
   }
   if (INT32.has(field.type)) return integer(-(2n ** 31n), 2n ** 31n - 1n)
   if (UINT32.has(field.type)) return integer(0n, 2n ** 32n - 1n)
