@@ -213,7 +213,9 @@ export class OutputWriter {
   private async flushPlain(taken: Submission[]): Promise<void> {
     const producer = await this.ensureProducer()
     const requests = cutRequests(taken, this.options.maxRequestBytes ?? 900_000)
-    await Promise.all(requests.map((topicMessages) => producer.sendBatch({topicMessages, acks: -1})))
+    // One after another: kafkajs may put concurrent requests on the wire in any order, and a later
+    // request would then land a key's records before earlier ones (repartition order is incident order).
+    for (const topicMessages of requests) await producer.sendBatch({topicMessages, acks: -1})
     this.log.debug('produced', {records: countMessages(requests), requests: requests.length, batches: taken.length})
   }
 

@@ -1,4 +1,4 @@
-// The at-least-once writer: several produce rounds in flight, and room() holds callers back while
+// The at-least-once writer: several produce rounds in flight, each round's requests in order, and room() holds callers back while
 // too many submitted bytes are not acknowledged yet.
 import type {Kafka, Message, Producer} from 'kafkajs'
 import {describe, expect, it} from 'vitest'
@@ -51,6 +51,24 @@ describe('OutputWriter at-least-once', () => {
     pending[0]!.ack()
     await tick()
     expect(pending.map((p) => p.values)).toEqual([['a'], ['b', 'c']])
+  })
+
+  it("sends a flush's requests one after another, so a key's records keep their order", async () => {
+    const {kafka, pending} = fakeKafka()
+    const writer = new OutputWriter({kafka, groupId: 'g', maxRequestBytes: 100})
+    const values = Array.from({length: 6}, (_, i) => ({key: 'k', value: `v${i}-${'x'.repeat(30)}`}))
+    let done = false
+    void writer.submit(new Map([['out', values]]), 300).then(() => (done = true))
+    await until(() => pending.length >= 1)
+    await tick()
+    expect(pending).toHaveLength(1)
+    while (!done) {
+      const sent = pending.length
+      pending.at(-1)!.ack()
+      await until(() => done || pending.length > sent)
+    }
+    expect(pending.length).toBeGreaterThan(1)
+    expect(pending.flatMap((p) => p.values)).toEqual(values.map((v) => v.value))
   })
 
   it('room() waits while more than eight requests of bytes are not acknowledged', async () => {
