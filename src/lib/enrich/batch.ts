@@ -165,7 +165,6 @@ export class BatchProcessor {
     const outcomes: Outcome[][] = new Array(batch.messages.length)
     const outputs = new Map<string, Message[]>()
     let bytes = 0
-    let maxTimestamp = 0
     const emit = (to: string, out: Message, size = messageBytes(out)) => {
       bytes += size
       const list = outputs.get(to)
@@ -175,7 +174,7 @@ export class BatchProcessor {
     const producedAt = String(Date.now())
     for (let i = 0; i < batch.messages.length; i++) {
       const message = batch.messages[i]!
-      maxTimestamp = Math.max(maxTimestamp, Number(message.timestamp))
+      keeper?.saw(topic, partition, message)
       const result = router.process(topic, partition, message, emit)
       outcomes[i] = result
       for (let j = 0; j < result.length; j++) {
@@ -196,7 +195,7 @@ export class BatchProcessor {
       }
     }
     if (keeper) {
-      const changes = keeper.changes(maxTimestamp)
+      const changes = keeper.changes()
       if (changes.length > 0) outputs.set(keeper.topic, changes)
       for (const change of changes) bytes += messageBytes(change)
     }

@@ -78,6 +78,16 @@ export function sourceMessage(message: KafkaMessage): {partition: number; messag
   return {partition: Number(match[1]), message: source}
 }
 
+/** The source partition a repartitioned record came from (its origin header), without copying the record. */
+export function originPartition(message: KafkaMessage): number | undefined {
+  const had = message.headers?.[RepartitionHeader.origin]
+  const origin = Array.isArray(had) ? had.at(-1) : had
+  if (origin === undefined) return undefined
+  const text = origin.toString()
+  const partition = Number(text.slice(0, text.indexOf('@')))
+  return Number.isInteger(partition) && partition >= 0 ? partition : undefined
+}
+
 function append(headers: IHeaders, name: string, value: Buffer | string): void {
   const had = headers[name]
   headers[name] = had === undefined ? value : [...(Array.isArray(had) ? had : [had]), value]

@@ -111,7 +111,7 @@ export async function runEnrich(options: EnrichOptions): Promise<EnrichResult> {
     const keeper =
       stateTopic === undefined
         ? undefined
-        : new StateKeeper(state, stateTopic, group, topology, () =>
+        : new StateKeeper(state, stateTopic, group, topology, plan, () =>
             restoreState({kafka, admin: activeAdmin, topic: stateTopic, state, group, log, signal}),
           )
     await chooseStart({

@@ -1,12 +1,20 @@
-import type {Message} from 'kafkajs'
+import type {KafkaMessage, Message} from 'kafkajs'
 
 import {FaError} from '../errors.js'
 import type {MemoryStateStore} from '../pipeline/state.js'
-import type {Topology} from '../pipeline/topology.js'
+import type {AlertType} from '../pipeline/stream.js'
+import {incidentsOf, type Topology} from '../pipeline/topology.js'
+import {originPartition, type RepartitionPlan} from './repartition.js'
 import {changelogMessages} from './state-changelog.js'
 
 /** How often (in stream time) closed windows are swept from state: their tombstones go out with a batch. */
 const SWEEP_EVERY_MS = 60_000
+
+/** The records of one source partition in one repartition partition (in source order there): the stream time they have reached. */
+interface Stream {
+  time: number
+  sweptAt: number
+}
 
 /**
  * enrich's state of stateful alert types, kept as Kafka Streams keeps a state store: in memory,
@@ -14,25 +22,33 @@ const SWEEP_EVERY_MS = 60_000
  * in a rebalance carry the state their last owner committed) and after a batch that was not
  * written (its changes never reached the changelog); each batch's changes go out with its outputs,
  * in its transaction under --exactly-once, before its offsets otherwise.
+ *
+ * Stream time, which closed windows are swept by, is kept per repartition partition and source
+ * partition: only there are records in their source order. A repartition partition merges source
+ * partitions read at different paces, and repartition partitions are read at paces of their own:
+ * records far ahead must not close the incidents of keys whose events come on a stream behind (a
+ * dry run reads them in file order).
  */
 export class StateKeeper {
   /** A changelog this fa cannot read (a newer format): the run must end, never go on without that state. */
   fatal: FaError | undefined
   private restoring: Promise<unknown> | undefined
   private stale = true
-  private streamTime = 0
-  private sweptAt = 0
+  private sweepDue = false
+  private readonly streams = new Map<string, Stream>()
   /**
-   * Keys this process changed since it last restored: only their owner's partitions carry their
-   * events. Another member's keys may have moved on since (a new incident): never swept from here.
+   * Per alert type with incidents, the keys whose events this process has read since it last
+   * restored, and the stream they come on. Another member's keys may have moved on since (a new
+   * incident): never swept from here.
    */
-  private readonly mine = new Map<string, Set<string>>()
+  private readonly keys = new Map<AlertType, Map<string, Stream>>()
 
   constructor(
     readonly state: MemoryStateStore,
     readonly topic: string,
     private readonly group: string,
     private readonly topology: Topology,
+    private readonly plan: RepartitionPlan | undefined,
     private readonly restore: () => Promise<unknown>,
   ) {}
 
@@ -44,7 +60,7 @@ export class StateKeeper {
   async ready(): Promise<void> {
     if (this.stale) {
       this.stale = false
-      this.mine.clear()
+      this.keys.clear()
       this.restoring = this.restore().catch((error: unknown) => {
         this.stale = true
         if (error instanceof FaError) this.fatal = error
@@ -54,25 +70,35 @@ export class StateKeeper {
     await this.restoring
   }
 
+  /** A record of a repartition topic's `partition`, about to run on the state: its key's stream moves on to its time. */
+  saw(topic: string, partition: number, message: KafkaMessage): void {
+    const alert = this.plan?.alertFor(topic)
+    const source = originPartition(message)
+    if (!alert?.incidents || source === undefined || message.key === null) return
+    const name = `${topic}\u0000${partition}\u0000${source}`
+    let stream = this.streams.get(name)
+    if (!stream) this.streams.set(name, (stream = {time: 0, sweptAt: 0}))
+    stream.time = Math.max(stream.time, Number(message.timestamp))
+    if (stream.time - stream.sweptAt >= SWEEP_EVERY_MS) this.sweepDue = true
+    let keys = this.keys.get(alert)
+    if (!keys) this.keys.set(alert, (keys = new Map()))
+    keys.set(message.key.toString(), stream)
+  }
+
   /** The changes a batch made (and the sweep of windows its records' times have closed), as changelog records. */
-  changes(maxTimestamp: number): Message[] {
+  changes(): Message[] {
     const changes = this.state.takeChanges()
-    for (const {namespace, key} of changes) this.keysOf(namespace).add(key)
-    this.streamTime = Math.max(this.streamTime, maxTimestamp)
-    if (this.streamTime - this.sweptAt >= SWEEP_EVERY_MS) {
-      this.sweptAt = this.streamTime
-      this.topology.expire(this.state, this.streamTime, (namespace, key) => this.mine.get(namespace)?.has(key) === true)
-      for (const swept of this.state.takeChanges()) {
-        this.mine.get(swept.namespace)?.delete(swept.key)
-        changes.push(swept)
+    if (this.sweepDue) {
+      this.sweepDue = false
+      for (const stream of this.streams.values()) stream.sweptAt = stream.time
+      this.topology.expire(this.state, (alert, key) => this.keys.get(alert)?.get(key)?.time)
+      changes.push(...this.state.takeChanges())
+      // A key with no incident left has nothing to sweep: forgotten until its next event.
+      for (const [alert, keys] of this.keys) {
+        const namespace = incidentsOf(alert)
+        for (const key of keys.keys()) if (this.state.get(namespace, key) === undefined) keys.delete(key)
       }
     }
     return changelogMessages(this.group, changes)
-  }
-
-  private keysOf(namespace: string): Set<string> {
-    let keys = this.mine.get(namespace)
-    if (!keys) this.mine.set(namespace, (keys = new Set()))
-    return keys
   }
 }

@@ -40,7 +40,8 @@ export type Outcome =
   | {kind: 'unrouted'; pipeline: null; topic: string}
 
 /** Where an alert type keeps its open incidents, by state key. */
-const incidentsOf = (alert: AlertType) => `${alert.name}/incident`
+/** The state namespace of an alert type's open incidents. */
+export const incidentsOf = (alert: AlertType) => `${alert.name}/incident`
 
 /**
  * The enrichment core: records in, records out, tables and state as inputs. Pure apart from
@@ -119,21 +120,22 @@ export class Topology {
   }
 
   /**
-   * Deletes the incidents whose windows closed a grace ago by `now` (stream time, ms), so state
-   * does not grow without bound. The grace is the window itself, as Kafka Streams keeps a window
-   * for its grace period: a late event inside its incident's window updates it whatever other
-   * keys' events moved stream time on, however runs are cut into batches (enrich sweeps after a
-   * batch, a dry run after a record), unless it is later than that. Returns how many went.
-   * `mine`: only keys it says are this runner's (others may have moved on since it last saw them).
+   * Deletes the incidents whose windows closed a grace ago by stream time, so state does not grow
+   * without bound. The grace is the window itself, as Kafka Streams keeps a window for its grace
+   * period: a late event inside its incident's window updates it whatever other keys' events moved
+   * stream time on, however runs are cut into batches (enrich sweeps after a batch, a dry run after
+   * a record), unless it is later than that. `now`: the stream time (ms) a key's events have reached,
+   * undefined for a key that is not this runner's to sweep. Returns how many went.
    */
-  expire(state: StateStore, now: number, mine?: (namespace: string, key: string) => boolean): number {
+  expire(state: StateStore, now: (alert: AlertType, key: string) => number | undefined): number {
     let gone = 0
     for (const alert of this.alertTypes) {
       if (!alert.incidents) continue
       const windowMs = this.windowOf(alert as AlertType & {incidents: IncidentSpec})
       const namespace = incidentsOf(alert)
       for (const [key, incident] of [...state.entries(namespace)]) {
-        if (!expired(incident as IncidentState, now - windowMs, windowMs) || (mine && !mine(namespace, key))) continue
+        const time = now(alert, key)
+        if (time === undefined || !expired(incident as IncidentState, time - windowMs, windowMs)) continue
         state.delete(namespace, key)
         gone++
       }

@@ -175,7 +175,7 @@ export class Shard {
     this.streamTime = Math.max(this.streamTime, eventTime(record))
     if (this.streamTime - this.sweptAt < SWEEP_EVERY_MS) return
     this.sweptAt = this.streamTime
-    this.topology.expire(this.state, this.streamTime)
+    this.topology.expire(this.state, () => this.streamTime)
   }
 
   /**

@@ -1,6 +1,7 @@
 // Incidents depend on the order of a key's events: fa enrich must see each connector's events in
 // source order after the repartition topic, however its outputs are cut into produce requests,
-// and so open, update and resolve exactly the incidents replay --dry-run does.
+// and with partitions read at different paces (stream time is each partition's), and so open,
+// update and resolve exactly the incidents replay --dry-run does.
 import {mkdtempSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import path from 'node:path'
@@ -17,11 +18,11 @@ silenceKafkajsTimeoutWarning()
 const brokers = inject('kafkaBrokers')
 const kafka = new Kafka({clientId: 'fa-incident-order-test', brokers: [brokers], logLevel: logLevel.NOTHING})
 
-/** Tables first, then `events` failures, recoveries and pauses of a few busy connectors, a minute or two apart. */
-function fixture(events: number): string {
+/** Tables first, then `events` failures, recoveries and pauses of 40 busy connectors of `orgs` orgs, a minute or two apart. */
+function fixture(events: number, orgs: number): string {
   const lines: object[] = []
   const at = (ms: number) => new Date(Date.parse('2026-10-01T00:00:00Z') + ms).toISOString()
-  for (let o = 0; o < 5; o++) {
+  for (let o = 0; o < orgs; o++) {
     const email = `csdr${o}@example.com`
     lines.push({topic: 'data-slack-users', key: email, value: {email, slackUserId: `UCSDR${o}`}, timestamp: at(0)})
     lines.push({topic: 'data-csdr-assignment', key: `org-${o}`, value: {orgId: `org-${o}`, csdrEmail: email}})
@@ -36,10 +37,10 @@ function fixture(events: number): string {
     const newStatus = roll < 0.6 ? 'Failed' : roll < 0.9 ? 'Running' : 'Paused'
     lines.push({
       topic: 'data-notifications-pipeline',
-      key: `org-${connector % 5}`,
+      key: `org-${connector % orgs}`,
       value: {
         eventId: `e-${i}`,
-        orgId: `org-${connector % 5}`,
+        orgId: `org-${connector % orgs}`,
         connectorId: `lcc-${connector}`,
         connectorName: `connector-${connector}`,
         oldStatus: 'Provisioning',
@@ -61,33 +62,54 @@ const comparable = (record: {value: unknown; headers?: Record<string, string>}) 
   return JSON.stringify([record.headers?.['fa-alert-id'], record.headers?.['fa-revision'] ?? '0', value.blocks])
 }
 
+/** The dry run's alerts and updates of the fixture, then fa enrich's of it through Kafka: the same. */
+async function expectDryRunIncidents(
+  what: string,
+  fixtureFile: string,
+  config: string,
+  enrichEnv: NodeJS.ProcessEnv,
+): Promise<void> {
+  const cfg = prefixedConfig(what, config)
+  const env = {KAFKA_BROKERS: brokers}
+  const file = fixtureFile
+  const created = await runFa(['topics', 'create', '-c', cfg.file], {env})
+  expect(created.code, created.stderr).toBe(0)
+
+  const dry = await runFa(['replay', file, '--dry-run', '--json', '-c', cfg.file], {env})
+  expect(dry.code, dry.stderr).toBe(0)
+  const expected = dry.stdout
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line) as {topic: string; value: unknown; headers: Record<string, string>})
+    .filter((record) => record.topic === cfg.topics.slackMessages)
+  // Enough repeats and recoveries for order to matter.
+  expect(expected.filter((r) => r.headers['fa-revision'] !== undefined).length).toBeGreaterThan(500)
+
+  const produced = await runFa(['replay', file, '--yes', '-c', cfg.file], {env})
+  expect(produced.code, produced.stderr).toBe(0)
+  const run = await runFa(['enrich', '--from', 'earliest', '-c', cfg.file, '--json'], {env: {...env, ...enrichEnv}})
+  expect(run.code, run.stderr).toBe(0)
+
+  const alerts = await readToEnd(kafka, [cfg.topics.slackMessages])
+  expect(alerts.map(comparable).sort()).toEqual(expected.map(comparable).sort())
+}
+
 describe('fa enrich and incident order', () => {
   it('opens, updates and resolves the incidents of replay --dry-run when a batch takes many produce requests', async () => {
-    const cfg = prefixedConfig('incident-order', 'kafka:\n  partitions: 1\n')
-    const env = {KAFKA_BROKERS: brokers}
-    const file = fixture(3000)
-    const created = await runFa(['topics', 'create', '-c', cfg.file], {env})
-    expect(created.code, created.stderr).toBe(0)
-
-    const dry = await runFa(['replay', file, '--dry-run', '--json', '-c', cfg.file], {env})
-    expect(dry.code, dry.stderr).toBe(0)
-    const expected = dry.stdout
-      .trim()
-      .split('\n')
-      .map((line) => JSON.parse(line) as {topic: string; value: unknown; headers: Record<string, string>})
-      .filter((record) => record.topic === cfg.topics.slackMessages)
-    // Enough repeats and recoveries for order to matter.
-    expect(expected.filter((r) => r.headers['fa-revision'] !== undefined).length).toBeGreaterThan(500)
-
-    const produced = await runFa(['replay', file, '--yes', '-c', cfg.file], {env})
-    expect(produced.code, produced.stderr).toBe(0)
     // Requests of a few records: one batch of the source is written to its repartition topic in many.
-    const run = await runFa(['enrich', '--from', 'earliest', '-c', cfg.file, '--json'], {
-      env: {...env, FA_KAFKA_MAX_REQUEST_BYTES: '4000'},
+    await expectDryRunIncidents('incident-order', fixture(3000, 5), 'kafka:\n  partitions: 1\n', {
+      FA_KAFKA_MAX_REQUEST_BYTES: '4000',
     })
-    expect(run.code, run.stderr).toBe(0)
+  })
 
-    const alerts = await readToEnd(kafka, [cfg.topics.slackMessages])
-    expect(alerts.map(comparable).sort()).toEqual(expected.map(comparable).sort())
+  it('does so when partitions are read at different paces: stream time is kept per stream', async () => {
+    // Short windows, 30 orgs' events over three source and three repartition partitions, read
+    // in small fetches: some streams run hours of event time ahead of others.
+    await expectDryRunIncidents(
+      'incident-time',
+      fixture(10_000, 30),
+      'kafka:\n  partitions: 3\nalerts:\n  windows:\n    connector-provisioning-failed: 30m\n',
+      {FA_KAFKA_MAX_BYTES_PER_PARTITION: '16384'},
+    )
   })
 })
