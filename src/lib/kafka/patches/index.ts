@@ -3,13 +3,14 @@ import {installOffsetsRetry} from './offsets-retry.js'
 import {installRevokeHook} from './revoke-hook.js'
 import {silenceKafkajsTimeoutWarning} from './node-warnings.js'
 import {speedUpKafkaJs} from './speedup.js'
+import {installStableOffsets} from './stable-offsets.js'
 
 /**
- * fa keeps a small fork of five kafkajs 2.2.4 internals (the last release; package.json pins
+ * fa keeps a small fork of six kafkajs 2.2.4 internals (the last release; package.json pins
  * it exactly, since every patch assumes its module layout): the producer speed-up (speedup.ts),
- * the commit guard and the revoke hook exactly-once relies on (commit-guard.ts, revoke-hook.ts),
- * ListOffsets retried while a leader moves (offsets-retry.ts) and the Node 24 warning kafkajs
- * triggers (node-warnings.ts).
+ * the commit guard, the revoke hook and the stable committed offsets exactly-once relies on
+ * (commit-guard.ts, revoke-hook.ts, stable-offsets.ts), ListOffsets retried while a leader moves
+ * (offsets-retry.ts) and the Node 24 warning kafkajs triggers (node-warnings.ts).
  */
 
 /** Whether a patch is in place, and if not, why. */
@@ -20,6 +21,7 @@ export interface PatchReport {
   commitGuard: PatchStatus
   revokeHook: PatchStatus
   offsetsRetry: PatchStatus
+  stableOffsets: PatchStatus
   nodeWarnings: PatchStatus
 }
 
@@ -32,6 +34,7 @@ export function installKafkajsPatches(): PatchReport {
     commitGuard: installCommitGuard(),
     revokeHook: installRevokeHook(),
     offsetsRetry: installOffsetsRetry(),
+    stableOffsets: installStableOffsets(),
   }
 }
 

@@ -86,6 +86,57 @@ describe('kafkajs patches', () => {
     await expect(ask()).rejects.toThrow('UNKNOWN_SERVER_ERROR')
   })
 
+  it('OffsetFetch asks v7 with require_stable, and again while a partition is unstable', async () => {
+    expect(report.stableOffsets).toEqual({active: true})
+    const Broker = require('kafkajs/src/broker/index.js') as {prototype: object}
+    const send = Object.getOwnPropertySymbols(Broker.prototype).find(
+      (s) => s.description === 'private:Broker:sendRequest',
+    )!
+    /** A v7 response: header tags, throttle, topic "t" partition 0 at `offset` with `errorCode`, group error 0. */
+    const answer = (offset: number, errorCode: number) => {
+      const b = Buffer.alloc(33)
+      let at = b.writeUInt8(0, 0)
+      at = b.writeInt32BE(0, at)
+      at = b.writeUInt8(2, at)
+      at = b.writeUInt8(2, at)
+      at += b.write('t', at)
+      at = b.writeUInt8(2, at)
+      at = b.writeInt32BE(0, at)
+      at = b.writeBigInt64BE(BigInt(offset), at)
+      at = b.writeInt32BE(-1, at)
+      at = b.writeUInt8(0, at)
+      at = b.writeInt16BE(errorCode, at)
+      at = b.writeUInt8(0, at)
+      at = b.writeUInt8(0, at)
+      at = b.writeInt16BE(0, at)
+      b.writeUInt8(0, at)
+      return b
+    }
+    const answers = [answer(3, 88), answer(3, 88), answer(7, 0)]
+    const bodies: Buffer[] = []
+    const broker = Object.assign(Object.create(Broker.prototype) as object, {
+      versions: {9: {minVersion: 1, maxVersion: 9}},
+      [send]: async ({
+        request,
+        response,
+      }: {
+        request: {apiVersion: number; encode(): Promise<{buffer: Buffer}>}
+        response: {decode(b: Buffer): Promise<unknown>; parse(d: unknown): Promise<unknown>}
+      }) => {
+        expect(request.apiVersion).toBe(7)
+        bodies.push((await request.encode()).buffer)
+        return response.parse(await response.decode(answers.shift()!))
+      },
+    }) as unknown as {offsetFetch(args: {groupId: string; topics: unknown[]}): Promise<{responses: unknown}>}
+    const result = await broker.offsetFetch({groupId: 'g', topics: [{topic: 't', partitions: [{partition: 0}]}]})
+    expect(result.responses).toEqual([
+      {topic: 't', partitions: [{partition: 0, offset: '7', metadata: null, errorCode: 0}]},
+    ])
+    expect(bodies).toHaveLength(3)
+    // Header tags, group "g", one topic "t" with partition 0, require_stable, tags.
+    expect([...bodies[0]!]).toEqual([0, 2, 0x67, 2, 2, 0x74, 2, 0, 0, 0, 0, 0, 1, 0])
+  })
+
   it('the revoke hook runs before a member rejoins or leaves, and only for its member', async () => {
     expect(report.revokeHook).toEqual({active: true})
     const ConsumerGroup = require('kafkajs/src/consumer/consumerGroup.js') as {
