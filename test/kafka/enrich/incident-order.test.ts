@@ -68,6 +68,7 @@ async function expectDryRunIncidents(
   fixtureFile: string,
   config: string,
   enrichEnv: NodeJS.ProcessEnv,
+  flags: string[] = [],
 ): Promise<void> {
   const cfg = prefixedConfig(what, config)
   const env = {KAFKA_BROKERS: brokers}
@@ -87,7 +88,9 @@ async function expectDryRunIncidents(
 
   const produced = await runFa(['replay', file, '--yes', '-c', cfg.file], {env})
   expect(produced.code, produced.stderr).toBe(0)
-  const run = await runFa(['enrich', '--from', 'earliest', '-c', cfg.file, '--json'], {env: {...env, ...enrichEnv}})
+  const run = await runFa(['enrich', '--from', 'earliest', '-c', cfg.file, '--json', ...flags], {
+    env: {...env, ...enrichEnv},
+  })
   expect(run.code, run.stderr).toBe(0)
 
   const alerts = await readToEnd(kafka, [cfg.topics.slackMessages])
@@ -111,5 +114,14 @@ describe('fa enrich and incident order', () => {
       'kafka:\n  partitions: 3\nalerts:\n  windows:\n    connector-provisioning-failed: 30m\n',
       {FA_KAFKA_MAX_BYTES_PER_PARTITION: '16384'},
     )
+  })
+
+  it('does so with --exactly-once on two threads, the second joining while the first runs', async () => {
+    // The joining member takes over partitions right after the first one's transactions commit.
+    await expectDryRunIncidents('incident-eos', fixture(10_000, 30), 'kafka:\n  partitions: 3\n', {}, [
+      '--exactly-once',
+      '--threads',
+      '2',
+    ])
   })
 })
