@@ -23,6 +23,9 @@ export function runFa(
     })
     let stdout = ''
     let stderr = ''
+    // Decoded as a stream: a character's bytes split across two chunks stay one character.
+    child.stdout.setEncoding('utf8')
+    child.stderr.setEncoding('utf8')
     child.stdout.on('data', (d) => (stdout += d))
     child.stderr.on('data', (d) => (stderr += d))
     child.on('error', reject)

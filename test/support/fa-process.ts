@@ -97,10 +97,13 @@ export function spawnFa(
     match: (line: Record<string, unknown>) => boolean
     resolve: (line: Record<string, unknown>) => void
   }>()
-  child.stdout!.on('data', (d) => (stdout += d))
-  child.stderr!.on('data', (d: Buffer) => {
+  // Decoded as streams: a character's bytes split across two chunks stay one character.
+  child.stdout!.setEncoding('utf8')
+  child.stderr!.setEncoding('utf8')
+  child.stdout!.on('data', (d: string) => (stdout += d))
+  child.stderr!.on('data', (d: string) => {
     stderr += d
-    const lines = (partial + d.toString()).split('\n')
+    const lines = (partial + d).split('\n')
     partial = lines.pop()!
     for (const text of lines) {
       let line: Record<string, unknown>

@@ -255,7 +255,8 @@ export async function runEnrich(options: EnrichOptions): Promise<EnrichResult> {
       transactionalId,
       follow,
       stoppedBy,
-      summary,
+      // In the topology's order, as a dry run's, whichever record met a pipeline first.
+      summary: summary.orderBy(topology.pipelineNames, topology.dropReasons),
       tables: tableStats,
       bootstrap,
       lag,

@@ -90,7 +90,9 @@ export async function runEnrichThreads(
   signal?.removeEventListener('abort', stopAll)
   const failed = settled.find((s) => s.status === 'rejected')
   if (failed) throw failed.reason
-  return mergeResults(settled.map((s) => (s as PromiseFulfilledResult<ThreadResult>).value))
+  const result = mergeResults(settled.map((s) => (s as PromiseFulfilledResult<ThreadResult>).value))
+  result.summary.orderBy(options.topology.pipelineNames, options.topology.dropReasons)
+  return result
 }
 
 /** The threads' results as one run's: counts summed, times spanning them all, lag as the last to stop read it. */

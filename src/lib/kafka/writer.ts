@@ -260,6 +260,10 @@ export class OutputWriter {
         : {retry: {retries: 8, initialRetryTime: 300, maxRetryTime: 10_000}},
     )
     await producer.connect()
+    // kafkajs registers the transactional id only with the first transaction. Registering it now
+    // fences an earlier incarnation and aborts its open transaction before the consumer asks for
+    // committed offsets: asked as stable ones, they would wait for that transaction's timeout.
+    if (transactionalId) await (await producer.transaction()).abort()
     this.producer = producer
     return producer
   }

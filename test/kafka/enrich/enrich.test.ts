@@ -171,6 +171,8 @@ describe('fa enrich (cron mode)', () => {
       out: new GoldenLines(),
     })
     expect(summary.pipelines).toEqual(drySummary.pipelines)
+    // ... in the same order, drop reasons too (the topology's, whichever record came first).
+    expect(JSON.stringify(summary.pipelines)).toBe(JSON.stringify(drySummary.pipelines))
     expect(summary).toMatchObject({guarantee: 'at-least-once', stoppedBy: 'end', follow: false, lag: {total: 0}})
     expect(summary.tables.map((t: {table: string; rows: number}) => [t.table, t.rows]).sort()).toEqual([
       ['assignments', 3],

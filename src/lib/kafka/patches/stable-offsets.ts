@@ -14,8 +14,11 @@ import type {PatchStatus} from './index.js'
 const OFFSET_FETCH = 9
 const VERSION = 7
 const UNSTABLE_OFFSET_COMMIT = 88
-/** Past this, the retriable error goes up to kafkajs (the consumer rejoins and asks again). */
-const STABLE_WITHIN_MS = 30_000
+/**
+ * Past this, the retriable error goes up to kafkajs. Longer than fa's transaction timeout: a
+ * crashed member's open transaction holds its offsets unstable until the coordinator aborts it.
+ */
+const STABLE_WITHIN_MS = 120_000
 
 interface Topics {
   topic: string
@@ -90,7 +93,8 @@ function install(): PatchStatus {
         // Flexible versions: kafkajs writes request header v1, so the body starts with header v2's empty tagged fields.
         const e = new Encoder().writeInt8(0)
         compactString(e, groupId)
-        if (topics === null) e.writeUVarInt(0)
+        // No topics: all of the group's, as kafkajs' v3 and v4 send them (a null array).
+        if (topics === null || topics.length === 0) e.writeUVarInt(0)
         else {
           e.writeUVarInt(topics.length + 1)
           for (const {topic, partitions} of topics) {

@@ -135,6 +135,10 @@ describe('kafkajs patches', () => {
     expect(bodies).toHaveLength(3)
     // Header tags, group "g", one topic "t" with partition 0, require_stable, tags.
     expect([...bodies[0]!]).toEqual([0, 2, 0x67, 2, 2, 0x74, 2, 0, 0, 0, 0, 0, 1, 0])
+    // No topics: all of the group's (a null array, as kafkajs' own request sends them).
+    answers.push(answer(7, 0))
+    await broker.offsetFetch({groupId: 'g', topics: []})
+    expect([...bodies[3]!]).toEqual([0, 2, 0x67, 0, 1, 0])
   })
 
   it('the revoke hook runs before a member rejoins or leaves, and only for its member', async () => {
