@@ -2,7 +2,6 @@ import type {KafkaMessage, Message} from 'kafkajs'
 
 import {FaError} from '../errors.js'
 import type {MemoryStateStore} from '../pipeline/state.js'
-import type {AlertType} from '../pipeline/stream.js'
 import {incidentsOf, type Topology} from '../pipeline/topology.js'
 import {originPartition, type RepartitionPlan} from './repartition.js'
 import {changelogMessages} from './state-changelog.js'
@@ -37,11 +36,14 @@ export class StateKeeper {
   private sweepDue = false
   private readonly streams = new Map<string, Stream>()
   /**
-   * Per alert type with incidents, the keys whose events this process has read since it last
-   * restored, and the stream they come on. Another member's keys may have moved on since (a new
-   * incident): never swept from here.
+   * Per incident namespace, the keys this process changed since it last restored, and the stream
+   * their events come on. Another member's keys may have moved on since (a new incident): never
+   * swept from here.
    */
-  private readonly keys = new Map<AlertType, Map<string, Stream>>()
+  private readonly keys = new Map<string, Map<string, Stream>>()
+  /** The stream of each key the current batch read, per incident namespace: kept for the keys it changed. */
+  private readonly seen = new Map<string, Map<string, Stream>>()
+  private readonly namespaces = new Map<string, string | null>()
 
   constructor(
     readonly state: MemoryStateStore,
@@ -60,7 +62,7 @@ export class StateKeeper {
   async ready(): Promise<void> {
     if (this.stale) {
       this.stale = false
-      this.keys.clear()
+      for (const keys of [...this.keys.values(), ...this.seen.values()]) keys.clear()
       this.restoring = this.restore().catch((error: unknown) => {
         this.stale = true
         if (error instanceof FaError) this.fatal = error
@@ -72,33 +74,52 @@ export class StateKeeper {
 
   /** A record of a repartition topic's `partition`, about to run on the state: its key's stream moves on to its time. */
   saw(topic: string, partition: number, message: KafkaMessage): void {
-    const alert = this.plan?.alertFor(topic)
-    const source = originPartition(message)
-    if (!alert?.incidents || source === undefined || message.key === null) return
+    const namespace = this.namespaceOf(topic)
+    const source = namespace === null ? undefined : originPartition(message)
+    if (source === undefined || message.key === null) return
     const name = `${topic}\u0000${partition}\u0000${source}`
     let stream = this.streams.get(name)
     if (!stream) this.streams.set(name, (stream = {time: 0, sweptAt: 0}))
     stream.time = Math.max(stream.time, Number(message.timestamp))
     if (stream.time - stream.sweptAt >= SWEEP_EVERY_MS) this.sweepDue = true
-    let keys = this.keys.get(alert)
-    if (!keys) this.keys.set(alert, (keys = new Map()))
-    keys.set(message.key.toString(), stream)
+    this.seen.get(namespace!)!.set(message.key.toString(), stream)
   }
 
   /** The changes a batch made (and the sweep of windows its records' times have closed), as changelog records. */
   changes(): Message[] {
     const changes = this.state.takeChanges()
+    for (const {namespace, key, value} of changes) {
+      const keys = this.keys.get(namespace)
+      if (!keys) continue
+      const stream = this.seen.get(namespace)!.get(key)
+      if (value === null) keys.delete(key)
+      else if (stream) keys.set(key, stream)
+    }
+    for (const seen of this.seen.values()) seen.clear()
     if (this.sweepDue) {
       this.sweepDue = false
       for (const stream of this.streams.values()) stream.sweptAt = stream.time
-      this.topology.expire(this.state, (alert, key) => this.keys.get(alert)?.get(key)?.time)
-      changes.push(...this.state.takeChanges())
-      // A key with no incident left has nothing to sweep: forgotten until its next event.
-      for (const [alert, keys] of this.keys) {
-        const namespace = incidentsOf(alert)
-        for (const key of keys.keys()) if (this.state.get(namespace, key) === undefined) keys.delete(key)
+      this.topology.expire(this.state, (namespace, key) => this.keys.get(namespace)?.get(key)?.time)
+      for (const swept of this.state.takeChanges()) {
+        this.keys.get(swept.namespace)?.delete(swept.key)
+        changes.push(swept)
       }
     }
     return changelogMessages(this.group, changes)
+  }
+
+  /** The incident namespace a repartition topic's records change; null for one of an alert type without incidents. */
+  private namespaceOf(topic: string): string | null {
+    let namespace = this.namespaces.get(topic)
+    if (namespace === undefined) {
+      const alert = this.plan?.alertFor(topic)
+      namespace = alert?.incidents ? incidentsOf(alert) : null
+      this.namespaces.set(topic, namespace)
+      if (namespace !== null && !this.keys.has(namespace)) {
+        this.keys.set(namespace, new Map())
+        this.seen.set(namespace, new Map())
+      }
+    }
+    return namespace
   }
 }

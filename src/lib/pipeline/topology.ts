@@ -127,14 +127,14 @@ export class Topology {
    * a record), unless it is later than that. `now`: the stream time (ms) a key's events have reached,
    * undefined for a key that is not this runner's to sweep. Returns how many went.
    */
-  expire(state: StateStore, now: (alert: AlertType, key: string) => number | undefined): number {
+  expire(state: StateStore, now: (namespace: string, key: string) => number | undefined): number {
     let gone = 0
     for (const alert of this.alertTypes) {
       if (!alert.incidents) continue
       const windowMs = this.windowOf(alert as AlertType & {incidents: IncidentSpec})
       const namespace = incidentsOf(alert)
       for (const [key, incident] of [...state.entries(namespace)]) {
-        const time = now(alert, key)
+        const time = now(namespace, key)
         if (time === undefined || !expired(incident as IncidentState, time - windowMs, windowMs)) continue
         state.delete(namespace, key)
         gone++
