@@ -1,6 +1,7 @@
 import type {KafkaMessage} from 'kafkajs'
 
 import type {Config, TopicFormats, WireFormat} from '../config/schema.js'
+import {Unrecoverable} from '../errors.js'
 import type {Logger} from '../output/log.js'
 import {describeOrigin, type Payload, type TopicRecord} from '../records/record.js'
 import {codecFor, framedId, type SchemaCodec} from './codec.js'
@@ -19,6 +20,11 @@ export interface PrepareOptions {
   signal?: AbortSignal
   /** Called while waiting for the registry (a consumer group member keeps its session). */
   heartbeat?: () => Promise<void>
+  /**
+   * How long a one-shot read (fa status) waits for an unavailable registry before it stops with
+   * the error; unset, as long as it takes (a consumer processes nothing past the record meanwhile).
+   */
+  patienceMs?: number
 }
 
 /** A schema id the registry does not have, or whose schema fa cannot use: a dead letter, not a retry. */
@@ -78,7 +84,8 @@ export class RecordDecoder {
     if (id !== undefined && !this.schemas.has(id)) into.add(id)
   }
 
-  private async fetch(id: number, topic: string, {signal, heartbeat}: PrepareOptions): Promise<void> {
+  private async fetch(id: number, topic: string, {signal, heartbeat, patienceMs}: PrepareOptions): Promise<void> {
+    const until = patienceMs === undefined ? Infinity : Date.now() + patienceMs
     for (let attempt = 0; ; attempt++) {
       try {
         const schema = await this.registry!.schemaById(id)
@@ -95,6 +102,11 @@ export class RecordDecoder {
         }
         if (!(error instanceof RegistryUnavailable) || signal?.aborted) throw error
         const wait = Math.min(this.backoffMs.max, this.backoffMs.first * 2 ** attempt)
+        if (Date.now() + wait > until)
+          throw new Unrecoverable(`${error.message} (topic ${topic}, schema id ${id})`, {
+            hint: 'check that the registry is up and schemaRegistry.url (or SCHEMA_REGISTRY_URL) points at it',
+            cause: error,
+          })
         this.log.warn('Schema Registry unavailable: consumption paused, retrying', {
           topic,
           schemaId: id,

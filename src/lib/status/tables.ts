@@ -10,6 +10,9 @@ import type {Topology} from '../pipeline/topology.js'
 import {parseCheckpoint, type Checkpoint} from '../produce/checkpoint.js'
 import type {RecordDecoder} from '../schema/decoder.js'
 
+/** A status is a look, not a consumer: an unavailable registry is reported after this, not waited out. */
+const REGISTRY_PATIENCE_MS = 15_000
+
 export interface TableStatus {
   table: string
   topic: string
@@ -96,7 +99,7 @@ export class TablesAndCheckpoints {
       return
     }
     const {decoder, topology, signal} = this.o
-    await decoder?.prepare(topic, messages, {signal})
+    await decoder?.prepare(topic, messages, {signal, patienceMs: REGISTRY_PATIENCE_MS})
     for (const m of messages) {
       const record = fromKafka(topic, partition, m)
       const decoded = decoder ? decoder.decode(record, m) : {ok: true, record}

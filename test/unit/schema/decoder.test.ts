@@ -6,6 +6,7 @@ import {describe, expect, it} from 'vitest'
 import {fromKafka} from '../../../src/lib/kafka/codec.js'
 import {silentLogger} from '../../../src/lib/output/log.js'
 import {codecFor, frame} from '../../../src/lib/schema/codec.js'
+import {Unrecoverable} from '../../../src/lib/errors.js'
 import {RecordDecoder} from '../../../src/lib/schema/decoder.js'
 import {
   RegistryRefused,
@@ -133,5 +134,14 @@ describe('RecordDecoder', () => {
     await expect(
       decoder.prepare('events', [message(await avro({connectorId: 'x'}))], {signal: controller.signal}),
     ).rejects.toThrow(RegistryUnavailable)
+  })
+
+  it('a one-shot read with patience stops once it is spent, naming the registry, topic and schema id', async () => {
+    const registry = fakeRegistry(Infinity)
+    const decoder = new RecordDecoder(registry, new Map(), silentLogger, {backoffMs: {first: 5, max: 5}})
+    const waiting = decoder.prepare('events', [message(await avro({connectorId: 'x'}))], {patienceMs: 30})
+    await expect(waiting).rejects.toThrow(Unrecoverable)
+    await expect(waiting).rejects.toThrow('down (topic events, schema id 1)')
+    expect(registry.calls).toBeGreaterThan(1)
   })
 })
