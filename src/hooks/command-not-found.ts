@@ -1,10 +1,12 @@
 import type {Hook} from '@oclif/core'
 
+import {canPrompt} from '../lib/cli/prompt.js'
 import {closestName} from '../lib/cli/suggest.js'
 
 /**
  * `fa sedn --dry-run`: the closest command. On a terminal, accepting runs it with the same
- * arguments; otherwise (cron, CI, a pipe) the suggestion is printed and the exit code is 127.
+ * arguments; otherwise (cron, CI even on a terminal, a pipe) the suggestion is printed and the
+ * exit code is 127.
  */
 const hook: Hook<'command_not_found'> = async function ({id, argv = [], config}) {
   const ids = config.commands.filter((c) => !c.hidden).map((c) => c.id)
@@ -33,7 +35,7 @@ const hook: Hook<'command_not_found'> = async function ({id, argv = [], config})
   }
   if (!suggestion) return fail(`${typed} is not a fa command`, '`fa --help` lists them')
   const command = ['fa', shown(suggestion), ...rest].join(' ')
-  if (process.stdin.isTTY && process.stderr.isTTY) {
+  if (canPrompt()) {
     const {confirm} = await import('@inquirer/prompts')
     const yes = await confirm(
       {message: `${typed} is not a fa command. Run \`${command}\`?`, default: true},

@@ -94,8 +94,20 @@ describe('did you mean', () => {
     const {code, output} = await runFaOnTty(
       ['replya', 'fixtures/provisioning.jsonl', '--dry-run', '--json'],
       [[/Run `fa replay fixtures\/provisioning\.jsonl --dry-run --json`\?/, KEY.enter]],
+      // A person at the terminal, not CI.
+      {env: {CI: ''}},
     )
     expect(output).toContain('"alertId"')
     expect(code).toBe(0)
+  })
+
+  it.skipIf(!hasScript)('on a terminal in CI: the suggestion, exit 127, no prompt to wait on', async () => {
+    const {code, output} = await runFaOnTty(['replya', 'fixtures/provisioning.jsonl', '--dry-run'], [], {
+      env: {CI: 'true'},
+    })
+    expect(output).toContain(
+      'replya is not a fa command: did you mean `fa replay fixtures/provisioning.jsonl --dry-run`?',
+    )
+    expect(code).toBe(127)
   })
 })

@@ -1,4 +1,5 @@
 import type {Config} from '../config/schema.js'
+import {canPrompt} from '../cli/prompt.js'
 import {FaError} from '../errors.js'
 import {plural} from '../output/plural.js'
 import type {ReplayPlan} from './produce.js'
@@ -8,7 +9,7 @@ export async function confirmRemote(plan: ReplayPlan, config: Config, yes: boole
   if (yes) return
   const brokers = config.kafka.brokers.join(',')
   const targets = [...new Set([...plan.topics.values()].map((t) => t.target))]
-  if (!process.stdin.isTTY || !process.stderr.isTTY) {
+  if (!canPrompt()) {
     throw new FaError(
       `${brokers} is not on localhost: producing ${plural(plan.records, 'record')} there needs --yes when ` +
         `there is no terminal to confirm on`,

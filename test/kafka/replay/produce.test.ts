@@ -327,7 +327,8 @@ describe('fa replay FILE (into Kafka)', () => {
             'n' + KEY.enter,
           ],
         ],
-        {env: {KAFKA_BROKERS: ''}},
+        // A person at the terminal: not CI, which asks for --yes even on one.
+        {env: {KAFKA_BROKERS: '', CI: ''}},
       )
       expect(output).toContain('Error: replay cancelled: nothing was produced')
       expect(code).toBe(2)
