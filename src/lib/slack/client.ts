@@ -76,6 +76,12 @@ export async function checkAuth(
   } catch (error) {
     const failure = classifySlackError(error)
     if (failure.kind === 'fatal') throw slackAuthError(failure.error, `token from ${source}`, failure.needed)
+    // Slack answers its API with 200 or 429: another status is a URL that is not its Web API.
+    if (failure.kind === 'permanent' && failure.error.startsWith('http_'))
+      throw new FaError(
+        `Slack at ${client.slackApiUrl} answered HTTP ${failure.error.slice(5)} to auth.test: that is not Slack's Web API`,
+        {exit: 'slack', hint: "check slack.apiUrl (Slack's own is https://slack.com/api/)"},
+      )
     if (failure.kind === 'permanent') throw slackAuthError(failure.error, `token from ${source}`)
     throw new FaError(redactToken(`cannot reach Slack at ${client.slackApiUrl}: ${failure.error}`, client.token), {
       exit: 'slack',

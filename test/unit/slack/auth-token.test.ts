@@ -64,6 +64,17 @@ describe('Slack auth and the token', () => {
     expect(error.message).toMatch(/^cannot reach Slack at http:\/\/127\.0\.0\.1:\d+\/api\/: ECONNREFUSED$/)
   })
 
+  it("checkAuth reports a URL that is not Slack's Web API as that, not as a refused token", async () => {
+    const server = await startSlackServer({token: TOKEN})
+    servers.push(server)
+    const client = createSlackClient(TOKEN, {apiUrl: `${server.url}wrong/`, timeoutMs: TIMEOUT_MS})
+    const error = collect(await checkAuth(client).catch((e: unknown) => e))
+    expect(error.message).toMatch(/^Slack at http:\/\/127\.0\.0\.1:\d+\/api\/wrong\/ answered HTTP 404 to auth\.test/)
+    expect(error.message).not.toContain('refused the token')
+    expect(error.hint).toContain('slack.apiUrl')
+    expect(error.exitCode).toBe(6)
+  })
+
   it('stops delivering when the token is revoked mid-run', async () => {
     const {server, deliverer} = await setup()
     server.inject({kind: 'error', error: 'token_revoked'})
