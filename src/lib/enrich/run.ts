@@ -114,17 +114,6 @@ export async function runEnrich(options: EnrichOptions): Promise<EnrichResult> {
         : new StateKeeper(state, stateTopic, group, topology, plan, () =>
             restoreState({kafka, admin: activeAdmin, topic: stateTopic, state, group, log, signal}),
           )
-    await chooseStart({
-      kafka,
-      admin,
-      group,
-      topics: sources,
-      from: options.from ?? startFromOf(undefined, config.enrich.from, 'enrich.from'),
-      configKey: 'enrich.from',
-      commit: true,
-      metadata: commitMetadata('fa-enrich'),
-      log,
-    })
 
     const activeRun: GroupRun = new GroupRun({
       kafka,
@@ -183,6 +172,18 @@ export async function runEnrich(options: EnrichOptions): Promise<EnrichResult> {
         throw error instanceof FaError ? error : kafkaError(error, config, 'connecting the producer')
       },
     )
+    // Where a new group starts: committed offsets are read (as stable ones) after that fencing.
+    await chooseStart({
+      kafka,
+      admin,
+      group,
+      topics: sources,
+      from: options.from ?? startFromOf(undefined, config.enrich.from, 'enrich.from'),
+      configKey: 'enrich.from',
+      commit: true,
+      metadata: commitMetadata('fa-enrich'),
+      log,
+    })
 
     loader = tableLoader(
       {kafka, admin, topology, tables, group, tuning, log, summary, metrics, decoder, signal},
