@@ -39,8 +39,7 @@ export type Outcome =
   | {kind: 'table'; pipeline: string; op: 'upsert' | 'delete'; key: string}
   | {kind: 'unrouted'; pipeline: null; topic: string}
 
-/** Where an alert type keeps its open incidents, by state key. */
-/** The state namespace of an alert type's open incidents. */
+/** Where an alert type keeps its open incidents, by state key: its state namespace. */
 export const incidentsOf = (alert: AlertType) => `${alert.name}/incident`
 
 /**
