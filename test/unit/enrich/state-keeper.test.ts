@@ -46,7 +46,7 @@ function keeper(restore: (state: MemoryStateStore) => void = () => {}) {
 }
 
 describe('StateKeeper', () => {
-  it('restores before the first batch and after invalidate; sweeps only the expired keys it read itself', async () => {
+  it('restores before the first batch and after invalidate; sweeps only the expired keys it changed itself', async () => {
     // Restored: another member's incident, long expired by this member's stream time.
     const {state, kept, restores} = keeper((s) => s.restore('alarm/incident', 'theirs', incident(0)))
     await kept.ready()
@@ -64,7 +64,7 @@ describe('StateKeeper', () => {
     expect(restores()).toBe(2)
   })
 
-  it('sweeps a key by the stream time of the source partition its events come on, not one further ahead', async () => {
+  it('sweeps a key by the stream time of its source partition in its repartition partition, not one further ahead', async () => {
     const {state, kept} = keeper()
     await kept.ready()
     kept.saw(repartition, 0, record('behind', 0, 0))
