@@ -5,7 +5,7 @@ import {randomUUID} from 'node:crypto'
 import {describe, expect, inject, it} from 'vitest'
 
 import {TopicFollower} from '../../src/lib/kafka/follow.js'
-import {createTopics, testKafka, withAdmin} from '../support/kafka-io.js'
+import {createTopics, sendOnce, testKafka, withAdmin} from '../support/kafka-io.js'
 
 const kafka = testKafka(inject('kafkaBrokers'))
 
@@ -26,10 +26,7 @@ describe('TopicFollower.reach', () => {
       })
       await follower.start()
       try {
-        const producer = kafka.producer()
-        await producer.connect()
-        await producer.send({topic, messages: [0, 1, 2, 3, 4, 5].map((i) => ({key: `k${i}`, value: `v${i}`}))})
-        await producer.disconnect()
+        await sendOnce(kafka, {topic, messages: [0, 1, 2, 3, 4, 5].map((i) => ({key: `k${i}`, value: `v${i}`}))})
         const asked = Date.now()
         expect(await follower.reach(asked)).toBe(true)
         expect(seen.sort()).toEqual(['v0', 'v1', 'v2', 'v3', 'v4', 'v5'])
@@ -41,10 +38,7 @@ describe('TopicFollower.reach', () => {
         await follower.stop()
       }
       // Stopped: it can never get there.
-      const producer = kafka.producer()
-      await producer.connect()
-      await producer.send({topic, messages: [{value: 'late'}]})
-      await producer.disconnect()
+      await sendOnce(kafka, {topic, messages: [{value: 'late'}]})
       expect(await follower.reach(Date.now(), 2_000)).toBe(false)
     })
   })

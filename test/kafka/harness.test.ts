@@ -3,11 +3,11 @@
 import {execFile} from 'node:child_process'
 import {randomUUID} from 'node:crypto'
 import {afterAll, beforeAll, describe, expect, inject, it} from 'vitest'
-import {Kafka, logLevel, Partitioners, type Admin, type IHeaders, type Producer} from 'kafkajs'
+import {Kafka, logLevel, type Admin, type IHeaders, type Producer} from 'kafkajs'
 
 import {silenceKafkajsTimeoutWarning} from '../../src/lib/kafka/patches/node-warnings.js'
 import {JAVA_PARTITIONS} from '../support/java-partitions.js'
-import {createTopics} from '../support/kafka-io.js'
+import {createTopics, onceProducer} from '../support/kafka-io.js'
 
 silenceKafkajsTimeoutWarning()
 
@@ -70,7 +70,7 @@ let producer: Producer
 beforeAll(async () => {
   admin = kafka.admin()
   await admin.connect()
-  producer = kafka.producer({createPartitioner: Partitioners.DefaultPartitioner, allowAutoTopicCreation: false})
+  producer = kafka.producer(onceProducer)
   await producer.connect()
 })
 

@@ -2,12 +2,11 @@
 // expires alerts older than the maximum alert age instead of posting them.
 import {readFileSync, writeFileSync} from 'node:fs'
 
-import {Partitioners} from 'kafkajs'
 import {afterAll, describe, expect, inject, it} from 'vitest'
 
 import {runFa} from '../support/cli.js'
 import {prefixedConfig} from '../support/fa-process.js'
-import {testKafka} from '../support/kafka-io.js'
+import {sendOnce, testKafka} from '../support/kafka-io.js'
 import {startSlackServer, type SlackServer} from '../support/slack-server.js'
 import {alert, committed, produceAlerts, readTopic, responses, sendConfig, TOKEN} from '../support/send.js'
 
@@ -21,12 +20,8 @@ afterAll(async () => {
   await Promise.all(servers.map((s) => s.close()))
 })
 
-async function produce(topic: string, messages: Array<{key: string; value: string; timestamp?: string}>) {
-  const producer = kafka.producer({createPartitioner: Partitioners.DefaultPartitioner, allowAutoTopicCreation: false})
-  await producer.connect()
-  await producer.send({topic, acks: -1, messages})
-  await producer.disconnect()
-}
+const produce = (topic: string, messages: Array<{key: string; value: string; timestamp?: string}>) =>
+  sendOnce(kafka, {topic, messages})
 
 const event = (n: number) => ({
   key: 'org-1',

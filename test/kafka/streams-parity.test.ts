@@ -8,13 +8,13 @@ import {mkdtempSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import path from 'node:path'
 
-import {Partitioners, type Message} from 'kafkajs'
+import type {Message} from 'kafkajs'
 import {beforeAll, expect, inject, it} from 'vitest'
 
 import {buildStreamsApp, runStreamsApp} from '../../bench/support/streams-app.mjs'
 import {root, runFa} from '../support/cli.js'
 import {prefixedConfig, readToEnd, type ReadRecord} from '../support/fa-process.js'
-import {createTopics, testKafka} from '../support/kafka-io.js'
+import {createTopics, onceProducer, testKafka} from '../support/kafka-io.js'
 
 const brokers = inject('kafkaBrokers')
 const kafka = testKafka(brokers)
@@ -88,7 +88,7 @@ beforeAll(async () => {
   for (const {file} of [config, withIncidents])
     expect((await runFa(['topics', 'create', '-c', file], {env: {KAFKA_BROKERS: brokers}})).code).toBe(0)
   await createTopics(kafka, [...Object.values(streamsOut), ...Object.values(streamsIncidentsOut)])
-  const producer = kafka.producer({createPartitioner: Partitioners.DefaultPartitioner, allowAutoTopicCreation: false})
+  const producer = kafka.producer(onceProducer)
   await producer.connect()
   const byTopic = new Map<string, Message[]>()
   const add = (topic: string, message: Message) => byTopic.set(topic, [...(byTopic.get(topic) ?? []), message])

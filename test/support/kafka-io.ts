@@ -3,7 +3,16 @@
 import {execFile} from 'node:child_process'
 import {randomUUID} from 'node:crypto'
 
-import {Kafka, logLevel, Partitioners, type Admin, type ITopicConfig, type KafkaMessage, type Producer} from 'kafkajs'
+import {
+  Kafka,
+  logLevel,
+  Partitioners,
+  type Admin,
+  type ITopicConfig,
+  type KafkaMessage,
+  type Producer,
+  type ProducerRecord,
+} from 'kafkajs'
 import {afterAll, beforeAll} from 'vitest'
 
 import {silenceKafkajsTimeoutWarning} from '../../src/lib/kafka/patches/node-warnings.js'
@@ -21,20 +30,34 @@ export function testKafka(brokers: string): Kafka {
 }
 
 /**
- * A producer connected for the tests of the file that calls this (beforeAll, afterAll).
- * Idempotent: a send retried under load must not write a test's records twice, or what fa
- * makes of them would be counted twice and fa blamed for it.
+ * Producer options for tests. Idempotent: a send retried under load (a topic created a moment
+ * ago) must not write a test's records twice, or what fa makes of them would be counted twice
+ * and fa blamed for it.
  */
+export const onceProducer = {
+  createPartitioner: Partitioners.DefaultPartitioner,
+  allowAutoTopicCreation: false,
+  idempotent: true,
+  maxInFlightRequests: 1,
+} as const
+
+/** A producer connected for the tests of the file that calls this (beforeAll, afterAll). */
 export function fileProducer(kafka: Kafka): Producer {
-  const producer = kafka.producer({
-    createPartitioner: Partitioners.DefaultPartitioner,
-    allowAutoTopicCreation: false,
-    idempotent: true,
-    maxInFlightRequests: 1,
-  })
+  const producer = kafka.producer(onceProducer)
   beforeAll(() => producer.connect())
   afterAll(() => producer.disconnect())
   return producer
+}
+
+/** Sends one record with a producer of its own (`onceProducer`), acknowledged by all replicas. */
+export async function sendOnce(kafka: Kafka, record: ProducerRecord): Promise<void> {
+  const producer = kafka.producer(onceProducer)
+  await producer.connect()
+  try {
+    await producer.send({acks: -1, ...record})
+  } finally {
+    await producer.disconnect()
+  }
 }
 
 /** A topic-name prefix unique to one test. */

@@ -1,11 +1,10 @@
 // Bad table records are dead-lettered once, not at every start (tables are read from the
 // beginning by every run), and their dead letters keep the original key bytes and every header.
-import {Partitioners} from 'kafkajs'
 import {expect, inject, it} from 'vitest'
 
 import {runFa} from '../../support/cli.js'
 import {prefixedConfig, readMessagesToEnd} from '../../support/fa-process.js'
-import {testKafka} from '../../support/kafka-io.js'
+import {sendOnce, testKafka} from '../../support/kafka-io.js'
 
 const brokers = inject('kafkaBrokers')
 const kafka = testKafka(brokers)
@@ -13,12 +12,8 @@ const env = {KAFKA_BROKERS: brokers, FA_KAFKA_MAX_WAIT_MS: '100'}
 
 const binaryKey = Buffer.from([0xff, 0x00, 0xfe, 0x41]) // not UTF-8
 
-async function produce(topic: string, messages: Array<{key: Buffer | string; value: string; headers?: object}>) {
-  const producer = kafka.producer({createPartitioner: Partitioners.DefaultPartitioner, allowAutoTopicCreation: false})
-  await producer.connect()
-  await producer.send({topic, acks: -1, messages: messages as never})
-  await producer.disconnect()
-}
+const produce = (topic: string, messages: Array<{key: Buffer | string; value: string; headers?: object}>) =>
+  sendOnce(kafka, {topic, messages: messages as never})
 
 const deadLetters = async (topic: string) =>
   (await readMessagesToEnd(kafka, [topic], 20_000, () => 'timed out')).map((r) => r.message)

@@ -4,7 +4,6 @@
 // responses back (every alert already delivered). fa tail shows the Avro alerts decoded. A
 // registered schema that cannot carry fa's alerts stops enrich before anything is produced; one
 // that cannot carry a particular alert makes it a dead letter, counted as one.
-import {Partitioners} from 'kafkajs'
 import {Chalk} from 'chalk'
 import {afterAll, beforeAll, describe, expect, inject, it} from 'vitest'
 
@@ -19,7 +18,7 @@ import {renderTailRecord} from '../../../src/lib/tail/render.js'
 import {decodeWithJava} from '../../support/avro-java.js'
 import {enrichOnce} from '../../support/enrich-once.js'
 import {prefixedConfig, readToEnd} from '../../support/fa-process.js'
-import {createTopics, testKafka} from '../../support/kafka-io.js'
+import {createTopics, onceProducer, testKafka} from '../../support/kafka-io.js'
 import {register} from '../../support/registry.js'
 import {TOKEN} from '../../support/send.js'
 import {startSlackServer, type SlackServer} from '../../support/slack-server.js'
@@ -27,7 +26,7 @@ import {startSlackServer, type SlackServer} from '../../support/slack-server.js'
 const brokers = inject('kafkaBrokers')
 const registryUrl = inject('schemaRegistryUrl')
 const kafka = testKafka(brokers)
-const producer = kafka.producer({createPartitioner: Partitioners.DefaultPartitioner, allowAutoTopicCreation: false})
+const producer = kafka.producer(onceProducer)
 const tuning = {sessionTimeout: 3_000, heartbeatInterval: 500, rebalanceTimeout: 6_000, maxWaitTimeInMs: 100}
 
 let slack: SlackServer
