@@ -82,7 +82,9 @@ describe('fa tail', () => {
     expect(
       alerts.stdout.match(/^▶ (connector-provisioning-failed|onboarding-started) → U\w+ {2}fa-[0-9a-f]{32}$/gm),
     ).toHaveLength(6)
-    expect(alerts.stdout.match(/^↻ update, revision \d of connector-provisioning-failed → U\w+/gm)).toHaveLength(4)
+    expect(alerts.stdout.match(/^↻ update, revision \d of connector-provisioning-failed → U\w+/gm)).toHaveLength(3)
+    // The final update is shown as the resolution it is (its fa-resolved header).
+    expect(alerts.stdout.match(/^✓ resolved, revision 2 of connector-provisioning-failed → U\w+/gm)).toHaveLength(1)
     expect(alerts.stdout).toContain('Connector failed to provision')
 
     const json = await fa('tail', cfg.topics.slackMessages, '--json', '-n', '1')

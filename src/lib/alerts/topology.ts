@@ -12,10 +12,29 @@ export async function buildTopology({config, dir}: LoadedConfig): Promise<Topolo
   const incidentWindows = Object.fromEntries(
     Object.entries(config.alerts.windows).map(([name, window]) => [name, parseDuration(window)!]),
   )
+  let topology: Topology
   try {
-    return new Topology(alerts, config.topics, buildSlackMessage, {incidentWindows})
+    topology = new Topology(alerts, config.topics, buildSlackMessage, {incidentWindows})
   } catch (error) {
     throw new FaError(`config key "alerts.windows": ${(error as Error).message}`)
+  }
+  checkFormatRoles(topology, config)
+  return topology
+}
+
+/** A `formats:` key that names no topic would leave the topic it was meant for in the wrong format, silently. */
+function checkFormatRoles(topology: Topology, config: LoadedConfig['config']): void {
+  const used = new Set([
+    ...topology.sourceTopics,
+    ...topology.tableTopics.map((t) => t.topic),
+    ...topology.alertTypes.map((a) => topology.topic(a.sink)),
+  ])
+  for (const role of Object.keys(config.formats)) {
+    if (role in config.topics || used.has(role)) continue
+    const roles = Object.keys(config.topics).join(', ')
+    throw new FaError(
+      `config key "formats.${role}": no topic has that role (roles: ${roles}, or a topic an alert type reads)`,
+    )
   }
 }
 

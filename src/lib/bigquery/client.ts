@@ -7,6 +7,7 @@ export type BigQuerySettings = Config['bigquery']
 
 export const LOGIN_HINT =
   'run `gcloud auth application-default login`, or set GOOGLE_APPLICATION_CREDENTIALS to a service account key file'
+export const CREDENTIALS_FILE_HINT = 'point GOOGLE_APPLICATION_CREDENTIALS at a readable credentials JSON file'
 
 /**
  * A BigQuery client for the configured project and location. Credentials are Application Default
@@ -61,10 +62,7 @@ export function bigQueryError(error: unknown, context: {query?: string; maximumB
   if (message.includes('Could not load the default credentials'))
     return fail('no Google credentials found for BigQuery', LOGIN_HINT)
   if (message.includes('GOOGLE_APPLICATION_CREDENTIALS'))
-    return fail(
-      `BigQuery credentials: ${message}`,
-      'point GOOGLE_APPLICATION_CREDENTIALS at a readable credentials JSON file',
-    )
+    return fail(`BigQuery credentials: ${message}`, CREDENTIALS_FILE_HINT)
   if (message.includes('invalid_grant'))
     return fail(`Google credentials were rejected: ${message}`, `they are expired or revoked: ${LOGIN_HINT}`)
   if (e.code === 401) return fail(`BigQuery rejected the credentials (401): ${message}`, LOGIN_HINT)

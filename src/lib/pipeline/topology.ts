@@ -272,6 +272,7 @@ export class Topology {
   ): Outcome {
     const {alertId, revision} = incident
     const output = this.output(alert, alertId, record, content, revision)
+    if (resolved) output.headers[Header.resolved] = 'true'
     return {kind: 'update', pipeline: alert.name, alertId, revision, resolved, output}
   }
 

@@ -6,6 +6,8 @@ export const Header = {
   pipeline: 'fa-pipeline',
   /** An incident's update: its revision of the alert (the first post is revision 0, with no header). */
   revision: 'fa-revision',
+  /** On an incident's final update: it resolved the incident (`true`), so readers of the topic can say so. */
+  resolved: 'fa-resolved',
   error: 'fa-error',
   sourceTopic: 'fa-source-topic',
   sourcePartition: 'fa-source-partition',

@@ -1,6 +1,7 @@
 import type {ChalkInstance} from 'chalk'
 
 import {renderAlert, renderDeadLetter} from '../output/human.js'
+import {Header} from '../records/headers.js'
 import {describeOrigin} from '../records/record.js'
 import type {DryRunItem} from './dry-run.js'
 
@@ -26,7 +27,7 @@ export function renderDryRun(item: DryRunItem, c: ChalkInstance): string {
           pipeline: item.pipeline,
           alertId: item.alertId,
           revision: item.message.revision ?? 0,
-          resolved: false,
+          resolved: item.source.headers[Header.resolved] === 'true',
           output: {...item.source, value: {...item.message}},
         },
         c,

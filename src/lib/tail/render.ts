@@ -54,10 +54,10 @@ function renderAlertRecord(record: TopicRecord, c: ChalkInstance): string {
   const pipeline = record.headers[Header.pipeline] ?? '(no pipeline)'
   const output = {...record, value: decoded.ok ? decoded.value : null}
   const {alertId} = checked.message
-  // An incident's later revision is shown as the update it is (whether it was the resolving one, the record does not say).
   const revision = Number(record.headers[Header.revision] ?? 0)
+  const resolved = record.headers[Header.resolved] === 'true'
   return revision > 0
-    ? renderAlert({kind: 'update', pipeline, alertId, revision, resolved: false, output}, c)
+    ? renderAlert({kind: 'update', pipeline, alertId, revision, resolved, output}, c)
     : renderAlert({kind: 'alert', pipeline, alertId, output}, c)
 }
 

@@ -212,6 +212,7 @@ final class AlertProcessor implements Processor<byte[], byte[], byte[], byte[]> 
     put(headers, "fa-pipeline", PIPELINE);
     put(headers, "fa-revision", Integer.toString(revision));
     origin(headers);
+    put(headers, "fa-resolved", "true");
     updates.increment();
     byte[] value = revision(message(open.alertId(), parts, resolved), revision).getBytes(StandardCharsets.UTF_8);
     context.forward(new Record<>(open.alertId().getBytes(StandardCharsets.UTF_8), value, repartitioned.timestamp(), headers));
