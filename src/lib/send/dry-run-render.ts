@@ -1,8 +1,8 @@
 import type {ChalkInstance} from 'chalk'
 
 import {renderAlert, renderDeadLetter} from '../output/human.js'
-import {Header} from '../records/headers.js'
 import {describeOrigin} from '../records/record.js'
+import {isResolution} from '../slack/record.js'
 import type {DryRunItem} from './dry-run.js'
 
 /* What `fa send --dry-run` prints for each message: for people, or as JSON Lines (--json). */
@@ -27,7 +27,7 @@ export function renderDryRun(item: DryRunItem, c: ChalkInstance): string {
           pipeline: item.pipeline,
           alertId: item.alertId,
           revision: item.message.revision ?? 0,
-          resolved: item.source.headers[Header.resolved] === 'true',
+          resolved: isResolution(item.source),
           output: {...item.source, value: {...item.message}},
         },
         c,

@@ -24,6 +24,11 @@ function withRevision(checked: ValidationResult, header: string | undefined): Va
   return {ok: true, message: revised.revision > 0 ? {...message, revision: revised.revision} : message}
 }
 
+/** Whether an incident's update is its final one, which resolved it (fa enrich's `fa-resolved` header). */
+export function isResolution(record: TopicRecord): boolean {
+  return record.headers[Header.resolved] === 'true'
+}
+
 /** The update an invalid record says it is (its outcome is recorded under it, never under its post's key). */
 export function claimedRevision(record: TopicRecord, payload: JsonObject): number | undefined {
   const header = record.headers[Header.revision]

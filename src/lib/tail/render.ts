@@ -4,7 +4,7 @@ import {renderAlert, renderDeadLetter} from '../output/human.js'
 import {toEnvelope, type Envelope} from '../records/envelope.js'
 import {Header, originOf} from '../records/headers.js'
 import {decodeJsonObject, describeOrigin, type TopicRecord} from '../records/record.js'
-import {readSlackMessage} from '../slack/record.js'
+import {isResolution, readSlackMessage} from '../slack/record.js'
 
 /** Which of fa's own topics a record is on: it decides how a person reads it. */
 export type TailKind = 'alerts' | 'dead-letters' | 'responses'
@@ -55,9 +55,8 @@ function renderAlertRecord(record: TopicRecord, c: ChalkInstance): string {
   const output = {...record, value: decoded.ok ? decoded.value : null}
   const {alertId} = checked.message
   const revision = Number(record.headers[Header.revision] ?? 0)
-  const resolved = record.headers[Header.resolved] === 'true'
   return revision > 0
-    ? renderAlert({kind: 'update', pipeline, alertId, revision, resolved, output}, c)
+    ? renderAlert({kind: 'update', pipeline, alertId, revision, resolved: isResolution(record), output}, c)
     : renderAlert({kind: 'alert', pipeline, alertId, output}, c)
 }
 
