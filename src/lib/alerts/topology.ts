@@ -30,7 +30,7 @@ function checkFormatRoles(topology: Topology, config: LoadedConfig['config']): v
     ...topology.alertTypes.map((a) => topology.topic(a.sink)),
   ])
   for (const role of Object.keys(config.formats)) {
-    if (role in config.topics || used.has(role)) continue
+    if (Object.hasOwn(config.topics, role) || used.has(role)) continue
     const roles = Object.keys(config.topics).join(', ')
     throw new FaError(
       `config key "formats.${role}": no topic has that role (roles: ${roles}, or a topic an alert type reads)`,

@@ -20,5 +20,7 @@ describe('buildTopology: formats', () => {
     await expect(buildTopology(loaded({formats: {notifcations: 'avro'}}))).rejects.toThrow(
       /^config key "formats\.notifcations": no topic has that role \(roles: notifications, /,
     )
+    // A name every object has (its prototype's) is no role either.
+    await expect(buildTopology(loaded({formats: {constructor: 'avro'}}))).rejects.toThrow(/"formats\.constructor"/)
   })
 })
