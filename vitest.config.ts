@@ -9,6 +9,7 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 120_000,
     teardownTimeout: 30_000,
+    globalSetup: ['test/temp-dir.ts'],
     projects: [
       // Pure code and local test servers, straight from the TS sources: no build, no broker, no Java.
       {extends: true, test: {name: 'unit', include: ['test/unit/**/*.test.ts']}},
