@@ -175,6 +175,9 @@ export class BatchProcessor {
     for (let i = 0; i < batch.messages.length; i++) {
       const message = batch.messages[i]!
       keeper?.saw(topic, partition, message)
+      // Where its alert turns out to be a dead letter (too large, or not in its topic's schema), the
+      // record's state changes are undone: a dead-lettered event neither opens nor updates an incident.
+      const mark = keeper?.state.mark()
       const result = router.process(topic, partition, message, emit)
       outcomes[i] = result
       for (let j = 0; j < result.length; j++) {
@@ -184,14 +187,17 @@ export class BatchProcessor {
         let out = checkedMessage(outcome.output, tuning, log, this.options.encoding)
         // An alert Kafka would refuse: its source record is the dead letter, with why.
         if (out.tooLarge !== undefined && outcome.kind !== 'dead-letter') {
+          if (mark !== undefined) keeper!.state.undo(mark)
           const letter = router.deadLetter(topic, partition, message, outcome.pipeline, out.tooLarge)
           result[j] = letter
           out = checkedMessage(letter.output, tuning, log, this.options.encoding)
         }
         emit(out.topic, out.message, out.bytes)
         // Written as a dead letter (its topic's schema cannot carry it): counted as one, not as an alert.
-        if (out.deadLetter !== undefined && outcome.kind !== 'dead-letter')
+        if (out.deadLetter !== undefined && outcome.kind !== 'dead-letter') {
+          if (mark !== undefined) keeper!.state.undo(mark)
           result[j] = {kind: 'dead-letter', pipeline: outcome.pipeline, reason: out.deadLetter, output: outcome.output}
+        }
       }
     }
     if (keeper) {

@@ -23,6 +23,8 @@ export interface StateChange {
   namespace: string
   key: string
   value: unknown
+  /** The value before (undefined: none), to undo the change. */
+  previous?: unknown
 }
 
 /** State in memory. With `journal`, every change is also kept until taken, for a changelog. */
@@ -41,13 +43,14 @@ export class MemoryStateStore implements StateStore {
   put(namespace: string, key: string, value: unknown): void {
     let space = this.spaces.get(namespace)
     if (!space) this.spaces.set(namespace, (space = new Map()))
+    this.changes?.push({namespace, key, value, previous: space.get(key)})
     space.set(key, value)
-    this.changes?.push({namespace, key, value})
   }
 
   delete(namespace: string, key: string): void {
-    this.spaces.get(namespace)?.delete(key)
-    this.changes?.push({namespace, key, value: null})
+    const space = this.spaces.get(namespace)
+    this.changes?.push({namespace, key, value: null, previous: space?.get(key)})
+    space?.delete(key)
   }
 
   entries(namespace: string): Iterable<[string, unknown]> {
@@ -67,6 +70,24 @@ export class MemoryStateStore implements StateStore {
   clear(): void {
     this.spaces.clear()
     if (this.changes) this.changes = []
+  }
+
+  /** A point in the journal to undo back to. */
+  mark(): number {
+    return this.changes?.length ?? 0
+  }
+
+  /** Undoes the changes journalled since `mark`, newest first: a record whose outcome was not written after all. */
+  undo(mark: number): void {
+    const changes = this.changes
+    if (!changes) return
+    for (let i = changes.length - 1; i >= mark; i--) {
+      const {namespace, key, previous} = changes[i]!
+      const space = this.spaces.get(namespace)
+      if (previous === undefined) space?.delete(key)
+      else space?.set(key, previous)
+    }
+    changes.length = Math.min(changes.length, mark)
   }
 
   /** The changes made since the last call, oldest first. */

@@ -111,4 +111,39 @@ describe('runEnrich in-process', () => {
     expect(letter!.headers['fa-error']).toMatch(/too large for Kafka \(\d+ bytes, at most 3000\)/)
     expect(letter!.headers['fa-source-topic']).toBe(cfg.topics.notifications)
   })
+
+  it('an event whose alert is too large opens no incident: the next failure of its connector is the alert', async () => {
+    const cfg = prefixedConfig('enrich-too-large-incident')
+    await createTopics(kafka, Object.values(cfg.topics), 2)
+    const one = {connectorId: 'lcc-same'}
+    await producer.send({
+      topic: cfg.topics.slackUsers,
+      acks: -1,
+      messages: [{key: 'ann@example.com', value: json({email: 'ann@example.com', slackUserId: 'UANN'})}],
+    })
+    await producer.send({
+      topic: cfg.topics.assignments,
+      acks: -1,
+      messages: [{key: 'org-a', value: json({orgId: 'org-a', orgName: 'A Corp', csdrEmail: 'ann@example.com'})}],
+    })
+    await producer.send({
+      topic: cfg.topics.notifications,
+      acks: -1,
+      messages: [
+        failed('big', 'org-a', {...one, errorMessage: 'x'.repeat(2_500)}),
+        failed('first', 'org-a', one),
+        failed('again', 'org-a', one),
+      ],
+    })
+    const result = await drain(cfg, {maxRecordBytes: 3_000})
+
+    expect(result.summary.totals).toMatchObject({alerts: 1, deadLetters: 1})
+    const alerts = await readToEnd(kafka, [cfg.topics.slackMessages])
+    // The first that fits opens the incident (revision 0, a post); the next updates it.
+    expect(alerts.map((a) => [a.headers['fa-revision'] ?? 'post', JSON.parse(a.value!).text])).toEqual([
+      ['post', expect.stringContaining('lcc-same')],
+      ['1', expect.stringContaining('lcc-same')],
+    ])
+    expect(new Set(alerts.map((a) => a.key)).size).toBe(1)
+  })
 })
