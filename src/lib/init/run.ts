@@ -76,10 +76,10 @@ export async function runInit(o: InitOptions): Promise<number | undefined> {
 
   o.out.log('')
   o.out.log(c.bold('next:'))
-  if (settings.sasl)
+  const unset = settings.sasl ? [settings.sasl.usernameEnv, settings.sasl.passwordEnv].filter((name) => !env[name]) : []
+  if (unset.length > 0)
     o.out.log(
-      `  export ${settings.sasl.usernameEnv}=… ${settings.sasl.passwordEnv}=… ` +
-        `  ${c.dim('# the credentials, never in the file')}`,
+      `  export ${unset.map((name) => `${name}=…`).join(' ')}   ${c.dim('# the credentials, never in the file')}`,
     )
   if (failure) o.out.log(`  fa init --force ...        ${c.dim('# to change the answers')}`)
   if (!created) o.out.log(`  fa topics create           ${c.dim('# creates missing topics (idempotent)')}`)
