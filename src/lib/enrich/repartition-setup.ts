@@ -32,7 +32,7 @@ export async function prepareRepartition(o: {
 }): Promise<Repartitioning | undefined> {
   const specs = repartitionSpecs(o.topology, o.group)
   if (specs.length === 0) return undefined
-  await createRepartitionTopics(o.admin, o.config, specs, o.log).catch((error: unknown) => {
+  await createRepartitionTopics(o.admin, o.config, specs, o.log, o.group).catch((error: unknown) => {
     throw error instanceof FaError ? error : kafkaError(error, o.config, 'creating the repartition topics')
   })
   const plan = new RepartitionPlan(o.topology, o.group)
@@ -45,7 +45,13 @@ export async function prepareRepartition(o: {
  * topic of a large cluster takes long. A principal not allowed to create topics is fine when
  * they exist already (made by `fa topics create`).
  */
-async function createRepartitionTopics(admin: Admin, config: Config, specs: TopicSpec[], log: Logger): Promise<void> {
+async function createRepartitionTopics(
+  admin: Admin,
+  config: Config,
+  specs: TopicSpec[],
+  log: Logger,
+  group: string,
+): Promise<void> {
   const sources = [...new Set(specs.map((s) => s.partitionsOf!))]
   const counts = new Map<string, number>()
   for (const t of (await admin.fetchTopicMetadata({topics: sources})).topics) counts.set(t.name, t.partitions.length)
@@ -66,7 +72,7 @@ async function createRepartitionTopics(admin: Admin, config: Config, specs: Topi
     if (missing.length === 0) return
     throw new FaError(`cannot create the repartition topic(s) ${missing.join(', ')}: ${(error as Error).message}`, {
       exit: 'kafka',
-      hint: 'create them with `fa topics create` (--group for another group), or grant this principal Create on them',
+      hint: `create them with \`fa topics create --group ${group}\` as a principal allowed to, or grant this principal Create on them`,
       cause: error,
     })
   }

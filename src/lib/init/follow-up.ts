@@ -67,7 +67,7 @@ export async function followUp(
     } else if (unset && checkFlag) {
       failure = new FaError(`cannot check the connection: ${unset}`, {
         exit: 'kafka',
-        hint: 'export them (the file holds only their names), then run `fa topics create`',
+        hint: 'the file holds only their names: export them, then run `fa topics create`',
       })
       check = false
     }

@@ -178,7 +178,7 @@ slack:
     expect(await checked.code).toBe(5)
     expect(checked.ran).toEqual([])
     expect(checked.log).toContain(
-      '✗ cannot check the connection: KAFKA_API_KEY and KAFKA_API_SECRET are not set in this shell (export them (the file holds only their names), then run `fa topics create`)',
+      '✗ cannot check the connection: KAFKA_API_KEY and KAFKA_API_SECRET are not set in this shell (the file holds only their names: export them, then run `fa topics create`)',
     )
     expect(without.log).toContain('  export KAFKA_API_KEY=… KAFKA_API_SECRET=…   # the credentials, never in the file')
 
