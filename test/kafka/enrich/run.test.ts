@@ -46,6 +46,20 @@ async function seed(cfg: TestConfig): Promise<void> {
   ])
 }
 
+/** The tables of one org, org-a, whose account team member Ann has a Slack user. */
+async function annOfOrgA(cfg: TestConfig): Promise<void> {
+  await producer.send({
+    topic: cfg.topics.slackUsers,
+    acks: -1,
+    messages: [{key: 'ann@example.com', value: json({email: 'ann@example.com', slackUserId: 'UANN'})}],
+  })
+  await producer.send({
+    topic: cfg.topics.assignments,
+    acks: -1,
+    messages: [{key: 'org-a', value: json({orgId: 'org-a', orgName: 'A Corp', csdrEmail: 'ann@example.com'})}],
+  })
+}
+
 /** A drain of the test config's topics, in process. */
 async function drain(cfg: TestConfig, tuning?: Partial<EnrichTuning>) {
   const loaded = await loadConfig(cfg.file, env)
@@ -88,16 +102,7 @@ describe('runEnrich in-process', () => {
     const cfg = prefixedConfig('enrich-too-large')
     await createTopics(kafka, Object.values(cfg.topics), 2)
     const long = failed('big', 'org-a', {errorMessage: 'x'.repeat(2_500)})
-    await producer.send({
-      topic: cfg.topics.slackUsers,
-      acks: -1,
-      messages: [{key: 'ann@example.com', value: json({email: 'ann@example.com', slackUserId: 'UANN'})}],
-    })
-    await producer.send({
-      topic: cfg.topics.assignments,
-      acks: -1,
-      messages: [{key: 'org-a', value: json({orgId: 'org-a', orgName: 'A Corp', csdrEmail: 'ann@example.com'})}],
-    })
+    await annOfOrgA(cfg)
     await producer.send({topic: cfg.topics.notifications, acks: -1, messages: [failed('small', 'org-a'), long]})
     const result = await drain(cfg, {maxRecordBytes: 3_000})
 
@@ -116,16 +121,7 @@ describe('runEnrich in-process', () => {
     const cfg = prefixedConfig('enrich-too-large-incident')
     await createTopics(kafka, Object.values(cfg.topics), 2)
     const one = {connectorId: 'lcc-same'}
-    await producer.send({
-      topic: cfg.topics.slackUsers,
-      acks: -1,
-      messages: [{key: 'ann@example.com', value: json({email: 'ann@example.com', slackUserId: 'UANN'})}],
-    })
-    await producer.send({
-      topic: cfg.topics.assignments,
-      acks: -1,
-      messages: [{key: 'org-a', value: json({orgId: 'org-a', orgName: 'A Corp', csdrEmail: 'ann@example.com'})}],
-    })
+    await annOfOrgA(cfg)
     await producer.send({
       topic: cfg.topics.notifications,
       acks: -1,
