@@ -3,7 +3,7 @@
 // reads them, send delivers them and records its responses in Avro, and a second send reads those
 // responses back (every alert already delivered). fa tail shows the Avro alerts decoded. A
 // registered schema that cannot carry fa's alerts stops enrich before anything is produced; one
-// that cannot carry a particular alert makes it a dead letter, counted as one.
+// that cannot carry a particular alert makes it a dead letter, counted as one, whose event opens no incident.
 import {Chalk} from 'chalk'
 import {afterAll, beforeAll, describe, expect, inject, it} from 'vitest'
 
@@ -185,5 +185,27 @@ describe("fa's own topics in Avro", () => {
     expect(deadLetter!.headers['fa-error']).toMatch(/does not fit its schema/)
     expect(String(deadLetter!.value)).toContain(long)
     expect(await readToEnd(kafka, [cfg.topics.slackMessages])).toHaveLength(2)
+  })
+
+  it('an event whose alert its topic schema cannot carry opens no incident: the next failure of its connector posts', async () => {
+    const {cfg, env} = await setUp('own-misfit-incident', 'slackMessages: json-schema')
+    await register(registryUrl, `${cfg.topics.slackMessages}-value`, 'JSON', {
+      type: 'object',
+      properties: {text: {type: 'string', maxLength: 200}},
+    })
+    const event = (eventId: string, connectorName: string) => ({
+      key: 'org-a',
+      value: JSON.stringify({eventId, connectorId: 'lcc-same', connectorName, oldStatus: 'Provisioning'}),
+    })
+    await producer.send({
+      topic: cfg.topics.notifications,
+      acks: -1,
+      messages: [event('o3', 'x'.repeat(300)), event('o4', 'short')],
+    })
+    const {result} = await enrichOnce(cfg, env)
+    expect(result.summary.totals).toMatchObject({alerts: 3, deadLetters: 1})
+    const alerts = await readToEnd(kafka, [cfg.topics.slackMessages])
+    // Three posts (revision 0): o4's is its incident's first alert, not an update of o3's that was never written.
+    expect(alerts.map((a) => a.headers['fa-revision'])).toEqual([undefined, undefined, undefined])
   })
 })
