@@ -28,6 +28,8 @@ describe('PrometheusMetrics', () => {
       ],
       [{timestamp: eventAt}, {timestamp: eventAt}, {timestamp: eventAt}],
     )
+    // The process counters count from the registry's start: some CPU time must pass, or a fast run scrapes 0.
+    for (const start = process.cpuUsage().user; process.cpuUsage().user - start < 20_000;);
     const s = await samples(m)
     expect(sampleSum(s, 'fa_records_in_total', {pipeline: 'p'})).toBe(3)
     expect(sampleSum(s, 'fa_records_out_total', {pipeline: 'p', outcome: 'alert'})).toBe(1)
