@@ -36,12 +36,13 @@ export interface FollowUp {
 /**
  * Checks the connection, then creates the topics, each as the flags say, else as answered or
  * (with --yes) by default: creating by default only on a local broker. What failed is printed
- * here and returned; `created` says whether the topics were created.
+ * here and returned; `created` says whether the topics were created, `missingCredentials` which
+ * credential variables are not set in this shell.
  */
 export async function followUp(
   {loaded, check: checkFlag, createTopics: createFlag, prompt: p, out, env, verbose, shown}: FollowUp,
   steps: FollowUpSteps = realSteps,
-): Promise<{failure?: FaError; created: boolean}> {
+): Promise<{failure?: FaError; created: boolean; missingCredentials: string[]}> {
   const {config} = loaded
   const c = out.color
   const local = isLocalCluster(config)
@@ -102,7 +103,7 @@ export async function followUp(
     throw cancelled(error, `stopped; ${shown} was written`)
   }
   if (failure) out.log(`${c.red('✗')} ${failure.message}${failure.hint ? c.dim(` (${failure.hint})`) : ''}`)
-  return {failure, created}
+  return {failure, created, missingCredentials}
 }
 
 const realSteps: FollowUpSteps = {

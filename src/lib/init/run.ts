@@ -60,7 +60,7 @@ export async function runInit(o: InitOptions): Promise<number | undefined> {
         `traffic${config.kafka.sasl.mechanism === 'plain' ? ', the password included,' : ''} ` +
         `crosses the network unencrypted; use TLS (--tls) unless that network is trusted`,
     )
-  const {failure, created} = await followUp(
+  const {failure, created, missingCredentials} = await followUp(
     {
       loaded,
       check: o.check,
@@ -76,10 +76,9 @@ export async function runInit(o: InitOptions): Promise<number | undefined> {
 
   o.out.log('')
   o.out.log(c.bold('next:'))
-  const unset = settings.sasl ? [settings.sasl.usernameEnv, settings.sasl.passwordEnv].filter((name) => !env[name]) : []
-  if (unset.length > 0)
+  if (missingCredentials.length > 0)
     o.out.log(
-      `  export ${unset.map((name) => `${name}=…`).join(' ')}   ${c.dim('# the credentials, never in the file')}`,
+      `  export ${missingCredentials.map((name) => `${name}=…`).join(' ')}   ${c.dim('# the credentials, never in the file')}`,
     )
   if (failure) o.out.log(`  fa init --force ...        ${c.dim('# to change the answers')}`)
   if (!created) o.out.log(`  fa topics create           ${c.dim('# creates missing topics (idempotent)')}`)
