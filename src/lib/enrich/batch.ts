@@ -187,17 +187,16 @@ export class BatchProcessor {
         let out = checkedMessage(outcome.output, tuning, log, this.options.encoding)
         // An alert Kafka would refuse: its source record is the dead letter, with why.
         if (out.tooLarge !== undefined && outcome.kind !== 'dead-letter') {
-          if (mark !== undefined) keeper!.state.undo(mark)
           const letter = router.deadLetter(topic, partition, message, outcome.pipeline, out.tooLarge)
           result[j] = letter
           out = checkedMessage(letter.output, tuning, log, this.options.encoding)
         }
         emit(out.topic, out.message, out.bytes)
         // Written as a dead letter (its topic's schema cannot carry it): counted as one, not as an alert.
-        if (out.deadLetter !== undefined && outcome.kind !== 'dead-letter') {
-          if (mark !== undefined) keeper!.state.undo(mark)
+        if (out.deadLetter !== undefined && outcome.kind !== 'dead-letter')
           result[j] = {kind: 'dead-letter', pipeline: outcome.pipeline, reason: out.deadLetter, output: outcome.output}
-        }
+        if (mark !== undefined && outcome.kind !== 'dead-letter' && result[j]!.kind === 'dead-letter')
+          keeper!.state.undo(mark)
       }
     }
     if (keeper) {
