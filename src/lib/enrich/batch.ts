@@ -14,6 +14,7 @@ import {Header} from '../records/headers.js'
 import {MarkerOffsets} from './marker-offsets.js'
 import {checkedMessage, type OutputEncoding} from './messages.js'
 import type {RecordRouter} from './router.js'
+import type {SoleOwner} from './sole-owner.js'
 import type {StateKeeper} from './state-keeper.js'
 
 export interface BatchProcessorOptions {
@@ -21,6 +22,8 @@ export interface BatchProcessorOptions {
   router: RecordRouter
   /** Incidents and histories, in memory, restored from and written to its changelog (repartition batches). */
   keeper?: StateKeeper
+  /** Which stateful alert types run where they are read, decided at each join (source batches then run on the state). */
+  owner?: SoleOwner
   tuning: EnrichTuning
   log: Logger
   writer: OutputWriter
@@ -28,12 +31,6 @@ export interface BatchProcessorOptions {
   transactional: boolean
   /** At-least-once: commits each batch's offset once its outputs are acknowledged, in order. */
   commits?: CommitPipeline
-  /**
-   * Outputs whose order matters (repartition topics, the state changelog): a batch writing to
-   * them waits for its outputs before the next batch of its partition is read, as several
-   * produce rounds in flight may land out of order and a rewind then re-reads after a later one.
-   */
-  orderedOutputs?: ReadonlySet<string>
   summary: Summary
   run: GroupRun
   metrics: Metrics
@@ -152,7 +149,7 @@ export class BatchProcessor {
     // A registry outage waits here: nothing of the batch is written or committed until it is back.
     await router.prepare(topic, batch.messages, {signal: this.options.signal, heartbeat})
     if (isStale()) return
-    // A transaction failed since the last batch: the state in memory holds changes it never wrote.
+    // A transaction (or an ordered write) failed since the last batch: the state in memory holds changes it never wrote.
     const failures = writer.failures
     if (failures !== this.failuresSeen) {
       this.failuresSeen = failures
@@ -160,8 +157,10 @@ export class BatchProcessor {
     }
     // Restored before any batch after a join (a changelog this fa cannot read ends the run at once); used by repartition batches.
     await this.options.keeper?.ready()
+    await this.options.owner?.ready()
     const stateful = router.keepsState(topic)
-    const keeper = stateful ? this.options.keeper : undefined
+    const here = !stateful && router.runsStateHere(topic)
+    const keeper = stateful || here ? this.options.keeper : undefined
     const outcomes: Outcome[][] = new Array(batch.messages.length)
     const outputs = new Map<string, Message[]>()
     let bytes = 0
@@ -174,7 +173,8 @@ export class BatchProcessor {
     const producedAt = String(Date.now())
     for (let i = 0; i < batch.messages.length; i++) {
       const message = batch.messages[i]!
-      keeper?.saw(topic, partition, message)
+      if (here) keeper!.sawSource(topic, partition, message)
+      else keeper?.saw(topic, partition, message)
       // Where its alert turns out to be a dead letter (too large, or not in its topic's schema), the
       // record's state changes are undone: a dead-lettered event neither opens nor updates an incident.
       const mark = keeper?.state.mark()
@@ -210,7 +210,7 @@ export class BatchProcessor {
       return
     }
     // ... or failed while this batch was processed (on that state): read it again.
-    if (writer.failures !== failures) throw new Error('an earlier transaction failed while the batch was processed')
+    if (writer.failures !== failures) throw new Error('an earlier write failed while the batch was processed')
     const next = String(BigInt(batch.lastOffset()) + 1n)
     this.markers.superseded(key)
     const markers = this.options.transactional ? this.markers.take(member) : []
@@ -224,7 +224,7 @@ export class BatchProcessor {
       // A repartition partition is not paused at its target: this run's source batches may write more to it.
       if (run.drain?.advance(topic, partition, Number(next)) && !stateful) pause()
     }
-    const {commits, orderedOutputs} = this.options
+    const {commits} = this.options
     if (!commits) {
       run.drain?.processed(topic, partition, Number(next))
       // The transaction commits later, with the batches after this one (writer.ts); a failed one
@@ -240,12 +240,13 @@ export class BatchProcessor {
       return
     }
     // At-least-once: the offset is committed once these outputs (and those of the batches before
-    // it) are acknowledged; a failure rewinds the partition (CommitPipeline).
+    // it) are acknowledged; a failure rewinds the partition (CommitPipeline). The next batch is
+    // processed meanwhile: the writer keeps repartition and changelog records in order, and fails
+    // those behind a failed write (the state they were computed on is restored, see `failures`).
     const written = writer.submit(outputs, bytes)
     commits.track(topic, partition, BigInt(first ?? next), BigInt(next), written, done)
     written.catch((error: unknown) => this.failed(error as Error, topic, partition))
-    if (stateful || [...outputs.keys()].some((t) => orderedOutputs?.has(t))) await written.catch(() => {})
-    else await writer.room()
+    await writer.room()
     // No heartbeat() here: it throws when the group rebalances, which would fail a batch that is
     // already written (and, at-least-once, write it again). kafkajs heartbeats after each batch.
   }

@@ -33,6 +33,8 @@ export function enrichWriter(o: {
   log: Logger
   metrics: Metrics
   run: GroupRun
+  /** Repartition topics and the state changelog: written in the order submitted. */
+  orderedTopics: ReadonlySet<string>
 }): OutputWriter {
   const {admin, group, log, run} = o
   return new OutputWriter({
@@ -44,6 +46,7 @@ export function enrichWriter(o: {
     maxRequestBytes: o.tuning.maxRequestBytes,
     // At-least-once batches do not wait for their outputs (CommitPipeline): keep several rounds in flight.
     maxFlushesInFlight: o.tuning.partitionsConsumedConcurrently,
+    orderedTopics: o.orderedTopics,
     commitIntervalMs: o.tuning.commitIntervalMs,
     onTransactionFailed: rewinder({admin, group, run, log}),
     onTransaction: (result) => o.metrics.transaction(result),

@@ -4,6 +4,7 @@ import {fromKafka} from '../kafka/codec.js'
 import {routeByState} from '../pipeline/repartition.js'
 import type {StateStore} from '../pipeline/state.js'
 import type {TableStore} from '../pipeline/table.js'
+import type {AlertType} from '../pipeline/stream.js'
 import type {Outcome, Topology} from '../pipeline/topology.js'
 import type {PrepareOptions, RecordDecoder} from '../schema/decoder.js'
 import {processMessage} from './messages.js'
@@ -15,15 +16,36 @@ import {repartitionMessage, sourceMessage, type RepartitionPlan} from './reparti
  * filtered record, one with no state key, one that is not JSON: final there); one that touches
  * state is handed to the repartition topic of that alert type, keyed by its state key. A record
  * of a repartition topic is the source record again, run through that alert type on the state.
+ * A stateful alert type this member runs where it reads (SoleOwner) skips the trip: its records
+ * run on the state in the first stage, as in a dry run.
  */
 export class RecordRouter {
+  /** The stateful alert types whose records go through their repartition topic (all of them, unless runHere). */
+  private repartitioned: ReadonlySet<AlertType>
+  /** The source topics of the others, whose batches run on the state. */
+  private readonly here = new Set<string>()
+
   constructor(
     private readonly topology: Topology,
     private readonly tables: TableStore,
     private readonly state: StateStore,
     private readonly plan: RepartitionPlan | undefined,
     private readonly decoder?: RecordDecoder,
-  ) {}
+  ) {
+    this.repartitioned = plan?.alerts ?? new Set()
+  }
+
+  /** From now on, `alerts` (stateful alert types of the plan) run where their records are read. */
+  runHere(alerts: ReadonlySet<AlertType>): void {
+    this.repartitioned = new Set([...(this.plan?.alerts ?? [])].filter((a) => !alerts.has(a)))
+    this.here.clear()
+    for (const alert of alerts) this.here.add(this.topology.topic(alert.source))
+  }
+
+  /** Whether records of source `topic` run on the state in the first stage (an alert type runs here). */
+  runsStateHere(topic: string): boolean {
+    return this.here.has(topic)
+  }
 
   /** Whether records of `topic` run on state (a repartition topic): its batches wait for the state's restore. */
   keepsState(topic: string): boolean {
@@ -85,7 +107,7 @@ export class RecordRouter {
     if (!plan) return processMessage(topology, tables, state, topic, partition, message, decoder)
     return processMessage(topology, tables, state, topic, partition, message, decoder, {
       outcomes: (record) => {
-        const routed = routeByState(topology, record, tables, state, plan.alerts)
+        const routed = routeByState(topology, record, tables, state, this.repartitioned)
         for (const {alert: keyedAlert, key} of routed.keyed)
           emit(plan.topicFor(keyedAlert), repartitionMessage(message, partition, key))
         return routed.outcomes

@@ -23,6 +23,7 @@ import {streamProgress} from './progress.js'
 import {retryInFollow} from '../retry-in-follow.js'
 import {drainRepartition, prepareRepartition, type Repartitioning} from './repartition-setup.js'
 import {RecordRouter} from './router.js'
+import {SoleOwner} from './sole-owner.js'
 import {restoreState} from './state-changelog.js'
 import {StateKeeper} from './state-keeper.js'
 import type {TableLoader} from './table-loader.js'
@@ -139,6 +140,7 @@ export async function runEnrich(options: EnrichOptions): Promise<EnrichResult> {
         log.info('joined the group', {group, assigned: assigned || '(nothing)'})
         // Partitions gained carry the state their last owner wrote: read it before processing them.
         keeper?.invalidate()
+        owner?.joined(payload.memberAssignment)
         activeBatches.forgetMarkers()
         commits?.forget()
         metrics.ready('consumer', true)
@@ -147,17 +149,20 @@ export async function runEnrich(options: EnrichOptions): Promise<EnrichResult> {
     })
     run = activeRun
     const commits = (pipeline = transactionalId ? undefined : enrichCommits(activeRun, log))
-    writer = enrichWriter({kafka, admin, group, transactionalId, tuning, log, metrics, run: activeRun})
+    const orderedTopics = new Set([...(plan?.topics.map((t) => t.topic) ?? []), ...(stateTopic ? [stateTopic] : [])])
+    writer = enrichWriter({kafka, admin, group, transactionalId, tuning, log, metrics, run: activeRun, orderedTopics})
     const activeWriter = writer
+    const router = new RecordRouter(topology, tables, state, plan, decoder)
+    const owner = plan && new SoleOwner({admin, group, plan, router, log})
     const activeBatches: BatchProcessor = new BatchProcessor({
-      router: new RecordRouter(topology, tables, state, plan, decoder),
+      router,
       keeper,
+      owner,
       tuning,
       log,
       writer,
       transactional: transactionalId !== null,
       commits,
-      orderedOutputs: new Set([...(plan?.topics.map((t) => t.topic) ?? []), ...(stateTopic ? [stateTopic] : [])]),
       summary,
       run: activeRun,
       metrics,

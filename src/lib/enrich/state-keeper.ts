@@ -44,6 +44,9 @@ export class StateKeeper {
   /** The stream of each key the current batch read, per incident namespace: kept for the keys it changed. */
   private readonly seen = new Map<string, Map<string, Stream>>()
   private readonly namespaces = new Map<string, string | null>()
+  /** The stream of a batch run on the state in the first stage (SoleOwner): that of every key it changed. */
+  private current: Stream | undefined
+  private lastSource: {topic: string; partition: number; stream: Stream} | undefined
 
   constructor(
     readonly state: MemoryStateStore,
@@ -52,7 +55,10 @@ export class StateKeeper {
     private readonly topology: Topology,
     private readonly plan: RepartitionPlan | undefined,
     private readonly restore: () => Promise<unknown>,
-  ) {}
+  ) {
+    // Known from the start: a batch run where it is read changes keys of any of them.
+    for (const {topic} of plan?.topics ?? []) this.namespaceOf(topic)
+  }
 
   /** After a join, or a batch whose changes were not written: restore before the next batch. */
   invalidate(): void {
@@ -77,12 +83,30 @@ export class StateKeeper {
     const namespace = this.namespaceOf(topic)
     const source = namespace === null ? undefined : originPartition(message)
     if (source === undefined || message.key === null) return
-    const name = `${topic}\u0000${partition}\u0000${source}`
+    const stream = this.movedOn(this.streamOf(`${topic}\u0000${partition}\u0000${source}`), message)
+    this.seen.get(namespace!)!.set(message.key.toString(), stream)
+  }
+
+  /** A source record, about to run on the state where it was read: its partition is the stream of the keys it changes. */
+  sawSource(topic: string, partition: number, message: KafkaMessage): void {
+    // A batch's records share their stream: looked up once, not per record.
+    const last = this.lastSource
+    if (last?.topic !== topic || last.partition !== partition)
+      this.lastSource = {topic, partition, stream: this.streamOf(`${topic}\u0000${partition}`)}
+    this.current = this.movedOn(this.lastSource!.stream, message)
+  }
+
+  private streamOf(name: string): Stream {
     let stream = this.streams.get(name)
     if (!stream) this.streams.set(name, (stream = {time: 0, sweptAt: 0}))
-    stream.time = Math.max(stream.time, Number(message.timestamp))
+    return stream
+  }
+
+  private movedOn(stream: Stream, message: KafkaMessage): Stream {
+    const time = Number(message.timestamp)
+    if (time > stream.time) stream.time = time
     if (stream.time - stream.sweptAt >= SWEEP_EVERY_MS) this.sweepDue = true
-    this.seen.get(namespace!)!.set(message.key.toString(), stream)
+    return stream
   }
 
   /** The changes a batch made (and the sweep of windows its records' times have closed), as changelog records. */
@@ -91,11 +115,12 @@ export class StateKeeper {
     for (const {namespace, key, value} of changes) {
       const keys = this.keys.get(namespace)
       if (!keys) continue
-      const stream = this.seen.get(namespace)!.get(key)
+      const stream = this.seen.get(namespace)!.get(key) ?? this.current
       if (value === null) keys.delete(key)
       else if (stream) keys.set(key, stream)
     }
     for (const seen of this.seen.values()) seen.clear()
+    this.current = undefined
     if (this.sweepDue) {
       this.sweepDue = false
       for (const stream of this.streams.values()) stream.sweptAt = stream.time

@@ -29,6 +29,13 @@ export interface WriterOptions {
   /** At-least-once: flushes (produce rounds) in flight at once (default 1: in submission order). */
   maxFlushesInFlight?: number
   /**
+   * At-least-once: topics whose records must land in the order submitted (repartition topics, the
+   * state changelog). A submission writing to one is flushed behind the ordered ones before it,
+   * one such flush at a time, and once one fails those queued behind it fail too: they may carry
+   * state computed on its records, which never landed.
+   */
+  orderedTopics?: ReadonlySet<string>
+  /**
    * Transactional: a transaction spans the submissions of up to this many ms (as Kafka Streams'
    * commit.interval.ms); `submit` resolves at its commit. 0: one transaction per flush.
    */
@@ -70,6 +77,10 @@ const FENCED = new Set([
 export class OutputWriter {
   private producer: Producer | undefined
   private readonly queue: Submission[] = []
+  /** At-least-once, submissions to orderedTopics: each with the ordered failures there were when it came. */
+  private readonly ordered: Array<Submission & {failuresBefore: number}> = []
+  private orderedInFlight = false
+  private orderedFailures = 0
   /** At-least-once: the flushes in flight, and the bytes submitted and not acknowledged yet. */
   private readonly flushing = new Set<Promise<void>>()
   private unacknowledged = 0
@@ -137,15 +148,20 @@ export class OutputWriter {
     return new Promise<void>((resolve, reject) => {
       const submission = {messages, bytes, offsets, member, resolve, reject}
       if (this.transactions) return this.transactions.submit(submission)
-      this.queue.push(submission)
+      if ([...messages.keys()].some((topic) => this.options.orderedTopics?.has(topic)))
+        this.ordered.push({...submission, failuresBefore: this.orderedFailures})
+      else this.queue.push(submission)
       this.unacknowledged += bytes
       this.startFlushes()
     })
   }
 
-  /** Transactional: failed transactions so far (each fails and rewinds what was submitted until its rewind). */
+  /**
+   * Failed transactions so far (each fails and rewinds what was submitted until its rewind); at
+   * least once, failed flushes of ordered topics (state computed since then rests on lost records).
+   */
   get failures(): number {
-    return this.transactions?.failures ?? 0
+    return this.transactions?.failures ?? this.orderedFailures
   }
 
   /**
@@ -176,33 +192,57 @@ export class OutputWriter {
     if (!(await disconnectQuietly(producer, timeoutMs))) this.log.warn('producer did not disconnect in time')
   }
 
-  /** Starts flushes of what is queued while fewer than maxFlushesInFlight are under way. */
+  /** Starts flushes of what is queued while fewer than maxFlushesInFlight are under way, and the next ordered one. */
   private startFlushes(): void {
     const max = this.options.maxFlushesInFlight ?? 1
-    while (this.queue.length > 0 && this.flushing.size < max) {
-      const taken: Submission[] = []
-      let bytes = 0
-      const maxFlush = this.options.maxFlushBytes ?? 16 << 20
-      while (this.queue.length > 0 && (taken.length === 0 || bytes + this.queue[0]!.bytes <= maxFlush)) {
-        const next = this.queue.shift()!
-        bytes += next.bytes
-        taken.push(next)
-      }
-      const flush: Promise<void> = this.flushPlain(taken)
-        .then(
-          () => taken.forEach((s) => s.resolve()),
-          (error: unknown) => {
-            const err = error instanceof Error ? error : new Error(String(error))
-            for (const s of taken) s.reject(err)
-          },
-        )
-        .finally(() => {
-          this.flushing.delete(flush)
-          this.acknowledged(bytes)
-          this.startFlushes()
-        })
-      this.flushing.add(flush)
+    while (this.queue.length > 0 && this.flushing.size < max) this.startFlush(this.take(this.queue))
+    if (this.orderedInFlight) return
+    // Queued behind an ordered flush that failed: failed with it, never written after it.
+    const lost = this.ordered.filter((s) => s.failuresBefore !== this.orderedFailures)
+    if (lost.length > 0) {
+      this.ordered.splice(0, lost.length)
+      const error = new Error('an earlier write to an ordered topic failed')
+      for (const s of lost) s.reject(error)
+      this.acknowledged(lost.reduce((n, s) => n + s.bytes, 0))
     }
+    if (this.ordered.length === 0) return
+    this.orderedInFlight = true
+    this.startFlush(this.take(this.ordered), () => {
+      this.orderedInFlight = false
+    })
+  }
+
+  /** The first submissions of `queue`, up to maxFlushBytes (at least one). */
+  private take(queue: Submission[]): Submission[] {
+    const taken: Submission[] = []
+    let bytes = 0
+    const maxFlush = this.options.maxFlushBytes ?? 16 << 20
+    while (queue.length > 0 && (taken.length === 0 || bytes + queue[0]!.bytes <= maxFlush)) {
+      const next = queue.shift()!
+      bytes += next.bytes
+      taken.push(next)
+    }
+    return taken
+  }
+
+  private startFlush(taken: Submission[], ordered?: () => void): void {
+    const bytes = taken.reduce((n, s) => n + s.bytes, 0)
+    const flush: Promise<void> = this.flushPlain(taken)
+      .then(
+        () => taken.forEach((s) => s.resolve()),
+        (error: unknown) => {
+          if (ordered) this.orderedFailures++
+          const err = error instanceof Error ? error : new Error(String(error))
+          for (const s of taken) s.reject(err)
+        },
+      )
+      .finally(() => {
+        ordered?.()
+        this.flushing.delete(flush)
+        this.acknowledged(bytes)
+        this.startFlushes()
+      })
+    this.flushing.add(flush)
   }
 
   private acknowledged(bytes: number): void {

@@ -1,18 +1,21 @@
 // A produce request the broker refuses: the partitions it carried are read again, so every event
 // still gets its alert and the run ends with nothing left to read. At-least-once, batches do not
-// wait for their outputs (some alerts come twice); exactly-once, the transaction is aborted and
-// its partitions rewound, repartition topics that have nothing committed yet included.
+// wait for their outputs (some alerts come twice), state changelog writes included; exactly-once,
+// the transaction is aborted and its partitions rewound, repartition topics that have nothing
+// committed yet included.
 import {describe, expect, inject, it} from 'vitest'
 
 import {builtInAlerts} from '../../../src/lib/alerts/registry.js'
 import {loadConfig} from '../../../src/lib/config/load.js'
+import {repartitionMessage} from '../../../src/lib/enrich/repartition.js'
 import {runEnrich} from '../../../src/lib/enrich/run.js'
+import {repartitionTopic} from '../../../src/lib/kafka/repartition-topics.js'
 import {Topology} from '../../../src/lib/pipeline/topology.js'
 import {Header} from '../../../src/lib/records/headers.js'
 import {buildSlackMessage} from '../../../src/lib/slack/blocks.js'
 import {prefixedConfig, readToEnd, type ReadRecord, type TestConfig} from '../../support/fa-process.js'
 import {failingOnce} from '../../support/produce-faults.js'
-import {createTopics, fileProducer, testKafka} from '../../support/kafka-io.js'
+import {createTopics, fileProducer, testKafka, withAdmin} from '../../support/kafka-io.js'
 
 const brokers = inject('kafkaBrokers')
 const env = {KAFKA_BROKERS: brokers}
@@ -89,6 +92,39 @@ describe('enrich, a failed produce', () => {
     expect(sourcesOf(await readToEnd(kafka, [cfg.topics.slackMessages])).size).toBe(EVENTS)
   })
 
+  it('at-least-once with incidents run where read: a failed state write is read again, no alert is lost', async () => {
+    const cfg = prefixedConfig('state-failure')
+    await seed(cfg)
+    const loaded = await loadConfig(cfg.file, env)
+    const topology = new Topology(
+      builtInAlerts.filter((a) => a.name === 'connector-provisioning-failed'),
+      loaded.config.topics,
+      buildSlackMessage,
+    )
+    const group = `${cfg.prefix}g`
+
+    const {value: result, failed} = await failingOnce(cfg.topics.state, 3, () =>
+      runEnrich({
+        config: loaded.config,
+        topology,
+        group,
+        from: 'earliest',
+        progress: false,
+        env,
+        tuning: {maxBytesPerPartition: 4_096, maxWaitTimeInMs: 100},
+      }),
+    )
+
+    expect(failed).toBe(1)
+    expect(result).toMatchObject({stoppedBy: 'end', lag: {total: 0}})
+    expect(sourcesOf(await readToEnd(kafka, [cfg.topics.slackMessages])).size).toBe(EVENTS)
+    // The only member: nothing went through the repartition topic.
+    const ends = await withAdmin(kafka, (admin) =>
+      admin.fetchTopicOffsets(repartitionTopic(group, 'connector-provisioning-failed')),
+    )
+    expect(ends.map((p) => Number(p.high))).toEqual([0, 0])
+  })
+
   it('exactly-once with incidents: the first transaction of stage two fails, and every alert is still written once', async () => {
     const cfg = prefixedConfig('txn-failure')
     await seed(cfg)
@@ -101,6 +137,29 @@ describe('enrich, a failed produce', () => {
       buildSlackMessage,
     )
     expect(topology.alertTypes[0]?.incidents).toBeDefined()
+    const group = `${cfg.prefix}g`
+    // A record an earlier generation handed on and nobody processed yet: even the only member
+    // sends every record through the repartition topic, behind it.
+    const repartition = repartitionTopic(group, 'connector-provisioning-failed')
+    await createTopics(kafka, [repartition], 2)
+    const value = JSON.stringify({
+      eventId: 'e-before',
+      orgId: 'org-a',
+      connectorId: 'lcc-before',
+      oldStatus: 'Provisioning',
+    })
+    const before = {
+      key: Buffer.from('org-a'),
+      value: Buffer.from(value),
+      headers: {},
+      offset: '9999',
+      timestamp: String(Date.now()),
+    }
+    await producer.send({
+      topic: repartition,
+      acks: -1,
+      messages: [{...repartitionMessage(before as never, 0, 'lcc-before'), partition: 0}],
+    })
 
     const {value: result, failed} = await failingOnce(
       cfg.topics.slackMessages,
@@ -109,7 +168,7 @@ describe('enrich, a failed produce', () => {
         runEnrich({
           config: loaded.config,
           topology,
-          group: `${cfg.prefix}g`,
+          group,
           exactlyOnce: true,
           instance: 'txn-failure',
           from: 'earliest',
@@ -123,7 +182,9 @@ describe('enrich, a failed produce', () => {
     expect(failed).toBe(1)
     expect(result).toMatchObject({stoppedBy: 'end', lag: {total: 0}})
     const alerts = await readToEnd(kafka, [cfg.topics.slackMessages])
-    expect(sourcesOf(alerts).size).toBe(EVENTS)
-    expect(alerts).toHaveLength(EVENTS)
+    expect(sourcesOf(alerts).size).toBe(EVENTS + 1)
+    expect(alerts).toHaveLength(EVENTS + 1)
+    const handedOn = await withAdmin(kafka, (admin) => admin.fetchTopicOffsets(repartition))
+    expect(handedOn.reduce((n, p) => n + Number(p.high), 0)).toBeGreaterThan(EVENTS)
   })
 })

@@ -6,13 +6,13 @@ import {describe, expect, it} from 'vitest'
 import {OutputWriter} from '../../../src/lib/kafka/writer.js'
 
 function fakeKafka() {
-  const pending: Array<{values: string[]; ack: () => void}> = []
+  const pending: Array<{values: string[]; ack: () => void; fail: (error: Error) => void}> = []
   const producer = {
     connect: async () => {},
     disconnect: async () => {},
     sendBatch: ({topicMessages}: {topicMessages: Array<{messages: Message[]}>}) =>
-      new Promise<void>((ack) =>
-        pending.push({values: topicMessages.flatMap((t) => t.messages.map((m) => String(m.value))), ack}),
+      new Promise<void>((ack, fail) =>
+        pending.push({values: topicMessages.flatMap((t) => t.messages.map((m) => String(m.value))), ack, fail}),
       ),
   } as unknown as Producer
   return {kafka: {producer: () => producer} as unknown as Kafka, pending}
@@ -69,6 +69,41 @@ describe('OutputWriter at-least-once', () => {
     }
     expect(pending.length).toBeGreaterThan(1)
     expect(pending.flatMap((p) => p.values)).toEqual(values.map((v) => v.value))
+  })
+
+  it('writes to ordered topics one round at a time; those queued behind a failed one fail unsent', async () => {
+    const {kafka, pending} = fakeKafka()
+    const writer = new OutputWriter({kafka, groupId: 'g', maxFlushesInFlight: 4, orderedTopics: new Set(['state'])})
+    const ordered = (value: string) =>
+      new Map([
+        ['state', [{value}]],
+        ['out', [{value: `${value}-alert`}]],
+      ])
+    const settled: string[] = []
+    const track = (name: string, written: Promise<void>) =>
+      void written.then(
+        () => settled.push(`${name} ok`),
+        () => settled.push(`${name} failed`),
+      )
+    track('a', writer.submit(ordered('a'), 10))
+    track('b', writer.submit(ordered('b'), 10))
+    track('plain', writer.submit(one('p'), 10))
+    await until(() => pending.length >= 2)
+    await tick()
+    // b waits behind a; plain records do not.
+    expect(pending.map((p) => p.values)).toEqual([['a', 'a-alert'], ['p']])
+    pending[0]!.fail(new Error('refused'))
+    await tick()
+    expect(settled).toEqual(['a failed', 'b failed'])
+    expect(writer.failures).toBe(1)
+    // What comes after the failure is written.
+    track('c', writer.submit(ordered('c'), 10))
+    await tick()
+    expect(pending.map((p) => p.values)).toEqual([['a', 'a-alert'], ['p'], ['c', 'c-alert']])
+    pending[2]!.ack()
+    pending[1]!.ack()
+    await tick()
+    expect(settled).toEqual(['a failed', 'b failed', 'c ok', 'plain ok'])
   })
 
   it('room() waits while more than eight requests of bytes are not acknowledged', async () => {
