@@ -8,12 +8,13 @@ import {describe, expect, inject, it} from 'vitest'
 import {builtInAlerts} from '../../../src/lib/alerts/registry.js'
 import {loadConfig} from '../../../src/lib/config/load.js'
 import {repartitionMessage} from '../../../src/lib/enrich/repartition.js'
-import {runEnrich} from '../../../src/lib/enrich/run.js'
+import type {EnrichOptions} from '../../../src/lib/enrich/options.js'
 import {repartitionTopic} from '../../../src/lib/kafka/repartition-topics.js'
 import {Topology} from '../../../src/lib/pipeline/topology.js'
 import {Header} from '../../../src/lib/records/headers.js'
 import {buildSlackMessage} from '../../../src/lib/slack/blocks.js'
 import {prefixedConfig, readToEnd, type ReadRecord, type TestConfig} from '../../support/fa-process.js'
+import {enrichRun} from '../../support/enrich-once.js'
 import {failingOnce} from '../../support/produce-faults.js'
 import {createTopics, fileProducer, testKafka, withAdmin} from '../../support/kafka-io.js'
 
@@ -60,6 +61,19 @@ async function seed(cfg: TestConfig): Promise<void> {
     })
 }
 
+/** The built-in connector-provisioning-failed, with its incidents or without (one alert per event). */
+async function provisioning(cfg: TestConfig, incidents = true): Promise<Topology> {
+  const loaded = await loadConfig(cfg.file, env)
+  const alerts = builtInAlerts
+    .filter((a) => a.name === 'connector-provisioning-failed')
+    .map((a) => (incidents ? a : {...a, incidents: undefined, stateful: false}))
+  return new Topology(alerts, loaded.config.topics, buildSlackMessage)
+}
+
+/** One cron run of `topology` over `cfg`, in small batches: many in flight when a produce fails. */
+const enrichOnce = async (cfg: TestConfig, topology: Topology, more: Partial<EnrichOptions> = {}) =>
+  (await enrichRun(cfg, env, {topology, tuning: {maxBytesPerPartition: 4_096, maxWaitTimeInMs: 100}, ...more})).running
+
 const sourcesOf = (alerts: ReadRecord[]) =>
   new Set(alerts.map((a) => `${a.headers[Header.sourcePartition]}@${a.headers[Header.sourceOffset]}`))
 
@@ -67,25 +81,10 @@ describe('enrich, a failed produce', () => {
   it('at-least-once: rewinds the partitions it carried, no alert is lost and the group ends at the end offsets', async () => {
     const cfg = prefixedConfig('produce-failure')
     await seed(cfg)
-    const loaded = await loadConfig(cfg.file, env)
     // One alert per event and no state: the batches that do not wait for their outputs.
-    const stateless = builtInAlerts
-      .filter((a) => a.name === 'connector-provisioning-failed')
-      .map((a) => ({...a, incidents: undefined, stateful: false}))
-    const topology = new Topology(stateless, loaded.config.topics, buildSlackMessage)
+    const topology = await provisioning(cfg, false)
 
-    const {value: result, failed} = await failingOnce(cfg.topics.slackMessages, 3, () =>
-      runEnrich({
-        config: loaded.config,
-        topology,
-        group: `${cfg.prefix}g`,
-        from: 'earliest',
-        progress: false,
-        env,
-        // Small batches: many in flight when the produce fails.
-        tuning: {maxBytesPerPartition: 4_096, maxWaitTimeInMs: 100},
-      }),
-    )
+    const {value: result, failed} = await failingOnce(cfg.topics.slackMessages, 3, () => enrichOnce(cfg, topology))
 
     expect(failed).toBe(1)
     expect(result).toMatchObject({stoppedBy: 'end', lag: {total: 0}})
@@ -95,32 +94,16 @@ describe('enrich, a failed produce', () => {
   it('at-least-once with incidents run where read: a failed state write is read again, no alert is lost', async () => {
     const cfg = prefixedConfig('state-failure')
     await seed(cfg)
-    const loaded = await loadConfig(cfg.file, env)
-    const topology = new Topology(
-      builtInAlerts.filter((a) => a.name === 'connector-provisioning-failed'),
-      loaded.config.topics,
-      buildSlackMessage,
-    )
-    const group = `${cfg.prefix}g`
+    const topology = await provisioning(cfg)
 
-    const {value: result, failed} = await failingOnce(cfg.topics.state, 3, () =>
-      runEnrich({
-        config: loaded.config,
-        topology,
-        group,
-        from: 'earliest',
-        progress: false,
-        env,
-        tuning: {maxBytesPerPartition: 4_096, maxWaitTimeInMs: 100},
-      }),
-    )
+    const {value: result, failed} = await failingOnce(cfg.topics.state, 3, () => enrichOnce(cfg, topology))
 
     expect(failed).toBe(1)
     expect(result).toMatchObject({stoppedBy: 'end', lag: {total: 0}})
     expect(sourcesOf(await readToEnd(kafka, [cfg.topics.slackMessages])).size).toBe(EVENTS)
     // The only member: nothing went through the repartition topic.
     const ends = await withAdmin(kafka, (admin) =>
-      admin.fetchTopicOffsets(repartitionTopic(group, 'connector-provisioning-failed')),
+      admin.fetchTopicOffsets(repartitionTopic(`${cfg.prefix}g`, 'connector-provisioning-failed')),
     )
     expect(ends.map((p) => Number(p.high))).toEqual([0, 0])
   })
@@ -128,19 +111,13 @@ describe('enrich, a failed produce', () => {
   it('exactly-once with incidents: the first transaction of stage two fails, and every alert is still written once', async () => {
     const cfg = prefixedConfig('txn-failure')
     await seed(cfg)
-    const loaded = await loadConfig(cfg.file, env)
     // Incidents per connector, events keyed by org: stage two reads a repartition topic that has
     // no committed offset until its first transaction commits, the one that fails.
-    const topology = new Topology(
-      builtInAlerts.filter((a) => a.name === 'connector-provisioning-failed'),
-      loaded.config.topics,
-      buildSlackMessage,
-    )
+    const topology = await provisioning(cfg)
     expect(topology.alertTypes[0]?.incidents).toBeDefined()
-    const group = `${cfg.prefix}g`
     // A record an earlier generation handed on and nobody processed yet: even the only member
     // sends every record through the repartition topic, behind it.
-    const repartition = repartitionTopic(group, 'connector-provisioning-failed')
+    const repartition = repartitionTopic(`${cfg.prefix}g`, 'connector-provisioning-failed')
     await createTopics(kafka, [repartition], 2)
     const value = JSON.stringify({
       eventId: 'e-before',
@@ -164,18 +141,7 @@ describe('enrich, a failed produce', () => {
     const {value: result, failed} = await failingOnce(
       cfg.topics.slackMessages,
       1,
-      () =>
-        runEnrich({
-          config: loaded.config,
-          topology,
-          group,
-          exactlyOnce: true,
-          instance: 'txn-failure',
-          from: 'earliest',
-          progress: false,
-          env,
-          tuning: {maxBytesPerPartition: 4_096, maxWaitTimeInMs: 100},
-        }),
+      () => enrichOnce(cfg, topology, {exactlyOnce: true, instance: 'txn-failure'}),
       {transactional: true},
     )
 
