@@ -14,7 +14,7 @@ import {Header} from '../records/headers.js'
 import {MarkerOffsets} from './marker-offsets.js'
 import {checkedMessage, type OutputEncoding} from './messages.js'
 import type {RecordRouter} from './router.js'
-import type {SoleOwner} from './sole-owner.js'
+import type {LocalPartitions} from './local-partitions.js'
 import type {StateKeeper} from './state-keeper.js'
 
 export interface BatchProcessorOptions {
@@ -22,8 +22,8 @@ export interface BatchProcessorOptions {
   router: RecordRouter
   /** Incidents and histories, in memory, restored from and written to its changelog (repartition batches). */
   keeper?: StateKeeper
-  /** Which stateful alert types run where they are read, decided at each join (source batches then run on the state). */
-  owner?: SoleOwner
+  /** Which keys of stateful alert types run where they are read, decided at each join (source batches then run on the state). */
+  owner?: LocalPartitions
   tuning: EnrichTuning
   log: Logger
   writer: OutputWriter

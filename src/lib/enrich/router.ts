@@ -1,6 +1,7 @@
 import type {KafkaMessage, Message} from 'kafkajs'
 
 import {fromKafka} from '../kafka/codec.js'
+import {keyPartition} from '../kafka/requests.js'
 import {routeByState} from '../pipeline/repartition.js'
 import type {StateStore} from '../pipeline/state.js'
 import type {TableStore} from '../pipeline/table.js'
@@ -10,20 +11,25 @@ import type {PrepareOptions, RecordDecoder} from '../schema/decoder.js'
 import {processMessage} from './messages.js'
 import {repartitionMessage, sourceMessage, type RepartitionPlan} from './repartition.js'
 
+/** Per stateful alert type, the partitions of its repartition topic (of `count`) whose keys run where they are read. */
+export type KeysHere = ReadonlyMap<AlertType, {partitions: ReadonlySet<number>; count: number}>
+
 /**
  * enrich's two stages over one consumer group. A record of a source topic runs through its
  * stateless alert types, and through its stateful ones as far as they go without state (a
  * filtered record, one with no state key, one that is not JSON: final there); one that touches
  * state is handed to the repartition topic of that alert type, keyed by its state key. A record
  * of a repartition topic is the source record again, run through that alert type on the state.
- * A stateful alert type this member runs where it reads (SoleOwner) skips the trip: its records
- * run on the state in the first stage, as in a dry run.
+ * A key this member would be handed anyway (LocalPartitions) skips the trip: its record runs on
+ * the state in the first stage, as in a dry run.
  */
 export class RecordRouter {
-  /** The stateful alert types whose records go through their repartition topic (all of them, unless runHere). */
+  /** The stateful alert types whose records may go through their repartition topic (all, unless runHere). */
   private repartitioned: ReadonlySet<AlertType>
-  /** The source topics of the others, whose batches run on the state. */
-  private readonly here = new Set<string>()
+  /** Per alert type, the keys applied where their records are read: those of some of its repartition partitions. */
+  private here: KeysHere = new Map()
+  /** The source topics of alert types with keys applied here, whose batches run on the state. */
+  private readonly sourcesHere = new Set<string>()
 
   constructor(
     private readonly topology: Topology,
@@ -35,16 +41,21 @@ export class RecordRouter {
     this.repartitioned = plan?.alerts ?? new Set()
   }
 
-  /** From now on, `alerts` (stateful alert types of the plan) run where their records are read. */
-  runHere(alerts: ReadonlySet<AlertType>): void {
-    this.repartitioned = new Set([...(this.plan?.alerts ?? [])].filter((a) => !alerts.has(a)))
-    this.here.clear()
-    for (const alert of alerts) this.here.add(this.topology.topic(alert.source))
+  /** From now on, the keys of `here` run where their records are read; an alert type with all its partitions here is not probed at all. */
+  runHere(here: KeysHere): void {
+    this.here = here
+    const whole = (alert: AlertType) => {
+      const keys = here.get(alert)
+      return keys !== undefined && keys.partitions.size === keys.count
+    }
+    this.repartitioned = new Set([...(this.plan?.alerts ?? [])].filter((a) => !whole(a)))
+    this.sourcesHere.clear()
+    for (const alert of here.keys()) this.sourcesHere.add(this.topology.topic(alert.source))
   }
 
   /** Whether records of source `topic` run on the state in the first stage (an alert type runs here). */
   runsStateHere(topic: string): boolean {
-    return this.here.has(topic)
+    return this.sourcesHere.has(topic)
   }
 
   /** Whether records of `topic` run on state (a repartition topic): its batches wait for the state's restore. */
@@ -108,8 +119,12 @@ export class RecordRouter {
     return processMessage(topology, tables, state, topic, partition, message, decoder, {
       outcomes: (record) => {
         const routed = routeByState(topology, record, tables, state, this.repartitioned)
-        for (const {alert: keyedAlert, key} of routed.keyed)
-          emit(plan.topicFor(keyedAlert), repartitionMessage(message, partition, key))
+        for (const {alert: keyedAlert, key} of routed.keyed) {
+          const here = this.here.get(keyedAlert)
+          if (here?.partitions.has(keyPartition(key, here.count)))
+            routed.outcomes.push(...topology.process(record, tables, state, [keyedAlert]))
+          else emit(plan.topicFor(keyedAlert), repartitionMessage(message, partition, key))
+        }
         return routed.outcomes
       },
     })

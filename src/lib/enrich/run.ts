@@ -23,7 +23,7 @@ import {streamProgress} from './progress.js'
 import {retryInFollow} from '../retry-in-follow.js'
 import {drainRepartition, prepareRepartition, type Repartitioning} from './repartition-setup.js'
 import {RecordRouter} from './router.js'
-import {SoleOwner} from './sole-owner.js'
+import {LocalPartitions} from './local-partitions.js'
 import {restoreState} from './state-changelog.js'
 import {StateKeeper} from './state-keeper.js'
 import type {TableLoader} from './table-loader.js'
@@ -153,7 +153,7 @@ export async function runEnrich(options: EnrichOptions): Promise<EnrichResult> {
     writer = enrichWriter({kafka, admin, group, transactionalId, tuning, log, metrics, run: activeRun, orderedTopics})
     const activeWriter = writer
     const router = new RecordRouter(topology, tables, state, plan, decoder)
-    const owner = plan && new SoleOwner({admin, group, plan, router, log})
+    const owner = plan && new LocalPartitions({admin, group, plan, router, log})
     const activeBatches: BatchProcessor = new BatchProcessor({
       router,
       keeper,

@@ -44,7 +44,7 @@ export class StateKeeper {
   /** The stream of each key the current batch read, per incident namespace: kept for the keys it changed. */
   private readonly seen = new Map<string, Map<string, Stream>>()
   private readonly namespaces = new Map<string, string | null>()
-  /** The stream of a batch run on the state in the first stage (SoleOwner): that of every key it changed. */
+  /** The stream of a batch run on the state in the first stage (LocalPartitions): that of every key it changed. */
   private current: Stream | undefined
   private lastSource: {topic: string; partition: number; stream: Stream} | undefined
 

@@ -79,9 +79,7 @@ export function cutByPartition(
       const count = partitionCounts.get(topic)!
       for (const message of messages) {
         message.partition ??=
-          message.key === null || message.key === undefined
-            ? turn++ % count
-            : (murmur2(message.key) & 0x7fffffff) % count
+          message.key === null || message.key === undefined ? turn++ % count : keyPartition(message.key, count)
         const size = messageBytes(message)
         const slot = `${topic}\u0000${message.partition}`
         const inSlot = perPartition.get(slot) ?? 0
@@ -101,6 +99,11 @@ export function cutByPartition(
   }
   if (current.size > 0) requests.push(toTopicMessages(current))
   return requests
+}
+
+/** The partition of `count` a keyed record goes to: the Java client's (and kafkajs') default partitioner. */
+export function keyPartition(key: Buffer | string, count: number): number {
+  return (murmur2(key) & 0x7fffffff) % count
 }
 
 /** One offset per partition: the highest. */

@@ -115,28 +115,23 @@ describe('enrich, a failed produce', () => {
     // no committed offset until its first transaction commits, the one that fails.
     const topology = await provisioning(cfg)
     expect(topology.alertTypes[0]?.incidents).toBeDefined()
-    // A record an earlier generation handed on and nobody processed yet: even the only member
-    // sends every record through the repartition topic, behind it.
+    // Records an earlier generation handed on and nobody processed yet, one in each partition:
+    // every key keeps the trip through the repartition topic, even for the only member.
     const repartition = repartitionTopic(`${cfg.prefix}g`, 'connector-provisioning-failed')
     await createTopics(kafka, [repartition], 2)
-    const value = JSON.stringify({
-      eventId: 'e-before',
-      orgId: 'org-a',
-      connectorId: 'lcc-before',
-      oldStatus: 'Provisioning',
+    const handedBefore = [0, 1].map((partition) => {
+      const connectorId = `lcc-before-${partition}`
+      const value = JSON.stringify({eventId: connectorId, orgId: 'org-a', connectorId, oldStatus: 'Provisioning'})
+      const read = {
+        key: Buffer.from('org-a'),
+        value: Buffer.from(value),
+        headers: {},
+        offset: '9999',
+        timestamp: String(Date.now()),
+      }
+      return {...repartitionMessage(read as never, partition, connectorId), partition}
     })
-    const before = {
-      key: Buffer.from('org-a'),
-      value: Buffer.from(value),
-      headers: {},
-      offset: '9999',
-      timestamp: String(Date.now()),
-    }
-    await producer.send({
-      topic: repartition,
-      acks: -1,
-      messages: [{...repartitionMessage(before as never, 0, 'lcc-before'), partition: 0}],
-    })
+    await producer.send({topic: repartition, acks: -1, messages: handedBefore})
 
     const {value: result, failed} = await failingOnce(
       cfg.topics.slackMessages,
@@ -148,8 +143,8 @@ describe('enrich, a failed produce', () => {
     expect(failed).toBe(1)
     expect(result).toMatchObject({stoppedBy: 'end', lag: {total: 0}})
     const alerts = await readToEnd(kafka, [cfg.topics.slackMessages])
-    expect(sourcesOf(alerts).size).toBe(EVENTS + 1)
-    expect(alerts).toHaveLength(EVENTS + 1)
+    expect(sourcesOf(alerts).size).toBe(EVENTS + 2)
+    expect(alerts).toHaveLength(EVENTS + 2)
     const handedOn = await withAdmin(kafka, (admin) => admin.fetchTopicOffsets(repartition))
     expect(handedOn.reduce((n, p) => n + Number(p.high), 0)).toBeGreaterThan(EVENTS)
   })
