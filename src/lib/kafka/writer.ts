@@ -197,14 +197,14 @@ export class OutputWriter {
     const max = this.options.maxFlushesInFlight ?? 1
     while (this.queue.length > 0 && this.flushing.size < max) this.startFlush(this.take(this.queue))
     if (this.orderedInFlight) return
-    // Queued behind an ordered flush that failed: failed with it, never written after it.
-    const lost = this.ordered.filter((s) => s.failuresBefore !== this.orderedFailures)
-    if (lost.length > 0) {
-      this.ordered.splice(0, lost.length)
-      const error = new Error('an earlier write to an ordered topic failed')
-      for (const s of lost) s.reject(error)
-      this.acknowledged(lost.reduce((n, s) => n + s.bytes, 0))
+    // Queued behind an ordered flush that failed (the oldest first): failed with it, never written after it.
+    let lostBytes = 0
+    while (this.ordered.length > 0 && this.ordered[0]!.failuresBefore !== this.orderedFailures) {
+      const lost = this.ordered.shift()!
+      lost.reject(new Error('an earlier write to an ordered topic failed'))
+      lostBytes += lost.bytes
     }
+    if (lostBytes > 0) this.acknowledged(lostBytes)
     if (this.ordered.length === 0) return
     this.orderedInFlight = true
     this.startFlush(this.take(this.ordered), () => {
@@ -212,8 +212,8 @@ export class OutputWriter {
     })
   }
 
-  /** The first submissions of `queue`, up to maxFlushBytes (at least one). */
-  private take(queue: Submission[]): Submission[] {
+  /** The first submissions of `queue`, up to maxFlushBytes (at least one), and their bytes. */
+  private take(queue: Submission[]): {taken: Submission[]; bytes: number} {
     const taken: Submission[] = []
     let bytes = 0
     const maxFlush = this.options.maxFlushBytes ?? 16 << 20
@@ -222,11 +222,10 @@ export class OutputWriter {
       bytes += next.bytes
       taken.push(next)
     }
-    return taken
+    return {taken, bytes}
   }
 
-  private startFlush(taken: Submission[], ordered?: () => void): void {
-    const bytes = taken.reduce((n, s) => n + s.bytes, 0)
+  private startFlush({taken, bytes}: {taken: Submission[]; bytes: number}, ordered?: () => void): void {
     const flush: Promise<void> = this.flushPlain(taken)
       .then(
         () => taken.forEach((s) => s.resolve()),
