@@ -3,6 +3,7 @@
 // wait for their outputs (some alerts come twice), state changelog writes included; exactly-once,
 // the transaction is aborted and its partitions rewound, repartition topics that have nothing
 // committed yet included.
+import type {KafkaMessage} from 'kafkajs'
 import {describe, expect, inject, it} from 'vitest'
 
 import {builtInAlerts} from '../../../src/lib/alerts/registry.js'
@@ -128,8 +129,9 @@ describe('enrich, a failed produce', () => {
         headers: {},
         offset: '9999',
         timestamp: String(Date.now()),
-      }
-      return {...repartitionMessage(read as never, partition, connectorId), partition}
+        attributes: 0,
+      } as KafkaMessage
+      return {...repartitionMessage(read, partition, connectorId), partition}
     })
     await producer.send({topic: repartition, acks: -1, messages: handedBefore})
 
