@@ -5,6 +5,7 @@ import type {Admin, Kafka, KafkaMessage, Message} from 'kafkajs'
 import {FaError} from '../errors.js'
 import {readToEnd} from '../kafka/follow.js'
 import type {Logger} from '../output/log.js'
+import {stateJson} from '../pipeline/packed-content.js'
 import type {MemoryStateStore, StateChange} from '../pipeline/state.js'
 
 /**
@@ -21,7 +22,7 @@ export const STATE_FORMAT = 1
 export function changelogMessages(group: string, changes: StateChange[]): Message[] {
   return changes.map(({namespace, key, value}) => ({
     key: JSON.stringify([group, namespace, key]),
-    value: value === null ? null : JSON.stringify({v: STATE_FORMAT, value}),
+    value: value === null ? null : `{"v":${STATE_FORMAT},"value":${stateJson(value)}}`,
   }))
 }
 

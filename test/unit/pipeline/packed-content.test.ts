@@ -1,7 +1,7 @@
 import fc from 'fast-check'
-import {describe, expect, it} from 'vitest'
+import {describe, expect, it, vi} from 'vitest'
 
-import {pack, PackedContent, unpacked, type StoredContent} from '../../../src/lib/pipeline/packed-content.js'
+import {pack, PackedContent, stateJson, unpacked, type StoredContent} from '../../../src/lib/pipeline/packed-content.js'
 
 const text = fc.oneof(fc.string(), fc.constantFrom('', '-', '\0', 'a\0b', '7', 'é✅'), fc.string({unit: 'binary'}))
 const pair = fc.record({label: text, value: text}).map(({label, value}) => ({label, value}))
@@ -43,6 +43,25 @@ describe('packed incident content', () => {
       }),
       {numRuns: 500},
     )
+  })
+
+  it("writes a state value's packed content as JSON.stringify writes the content, without unpacking it", () => {
+    fc.assert(
+      fc.property(content, fc.constantFrom({}, {alertId: 'fa-1', revision: 2, count: 3}), (c, incident) => {
+        const packed = pack(c)
+        expect(stateJson({...incident, content: packed})).toBe(JSON.stringify({...incident, content: c}))
+      }),
+      {numRuns: 500},
+    )
+    const packed = pack(sample) as PackedContent
+    const unpack = vi.spyOn(packed, 'unpack')
+    expect(JSON.parse(stateJson({alertId: 'fa-1', content: packed}))).toStrictEqual({
+      alertId: 'fa-1',
+      content: JSON.parse(JSON.stringify(sample)),
+    })
+    expect(unpack).not.toHaveBeenCalled()
+    for (const value of [null, 3, 'x', {count: 1}, {content: 'text'}])
+      expect(stateJson(value)).toBe(JSON.stringify(value))
   })
 
   it('packs what alert types write, into one string for all the text', () => {
