@@ -20,8 +20,8 @@ export type KeysHere = ReadonlyMap<AlertType, {partitions: ReadonlySet<number>; 
  * filtered record, one with no state key, one that is not JSON: final there); one that touches
  * state is handed to the repartition topic of that alert type, keyed by its state key. A record
  * of a repartition topic is the source record again, run through that alert type on the state.
- * A key this member would be handed anyway (LocalPartitions) skips the trip: its record runs on
- * the state in the first stage, as in a dry run.
+ * A key this member would be handed anyway (LocalPartitions) skips the trip: from its first state
+ * access, its record runs on the state in the first stage, as in a dry run.
  */
 export class RecordRouter {
   /** The stateful alert types whose records may go through their repartition topic (all, unless runHere). */
@@ -118,15 +118,17 @@ export class RecordRouter {
     if (!plan) return processMessage(topology, tables, state, topic, partition, message, decoder)
     return processMessage(topology, tables, state, topic, partition, message, decoder, {
       outcomes: (record) => {
-        const routed = routeByState(topology, record, tables, state, this.repartitioned)
-        for (const {alert: keyedAlert, key} of routed.keyed) {
-          const here = this.here.get(keyedAlert)
-          if (here?.partitions.has(keyPartition(key, here.count)))
-            routed.outcomes.push(...topology.process(record, tables, state, [keyedAlert]))
-          else emit(plan.topicFor(keyedAlert), repartitionMessage(message, partition, key))
-        }
+        const routed = routeByState(topology, record, tables, state, this.repartitioned, this.keyHere)
+        for (const {alert: keyedAlert, key} of routed.keyed)
+          emit(plan.topicFor(keyedAlert), repartitionMessage(message, partition, key))
         return routed.outcomes
       },
     })
+  }
+
+  /** Whether `key` of `alert` falls in one of the repartition partitions whose keys run here. */
+  private readonly keyHere = (alert: AlertType, key: string): boolean => {
+    const here = this.here.get(alert)
+    return here !== undefined && here.partitions.has(keyPartition(key, here.count))
   }
 }

@@ -1,7 +1,7 @@
 // The router's first stage: a stateful record whose key belongs to a repartition partition this
 // member applies is run on the state where it is read; any other is handed on, keyed by its state key.
 import type {KafkaMessage, Message} from 'kafkajs'
-import {describe, expect, it} from 'vitest'
+import {describe, expect, it, vi} from 'vitest'
 
 import {builtInAlerts} from '../../../src/lib/alerts/registry.js'
 import {defaultTopics} from '../../../src/lib/config/schema.js'
@@ -27,7 +27,7 @@ function router() {
   const state = new MemoryStateStore()
   const plan = new RepartitionPlan(topology, 'g')
   const alert = topology.alertTypes.find((a) => a.name === 'connector-provisioning-failed')!
-  return {router: new RecordRouter(topology, tables, state, plan, undefined), plan, alert, state}
+  return {router: new RecordRouter(topology, tables, state, plan, undefined), plan, alert, state, topology}
 }
 
 const failure = (connectorId: string, offset: string): KafkaMessage =>
@@ -50,7 +50,7 @@ function run(r: RecordRouter, message: KafkaMessage) {
 
 describe('RecordRouter, keys applied where read', () => {
   it('runs the keys of the partitions here on the state, hands on the others, and hands on everything until told', () => {
-    const {router: r, plan, alert, state} = router()
+    const {router: r, plan, alert, state, topology} = router()
     const here = connectorIn(1)
     const elsewhere = connectorIn(4)
 
@@ -60,7 +60,11 @@ describe('RecordRouter, keys applied where read', () => {
 
     r.runHere(new Map([[alert, {partitions: new Set([1, 2]), count: PARTITIONS}]]))
     expect(r.runsStateHere(defaultTopics.notifications)).toBe(true)
+    const runs = vi.spyOn(topology, 'process')
     const local = run(r, failure(here, '2'))
+    // Once: the run that found its key here went on on the state, not probed and then run again.
+    expect(runs).toHaveBeenCalledTimes(1)
+    runs.mockRestore()
     expect(local.emitted).toEqual([])
     expect(local.outcomes.map((o) => o.kind)).toContain('alert')
     expect(state.get('connector-provisioning-failed/incident', here)).toBeDefined()
