@@ -2,7 +2,7 @@
 // under a random prefix, the generated tables and event mixes, and running a process with its CPU time.
 import {spawn} from 'node:child_process'
 import {randomUUID} from 'node:crypto'
-import {appendFileSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs'
+import {appendFileSync, existsSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import path from 'node:path'
 import {fileURLToPath} from 'node:url'
@@ -28,6 +28,17 @@ const NAMES = {
 }
 
 /**
+ * Where the bench's own broker keeps its log: BENCH_BROKER_DIR, else memory (/dev/shm) where the
+ * machine has it. On a VM disk, writeback stalls the broker's threads (IO pressure, D state) and
+ * hit hardest the runs that write the most (incidents' changelog): the figures measured the disk
+ * (docs/performance.md).
+ */
+function brokerRoot() {
+  if (process.env.BENCH_BROKER_DIR) return process.env.BENCH_BROKER_DIR
+  return existsSync('/dev/shm') ? '/dev/shm' : tmpdir()
+}
+
+/**
  * A bench session: the broker, a work dir, the topic names, fa's environment, and a `close` that
  * deletes what the bench wrote (a few GB per run) or stops the broker it started.
  */
@@ -35,10 +46,12 @@ export async function openBench({partitions}) {
   quietKafkajsWarnings()
   const work = mkdtempSync(path.join(tmpdir(), 'fa-bench-kafka-'))
   let broker
+  let brokerDir
   let brokers = process.env.KAFKA_BROKERS
   if (!brokers) {
     const t0 = Date.now()
-    broker = await startBroker({dir: path.join(work, 'broker')})
+    brokerDir = mkdtempSync(path.join(brokerRoot(), 'fa-bench-broker-'))
+    broker = await startBroker({dir: brokerDir})
     brokers = broker.bootstrap
     console.log(`broker ${brokers} started in ${((Date.now() - t0) / 1000).toFixed(1)} s`)
   }
@@ -73,6 +86,7 @@ export async function openBench({partitions}) {
     else
       await deleteTopics(kafka, prefix).catch((e) => console.error(`could not delete the bench topics: ${e.message}`))
     rmSync(work, {recursive: true, force: true})
+    if (brokerDir) rmSync(brokerDir, {recursive: true, force: true})
   }
   return {brokers, broker, work, prefix, topics, typicalTopic, writeConfig, env, kafka, close}
 }
