@@ -23,8 +23,8 @@ export class StateProbe implements StateStore {
   private here: StateStore | undefined
 
   constructor(
-    private readonly state?: StateStore,
-    private readonly alert?: AlertType,
+    private readonly state: StateStore,
+    private readonly alert: AlertType,
     private readonly keyHere?: KeyHere,
   ) {}
 
@@ -47,7 +47,7 @@ export class StateProbe implements StateStore {
   /** Decided at the first access: the state, for a key that is here; otherwise the run stops. */
   private storeFor(key: string): StateStore {
     if (this.here) return this.here
-    if (this.key === undefined && this.keyHere?.(this.alert!, key)) return (this.here = this.state!)
+    if (this.key === undefined && this.keyHere?.(this.alert, key)) return (this.here = this.state)
     this.key ??= key
     throw TOUCHED
   }
