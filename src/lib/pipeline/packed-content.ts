@@ -19,7 +19,6 @@ export class PackedContent {
   ) {}
 
   unpack(): StoredContent {
-    const form = this.form.split(SEP)
     let at = 0
     let part = 0
     const next = () => {
@@ -27,23 +26,12 @@ export class PackedContent {
       return this.text.slice(at, (at += length))
     }
     const content: Record<string, unknown> = {}
-    for (let i = 0; i < form.length;) {
-      const key = form[i++]!
-      if (form[i] === ABSENT) {
-        i++
-        content[key] = undefined
-      } else if (key === 'fields') {
-        const count = Number(form[i++])
-        const fields = []
-        for (let f = 0; f < count; f++) fields.push({label: form[i++]!, value: next()})
-        content[key] = fields
-      } else if (key === 'detail') content[key] = {label: form[i++]!, value: next()}
-      else if (key === 'context') {
-        const count = Number(form[i++])
-        const lines = []
-        for (let c = 0; c < count; c++) lines.push(next())
-        content[key] = lines
-      } else content[key] = next()
+    for (const slot of formOf(this.form).slots) {
+      if (slot.kind === 'absent') content[slot.key] = undefined
+      else if (slot.kind === 'text') content[slot.key] = next()
+      else if (slot.kind === 'pair') content[slot.key] = {label: slot.label, value: next()}
+      else if (slot.kind === 'pairs') content[slot.key] = slot.labels.map((label) => ({label, value: next()}))
+      else content[slot.key] = Array.from({length: slot.count}, next)
     }
     return content as StoredContent
   }
@@ -54,7 +42,7 @@ export class PackedContent {
 
   /** The JSON of the content, as `JSON.stringify` gives it, written from the parts without unpacking them. */
   json(): string {
-    const fragments = templateOf(this.form)
+    const fragments = formOf(this.form).json
     let json = fragments[0]!
     let at = 0
     for (let part = 0; part < this.lengths.length; part++) {
@@ -77,17 +65,50 @@ export function stateJson(value: unknown): string {
   return `${head.slice(0, -1)}${head === '{}' ? '' : ','}"content":${content.json()}}`
 }
 
-/** Per form, the JSON between its parts: a form's keys, labels and punctuation are the same for every content of it. */
-const templates = new Map<string, string[]>()
+/** One key of a form, and what its parts make: a string, a `{label, value}` pair, pairs, or lines. */
+type Slot = {key: string} & (
+  | {kind: 'absent'}
+  | {kind: 'text'}
+  | {kind: 'pair'; label: string}
+  | {kind: 'pairs'; labels: string[]}
+  | {kind: 'lines'; count: number}
+)
 
-function templateOf(form: string): string[] {
-  let template = templates.get(form)
-  if (template) return template
-  template = []
+/** A form read once: its slots, and the JSON between its parts (the same for every content of it). */
+interface ParsedForm {
+  slots: Slot[]
+  json: string[]
+}
+
+const parsedForms = new Map<string, ParsedForm>()
+
+function formOf(form: string): ParsedForm {
+  let parsed = parsedForms.get(form)
+  if (parsed) return parsed
   const parts = form.split(SEP)
+  const slots: Slot[] = []
+  for (let i = 0; i < parts.length;) {
+    const key = parts[i++]!
+    if (parts[i] === ABSENT) {
+      i++
+      slots.push({key, kind: 'absent'})
+    } else if (key === 'fields') {
+      const count = Number(parts[i++])
+      slots.push({key, kind: 'pairs', labels: parts.slice(i, (i += count))})
+    } else if (key === 'detail') slots.push({key, kind: 'pair', label: parts[i++]!})
+    else if (key === 'context') slots.push({key, kind: 'lines', count: Number(parts[i++])})
+    else slots.push({key, kind: 'text'})
+  }
+  parsed = {slots, json: jsonBetweenParts(slots)}
+  if (parsedForms.size < 1000) parsedForms.set(form, parsed)
+  return parsed
+}
+
+function jsonBetweenParts(slots: Slot[]): string[] {
+  const json: string[] = []
   let literal = '{'
   const value = () => {
-    template!.push(literal)
+    json.push(literal)
     literal = ''
   }
   const pair = (label: string) => {
@@ -95,29 +116,25 @@ function templateOf(form: string): string[] {
     value()
     literal += '}'
   }
-  for (let i = 0; i < parts.length;) {
-    const key = parts[i++]!
+  for (const slot of slots) {
     // JSON.stringify leaves out a key whose value is undefined.
-    if (parts[i] === ABSENT) {
-      i++
-      continue
-    }
-    literal += `${literal === '{' ? '' : ','}${JSON.stringify(key)}:`
-    if (key === 'fields' || key === 'context') {
-      const count = Number(parts[i++])
+    if (slot.kind === 'absent') continue
+    literal += `${literal === '{' ? '' : ','}${JSON.stringify(slot.key)}:`
+    if (slot.kind === 'text') value()
+    else if (slot.kind === 'pair') pair(slot.label)
+    else {
       literal += '['
+      const count = slot.kind === 'pairs' ? slot.labels.length : slot.count
       for (let n = 0; n < count; n++) {
         if (n > 0) literal += ','
-        if (key === 'fields') pair(parts[i++]!)
+        if (slot.kind === 'pairs') pair(slot.labels[n]!)
         else value()
       }
       literal += ']'
-    } else if (key === 'detail') pair(parts[i++]!)
-    else value()
+    }
   }
-  template.push(`${literal}}`)
-  if (templates.size < 1000) templates.set(form, template)
-  return template
+  json.push(`${literal}}`)
+  return json
 }
 
 /** The keys of an alert type's content: any other is kept as it is. */
