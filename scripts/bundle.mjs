@@ -23,7 +23,7 @@ const commands = readdirSync(path.join(root, 'src/commands'), {recursive: true, 
 // only have a default export (Node's own loader gives it its named ones).
 // typescript: oclif's tsconfig reader requires it inside a try, for development setups only;
 // bundled, the compiler would be part of every start-up. avsc, protobufjs and ajv: the Schema
-// Registry codecs, loaded on first use only.
+// Registry codecs, loaded on first use only. @node-rs/crc32: a native addon, found at run time.
 const external = [
   'kafkajs',
   '@google-cloud/bigquery',
@@ -34,6 +34,7 @@ const external = [
   'avsc',
   'protobufjs',
   'ajv',
+  '@node-rs/crc32',
 ]
 
 const oclifBundle = await buildOclif(root, external)

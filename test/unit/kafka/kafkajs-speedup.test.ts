@@ -5,7 +5,7 @@ import {randomBytes} from 'node:crypto'
 import fc from 'fast-check'
 import {describe, expect, it} from 'vitest'
 
-import {crc32c} from '../../../src/lib/kafka/patches/crc32c.js'
+import {crc32c, crc32cSlicing} from '../../../src/lib/kafka/patches/crc32c.js'
 import {fastEncoder} from '../../../src/lib/kafka/patches/encoder.js'
 import {murmur2} from '../../../src/lib/kafka/patches/murmur2.js'
 import {groupMessagesPerPartition, partitionerFactory} from '../../../src/lib/kafka/patches/partitioner.js'
@@ -50,22 +50,39 @@ const message = fc.record({
 })
 
 describe('kafkajs speed-up', () => {
-  it('CRC32C matches kafkajs for any bytes', () => {
-    for (const n of [0, 1, 7, 8, 9, 63, 64, 1000, 65_537]) {
-      const buffer = randomBytes(n)
-      expect(crc32c(buffer)).toBe(originalCrc(buffer))
-    }
-    expect(crc32c(Buffer.from('123456789'))).toBe(0xe3069283) // the CRC-32C check value
-  })
+  // Both: the native one where @node-rs/crc32's binary loads, the JavaScript one where none does.
+  for (const [name, crc] of [
+    ['CRC32C', crc32c],
+    ['CRC32C in JavaScript', crc32cSlicing],
+  ] as const) {
+    it(`${name} matches kafkajs for any bytes`, () => {
+      for (const n of [0, 1, 7, 8, 9, 63, 64, 1000, 65_537]) {
+        const buffer = randomBytes(n)
+        expect(crc(buffer)).toBe(originalCrc(buffer))
+      }
+      expect(crc(Buffer.from('123456789'))).toBe(0xe3069283) // the CRC-32C check value
+      expect(crc(Buffer.from([0xff, 0xff, 0xff, 0xff]))).toBe(0xffffffff) // unsigned, as kafkajs writes it
+    })
 
-  it('CRC32C matches kafkajs at every alignment (it reads 32-bit words after an unaligned head)', () => {
-    fc.assert(
-      fc.property(fc.uint8Array({maxLength: 200}), fc.integer({min: 0, max: 7}), (bytes, skip) => {
-        const view = Buffer.concat([Buffer.alloc(skip), Buffer.from(bytes)]).subarray(skip)
-        expect(crc32c(view)).toBe(originalCrc(view))
-      }),
-      {numRuns: 500},
+    it(`${name} matches kafkajs at every alignment (the JavaScript one reads 32-bit words after an unaligned head)`, () => {
+      fc.assert(
+        fc.property(fc.uint8Array({maxLength: 200}), fc.integer({min: 0, max: 7}), (bytes, skip) => {
+          const view = Buffer.concat([Buffer.alloc(skip), Buffer.from(bytes)]).subarray(skip)
+          expect(crc(view)).toBe(originalCrc(view))
+        }),
+        {numRuns: 500},
+      )
+    })
+  }
+
+  it('CRC32C is the native one on a platform @node-rs/crc32 ships a binary for', () => {
+    if (
+      !['linux-x64', 'linux-arm64', 'darwin-x64', 'darwin-arm64', 'win32-x64'].includes(
+        `${process.platform}-${process.arch}`,
+      )
     )
+      return
+    expect(crc32c).not.toBe(crc32cSlicing)
   })
 
   it('the pooled Encoder writes what the original writes', () => {

@@ -1,4 +1,6 @@
-/** CRC32C (Castagnoli) by slicing-by-8: kafkajs computes it a byte at a time. */
+/** CRC32C (Castagnoli) in hardware, else by slicing-by-8: kafkajs computes it a byte at a time. */
+
+import {createRequire} from 'node:module'
 
 const TABLES = (() => {
   const tables = Array.from({length: 8}, () => new Int32Array(256))
@@ -16,10 +18,10 @@ const TABLES = (() => {
 const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1
 
 /**
- * CRC32C (Castagnoli), eight bytes per step; returns the unsigned checksum. On little-endian
+ * CRC32C (Castagnoli) in JavaScript, eight bytes per step; returns the unsigned checksum. On little-endian
  * machines it reads the bytes as 32-bit words (after the unaligned head): twice as fast.
  */
-export function crc32c(buffer: Uint8Array): number {
+export function crc32cSlicing(buffer: Uint8Array): number {
   const [t0, t1, t2, t3, t4, t5, t6, t7] = TABLES as [
     Int32Array,
     Int32Array,
@@ -67,3 +69,19 @@ export function crc32c(buffer: Uint8Array): number {
   for (; i < buffer.length; i++) crc = t0[(crc ^ buffer[i]!) & 0xff]! ^ (crc >>> 8)
   return (crc ^ -1) >>> 0
 }
+
+/**
+ * @node-rs/crc32's SSE 4.2 / ARMv8 instructions: several times faster on a batch of alerts. Its
+ * prebuilt binary is an optional dependency, so a platform npm has none for keeps the JavaScript one.
+ */
+function nativeCrc32c(): ((buffer: Uint8Array) => number) | undefined {
+  try {
+    const {crc32c: native} = createRequire(import.meta.url)('@node-rs/crc32') as {crc32c: (input: Uint8Array) => number}
+    return (buffer) => native(buffer) >>> 0
+  } catch {
+    return undefined
+  }
+}
+
+/** CRC32C (Castagnoli) of `buffer`, unsigned. */
+export const crc32c: (buffer: Uint8Array) => number = nativeCrc32c() ?? crc32cSlicing
