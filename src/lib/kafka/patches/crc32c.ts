@@ -18,8 +18,9 @@ const TABLES = (() => {
 const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1
 
 /**
- * CRC32C (Castagnoli) in JavaScript, eight bytes per step; returns the unsigned checksum. On little-endian
- * machines it reads the bytes as 32-bit words (after the unaligned head): twice as fast.
+ * CRC32C (Castagnoli) in JavaScript, eight bytes per step; returns the unsigned checksum. On
+ * little-endian machines it reads the bytes as 32-bit words (after the unaligned head): twice as
+ * fast.
  */
 export function crc32cSlicing(buffer: Uint8Array): number {
   const [t0, t1, t2, t3, t4, t5, t6, t7] = TABLES as [
@@ -72,9 +73,11 @@ export function crc32cSlicing(buffer: Uint8Array): number {
 
 /**
  * @node-rs/crc32's SSE 4.2 / ARMv8 instructions: several times faster on a batch of alerts. Its
- * prebuilt binary is an optional dependency, so a platform npm has none for keeps the JavaScript one.
+ * prebuilt binary is an optional dependency, so a platform npm has none for keeps the JavaScript
+ * one. Loaded at the first checksum: a command that loads this module but produces nothing (a
+ * dry run) does not pay for opening the addon.
  */
-function nativeCrc32c(): ((buffer: Uint8Array) => number) | undefined {
+export function nativeCrc32c(): ((buffer: Uint8Array) => number) | undefined {
   try {
     const {crc32c: native} = createRequire(import.meta.url)('@node-rs/crc32') as {crc32c: (input: Uint8Array) => number}
     return (buffer) => native(buffer) >>> 0
@@ -83,5 +86,9 @@ function nativeCrc32c(): ((buffer: Uint8Array) => number) | undefined {
   }
 }
 
+let chosen: ((buffer: Uint8Array) => number) | undefined
+
 /** CRC32C (Castagnoli) of `buffer`, unsigned. */
-export const crc32c: (buffer: Uint8Array) => number = nativeCrc32c() ?? crc32cSlicing
+export function crc32c(buffer: Uint8Array): number {
+  return (chosen ??= nativeCrc32c() ?? crc32cSlicing)(buffer)
+}
