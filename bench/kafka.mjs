@@ -14,6 +14,8 @@ const TARGET = 30_000
 const AVRO_TARGET = 0.8 // of the JSON typical mix's figure, same run
 const STATEFUL_TARGET = 0.8 // the typical mix with incidents, of the same mix without them
 const AVRO = process.env.BENCH_AVRO !== '0'
+// Rounds of every configuration, alternated; the ratios are given per round, then their median and best.
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 1)
 
 const bench = await openBench({partitions: PARTITIONS})
 let registry
@@ -55,81 +57,91 @@ try {
     ...(AVRO ? [['typical Avro', avroTopics]] : []),
   ].filter(([mix]) => !process.env.BENCH_MIXES || process.env.BENCH_MIXES.split(',').includes(mix))
   const results = []
-  for (const [name, exactlyOnce] of [
-    ['at-least-once', false],
-    ['exactly-once', true],
-  ]) {
-    for (const n of instances) {
-      for (const [mix, mixTopics] of mixes) {
-        const group = `${prefix}${mix}-${name}-${n}`.replaceAll(' ', '-')
-        const own = {state: `${group}.state`, slackMessages: `${group}.alerts`, deadLetters: `${group}.dead-letters`}
-        // A state topic of the run's own: incidents one run opened must not turn the next one's alerts into updates.
-        const config = runConfig(group, {...mixTopics, ...own}, mixTopics === avroTopics, mix === 'typical stateless')
-        await fa(['topics', 'create', '-c', config], env)
-        const started = Date.now()
-        const outs = await enrichInstances(config, group, {exactlyOnce, n}, env)
-        const wall = Date.now() - started
-        await deleteTopics(bench.kafka, group)
-        const summaries = outs.map((out) => out.summary)
-        const lag = summaries.at(-1).lag.total
-        if (lag !== 0) throw new Error(`${name} x${n}: lag ${lag} at exit`)
-        const read = summaries.reduce((sum, s) => sum + (s.pipelines['connector-provisioning-failed']?.read ?? 0), 0)
-        const alerts = summaries.reduce((sum, s) => sum + s.alerts, 0)
-        const first = Math.min(...summaries.map((s) => s.streamStartedAt))
-        const last = Math.max(...summaries.map((s) => s.lastBatchAt ?? 0))
-        const rate = EVENTS / ((last - first) / 1000)
-        const tables = Math.max(...summaries.map((s) => s.bootstrap.ms))
-        const cpu = outs.reduce((sum, out) => sum + out.cpu, 0)
-        results.push({mix, name, n, rate})
-        if (process.env.BENCH_VERBOSE) {
-          for (const s of summaries)
-            console.log(
-              `  instance: started +${s.streamStartedAt - first} ms, last batch +${s.lastBatchAt - first} ms, ` +
-                `${s.pipelines['connector-provisioning-failed']?.read ?? 0} events`,
-            )
+  for (let round = 1; round <= ROUNDS; round++) {
+    for (const [name, exactlyOnce] of [
+      ['at-least-once', false],
+      ['exactly-once', true],
+    ]) {
+      for (const n of instances) {
+        for (const [mix, mixTopics] of mixes) {
+          const group = `${prefix}${mix}-${name}-${n}-${round}`.replaceAll(' ', '-')
+          const own = {state: `${group}.state`, slackMessages: `${group}.alerts`, deadLetters: `${group}.dead-letters`}
+          // A state topic of the run's own: incidents one run opened must not turn the next one's alerts into updates.
+          const config = runConfig(group, {...mixTopics, ...own}, mixTopics === avroTopics, mix === 'typical stateless')
+          await fa(['topics', 'create', '-c', config], env)
+          const started = Date.now()
+          const outs = await enrichInstances(config, group, {exactlyOnce, n}, env)
+          const wall = Date.now() - started
+          await deleteTopics(bench.kafka, group)
+          const summaries = outs.map((out) => out.summary)
+          const lag = summaries.at(-1).lag.total
+          if (lag !== 0) throw new Error(`${name} x${n}: lag ${lag} at exit`)
+          const read = summaries.reduce((sum, s) => sum + (s.pipelines['connector-provisioning-failed']?.read ?? 0), 0)
+          const alerts = summaries.reduce((sum, s) => sum + s.alerts, 0)
+          const first = Math.min(...summaries.map((s) => s.streamStartedAt))
+          const last = Math.max(...summaries.map((s) => s.lastBatchAt ?? 0))
+          const rate = EVENTS / ((last - first) / 1000)
+          const tables = Math.max(...summaries.map((s) => s.bootstrap.ms))
+          const cpu = outs.reduce((sum, out) => sum + out.cpu, 0)
+          results.push({mix, name, n, round, rate})
+          if (process.env.BENCH_VERBOSE) {
+            for (const s of summaries)
+              console.log(
+                `  instance: started +${s.streamStartedAt - first} ms, last batch +${s.lastBatchAt - first} ms, ` +
+                  `${s.pipelines['connector-provisioning-failed']?.read ?? 0} events`,
+              )
+          }
+          console.log(
+            `${`${mix}, ${name}, ${n} instance${n > 1 ? 's' : ''}${ROUNDS > 1 ? ` (round ${round})` : ''}`.padEnd(42)} ` +
+              `${Math.round(rate).toLocaleString('en').padStart(8)} records/s  ` +
+              `(${EVENTS.toLocaleString('en')} events in ${((last - first) / 1000).toFixed(2)} s, ` +
+              `${read - EVENTS > 0 ? `${read - EVENTS} read twice after a rebalance, ` : ''}` +
+              `${alerts.toLocaleString('en')} alerts; tables loaded in ${(tables / 1000).toFixed(1)} s; ` +
+              `fa CPU ${cpu.toFixed(1)} s; whole run ${(wall / 1000).toFixed(1)} s)`,
+          )
         }
-        console.log(
-          `${`${mix}, ${name}, ${n} instance${n > 1 ? 's' : ''}`.padEnd(42)} ` +
-            `${Math.round(rate).toLocaleString('en').padStart(8)} records/s  ` +
-            `(${EVENTS.toLocaleString('en')} events in ${((last - first) / 1000).toFixed(2)} s, ` +
-            `${read - EVENTS > 0 ? `${read - EVENTS} read twice after a rebalance, ` : ''}` +
-            `${alerts.toLocaleString('en')} alerts; tables loaded in ${(tables / 1000).toFixed(1)} s; ` +
-            `fa CPU ${cpu.toFixed(1)} s; whole run ${(wall / 1000).toFixed(1)} s)`,
-        )
       }
     }
   }
+  const label = (r) => `${r.name}, ${r.n} instance${r.n > 1 ? 's' : ''}`
   console.log(`\nat-least-once (target: at least ${TARGET.toLocaleString('en')} records/s):`)
   for (const r of results.filter((r) => r.name === 'at-least-once')) {
     console.log(
-      `  ${r.mix}, ${r.n} instance${r.n > 1 ? 's' : ''}: ` +
+      `  ${r.mix}, ${r.n} instance${r.n > 1 ? 's' : ''}${ROUNDS > 1 ? ` (round ${r.round})` : ''}: ` +
         `${Math.round(r.rate).toLocaleString('en')} records/s ${r.rate >= TARGET ? 'OK' : 'below'}`,
     )
   }
-  console.log(
-    `\ntypical mix with incidents against without (target: at least ${STATEFUL_TARGET} of the stateless figure):`,
-  )
-  for (const r of results.filter((r) => r.mix === 'typical')) {
-    const stateless = results.find((s) => s.mix === 'typical stateless' && s.name === r.name && s.n === r.n)
-    if (!stateless) continue
-    const ratio = r.rate / stateless.rate
-    console.log(
-      `  ${r.name}, ${r.n} instance${r.n > 1 ? 's' : ''}: ${Math.round(r.rate).toLocaleString('en')} against ` +
-        `${Math.round(stateless.rate).toLocaleString('en')} records/s, ${ratio.toFixed(2)} ` +
-        `${ratio >= STATEFUL_TARGET ? 'OK' : 'below'}`,
-    )
-  }
-  if (AVRO) {
-    console.log(`\nAvro against JSON, typical mix (target: at least ${AVRO_TARGET} of the JSON figure):`)
-    for (const r of results.filter((r) => r.mix === 'typical Avro')) {
-      const json = results.find((j) => j.mix === 'typical' && j.name === r.name && j.n === r.n)
-      if (!json) continue
-      const ratio = r.rate / json.rate
-      console.log(
-        `  ${r.name}, ${r.n} instance${r.n > 1 ? 's' : ''}: ${ratio.toFixed(2)} ${ratio >= AVRO_TARGET ? 'OK' : 'below'}`,
+  /** `mix` against `base` per guarantee and instance count: each round's ratio (same round, a minute apart), then their median and best. */
+  const compare = (mix, base, target, title) => {
+    console.log(`\n${title} (target: at least ${target} of the ${base} figure):`)
+    for (const r of results.filter((r) => r.mix === mix && r.round === 1)) {
+      const ratios = results
+        .filter((m) => m.mix === mix && m.name === r.name && m.n === r.n)
+        .flatMap((m) => {
+          const b = results.find((x) => x.mix === base && x.name === m.name && x.n === m.n && x.round === m.round)
+          return b ? [{ratio: m.rate / b.rate, rate: m.rate, base: b.rate}] : []
+        })
+      if (ratios.length === 0) continue
+      const verdict = (ratio) => `${ratio.toFixed(2)} ${ratio >= target ? 'OK' : 'below'}`
+      const each = ratios.map(
+        (x) =>
+          `${Math.round(x.rate).toLocaleString('en')} against ${Math.round(x.base).toLocaleString('en')} records/s, ${verdict(x.ratio)}`,
       )
+      if (ratios.length === 1) {
+        console.log(`  ${label(r)}: ${each[0]}`)
+        continue
+      }
+      const sorted = ratios.map((x) => x.ratio).sort((a, b) => a - b)
+      const median =
+        sorted.length % 2
+          ? sorted[(sorted.length - 1) / 2]
+          : (sorted[sorted.length / 2 - 1] + sorted[sorted.length / 2]) / 2
+      console.log(`  ${label(r)}: median ${verdict(median)}, best ${verdict(sorted.at(-1))} of ${sorted.length} rounds`)
+      for (const [i, line] of each.entries()) console.log(`    round ${i + 1}: ${line}`)
     }
   }
+  compare('typical', 'typical stateless', STATEFUL_TARGET, 'typical mix with incidents against without')
+  if (AVRO) compare('typical Avro', 'typical', AVRO_TARGET, 'Avro against JSON, typical mix')
 } finally {
   await registry?.stop()
   await bench.close()
